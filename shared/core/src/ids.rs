@@ -1,0 +1,88 @@
+//! Typed identifiers. They never contain `#`, which the state store uses as a key separator,
+//! so one tenant's keys can never be confused with another's.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Why an identifier was refused.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("invalid {kind} {value:?}: use 1-64 characters of letters, digits, '-', '_' or '.'")]
+pub struct InvalidId {
+    kind: &'static str,
+    value: String,
+}
+
+macro_rules! id_type {
+    ($(#[$doc:meta])* $name:ident, $kind:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(try_from = "String", into = "String")]
+        pub struct $name(String);
+
+        impl $name {
+            /// Parses an identifier, refusing empty, over-long or separator-bearing values.
+            pub fn new(value: impl Into<String>) -> Result<Self, InvalidId> {
+                let value = value.into();
+                let ok = !value.is_empty()
+                    && value.len() <= 64
+                    && value.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+                if ok { Ok(Self(value)) } else { Err(InvalidId { kind: $kind, value }) }
+            }
+            /// The identifier as text.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+        impl TryFrom<String> for $name {
+            type Error = InvalidId;
+            fn try_from(value: String) -> Result<Self, InvalidId> {
+                Self::new(value)
+            }
+        }
+        impl From<$name> for String {
+            fn from(id: $name) -> String {
+                id.0
+            }
+        }
+    };
+}
+
+id_type!(
+    /// A customer company. Every stored key starts with it.
+    TenantId,
+    "tenant id"
+);
+id_type!(
+    /// One configured integration of a tenant (for example its Roumumate → Kaonavi link).
+    ConnectionId,
+    "connection id"
+);
+id_type!(
+    /// One execution of a connection's sync.
+    RunId,
+    "run id"
+);
+
+impl RunId {
+    /// A fresh, time-ordered run id: sortable by start time, unique by a random suffix.
+    pub fn generate(now: chrono::DateTime<chrono::Utc>) -> Self {
+        Self(format!("{}-{:08x}", now.format("%Y%m%dT%H%M%S%3fZ"), fastrand::u32(..)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn p1_ids_refuse_key_separators() {
+        assert!(TenantId::new("acme#other").is_err());
+        assert!(TenantId::new("").is_err());
+        assert!(TenantId::new("acme-01").is_ok());
+    }
+}

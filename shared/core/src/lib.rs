@@ -1,0 +1,19 @@
+//! renkei-core: the domain types, the ports every adapter implements, and the sync engine
+//! that every connector runs on.
+//!
+//! Connectors depend on this crate only (never on an AWS crate): the engine talks to the
+//! outside world through the small port traits in [`ports`], and to the vendor through the
+//! [`engine::Connector`] trait that each connector implements.
+
+pub mod cadence;
+pub mod clock;
+pub mod engine;
+pub mod ids;
+pub mod notify;
+pub mod ports;
+pub mod repo;
+pub mod report;
+
+pub use cadence::Cadence;
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use ids::{ConnectionId, RunId, TenantId};

@@ -1,0 +1,227 @@
+//! The ports: the only ways the engine and the connectors reach storage, secrets, mail and
+//! the event bus. Each has an AWS implementation (renkei-aws) and an embedded one
+//! (renkei-local); both pass the same contract tests.
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Whether a failure is worth retrying later. Every port error says which it is.
+pub trait Retryability {
+    /// True when the same call may succeed later (throttling, a network fault).
+    fn is_retryable(&self) -> bool;
+}
+
+// ---------------------------------------------------------------- state store
+
+/// The key of one stored item: a partition and a sort key within it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Key {
+    /// Partition key; always starts with the tenant (`T#<tenant>`).
+    pub pk: String,
+    /// Sort key within the partition.
+    pub sk: String,
+}
+
+impl Key {
+    /// Builds a key.
+    pub fn new(pk: impl Into<String>, sk: impl Into<String>) -> Self {
+        Self { pk: pk.into(), sk: sk.into() }
+    }
+}
+
+/// One stored item. `body` is the typed record serialised as JSON; the other fields are the
+/// few attributes the store itself must understand (conditions, TTL, the due index).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Item {
+    /// Where it is stored.
+    pub key: Key,
+    /// The record.
+    pub body: Value,
+    /// Optimistic-concurrency version; a conditional put compares the stored one.
+    pub version: u64,
+    /// Unix seconds after which the item is dead (DynamoDB TTL attribute; leases, dedupe).
+    pub expires_at: Option<i64>,
+    /// Unix seconds when the item is due; only items with it appear in [`StateStore::due`]
+    /// (a sparse index: paused connections simply have none).
+    pub due_at: Option<i64>,
+    /// Holder of a lease item.
+    pub owner: Option<String>,
+}
+
+impl Item {
+    /// A plain item with version 1 and no special attributes.
+    pub fn new(key: Key, body: Value) -> Self {
+        Self { key, body, version: 1, expires_at: None, due_at: None, owner: None }
+    }
+}
+
+/// The condition a put must meet, evaluated atomically by the store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Condition {
+    /// Write unconditionally.
+    Always,
+    /// Only if no item has this key.
+    NotExists,
+    /// Only if the stored item has exactly this version.
+    VersionIs(u64),
+    /// A lease claim: only if the item is absent, or already held by `owner`, or expired at
+    /// `now` (unix seconds).
+    Claimable {
+        /// Who claims.
+        owner: String,
+        /// The claimant's "now".
+        now: i64,
+    },
+}
+
+/// State store failures.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The put's condition did not hold: somebody else changed or holds the item.
+    #[error("condition failed")]
+    ConditionFailed,
+    /// The store could not be reached or throttled us.
+    #[error("state store unavailable: {0}")]
+    Unavailable(String),
+    /// A stored item could not be read back.
+    #[error("state store item corrupt: {0}")]
+    Corrupt(String),
+}
+
+impl Retryability for StoreError {
+    fn is_retryable(&self) -> bool {
+        matches!(self, StoreError::Unavailable(_))
+    }
+}
+
+/// Per-tenant state: connections, cursors, leases, runs, error reports, record hashes.
+#[async_trait]
+pub trait StateStore: Send + Sync {
+    /// Reads one item.
+    async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError>;
+    /// Reads many items (absent ones are left out).
+    async fn get_many(&self, keys: &[Key]) -> Result<Vec<Item>, StoreError>;
+    /// Writes one item if `condition` holds.
+    async fn put(&self, item: Item, condition: Condition) -> Result<(), StoreError>;
+    /// Writes many items unconditionally (record hashes, error rows).
+    async fn put_many(&self, items: Vec<Item>) -> Result<(), StoreError>;
+    /// Deletes one item (absent is fine).
+    async fn delete(&self, key: &Key) -> Result<(), StoreError>;
+    /// Items of a partition whose sort key starts with `sk_prefix`, in sort-key order.
+    async fn query(&self, pk: &str, sk_prefix: &str) -> Result<Vec<Item>, StoreError>;
+    /// Items with `due_at <= now`, across all tenants, oldest due first.
+    async fn due(&self, now: i64) -> Result<Vec<Item>, StoreError>;
+}
+
+// ---------------------------------------------------------------- secrets
+
+/// Secret store failures.
+#[derive(Debug, thiserror::Error)]
+pub enum SecretError {
+    /// Could not reach the store.
+    #[error("secret store unavailable: {0}")]
+    Unavailable(String),
+    /// Refused (permissions, bad name).
+    #[error("secret store refused: {0}")]
+    Refused(String),
+}
+
+impl Retryability for SecretError {
+    fn is_retryable(&self) -> bool {
+        matches!(self, SecretError::Unavailable(_))
+    }
+}
+
+/// Credentials, one secret per connection (or per account). Values never reach the state
+/// store or the logs.
+#[async_trait]
+pub trait SecretStore: Send + Sync {
+    /// Creates or replaces a secret.
+    async fn put(&self, name: &str, value: &str) -> Result<(), SecretError>;
+    /// Reads a secret; `None` when it does not exist.
+    async fn get(&self, name: &str) -> Result<Option<String>, SecretError>;
+    /// Deletes a secret at once (no recovery window: a disconnect must really forget).
+    async fn delete(&self, name: &str) -> Result<(), SecretError>;
+}
+
+// ---------------------------------------------------------------- notifier
+
+/// One email.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Email {
+    /// Recipients.
+    pub to: Vec<String>,
+    /// Subject line.
+    pub subject: String,
+    /// Plain-text body.
+    pub body: String,
+}
+
+/// Notifier failures.
+#[derive(Debug, thiserror::Error)]
+pub enum NotifyError {
+    /// Could not send now.
+    #[error("mail unavailable: {0}")]
+    Unavailable(String),
+    /// Refused (unverified sender, bad address).
+    #[error("mail refused: {0}")]
+    Refused(String),
+}
+
+impl Retryability for NotifyError {
+    fn is_retryable(&self) -> bool {
+        matches!(self, NotifyError::Unavailable(_))
+    }
+}
+
+/// Sends emails (SES in AWS, an outbox folder of .eml files locally).
+#[async_trait]
+pub trait Notifier: Send + Sync {
+    /// Sends one email.
+    async fn send(&self, email: &Email) -> Result<(), NotifyError>;
+}
+
+// ---------------------------------------------------------------- event bus
+
+/// One event for the bus.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BusEvent {
+    /// EventBridge `source`.
+    pub source: String,
+    /// EventBridge `detail-type`.
+    pub detail_type: String,
+    /// EventBridge `detail`.
+    pub detail: Value,
+}
+
+/// Event bus failures.
+#[derive(Debug, thiserror::Error)]
+pub enum BusError {
+    /// Some entries could not be delivered even after retries.
+    #[error("{failed} of {total} events not delivered: {reason}")]
+    Undelivered {
+        /// How many failed.
+        failed: usize,
+        /// How many were sent.
+        total: usize,
+        /// The last reason given.
+        reason: String,
+    },
+    /// Could not reach the bus.
+    #[error("event bus unavailable: {0}")]
+    Unavailable(String),
+}
+
+impl Retryability for BusError {
+    fn is_retryable(&self) -> bool {
+        true
+    }
+}
+
+/// Puts events on the bus (EventBridge in AWS, an in-process queue locally).
+#[async_trait]
+pub trait EventBus: Send + Sync {
+    /// Publishes all events, or says how many could not be delivered.
+    async fn publish(&self, events: &[BusEvent]) -> Result<(), BusError>;
+}
