@@ -7,6 +7,7 @@
 
 pub mod cadence;
 pub mod clock;
+pub mod contract;
 pub mod engine;
 pub mod ids;
 pub mod notify;

@@ -1,0 +1,62 @@
+//! Embedded implementations of the renkei ports, for running without AWS (P13):
+//! a single-file transactional store (redb), secrets in the same file, mail written as .eml
+//! files to an outbox folder, and an in-process event bus.
+//!
+//! redb was chosen over SQLite: pure Rust (no C toolchain, fast to build), ACID write
+//! transactions that make the store's conditional puts atomic, and a stable file format.
+
+mod bus;
+mod outbox;
+mod store;
+
+pub use bus::InProcessBus;
+pub use outbox::Outbox;
+pub use store::{FileSecrets, FileStore};
+
+#[cfg(test)]
+mod contract_tests {
+    use super::*;
+    use renkei_core::contract;
+
+    fn store() -> (tempfile::TempDir, FileStore) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = FileStore::open(&dir.path().join("state.redb")).expect("open");
+        (dir, store)
+    }
+
+    #[tokio::test]
+    async fn p1_embedded_state_store_meets_the_contract() {
+        let (_d, s) = store();
+        contract::state_store(&s, "local").await;
+    }
+
+    #[tokio::test]
+    async fn p5_embedded_leases_meet_the_contract() {
+        let (_d, s) = store();
+        contract::leases(&s, "local").await;
+    }
+
+    #[tokio::test]
+    async fn embedded_secrets_meet_the_contract() {
+        let (_d, s) = store();
+        contract::secrets(&s.secrets(), "local").await;
+    }
+
+    #[tokio::test]
+    async fn p8_outbox_writes_eml_files() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let outbox = Outbox::new(dir.path(), "renkei@example.com");
+        contract::notifier(&outbox).await;
+        let sent = outbox.sent();
+        assert_eq!(sent.len(), 1);
+        assert!(sent[0].contains("To: admin@example.co.jp"));
+        assert!(sent[0].contains("Subject: =?UTF-8?B?"), "Japanese subject is RFC 2047 encoded");
+    }
+
+    #[tokio::test]
+    async fn in_process_bus_keeps_every_event() {
+        let bus = InProcessBus::default();
+        contract::event_bus(&bus).await;
+        assert_eq!(bus.drain().len(), 25);
+    }
+}

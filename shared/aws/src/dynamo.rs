@@ -1,0 +1,282 @@
+use async_trait::async_trait;
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, AttributeValue, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType,
+    KeysAndAttributes, Projection, ProjectionType, PutRequest, ScalarAttributeType, TimeToLiveSpecification,
+    WriteRequest,
+};
+use renkei_core::ports::{Condition, Item, Key, StateStore, StoreError};
+use std::collections::HashMap;
+
+/// Name of the sparse index of due connections (see docs/state-store.md).
+pub const DUE_INDEX: &str = "due";
+/// The one partition of the due index. One partition holds thousands of connections
+/// comfortably; shard it (due#0..n) if a deployment ever reaches DynamoDB's partition limits.
+const DUE_SHARD: &str = "due";
+
+type Attrs = HashMap<String, AttributeValue>;
+
+/// DynamoDB single-table state store.
+#[derive(Clone)]
+pub struct DynamoStore {
+    client: Client,
+    table: String,
+}
+
+fn unavailable<E: ProvideErrorMetadata + std::fmt::Debug>(e: SdkError<E>) -> StoreError {
+    let detail = e.as_service_error().and_then(|s| s.message().map(str::to_string));
+    StoreError::Unavailable(detail.unwrap_or_else(|| format!("{e:?}")))
+}
+
+fn s(v: &str) -> AttributeValue {
+    AttributeValue::S(v.to_string())
+}
+fn n(v: i64) -> AttributeValue {
+    AttributeValue::N(v.to_string())
+}
+
+fn to_attrs(item: &Item) -> Attrs {
+    let mut a = Attrs::new();
+    a.insert("pk".into(), s(&item.key.pk));
+    a.insert("sk".into(), s(&item.key.sk));
+    a.insert("body".into(), s(&item.body.to_string()));
+    a.insert("version".into(), n(item.version as i64));
+    if let Some(e) = item.expires_at {
+        a.insert("expires_at".into(), n(e));
+    }
+    if let Some(d) = item.due_at {
+        a.insert("due_shard".into(), s(DUE_SHARD));
+        a.insert("due_at".into(), n(d));
+    }
+    if let Some(o) = &item.owner {
+        a.insert("owner".into(), s(o));
+    }
+    a
+}
+
+fn from_attrs(a: &Attrs) -> Result<Item, StoreError> {
+    let text = |k: &str| a.get(k).and_then(|v| v.as_s().ok()).cloned();
+    let num = |k: &str| a.get(k).and_then(|v| v.as_n().ok()).and_then(|v| v.parse::<i64>().ok());
+    let corrupt = |what: &str| StoreError::Corrupt(format!("item without {what}"));
+    let body = text("body").ok_or_else(|| corrupt("body"))?;
+    Ok(Item {
+        key: Key::new(text("pk").ok_or_else(|| corrupt("pk"))?, text("sk").ok_or_else(|| corrupt("sk"))?),
+        body: serde_json::from_str(&body).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        version: num("version").unwrap_or(0) as u64,
+        expires_at: num("expires_at"),
+        due_at: num("due_at"),
+        owner: text("owner"),
+    })
+}
+
+impl DynamoStore {
+    /// A store on `table`.
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self { client, table: table.into() }
+    }
+
+    fn key_attrs(key: &Key) -> Attrs {
+        Attrs::from([("pk".to_string(), s(&key.pk)), ("sk".to_string(), s(&key.sk))])
+    }
+}
+
+/// Creates the table as infra/template.yaml declares it (for tests and local AWS stacks).
+pub async fn create_table(client: &Client, table: &str) -> Result<(), StoreError> {
+    let attr = |name: &str, t: ScalarAttributeType| {
+        AttributeDefinition::builder().attribute_name(name).attribute_type(t).build().map_err(|e| StoreError::Corrupt(e.to_string()))
+    };
+    let key = |name: &str, t: KeyType| {
+        KeySchemaElement::builder().attribute_name(name).key_type(t).build().map_err(|e| StoreError::Corrupt(e.to_string()))
+    };
+    let gsi = GlobalSecondaryIndex::builder()
+        .index_name(DUE_INDEX)
+        .key_schema(key("due_shard", KeyType::Hash)?)
+        .key_schema(key("due_at", KeyType::Range)?)
+        .projection(Projection::builder().projection_type(ProjectionType::All).build())
+        .build()
+        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    client
+        .create_table()
+        .table_name(table)
+        .billing_mode(BillingMode::PayPerRequest)
+        .attribute_definitions(attr("pk", ScalarAttributeType::S)?)
+        .attribute_definitions(attr("sk", ScalarAttributeType::S)?)
+        .attribute_definitions(attr("due_shard", ScalarAttributeType::S)?)
+        .attribute_definitions(attr("due_at", ScalarAttributeType::N)?)
+        .key_schema(key("pk", KeyType::Hash)?)
+        .key_schema(key("sk", KeyType::Range)?)
+        .global_secondary_indexes(gsi)
+        .send()
+        .await
+        .map_err(unavailable)?;
+    client
+        .update_time_to_live()
+        .table_name(table)
+        .time_to_live_specification(
+            TimeToLiveSpecification::builder().attribute_name("expires_at").enabled(true).build().map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        )
+        .send()
+        .await
+        .map_err(unavailable)?;
+    Ok(())
+}
+
+/// DynamoDB batch limits.
+const BATCH_GET: usize = 100;
+const BATCH_WRITE: usize = 25;
+/// Rounds of retrying unprocessed items before giving up (throttling that does not pass).
+const UNPROCESSED_ROUNDS: u32 = 8;
+
+#[async_trait]
+impl StateStore for DynamoStore {
+    async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key_attrs(key)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        out.item().map(from_attrs).transpose()
+    }
+
+    async fn get_many(&self, keys: &[Key]) -> Result<Vec<Item>, StoreError> {
+        let mut out = Vec::new();
+        for chunk in keys.chunks(BATCH_GET) {
+            let mut pending: Vec<Attrs> = chunk.iter().map(Self::key_attrs).collect();
+            let mut rounds = 0;
+            while !pending.is_empty() {
+                rounds += 1;
+                if rounds > UNPROCESSED_ROUNDS {
+                    return Err(StoreError::Unavailable("BatchGetItem kept leaving keys unprocessed".into()));
+                }
+                let ka = KeysAndAttributes::builder().set_keys(Some(pending)).consistent_read(true).build().map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                let resp = self.client.batch_get_item().request_items(&self.table, ka).send().await.map_err(unavailable)?;
+                if let Some(items) = resp.responses().and_then(|r| r.get(&self.table)) {
+                    for a in items {
+                        out.push(from_attrs(a)?);
+                    }
+                }
+                pending = resp
+                    .unprocessed_keys()
+                    .and_then(|u| u.get(&self.table))
+                    .map(|k| k.keys().to_vec())
+                    .unwrap_or_default();
+                if !pending.is_empty() {
+                    tokio::time::sleep(std::time::Duration::from_millis(50 << rounds.min(5))).await;
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    async fn put(&self, item: Item, condition: Condition) -> Result<(), StoreError> {
+        let mut req = self.client.put_item().table_name(&self.table).set_item(Some(to_attrs(&item)));
+        req = match condition {
+            Condition::Always => req,
+            Condition::NotExists => req.condition_expression("attribute_not_exists(pk)"),
+            Condition::VersionIs(v) => req.condition_expression("version = :v").expression_attribute_values(":v", n(v as i64)),
+            Condition::Claimable { owner, now } => req
+                .condition_expression("attribute_not_exists(pk) OR #owner = :owner OR expires_at <= :now")
+                .expression_attribute_names("#owner", "owner")
+                .expression_attribute_values(":owner", s(&owner))
+                .expression_attribute_values(":now", n(now)),
+        };
+        match req.send().await {
+            Ok(_) => Ok(()),
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => {
+                Err(StoreError::ConditionFailed)
+            }
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+
+    async fn put_many(&self, items: Vec<Item>) -> Result<(), StoreError> {
+        for chunk in items.chunks(BATCH_WRITE) {
+            let mut pending: Vec<WriteRequest> = chunk
+                .iter()
+                .map(|i| {
+                    PutRequest::builder()
+                        .set_item(Some(to_attrs(i)))
+                        .build()
+                        .map(|p| WriteRequest::builder().put_request(p).build())
+                        .map_err(|e| StoreError::Corrupt(e.to_string()))
+                })
+                .collect::<Result<_, _>>()?;
+            let mut rounds = 0;
+            while !pending.is_empty() {
+                rounds += 1;
+                if rounds > UNPROCESSED_ROUNDS {
+                    return Err(StoreError::Unavailable("BatchWriteItem kept leaving items unprocessed".into()));
+                }
+                let resp = self.client.batch_write_item().request_items(&self.table, pending).send().await.map_err(unavailable)?;
+                pending = resp.unprocessed_items().and_then(|u| u.get(&self.table)).cloned().unwrap_or_default();
+                if !pending.is_empty() {
+                    tokio::time::sleep(std::time::Duration::from_millis(50 << rounds.min(5))).await;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn delete(&self, key: &Key) -> Result<(), StoreError> {
+        self.client.delete_item().table_name(&self.table).set_key(Some(Self::key_attrs(key))).send().await.map_err(unavailable)?;
+        Ok(())
+    }
+
+    async fn query(&self, pk: &str, sk_prefix: &str) -> Result<Vec<Item>, StoreError> {
+        let mut out = Vec::new();
+        let mut start: Option<Attrs> = None;
+        loop {
+            let mut req = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .consistent_read(true)
+                .expression_attribute_values(":pk", s(pk))
+                .set_exclusive_start_key(start.take());
+            req = if sk_prefix.is_empty() {
+                req.key_condition_expression("pk = :pk")
+            } else {
+                req.key_condition_expression("pk = :pk AND begins_with(sk, :p)").expression_attribute_values(":p", s(sk_prefix))
+            };
+            let resp = req.send().await.map_err(unavailable)?;
+            for a in resp.items() {
+                out.push(from_attrs(a)?);
+            }
+            match resp.last_evaluated_key() {
+                Some(k) if !k.is_empty() => start = Some(k.clone()),
+                _ => return Ok(out),
+            }
+        }
+    }
+
+    async fn due(&self, now: i64) -> Result<Vec<Item>, StoreError> {
+        let mut out = Vec::new();
+        let mut start: Option<Attrs> = None;
+        loop {
+            let resp = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(DUE_INDEX)
+                .key_condition_expression("due_shard = :shard AND due_at <= :now")
+                .expression_attribute_values(":shard", s(DUE_SHARD))
+                .expression_attribute_values(":now", n(now))
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(unavailable)?;
+            for a in resp.items() {
+                out.push(from_attrs(a)?);
+            }
+            match resp.last_evaluated_key() {
+                Some(k) if !k.is_empty() => start = Some(k.clone()),
+                _ => return Ok(out),
+            }
+        }
+    }
+}

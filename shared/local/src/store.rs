@@ -1,0 +1,185 @@
+use async_trait::async_trait;
+use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+use renkei_core::ports::{Condition, Item, Key, SecretError, SecretStore, StateStore, StoreError};
+use std::path::Path;
+use std::sync::Arc;
+
+/// Items by "pk\u{0}sk" (NUL sorts first, so a partition's items are contiguous and ordered).
+const ITEMS: TableDefinition<&str, &[u8]> = TableDefinition::new("items");
+/// Secrets by name.
+const SECRETS: TableDefinition<&str, &str> = TableDefinition::new("secrets");
+
+fn flat(key: &Key) -> String {
+    format!("{}\u{0}{}", key.pk, key.sk)
+}
+fn unavailable(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Unavailable(e.to_string())
+}
+
+/// The embedded state store: one redb file.
+#[derive(Clone)]
+pub struct FileStore {
+    db: Arc<Database>,
+}
+
+impl FileStore {
+    /// Opens (or creates) the store file.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(unavailable)?;
+        }
+        let db = Database::create(path).map_err(unavailable)?;
+        let tx = db.begin_write().map_err(unavailable)?;
+        tx.open_table(ITEMS).map_err(unavailable)?;
+        tx.open_table(SECRETS).map_err(unavailable)?;
+        tx.commit().map_err(unavailable)?;
+        Ok(Self { db: Arc::new(db) })
+    }
+
+    /// The secret store that shares this file.
+    pub fn secrets(&self) -> FileSecrets {
+        FileSecrets { db: self.db.clone() }
+    }
+
+    fn decode(bytes: &[u8]) -> Result<Item, StoreError> {
+        serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt(e.to_string()))
+    }
+
+    fn holds(condition: &Condition, current: Option<&Item>) -> bool {
+        match (condition, current) {
+            (Condition::Always, _) => true,
+            (Condition::NotExists, cur) => cur.is_none(),
+            (Condition::VersionIs(v), Some(cur)) => cur.version == *v,
+            (Condition::VersionIs(_), None) => false,
+            (Condition::Claimable { .. }, None) => true,
+            (Condition::Claimable { owner, now }, Some(cur)) => {
+                cur.owner.as_deref() == Some(owner.as_str()) || cur.expires_at.is_some_and(|e| e <= *now)
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl StateStore for FileStore {
+    async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
+        let tx = self.db.begin_read().map_err(unavailable)?;
+        let table = tx.open_table(ITEMS).map_err(unavailable)?;
+        match table.get(flat(key).as_str()).map_err(unavailable)? {
+            Some(v) => Ok(Some(Self::decode(v.value())?)),
+            None => Ok(None),
+        }
+    }
+
+    async fn get_many(&self, keys: &[Key]) -> Result<Vec<Item>, StoreError> {
+        let tx = self.db.begin_read().map_err(unavailable)?;
+        let table = tx.open_table(ITEMS).map_err(unavailable)?;
+        let mut out = Vec::new();
+        for key in keys {
+            if let Some(v) = table.get(flat(key).as_str()).map_err(unavailable)? {
+                out.push(Self::decode(v.value())?);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn put(&self, item: Item, condition: Condition) -> Result<(), StoreError> {
+        let tx = self.db.begin_write().map_err(unavailable)?;
+        {
+            let mut table = tx.open_table(ITEMS).map_err(unavailable)?;
+            let k = flat(&item.key);
+            let current = match table.get(k.as_str()).map_err(unavailable)? {
+                Some(v) => Some(Self::decode(v.value())?),
+                None => None,
+            };
+            if !Self::holds(&condition, current.as_ref()) {
+                return Err(StoreError::ConditionFailed);
+            }
+            let bytes = serde_json::to_vec(&item).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            table.insert(k.as_str(), bytes.as_slice()).map_err(unavailable)?;
+        }
+        tx.commit().map_err(unavailable)
+    }
+
+    async fn put_many(&self, items: Vec<Item>) -> Result<(), StoreError> {
+        let tx = self.db.begin_write().map_err(unavailable)?;
+        {
+            let mut table = tx.open_table(ITEMS).map_err(unavailable)?;
+            for item in &items {
+                let bytes = serde_json::to_vec(item).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                table.insert(flat(&item.key).as_str(), bytes.as_slice()).map_err(unavailable)?;
+            }
+        }
+        tx.commit().map_err(unavailable)
+    }
+
+    async fn delete(&self, key: &Key) -> Result<(), StoreError> {
+        let tx = self.db.begin_write().map_err(unavailable)?;
+        {
+            let mut table = tx.open_table(ITEMS).map_err(unavailable)?;
+            table.remove(flat(key).as_str()).map_err(unavailable)?;
+        }
+        tx.commit().map_err(unavailable)
+    }
+
+    async fn query(&self, pk: &str, sk_prefix: &str) -> Result<Vec<Item>, StoreError> {
+        let tx = self.db.begin_read().map_err(unavailable)?;
+        let table = tx.open_table(ITEMS).map_err(unavailable)?;
+        let start = format!("{pk}\u{0}{sk_prefix}");
+        let mut out = Vec::new();
+        for entry in table.range(start.as_str()..).map_err(unavailable)? {
+            let (k, v) = entry.map_err(unavailable)?;
+            if !k.value().starts_with(start.as_str()) {
+                break;
+            }
+            out.push(Self::decode(v.value())?);
+        }
+        Ok(out)
+    }
+
+    async fn due(&self, now: i64) -> Result<Vec<Item>, StoreError> {
+        // A full scan stands in for DynamoDB's sparse due index: local stores are small.
+        let tx = self.db.begin_read().map_err(unavailable)?;
+        let table = tx.open_table(ITEMS).map_err(unavailable)?;
+        let mut out = Vec::new();
+        for entry in table.iter().map_err(unavailable)? {
+            let (_, v) = entry.map_err(unavailable)?;
+            let item = Self::decode(v.value())?;
+            if item.due_at.is_some_and(|d| d <= now) {
+                out.push(item);
+            }
+        }
+        out.sort_by_key(|i| i.due_at);
+        Ok(out)
+    }
+}
+
+/// Secrets kept in the same redb file (the embedded stand-in for Secrets Manager).
+#[derive(Clone)]
+pub struct FileSecrets {
+    db: Arc<Database>,
+}
+
+fn secret_err(e: impl std::fmt::Display) -> SecretError {
+    SecretError::Unavailable(e.to_string())
+}
+
+#[async_trait]
+impl SecretStore for FileSecrets {
+    async fn put(&self, name: &str, value: &str) -> Result<(), SecretError> {
+        let tx = self.db.begin_write().map_err(secret_err)?;
+        tx.open_table(SECRETS).map_err(secret_err)?.insert(name, value).map_err(secret_err)?;
+        tx.commit().map_err(secret_err)
+    }
+
+    async fn get(&self, name: &str) -> Result<Option<String>, SecretError> {
+        let tx = self.db.begin_read().map_err(secret_err)?;
+        let table = tx.open_table(SECRETS).map_err(secret_err)?;
+        Ok(table.get(name).map_err(secret_err)?.map(|v| v.value().to_string()))
+    }
+
+    async fn delete(&self, name: &str) -> Result<(), SecretError> {
+        let tx = self.db.begin_write().map_err(secret_err)?;
+        tx.open_table(SECRETS).map_err(secret_err)?.remove(name).map_err(secret_err)?;
+        tx.commit().map_err(secret_err)
+    }
+}
