@@ -1,0 +1,9 @@
+//! One HTTP client per vendor, on a shared base ([`http`]): proactive rate limits, 429 and
+//! Retry-After, retries of transient errors with backoff and jitter within a budget, tokens
+//! fetched once and shared, and typed errors (Retryable / Permanent / Auth).
+
+pub mod http;
+pub mod kaonavi;
+pub mod roumumate;
+
+pub use http::{CallKind, HttpConfig, RetryPolicy, SlidingWindow, TokenCache, VendorClient, VendorError};

@@ -1,0 +1,375 @@
+//! The vendor HTTP client base shared by every vendor client.
+
+use renkei_core::engine::SyncError;
+use reqwest::{Method, RequestBuilder, StatusCode};
+use std::collections::VecDeque;
+use std::future::Future;
+use std::time::Duration;
+use tokio::sync::Mutex;
+use tokio::time::Instant;
+
+/// Errors of a vendor call, classified where the cause is known.
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+pub enum VendorError {
+    /// Worth retrying later (5xx, 429, timeouts, resets) — retries were already spent.
+    #[error("{vendor} temporarily unavailable: {message}")]
+    Retryable {
+        /// Vendor name.
+        vendor: &'static str,
+        /// What happened.
+        message: String,
+    },
+    /// The vendor refused the request; the same request will be refused again.
+    #[error("{vendor} refused the request (HTTP {status}): {message}")]
+    Permanent {
+        /// Vendor name.
+        vendor: &'static str,
+        /// HTTP status.
+        status: u16,
+        /// The vendor's message.
+        message: String,
+    },
+    /// Credentials refused.
+    #[error("{vendor} refused the credentials: {message}")]
+    Auth {
+        /// Vendor name.
+        vendor: &'static str,
+        /// The vendor's message.
+        message: String,
+    },
+}
+
+impl From<VendorError> for SyncError {
+    fn from(e: VendorError) -> Self {
+        match e {
+            VendorError::Auth { .. } => SyncError::Auth(e.to_string()),
+            VendorError::Retryable { .. } => SyncError::Retryable(e.to_string()),
+            VendorError::Permanent { .. } => SyncError::Permanent(e.to_string()),
+        }
+    }
+}
+
+/// Retry tunables.
+#[derive(Debug, Clone, Copy)]
+pub struct RetryPolicy {
+    /// Attempts in all (1 = no retry).
+    pub max_attempts: u32,
+    /// First backoff; doubles each attempt, with full jitter.
+    pub base_delay: Duration,
+    /// Longest single wait (also caps Retry-After).
+    pub max_delay: Duration,
+    /// Total time a call may spend retrying.
+    pub budget: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            max_attempts: 6,
+            base_delay: Duration::from_millis(200),
+            max_delay: Duration::from_secs(30),
+            budget: Duration::from_secs(120),
+        }
+    }
+}
+
+/// A sliding-window limit: at most `limit` calls in any `window`. It matches how vendors
+/// state their limits ("5 writes per 60 s"), unlike a token bucket that refills smoothly.
+#[derive(Debug)]
+pub struct SlidingWindow {
+    limit: usize,
+    window: Duration,
+    sent: Mutex<VecDeque<Instant>>,
+}
+
+impl SlidingWindow {
+    /// `limit` calls per `window`. The window is widened by 2% so that network jitter
+    /// between our clock and the vendor's never lets the vendor count one call too many.
+    pub fn new(limit: u32, window: Duration) -> Self {
+        Self { limit: limit.max(1) as usize, window: window.mul_f64(1.02), sent: Mutex::new(VecDeque::new()) }
+    }
+
+    /// Waits until one more call fits in the window, then counts it.
+    pub async fn acquire(&self) {
+        loop {
+            let mut sent = self.sent.lock().await;
+            let now = Instant::now();
+            while sent.front().is_some_and(|t| now.duration_since(*t) >= self.window) {
+                sent.pop_front();
+            }
+            if sent.len() < self.limit {
+                sent.push_back(now);
+                return;
+            }
+            let wait = sent.front().map_or(Duration::ZERO, |t| self.window.saturating_sub(now.duration_since(*t)));
+            drop(sent);
+            tokio::time::sleep(wait).await;
+        }
+    }
+}
+
+/// Whether a call writes (some vendors limit writes separately).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallKind {
+    /// Reads.
+    Read,
+    /// Writes; also counted against the write limit.
+    Write,
+}
+
+/// Per-vendor client configuration.
+#[derive(Debug, Clone)]
+pub struct HttpConfig {
+    /// Base URL without a trailing slash.
+    pub base_url: String,
+    /// Per-request timeout.
+    pub timeout: Duration,
+    /// Retries.
+    pub retry: RetryPolicy,
+    /// All calls: (limit, window); None = unlimited.
+    pub limit: Option<(u32, Duration)>,
+    /// Write calls: (limit, window); None = unlimited.
+    pub write_limit: Option<(u32, Duration)>,
+}
+
+/// A finished response.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    /// Status.
+    pub status: StatusCode,
+    /// Body text.
+    pub body: String,
+}
+
+/// Counters for metrics and benchmarks.
+#[derive(Debug, Default)]
+pub struct Stats {
+    /// Requests sent.
+    pub requests: std::sync::atomic::AtomicU64,
+    /// 429 answers received.
+    pub throttled: std::sync::atomic::AtomicU64,
+    /// Retries made.
+    pub retries: std::sync::atomic::AtomicU64,
+}
+
+/// The shared client: limits, retries and error classification for one vendor account.
+#[derive(Debug)]
+pub struct VendorClient {
+    vendor: &'static str,
+    http: reqwest::Client,
+    config: HttpConfig,
+    all: Option<SlidingWindow>,
+    writes: Option<SlidingWindow>,
+    /// Counters.
+    pub stats: Stats,
+}
+
+fn backoff(policy: &RetryPolicy, attempt: u32) -> Duration {
+    let ceiling = policy.base_delay.saturating_mul(1 << attempt.min(16)).min(policy.max_delay);
+    // Full jitter: spreads retries of many connections hitting the same outage.
+    ceiling.mul_f64(fastrand::f64())
+}
+
+fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    let v = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
+    v.trim().parse::<f64>().ok().filter(|s| *s >= 0.0).map(Duration::from_secs_f64)
+}
+
+impl VendorClient {
+    /// A client for `vendor`.
+    pub fn new(vendor: &'static str, config: HttpConfig) -> Result<Self, VendorError> {
+        let http = reqwest::Client::builder()
+            .timeout(config.timeout)
+            .connect_timeout(config.timeout.min(Duration::from_secs(10)))
+            .build()
+            .map_err(|e| VendorError::Permanent { vendor, status: 0, message: e.to_string() })?;
+        Ok(Self {
+            vendor,
+            http,
+            all: config.limit.map(|(n, w)| SlidingWindow::new(n, w)),
+            writes: config.write_limit.map(|(n, w)| SlidingWindow::new(n, w)),
+            config,
+            stats: Stats::default(),
+        })
+    }
+
+    /// The vendor's name.
+    pub fn vendor(&self) -> &'static str {
+        self.vendor
+    }
+
+    /// A request builder for `path` under the base URL.
+    pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        self.http.request(method, format!("{}{}", self.config.base_url, path))
+    }
+
+    /// Sends the request that `build` makes (called again for each attempt), within the
+    /// limits, retrying 429 (after Retry-After) and transient failures. A non-idempotent
+    /// write (`retry_ambiguous` false) is retried only when the vendor surely did not process
+    /// it (429, connection refused); otherwise the error is returned for the caller to
+    /// reconcile. 4xx other than 401/403/429 are Permanent; 401/403 are returned as
+    /// replies so that callers can refresh tokens or name a missing permission.
+    pub async fn send(&self, kind: CallKind, retry_ambiguous: bool, build: impl Fn() -> RequestBuilder) -> Result<Reply, VendorError> {
+        use std::sync::atomic::Ordering::Relaxed;
+        let started = Instant::now();
+        let policy = self.config.retry;
+        let mut attempt = 0;
+        loop {
+            if let Some(w) = &self.all {
+                w.acquire().await;
+            }
+            if kind == CallKind::Write {
+                if let Some(w) = &self.writes {
+                    w.acquire().await;
+                }
+            }
+            self.stats.requests.fetch_add(1, Relaxed);
+            attempt += 1;
+            let (wait, message) = match build().send().await {
+                Ok(resp) => {
+                    let status = resp.status();
+                    let after = retry_after(resp.headers());
+                    let body = match resp.text().await {
+                        Ok(b) => b,
+                        Err(e) if retry_ambiguous => {
+                            let w = backoff(&policy, attempt);
+                            self.retry_or_give_up(started, attempt, w, format!("reading the answer: {e}")).await?;
+                            continue;
+                        }
+                        Err(e) => return Err(VendorError::Retryable { vendor: self.vendor, message: format!("answer lost: {e}") }),
+                    };
+                    if status == StatusCode::TOO_MANY_REQUESTS {
+                        self.stats.throttled.fetch_add(1, Relaxed);
+                        (after.unwrap_or_else(|| backoff(&policy, attempt)), format!("HTTP 429 {}", body.trim()))
+                    } else if status.is_server_error() && retry_ambiguous {
+                        (backoff(&policy, attempt), format!("HTTP {status} {}", body.trim()))
+                    } else if status.is_server_error() {
+                        return Err(VendorError::Retryable { vendor: self.vendor, message: format!("HTTP {status} {}", body.trim()) });
+                    } else if status.is_client_error()
+                        && status != StatusCode::UNAUTHORIZED
+                        && status != StatusCode::FORBIDDEN
+                    {
+                        return Err(VendorError::Permanent { vendor: self.vendor, status: status.as_u16(), message: body });
+                    } else {
+                        return Ok(Reply { status, body });
+                    }
+                }
+                Err(e) if e.is_connect() || retry_ambiguous => (backoff(&policy, attempt), e.to_string()),
+                Err(e) => return Err(VendorError::Retryable { vendor: self.vendor, message: e.to_string() }),
+            };
+            self.retry_or_give_up(started, attempt, wait, message).await?;
+        }
+    }
+
+    async fn retry_or_give_up(&self, started: Instant, attempt: u32, wait: Duration, message: String) -> Result<(), VendorError> {
+        let policy = self.config.retry;
+        let wait = wait.min(policy.max_delay);
+        if attempt >= policy.max_attempts || started.elapsed() + wait > policy.budget {
+            return Err(VendorError::Retryable { vendor: self.vendor, message: format!("{message} (gave up after {attempt} attempts)") });
+        }
+        self.stats.retries.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        tracing::debug!(vendor = self.vendor, attempt, wait_ms = wait.as_millis() as u64, "retrying");
+        tokio::time::sleep(wait).await;
+        Ok(())
+    }
+}
+
+/// A bearer-style token shared by every caller of one client: fetched once (callers that
+/// arrive meanwhile wait for the same fetch), refreshed shortly before it expires, and
+/// dropped when the vendor answers 401 so that the next caller fetches a new one.
+#[derive(Debug, Default)]
+pub struct TokenCache {
+    slot: Mutex<Option<(String, Instant)>>,
+}
+
+/// Refresh this long before the vendor's stated expiry.
+const REFRESH_MARGIN: Duration = Duration::from_secs(60);
+
+impl TokenCache {
+    /// The current token, fetching one with `fetch` (→ token, lifetime) if there is none or it
+    /// is about to expire. Holding the lock across the fetch is what makes it single-flight.
+    pub async fn get<F, Fut>(&self, fetch: F) -> Result<String, VendorError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<(String, Duration), VendorError>>,
+    {
+        let mut slot = self.slot.lock().await;
+        if let Some((token, expires)) = slot.as_ref() {
+            if Instant::now() + REFRESH_MARGIN < *expires {
+                return Ok(token.clone());
+            }
+        }
+        let (token, lifetime) = fetch().await?;
+        *slot = Some((token.clone(), Instant::now() + lifetime));
+        Ok(token)
+    }
+
+    /// Forgets `token` if it is still the current one (the vendor refused it).
+    pub async fn invalidate(&self, token: &str) {
+        let mut slot = self.slot.lock().await;
+        if slot.as_ref().is_some_and(|(t, _)| t == token) {
+            *slot = None;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    #[tokio::test(start_paused = true)]
+    async fn p6_sliding_window_never_exceeds_the_limit() {
+        let w = SlidingWindow::new(5, Duration::from_secs(60));
+        let start = Instant::now();
+        let mut stamps = Vec::new();
+        for _ in 0..12 {
+            w.acquire().await;
+            stamps.push(start.elapsed());
+        }
+        for (i, t) in stamps.iter().enumerate().skip(5) {
+            assert!(*t - stamps[i - 5] >= Duration::from_secs(60), "call {i} came too soon");
+        }
+        // and it does not wait longer than needed: 12 calls in 2 windows (+2% margin)
+        assert!(stamps[11] <= Duration::from_secs(123));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn p6_token_is_fetched_once_by_concurrent_callers() {
+        let cache = Arc::new(TokenCache::default());
+        let fetches = Arc::new(AtomicU32::new(0));
+        let mut tasks = Vec::new();
+        for _ in 0..10 {
+            let (cache, fetches) = (cache.clone(), fetches.clone());
+            tasks.push(tokio::spawn(async move {
+                cache
+                    .get(|| async {
+                        fetches.fetch_add(1, Ordering::SeqCst);
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        Ok(("tok".to_string(), Duration::from_secs(3600)))
+                    })
+                    .await
+            }));
+        }
+        for t in tasks {
+            assert_eq!(t.await.expect("join").expect("token"), "tok");
+        }
+        assert_eq!(fetches.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn p6_token_is_refreshed_before_expiry_and_after_401() {
+        let cache = TokenCache::default();
+        let n = AtomicU32::new(0);
+        let fetch = || async {
+            let i = n.fetch_add(1, Ordering::SeqCst);
+            Ok((format!("t{i}"), Duration::from_secs(3600)))
+        };
+        assert_eq!(cache.get(fetch).await.expect("t0"), "t0");
+        tokio::time::advance(Duration::from_secs(3600 - 30)).await;
+        assert_eq!(cache.get(fetch).await.expect("t1"), "t1", "refreshed within the margin");
+        cache.invalidate("t1").await;
+        assert_eq!(cache.get(fetch).await.expect("t2"), "t2", "refetched after 401");
+    }
+}
