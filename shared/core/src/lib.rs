@@ -5,9 +5,11 @@
 //! outside world through the small port traits in [`ports`], and to the vendor through the
 //! [`engine::Connector`] trait that each connector implements.
 
+pub mod admin;
 pub mod cadence;
 pub mod clock;
 pub mod contract;
+pub mod dispatch;
 pub mod engine;
 pub mod ids;
 pub mod notify;

@@ -5,9 +5,12 @@
 //! redb was chosen over SQLite: pure Rust (no C toolchain, fast to build), ACID write
 //! transactions that make the store's conditional puts atomic, and a stable file format.
 
+mod backend;
 mod bus;
 mod outbox;
 mod store;
+
+pub use backend::LocalBackend;
 
 pub use bus::InProcessBus;
 pub use outbox::Outbox;

@@ -1,0 +1,243 @@
+//! The whole Roumumate → Kaonavi mapping (C2.2, C2.3, C2.5, C2.6): a raw Roumumate employee
+//! becomes a Kaonavi member, is skipped (out of scope), or is rejected with a reason.
+
+use super::Settings;
+use chrono::NaiveDate;
+use renkei_core::engine::Pulled;
+use renkei_vendors::kaonavi::MemberData;
+use renkei_vendors::roumumate::RawEmployee;
+use serde::{Deserialize, Serialize};
+
+/// 社員番号: opaque text (leading zeros are kept), 1–50 characters (Kaonavi's `code`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct EmployeeNumber(String);
+
+impl EmployeeNumber {
+    /// Parses a 社員番号.
+    pub fn parse(raw: Option<&str>) -> Result<Self, String> {
+        let v = raw.map(str::trim).unwrap_or("");
+        if v.is_empty() {
+            return Err("社員番号がありません (employee number missing)".into());
+        }
+        if v.chars().count() > 50 {
+            return Err(format!("社員番号「{v}」が50文字を超えています (longer than 50)"));
+        }
+        Ok(Self(v.to_string()))
+    }
+    /// As text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// 従業員ステータス.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EmployeeStatus {
+    /// 応募者.
+    Applicant,
+    /// 入社手続き中.
+    Onboarding,
+    /// 在籍.
+    Active,
+    /// 休職.
+    OnLeave,
+    /// 退職.
+    Left,
+}
+
+impl EmployeeStatus {
+    fn parse(raw: Option<&str>) -> Result<Self, String> {
+        Ok(match raw.unwrap_or("") {
+            "applicant" => Self::Applicant,
+            "onboarding" => Self::Onboarding,
+            "active" => Self::Active,
+            "on_leave" => Self::OnLeave,
+            "left" => Self::Left,
+            other => return Err(format!("従業員ステータス「{other}」を解釈できません (unknown status)")),
+        })
+    }
+}
+
+/// Kaonavi's length limit for 氏名 and フリガナ.
+const NAME_MAX: usize = 100;
+
+/// Maps one employee (C2.2 scope, C2.3 filters, C2.5 fields, C2.6 gender).
+pub fn map(raw: &RawEmployee, settings: &Settings) -> Pulled {
+    let status = match EmployeeStatus::parse(raw.status.as_deref()) {
+        Ok(s) => s,
+        Err(reason) => return reject(raw, reason),
+    };
+    // C2.2: applicants and leavers are never sent, nor anyone whose data entry is unfinished.
+    if matches!(status, EmployeeStatus::Applicant | EmployeeStatus::Left)
+        || raw.state.as_deref() != Some("data_entry_complete")
+    {
+        return Pulled::Skipped;
+    }
+    let hire_date = match date(raw.hire_date.as_deref(), "入社日") {
+        Ok(d) => d,
+        Err(reason) => return reject(raw, reason),
+    };
+    if !settings.filter.admits(raw, hire_date) {
+        return Pulled::Skipped;
+    }
+    match member(raw, settings, hire_date) {
+        Ok(m) => Pulled::Ready { key: m.code.clone(), payload: serde_json::to_value(&m).unwrap_or_default() },
+        Err(reason) => reject(raw, reason),
+    }
+}
+
+fn reject(raw: &RawEmployee, reason: String) -> Pulled {
+    let record = match raw.employee_number.as_deref().map(str::trim) {
+        Some(n) if !n.is_empty() => n.to_string(),
+        _ => format!("roumumate:{}", raw.id),
+    };
+    Pulled::Rejected { record, reason }
+}
+
+fn member(raw: &RawEmployee, settings: &Settings, hire_date: Option<NaiveDate>) -> Result<MemberData, String> {
+    let code = EmployeeNumber::parse(raw.employee_number.as_deref())?;
+    let business = raw.business_name.as_deref().map(str::trim).filter(|b| !b.is_empty());
+    // C2.5: a business name and its reading win over the legal name.
+    let (name, kana) = match business {
+        Some(b) => (join_words(b), raw.business_name_kana.as_deref().map(join_words).filter(|k| !k.is_empty())),
+        None => {
+            let (Some(last), Some(first)) = (nonblank(&raw.last_name), nonblank(&raw.first_name)) else {
+                return Err("氏名 (姓・名) がありません (family or given name missing)".into());
+            };
+            let kana = match (nonblank(&raw.last_name_kana), nonblank(&raw.first_name_kana)) {
+                (Some(l), Some(f)) => Some(format!("{} {}", join_words(l), join_words(f))),
+                _ => None,
+            };
+            (format!("{} {}", join_words(last), join_words(first)), kana)
+        }
+    };
+    if name.chars().count() > NAME_MAX {
+        return Err(format!("氏名が{NAME_MAX}文字を超えています ({} characters)", name.chars().count()));
+    }
+    let kana = match kana {
+        Some(k) => Some(katakana(&k)?),
+        None => None,
+    };
+    if let Some(k) = &kana {
+        if k.chars().count() > NAME_MAX {
+            return Err(format!("フリガナが{NAME_MAX}文字を超えています ({} characters)", k.chars().count()));
+        }
+    }
+    let gender = match nonblank(&raw.gender) {
+        None => None,
+        Some(g) => Some(
+            settings
+                .gender_map
+                .get(g)
+                .cloned()
+                .ok_or_else(|| format!("性別「{g}」がカオナビの選択肢に紐づけられていません (gender option not mapped)"))?,
+        ),
+    };
+    let birthday = date(raw.birth_date.as_deref(), "生年月日")?;
+    let fmt = |d: Option<NaiveDate>| Some(d.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default());
+    Ok(MemberData {
+        code: code.as_str().to_string(),
+        name: Some(name),
+        name_kana: kana,
+        gender,
+        birthday: fmt(birthday),
+        entered_date: fmt(hire_date),
+    })
+}
+
+fn nonblank(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+fn date(raw: Option<&str>, label: &str) -> Result<Option<NaiveDate>, String> {
+    match raw.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
+            .map(Some)
+            .map_err(|_| format!("{label}「{s}」は正しい日付ではありません (invalid date)")),
+    }
+}
+
+/// Collapses any run of spaces (half- or full-width) to one half-width space.
+fn join_words(s: &str) -> String {
+    s.split(|c: char| c.is_whitespace() || c == '\u{3000}').filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ")
+}
+
+/// Normalises a reading to full-width katakana: hiragana → katakana, half-width katakana
+/// (with its separate voiced marks) → full-width. Anything that is not kana is an error,
+/// because Kaonavi's フリガナ is katakana only.
+pub fn katakana(s: &str) -> Result<String, String> {
+    let mut out = String::new();
+    let chars: Vec<char> = join_words(s).chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let next = chars.get(i + 1).copied();
+        let full = match c {
+            'ぁ'..='ゖ' => char::from_u32(c as u32 + 0x60),
+            'ｦ'..='ﾝ' => {
+                let base = HALF_TO_FULL[(c as u32 - 'ｦ' as u32) as usize];
+                match next {
+                    Some('ﾞ') if voiced(base).is_some() => {
+                        i += 1;
+                        voiced(base)
+                    }
+                    Some('ﾟ') if semi_voiced(base).is_some() => {
+                        i += 1;
+                        semi_voiced(base)
+                    }
+                    _ => Some(base),
+                }
+            }
+            '･' => Some('・'),
+            'ァ'..='ヶ' | 'ー' | '・' | 'ヽ' | 'ヾ' | ' ' => Some(c),
+            _ => None,
+        };
+        match full {
+            Some(f) => out.push(f),
+            None => return Err(format!("フリガナ「{s}」にカタカナにできない文字「{c}」があります (reading is not kana)")),
+        }
+        i += 1;
+    }
+    Ok(out)
+}
+
+/// Half-width katakana U+FF66..U+FF9D in order.
+const HALF_TO_FULL: [char; 56] = [
+    'ヲ', 'ァ', 'ィ', 'ゥ', 'ェ', 'ォ', 'ャ', 'ュ', 'ョ', 'ッ', 'ー', 'ア', 'イ', 'ウ', 'エ', 'オ', 'カ', 'キ', 'ク', 'ケ', 'コ', 'サ',
+    'シ', 'ス', 'セ', 'ソ', 'タ', 'チ', 'ツ', 'テ', 'ト', 'ナ', 'ニ', 'ヌ', 'ネ', 'ノ', 'ハ', 'ヒ', 'フ', 'ヘ', 'ホ', 'マ', 'ミ', 'ム',
+    'メ', 'モ', 'ヤ', 'ユ', 'ヨ', 'ラ', 'リ', 'ル', 'レ', 'ロ', 'ワ', 'ン',
+];
+
+fn voiced(c: char) -> Option<char> {
+    match c {
+        'カ'..='ト' if (c as u32 - 'カ' as u32) % 2 == 0 && !matches!(c, 'ッ') => char::from_u32(c as u32 + 1),
+        'ツ' => Some('ヅ'),
+        'テ' => Some('デ'),
+        'ト' => Some('ド'),
+        'ハ' | 'ヒ' | 'フ' | 'ヘ' | 'ホ' => char::from_u32(c as u32 + 1),
+        'ウ' => Some('ヴ'),
+        _ => None,
+    }
+}
+
+fn semi_voiced(c: char) -> Option<char> {
+    match c {
+        'ハ' | 'ヒ' | 'フ' | 'ヘ' | 'ホ' => char::from_u32(c as u32 + 2),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn c2_5_readings_become_full_width_katakana() {
+        assert_eq!(katakana("やまだ").unwrap(), "ヤマダ");
+        assert_eq!(katakana("ﾔﾏﾀﾞ ﾀﾛｳ").unwrap(), "ヤマダ タロウ");
+        assert_eq!(katakana("ｶﾞｷﾞｸﾞｹﾞｺﾞ ﾊﾟﾋﾟﾌﾟﾍﾟﾎﾟ ｳﾞ ﾂﾞ").unwrap(), "ガギグゲゴ パピプペポ ヴ ヅ");
+        assert_eq!(katakana("さとう　はなこ").unwrap(), "サトウ ハナコ");
+        assert!(katakana("Yamada").is_err());
+    }
+}

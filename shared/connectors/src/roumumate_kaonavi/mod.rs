@@ -1,0 +1,461 @@
+//! C2: ロウムメイト → カオナビ employee push (seed 001, requirements C2.1–C2.10).
+//!
+//! - [`setup`] checks credentials, Kaonavi's operation settings (get, update, register) and
+//!   the gender mapping before a connection can start (C2.1, C2.6), and starts the
+//!   connection at Roumumate's current position, so only later changes are pushed (C2.7).
+//! - [`RoumumateKaonavi`] is the connector the engine runs every 15 minutes (C2.8): it pulls
+//!   changed employees, maps them ([`mapping`]), and upserts by 社員番号 (C2.4): POST for
+//!   codes Kaonavi does not have, PATCH for the others, then waits for Kaonavi's tasks.
+
+pub mod mapping;
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+use renkei_core::engine::{Change, Connector, ConnectorFactory, Page, SyncError, WriteResult};
+use renkei_core::ports::{SecretStore, StateStore};
+use renkei_core::repo::{Automation, Checkpoint, Connection, Repo, Role};
+use renkei_core::{Cadence, ConnectionId, TenantId};
+use renkei_vendors::VendorError;
+use renkei_vendors::kaonavi::{Credentials, KaonaviClient, KaonaviConfig, KaonaviError, MemberData, Permission};
+use renkei_vendors::roumumate::{RawEmployee, RoumumateClient};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::time::Duration;
+
+/// The connector's name (its function folder).
+pub const NAME: &str = "roumumate-kaonavi";
+
+/// C2.8: :00, :15, :30, :45 — EventBridge `cron(0,15,30,45 * * * ? *)`.
+pub const CADENCE: Cadence = Cadence::AlignedMinutes { minutes: 15 };
+
+/// One further target condition (C2.3 "+条件を追加"): the employee's attribute `field`
+/// must be one of `any_of`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldCondition {
+    /// Attribute name (e.g. 部署, 勤務地).
+    pub field: String,
+    /// Accepted values.
+    pub any_of: Vec<String>,
+}
+
+/// Optional target filters (C2.3); empty means everyone in scope.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TargetFilter {
+    /// 雇用形態: any of these (empty = any).
+    pub employment_types: Vec<String>,
+    /// 入社日 from (inclusive).
+    pub hired_from: Option<NaiveDate>,
+    /// 入社日 to (inclusive).
+    pub hired_to: Option<NaiveDate>,
+    /// Further conditions, all of which must hold.
+    pub conditions: Vec<FieldCondition>,
+}
+
+impl TargetFilter {
+    /// Whether the employee is a target.
+    pub fn admits(&self, e: &RawEmployee, hire_date: Option<NaiveDate>) -> bool {
+        let ty_ok = self.employment_types.is_empty()
+            || e.employment_type.as_ref().is_some_and(|t| self.employment_types.contains(t));
+        let from_ok = self.hired_from.is_none_or(|f| hire_date.is_some_and(|d| d >= f));
+        let to_ok = self.hired_to.is_none_or(|t| hire_date.is_some_and(|d| d <= t));
+        let cond_ok = self.conditions.iter().all(|c| e.attributes.get(&c.field).is_some_and(|v| c.any_of.contains(v)));
+        ty_ok && from_ok && to_ok && cond_ok
+    }
+}
+
+/// Kaonavi rate limits as configuration (vendor-contracts.md: make both limits configuration).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct KaonaviLimits {
+    /// Requests per hour (None = unlimited).
+    pub requests_per_hour: Option<u32>,
+    /// Writes per 60 s (None = unlimited).
+    pub writes_per_minute: Option<u32>,
+    /// Divides the windows (sandbox time scaling; 1.0 in production).
+    pub time_scale: f64,
+}
+
+impl Default for KaonaviLimits {
+    fn default() -> Self {
+        Self { requests_per_hour: Some(1000), writes_per_minute: Some(5), time_scale: 1.0 }
+    }
+}
+
+/// Connection settings (stored in the connection; no secrets here).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Settings {
+    /// Roumumate API base URL.
+    pub roumumate_url: String,
+    /// Kaonavi API base URL.
+    pub kaonavi_url: String,
+    /// Roumumate gender code → Kaonavi gender option (C2.6).
+    pub gender_map: BTreeMap<String, String>,
+    /// Target filters (C2.3).
+    #[serde(default)]
+    pub filter: TargetFilter,
+    /// Employees per Roumumate page.
+    #[serde(default = "default_page_size")]
+    pub page_size: u32,
+    /// Kaonavi limits.
+    #[serde(default)]
+    pub kaonavi_limits: KaonaviLimits,
+    /// Pause between Kaonavi task polls, in milliseconds.
+    #[serde(default = "default_task_poll_ms")]
+    pub task_poll_ms: u64,
+}
+
+fn default_page_size() -> u32 {
+    200
+}
+fn default_task_poll_ms() -> u64 {
+    1000
+}
+
+/// The connection's secret (one Secrets Manager secret, JSON).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Secret {
+    /// Kaonavi Consumer Key / Secret.
+    #[serde(flatten)]
+    pub kaonavi: Credentials,
+    /// Roumumate API token of the tenant.
+    pub roumumate_token: String,
+}
+
+/// Why a setup was refused; each names what to fix.
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+pub enum SetupError {
+    /// Consumer Key / Secret refused.
+    #[error("{0}")]
+    Credentials(String),
+    /// Kaonavi's 公開API v2 operation settings miss permissions.
+    #[error("カオナビの『公開API v2 情報』の操作対象の管理で次の項目にチェックを入れてください: {}", .0.iter().map(|p| p.label()).collect::<Vec<_>>().join("、"))]
+    MissingPermissions(Vec<Permission>),
+    /// Roumumate gender options without a Kaonavi option (C2.6).
+    #[error("性別の選択肢がすべて紐づけられていません (unmapped gender options): {0}")]
+    UnmappedGender(String),
+    /// A mapping names an option Kaonavi does not have.
+    #[error("カオナビに存在しない性別の選択肢が指定されています: {0} (Kaonavi options: {1})")]
+    UnknownKaonaviOption(String, String),
+    /// Could not reach a vendor or the state store.
+    #[error("setup could not finish: {0}")]
+    Unavailable(String),
+    /// The connection exists already.
+    #[error("connection {0} exists already; disconnect it first or choose another id")]
+    Exists(String),
+}
+
+impl From<VendorError> for SetupError {
+    fn from(e: VendorError) -> Self {
+        match e {
+            VendorError::Auth { message, .. } => SetupError::Credentials(message),
+            other => SetupError::Unavailable(other.to_string()),
+        }
+    }
+}
+
+impl From<KaonaviError> for SetupError {
+    fn from(e: KaonaviError) -> Self {
+        match e {
+            KaonaviError::Vendor(v) => v.into(),
+            KaonaviError::PermissionMissing(p) => SetupError::MissingPermissions(vec![p]),
+        }
+    }
+}
+
+fn kaonavi_client(settings: &Settings, creds: Credentials) -> Result<KaonaviClient, VendorError> {
+    let mut config = KaonaviConfig::new(&settings.kaonavi_url);
+    let l = settings.kaonavi_limits;
+    let scale = if l.time_scale > 0.0 { l.time_scale } else { 1.0 };
+    config.http.limit = l.requests_per_hour.map(|n| (n, Duration::from_secs_f64(3600.0 / scale)));
+    config.http.write_limit = l.writes_per_minute.map(|n| (n, Duration::from_secs_f64(60.0 / scale)));
+    config.task_poll = Duration::from_millis(settings.task_poll_ms);
+    KaonaviClient::new(config, creds)
+}
+
+/// What setup needs.
+#[derive(Debug, Clone)]
+pub struct SetupInput {
+    /// Owner.
+    pub tenant_id: TenantId,
+    /// New connection id.
+    pub connection_id: ConnectionId,
+    /// Credentials.
+    pub secret: Secret,
+    /// Settings.
+    pub settings: Settings,
+}
+
+/// Checks everything C2.1 and C2.6 ask for, then stores the secret and the connection with
+/// automation on, starting at Roumumate's current position (C2.7).
+pub async fn setup(
+    store: &dyn StateStore,
+    secrets: &dyn SecretStore,
+    now: DateTime<Utc>,
+    input: SetupInput,
+) -> Result<Connection, SetupError> {
+    let repo = Repo::new(store);
+    if repo.connection(&input.tenant_id, &input.connection_id).await.map_err(|e| SetupError::Unavailable(e.to_string()))?.is_some() {
+        return Err(SetupError::Exists(input.connection_id.to_string()));
+    }
+    let s = &input.settings;
+    let kaonavi = kaonavi_client(s, input.secret.kaonavi.clone())?;
+    kaonavi.authenticate().await?;
+    // C2.1: get, update and register must all be allowed; name every one that is not.
+    let mut missing = Vec::new();
+    let probe = [MemberData { code: "renkei-setup-check".into(), ..Default::default() }];
+    let mut options = Vec::new();
+    match kaonavi.gender_options().await {
+        Ok(o) => options = o,
+        Err(KaonaviError::PermissionMissing(p)) => missing.push(p),
+        Err(e) => return Err(e.into()),
+    }
+    for (result, permission) in [
+        (kaonavi.create_members(&probe, true).await, Permission::Register),
+        (kaonavi.update_members(&probe, true).await, Permission::Update),
+    ] {
+        match result {
+            Ok(_) => {}
+            Err(KaonaviError::PermissionMissing(_)) => missing.push(permission),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    if !missing.is_empty() {
+        return Err(SetupError::MissingPermissions(missing));
+    }
+    // C2.6: every Roumumate option must map to an option of Kaonavi's member layout.
+    let roumumate = RoumumateClient::new(&s.roumumate_url, &input.secret.roumumate_token, s.page_size)?;
+    let unmapped: Vec<String> = roumumate
+        .gender_options()
+        .await?
+        .into_iter()
+        .filter(|o| !s.gender_map.contains_key(&o.code))
+        .map(|o| format!("{} ({})", o.label, o.code))
+        .collect();
+    if !unmapped.is_empty() {
+        return Err(SetupError::UnmappedGender(unmapped.join(", ")));
+    }
+    let unknown: Vec<&str> = s.gender_map.values().filter(|v| !options.contains(v)).map(String::as_str).collect();
+    if !unknown.is_empty() {
+        return Err(SetupError::UnknownKaonaviOption(unknown.join(", "), options.join(", ")));
+    }
+    let cursor = roumumate.current_cursor().await?;
+
+    let secret_name = format!("renkei/{}/{}", input.tenant_id, input.connection_id);
+    let secret_json = serde_json::to_string(&input.secret).map_err(|e| SetupError::Unavailable(e.to_string()))?;
+    secrets.put(&secret_name, &secret_json).await.map_err(|e| SetupError::Unavailable(e.to_string()))?;
+    let conn = Connection {
+        tenant_id: input.tenant_id.clone(),
+        connection_id: input.connection_id.clone(),
+        connector: NAME.into(),
+        settings: serde_json::to_value(&input.settings).map_err(|e| SetupError::Unavailable(e.to_string()))?,
+        secret_name,
+        automation: Automation::On,
+        cadence: CADENCE,
+        // New employees go out at the next quarter hour (C2.4 "right away").
+        next_run_at: CADENCE.next_after(now),
+        consecutive_failures: 0,
+        notice: None,
+        last_status: None,
+        last_success_at: None,
+        created_at: now,
+    };
+    let unavailable = |e: renkei_core::ports::StoreError| SetupError::Unavailable(e.to_string());
+    repo.save_checkpoint(&conn.tenant_id, &conn.connection_id, &Checkpoint { cursor: Some(cursor), saved_at: now })
+        .await
+        .map_err(unavailable)?;
+    repo.put_connection(&conn, None).await.map_err(|e| match e {
+        renkei_core::ports::StoreError::ConditionFailed => SetupError::Exists(conn.connection_id.to_string()),
+        other => unavailable(other),
+    })?;
+    Ok(conn)
+}
+
+/// Builds the connector from a stored connection.
+#[derive(Default)]
+pub struct Factory;
+
+#[async_trait]
+impl ConnectorFactory for Factory {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    /// C2.9: the Roumumate administrators.
+    fn notify_roles(&self) -> &'static [Role] {
+        &[Role::Admin]
+    }
+
+    async fn build(&self, conn: &Connection, secret: Option<String>) -> Result<Box<dyn Connector>, SyncError> {
+        let settings: Settings = serde_json::from_value(conn.settings.clone())
+            .map_err(|e| SyncError::Permanent(format!("connection settings unreadable: {e}")))?;
+        let secret = secret.ok_or_else(|| {
+            SyncError::Auth("認証情報がありません。連携を設定し直してください (credentials missing: set the connection up again)".into())
+        })?;
+        let secret: Secret =
+            serde_json::from_str(&secret).map_err(|e| SyncError::Auth(format!("stored credentials unreadable: {e}")))?;
+        let kaonavi = kaonavi_client(&settings, secret.kaonavi).map_err(SyncError::from)?;
+        let roumumate = RoumumateClient::new(&settings.roumumate_url, &secret.roumumate_token, settings.page_size)
+            .map_err(SyncError::from)?;
+        Ok(Box::new(RoumumateKaonavi { roumumate, kaonavi, settings, existing: HashSet::new() }))
+    }
+}
+
+/// The running connector.
+pub struct RoumumateKaonavi {
+    roumumate: RoumumateClient,
+    kaonavi: KaonaviClient,
+    settings: Settings,
+    /// 社員番号 Kaonavi has (read once per run, kept up to date as we create).
+    existing: HashSet<String>,
+}
+
+/// Attempts at one batch (each NG or refused request removes the named members).
+const BATCH_ROUNDS: usize = 6;
+
+/// 社員番号 named in a Kaonavi message (`社員番号「0001」…`).
+fn named_code(message: &str) -> Option<&str> {
+    let start = message.find('「')? + '「'.len_utf8();
+    let len = message[start..].find('」')?;
+    Some(&message[start..start + len])
+}
+
+impl RoumumateKaonavi {
+    async fn refresh_existing(&mut self) -> Result<(), SyncError> {
+        self.existing = self.kaonavi.members().await?.into_iter().map(|m| m.code).collect();
+        Ok(())
+    }
+
+    /// Writes one group (all creates or all updates), answering a result per member code.
+    /// NG tasks and synchronous 400s are all-or-nothing at Kaonavi: the members they name
+    /// are rejected and the rest sent again. A create whose answer was lost is reconciled by
+    /// reading the members again: those that now exist are updated instead.
+    async fn write_group(
+        &mut self,
+        mut pending: Vec<MemberData>,
+        create: bool,
+        dry_run: bool,
+        results: &mut HashMap<String, WriteResult>,
+    ) -> Result<Vec<MemberData>, SyncError> {
+        let mut moved_to_update = Vec::new();
+        for _ in 0..BATCH_ROUNDS {
+            if pending.is_empty() {
+                break;
+            }
+            let sent = if create {
+                self.kaonavi.create_members(&pending, dry_run).await
+            } else {
+                self.kaonavi.update_members(&pending, dry_run).await
+            };
+            let messages = match sent {
+                Ok(task_id) => {
+                    let task = self.kaonavi.wait_task(task_id).await?;
+                    match task.status.as_str() {
+                        "OK" => {
+                            for m in pending.drain(..) {
+                                if create && !dry_run {
+                                    self.existing.insert(m.code.clone());
+                                }
+                                let r = if create { WriteResult::Created } else { WriteResult::Updated };
+                                results.insert(m.code, r);
+                            }
+                            break;
+                        }
+                        "NG" => task.messages.unwrap_or_default(),
+                        _ => {
+                            return Err(SyncError::Retryable(format!(
+                                "Kaonavi task {} ended in ERROR: {}",
+                                task.id,
+                                task.messages.unwrap_or_default().join(" / ")
+                            )));
+                        }
+                    }
+                }
+                Err(KaonaviError::Vendor(VendorError::Permanent { status: 400, message, .. })) => {
+                    vec![KaonaviClient::message_of(&message)].into_iter().flat_map(|m| m.split(" / ").map(str::to_string).collect::<Vec<_>>()).collect()
+                }
+                Err(KaonaviError::Vendor(VendorError::Retryable { .. })) if create && !dry_run => {
+                    // The create may or may not have happened: look, then route each member.
+                    self.refresh_existing().await?;
+                    let (now_exist, still_new): (Vec<_>, Vec<_>) =
+                        pending.drain(..).partition(|m| self.existing.contains(&m.code));
+                    moved_to_update.extend(now_exist);
+                    pending = still_new;
+                    continue;
+                }
+                Err(e) => return Err(e.into()),
+            };
+            let named: HashMap<&str, &String> = messages.iter().filter_map(|m| named_code(m).map(|c| (c, m))).collect();
+            if named.is_empty() {
+                // Kaonavi did not say which member: none of them can be trusted to pass.
+                let reason = format!("カオナビが拒否しました: {}", messages.join(" / "));
+                for m in pending.drain(..) {
+                    results.insert(m.code, WriteResult::Rejected(reason.clone()));
+                }
+                break;
+            }
+            let mut rest = Vec::new();
+            for m in pending.drain(..) {
+                match named.get(m.code.as_str()) {
+                    Some(msg) => {
+                        results.insert(m.code.clone(), WriteResult::Rejected(format!("カオナビが拒否しました: {msg}")));
+                    }
+                    None => rest.push(m),
+                }
+            }
+            pending = rest;
+        }
+        for m in pending {
+            results.insert(m.code, WriteResult::Rejected("カオナビへの書き込みを完了できませんでした (gave up after repeated refusals)".into()));
+        }
+        Ok(moved_to_update)
+    }
+}
+
+#[async_trait]
+impl Connector for RoumumateKaonavi {
+    async fn begin(&mut self) -> Result<(), SyncError> {
+        self.refresh_existing().await
+    }
+
+    async fn pull(&mut self, cursor: Option<&str>) -> Result<Page, SyncError> {
+        let page = self.roumumate.changed_employees(cursor).await?;
+        Ok(Page {
+            records: page.employees.iter().map(|e| mapping::map(e, &self.settings)).collect(),
+            next_cursor: Some(page.next_cursor),
+            has_more: page.has_more,
+        })
+    }
+
+    async fn write(&mut self, changes: &[Change], dry_run: bool) -> Result<Vec<WriteResult>, SyncError> {
+        let mut creates = Vec::new();
+        let mut updates = Vec::new();
+        let mut results = HashMap::new();
+        for change in changes {
+            match serde_json::from_value::<MemberData>(change.payload.clone()) {
+                Ok(m) if self.existing.contains(&m.code) => updates.push(m),
+                Ok(m) => creates.push(m),
+                Err(e) => {
+                    results.insert(change.key.clone(), WriteResult::Rejected(format!("internal mapping error: {e}")));
+                }
+            }
+        }
+        let moved = self.write_group(creates, true, dry_run, &mut results).await?;
+        updates.extend(moved);
+        self.write_group(updates, false, dry_run, &mut results).await?;
+        Ok(changes
+            .iter()
+            .map(|c| results.remove(&c.key).unwrap_or_else(|| WriteResult::Rejected("no result from Kaonavi".into())))
+            .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kaonavi_messages_name_the_member() {
+        assert_eq!(named_code("社員番号「0012」は既に登録されています"), Some("0012"));
+        assert_eq!(named_code("サーバーエラー"), None);
+    }
+}

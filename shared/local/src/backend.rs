@@ -1,0 +1,81 @@
+use crate::{FileStore, InProcessBus, Outbox};
+use renkei_core::clock::Clock;
+use renkei_core::engine::{Engine, EngineConfig, NoHook, Outcome, Ports, RunRequest, StepHook, SyncRequested};
+use renkei_core::ports::StoreError;
+use std::path::Path;
+use std::sync::Arc;
+
+/// The whole embedded backend in one value: store and secrets (one redb file), outbox,
+/// in-process bus and a clock. It plays the dispatcher and the connector Lambdas locally.
+pub struct LocalBackend {
+    /// State.
+    pub store: FileStore,
+    /// Secrets (same file).
+    pub secrets: crate::FileSecrets,
+    /// Mail.
+    pub outbox: Outbox,
+    /// Bus.
+    pub bus: InProcessBus,
+    /// Time.
+    pub clock: Arc<dyn Clock>,
+    /// Engine tunables.
+    pub config: EngineConfig,
+}
+
+impl LocalBackend {
+    /// A backend keeping its files in `dir` (state.redb, outbox/).
+    pub fn open(dir: &Path, clock: Arc<dyn Clock>) -> Result<Self, StoreError> {
+        let store = FileStore::open(&dir.join("state.redb"))?;
+        Ok(Self {
+            secrets: store.secrets(),
+            store,
+            outbox: Outbox::new(dir.join("outbox"), "renkei@localhost"),
+            bus: InProcessBus::default(),
+            clock,
+            config: EngineConfig::default(),
+        })
+    }
+
+    /// The ports, borrowed.
+    pub fn ports(&self) -> Ports<'_> {
+        Ports { store: &self.store, secrets: &self.secrets, notifier: &self.outbox, bus: &self.bus, clock: self.clock.as_ref() }
+    }
+
+    /// Runs one connection once (as its Lambda would for a SyncRequested event).
+    pub async fn run(&self, req: &RunRequest, hook: &dyn StepHook) -> Result<Outcome, String> {
+        let conn = renkei_core::repo::Repo::new(&self.store)
+            .connection(&req.tenant_id, &req.connection_id)
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| format!("connection {}/{} does not exist", req.tenant_id, req.connection_id))?
+            .0;
+        let factory = renkei_connectors::factory(&conn.connector).ok_or_else(|| format!("unknown connector {}", conn.connector))?;
+        Engine::new(self.ports(), self.config.clone(), hook).run(req, factory.as_ref()).await.map_err(|e| e.to_string())
+    }
+
+    /// One dispatcher tick followed by the runs it requested (and their continuations),
+    /// like EventBridge delivering the events to the connector functions.
+    pub async fn tick(&self) -> Result<Vec<Outcome>, String> {
+        renkei_core::dispatch::dispatch_due(&self.store, &self.bus, self.clock.as_ref(), &self.config.event_source)
+            .await
+            .map_err(|e| e.to_string())?;
+        let mut outcomes = Vec::new();
+        loop {
+            let events = self.bus.drain();
+            if events.is_empty() {
+                return Ok(outcomes);
+            }
+            for event in events {
+                let Ok(req) = serde_json::from_value::<SyncRequested>(event.detail) else { continue };
+                let request = RunRequest {
+                    tenant_id: req.tenant_id,
+                    connection_id: req.connection_id,
+                    deadline: None,
+                    dry_run: false,
+                    manual: false,
+                };
+                outcomes.push(self.run(&request, &NoHook).await?);
+            }
+        }
+    }
+}
