@@ -1,1 +1,171 @@
-fn main() {}
+//! `renkei`: the command line on the embedded backend (no AWS needed).
+//!
+//! - `renkei demo [--json]`: start the sandbox, seed realistic data, run every connector,
+//!   print a summary.
+//! - `renkei sandbox --port N`: serve the vendor simulators and their control API.
+//! - `renkei run <connector> …`: set a connection up against given URLs and run it once.
+//! - `renkei bench <connector> …`: the benchmark of docs/benchmarks.md.
+//! - `renkei connections|runs|errors|pause|resume|disconnect`: look after connections.
+
+mod bench;
+mod demo;
+mod seed;
+
+use clap::{Parser, Subcommand};
+use renkei_core::engine::{NoHook, Outcome, RunRequest};
+use renkei_core::repo::Repo;
+use renkei_core::{ConnectionId, SystemClock, TenantId};
+use renkei_local::LocalBackend;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(name = "renkei", version, about = "renkei (連携): HR data connectors, run locally on the embedded backend")]
+struct Cli {
+    /// Folder of the embedded backend (state.redb, outbox/).
+    #[arg(long, global = true, env = "RENKEI_DIR", default_value = ".renkei")]
+    dir: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start the sandbox, seed data, run every connector, print a summary.
+    Demo {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+        /// Employees to seed.
+        #[arg(long, default_value_t = 300)]
+        employees: usize,
+    },
+    /// Serve the vendor simulators and the control API (docs/sandbox.md).
+    Sandbox {
+        /// Port on 127.0.0.1 (0 = any free port).
+        #[arg(long, default_value_t = 8790)]
+        port: u16,
+    },
+    /// Set a connection up (if it does not exist) and run it once.
+    Run(demo::RunArgs),
+    /// Benchmark a connector against the sandbox (docs/benchmarks.md).
+    Bench(bench::BenchArgs),
+    /// List a tenant's connections.
+    Connections { tenant: String },
+    /// List a connection's runs.
+    Runs { tenant: String, connection: String },
+    /// Show a run's error report.
+    Errors {
+        tenant: String,
+        connection: String,
+        run: String,
+        /// As CSV (record,reason).
+        #[arg(long)]
+        csv: bool,
+    },
+    /// Switch automation off (temporary stop).
+    Pause { tenant: String, connection: String },
+    /// Switch automation on again (also after renkei paused it).
+    Resume { tenant: String, connection: String },
+    /// Disconnect: delete the credentials and all state of the connection.
+    Disconnect { tenant: String, connection: String },
+}
+
+fn ids(tenant: &str, connection: &str) -> Result<(TenantId, ConnectionId), String> {
+    Ok((TenantId::new(tenant).map_err(|e| e.to_string())?, ConnectionId::new(connection).map_err(|e| e.to_string())?))
+}
+
+#[tokio::main]
+async fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("RENKEI_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    if let Err(e) = run(cli).await {
+        eprintln!("error: {e}");
+        std::process::exit(1);
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), String> {
+    let open = || LocalBackend::open(&cli.dir, Arc::new(SystemClock)).map_err(|e| format!("opening {}: {e}", cli.dir.display()));
+    match cli.command {
+        Command::Demo { json, employees } => demo::demo(json, employees).await,
+        Command::Sandbox { port } => demo::serve_sandbox(Arc::new(open()?), port).await,
+        Command::Run(args) => demo::run_once(&open()?, args).await,
+        Command::Bench(args) => bench::bench(args).await,
+        Command::Connections { tenant } => {
+            let b = open()?;
+            let t = TenantId::new(tenant).map_err(|e| e.to_string())?;
+            for c in Repo::new(&b.store).connections(&t).await.map_err(|e| e.to_string())? {
+                println!(
+                    "{}\t{}\tautomation={:?}\tnext_run_at={}\tlast={}",
+                    c.connection_id,
+                    c.connector,
+                    c.automation,
+                    c.next_run_at.to_rfc3339(),
+                    c.last_status.map_or("-", |s| s.as_str())
+                );
+            }
+            Ok(())
+        }
+        Command::Runs { tenant, connection } => {
+            let b = open()?;
+            let (t, c) = ids(&tenant, &connection)?;
+            for r in Repo::new(&b.store).runs(&t, &c).await.map_err(|e| e.to_string())? {
+                println!(
+                    "{}\t{}\tcreated={} updated={} unchanged={} rejected={} skipped={}\t{}",
+                    r.run_id,
+                    r.status.as_str(),
+                    r.counts.created,
+                    r.counts.updated,
+                    r.counts.unchanged,
+                    r.counts.rejected,
+                    r.counts.skipped,
+                    r.error.unwrap_or_default()
+                );
+            }
+            Ok(())
+        }
+        Command::Errors { tenant, connection, run, csv } => {
+            let b = open()?;
+            let (t, c) = ids(&tenant, &connection)?;
+            let r = renkei_core::RunId::new(run).map_err(|e| e.to_string())?;
+            let rows = Repo::new(&b.store).errors(&t, &c, &r).await.map_err(|e| e.to_string())?;
+            if csv {
+                print!("{}", renkei_core::report::to_csv(&rows));
+            } else {
+                for row in rows {
+                    println!("{}\t{}", row.record, row.reason);
+                }
+            }
+            Ok(())
+        }
+        Command::Pause { tenant, connection } => toggle(&open()?, &tenant, &connection, false).await,
+        Command::Resume { tenant, connection } => toggle(&open()?, &tenant, &connection, true).await,
+        Command::Disconnect { tenant, connection } => {
+            let b = open()?;
+            let (t, c) = ids(&tenant, &connection)?;
+            renkei_core::admin::disconnect(&b.store, &b.secrets, &t, &c).await.map_err(|e| e.to_string())?;
+            println!("disconnected {t}/{c}: credentials and state deleted");
+            Ok(())
+        }
+    }
+}
+
+async fn toggle(b: &LocalBackend, tenant: &str, connection: &str, on: bool) -> Result<(), String> {
+    let (t, c) = ids(tenant, connection)?;
+    let conn = renkei_core::admin::set_automation(&b.store, b.clock.as_ref(), &t, &c, on).await.map_err(|e| e.to_string())?;
+    println!("{t}/{c}: automation {:?}, next run at {}", conn.automation, conn.next_run_at.to_rfc3339());
+    Ok(())
+}
+
+/// Runs a connection once by hand and prints its record.
+pub(crate) async fn run_now(b: &LocalBackend, t: &TenantId, c: &ConnectionId, dry_run: bool) -> Result<Outcome, String> {
+    let req = RunRequest { tenant_id: t.clone(), connection_id: c.clone(), deadline: None, dry_run, manual: true };
+    b.run(&req, &NoHook).await
+}

@@ -1,0 +1,256 @@
+//! `renkei demo`, `renkei sandbox` and `renkei run`.
+
+use crate::seed;
+use chrono::Utc;
+use clap::Args;
+use renkei_connectors::roumumate_kaonavi::{self as c2, KaonaviLimits, Secret, Settings, SetupInput, TargetFilter};
+use renkei_core::engine::{Outcome, RunRecord};
+use renkei_core::repo::{Repo, Role, TenantUser};
+use renkei_core::{ConnectionId, ManualClock, TenantId};
+use renkei_local::LocalBackend;
+use renkei_sandbox::{CompanySetup, Limits, Runner, Sandbox};
+use renkei_vendors::kaonavi::Credentials;
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+/// A sandbox on a free loopback port plus an embedded backend on simulated time.
+pub struct Env {
+    /// The simulators.
+    pub sandbox: Sandbox,
+    /// Their address.
+    pub addr: SocketAddr,
+    server: tokio::task::JoinHandle<()>,
+    /// The embedded backend.
+    pub backend: LocalBackend,
+    /// Its clock.
+    pub clock: Arc<ManualClock>,
+    dir: std::path::PathBuf,
+}
+
+impl Drop for Env {
+    fn drop(&mut self) {
+        self.server.abort();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+pub const KAONAVI_KEY: &str = "demo-kaonavi";
+pub const KAONAVI_SECRET: &str = "demo-secret";
+pub const ROUMUMATE_TOKEN: &str = "demo-roumumate-token";
+
+impl Env {
+    /// Starts the sandbox (Kaonavi limits as given) and opens a fresh backend.
+    pub async fn start(limits: Limits, task_polls: u32) -> Result<Self, String> {
+        let sandbox = Sandbox::new();
+        let (addr, server) =
+            sandbox.serve(SocketAddr::from(([127, 0, 0, 1], 0))).await.map_err(|e| format!("starting the sandbox: {e}"))?;
+        sandbox.kaonavi_company(
+            KAONAVI_KEY,
+            CompanySetup {
+                consumer_secret: KAONAVI_SECRET.into(),
+                gender_options: vec!["男性".into(), "女性".into(), "その他".into()],
+                limits,
+                task_polls_before_done: task_polls,
+                ..Default::default()
+            },
+        );
+        sandbox.roumumate_tenant(ROUMUMATE_TOKEN);
+        let dir = std::env::temp_dir().join(format!("renkei-demo-{}-{}", std::process::id(), fastrand::u32(..)));
+        let clock = Arc::new(ManualClock::new(Utc::now()));
+        let backend = LocalBackend::open(&dir, clock.clone()).map_err(|e| e.to_string())?;
+        Ok(Self { sandbox, addr, server, backend, clock, dir })
+    }
+
+    /// Settings of a C2 connection against this sandbox.
+    pub fn settings(&self, page_size: u32, limits: KaonaviLimits) -> Settings {
+        Settings {
+            roumumate_url: format!("http://{}/roumumate", self.addr),
+            kaonavi_url: format!("http://{}/kaonavi/api/v2.0", self.addr),
+            gender_map: default_gender_map(),
+            filter: TargetFilter::default(),
+            page_size,
+            kaonavi_limits: limits,
+            task_poll_ms: 5,
+        }
+    }
+
+    /// Sets up the demo tenant's C2 connection and its admin user.
+    pub async fn connect(&self, settings: Settings) -> Result<(TenantId, ConnectionId), String> {
+        let t = TenantId::new("demo-co").map_err(|e| e.to_string())?;
+        let c = ConnectionId::new("roumumate-kaonavi").map_err(|e| e.to_string())?;
+        Repo::new(&self.backend.store)
+            .put_user(&t, &TenantUser { email: "admin@demo-co.example".into(), roles: vec![Role::Admin] })
+            .await
+            .map_err(|e| e.to_string())?;
+        let secret = Secret {
+            kaonavi: Credentials { consumer_key: KAONAVI_KEY.into(), consumer_secret: KAONAVI_SECRET.into() },
+            roumumate_token: ROUMUMATE_TOKEN.into(),
+        };
+        let input = SetupInput { tenant_id: t.clone(), connection_id: c.clone(), secret, settings };
+        c2::setup(&self.backend.store, &self.backend.secrets, self.clock.now_utc(), input).await.map_err(|e| e.to_string())?;
+        Ok((t, c))
+    }
+
+    /// Moves simulated time to the connection's next slot and lets the dispatcher fire.
+    pub async fn next_slot(&self, t: &TenantId, c: &ConnectionId) -> Result<Vec<RunRecord>, String> {
+        let (conn, _) = Repo::new(&self.backend.store)
+            .connection(t, c)
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or("connection vanished")?;
+        if conn.next_run_at > self.clock.now_utc() {
+            self.clock.set(conn.next_run_at);
+        }
+        let outcomes = self.backend.tick().await?;
+        Ok(outcomes.into_iter().filter_map(|o| if let Outcome::Ran(r) = o { Some(r) } else { None }).collect())
+    }
+}
+
+trait NowUtc {
+    fn now_utc(&self) -> chrono::DateTime<Utc>;
+}
+impl NowUtc for ManualClock {
+    fn now_utc(&self) -> chrono::DateTime<Utc> {
+        renkei_core::Clock::now(self)
+    }
+}
+
+/// Roumumate's options mapped to the demo company's Kaonavi options.
+pub fn default_gender_map() -> BTreeMap<String, String> {
+    [("male", "男性"), ("female", "女性"), ("unanswered", "その他")].iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+}
+
+pub async fn demo(as_json: bool, employees: usize) -> Result<(), String> {
+    let env = Env::start(Limits { requests_per_hour: None, writes_per_minute: None }, 1).await?;
+    let limits = KaonaviLimits { requests_per_hour: None, writes_per_minute: None, time_scale: 1.0 };
+    let (t, c) = env.connect(env.settings(200, limits)).await?;
+    let mut data = seed::employees(employees, 7);
+    data.extend(seed::out_of_scope());
+    data.extend(seed::bad());
+    env.sandbox.roumumate_upsert(ROUMUMATE_TOKEN, data)?;
+    if !as_json {
+        eprintln!("sandbox on http://{} — seeded {employees} employees (+3 out of scope, +4 bad) in Roumumate", env.addr);
+    }
+    let runs = env.next_slot(&t, &c).await?;
+    let run = runs.last().ok_or("the dispatcher started no run")?;
+    let row = json!({
+        "name": c2::NAME,
+        "status": run.status.as_str(),
+        "created": run.counts.created,
+        "updated": run.counts.updated,
+        "unchanged": run.counts.unchanged,
+        "rejected": run.counts.rejected,
+    });
+    if as_json {
+        println!("{}", json!({ "connectors": [row] }));
+        return Ok(());
+    }
+    println!("{:<20} {:<12} {:>8} {:>8} {:>10} {:>9}", "connector", "status", "created", "updated", "unchanged", "rejected");
+    println!(
+        "{:<20} {:<12} {:>8} {:>8} {:>10} {:>9}",
+        c2::NAME,
+        run.status.as_str(),
+        run.counts.created,
+        run.counts.updated,
+        run.counts.unchanged,
+        run.counts.rejected
+    );
+    println!("\nKaonavi now holds {} members; {} employees were out of scope (applicants, leavers, unfinished).", env.sandbox.kaonavi_members(KAONAVI_KEY).len(), run.counts.skipped);
+    let errors = Repo::new(&env.backend.store).errors(&t, &c, &run.run_id).await.map_err(|e| e.to_string())?;
+    if !errors.is_empty() {
+        println!("\nError report of run {} (record, reason):", run.run_id);
+        for e in &errors {
+            println!("  {:<22} {}", e.record, e.reason);
+        }
+    }
+    let mails = env.backend.outbox.sent();
+    println!("\n{} failure email(s) written to the outbox for the tenant's admins.", mails.len());
+    Ok(())
+}
+
+struct LocalRunner(Arc<LocalBackend>);
+
+#[async_trait::async_trait]
+impl Runner for LocalRunner {
+    async fn run_once(&self, connector: &str, request: Value) -> Result<Value, String> {
+        let field = |k: &str| request.get(k).and_then(Value::as_str).map(str::to_string).ok_or(format!("body needs \"{k}\""));
+        let (t, c) = crate::ids(&field("tenant")?, &field("connection")?)?;
+        let dry_run = request.get("dry_run").and_then(Value::as_bool).unwrap_or(false);
+        match crate::run_now(&self.0, &t, &c, dry_run).await? {
+            Outcome::Ran(r) if r.connector == connector => serde_json::to_value(r).map_err(|e| e.to_string()),
+            Outcome::Ran(r) => Err(format!("connection runs {}, not {connector}", r.connector)),
+            Outcome::Skipped(why) => Ok(json!({"skipped": why})),
+        }
+    }
+}
+
+pub async fn serve_sandbox(backend: Arc<LocalBackend>, port: u16) -> Result<(), String> {
+    let sandbox = Sandbox::new().with_runner(Arc::new(LocalRunner(backend)));
+    let (addr, server) = sandbox.serve(SocketAddr::from(([127, 0, 0, 1], port))).await.map_err(|e| e.to_string())?;
+    println!("sandbox listening on http://{addr}  (Kaonavi: /kaonavi/api/v2.0, Roumumate: /roumumate/api/v1, control: /_control; see docs/sandbox.md)");
+    server.await.map_err(|e| e.to_string())
+}
+
+#[derive(Args)]
+pub struct RunArgs {
+    /// Connector name.
+    connector: String,
+    #[arg(long)]
+    tenant: String,
+    #[arg(long, default_value = "roumumate-kaonavi")]
+    connection: String,
+    #[arg(long)]
+    roumumate_url: String,
+    #[arg(long)]
+    roumumate_token: String,
+    #[arg(long)]
+    kaonavi_url: String,
+    #[arg(long, env = "KAONAVI_CONSUMER_KEY")]
+    consumer_key: String,
+    #[arg(long, env = "KAONAVI_CONSUMER_SECRET")]
+    consumer_secret: String,
+    /// Roumumate gender code=Kaonavi option, comma-separated.
+    #[arg(long, default_value = "male=男性,female=女性,unanswered=その他")]
+    gender_map: String,
+    /// Validate and count without writing.
+    #[arg(long)]
+    dry_run: bool,
+}
+
+pub async fn run_once(b: &LocalBackend, a: RunArgs) -> Result<(), String> {
+    if a.connector != c2::NAME {
+        return Err(format!("unknown connector {} (known: {})", a.connector, renkei_connectors::CONNECTORS.join(", ")));
+    }
+    let (t, c) = crate::ids(&a.tenant, &a.connection)?;
+    if Repo::new(&b.store).connection(&t, &c).await.map_err(|e| e.to_string())?.is_none() {
+        let mut gender_map = BTreeMap::new();
+        for pair in a.gender_map.split(',').filter(|p| !p.is_empty()) {
+            let (k, v) = pair.split_once('=').ok_or(format!("--gender-map entry {pair:?} is not code=option"))?;
+            gender_map.insert(k.to_string(), v.to_string());
+        }
+        let settings = Settings {
+            roumumate_url: a.roumumate_url,
+            kaonavi_url: a.kaonavi_url,
+            gender_map,
+            filter: TargetFilter::default(),
+            page_size: 200,
+            kaonavi_limits: KaonaviLimits::default(),
+            task_poll_ms: 1000,
+        };
+        let secret = Secret {
+            kaonavi: Credentials { consumer_key: a.consumer_key, consumer_secret: a.consumer_secret },
+            roumumate_token: a.roumumate_token,
+        };
+        c2::setup(&b.store, &b.secrets, Utc::now(), SetupInput { tenant_id: t.clone(), connection_id: c.clone(), secret, settings })
+            .await
+            .map_err(|e| e.to_string())?;
+        eprintln!("connection {t}/{c} set up");
+    }
+    match crate::run_now(b, &t, &c, a.dry_run).await? {
+        Outcome::Ran(r) => println!("{}", serde_json::to_string_pretty(&r).map_err(|e| e.to_string())?),
+        Outcome::Skipped(why) => println!("skipped: {why}"),
+    }
+    Ok(())
+}
