@@ -1,1 +1,35 @@
+//! Support for the end-to-end tests: a sandbox-backed environment and moto server access.
 
+pub use renkei_local::sandbox_env::{KAONAVI_KEY, ROUMUMATE_TOKEN, SandboxEnv};
+use renkei_sandbox::Limits;
+use serde_json::{Value, json};
+
+/// A sandbox with Kaonavi's limits off and tasks that answer RUNNING once.
+pub async fn env() -> SandboxEnv {
+    SandboxEnv::start(Limits { requests_per_hour: None, writes_per_minute: None }, 1).await.expect("sandbox starts")
+}
+
+/// Limits off on the client side too.
+pub fn no_limits() -> renkei_connectors::roumumate_kaonavi::KaonaviLimits {
+    renkei_connectors::roumumate_kaonavi::KaonaviLimits { requests_per_hour: None, writes_per_minute: None, time_scale: 1.0 }
+}
+
+/// A valid in-scope Roumumate employee.
+pub fn employee(id: &str, number: &str, last: &str, first: &str) -> Value {
+    json!({"id": id, "employee_number": number, "status": "active", "state": "data_entry_complete",
+           "employment_type": "正社員", "hire_date": "2024-04-01", "birth_date": "1990-05-06",
+           "last_name": last, "first_name": first, "last_name_kana": "やまだ", "first_name_kana": "たろう",
+           "gender": "male", "attributes": {"部署": "営業部"}})
+}
+
+/// Kaonavi members by code.
+pub fn members(env: &SandboxEnv) -> std::collections::BTreeMap<String, Value> {
+    env.sandbox.kaonavi_members(KAONAVI_KEY).into_iter().map(|m| (m["code"].as_str().unwrap_or("").to_string(), m)).collect()
+}
+
+/// The moto server endpoint, started by the test command (tests/run.sh).
+pub fn moto_endpoint() -> String {
+    std::env::var("RENKEI_MOTO_ENDPOINT").expect(
+        "RENKEI_MOTO_ENDPOINT is not set: run the test command from the README (bash tests/run.sh), which starts moto server",
+    )
+}

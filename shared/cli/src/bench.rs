@@ -1,6 +1,6 @@
 //! `renkei bench roumumate-kaonavi`: the figures of docs/benchmarks.md.
 
-use crate::demo::{Env, KAONAVI_KEY, ROUMUMATE_TOKEN};
+use renkei_local::sandbox_env::{SandboxEnv as Env, KAONAVI_KEY, ROUMUMATE_TOKEN};
 use crate::seed;
 use clap::Args;
 use renkei_connectors::roumumate_kaonavi::KaonaviLimits;

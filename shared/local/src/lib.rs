@@ -8,6 +8,7 @@
 mod backend;
 mod bus;
 mod outbox;
+pub mod sandbox_env;
 mod store;
 
 pub use backend::LocalBackend;

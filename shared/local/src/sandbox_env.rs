@@ -1,0 +1,117 @@
+//! A sandbox on a loopback port plus an embedded backend on simulated time: what
+//! `renkei demo`, `renkei bench` and the end-to-end tests run connectors in.
+
+use crate::LocalBackend;
+use chrono::Utc;
+use renkei_connectors::roumumate_kaonavi::{self as c2, KaonaviLimits, Secret, Settings, SetupInput, TargetFilter};
+use renkei_core::engine::{Outcome, RunRecord};
+use renkei_core::repo::{Repo, Role, TenantUser};
+use renkei_core::{Clock, ConnectionId, ManualClock, TenantId};
+use renkei_sandbox::{CompanySetup, Limits, Sandbox};
+use renkei_vendors::kaonavi::Credentials;
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+/// A sandbox on a free loopback port plus an embedded backend on simulated time.
+pub struct SandboxEnv {
+    /// The simulators.
+    pub sandbox: Sandbox,
+    /// Their address.
+    pub addr: SocketAddr,
+    server: tokio::task::JoinHandle<()>,
+    /// The embedded backend.
+    pub backend: LocalBackend,
+    /// Its clock.
+    pub clock: Arc<ManualClock>,
+    dir: std::path::PathBuf,
+}
+
+impl Drop for SandboxEnv {
+    fn drop(&mut self) {
+        self.server.abort();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// The demo company's Consumer Key.
+pub const KAONAVI_KEY: &str = "demo-kaonavi";
+/// Its Consumer Secret.
+pub const KAONAVI_SECRET: &str = "demo-secret";
+/// The demo tenant's Roumumate API token.
+pub const ROUMUMATE_TOKEN: &str = "demo-roumumate-token";
+
+impl SandboxEnv {
+    /// Starts the sandbox (Kaonavi limits as given) and opens a fresh backend.
+    pub async fn start(limits: Limits, task_polls: u32) -> Result<Self, String> {
+        let sandbox = Sandbox::new();
+        let (addr, server) =
+            sandbox.serve(SocketAddr::from(([127, 0, 0, 1], 0))).await.map_err(|e| format!("starting the sandbox: {e}"))?;
+        sandbox.kaonavi_company(
+            KAONAVI_KEY,
+            CompanySetup {
+                consumer_secret: KAONAVI_SECRET.into(),
+                gender_options: vec!["男性".into(), "女性".into(), "その他".into()],
+                limits,
+                task_polls_before_done: task_polls,
+                ..Default::default()
+            },
+        );
+        sandbox.roumumate_tenant(ROUMUMATE_TOKEN);
+        let dir = std::env::temp_dir().join(format!("renkei-demo-{}-{}", std::process::id(), fastrand::u32(..)));
+        let clock = Arc::new(ManualClock::new(Utc::now()));
+        let backend = LocalBackend::open(&dir, clock.clone()).map_err(|e| e.to_string())?;
+        Ok(Self { sandbox, addr, server, backend, clock, dir })
+    }
+
+    /// Settings of a C2 connection against this sandbox.
+    pub fn settings(&self, page_size: u32, limits: KaonaviLimits) -> Settings {
+        Settings {
+            roumumate_url: format!("http://{}/roumumate", self.addr),
+            kaonavi_url: format!("http://{}/kaonavi/api/v2.0", self.addr),
+            gender_map: default_gender_map(),
+            filter: TargetFilter::default(),
+            page_size,
+            kaonavi_limits: limits,
+            task_poll_ms: 5,
+        }
+    }
+
+    /// Sets up the demo tenant's C2 connection and its admin user.
+    pub async fn connect(&self, settings: Settings) -> Result<(TenantId, ConnectionId), String> {
+        let t = TenantId::new("demo-co").map_err(|e| e.to_string())?;
+        let c = ConnectionId::new("roumumate-kaonavi").map_err(|e| e.to_string())?;
+        Repo::new(&self.backend.store)
+            .put_user(&t, &TenantUser { email: "admin@demo-co.example".into(), roles: vec![Role::Admin] })
+            .await
+            .map_err(|e| e.to_string())?;
+        let secret = Secret {
+            kaonavi: Credentials { consumer_key: KAONAVI_KEY.into(), consumer_secret: KAONAVI_SECRET.into() },
+            roumumate_token: ROUMUMATE_TOKEN.into(),
+        };
+        let input = SetupInput { tenant_id: t.clone(), connection_id: c.clone(), secret, settings };
+        c2::setup(&self.backend.store, &self.backend.secrets, self.clock.now(), input).await.map_err(|e| e.to_string())?;
+        Ok((t, c))
+    }
+
+    /// Moves simulated time to the connection's next slot and lets the dispatcher fire.
+    pub async fn next_slot(&self, t: &TenantId, c: &ConnectionId) -> Result<Vec<RunRecord>, String> {
+        let (conn, _) = Repo::new(&self.backend.store)
+            .connection(t, c)
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or("connection vanished")?;
+        if conn.next_run_at > self.clock.now() {
+            self.clock.set(conn.next_run_at);
+        }
+        let outcomes = self.backend.tick().await?;
+        Ok(outcomes.into_iter().filter_map(|o| if let Outcome::Ran(r) = o { Some(r) } else { None }).collect())
+    }
+}
+
+
+/// Roumumate's options mapped to the demo company's Kaonavi options.
+pub fn default_gender_map() -> BTreeMap<String, String> {
+    [("male", "男性"), ("female", "女性"), ("unanswered", "その他")].iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+}
+
