@@ -26,7 +26,10 @@ async fn store(name: &str) -> DynamoStore {
 }
 
 fn fastrand_u32() -> u32 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0)
 }
 
 #[tokio::test]
@@ -49,7 +52,12 @@ async fn secrets_manager_meets_the_contract() {
 async fn p8_ses_sends_and_moto_holds_the_email() {
     let config = sdk().await;
     let client = aws_sdk_sesv2::Client::new(&config);
-    client.create_email_identity().email_identity("renkei@example.com").send().await.expect("identity");
+    client
+        .create_email_identity()
+        .email_identity("renkei@example.com")
+        .send()
+        .await
+        .expect("identity");
     contract::notifier(&SesNotifier::new(client, "renkei@example.com")).await;
     let data: serde_json::Value = reqwest::get(format!("{}/moto-api/data.json", moto_endpoint()))
         .await
@@ -57,9 +65,13 @@ async fn p8_ses_sends_and_moto_holds_the_email() {
         .json()
         .await
         .expect("json");
-    let sent = data["ses"]["Message"].as_array().cloned().unwrap_or_default();
+    let sent = data["ses"]["Message"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     assert!(
-        sent.iter().any(|m| m["subject"] == "連携に失敗しました" && m["destinations"]["ToAddresses"][0] == "admin@example.co.jp"),
+        sent.iter().any(|m| m["subject"] == "連携に失敗しました"
+            && m["destinations"]["ToAddresses"][0] == "admin@example.co.jp"),
         "the email is in moto: {sent:?}"
     );
 }
@@ -68,6 +80,11 @@ async fn p8_ses_sends_and_moto_holds_the_email() {
 async fn eventbridge_put_events_delivers_every_entry() {
     let client = aws_sdk_eventbridge::Client::new(&sdk().await);
     let name = format!("renkei-bus-{:08x}", fastrand_u32());
-    client.create_event_bus().name(&name).send().await.expect("bus");
+    client
+        .create_event_bus()
+        .name(&name)
+        .send()
+        .await
+        .expect("bus");
     contract::event_bus(&EventBridgeBus::new(client, name)).await;
 }

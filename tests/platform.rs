@@ -22,40 +22,73 @@ impl StepHook for CrashAt {
 }
 
 fn request(t: &TenantId, c: &ConnectionId) -> RunRequest {
-    RunRequest { tenant_id: t.clone(), connection_id: c.clone(), deadline: None, dry_run: false, manual: false }
+    RunRequest {
+        tenant_id: t.clone(),
+        connection_id: c.clone(),
+        deadline: None,
+        dry_run: false,
+        manual: false,
+    }
 }
 
 fn seed(n: usize) -> Vec<Value> {
-    (1..=n).map(|i| employee(&format!("e{i}"), &format!("{i:04}"), "山田", "太郎")).collect()
+    (1..=n)
+        .map(|i| employee(&format!("e{i}"), &format!("{i:04}"), "山田", "太郎"))
+        .collect()
 }
 
 #[tokio::test]
 async fn p3_crash_at_every_step_boundary_then_rerun_leaves_exactly_the_expected_members() {
-    let steps = [Step::LeaseTaken, Step::RunOpened, Step::Pulled, Step::Written, Step::HashesSaved, Step::CheckpointSaved, Step::Closing];
+    let steps = [
+        Step::LeaseTaken,
+        Step::RunOpened,
+        Step::Pulled,
+        Step::Written,
+        Step::HashesSaved,
+        Step::CheckpointSaved,
+        Step::Closing,
+    ];
     for step in steps {
         for nth in [1, 2] {
             let env = env().await;
             let (t, c) = env.connect(env.settings(7, no_limits())).await.unwrap();
-            env.sandbox.roumumate_upsert(ROUMUMATE_TOKEN, seed(20)).unwrap();
+            env.sandbox
+                .roumumate_upsert(ROUMUMATE_TOKEN, seed(20))
+                .unwrap();
             env.clock.advance(Duration::minutes(15));
             let hook = CrashAt(step, AtomicUsize::new(nth));
             let crashed = env.backend.run(&request(&t, &c), &hook).await;
             let crashed_here = crashed.is_err();
             // The crashed process's lease expires; the next run takes over and finishes.
             env.clock.advance(Duration::minutes(10));
-            let Outcome::Ran(run) = env.backend.run(&request(&t, &c), &renkei_core::engine::NoHook).await.unwrap() else {
+            let Outcome::Ran(run) = env
+                .backend
+                .run(&request(&t, &c), &renkei_core::engine::NoHook)
+                .await
+                .unwrap()
+            else {
                 panic!("rerun after crash at {step:?} was skipped")
             };
             assert_eq!(run.status, RunStatus::Succeeded, "{step:?}/{nth}");
             let m = members(&env);
-            assert_eq!(m.len(), 20, "crash at {step:?} (#{nth}): every employee exactly once");
+            assert_eq!(
+                m.len(),
+                20,
+                "crash at {step:?} (#{nth}): every employee exactly once"
+            );
             assert!((1..=20).all(|i| m.contains_key(&format!("{i:04}"))));
             if crashed_here {
                 let runs = Repo::new(&env.backend.store).runs(&t, &c).await.unwrap();
                 let statuses: Vec<_> = runs.iter().map(|r| r.status).collect();
-                assert!(!statuses.contains(&RunStatus::Running), "no run left 'running': {statuses:?}");
+                assert!(
+                    !statuses.contains(&RunStatus::Running),
+                    "no run left 'running': {statuses:?}"
+                );
                 if !matches!(step, Step::LeaseTaken) {
-                    assert!(statuses.contains(&RunStatus::Interrupted), "the crashed run is marked interrupted: {statuses:?}");
+                    assert!(
+                        statuses.contains(&RunStatus::Interrupted),
+                        "the crashed run is marked interrupted: {statuses:?}"
+                    );
                 }
             }
         }
@@ -68,8 +101,15 @@ async fn p5_a_held_lease_skips_a_second_run() {
     let (t, c) = env.connect(env.settings(50, no_limits())).await.unwrap();
     let hook = CrashAt(Step::RunOpened, AtomicUsize::new(1));
     assert!(env.backend.run(&request(&t, &c), &hook).await.is_err());
-    let second = env.backend.run(&request(&t, &c), &renkei_core::engine::NoHook).await.unwrap();
-    assert!(matches!(second, Outcome::Skipped(ref why) if why.contains("lease")), "{second:?}");
+    let second = env
+        .backend
+        .run(&request(&t, &c), &renkei_core::engine::NoHook)
+        .await
+        .unwrap();
+    assert!(
+        matches!(second, Outcome::Skipped(ref why) if why.contains("lease")),
+        "{second:?}"
+    );
 }
 
 #[tokio::test]
@@ -78,15 +118,25 @@ async fn p6_with_20_percent_faults_runs_converge_and_statuses_stay_truthful() {
     let mut settings = env.settings(10, no_limits());
     settings.task_poll_ms = 1;
     let (t, c) = env.connect(settings).await.unwrap();
-    env.sandbox.roumumate_upsert(ROUMUMATE_TOKEN, seed(60)).unwrap();
+    env.sandbox
+        .roumumate_upsert(ROUMUMATE_TOKEN, seed(60))
+        .unwrap();
     env.sandbox.set_faults(Faults::uniform(0.2, 42));
     let mut succeeded = false;
     for _ in 0..30 {
         let runs = env.next_slot(&t, &c).await.unwrap();
         for run in &runs {
-            assert_ne!(run.status, RunStatus::Partial, "no record is bad: faults must not show as rejections");
+            assert_ne!(
+                run.status,
+                RunStatus::Partial,
+                "no record is bad: faults must not show as rejections"
+            );
             if run.status == RunStatus::Succeeded {
-                assert_eq!(members(&env).len(), 60, "a succeeded run means everything arrived");
+                assert_eq!(
+                    members(&env).len(),
+                    60,
+                    "a succeeded run means everything arrived"
+                );
                 succeeded = true;
             } else {
                 assert!(matches!(run.status, RunStatus::Failed), "{:?}", run.status);
@@ -108,39 +158,83 @@ async fn p6_with_20_percent_faults_runs_converge_and_statuses_stay_truthful() {
 async fn p8_repeated_failure_is_mailed_once_an_hour_and_pauses_after_twelve() {
     let env = env().await;
     let (t, c) = env.connect(env.settings(50, no_limits())).await.unwrap();
-    env.sandbox.kaonavi_company(KAONAVI_KEY, CompanySetup { consumer_secret: "rotated".into(), ..Default::default() });
+    env.sandbox.kaonavi_company(
+        KAONAVI_KEY,
+        CompanySetup {
+            consumer_secret: "rotated".into(),
+            ..Default::default()
+        },
+    );
     for _ in 0..4 {
         env.next_slot(&t, &c).await.unwrap();
     }
-    assert_eq!(env.backend.outbox.sent().len(), 1, "four failures within an hour: one email");
+    assert_eq!(
+        env.backend.outbox.sent().len(),
+        1,
+        "four failures within an hour: one email"
+    );
     env.next_slot(&t, &c).await.unwrap();
     let mails = env.backend.outbox.sent();
     assert_eq!(mails.len(), 2, "an hour later the failure is told again");
-    assert!(mails[1].contains("persists"), "and says it persists: {}", mails[1]);
+    assert!(
+        mails[1].contains("persists"),
+        "and says it persists: {}",
+        mails[1]
+    );
     for _ in 0..7 {
         env.next_slot(&t, &c).await.unwrap();
     }
-    let (conn, _) = Repo::new(&env.backend.store).connection(&t, &c).await.unwrap().unwrap();
-    assert!(matches!(conn.automation, Automation::Paused { .. }), "{:?}", conn.automation);
-    assert!(env.backend.outbox.sent().last().unwrap().contains("paused"), "the pause is mailed");
+    let (conn, _) = Repo::new(&env.backend.store)
+        .connection(&t, &c)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        matches!(conn.automation, Automation::Paused { .. }),
+        "{:?}",
+        conn.automation
+    );
+    assert!(
+        env.backend.outbox.sent().last().unwrap().contains("paused"),
+        "the pause is mailed"
+    );
     env.clock.advance(Duration::hours(2));
-    assert!(env.backend.tick().await.unwrap().is_empty(), "a paused connection is not dispatched");
+    assert!(
+        env.backend.tick().await.unwrap().is_empty(),
+        "a paused connection is not dispatched"
+    );
 }
 
 #[tokio::test]
 async fn p4_time_budget_continues_in_a_new_invocation() {
     let env = env().await;
     let (t, c) = env.connect(env.settings(5, no_limits())).await.unwrap();
-    env.sandbox.roumumate_upsert(ROUMUMATE_TOKEN, seed(12)).unwrap();
+    env.sandbox
+        .roumumate_upsert(ROUMUMATE_TOKEN, seed(12))
+        .unwrap();
     env.clock.advance(Duration::minutes(15));
     let mut req = request(&t, &c);
     req.deadline = Some(env.clock.now() + Duration::seconds(30)); // within the 90 s margin
-    let Outcome::Ran(run) = env.backend.run(&req, &renkei_core::engine::NoHook).await.unwrap() else { panic!("ran") };
+    let Outcome::Ran(run) = env
+        .backend
+        .run(&req, &renkei_core::engine::NoHook)
+        .await
+        .unwrap()
+    else {
+        panic!("ran")
+    };
     assert_eq!(run.status, RunStatus::Continued);
     let events = env.backend.bus.drain();
     assert_eq!(events.len(), 1, "one continuation event");
     assert_eq!(events[0].detail["continuation"], true);
-    let Outcome::Ran(next) = env.backend.run(&request(&t, &c), &renkei_core::engine::NoHook).await.unwrap() else { panic!("ran") };
+    let Outcome::Ran(next) = env
+        .backend
+        .run(&request(&t, &c), &renkei_core::engine::NoHook)
+        .await
+        .unwrap()
+    else {
+        panic!("ran")
+    };
     assert_eq!(next.status, RunStatus::Succeeded);
     assert_eq!(members(&env).len(), 12);
 }
@@ -149,13 +243,25 @@ async fn p4_time_budget_continues_in_a_new_invocation() {
 async fn p3_unchanged_records_cause_no_writes() {
     let env = env().await;
     let (t, c) = env.connect(env.settings(50, no_limits())).await.unwrap();
-    env.sandbox.roumumate_upsert(ROUMUMATE_TOKEN, seed(30)).unwrap();
+    env.sandbox
+        .roumumate_upsert(ROUMUMATE_TOKEN, seed(30))
+        .unwrap();
     env.next_slot(&t, &c).await.unwrap();
-    let before = env.sandbox.kaonavi_stats(KAONAVI_KEY)["writes"].as_u64().unwrap();
-    env.sandbox.roumumate_upsert(ROUMUMATE_TOKEN, seed(30)).unwrap(); // touched, not changed
+    let before = env.sandbox.kaonavi_stats(KAONAVI_KEY)["writes"]
+        .as_u64()
+        .unwrap();
+    env.sandbox
+        .roumumate_upsert(ROUMUMATE_TOKEN, seed(30))
+        .unwrap(); // touched, not changed
     let run = env.next_slot(&t, &c).await.unwrap().pop().unwrap();
     assert_eq!(run.counts.unchanged, 30);
-    assert_eq!(env.sandbox.kaonavi_stats(KAONAVI_KEY)["writes"].as_u64().unwrap(), before, "0 Kaonavi write calls");
+    assert_eq!(
+        env.sandbox.kaonavi_stats(KAONAVI_KEY)["writes"]
+            .as_u64()
+            .unwrap(),
+        before,
+        "0 Kaonavi write calls"
+    );
 }
 
 #[tokio::test]
@@ -163,21 +269,36 @@ async fn dispatcher_handles_the_scheduled_event_and_emits_exactly_the_due_connec
     let env = env().await;
     let (t, c) = env.connect(env.settings(50, no_limits())).await.unwrap();
     // A second connection, switched off: never due.
-    let (conn, _) = Repo::new(&env.backend.store).connection(&t, &c).await.unwrap().unwrap();
+    let (conn, _) = Repo::new(&env.backend.store)
+        .connection(&t, &c)
+        .await
+        .unwrap()
+        .unwrap();
     let mut off = conn.clone();
     off.connection_id = ConnectionId::new("switched-off").unwrap();
     off.automation = Automation::Off;
-    Repo::new(&env.backend.store).put_connection(&off, None).await.unwrap();
+    Repo::new(&env.backend.store)
+        .put_connection(&off, None)
+        .await
+        .unwrap();
     let mut later = conn.clone();
     later.connection_id = ConnectionId::new("later").unwrap();
     later.next_run_at = conn.next_run_at + Duration::hours(1);
-    Repo::new(&env.backend.store).put_connection(&later, None).await.unwrap();
+    Repo::new(&env.backend.store)
+        .put_connection(&later, None)
+        .await
+        .unwrap();
 
-    let payload: Value = serde_json::from_str(include_str!("../events/dispatcher-scheduled.json")).unwrap();
+    let payload: Value =
+        serde_json::from_str(include_str!("../events/dispatcher-scheduled.json")).unwrap();
     let event = lambda_runtime::LambdaEvent::new(payload, lambda_runtime::Context::default());
     env.clock.set(conn.next_run_at);
     let bus = renkei_local::InProcessBus::default();
-    let deps = dispatcher::Deps { store: env.backend.store.clone(), bus, clock: ClockRef(env.clock.clone()) };
+    let deps = dispatcher::Deps {
+        store: env.backend.store.clone(),
+        bus,
+        clock: ClockRef(env.clock.clone()),
+    };
     let answer = dispatcher::handle(event, &deps).await.unwrap();
     assert_eq!(answer["dispatched"], 1);
     let events = deps.bus.drain();

@@ -6,12 +6,24 @@ use serde_json::{Value, json};
 
 /// A sandbox with Kaonavi's limits off and tasks that answer RUNNING once.
 pub async fn env() -> SandboxEnv {
-    SandboxEnv::start(Limits { requests_per_hour: None, writes_per_minute: None }, 1).await.expect("sandbox starts")
+    SandboxEnv::start(
+        Limits {
+            requests_per_hour: None,
+            writes_per_minute: None,
+        },
+        1,
+    )
+    .await
+    .expect("sandbox starts")
 }
 
 /// Limits off on the client side too.
 pub fn no_limits() -> renkei_connectors::roumumate_kaonavi::KaonaviLimits {
-    renkei_connectors::roumumate_kaonavi::KaonaviLimits { requests_per_hour: None, writes_per_minute: None, time_scale: 1.0 }
+    renkei_connectors::roumumate_kaonavi::KaonaviLimits {
+        requests_per_hour: None,
+        writes_per_minute: None,
+        time_scale: 1.0,
+    }
 }
 
 /// A valid in-scope Roumumate employee.
@@ -24,7 +36,11 @@ pub fn employee(id: &str, number: &str, last: &str, first: &str) -> Value {
 
 /// Kaonavi members by code.
 pub fn members(env: &SandboxEnv) -> std::collections::BTreeMap<String, Value> {
-    env.sandbox.kaonavi_members(KAONAVI_KEY).into_iter().map(|m| (m["code"].as_str().unwrap_or("").to_string(), m)).collect()
+    env.sandbox
+        .kaonavi_members(KAONAVI_KEY)
+        .into_iter()
+        .map(|m| (m["code"].as_str().unwrap_or("").to_string(), m))
+        .collect()
 }
 
 /// The moto server endpoint, started by the test command (tests/run.sh).

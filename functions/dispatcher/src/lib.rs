@@ -20,11 +20,18 @@ pub async fn handle<S: StateStore, B: EventBus, C: Clock>(
     event: LambdaEvent<Value>,
     deps: &Deps<S, B, C>,
 ) -> Result<Value, lambda_runtime::Error> {
-    let kind = event.payload.get("detail-type").and_then(Value::as_str).unwrap_or("");
+    let kind = event
+        .payload
+        .get("detail-type")
+        .and_then(Value::as_str)
+        .unwrap_or("");
     if kind != "Scheduled Event" {
-        return Err(format!("dispatcher expects an EventBridge \"Scheduled Event\", got {kind:?}").into());
+        return Err(
+            format!("dispatcher expects an EventBridge \"Scheduled Event\", got {kind:?}").into(),
+        );
     }
-    let sent = renkei_core::dispatch::dispatch_due(&deps.store, &deps.bus, &deps.clock, "renkei").await?;
+    let sent =
+        renkei_core::dispatch::dispatch_due(&deps.store, &deps.bus, &deps.clock, "renkei").await?;
     tracing::info!(dispatched = sent.len(), "dispatched due connections");
     Ok(json!({ "dispatched": sent.len() }))
 }

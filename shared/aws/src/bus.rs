@@ -19,14 +19,21 @@ pub struct EventBridgeBus {
 impl EventBridgeBus {
     /// Publishes to `bus_name`.
     pub fn new(client: Client, bus_name: impl Into<String>) -> Self {
-        Self { client, bus_name: bus_name.into() }
+        Self {
+            client,
+            bus_name: bus_name.into(),
+        }
     }
 }
 
 /// Sends `events` in batches of ≤ 10 through `send`, which returns for each entry of its
 /// batch the error of that entry (None = accepted). Failed entries are resent, after a
 /// pause that doubles from `pause`, for a few rounds; what still fails is reported.
-pub async fn put_in_batches<F, Fut>(events: &[BusEvent], pause: std::time::Duration, mut send: F) -> Result<(), BusError>
+pub async fn put_in_batches<F, Fut>(
+    events: &[BusEvent],
+    pause: std::time::Duration,
+    mut send: F,
+) -> Result<(), BusError>
 where
     F: FnMut(Vec<BusEvent>) -> Fut,
     Fut: Future<Output = Result<Vec<Option<String>>, BusError>>,
@@ -52,40 +59,51 @@ where
             tokio::time::sleep(pause * (1 << round)).await;
         }
     }
-    Err(BusError::Undelivered { failed: pending.len(), total: events.len(), reason: last_reason })
+    Err(BusError::Undelivered {
+        failed: pending.len(),
+        total: events.len(),
+        reason: last_reason,
+    })
 }
 
 #[async_trait]
 impl EventBus for EventBridgeBus {
     async fn publish(&self, events: &[BusEvent]) -> Result<(), BusError> {
-        put_in_batches(events, std::time::Duration::from_millis(100), |batch| async move {
-            let entries: Vec<PutEventsRequestEntry> = batch
-                .iter()
-                .map(|e| {
-                    PutEventsRequestEntry::builder()
-                        .event_bus_name(&self.bus_name)
-                        .source(&e.source)
-                        .detail_type(&e.detail_type)
-                        .detail(e.detail.to_string())
-                        .build()
-                })
-                .collect();
-            let out = self
-                .client
-                .put_events()
-                .set_entries(Some(entries))
-                .send()
-                .await
-                .map_err(|e| BusError::Unavailable(format!("{e:?}")))?;
-            let mut results: Vec<Option<String>> = out
-                .entries()
-                .iter()
-                .map(|r| r.error_code().map(|c| format!("{c}: {}", r.error_message().unwrap_or(""))))
-                .collect();
-            // Entries missing from the answer count as failed, never as delivered.
-            results.resize(batch.len(), Some("no result for entry".into()));
-            Ok(results)
-        })
+        put_in_batches(
+            events,
+            std::time::Duration::from_millis(100),
+            |batch| async move {
+                let entries: Vec<PutEventsRequestEntry> = batch
+                    .iter()
+                    .map(|e| {
+                        PutEventsRequestEntry::builder()
+                            .event_bus_name(&self.bus_name)
+                            .source(&e.source)
+                            .detail_type(&e.detail_type)
+                            .detail(e.detail.to_string())
+                            .build()
+                    })
+                    .collect();
+                let out = self
+                    .client
+                    .put_events()
+                    .set_entries(Some(entries))
+                    .send()
+                    .await
+                    .map_err(|e| BusError::Unavailable(format!("{e:?}")))?;
+                let mut results: Vec<Option<String>> = out
+                    .entries()
+                    .iter()
+                    .map(|r| {
+                        r.error_code()
+                            .map(|c| format!("{c}: {}", r.error_message().unwrap_or("")))
+                    })
+                    .collect();
+                // Entries missing from the answer count as failed, never as delivered.
+                results.resize(batch.len(), Some("no result for entry".into()));
+                Ok(results)
+            },
+        )
         .await
     }
 }
@@ -96,7 +114,13 @@ mod tests {
     use std::sync::Mutex;
 
     fn events(n: usize) -> Vec<BusEvent> {
-        (0..n).map(|i| BusEvent { source: "t".into(), detail_type: "x".into(), detail: serde_json::json!(i) }).collect()
+        (0..n)
+            .map(|i| BusEvent {
+                source: "t".into(),
+                detail_type: "x".into(),
+                detail: serde_json::json!(i),
+            })
+            .collect()
     }
 
     #[tokio::test]
@@ -125,18 +149,37 @@ mod tests {
         .await
         .expect("all delivered");
         assert_eq!(*calls.lock().unwrap(), vec![10, 10, 3, 1]);
-        let mut got: Vec<i64> = delivered.lock().unwrap().iter().filter_map(|v| v.as_i64()).collect();
+        let mut got: Vec<i64> = delivered
+            .lock()
+            .unwrap()
+            .iter()
+            .filter_map(|v| v.as_i64())
+            .collect();
         got.sort();
-        assert_eq!(got, (0..23).collect::<Vec<_>>(), "every event delivered exactly once");
+        assert_eq!(
+            got,
+            (0..23).collect::<Vec<_>>(),
+            "every event delivered exactly once"
+        );
     }
 
     #[tokio::test]
     async fn put_events_reports_entries_that_never_succeed() {
         let err = put_in_batches(&events(3), std::time::Duration::ZERO, |batch| async move {
-            Ok(batch.iter().map(|_| Some("InternalFailure".to_string())).collect())
+            Ok(batch
+                .iter()
+                .map(|_| Some("InternalFailure".to_string()))
+                .collect())
         })
         .await
         .expect_err("must fail");
-        assert!(matches!(err, BusError::Undelivered { failed: 3, total: 3, .. }));
+        assert!(matches!(
+            err,
+            BusError::Undelivered {
+                failed: 3,
+                total: 3,
+                ..
+            }
+        ));
     }
 }

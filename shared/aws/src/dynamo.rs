@@ -2,9 +2,9 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType,
-    KeysAndAttributes, Projection, ProjectionType, PutRequest, ScalarAttributeType, TimeToLiveSpecification,
-    WriteRequest,
+    AttributeDefinition, AttributeValue, BillingMode, GlobalSecondaryIndex, KeySchemaElement,
+    KeyType, KeysAndAttributes, Projection, ProjectionType, PutRequest, ScalarAttributeType,
+    TimeToLiveSpecification, WriteRequest,
 };
 use renkei_core::ports::{Condition, Item, Key, StateStore, StoreError};
 use std::collections::HashMap;
@@ -25,7 +25,9 @@ pub struct DynamoStore {
 }
 
 fn unavailable<E: ProvideErrorMetadata + std::fmt::Debug>(e: SdkError<E>) -> StoreError {
-    let detail = e.as_service_error().and_then(|s| s.message().map(str::to_string));
+    let detail = e
+        .as_service_error()
+        .and_then(|s| s.message().map(str::to_string));
     StoreError::Unavailable(detail.unwrap_or_else(|| format!("{e:?}")))
 }
 
@@ -57,11 +59,18 @@ fn to_attrs(item: &Item) -> Attrs {
 
 fn from_attrs(a: &Attrs) -> Result<Item, StoreError> {
     let text = |k: &str| a.get(k).and_then(|v| v.as_s().ok()).cloned();
-    let num = |k: &str| a.get(k).and_then(|v| v.as_n().ok()).and_then(|v| v.parse::<i64>().ok());
+    let num = |k: &str| {
+        a.get(k)
+            .and_then(|v| v.as_n().ok())
+            .and_then(|v| v.parse::<i64>().ok())
+    };
     let corrupt = |what: &str| StoreError::Corrupt(format!("item without {what}"));
     let body = text("body").ok_or_else(|| corrupt("body"))?;
     Ok(Item {
-        key: Key::new(text("pk").ok_or_else(|| corrupt("pk"))?, text("sk").ok_or_else(|| corrupt("sk"))?),
+        key: Key::new(
+            text("pk").ok_or_else(|| corrupt("pk"))?,
+            text("sk").ok_or_else(|| corrupt("sk"))?,
+        ),
         body: serde_json::from_str(&body).map_err(|e| StoreError::Corrupt(e.to_string()))?,
         version: num("version").unwrap_or(0) as u64,
         expires_at: num("expires_at"),
@@ -73,27 +82,45 @@ fn from_attrs(a: &Attrs) -> Result<Item, StoreError> {
 impl DynamoStore {
     /// A store on `table`.
     pub fn new(client: Client, table: impl Into<String>) -> Self {
-        Self { client, table: table.into() }
+        Self {
+            client,
+            table: table.into(),
+        }
     }
 
     fn key_attrs(key: &Key) -> Attrs {
-        Attrs::from([("pk".to_string(), s(&key.pk)), ("sk".to_string(), s(&key.sk))])
+        Attrs::from([
+            ("pk".to_string(), s(&key.pk)),
+            ("sk".to_string(), s(&key.sk)),
+        ])
     }
 }
 
 /// Creates the table as infra/template.yaml declares it (for tests and local AWS stacks).
 pub async fn create_table(client: &Client, table: &str) -> Result<(), StoreError> {
     let attr = |name: &str, t: ScalarAttributeType| {
-        AttributeDefinition::builder().attribute_name(name).attribute_type(t).build().map_err(|e| StoreError::Corrupt(e.to_string()))
+        AttributeDefinition::builder()
+            .attribute_name(name)
+            .attribute_type(t)
+            .build()
+            .map_err(|e| StoreError::Corrupt(e.to_string()))
     };
     let key = |name: &str, t: KeyType| {
-        KeySchemaElement::builder().attribute_name(name).key_type(t).build().map_err(|e| StoreError::Corrupt(e.to_string()))
+        KeySchemaElement::builder()
+            .attribute_name(name)
+            .key_type(t)
+            .build()
+            .map_err(|e| StoreError::Corrupt(e.to_string()))
     };
     let gsi = GlobalSecondaryIndex::builder()
         .index_name(DUE_INDEX)
         .key_schema(key("due_shard", KeyType::Hash)?)
         .key_schema(key("due_at", KeyType::Range)?)
-        .projection(Projection::builder().projection_type(ProjectionType::All).build())
+        .projection(
+            Projection::builder()
+                .projection_type(ProjectionType::All)
+                .build(),
+        )
         .build()
         .map_err(|e| StoreError::Corrupt(e.to_string()))?;
     client
@@ -114,7 +141,11 @@ pub async fn create_table(client: &Client, table: &str) -> Result<(), StoreError
         .update_time_to_live()
         .table_name(table)
         .time_to_live_specification(
-            TimeToLiveSpecification::builder().attribute_name("expires_at").enabled(true).build().map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            TimeToLiveSpecification::builder()
+                .attribute_name("expires_at")
+                .enabled(true)
+                .build()
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?,
         )
         .send()
         .await
@@ -151,10 +182,22 @@ impl StateStore for DynamoStore {
             while !pending.is_empty() {
                 rounds += 1;
                 if rounds > UNPROCESSED_ROUNDS {
-                    return Err(StoreError::Unavailable("BatchGetItem kept leaving keys unprocessed".into()));
+                    return Err(StoreError::Unavailable(
+                        "BatchGetItem kept leaving keys unprocessed".into(),
+                    ));
                 }
-                let ka = KeysAndAttributes::builder().set_keys(Some(pending)).consistent_read(true).build().map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                let resp = self.client.batch_get_item().request_items(&self.table, ka).send().await.map_err(unavailable)?;
+                let ka = KeysAndAttributes::builder()
+                    .set_keys(Some(pending))
+                    .consistent_read(true)
+                    .build()
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                let resp = self
+                    .client
+                    .batch_get_item()
+                    .request_items(&self.table, ka)
+                    .send()
+                    .await
+                    .map_err(unavailable)?;
                 if let Some(items) = resp.responses().and_then(|r| r.get(&self.table)) {
                     for a in items {
                         out.push(from_attrs(a)?);
@@ -174,20 +217,31 @@ impl StateStore for DynamoStore {
     }
 
     async fn put(&self, item: Item, condition: Condition) -> Result<(), StoreError> {
-        let mut req = self.client.put_item().table_name(&self.table).set_item(Some(to_attrs(&item)));
+        let mut req = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(to_attrs(&item)));
         req = match condition {
             Condition::Always => req,
             Condition::NotExists => req.condition_expression("attribute_not_exists(pk)"),
-            Condition::VersionIs(v) => req.condition_expression("version = :v").expression_attribute_values(":v", n(v as i64)),
+            Condition::VersionIs(v) => req
+                .condition_expression("version = :v")
+                .expression_attribute_values(":v", n(v as i64)),
             Condition::Claimable { owner, now } => req
-                .condition_expression("attribute_not_exists(pk) OR #owner = :owner OR expires_at <= :now")
+                .condition_expression(
+                    "attribute_not_exists(pk) OR #owner = :owner OR expires_at <= :now",
+                )
                 .expression_attribute_names("#owner", "owner")
                 .expression_attribute_values(":owner", s(&owner))
                 .expression_attribute_values(":now", n(now)),
         };
         match req.send().await {
             Ok(_) => Ok(()),
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => {
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
+            {
                 Err(StoreError::ConditionFailed)
             }
             Err(e) => Err(unavailable(e)),
@@ -210,10 +264,22 @@ impl StateStore for DynamoStore {
             while !pending.is_empty() {
                 rounds += 1;
                 if rounds > UNPROCESSED_ROUNDS {
-                    return Err(StoreError::Unavailable("BatchWriteItem kept leaving items unprocessed".into()));
+                    return Err(StoreError::Unavailable(
+                        "BatchWriteItem kept leaving items unprocessed".into(),
+                    ));
                 }
-                let resp = self.client.batch_write_item().request_items(&self.table, pending).send().await.map_err(unavailable)?;
-                pending = resp.unprocessed_items().and_then(|u| u.get(&self.table)).cloned().unwrap_or_default();
+                let resp = self
+                    .client
+                    .batch_write_item()
+                    .request_items(&self.table, pending)
+                    .send()
+                    .await
+                    .map_err(unavailable)?;
+                pending = resp
+                    .unprocessed_items()
+                    .and_then(|u| u.get(&self.table))
+                    .cloned()
+                    .unwrap_or_default();
                 if !pending.is_empty() {
                     tokio::time::sleep(std::time::Duration::from_millis(50 << rounds.min(5))).await;
                 }
@@ -223,7 +289,13 @@ impl StateStore for DynamoStore {
     }
 
     async fn delete(&self, key: &Key) -> Result<(), StoreError> {
-        self.client.delete_item().table_name(&self.table).set_key(Some(Self::key_attrs(key))).send().await.map_err(unavailable)?;
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key_attrs(key)))
+            .send()
+            .await
+            .map_err(unavailable)?;
         Ok(())
     }
 
@@ -241,7 +313,8 @@ impl StateStore for DynamoStore {
             req = if sk_prefix.is_empty() {
                 req.key_condition_expression("pk = :pk")
             } else {
-                req.key_condition_expression("pk = :pk AND begins_with(sk, :p)").expression_attribute_values(":p", s(sk_prefix))
+                req.key_condition_expression("pk = :pk AND begins_with(sk, :p)")
+                    .expression_attribute_values(":p", s(sk_prefix))
             };
             let resp = req.send().await.map_err(unavailable)?;
             for a in resp.items() {

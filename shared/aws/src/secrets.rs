@@ -17,9 +17,15 @@ impl SecretsManager {
 }
 
 fn classify<E: ProvideErrorMetadata + std::fmt::Debug>(e: SdkError<E>) -> SecretError {
-    match e.as_service_error().and_then(|s| s.code().map(str::to_string)) {
+    match e
+        .as_service_error()
+        .and_then(|s| s.code().map(str::to_string))
+    {
         Some(code) if code.contains("AccessDenied") || code.contains("InvalidParameter") => {
-            SecretError::Refused(format!("{code}: {}", e.as_service_error().and_then(|s| s.message()).unwrap_or("")))
+            SecretError::Refused(format!(
+                "{code}: {}",
+                e.as_service_error().and_then(|s| s.message()).unwrap_or("")
+            ))
         }
         _ => SecretError::Unavailable(format!("{e:?}")),
     }
@@ -32,10 +38,23 @@ fn is_code<E: ProvideErrorMetadata>(e: &SdkError<E>, code: &str) -> bool {
 #[async_trait]
 impl SecretStore for SecretsManager {
     async fn put(&self, name: &str, value: &str) -> Result<(), SecretError> {
-        match self.client.put_secret_value().secret_id(name).secret_string(value).send().await {
+        match self
+            .client
+            .put_secret_value()
+            .secret_id(name)
+            .secret_string(value)
+            .send()
+            .await
+        {
             Ok(_) => Ok(()),
             Err(e) if is_code(&e, "ResourceNotFoundException") => {
-                self.client.create_secret().name(name).secret_string(value).send().await.map_err(classify)?;
+                self.client
+                    .create_secret()
+                    .name(name)
+                    .secret_string(value)
+                    .send()
+                    .await
+                    .map_err(classify)?;
                 Ok(())
             }
             Err(e) => Err(classify(e)),
@@ -51,7 +70,14 @@ impl SecretStore for SecretsManager {
     }
 
     async fn delete(&self, name: &str) -> Result<(), SecretError> {
-        match self.client.delete_secret().secret_id(name).force_delete_without_recovery(true).send().await {
+        match self
+            .client
+            .delete_secret()
+            .secret_id(name)
+            .force_delete_without_recovery(true)
+            .send()
+            .await
+        {
             Ok(_) => Ok(()),
             Err(e) if is_code(&e, "ResourceNotFoundException") => Ok(()),
             Err(e) => Err(classify(e)),

@@ -2,7 +2,7 @@ use async_trait::async_trait;
 use aws_sdk_sesv2::Client;
 use aws_sdk_sesv2::error::ProvideErrorMetadata;
 use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message};
-use renkei_core::ports::{Email, NotifyError, Notifier};
+use renkei_core::ports::{Email, Notifier, NotifyError};
 
 /// SES v2 sender; `from` is the verified identity given to the stack as a parameter.
 #[derive(Clone)]
@@ -14,12 +14,19 @@ pub struct SesNotifier {
 impl SesNotifier {
     /// A sender using `from`.
     pub fn new(client: Client, from: impl Into<String>) -> Self {
-        Self { client, from: from.into() }
+        Self {
+            client,
+            from: from.into(),
+        }
     }
 }
 
 fn utf8(text: &str) -> Result<Content, NotifyError> {
-    Content::builder().data(text).charset("UTF-8").build().map_err(|e| NotifyError::Refused(e.to_string()))
+    Content::builder()
+        .data(text)
+        .charset("UTF-8")
+        .build()
+        .map_err(|e| NotifyError::Refused(e.to_string()))
 }
 
 #[async_trait]
@@ -32,15 +39,27 @@ impl Notifier for SesNotifier {
         self.client
             .send_email()
             .from_email_address(&self.from)
-            .destination(Destination::builder().set_to_addresses(Some(email.to.clone())).build())
+            .destination(
+                Destination::builder()
+                    .set_to_addresses(Some(email.to.clone()))
+                    .build(),
+            )
             .content(EmailContent::builder().simple(message).build())
             .send()
             .await
             .map_err(|e| match e.as_service_error() {
-                Some(s) if s.code().is_some_and(|c| c.contains("Throttl") || c.contains("TooManyRequests")) => {
+                Some(s)
+                    if s.code().is_some_and(|c| {
+                        c.contains("Throttl") || c.contains("TooManyRequests")
+                    }) =>
+                {
                     NotifyError::Unavailable(s.message().unwrap_or("throttled").to_string())
                 }
-                Some(s) => NotifyError::Refused(format!("{}: {}", s.code().unwrap_or("?"), s.message().unwrap_or(""))),
+                Some(s) => NotifyError::Refused(format!(
+                    "{}: {}",
+                    s.code().unwrap_or("?"),
+                    s.message().unwrap_or("")
+                )),
                 None => NotifyError::Unavailable(format!("{e:?}")),
             })?;
         Ok(())

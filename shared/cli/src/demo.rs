@@ -3,11 +3,13 @@
 use crate::seed;
 use chrono::Utc;
 use clap::Args;
-use renkei_connectors::roumumate_kaonavi::{self as c2, KaonaviLimits, Secret, Settings, SetupInput, TargetFilter};
+use renkei_connectors::roumumate_kaonavi::{
+    self as c2, KaonaviLimits, Secret, Settings, SetupInput, TargetFilter,
+};
 use renkei_core::engine::Outcome;
 use renkei_core::repo::Repo;
 use renkei_local::LocalBackend;
-use renkei_local::sandbox_env::{SandboxEnv as Env, KAONAVI_KEY, ROUMUMATE_TOKEN};
+use renkei_local::sandbox_env::{KAONAVI_KEY, ROUMUMATE_TOKEN, SandboxEnv as Env};
 use renkei_sandbox::{Limits, Runner, Sandbox};
 use renkei_vendors::kaonavi::Credentials;
 use serde_json::{Value, json};
@@ -16,15 +18,29 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 pub async fn demo(as_json: bool, employees: usize) -> Result<(), String> {
-    let env = Env::start(Limits { requests_per_hour: None, writes_per_minute: None }, 1).await?;
-    let limits = KaonaviLimits { requests_per_hour: None, writes_per_minute: None, time_scale: 1.0 };
+    let env = Env::start(
+        Limits {
+            requests_per_hour: None,
+            writes_per_minute: None,
+        },
+        1,
+    )
+    .await?;
+    let limits = KaonaviLimits {
+        requests_per_hour: None,
+        writes_per_minute: None,
+        time_scale: 1.0,
+    };
     let (t, c) = env.connect(env.settings(200, limits)).await?;
     let mut data = seed::employees(employees, 7);
     data.extend(seed::out_of_scope());
     data.extend(seed::bad());
     env.sandbox.roumumate_upsert(ROUMUMATE_TOKEN, data)?;
     if !as_json {
-        eprintln!("sandbox on http://{} — seeded {employees} employees (+3 out of scope, +4 bad) in Roumumate", env.addr);
+        eprintln!(
+            "sandbox on http://{} — seeded {employees} employees (+3 out of scope, +4 bad) in Roumumate",
+            env.addr
+        );
     }
     let runs = env.next_slot(&t, &c).await?;
     let run = runs.last().ok_or("the dispatcher started no run")?;
@@ -40,7 +56,10 @@ pub async fn demo(as_json: bool, employees: usize) -> Result<(), String> {
         println!("{}", json!({ "connectors": [row] }));
         return Ok(());
     }
-    println!("{:<20} {:<12} {:>8} {:>8} {:>10} {:>9}", "connector", "status", "created", "updated", "unchanged", "rejected");
+    println!(
+        "{:<20} {:<12} {:>8} {:>8} {:>10} {:>9}",
+        "connector", "status", "created", "updated", "unchanged", "rejected"
+    );
     println!(
         "{:<20} {:<12} {:>8} {:>8} {:>10} {:>9}",
         c2::NAME,
@@ -50,8 +69,15 @@ pub async fn demo(as_json: bool, employees: usize) -> Result<(), String> {
         run.counts.unchanged,
         run.counts.rejected
     );
-    println!("\nKaonavi now holds {} members; {} employees were out of scope (applicants, leavers, unfinished).", env.sandbox.kaonavi_members(KAONAVI_KEY).len(), run.counts.skipped);
-    let errors = Repo::new(&env.backend.store).errors(&t, &c, &run.run_id).await.map_err(|e| e.to_string())?;
+    println!(
+        "\nKaonavi now holds {} members; {} employees were out of scope (applicants, leavers, unfinished).",
+        env.sandbox.kaonavi_members(KAONAVI_KEY).len(),
+        run.counts.skipped
+    );
+    let errors = Repo::new(&env.backend.store)
+        .errors(&t, &c, &run.run_id)
+        .await
+        .map_err(|e| e.to_string())?;
     if !errors.is_empty() {
         println!("\nError report of run {} (record, reason):", run.run_id);
         for e in &errors {
@@ -59,7 +85,10 @@ pub async fn demo(as_json: bool, employees: usize) -> Result<(), String> {
         }
     }
     let mails = env.backend.outbox.sent();
-    println!("\n{} failure email(s) written to the outbox for the tenant's admins.", mails.len());
+    println!(
+        "\n{} failure email(s) written to the outbox for the tenant's admins.",
+        mails.len()
+    );
     Ok(())
 }
 
@@ -68,11 +97,22 @@ struct LocalRunner(Arc<LocalBackend>);
 #[async_trait::async_trait]
 impl Runner for LocalRunner {
     async fn run_once(&self, connector: &str, request: Value) -> Result<Value, String> {
-        let field = |k: &str| request.get(k).and_then(Value::as_str).map(str::to_string).ok_or(format!("body needs \"{k}\""));
+        let field = |k: &str| {
+            request
+                .get(k)
+                .and_then(Value::as_str)
+                .map(str::to_string)
+                .ok_or(format!("body needs \"{k}\""))
+        };
         let (t, c) = crate::ids(&field("tenant")?, &field("connection")?)?;
-        let dry_run = request.get("dry_run").and_then(Value::as_bool).unwrap_or(false);
+        let dry_run = request
+            .get("dry_run")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
         match crate::run_now(&self.0, &t, &c, dry_run).await? {
-            Outcome::Ran(r) if r.connector == connector => serde_json::to_value(r).map_err(|e| e.to_string()),
+            Outcome::Ran(r) if r.connector == connector => {
+                serde_json::to_value(r).map_err(|e| e.to_string())
+            }
             Outcome::Ran(r) => Err(format!("connection runs {}, not {connector}", r.connector)),
             Outcome::Skipped(why) => Ok(json!({"skipped": why})),
         }
@@ -81,8 +121,13 @@ impl Runner for LocalRunner {
 
 pub async fn serve_sandbox(backend: Arc<LocalBackend>, port: u16) -> Result<(), String> {
     let sandbox = Sandbox::new().with_runner(Arc::new(LocalRunner(backend)));
-    let (addr, server) = sandbox.serve(SocketAddr::from(([127, 0, 0, 1], port))).await.map_err(|e| e.to_string())?;
-    println!("sandbox listening on http://{addr}  (Kaonavi: /kaonavi/api/v2.0, Roumumate: /roumumate/api/v1, control: /_control; see docs/sandbox.md)");
+    let (addr, server) = sandbox
+        .serve(SocketAddr::from(([127, 0, 0, 1], port)))
+        .await
+        .map_err(|e| e.to_string())?;
+    println!(
+        "sandbox listening on http://{addr}  (Kaonavi: /kaonavi/api/v2.0, Roumumate: /roumumate/api/v1, control: /_control; see docs/sandbox.md)"
+    );
     server.await.map_err(|e| e.to_string())
 }
 
@@ -114,13 +159,24 @@ pub struct RunArgs {
 
 pub async fn run_once(b: &LocalBackend, a: RunArgs) -> Result<(), String> {
     if a.connector != c2::NAME {
-        return Err(format!("unknown connector {} (known: {})", a.connector, renkei_connectors::CONNECTORS.join(", ")));
+        return Err(format!(
+            "unknown connector {} (known: {})",
+            a.connector,
+            renkei_connectors::CONNECTORS.join(", ")
+        ));
     }
     let (t, c) = crate::ids(&a.tenant, &a.connection)?;
-    if Repo::new(&b.store).connection(&t, &c).await.map_err(|e| e.to_string())?.is_none() {
+    if Repo::new(&b.store)
+        .connection(&t, &c)
+        .await
+        .map_err(|e| e.to_string())?
+        .is_none()
+    {
         let mut gender_map = BTreeMap::new();
         for pair in a.gender_map.split(',').filter(|p| !p.is_empty()) {
-            let (k, v) = pair.split_once('=').ok_or(format!("--gender-map entry {pair:?} is not code=option"))?;
+            let (k, v) = pair
+                .split_once('=')
+                .ok_or(format!("--gender-map entry {pair:?} is not code=option"))?;
             gender_map.insert(k.to_string(), v.to_string());
         }
         let settings = Settings {
@@ -133,16 +189,32 @@ pub async fn run_once(b: &LocalBackend, a: RunArgs) -> Result<(), String> {
             task_poll_ms: 1000,
         };
         let secret = Secret {
-            kaonavi: Credentials { consumer_key: a.consumer_key, consumer_secret: a.consumer_secret },
+            kaonavi: Credentials {
+                consumer_key: a.consumer_key,
+                consumer_secret: a.consumer_secret,
+            },
             roumumate_token: a.roumumate_token,
         };
-        c2::setup(&b.store, &b.secrets, Utc::now(), SetupInput { tenant_id: t.clone(), connection_id: c.clone(), secret, settings })
-            .await
-            .map_err(|e| e.to_string())?;
+        c2::setup(
+            &b.store,
+            &b.secrets,
+            Utc::now(),
+            SetupInput {
+                tenant_id: t.clone(),
+                connection_id: c.clone(),
+                secret,
+                settings,
+            },
+        )
+        .await
+        .map_err(|e| e.to_string())?;
         eprintln!("connection {t}/{c} set up");
     }
     match crate::run_now(b, &t, &c, a.dry_run).await? {
-        Outcome::Ran(r) => println!("{}", serde_json::to_string_pretty(&r).map_err(|e| e.to_string())?),
+        Outcome::Ran(r) => println!(
+            "{}",
+            serde_json::to_string_pretty(&r).map_err(|e| e.to_string())?
+        ),
         Outcome::Skipped(why) => println!("skipped: {why}"),
     }
     Ok(())

@@ -20,7 +20,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 #[derive(Parser)]
-#[command(name = "renkei", version, about = "renkei (連携): HR data connectors, run locally on the embedded backend")]
+#[command(
+    name = "renkei",
+    version,
+    about = "renkei (連携): HR data connectors, run locally on the embedded backend"
+)]
 struct Cli {
     /// Folder of the embedded backend (state.redb, outbox/).
     #[arg(long, global = true, env = "RENKEI_DIR", default_value = ".renkei")]
@@ -72,7 +76,10 @@ enum Command {
 }
 
 fn ids(tenant: &str, connection: &str) -> Result<(TenantId, ConnectionId), String> {
-    Ok((TenantId::new(tenant).map_err(|e| e.to_string())?, ConnectionId::new(connection).map_err(|e| e.to_string())?))
+    Ok((
+        TenantId::new(tenant).map_err(|e| e.to_string())?,
+        ConnectionId::new(connection).map_err(|e| e.to_string())?,
+    ))
 }
 
 #[tokio::main]
@@ -92,7 +99,10 @@ async fn main() {
 }
 
 async fn run(cli: Cli) -> Result<(), String> {
-    let open = || LocalBackend::open(&cli.dir, Arc::new(SystemClock)).map_err(|e| format!("opening {}: {e}", cli.dir.display()));
+    let open = || {
+        LocalBackend::open(&cli.dir, Arc::new(SystemClock))
+            .map_err(|e| format!("opening {}: {e}", cli.dir.display()))
+    };
     match cli.command {
         Command::Demo { json, employees } => demo::demo(json, employees).await,
         Command::Sandbox { port } => demo::serve_sandbox(Arc::new(open()?), port).await,
@@ -101,7 +111,11 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Connections { tenant } => {
             let b = open()?;
             let t = TenantId::new(tenant).map_err(|e| e.to_string())?;
-            for c in Repo::new(&b.store).connections(&t).await.map_err(|e| e.to_string())? {
+            for c in Repo::new(&b.store)
+                .connections(&t)
+                .await
+                .map_err(|e| e.to_string())?
+            {
                 println!(
                     "{}\t{}\tautomation={:?}\tnext_run_at={}\tlast={}",
                     c.connection_id,
@@ -116,7 +130,11 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Runs { tenant, connection } => {
             let b = open()?;
             let (t, c) = ids(&tenant, &connection)?;
-            for r in Repo::new(&b.store).runs(&t, &c).await.map_err(|e| e.to_string())? {
+            for r in Repo::new(&b.store)
+                .runs(&t, &c)
+                .await
+                .map_err(|e| e.to_string())?
+            {
                 println!(
                     "{}\t{}\tcreated={} updated={} unchanged={} rejected={} skipped={}\t{}",
                     r.run_id,
@@ -131,11 +149,19 @@ async fn run(cli: Cli) -> Result<(), String> {
             }
             Ok(())
         }
-        Command::Errors { tenant, connection, run, csv } => {
+        Command::Errors {
+            tenant,
+            connection,
+            run,
+            csv,
+        } => {
             let b = open()?;
             let (t, c) = ids(&tenant, &connection)?;
             let r = renkei_core::RunId::new(run).map_err(|e| e.to_string())?;
-            let rows = Repo::new(&b.store).errors(&t, &c, &r).await.map_err(|e| e.to_string())?;
+            let rows = Repo::new(&b.store)
+                .errors(&t, &c, &r)
+                .await
+                .map_err(|e| e.to_string())?;
             if csv {
                 print!("{}", renkei_core::report::to_csv(&rows));
             } else {
@@ -145,12 +171,18 @@ async fn run(cli: Cli) -> Result<(), String> {
             }
             Ok(())
         }
-        Command::Pause { tenant, connection } => toggle(&open()?, &tenant, &connection, false).await,
-        Command::Resume { tenant, connection } => toggle(&open()?, &tenant, &connection, true).await,
+        Command::Pause { tenant, connection } => {
+            toggle(&open()?, &tenant, &connection, false).await
+        }
+        Command::Resume { tenant, connection } => {
+            toggle(&open()?, &tenant, &connection, true).await
+        }
         Command::Disconnect { tenant, connection } => {
             let b = open()?;
             let (t, c) = ids(&tenant, &connection)?;
-            renkei_core::admin::disconnect(&b.store, &b.secrets, &t, &c).await.map_err(|e| e.to_string())?;
+            renkei_core::admin::disconnect(&b.store, &b.secrets, &t, &c)
+                .await
+                .map_err(|e| e.to_string())?;
             println!("disconnected {t}/{c}: credentials and state deleted");
             Ok(())
         }
@@ -159,13 +191,30 @@ async fn run(cli: Cli) -> Result<(), String> {
 
 async fn toggle(b: &LocalBackend, tenant: &str, connection: &str, on: bool) -> Result<(), String> {
     let (t, c) = ids(tenant, connection)?;
-    let conn = renkei_core::admin::set_automation(&b.store, b.clock.as_ref(), &t, &c, on).await.map_err(|e| e.to_string())?;
-    println!("{t}/{c}: automation {:?}, next run at {}", conn.automation, conn.next_run_at.to_rfc3339());
+    let conn = renkei_core::admin::set_automation(&b.store, b.clock.as_ref(), &t, &c, on)
+        .await
+        .map_err(|e| e.to_string())?;
+    println!(
+        "{t}/{c}: automation {:?}, next run at {}",
+        conn.automation,
+        conn.next_run_at.to_rfc3339()
+    );
     Ok(())
 }
 
 /// Runs a connection once by hand and prints its record.
-pub(crate) async fn run_now(b: &LocalBackend, t: &TenantId, c: &ConnectionId, dry_run: bool) -> Result<Outcome, String> {
-    let req = RunRequest { tenant_id: t.clone(), connection_id: c.clone(), deadline: None, dry_run, manual: true };
+pub(crate) async fn run_now(
+    b: &LocalBackend,
+    t: &TenantId,
+    c: &ConnectionId,
+    dry_run: bool,
+) -> Result<Outcome, String> {
+    let req = RunRequest {
+        tenant_id: t.clone(),
+        connection_id: c.clone(),
+        deadline: None,
+        dry_run,
+        manual: true,
+    };
     b.run(&req, &NoHook).await
 }

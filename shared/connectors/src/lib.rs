@@ -10,7 +10,7 @@ use std::sync::Arc;
 /// The factory for a connector name (the name of its function folder), if it exists.
 pub fn factory(name: &str) -> Option<Arc<dyn ConnectorFactory>> {
     match name {
-        roumumate_kaonavi::NAME => Some(Arc::new(roumumate_kaonavi::Factory::default())),
+        roumumate_kaonavi::NAME => Some(Arc::new(roumumate_kaonavi::Factory)),
         _ => None,
     }
 }

@@ -57,6 +57,11 @@ pub async fn disconnect(
         .await
         .map_err(|e| AdminError::Store(e.to_string()))?
         .ok_or_else(|| AdminError::NotFound(t.clone(), c.clone()))?;
-    secrets.delete(&conn.secret_name).await.map_err(|e| AdminError::Store(e.to_string()))?;
-    repo.delete_connection(t, c).await.map_err(|e| AdminError::Store(e.to_string()))
+    secrets
+        .delete(&conn.secret_name)
+        .await
+        .map_err(|e| AdminError::Store(e.to_string()))?;
+    repo.delete_connection(t, c)
+        .await
+        .map_err(|e| AdminError::Store(e.to_string()))
 }

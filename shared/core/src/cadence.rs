@@ -50,7 +50,9 @@ mod tests {
     use chrono::TimeZone;
 
     fn at(h: u32, m: u32, s: u32) -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2026, 11, 21, h, m, s).single().expect("valid time")
+        Utc.with_ymd_and_hms(2026, 11, 21, h, m, s)
+            .single()
+            .expect("valid time")
     }
 
     #[test]
@@ -63,8 +65,14 @@ mod tests {
 
     #[test]
     fn every_hours_is_anchored_on_the_first_run() {
-        let c = Cadence::EveryHoursFrom { hours: 4, anchor: at(18, 0, 0) };
+        let c = Cadence::EveryHoursFrom {
+            hours: 4,
+            anchor: at(18, 0, 0),
+        };
         assert_eq!(c.next_after(at(18, 0, 0)), at(22, 0, 0));
-        assert_eq!(c.next_after(at(23, 30, 0)), at(22, 0, 0) + Duration::hours(4));
+        assert_eq!(
+            c.next_after(at(23, 30, 0)),
+            at(22, 0, 0) + Duration::hours(4)
+        );
     }
 }

@@ -27,7 +27,12 @@ pub async fn dispatch_due(
     let due = Repo::new(store).due_connections(clock.now()).await?;
     let requests: Vec<SyncRequested> = due
         .into_iter()
-        .map(|c| SyncRequested { tenant_id: c.tenant_id, connection_id: c.connection_id, connector: c.connector, continuation: false })
+        .map(|c| SyncRequested {
+            tenant_id: c.tenant_id,
+            connection_id: c.connection_id,
+            connector: c.connector,
+            continuation: false,
+        })
         .collect();
     let events: Vec<_> = requests.iter().map(|r| r.to_event(source)).collect();
     if !events.is_empty() {

@@ -186,7 +186,11 @@ pub trait Connector: Send {
     /// The page after `cursor` (None: the connection's start).
     async fn pull(&mut self, cursor: Option<&str>) -> Result<Page, SyncError>;
     /// Writes changes as upserts, or only validates them when `dry_run`.
-    async fn write(&mut self, changes: &[Change], dry_run: bool) -> Result<Vec<WriteResult>, SyncError>;
+    async fn write(
+        &mut self,
+        changes: &[Change],
+        dry_run: bool,
+    ) -> Result<Vec<WriteResult>, SyncError>;
 }
 
 /// Builds a connector for a connection from its settings and secret.
@@ -197,7 +201,11 @@ pub trait ConnectorFactory: Send + Sync {
     /// Roles told about failures.
     fn notify_roles(&self) -> &'static [Role];
     /// A connector ready to run.
-    async fn build(&self, conn: &Connection, secret: Option<String>) -> Result<Box<dyn Connector>, SyncError>;
+    async fn build(
+        &self,
+        conn: &Connection,
+        secret: Option<String>,
+    ) -> Result<Box<dyn Connector>, SyncError>;
 }
 
 /// The points between steps where a process can die; tests stop the engine at each.
@@ -320,6 +328,8 @@ impl SyncRequested {
 }
 
 /// What a call to [`Engine::run`] did.
+// Returned once per run and never stored in bulk: boxing the record would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
     /// Nothing ran (lease held elsewhere, connection gone or switched off).
@@ -383,7 +393,11 @@ impl From<Crash> for Stop {
 impl<'a> Engine<'a> {
     /// An engine over the given ports.
     pub fn new(ports: Ports<'a>, config: EngineConfig, hook: &'a dyn StepHook) -> Self {
-        Self { ports, config, hook }
+        Self {
+            ports,
+            config,
+            hook,
+        }
     }
 
     fn repo(&self) -> Repo<'a> {
@@ -391,14 +405,24 @@ impl<'a> Engine<'a> {
     }
 
     /// Runs one connection once, following the contract in the module docs.
-    pub async fn run(&self, req: &RunRequest, factory: &dyn ConnectorFactory) -> Result<Outcome, EngineError> {
+    pub async fn run(
+        &self,
+        req: &RunRequest,
+        factory: &dyn ConnectorFactory,
+    ) -> Result<Outcome, EngineError> {
         let (t, c) = (&req.tenant_id, &req.connection_id);
         let repo = self.repo();
         let now = self.ports.clock.now();
         let run_id = RunId::generate(now);
-        let mut lease = Lease { owner: run_id.to_string(), run_id: run_id.clone(), expires_at: now + self.config.lease_ttl };
+        let mut lease = Lease {
+            owner: run_id.to_string(),
+            run_id: run_id.clone(),
+            expires_at: now + self.config.lease_ttl,
+        };
         let Some(previous) = repo.acquire_lease(t, c, &lease, now).await? else {
-            return Ok(Outcome::Skipped("another run of this connection holds the lease".into()));
+            return Ok(Outcome::Skipped(
+                "another run of this connection holds the lease".into(),
+            ));
         };
         self.hook.reached(Step::LeaseTaken)?;
         if let Some(prev) = previous {
@@ -406,11 +430,15 @@ impl<'a> Engine<'a> {
         }
         let Some((conn, _)) = repo.connection(t, c).await? else {
             repo.release_lease(t, c, &lease.owner).await?;
-            return Ok(Outcome::Skipped("connection does not exist (disconnected?)".into()));
+            return Ok(Outcome::Skipped(
+                "connection does not exist (disconnected?)".into(),
+            ));
         };
         if conn.automation != Automation::On && !req.manual {
             repo.release_lease(t, c, &lease.owner).await?;
-            return Ok(Outcome::Skipped("automation is off for this connection".into()));
+            return Ok(Outcome::Skipped(
+                "automation is off for this connection".into(),
+            ));
         }
         let checkpoint = repo.checkpoint(t, c).await?;
         let cursor_from = checkpoint.and_then(|cp| cp.cursor);
@@ -433,7 +461,9 @@ impl<'a> Engine<'a> {
         self.hook.reached(Step::RunOpened)?;
 
         let mut rejected = Vec::new();
-        let result = self.pages(req, factory, &conn, &mut run, &mut lease, &mut rejected).await;
+        let result = self
+            .pages(req, factory, &conn, &mut run, &mut lease, &mut rejected)
+            .await;
         let status = match &result {
             Ok(()) if run.counts.rejected > 0 => RunStatus::Partial,
             Ok(()) => RunStatus::Succeeded,
@@ -449,18 +479,25 @@ impl<'a> Engine<'a> {
             }
         };
         self.hook.reached(Step::Closing)?;
-        self.close(req, factory, run, status, &rejected, &lease).await
+        self.close(req, factory, run, status, &rejected, &lease)
+            .await
     }
 
-    async fn mark_interrupted(&self, t: &TenantId, c: &ConnectionId, run_id: &RunId) -> Result<(), StoreError> {
+    async fn mark_interrupted(
+        &self,
+        t: &TenantId,
+        c: &ConnectionId,
+        run_id: &RunId,
+    ) -> Result<(), StoreError> {
         let repo = self.repo();
-        if let Some(mut old) = repo.run(t, c, run_id).await? {
-            if old.status == RunStatus::Running {
-                old.status = RunStatus::Interrupted;
-                old.finished_at = Some(self.ports.clock.now());
-                old.error = Some("the run stopped without finishing (its lease expired); taken over".into());
-                repo.put_run(&old).await?;
-            }
+        if let Some(mut old) = repo.run(t, c, run_id).await?
+            && old.status == RunStatus::Running
+        {
+            old.status = RunStatus::Interrupted;
+            old.finished_at = Some(self.ports.clock.now());
+            old.error =
+                Some("the run stopped without finishing (its lease expired); taken over".into());
+            repo.put_run(&old).await?;
         }
         Ok(())
     }
@@ -481,16 +518,18 @@ impl<'a> Engine<'a> {
             .secrets
             .get(&conn.secret_name)
             .await
-            .map_err(|e| SyncError::Retryable(format!("reading the connection's credentials: {e}")))?;
+            .map_err(|e| {
+                SyncError::Retryable(format!("reading the connection's credentials: {e}"))
+            })?;
         let mut connector = factory.build(conn, secret).await?;
         connector.begin().await?;
         let mut cursor = run.cursor_from.clone();
         let mut error_seq = 0;
         loop {
-            if let Some(deadline) = req.deadline {
-                if self.ports.clock.now() + self.config.budget_margin >= deadline {
-                    return Err(Stop::Budget);
-                }
+            if let Some(deadline) = req.deadline
+                && self.ports.clock.now() + self.config.budget_margin >= deadline
+            {
+                return Err(Stop::Budget);
             }
             let page = connector.pull(cursor.as_deref()).await?;
             self.hook.reached(Step::Pulled)?;
@@ -500,7 +539,9 @@ impl<'a> Engine<'a> {
                 match record {
                     Pulled::Ready { key, payload } => ready.push(Change { key, payload }),
                     Pulled::Skipped => run.counts.skipped += 1,
-                    Pulled::Rejected { record, reason } => page_errors.push(ErrorRow { record, reason }),
+                    Pulled::Rejected { record, reason } => {
+                        page_errors.push(ErrorRow { record, reason })
+                    }
                 }
             }
             let keys: Vec<String> = ready.iter().map(|ch| ch.key.clone()).collect();
@@ -516,8 +557,11 @@ impl<'a> Engine<'a> {
                     changes.push(change);
                 }
             }
-            let results =
-                if changes.is_empty() { Vec::new() } else { connector.write(&changes, req.dry_run).await? };
+            let results = if changes.is_empty() {
+                Vec::new()
+            } else {
+                connector.write(&changes, req.dry_run).await?
+            };
             if results.len() != changes.len() {
                 return Err(SyncError::Permanent(format!(
                     "connector answered {} results for {} changes",
@@ -538,22 +582,37 @@ impl<'a> Engine<'a> {
                         run.counts.updated += 1;
                         written.push(hash);
                     }
-                    WriteResult::Rejected(reason) => page_errors.push(ErrorRow { record: change.key.clone(), reason }),
+                    WriteResult::Rejected(reason) => page_errors.push(ErrorRow {
+                        record: change.key.clone(),
+                        reason,
+                    }),
                 }
             }
             run.counts.rejected += page_errors.len() as u64;
             run.pages += 1;
-            error_seq = repo.append_errors(t, c, &run.run_id, error_seq, &page_errors).await?;
+            error_seq = repo
+                .append_errors(t, c, &run.run_id, error_seq, &page_errors)
+                .await?;
             rejected.extend(page_errors);
             if !req.dry_run {
                 repo.save_hashes(t, c, &written).await?;
                 self.hook.reached(Step::HashesSaved)?;
                 let now = self.ports.clock.now();
-                repo.save_checkpoint(t, c, &Checkpoint { cursor: page.next_cursor.clone(), saved_at: now }).await?;
+                repo.save_checkpoint(
+                    t,
+                    c,
+                    &Checkpoint {
+                        cursor: page.next_cursor.clone(),
+                        saved_at: now,
+                    },
+                )
+                .await?;
                 self.hook.reached(Step::CheckpointSaved)?;
                 lease.expires_at = now + self.config.lease_ttl;
                 repo.renew_lease(t, c, lease, now).await.map_err(|_| {
-                    SyncError::Retryable("lost the connection's lease to another run; stopping".into())
+                    SyncError::Retryable(
+                        "lost the connection's lease to another run; stopping".into(),
+                    )
                 })?;
             }
             cursor = page.next_cursor;
@@ -592,7 +651,12 @@ impl<'a> Engine<'a> {
                 connector: run.connector.clone(),
                 continuation: true,
             };
-            if let Err(e) = self.ports.bus.publish(&[event.to_event(&self.config.event_source)]).await {
+            if let Err(e) = self
+                .ports
+                .bus
+                .publish(&[event.to_event(&self.config.event_source)])
+                .await
+            {
                 // The connection stays due (next_run_at = now), so the dispatcher picks it up.
                 tracing::warn!(error = %e, "continuation event not delivered; the dispatcher will resume");
             }
@@ -604,7 +668,11 @@ impl<'a> Engine<'a> {
             if matches!(status, RunStatus::Succeeded | RunStatus::Partial) {
                 conn.last_success_at = Some(now);
             }
-            conn.next_run_at = if status == RunStatus::Continued { now } else { conn.cadence.next_after(now) };
+            conn.next_run_at = if status == RunStatus::Continued {
+                now
+            } else {
+                conn.cadence.next_after(now)
+            };
             message = notify::after_run(conn, &run, rejected, policy, now);
         })
         .await?;
@@ -612,7 +680,16 @@ impl<'a> Engine<'a> {
             let to = repo.recipients(t, factory.notify_roles()).await?;
             if to.is_empty() {
                 tracing::warn!(tenant = %t, connection = %c, "failure notice not sent: no user with the notified roles");
-            } else if let Err(e) = self.ports.notifier.send(&Email { to, subject: message.subject, body: message.body }).await {
+            } else if let Err(e) = self
+                .ports
+                .notifier
+                .send(&Email {
+                    to,
+                    subject: message.subject,
+                    body: message.body,
+                })
+                .await
+            {
                 tracing::error!(tenant = %t, connection = %c, error = %e, "failure notice not sent");
             }
         }

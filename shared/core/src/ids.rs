@@ -71,7 +71,11 @@ id_type!(
 impl RunId {
     /// A fresh, time-ordered run id: sortable by start time, unique by a random suffix.
     pub fn generate(now: chrono::DateTime<chrono::Utc>) -> Self {
-        Self(format!("{}-{:08x}", now.format("%Y%m%dT%H%M%S%3fZ"), fastrand::u32(..)))
+        Self(format!(
+            "{}-{:08x}",
+            now.format("%Y%m%dT%H%M%S%3fZ"),
+            fastrand::u32(..)
+        ))
     }
 }
 

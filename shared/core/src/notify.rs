@@ -18,7 +18,10 @@ pub struct NoticePolicy {
 
 impl Default for NoticePolicy {
     fn default() -> Self {
-        Self { interval: Duration::hours(1), pause_after: 12 }
+        Self {
+            interval: Duration::hours(1),
+            pause_after: 12,
+        }
     }
 }
 
@@ -57,13 +60,16 @@ pub fn after_run(
         RunStatus::Failed | RunStatus::AuthFailed => {
             conn.consecutive_failures += 1;
             let fp = format!("{:?}:{}", run.status, run.error.as_deref().unwrap_or(""));
-            if conn.consecutive_failures >= policy.pause_after && conn.automation == Automation::On {
+            if conn.consecutive_failures >= policy.pause_after && conn.automation == Automation::On
+            {
                 let reason = format!(
                     "{} failed runs in a row; last error: {}",
                     conn.consecutive_failures,
                     run.error.as_deref().unwrap_or("unknown")
                 );
-                conn.automation = Automation::Paused { reason: reason.clone() };
+                conn.automation = Automation::Paused {
+                    reason: reason.clone(),
+                };
                 conn.notice = Some(NoticeState {
                     fingerprint: fp,
                     first_seen: conn.notice.as_ref().map_or(now, |n| n.first_seen),
@@ -85,17 +91,25 @@ fn problem_email(
     policy: NoticePolicy,
     now: DateTime<Utc>,
 ) -> Option<Message> {
-    let repeat = conn.notice.as_ref().filter(|n| n.fingerprint == fingerprint).map(|n| n.first_seen);
-    if let Some(notice) = conn.notice.as_mut() {
-        if now < notice.last_sent + policy.interval {
-            // Told recently: remember the run so the next email mentions it.
-            if notice.fingerprint != fingerprint || repeat.is_none() {
-                notice.untold_runs.push(run.run_id.to_string());
-            }
-            return None;
+    let repeat = conn
+        .notice
+        .as_ref()
+        .filter(|n| n.fingerprint == fingerprint)
+        .map(|n| n.first_seen);
+    if let Some(notice) = conn.notice.as_mut()
+        && now < notice.last_sent + policy.interval
+    {
+        // Told recently: remember the run so the next email mentions it.
+        if notice.fingerprint != fingerprint || repeat.is_none() {
+            notice.untold_runs.push(run.run_id.to_string());
         }
+        return None;
     }
-    let untold = conn.notice.as_ref().map(|n| n.untold_runs.clone()).unwrap_or_default();
+    let untold = conn
+        .notice
+        .as_ref()
+        .map(|n| n.untold_runs.clone())
+        .unwrap_or_default();
     conn.notice = Some(NoticeState {
         fingerprint: fingerprint.to_string(),
         first_seen: repeat.unwrap_or(now),
@@ -142,22 +156,37 @@ fn render(
         body += &format!("\nエラー内容 / error:\n{err}\n");
     }
     if !rejected.is_empty() {
-        body += &format!("\n連携できなかったデータ / rejected records ({}):\n", rejected.len());
+        body += &format!(
+            "\n連携できなかったデータ / rejected records ({}):\n",
+            rejected.len()
+        );
         for row in rejected.iter().take(ROWS_IN_EMAIL) {
             body += &format!("- {}: {}\n", row.record, row.reason);
         }
         if rejected.len() > ROWS_IN_EMAIL {
-            body += &format!("… {} more in the error report.\n", rejected.len() - ROWS_IN_EMAIL);
+            body += &format!(
+                "… {} more in the error report.\n",
+                rejected.len() - ROWS_IN_EMAIL
+            );
         }
     }
     if !untold.is_empty() {
-        body += &format!("\nProblems in earlier runs not mailed separately: {}\n", untold.join(", "));
+        body += &format!(
+            "\nProblems in earlier runs not mailed separately: {}\n",
+            untold.join(", ")
+        );
     }
     body += &format!(
         "\n内容を確認・修正したうえで、再度『連携の自動化』をONにしてください。\nFull report: renkei errors {} {} {} --csv\n",
         conn.tenant_id, conn.connection_id, run.run_id
     );
-    Message { subject: format!("[renkei] {} {}: {}", conn.connector, conn.connection_id, what), body }
+    Message {
+        subject: format!(
+            "[renkei] {} {}: {}",
+            conn.connector, conn.connection_id, what
+        ),
+        body,
+    }
 }
 
 fn pause_email(conn: &Connection, run: &RunRecord, reason: &str) -> Message {
@@ -167,5 +196,11 @@ fn pause_email(conn: &Connection, run: &RunRecord, reason: &str) -> Message {
         conn.tenant_id,
         conn.connection_id
     );
-    Message { subject: format!("[renkei] {} {}: paused after repeated failures", conn.connector, conn.connection_id), body }
+    Message {
+        subject: format!(
+            "[renkei] {} {}: paused after repeated failures",
+            conn.connector, conn.connection_id
+        ),
+        body,
+    }
 }

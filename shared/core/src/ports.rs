@@ -26,7 +26,10 @@ pub struct Key {
 impl Key {
     /// Builds a key.
     pub fn new(pk: impl Into<String>, sk: impl Into<String>) -> Self {
-        Self { pk: pk.into(), sk: sk.into() }
+        Self {
+            pk: pk.into(),
+            sk: sk.into(),
+        }
     }
 }
 
@@ -52,7 +55,14 @@ pub struct Item {
 impl Item {
     /// A plain item with version 1 and no special attributes.
     pub fn new(key: Key, body: Value) -> Self {
-        Self { key, body, version: 1, expires_at: None, due_at: None, owner: None }
+        Self {
+            key,
+            body,
+            version: 1,
+            expires_at: None,
+            due_at: None,
+            owner: None,
+        }
     }
 }
 

@@ -187,7 +187,10 @@ impl<'a> Repo<'a> {
         expected_version: Option<u64>,
     ) -> Result<u64, StoreError> {
         let mut item = Item::new(
-            Key::new(tenant_pk(&conn.tenant_id), format!("CONN#{}", conn.connection_id)),
+            Key::new(
+                tenant_pk(&conn.tenant_id),
+                format!("CONN#{}", conn.connection_id),
+            ),
             encode(conn),
         );
         // Only connections that run on their own are in the due index.
@@ -222,7 +225,9 @@ impl<'a> Repo<'a> {
                 Err(e) => return Err(e),
             }
         }
-        Err(StoreError::Unavailable(format!("connection {t}/{c} kept changing; gave up")))
+        Err(StoreError::Unavailable(format!(
+            "connection {t}/{c} kept changing; gave up"
+        )))
     }
 
     /// Connections due at `now` (automation on, next_run_at passed), across tenants.
@@ -232,23 +237,36 @@ impl<'a> Repo<'a> {
     }
 
     /// Deletes a connection and everything stored under it (cursor, runs, hashes, reports).
-    pub async fn delete_connection(&self, t: &TenantId, c: &ConnectionId) -> Result<(), StoreError> {
+    pub async fn delete_connection(
+        &self,
+        t: &TenantId,
+        c: &ConnectionId,
+    ) -> Result<(), StoreError> {
         for item in self.store.query(&conn_pk(t, c), "").await? {
             self.store.delete(&item.key).await?;
         }
-        self.store.delete(&Key::new(tenant_pk(t), format!("CONN#{c}"))).await
+        self.store
+            .delete(&Key::new(tenant_pk(t), format!("CONN#{c}")))
+            .await
     }
 
     // ---- users
 
     /// Adds or replaces a tenant user.
     pub async fn put_user(&self, t: &TenantId, user: &TenantUser) -> Result<(), StoreError> {
-        let item = Item::new(Key::new(tenant_pk(t), format!("USER#{}", user.email)), encode(user));
+        let item = Item::new(
+            Key::new(tenant_pk(t), format!("USER#{}", user.email)),
+            encode(user),
+        );
         self.store.put(item, Condition::Always).await
     }
 
     /// Addresses of the tenant's users holding any of `roles`.
-    pub async fn recipients(&self, t: &TenantId, roles: &[Role]) -> Result<Vec<String>, StoreError> {
+    pub async fn recipients(
+        &self,
+        t: &TenantId,
+        roles: &[Role],
+    ) -> Result<Vec<String>, StoreError> {
         let items = self.store.query(&tenant_pk(t), "USER#").await?;
         let mut out = Vec::new();
         for item in &items {
@@ -279,7 +297,10 @@ impl<'a> Repo<'a> {
         let mut item = Item::new(key, encode(lease));
         item.owner = Some(lease.owner.clone());
         item.expires_at = Some(lease.expires_at.timestamp());
-        let claim = Condition::Claimable { owner: lease.owner.clone(), now: now.timestamp() };
+        let claim = Condition::Claimable {
+            owner: lease.owner.clone(),
+            now: now.timestamp(),
+        };
         match self.store.put(item, claim).await {
             Ok(()) => Ok(Some(previous.filter(|p| p.owner != lease.owner))),
             Err(StoreError::ConditionFailed) => Ok(None),
@@ -288,17 +309,31 @@ impl<'a> Repo<'a> {
     }
 
     /// Extends a held lease; fails with ConditionFailed if it was lost.
-    pub async fn renew_lease(&self, t: &TenantId, c: &ConnectionId, lease: &Lease, now: DateTime<Utc>) -> Result<(), StoreError> {
-        self.acquire_lease(t, c, lease, now).await?.map(|_| ()).ok_or(StoreError::ConditionFailed)
+    pub async fn renew_lease(
+        &self,
+        t: &TenantId,
+        c: &ConnectionId,
+        lease: &Lease,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.acquire_lease(t, c, lease, now)
+            .await?
+            .map(|_| ())
+            .ok_or(StoreError::ConditionFailed)
     }
 
     /// Gives the lease back (only if still ours).
-    pub async fn release_lease(&self, t: &TenantId, c: &ConnectionId, owner: &str) -> Result<(), StoreError> {
+    pub async fn release_lease(
+        &self,
+        t: &TenantId,
+        c: &ConnectionId,
+        owner: &str,
+    ) -> Result<(), StoreError> {
         let key = Key::new(conn_pk(t, c), "LEASE");
-        if let Some(item) = self.store.get(&key).await? {
-            if item.owner.as_deref() == Some(owner) {
-                self.store.delete(&key).await?;
-            }
+        if let Some(item) = self.store.get(&key).await?
+            && item.owner.as_deref() == Some(owner)
+        {
+            self.store.delete(&key).await?;
         }
         Ok(())
     }
@@ -306,7 +341,11 @@ impl<'a> Repo<'a> {
     // ---- checkpoint
 
     /// The saved checkpoint, if any.
-    pub async fn checkpoint(&self, t: &TenantId, c: &ConnectionId) -> Result<Option<Checkpoint>, StoreError> {
+    pub async fn checkpoint(
+        &self,
+        t: &TenantId,
+        c: &ConnectionId,
+    ) -> Result<Option<Checkpoint>, StoreError> {
         match self.store.get(&Key::new(conn_pk(t, c), "CURSOR")).await? {
             Some(item) => Ok(Some(decode(&item)?)),
             None => Ok(None),
@@ -314,7 +353,12 @@ impl<'a> Repo<'a> {
     }
 
     /// Saves the checkpoint. Call only after the writes it covers succeeded.
-    pub async fn save_checkpoint(&self, t: &TenantId, c: &ConnectionId, cp: &Checkpoint) -> Result<(), StoreError> {
+    pub async fn save_checkpoint(
+        &self,
+        t: &TenantId,
+        c: &ConnectionId,
+        cp: &Checkpoint,
+    ) -> Result<(), StoreError> {
         let item = Item::new(Key::new(conn_pk(t, c), "CURSOR"), encode(cp));
         self.store.put(item, Condition::Always).await
     }
@@ -324,22 +368,38 @@ impl<'a> Repo<'a> {
     /// Creates or updates a run record.
     pub async fn put_run(&self, run: &crate::engine::RunRecord) -> Result<(), StoreError> {
         let item = Item::new(
-            Key::new(conn_pk(&run.tenant_id, &run.connection_id), format!("RUN#{}", run.run_id)),
+            Key::new(
+                conn_pk(&run.tenant_id, &run.connection_id),
+                format!("RUN#{}", run.run_id),
+            ),
             encode(run),
         );
         self.store.put(item, Condition::Always).await
     }
 
     /// One run record.
-    pub async fn run(&self, t: &TenantId, c: &ConnectionId, r: &RunId) -> Result<Option<crate::engine::RunRecord>, StoreError> {
-        match self.store.get(&Key::new(conn_pk(t, c), format!("RUN#{r}"))).await? {
+    pub async fn run(
+        &self,
+        t: &TenantId,
+        c: &ConnectionId,
+        r: &RunId,
+    ) -> Result<Option<crate::engine::RunRecord>, StoreError> {
+        match self
+            .store
+            .get(&Key::new(conn_pk(t, c), format!("RUN#{r}")))
+            .await?
+        {
             Some(item) => Ok(Some(decode(&item)?)),
             None => Ok(None),
         }
     }
 
     /// The connection's runs, oldest first (run ids sort by start time).
-    pub async fn runs(&self, t: &TenantId, c: &ConnectionId) -> Result<Vec<crate::engine::RunRecord>, StoreError> {
+    pub async fn runs(
+        &self,
+        t: &TenantId,
+        c: &ConnectionId,
+    ) -> Result<Vec<crate::engine::RunRecord>, StoreError> {
         let items = self.store.query(&conn_pk(t, c), "RUN#").await?;
         items.iter().map(decode).collect()
     }
@@ -359,7 +419,10 @@ impl<'a> Repo<'a> {
             .chunks(ERROR_ROWS_PER_ITEM)
             .enumerate()
             .map(|(i, chunk)| {
-                Item::new(Key::new(conn_pk(t, c), format!("ERR#{r}#{:08}", first_seq + i)), encode(&chunk))
+                Item::new(
+                    Key::new(conn_pk(t, c), format!("ERR#{r}#{:08}", first_seq + i)),
+                    encode(&chunk),
+                )
             })
             .collect();
         let n = items.len();
@@ -370,9 +433,18 @@ impl<'a> Repo<'a> {
     }
 
     /// A run's whole error report, in the order the rows were found.
-    pub async fn errors(&self, t: &TenantId, c: &ConnectionId, r: &RunId) -> Result<Vec<ErrorRow>, StoreError> {
+    pub async fn errors(
+        &self,
+        t: &TenantId,
+        c: &ConnectionId,
+        r: &RunId,
+    ) -> Result<Vec<ErrorRow>, StoreError> {
         let mut rows = Vec::new();
-        for item in self.store.query(&conn_pk(t, c), &format!("ERR#{r}#")).await? {
+        for item in self
+            .store
+            .query(&conn_pk(t, c), &format!("ERR#{r}#"))
+            .await?
+        {
             rows.extend(decode::<Vec<ErrorRow>>(&item)?);
         }
         Ok(rows)
@@ -388,7 +460,10 @@ impl<'a> Repo<'a> {
         keys: &[String],
     ) -> Result<std::collections::HashMap<String, String>, StoreError> {
         let pk = conn_pk(t, c);
-        let ks: Vec<Key> = keys.iter().map(|k| Key::new(pk.clone(), format!("H#{k}"))).collect();
+        let ks: Vec<Key> = keys
+            .iter()
+            .map(|k| Key::new(pk.clone(), format!("H#{k}")))
+            .collect();
         let mut out = std::collections::HashMap::new();
         for item in self.store.get_many(&ks).await? {
             let record = item.key.sk.trim_start_matches("H#").to_string();
@@ -400,11 +475,21 @@ impl<'a> Repo<'a> {
     }
 
     /// Saves content hashes of records whose writes succeeded.
-    pub async fn save_hashes(&self, t: &TenantId, c: &ConnectionId, hashes: &[(String, String)]) -> Result<(), StoreError> {
+    pub async fn save_hashes(
+        &self,
+        t: &TenantId,
+        c: &ConnectionId,
+        hashes: &[(String, String)],
+    ) -> Result<(), StoreError> {
         let pk = conn_pk(t, c);
         let items = hashes
             .iter()
-            .map(|(k, h)| Item::new(Key::new(pk.clone(), format!("H#{k}")), Value::String(h.clone())))
+            .map(|(k, h)| {
+                Item::new(
+                    Key::new(pk.clone(), format!("H#{k}")),
+                    Value::String(h.clone()),
+                )
+            })
             .collect::<Vec<_>>();
         if items.is_empty() {
             return Ok(());

@@ -19,7 +19,13 @@ mod tests {
 
     #[test]
     fn p7_error_report_is_csv_with_quoting() {
-        let rows = vec![ErrorRow { record: "0001".into(), reason: "性別「その他」, 未設定".into() }];
-        assert_eq!(to_csv(&rows), "record,reason\n0001,\"性別「その他」, 未設定\"\n");
+        let rows = vec![ErrorRow {
+            record: "0001".into(),
+            reason: "性別「その他」, 未設定".into(),
+        }];
+        assert_eq!(
+            to_csv(&rows),
+            "record,reason\n0001,\"性別「その他」, 未設定\"\n"
+        );
     }
 }

@@ -1,6 +1,8 @@
 use crate::{FileStore, InProcessBus, Outbox};
 use renkei_core::clock::Clock;
-use renkei_core::engine::{Engine, EngineConfig, NoHook, Outcome, Ports, RunRequest, StepHook, SyncRequested};
+use renkei_core::engine::{
+    Engine, EngineConfig, NoHook, Outcome, Ports, RunRequest, StepHook, SyncRequested,
+};
 use renkei_core::ports::StoreError;
 use std::path::Path;
 use std::sync::Arc;
@@ -38,7 +40,13 @@ impl LocalBackend {
 
     /// The ports, borrowed.
     pub fn ports(&self) -> Ports<'_> {
-        Ports { store: &self.store, secrets: &self.secrets, notifier: &self.outbox, bus: &self.bus, clock: self.clock.as_ref() }
+        Ports {
+            store: &self.store,
+            secrets: &self.secrets,
+            notifier: &self.outbox,
+            bus: &self.bus,
+            clock: self.clock.as_ref(),
+        }
     }
 
     /// Runs one connection once (as its Lambda would for a SyncRequested event).
@@ -47,18 +55,32 @@ impl LocalBackend {
             .connection(&req.tenant_id, &req.connection_id)
             .await
             .map_err(|e| e.to_string())?
-            .ok_or_else(|| format!("connection {}/{} does not exist", req.tenant_id, req.connection_id))?
+            .ok_or_else(|| {
+                format!(
+                    "connection {}/{} does not exist",
+                    req.tenant_id, req.connection_id
+                )
+            })?
             .0;
-        let factory = renkei_connectors::factory(&conn.connector).ok_or_else(|| format!("unknown connector {}", conn.connector))?;
-        Engine::new(self.ports(), self.config.clone(), hook).run(req, factory.as_ref()).await.map_err(|e| e.to_string())
+        let factory = renkei_connectors::factory(&conn.connector)
+            .ok_or_else(|| format!("unknown connector {}", conn.connector))?;
+        Engine::new(self.ports(), self.config.clone(), hook)
+            .run(req, factory.as_ref())
+            .await
+            .map_err(|e| e.to_string())
     }
 
     /// One dispatcher tick followed by the runs it requested (and their continuations),
     /// like EventBridge delivering the events to the connector functions.
     pub async fn tick(&self) -> Result<Vec<Outcome>, String> {
-        renkei_core::dispatch::dispatch_due(&self.store, &self.bus, self.clock.as_ref(), &self.config.event_source)
-            .await
-            .map_err(|e| e.to_string())?;
+        renkei_core::dispatch::dispatch_due(
+            &self.store,
+            &self.bus,
+            self.clock.as_ref(),
+            &self.config.event_source,
+        )
+        .await
+        .map_err(|e| e.to_string())?;
         let mut outcomes = Vec::new();
         loop {
             let events = self.bus.drain();
@@ -66,7 +88,9 @@ impl LocalBackend {
                 return Ok(outcomes);
             }
             for event in events {
-                let Ok(req) = serde_json::from_value::<SyncRequested>(event.detail) else { continue };
+                let Ok(req) = serde_json::from_value::<SyncRequested>(event.detail) else {
+                    continue;
+                };
                 let request = RunRequest {
                     tenant_id: req.tenant_id,
                     connection_id: req.connection_id,

@@ -18,7 +18,10 @@ impl InProcessBus {
 #[async_trait]
 impl EventBus for InProcessBus {
     async fn publish(&self, events: &[BusEvent]) -> Result<(), BusError> {
-        self.queue.lock().unwrap_or_else(|p| p.into_inner()).extend_from_slice(events);
+        self.queue
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .extend_from_slice(events);
         Ok(())
     }
 }

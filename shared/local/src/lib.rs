@@ -54,7 +54,10 @@ mod contract_tests {
         let sent = outbox.sent();
         assert_eq!(sent.len(), 1);
         assert!(sent[0].contains("To: admin@example.co.jp"));
-        assert!(sent[0].contains("Subject: =?UTF-8?B?"), "Japanese subject is RFC 2047 encoded");
+        assert!(
+            sent[0].contains("Subject: =?UTF-8?B?"),
+            "Japanese subject is RFC 2047 encoded"
+        );
     }
 
     #[tokio::test]

@@ -1,5 +1,5 @@
 use async_trait::async_trait;
-use renkei_core::ports::{Email, NotifyError, Notifier};
+use renkei_core::ports::{Email, Notifier, NotifyError};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -13,15 +13,24 @@ pub struct Outbox {
 impl Outbox {
     /// An outbox writing into `dir` (created on first send).
     pub fn new(dir: impl Into<PathBuf>, from: impl Into<String>) -> Self {
-        Self { dir: dir.into(), from: from.into(), seq: AtomicU64::new(0) }
+        Self {
+            dir: dir.into(),
+            from: from.into(),
+            seq: AtomicU64::new(0),
+        }
     }
 
     /// The emails written so far, oldest first, as raw .eml text.
     pub fn sent(&self) -> Vec<String> {
-        let Ok(entries) = std::fs::read_dir(&self.dir) else { return Vec::new() };
+        let Ok(entries) = std::fs::read_dir(&self.dir) else {
+            return Vec::new();
+        };
         let mut paths: Vec<_> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
         paths.sort();
-        paths.iter().filter_map(|p| std::fs::read_to_string(p).ok()).collect()
+        paths
+            .iter()
+            .filter_map(|p| std::fs::read_to_string(p).ok())
+            .collect()
     }
 }
 
@@ -34,7 +43,10 @@ fn encode_header(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut out = String::new();
     for chunk in bytes.chunks(3) {
-        let n = chunk.iter().enumerate().fold(0u32, |acc, (i, b)| acc | (u32::from(*b) << (16 - 8 * i)));
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |acc, (i, b)| acc | (u32::from(*b) << (16 - 8 * i)));
         for i in 0..4 {
             if i <= chunk.len() {
                 out.push(B64[((n >> (18 - 6 * i)) & 63) as usize] as char);
@@ -61,6 +73,7 @@ impl Notifier for Outbox {
             stamp.to_rfc2822(),
             email.body.replace('\n', "\r\n")
         );
-        std::fs::write(self.dir.join(name), text).map_err(|e| NotifyError::Unavailable(e.to_string()))
+        std::fs::write(self.dir.join(name), text)
+            .map_err(|e| NotifyError::Unavailable(e.to_string()))
     }
 }

@@ -3,7 +3,9 @@
 
 use crate::LocalBackend;
 use chrono::Utc;
-use renkei_connectors::roumumate_kaonavi::{self as c2, KaonaviLimits, Secret, Settings, SetupInput, TargetFilter};
+use renkei_connectors::roumumate_kaonavi::{
+    self as c2, KaonaviLimits, Secret, Settings, SetupInput, TargetFilter,
+};
 use renkei_core::engine::{Outcome, RunRecord};
 use renkei_core::repo::{Repo, Role, TenantUser};
 use renkei_core::{Clock, ConnectionId, ManualClock, TenantId};
@@ -45,8 +47,10 @@ impl SandboxEnv {
     /// Starts the sandbox (Kaonavi limits as given) and opens a fresh backend.
     pub async fn start(limits: Limits, task_polls: u32) -> Result<Self, String> {
         let sandbox = Sandbox::new();
-        let (addr, server) =
-            sandbox.serve(SocketAddr::from(([127, 0, 0, 1], 0))).await.map_err(|e| format!("starting the sandbox: {e}"))?;
+        let (addr, server) = sandbox
+            .serve(SocketAddr::from(([127, 0, 0, 1], 0)))
+            .await
+            .map_err(|e| format!("starting the sandbox: {e}"))?;
         sandbox.kaonavi_company(
             KAONAVI_KEY,
             CompanySetup {
@@ -58,10 +62,21 @@ impl SandboxEnv {
             },
         );
         sandbox.roumumate_tenant(ROUMUMATE_TOKEN);
-        let dir = std::env::temp_dir().join(format!("renkei-demo-{}-{}", std::process::id(), fastrand::u32(..)));
+        let dir = std::env::temp_dir().join(format!(
+            "renkei-demo-{}-{}",
+            std::process::id(),
+            fastrand::u32(..)
+        ));
         let clock = Arc::new(ManualClock::new(Utc::now()));
         let backend = LocalBackend::open(&dir, clock.clone()).map_err(|e| e.to_string())?;
-        Ok(Self { sandbox, addr, server, backend, clock, dir })
+        Ok(Self {
+            sandbox,
+            addr,
+            server,
+            backend,
+            clock,
+            dir,
+        })
     }
 
     /// Settings of a C2 connection against this sandbox.
@@ -82,20 +97,45 @@ impl SandboxEnv {
         let t = TenantId::new("demo-co").map_err(|e| e.to_string())?;
         let c = ConnectionId::new("roumumate-kaonavi").map_err(|e| e.to_string())?;
         Repo::new(&self.backend.store)
-            .put_user(&t, &TenantUser { email: "admin@demo-co.example".into(), roles: vec![Role::Admin] })
+            .put_user(
+                &t,
+                &TenantUser {
+                    email: "admin@demo-co.example".into(),
+                    roles: vec![Role::Admin],
+                },
+            )
             .await
             .map_err(|e| e.to_string())?;
         let secret = Secret {
-            kaonavi: Credentials { consumer_key: KAONAVI_KEY.into(), consumer_secret: KAONAVI_SECRET.into() },
+            kaonavi: Credentials {
+                consumer_key: KAONAVI_KEY.into(),
+                consumer_secret: KAONAVI_SECRET.into(),
+            },
             roumumate_token: ROUMUMATE_TOKEN.into(),
         };
-        let input = SetupInput { tenant_id: t.clone(), connection_id: c.clone(), secret, settings };
-        c2::setup(&self.backend.store, &self.backend.secrets, self.clock.now(), input).await.map_err(|e| e.to_string())?;
+        let input = SetupInput {
+            tenant_id: t.clone(),
+            connection_id: c.clone(),
+            secret,
+            settings,
+        };
+        c2::setup(
+            &self.backend.store,
+            &self.backend.secrets,
+            self.clock.now(),
+            input,
+        )
+        .await
+        .map_err(|e| e.to_string())?;
         Ok((t, c))
     }
 
     /// Moves simulated time to the connection's next slot and lets the dispatcher fire.
-    pub async fn next_slot(&self, t: &TenantId, c: &ConnectionId) -> Result<Vec<RunRecord>, String> {
+    pub async fn next_slot(
+        &self,
+        t: &TenantId,
+        c: &ConnectionId,
+    ) -> Result<Vec<RunRecord>, String> {
         let (conn, _) = Repo::new(&self.backend.store)
             .connection(t, c)
             .await
@@ -105,13 +145,27 @@ impl SandboxEnv {
             self.clock.set(conn.next_run_at);
         }
         let outcomes = self.backend.tick().await?;
-        Ok(outcomes.into_iter().filter_map(|o| if let Outcome::Ran(r) = o { Some(r) } else { None }).collect())
+        Ok(outcomes
+            .into_iter()
+            .filter_map(|o| {
+                if let Outcome::Ran(r) = o {
+                    Some(r)
+                } else {
+                    None
+                }
+            })
+            .collect())
     }
 }
 
-
 /// Roumumate's options mapped to the demo company's Kaonavi options.
 pub fn default_gender_map() -> BTreeMap<String, String> {
-    [("male", "男性"), ("female", "女性"), ("unanswered", "その他")].iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+    [
+        ("male", "男性"),
+        ("female", "女性"),
+        ("unanswered", "その他"),
+    ]
+    .iter()
+    .map(|(a, b)| (a.to_string(), b.to_string()))
+    .collect()
 }
-

@@ -38,7 +38,9 @@ impl FileStore {
 
     /// The secret store that shares this file.
     pub fn secrets(&self) -> FileSecrets {
-        FileSecrets { db: self.db.clone() }
+        FileSecrets {
+            db: self.db.clone(),
+        }
     }
 
     fn decode(bytes: &[u8]) -> Result<Item, StoreError> {
@@ -53,7 +55,8 @@ impl FileStore {
             (Condition::VersionIs(_), None) => false,
             (Condition::Claimable { .. }, None) => true,
             (Condition::Claimable { owner, now }, Some(cur)) => {
-                cur.owner.as_deref() == Some(owner.as_str()) || cur.expires_at.is_some_and(|e| e <= *now)
+                cur.owner.as_deref() == Some(owner.as_str())
+                    || cur.expires_at.is_some_and(|e| e <= *now)
             }
         }
     }
@@ -94,8 +97,11 @@ impl StateStore for FileStore {
             if !Self::holds(&condition, current.as_ref()) {
                 return Err(StoreError::ConditionFailed);
             }
-            let bytes = serde_json::to_vec(&item).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            table.insert(k.as_str(), bytes.as_slice()).map_err(unavailable)?;
+            let bytes =
+                serde_json::to_vec(&item).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            table
+                .insert(k.as_str(), bytes.as_slice())
+                .map_err(unavailable)?;
         }
         tx.commit().map_err(unavailable)
     }
@@ -105,8 +111,11 @@ impl StateStore for FileStore {
         {
             let mut table = tx.open_table(ITEMS).map_err(unavailable)?;
             for item in &items {
-                let bytes = serde_json::to_vec(item).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                table.insert(flat(&item.key).as_str(), bytes.as_slice()).map_err(unavailable)?;
+                let bytes =
+                    serde_json::to_vec(item).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                table
+                    .insert(flat(&item.key).as_str(), bytes.as_slice())
+                    .map_err(unavailable)?;
             }
         }
         tx.commit().map_err(unavailable)
@@ -167,19 +176,28 @@ fn secret_err(e: impl std::fmt::Display) -> SecretError {
 impl SecretStore for FileSecrets {
     async fn put(&self, name: &str, value: &str) -> Result<(), SecretError> {
         let tx = self.db.begin_write().map_err(secret_err)?;
-        tx.open_table(SECRETS).map_err(secret_err)?.insert(name, value).map_err(secret_err)?;
+        tx.open_table(SECRETS)
+            .map_err(secret_err)?
+            .insert(name, value)
+            .map_err(secret_err)?;
         tx.commit().map_err(secret_err)
     }
 
     async fn get(&self, name: &str) -> Result<Option<String>, SecretError> {
         let tx = self.db.begin_read().map_err(secret_err)?;
         let table = tx.open_table(SECRETS).map_err(secret_err)?;
-        Ok(table.get(name).map_err(secret_err)?.map(|v| v.value().to_string()))
+        Ok(table
+            .get(name)
+            .map_err(secret_err)?
+            .map(|v| v.value().to_string()))
     }
 
     async fn delete(&self, name: &str) -> Result<(), SecretError> {
         let tx = self.db.begin_write().map_err(secret_err)?;
-        tx.open_table(SECRETS).map_err(secret_err)?.remove(name).map_err(secret_err)?;
+        tx.open_table(SECRETS)
+            .map_err(secret_err)?
+            .remove(name)
+            .map_err(secret_err)?;
         tx.commit().map_err(secret_err)
     }
 }

@@ -72,7 +72,10 @@ impl Faults {
             return Fault::Throttle;
         }
         let seed = self.seed;
-        let r = self.rng.get_or_insert_with(|| fastrand::Rng::with_seed(seed)).f64();
+        let r = self
+            .rng
+            .get_or_insert_with(|| fastrand::Rng::with_seed(seed))
+            .f64();
         let mut edge = self.error_rate;
         if r < edge {
             return Fault::Error;
@@ -106,10 +109,12 @@ pub(crate) async fn inject(State(sb): State<Sandbox>, req: Request, next: Next) 
     match fault {
         Fault::None => next.run(req).await,
         Fault::Error => (StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable").into_response(),
-        Fault::Throttle => {
-            (StatusCode::TOO_MANY_REQUESTS, [("Retry-After", "0")], axum::Json(serde_json::json!({"errors": ["リクエスト数が上限を超えています"]})))
-                .into_response()
-        }
+        Fault::Throttle => (
+            StatusCode::TOO_MANY_REQUESTS,
+            [("Retry-After", "0")],
+            axum::Json(serde_json::json!({"errors": ["リクエスト数が上限を超えています"]})),
+        )
+            .into_response(),
         Fault::Timeout(d) => {
             tokio::time::sleep(d).await;
             (StatusCode::GATEWAY_TIMEOUT, "Gateway Timeout").into_response()
@@ -117,7 +122,10 @@ pub(crate) async fn inject(State(sb): State<Sandbox>, req: Request, next: Next) 
         Fault::Drop => {
             let stream = futures::stream::iter(vec![
                 Ok::<_, std::io::Error>(axum::body::Bytes::from_static(b"{\"member_")),
-                Err(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "dropped by sandbox")),
+                Err(std::io::Error::new(
+                    std::io::ErrorKind::ConnectionReset,
+                    "dropped by sandbox",
+                )),
             ]);
             Response::builder()
                 .status(StatusCode::OK)

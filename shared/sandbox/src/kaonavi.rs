@@ -25,7 +25,11 @@ pub struct Permissions {
 
 impl Default for Permissions {
     fn default() -> Self {
-        Self { get: true, update: true, register: true }
+        Self {
+            get: true,
+            update: true,
+            register: true,
+        }
     }
 }
 
@@ -40,7 +44,10 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Self { requests_per_hour: Some(1000), writes_per_minute: Some(5) }
+        Self {
+            requests_per_hour: Some(1000),
+            writes_per_minute: Some(5),
+        }
     }
 }
 
@@ -107,8 +114,19 @@ pub(crate) struct Kaonavi {
     next_id: u64,
 }
 
-const MEMBER_FIELDS: &[&str] =
-    &["code", "name", "name_kana", "mail", "entered_date", "retired_date", "gender", "birthday", "department", "sub_departments", "custom_fields"];
+const MEMBER_FIELDS: &[&str] = &[
+    "code",
+    "name",
+    "name_kana",
+    "mail",
+    "entered_date",
+    "retired_date",
+    "gender",
+    "birthday",
+    "department",
+    "sub_departments",
+    "custom_fields",
+];
 
 fn errors(status: StatusCode, messages: &[String]) -> Response {
     (status, Json(json!({ "errors": messages }))).into_response()
@@ -136,16 +154,41 @@ impl Kaonavi {
     }
 
     pub fn members(&self, key: &str) -> Vec<Value> {
-        self.companies.get(key).map(|c| c.members.values().map(|m| Value::Object(member_view(m))).collect()).unwrap_or_default()
+        self.companies
+            .get(key)
+            .map(|c| {
+                c.members
+                    .values()
+                    .map(|m| Value::Object(member_view(m)))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    pub fn reset_stats(&mut self, key: &str) {
+        if let Some(c) = self.companies.get_mut(key) {
+            c.stats = Stats::default();
+        }
     }
 
     pub fn stats(&self, key: &str) -> Value {
-        self.companies.get(key).map(|c| serde_json::to_value(&c.stats).unwrap_or(Value::Null)).unwrap_or(Value::Null)
+        self.companies
+            .get(key)
+            .map(|c| serde_json::to_value(&c.stats).unwrap_or(Value::Null))
+            .unwrap_or(Value::Null)
     }
 
     /// Counts a request against the company's limits; Err(429 response) when over.
-    fn admit(&mut self, key: &str, write: bool, now: DateTime<Utc>, clock: &crate::SimClock) -> Result<(), Response> {
-        let Some(c) = self.companies.get_mut(key) else { return Ok(()) };
+    fn admit(
+        &mut self,
+        key: &str,
+        write: bool,
+        now: DateTime<Utc>,
+        clock: &crate::SimClock,
+    ) -> Result<(), Response> {
+        let Some(c) = self.companies.get_mut(key) else {
+            return Ok(());
+        };
         c.stats.requests += 1;
         let hour = chrono::Duration::hours(1);
         let minute = chrono::Duration::seconds(60);
@@ -155,7 +198,10 @@ impl Kaonavi {
         while c.writes.front().is_some_and(|t| now - *t >= minute) {
             c.writes.pop_front();
         }
-        let over = |q: &VecDeque<DateTime<Utc>>, limit: Option<u32>, window: chrono::Duration| -> Option<f64> {
+        let over = |q: &VecDeque<DateTime<Utc>>,
+                    limit: Option<u32>,
+                    window: chrono::Duration|
+         -> Option<f64> {
             let limit = limit? as usize;
             if q.len() < limit {
                 return None;
@@ -163,8 +209,13 @@ impl Kaonavi {
             let oldest = *q.front()?;
             Some(((oldest + window) - now).num_milliseconds().max(0) as f64 / 1000.0)
         };
-        let wait = over(&c.requests, c.setup.limits.requests_per_hour, hour)
-            .or_else(|| if write { over(&c.writes, c.setup.limits.writes_per_minute, minute) } else { None });
+        let wait = over(&c.requests, c.setup.limits.requests_per_hour, hour).or_else(|| {
+            if write {
+                over(&c.writes, c.setup.limits.writes_per_minute, minute)
+            } else {
+                None
+            }
+        });
         if let Some(sim_wait) = wait {
             c.stats.throttled += 1;
             let real = clock.real_seconds(sim_wait).ceil().max(1.0) as u64;
@@ -188,10 +239,16 @@ impl Kaonavi {
 
     /// Resolves the Kaonavi-Token header to a company key.
     fn authenticate(&self, headers: &HeaderMap, now: DateTime<Utc>) -> Result<String, Response> {
-        let token = headers.get("Kaonavi-Token").and_then(|v| v.to_str().ok()).unwrap_or("");
+        let token = headers
+            .get("Kaonavi-Token")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
         match self.tokens.get(token) {
             Some((key, exp)) if *exp > now => Ok(key.clone()),
-            _ => Err(errors(StatusCode::UNAUTHORIZED, &["アクセストークンが無効です".into()])),
+            _ => Err(errors(
+                StatusCode::UNAUTHORIZED,
+                &["アクセストークンが無効です".into()],
+            )),
         }
     }
 }
@@ -213,20 +270,33 @@ fn member_view(m: &Map<String, Value>) -> Map<String, Value> {
 pub(crate) fn routes() -> Router<Sandbox> {
     Router::new()
         .route("/token", post(token))
-        .route("/members", get(list_members).post(create_members).patch(update_members))
+        .route(
+            "/members",
+            get(list_members).post(create_members).patch(update_members),
+        )
         .route("/member_layouts", get(layouts))
         .route("/tasks/{id}", get(task))
 }
 
 pub(crate) fn control_routes() -> Router<Sandbox> {
     Router::new()
-        .route("/kaonavi/companies/{key}", axum::routing::put(control_setup))
-        .route("/kaonavi/companies/{key}/members", get(control_members).put(control_load_members))
+        .route(
+            "/kaonavi/companies/{key}",
+            axum::routing::put(control_setup),
+        )
+        .route(
+            "/kaonavi/companies/{key}/members",
+            get(control_members).put(control_load_members),
+        )
         .route("/kaonavi/companies/{key}/stats", get(control_stats))
 }
 
 fn basic_auth(headers: &HeaderMap) -> Option<(String, String)> {
-    let v = headers.get("authorization")?.to_str().ok()?.strip_prefix("Basic ")?;
+    let v = headers
+        .get("authorization")?
+        .to_str()
+        .ok()?
+        .strip_prefix("Basic ")?;
     let bytes = decode_base64(v.trim())?;
     let text = String::from_utf8(bytes).ok()?;
     let (k, s) = text.split_once(':')?;
@@ -261,34 +331,59 @@ async fn token(State(sb): State<Sandbox>, headers: HeaderMap, body: String) -> R
     let mut w = sb.world();
     let now = w.clock.now();
     let clock = w.clock;
-    if !body.split('&').any(|p| p == "grant_type=client_credentials") {
+    if !body
+        .split('&')
+        .any(|p| p == "grant_type=client_credentials")
+    {
         return errors(StatusCode::BAD_REQUEST, &["grant_type が不正です".into()]);
     }
     let Some((key, secret)) = basic_auth(&headers) else {
         return errors(StatusCode::UNAUTHORIZED, &["認証情報がありません".into()]);
     };
-    let valid = w.kaonavi.companies.get(&key).is_some_and(|c| c.setup.consumer_secret == secret);
+    let valid = w
+        .kaonavi
+        .companies
+        .get(&key)
+        .is_some_and(|c| c.setup.consumer_secret == secret);
     if !valid {
-        return errors(StatusCode::UNAUTHORIZED, &["Consumer Key または Consumer Secret が正しくありません".into()]);
+        return errors(
+            StatusCode::UNAUTHORIZED,
+            &["Consumer Key または Consumer Secret が正しくありません".into()],
+        );
     }
     if let Err(r) = w.kaonavi.admit(&key, false, now, &clock) {
         return r;
     }
     w.kaonavi.next_id += 1;
     let token = format!("tok-{}-{:016x}", w.kaonavi.next_id, fastrand::u64(..));
-    w.kaonavi.tokens.insert(token.clone(), (key, now + chrono::Duration::seconds(3600)));
+    w.kaonavi
+        .tokens
+        .insert(token.clone(), (key, now + chrono::Duration::seconds(3600)));
     Json(json!({"access_token": token, "token_type": "Bearer", "expire_in": 3600})).into_response()
 }
 
 /// Authenticates, counts against the limits and checks the permission.
-fn enter(w: &mut crate::World, headers: &HeaderMap, write: bool, allowed: fn(&Permissions) -> bool) -> Result<String, Response> {
+fn enter(
+    w: &mut crate::World,
+    headers: &HeaderMap,
+    write: bool,
+    allowed: fn(&Permissions) -> bool,
+) -> Result<String, Response> {
     let now = w.clock.now();
     let clock = w.clock;
     let key = w.kaonavi.authenticate(headers, now)?;
     w.kaonavi.admit(&key, write, now, &clock)?;
-    let perms = w.kaonavi.companies.get(&key).map(|c| c.setup.permissions).unwrap_or_default();
+    let perms = w
+        .kaonavi
+        .companies
+        .get(&key)
+        .map(|c| c.setup.permissions)
+        .unwrap_or_default();
     if !allowed(&perms) {
-        return Err(errors(StatusCode::FORBIDDEN, &["この操作を行う権限がありません".into()]));
+        return Err(errors(
+            StatusCode::FORBIDDEN,
+            &["この操作を行う権限がありません".into()],
+        ));
     }
     Ok(key)
 }
@@ -300,7 +395,11 @@ async fn list_members(State(sb): State<Sandbox>, headers: HeaderMap) -> Response
         Err(r) => return r,
     };
     let c = &w.kaonavi.companies[&key];
-    let data: Vec<Value> = c.members.values().map(|m| Value::Object(member_view(m))).collect();
+    let data: Vec<Value> = c
+        .members
+        .values()
+        .map(|m| Value::Object(member_view(m)))
+        .collect();
     Json(json!({"updated_at": c.updated_at.format("%Y-%m-%d %H:%M:%S").to_string(), "member_data": data})).into_response()
 }
 
@@ -311,9 +410,7 @@ async fn layouts(State(sb): State<Sandbox>, headers: HeaderMap) -> Response {
         Err(r) => return r,
     };
     let options = w.kaonavi.companies[&key].setup.gender_options.clone();
-    let f = |name: &str, required: bool, ty: &str, max: Option<u32>, e: Vec<String>| {
-        json!({"name": name, "required": required, "type": ty, "max_length": max, "enum": e})
-    };
+    let f = |name: &str, required: bool, ty: &str, max: Option<u32>, e: Vec<String>| json!({"name": name, "required": required, "type": ty, "max_length": max, "enum": e});
     Json(json!({
         "code": f("社員番号", true, "string", Some(50), vec![]),
         "name": f("氏名", false, "string", Some(100), vec![]),
@@ -352,16 +449,18 @@ fn validate(m: &Map<String, Value>, gender_options: &[String]) -> Result<String,
         }
     }
     for (f, name) in [("birthday", "生年月日"), ("entered_date", "入社日")] {
-        if let Some(v) = text(f) {
-            if !v.is_empty() && NaiveDate::parse_from_str(v, "%Y-%m-%d").is_err() {
-                return Err(format!("{label}: {name}の形式が正しくありません"));
-            }
+        if let Some(v) = text(f)
+            && !v.is_empty()
+            && NaiveDate::parse_from_str(v, "%Y-%m-%d").is_err()
+        {
+            return Err(format!("{label}: {name}の形式が正しくありません"));
         }
     }
-    if let Some(g) = text("gender") {
-        if !g.is_empty() && !gender_options.iter().any(|o| o == g) {
-            return Err(format!("{label}: 性別「{g}」は選択肢にありません"));
-        }
+    if let Some(g) = text("gender")
+        && !g.is_empty()
+        && !gender_options.iter().any(|o| o == g)
+    {
+        return Err(format!("{label}: 性別「{g}」は選択肢にありません"));
     }
     Ok(code.to_string())
 }
@@ -375,10 +474,17 @@ fn write(sb: &Sandbox, headers: &HeaderMap, body: &str, create: bool) -> Respons
     };
     let dry_run = headers.get("Dry-Run").and_then(|v| v.to_str().ok()) == Some("1");
     let Ok(parsed) = serde_json::from_str::<MembersBody>(body) else {
-        return errors(StatusCode::BAD_REQUEST, &["リクエストの形式が正しくありません".into()]);
+        return errors(
+            StatusCode::BAD_REQUEST,
+            &["リクエストの形式が正しくありません".into()],
+        );
     };
     let now = w.clock.now();
-    let company = w.kaonavi.companies.get_mut(&key).expect("entered company exists");
+    let company = w
+        .kaonavi
+        .companies
+        .get_mut(&key)
+        .expect("entered company exists");
     let mut problems = Vec::new();
     let mut codes = Vec::new();
     for m in &parsed.member_data {
@@ -405,7 +511,11 @@ fn write(sb: &Sandbox, headers: &HeaderMap, body: &str, create: bool) -> Respons
     let status = if ng.is_empty() { "OK" } else { "NG" };
     if ng.is_empty() && !dry_run {
         for m in parsed.member_data {
-            let code = m.get("code").and_then(Value::as_str).unwrap_or("").to_string();
+            let code = m
+                .get("code")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
             let entry = company.members.entry(code).or_default();
             for (k, v) in m {
                 if MEMBER_FIELDS.contains(&k.as_str()) {
@@ -418,8 +528,19 @@ fn write(sb: &Sandbox, headers: &HeaderMap, body: &str, create: bool) -> Respons
     let polls = company.setup.task_polls_before_done;
     w.kaonavi.next_id += 1;
     let id = w.kaonavi.next_id;
-    let company = w.kaonavi.companies.get_mut(&key).expect("entered company exists");
-    company.tasks.insert(id, Task { status, messages: ng, polls_left: polls });
+    let company = w
+        .kaonavi
+        .companies
+        .get_mut(&key)
+        .expect("entered company exists");
+    company.tasks.insert(
+        id,
+        Task {
+            status,
+            messages: ng,
+            polls_left: polls,
+        },
+    );
     Json(json!({"task_id": id})).into_response()
 }
 
@@ -437,7 +558,11 @@ async fn task(State(sb): State<Sandbox>, headers: HeaderMap, Path(id): Path<u64>
         Ok(k) => k,
         Err(r) => return r,
     };
-    let company = w.kaonavi.companies.get_mut(&key).expect("entered company exists");
+    let company = w
+        .kaonavi
+        .companies
+        .get_mut(&key)
+        .expect("entered company exists");
     let Some(t) = company.tasks.get_mut(&id) else {
         return errors(StatusCode::NOT_FOUND, &["タスクが見つかりません".into()]);
     };
@@ -448,7 +573,11 @@ async fn task(State(sb): State<Sandbox>, headers: HeaderMap, Path(id): Path<u64>
     Json(json!({"id": id, "status": t.status, "messages": t.messages})).into_response()
 }
 
-async fn control_setup(State(sb): State<Sandbox>, Path(key): Path<String>, Json(setup): Json<CompanySetup>) -> Response {
+async fn control_setup(
+    State(sb): State<Sandbox>,
+    Path(key): Path<String>,
+    Json(setup): Json<CompanySetup>,
+) -> Response {
     sb.kaonavi_company(&key, setup);
     StatusCode::NO_CONTENT.into_response()
 }
@@ -460,13 +589,21 @@ async fn control_members(State(sb): State<Sandbox>, Path(key): Path<String>) -> 
     Json(json!({"member_data": sb.kaonavi_members(&key)})).into_response()
 }
 
-async fn control_load_members(State(sb): State<Sandbox>, Path(key): Path<String>, Json(body): Json<MembersBody>) -> Response {
+async fn control_load_members(
+    State(sb): State<Sandbox>,
+    Path(key): Path<String>,
+    Json(body): Json<MembersBody>,
+) -> Response {
     let mut w = sb.world();
     let Some(c) = w.kaonavi.companies.get_mut(&key) else {
         return control_error(StatusCode::NOT_FOUND, format!("no Kaonavi company {key}"));
     };
     for m in body.member_data {
-        let code = m.get("code").and_then(Value::as_str).unwrap_or("").to_string();
+        let code = m
+            .get("code")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
         c.members.insert(code, m);
     }
     StatusCode::NO_CONTENT.into_response()

@@ -6,16 +6,19 @@
 //! One server hosts every simulator under its own prefix:
 //! `/kaonavi/api/v2.0/…`, `/roumumate/api/v1/…`, and `/_control/…`.
 
+// Handlers answer early with a ready `Response` as their error; its size is irrelevant here.
+#![allow(clippy::result_large_err)]
+
 mod faults;
 mod kaonavi;
 mod roumumate;
 
+use axum::Json;
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{post, put};
-use axum::Json;
 use chrono::{DateTime, Utc};
 pub use faults::Faults;
 pub use kaonavi::{CompanySetup, Limits, Permissions};
@@ -44,7 +47,11 @@ pub struct SimClock {
 
 impl SimClock {
     fn new(scale: f64) -> Self {
-        Self { real_origin: Instant::now(), sim_origin: Utc::now(), scale: scale.max(0.001) }
+        Self {
+            real_origin: Instant::now(),
+            sim_origin: Utc::now(),
+            scale: scale.max(0.001),
+        }
     }
     /// Simulated now.
     pub fn now(&self) -> DateTime<Utc> {
@@ -56,7 +63,11 @@ impl SimClock {
         sim_seconds / self.scale
     }
     fn rescale(&mut self, scale: f64) {
-        *self = Self { real_origin: Instant::now(), sim_origin: self.now(), scale: scale.max(0.001) };
+        *self = Self {
+            real_origin: Instant::now(),
+            sim_origin: self.now(),
+            scale: scale.max(0.001),
+        };
     }
 }
 
@@ -110,7 +121,10 @@ impl Sandbox {
         let vendors = Router::new()
             .nest("/kaonavi/api/v2.0", kaonavi::routes())
             .nest("/roumumate/api/v1", roumumate::routes())
-            .layer(axum::middleware::from_fn_with_state(self.clone(), faults::inject));
+            .layer(axum::middleware::from_fn_with_state(
+                self.clone(),
+                faults::inject,
+            ));
         let control = Router::new()
             .route("/reset", post(reset))
             .route("/faults", put(set_faults).get(get_faults))
@@ -123,7 +137,10 @@ impl Sandbox {
 
     /// Serves on `addr` (port 0 picks a free port); answers the bound address. The server
     /// stops when the returned handle is dropped or aborted.
-    pub async fn serve(&self, addr: SocketAddr) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
+    pub async fn serve(
+        &self,
+        addr: SocketAddr,
+    ) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
         let listener = tokio::net::TcpListener::bind(addr).await?;
         let bound = listener.local_addr()?;
         let app = self.router();
@@ -152,6 +169,11 @@ impl Sandbox {
     /// Request statistics of a Kaonavi company.
     pub fn kaonavi_stats(&self, key: &str) -> Value {
         self.world().kaonavi.stats(key)
+    }
+
+    /// Zeroes a Kaonavi company's request statistics (limits' windows are kept).
+    pub fn kaonavi_reset_stats(&self, key: &str) {
+        self.world().kaonavi.reset_stats(key);
     }
 
     /// Creates or updates Roumumate employees of the tenant with API token `token` (each
@@ -219,13 +241,22 @@ async fn get_time(State(sb): State<Sandbox>) -> Response {
     Json(json!({"now": c.now(), "scale": c.scale})).into_response()
 }
 
-async fn run_connector(State(sb): State<Sandbox>, Path(connector): Path<String>, body: Option<Json<Value>>) -> Response {
+async fn run_connector(
+    State(sb): State<Sandbox>,
+    Path(connector): Path<String>,
+    body: Option<Json<Value>>,
+) -> Response {
     let Some(runner) = sb.runner.clone() else {
-        return control_error(StatusCode::NOT_IMPLEMENTED, "this sandbox was started without a connector runner (use `renkei sandbox`)");
+        return control_error(
+            StatusCode::NOT_IMPLEMENTED,
+            "this sandbox was started without a connector runner (use `renkei sandbox`)",
+        );
     };
-    match runner.run_once(&connector, body.map(|b| b.0).unwrap_or(Value::Null)).await {
+    match runner
+        .run_once(&connector, body.map(|b| b.0).unwrap_or(Value::Null))
+        .await
+    {
         Ok(v) => Json(v).into_response(),
         Err(e) => control_error(StatusCode::BAD_REQUEST, e),
     }
 }
-

@@ -14,7 +14,11 @@ use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
 
 /// Roumumate's fixed gender options (not changeable by customers).
-pub const GENDER_OPTIONS: &[(&str, &str)] = &[("male", "男性"), ("female", "女性"), ("unanswered", "未回答")];
+pub const GENDER_OPTIONS: &[(&str, &str)] = &[
+    ("male", "男性"),
+    ("female", "女性"),
+    ("unanswered", "未回答"),
+];
 
 #[derive(Default)]
 struct Tenant {
@@ -35,7 +39,11 @@ impl Roumumate {
         let tenant = self.tenants.entry(token.to_string()).or_default();
         let n = employees.len();
         for e in employees {
-            let id = e.get("id").and_then(Value::as_str).ok_or("every employee needs an \"id\"")?.to_string();
+            let id = e
+                .get("id")
+                .and_then(Value::as_str)
+                .ok_or("every employee needs an \"id\"")?
+                .to_string();
             self.seq += 1;
             if let Some((old, _)) = tenant.employees.get(&id) {
                 tenant.changes.remove(old);
@@ -56,16 +64,31 @@ pub(crate) fn routes() -> Router<Sandbox> {
 
 pub(crate) fn control_routes() -> Router<Sandbox> {
     Router::new()
-        .route("/roumumate/tenants/{token}", axum::routing::put(control_tenant))
-        .route("/roumumate/tenants/{token}/employees", get(control_list).post(control_upsert))
+        .route(
+            "/roumumate/tenants/{token}",
+            axum::routing::put(control_tenant),
+        )
+        .route(
+            "/roumumate/tenants/{token}/employees",
+            get(control_list).post(control_upsert),
+        )
 }
 
 fn bearer(headers: &HeaderMap) -> Option<String> {
-    headers.get("authorization")?.to_str().ok()?.strip_prefix("Bearer ").map(str::to_string)
+    headers
+        .get("authorization")?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::to_string)
 }
 
 fn unauthorized() -> Response {
-    (StatusCode::UNAUTHORIZED, Json(json!({"error": "invalid API token"}))).into_response()
+    (
+        StatusCode::UNAUTHORIZED,
+        Json(json!({"error": "invalid API token"})),
+    )
+        .into_response()
 }
 
 #[derive(Deserialize)]
@@ -74,13 +97,25 @@ struct ListQuery {
     limit: Option<usize>,
 }
 
-async fn employees(State(sb): State<Sandbox>, headers: HeaderMap, Query(q): Query<ListQuery>) -> Response {
+async fn employees(
+    State(sb): State<Sandbox>,
+    headers: HeaderMap,
+    Query(q): Query<ListQuery>,
+) -> Response {
     let w = sb.world();
-    let Some(tenant) = bearer(&headers).and_then(|t| w.roumumate.tenants.get(&t)) else { return unauthorized() };
+    let Some(tenant) = bearer(&headers).and_then(|t| w.roumumate.tenants.get(&t)) else {
+        return unauthorized();
+    };
     let after: u64 = match q.cursor.as_deref().map(str::parse) {
         None => 0,
         Some(Ok(c)) => c,
-        Some(Err(_)) => return (StatusCode::BAD_REQUEST, Json(json!({"error": "invalid cursor"}))).into_response(),
+        Some(Err(_)) => {
+            return (
+                StatusCode::BAD_REQUEST,
+                Json(json!({"error": "invalid cursor"})),
+            )
+                .into_response();
+        }
     };
     let limit = q.limit.unwrap_or(100).clamp(1, 500);
     let mut page = Vec::new();
@@ -94,30 +129,48 @@ async fn employees(State(sb): State<Sandbox>, headers: HeaderMap, Query(q): Quer
         page.push(tenant.employees[id].1.clone());
         last = *seq;
     }
-    Json(json!({"employees": page, "next_cursor": last.to_string(), "has_more": has_more})).into_response()
+    Json(json!({"employees": page, "next_cursor": last.to_string(), "has_more": has_more}))
+        .into_response()
 }
 
 async fn cursor(State(sb): State<Sandbox>, headers: HeaderMap) -> Response {
     let w = sb.world();
-    let Some(tenant) = bearer(&headers).and_then(|t| w.roumumate.tenants.get(&t)) else { return unauthorized() };
+    let Some(tenant) = bearer(&headers).and_then(|t| w.roumumate.tenants.get(&t)) else {
+        return unauthorized();
+    };
     let head = tenant.changes.keys().next_back().copied().unwrap_or(0);
     Json(json!({"cursor": head.to_string()})).into_response()
 }
 
 async fn gender_options(State(sb): State<Sandbox>, headers: HeaderMap) -> Response {
     let w = sb.world();
-    if bearer(&headers).and_then(|t| w.roumumate.tenants.get(&t)).is_none() {
+    if bearer(&headers)
+        .and_then(|t| w.roumumate.tenants.get(&t))
+        .is_none()
+    {
         return unauthorized();
     }
-    let options: Vec<Value> = GENDER_OPTIONS.iter().map(|(c, l)| json!({"code": c, "label": l})).collect();
+    let options: Vec<Value> = GENDER_OPTIONS
+        .iter()
+        .map(|(c, l)| json!({"code": c, "label": l}))
+        .collect();
     Json(json!({"options": options})).into_response()
 }
 
-async fn control_upsert(State(sb): State<Sandbox>, Path(token): Path<String>, Json(body): Json<Value>) -> Response {
+async fn control_upsert(
+    State(sb): State<Sandbox>,
+    Path(token): Path<String>,
+    Json(body): Json<Value>,
+) -> Response {
     let list = match body {
         Value::Array(a) => a,
         Value::Object(_) => vec![body],
-        _ => return control_error(StatusCode::BAD_REQUEST, "send an employee object or an array of them"),
+        _ => {
+            return control_error(
+                StatusCode::BAD_REQUEST,
+                "send an employee object or an array of them",
+            );
+        }
     };
     match sb.roumumate_upsert(&token, list) {
         Ok(n) => Json(json!({"upserted": n})).into_response(),
@@ -128,9 +181,16 @@ async fn control_upsert(State(sb): State<Sandbox>, Path(token): Path<String>, Js
 async fn control_list(State(sb): State<Sandbox>, Path(token): Path<String>) -> Response {
     let w = sb.world();
     let Some(t) = w.roumumate.tenants.get(&token) else {
-        return control_error(StatusCode::NOT_FOUND, format!("no Roumumate tenant with token {token}"));
+        return control_error(
+            StatusCode::NOT_FOUND,
+            format!("no Roumumate tenant with token {token}"),
+        );
     };
-    let list: Vec<Value> = t.changes.values().map(|id| t.employees[id].1.clone()).collect();
+    let list: Vec<Value> = t
+        .changes
+        .values()
+        .map(|id| t.employees[id].1.clone())
+        .collect();
     Json(json!({"employees": list})).into_response()
 }
 

@@ -86,7 +86,11 @@ impl SlidingWindow {
     /// `limit` calls per `window`. The window is widened by 2% so that network jitter
     /// between our clock and the vendor's never lets the vendor count one call too many.
     pub fn new(limit: u32, window: Duration) -> Self {
-        Self { limit: limit.max(1) as usize, window: window.mul_f64(1.02), sent: Mutex::new(VecDeque::new()) }
+        Self {
+            limit: limit.max(1) as usize,
+            window: window.mul_f64(1.02),
+            sent: Mutex::new(VecDeque::new()),
+        }
     }
 
     /// Waits until one more call fits in the window, then counts it.
@@ -94,14 +98,19 @@ impl SlidingWindow {
         loop {
             let mut sent = self.sent.lock().await;
             let now = Instant::now();
-            while sent.front().is_some_and(|t| now.duration_since(*t) >= self.window) {
+            while sent
+                .front()
+                .is_some_and(|t| now.duration_since(*t) >= self.window)
+            {
                 sent.pop_front();
             }
             if sent.len() < self.limit {
                 sent.push_back(now);
                 return;
             }
-            let wait = sent.front().map_or(Duration::ZERO, |t| self.window.saturating_sub(now.duration_since(*t)));
+            let wait = sent.front().map_or(Duration::ZERO, |t| {
+                self.window.saturating_sub(now.duration_since(*t))
+            });
             drop(sent);
             tokio::time::sleep(wait).await;
         }
@@ -165,14 +174,21 @@ pub struct VendorClient {
 }
 
 fn backoff(policy: &RetryPolicy, attempt: u32) -> Duration {
-    let ceiling = policy.base_delay.saturating_mul(1 << attempt.min(16)).min(policy.max_delay);
+    let ceiling = policy
+        .base_delay
+        .saturating_mul(1 << attempt.min(16))
+        .min(policy.max_delay);
     // Full jitter: spreads retries of many connections hitting the same outage.
     ceiling.mul_f64(fastrand::f64())
 }
 
 fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
     let v = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
-    v.trim().parse::<f64>().ok().filter(|s| *s >= 0.0).map(Duration::from_secs_f64)
+    v.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|s| *s >= 0.0)
+        .map(Duration::from_secs_f64)
 }
 
 impl VendorClient {
@@ -182,7 +198,11 @@ impl VendorClient {
             .timeout(config.timeout)
             .connect_timeout(config.timeout.min(Duration::from_secs(10)))
             .build()
-            .map_err(|e| VendorError::Permanent { vendor, status: 0, message: e.to_string() })?;
+            .map_err(|e| VendorError::Permanent {
+                vendor,
+                status: 0,
+                message: e.to_string(),
+            })?;
         Ok(Self {
             vendor,
             http,
@@ -200,7 +220,8 @@ impl VendorClient {
 
     /// A request builder for `path` under the base URL.
     pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
-        self.http.request(method, format!("{}{}", self.config.base_url, path))
+        self.http
+            .request(method, format!("{}{}", self.config.base_url, path))
     }
 
     /// Sends the request that `build` makes (called again for each attempt), within the
@@ -209,7 +230,12 @@ impl VendorClient {
     /// it (429, connection refused); otherwise the error is returned for the caller to
     /// reconcile. 4xx other than 401/403/429 are Permanent; 401/403 are returned as
     /// replies so that callers can refresh tokens or name a missing permission.
-    pub async fn send(&self, kind: CallKind, retry_ambiguous: bool, build: impl Fn() -> RequestBuilder) -> Result<Reply, VendorError> {
+    pub async fn send(
+        &self,
+        kind: CallKind,
+        retry_ambiguous: bool,
+        build: impl Fn() -> RequestBuilder,
+    ) -> Result<Reply, VendorError> {
         use std::sync::atomic::Ordering::Relaxed;
         let started = Instant::now();
         let policy = self.config.retry;
@@ -218,10 +244,10 @@ impl VendorClient {
             if let Some(w) = &self.all {
                 w.acquire().await;
             }
-            if kind == CallKind::Write {
-                if let Some(w) = &self.writes {
-                    w.acquire().await;
-                }
+            if kind == CallKind::Write
+                && let Some(w) = &self.writes
+            {
+                w.acquire().await;
             }
             self.stats.requests.fetch_add(1, Relaxed);
             attempt += 1;
@@ -233,42 +259,90 @@ impl VendorClient {
                         Ok(b) => b,
                         Err(e) if retry_ambiguous => {
                             let w = backoff(&policy, attempt);
-                            self.retry_or_give_up(started, attempt, w, format!("reading the answer: {e}")).await?;
+                            self.retry_or_give_up(
+                                started,
+                                attempt,
+                                w,
+                                format!("reading the answer: {e}"),
+                            )
+                            .await?;
                             continue;
                         }
-                        Err(e) => return Err(VendorError::Retryable { vendor: self.vendor, message: format!("answer lost: {e}") }),
+                        Err(e) => {
+                            return Err(VendorError::Retryable {
+                                vendor: self.vendor,
+                                message: format!("answer lost: {e}"),
+                            });
+                        }
                     };
                     if status == StatusCode::TOO_MANY_REQUESTS {
                         self.stats.throttled.fetch_add(1, Relaxed);
-                        (after.unwrap_or_else(|| backoff(&policy, attempt)), format!("HTTP 429 {}", body.trim()))
+                        (
+                            after.unwrap_or_else(|| backoff(&policy, attempt)),
+                            format!("HTTP 429 {}", body.trim()),
+                        )
                     } else if status.is_server_error() && retry_ambiguous {
-                        (backoff(&policy, attempt), format!("HTTP {status} {}", body.trim()))
+                        (
+                            backoff(&policy, attempt),
+                            format!("HTTP {status} {}", body.trim()),
+                        )
                     } else if status.is_server_error() {
-                        return Err(VendorError::Retryable { vendor: self.vendor, message: format!("HTTP {status} {}", body.trim()) });
+                        return Err(VendorError::Retryable {
+                            vendor: self.vendor,
+                            message: format!("HTTP {status} {}", body.trim()),
+                        });
                     } else if status.is_client_error()
                         && status != StatusCode::UNAUTHORIZED
                         && status != StatusCode::FORBIDDEN
                     {
-                        return Err(VendorError::Permanent { vendor: self.vendor, status: status.as_u16(), message: body });
+                        return Err(VendorError::Permanent {
+                            vendor: self.vendor,
+                            status: status.as_u16(),
+                            message: body,
+                        });
                     } else {
                         return Ok(Reply { status, body });
                     }
                 }
-                Err(e) if e.is_connect() || retry_ambiguous => (backoff(&policy, attempt), e.to_string()),
-                Err(e) => return Err(VendorError::Retryable { vendor: self.vendor, message: e.to_string() }),
+                Err(e) if e.is_connect() || retry_ambiguous => {
+                    (backoff(&policy, attempt), e.to_string())
+                }
+                Err(e) => {
+                    return Err(VendorError::Retryable {
+                        vendor: self.vendor,
+                        message: e.to_string(),
+                    });
+                }
             };
-            self.retry_or_give_up(started, attempt, wait, message).await?;
+            self.retry_or_give_up(started, attempt, wait, message)
+                .await?;
         }
     }
 
-    async fn retry_or_give_up(&self, started: Instant, attempt: u32, wait: Duration, message: String) -> Result<(), VendorError> {
+    async fn retry_or_give_up(
+        &self,
+        started: Instant,
+        attempt: u32,
+        wait: Duration,
+        message: String,
+    ) -> Result<(), VendorError> {
         let policy = self.config.retry;
         let wait = wait.min(policy.max_delay);
         if attempt >= policy.max_attempts || started.elapsed() + wait > policy.budget {
-            return Err(VendorError::Retryable { vendor: self.vendor, message: format!("{message} (gave up after {attempt} attempts)") });
+            return Err(VendorError::Retryable {
+                vendor: self.vendor,
+                message: format!("{message} (gave up after {attempt} attempts)"),
+            });
         }
-        self.stats.retries.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        tracing::debug!(vendor = self.vendor, attempt, wait_ms = wait.as_millis() as u64, "retrying");
+        self.stats
+            .retries
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        tracing::debug!(
+            vendor = self.vendor,
+            attempt,
+            wait_ms = wait.as_millis() as u64,
+            "retrying"
+        );
         tokio::time::sleep(wait).await;
         Ok(())
     }
@@ -294,10 +368,10 @@ impl TokenCache {
         Fut: Future<Output = Result<(String, Duration), VendorError>>,
     {
         let mut slot = self.slot.lock().await;
-        if let Some((token, expires)) = slot.as_ref() {
-            if Instant::now() + REFRESH_MARGIN < *expires {
-                return Ok(token.clone());
-            }
+        if let Some((token, expires)) = slot.as_ref()
+            && Instant::now() + REFRESH_MARGIN < *expires
+        {
+            return Ok(token.clone());
         }
         let (token, lifetime) = fetch().await?;
         *slot = Some((token.clone(), Instant::now() + lifetime));
@@ -329,7 +403,10 @@ mod tests {
             stamps.push(start.elapsed());
         }
         for (i, t) in stamps.iter().enumerate().skip(5) {
-            assert!(*t - stamps[i - 5] >= Duration::from_secs(60), "call {i} came too soon");
+            assert!(
+                *t - stamps[i - 5] >= Duration::from_secs(60),
+                "call {i} came too soon"
+            );
         }
         // and it does not wait longer than needed: 12 calls in 2 windows (+2% margin)
         assert!(stamps[11] <= Duration::from_secs(123));
@@ -368,8 +445,16 @@ mod tests {
         };
         assert_eq!(cache.get(fetch).await.expect("t0"), "t0");
         tokio::time::advance(Duration::from_secs(3600 - 30)).await;
-        assert_eq!(cache.get(fetch).await.expect("t1"), "t1", "refreshed within the margin");
+        assert_eq!(
+            cache.get(fetch).await.expect("t1"),
+            "t1",
+            "refreshed within the margin"
+        );
         cache.invalidate("t1").await;
-        assert_eq!(cache.get(fetch).await.expect("t2"), "t2", "refetched after 401");
+        assert_eq!(
+            cache.get(fetch).await.expect("t2"),
+            "t2",
+            "refetched after 401"
+        );
     }
 }

@@ -94,7 +94,9 @@ impl From<KaonaviError> for renkei_core::engine::SyncError {
     fn from(e: KaonaviError) -> Self {
         match e {
             KaonaviError::Vendor(v) => v.into(),
-            p @ KaonaviError::PermissionMissing(_) => renkei_core::engine::SyncError::Permanent(p.to_string()),
+            p @ KaonaviError::PermissionMissing(_) => {
+                renkei_core::engine::SyncError::Permanent(p.to_string())
+            }
         }
     }
 }
@@ -161,7 +163,9 @@ fn vendor_message(body: &str) -> String {
     struct Errors {
         errors: Vec<String>,
     }
-    serde_json::from_str::<Errors>(body).map(|e| e.errors.join(" / ")).unwrap_or_else(|_| body.trim().to_string())
+    serde_json::from_str::<Errors>(body)
+        .map(|e| e.errors.join(" / "))
+        .unwrap_or_else(|_| body.trim().to_string())
 }
 
 fn parse<T: serde::de::DeserializeOwned>(body: &str, what: &str) -> Result<T, VendorError> {
@@ -200,7 +204,9 @@ impl KaonaviClient {
             })
             .await
             .map_err(|e| match e {
-                VendorError::Permanent { status, message, .. } if status == 400 || status == 401 => VendorError::Auth {
+                VendorError::Permanent {
+                    status, message, ..
+                } if status == 400 || status == 401 => VendorError::Auth {
                     vendor: VENDOR,
                     message: format!(
                         "Consumer Key / Consumer Secret が正しくありません (token refused: {})",
@@ -212,11 +218,17 @@ impl KaonaviClient {
         if reply.status == StatusCode::UNAUTHORIZED || reply.status == StatusCode::FORBIDDEN {
             return Err(VendorError::Auth {
                 vendor: VENDOR,
-                message: format!("Consumer Key / Consumer Secret が正しくありません ({})", vendor_message(&reply.body)),
+                message: format!(
+                    "Consumer Key / Consumer Secret が正しくありません ({})",
+                    vendor_message(&reply.body)
+                ),
             });
         }
         let t: TokenReply = parse(&reply.body, "token")?;
-        Ok((t.access_token, Duration::from_secs(t.expire_in.unwrap_or(3600))))
+        Ok((
+            t.access_token,
+            Duration::from_secs(t.expire_in.unwrap_or(3600)),
+        ))
     }
 
     /// Sends an authenticated call; a 401 drops the token and retries once with a new one.
@@ -229,14 +241,23 @@ impl KaonaviClient {
     ) -> Result<Reply, KaonaviError> {
         for _ in 0..2 {
             let token = self.token.get(|| self.fetch_token()).await?;
-            let reply = self.base.send(kind, ambiguous_ok, || build(&token).header("Kaonavi-Token", &token)).await?;
+            let reply = self
+                .base
+                .send(kind, ambiguous_ok, || {
+                    build(&token).header("Kaonavi-Token", &token)
+                })
+                .await?;
             match reply.status {
                 StatusCode::UNAUTHORIZED => self.token.invalidate(&token).await,
                 StatusCode::FORBIDDEN => return Err(KaonaviError::PermissionMissing(permission)),
                 _ => return Ok(reply),
             }
         }
-        Err(VendorError::Auth { vendor: VENDOR, message: "a fresh token was refused (401)".into() }.into())
+        Err(VendorError::Auth {
+            vendor: VENDOR,
+            message: "a fresh token was refused (401)".into(),
+        }
+        .into())
     }
 
     /// Checks the credentials by fetching a token.
@@ -247,24 +268,44 @@ impl KaonaviClient {
 
     /// All members (Kaonavi answers them in one response).
     pub async fn members(&self) -> Result<Vec<MemberData>, KaonaviError> {
-        let reply = self.call(CallKind::Read, true, Permission::Get, |_| self.base.request(Method::GET, "/members")).await?;
+        let reply = self
+            .call(CallKind::Read, true, Permission::Get, |_| {
+                self.base.request(Method::GET, "/members")
+            })
+            .await?;
         Ok(parse::<MembersReply>(&reply.body, "members")?.member_data)
     }
 
     /// The gender options of the member layout.
     pub async fn gender_options(&self) -> Result<Vec<String>, KaonaviError> {
-        let reply =
-            self.call(CallKind::Read, true, Permission::Get, |_| self.base.request(Method::GET, "/member_layouts")).await?;
+        let reply = self
+            .call(CallKind::Read, true, Permission::Get, |_| {
+                self.base.request(Method::GET, "/member_layouts")
+            })
+            .await?;
         let layout: Value = parse(&reply.body, "member_layouts")?;
         Ok(layout
             .pointer("/gender/enum")
             .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect()
+            })
             .unwrap_or_default())
     }
 
-    async fn write(&self, method: Method, members: &[MemberData], dry_run: bool) -> Result<u64, KaonaviError> {
-        let permission = if method == Method::POST { Permission::Register } else { Permission::Update };
+    async fn write(
+        &self,
+        method: Method,
+        members: &[MemberData],
+        dry_run: bool,
+    ) -> Result<u64, KaonaviError> {
+        let permission = if method == Method::POST {
+            Permission::Register
+        } else {
+            Permission::Update
+        };
         // PATCH is idempotent and may be retried blindly; a POST that may have been processed
         // is left to the caller, which re-reads the members before deciding again.
         let idempotent = method == Method::PATCH;
@@ -279,12 +320,20 @@ impl KaonaviClient {
     }
 
     /// Starts creating members; answers the task id.
-    pub async fn create_members(&self, members: &[MemberData], dry_run: bool) -> Result<u64, KaonaviError> {
+    pub async fn create_members(
+        &self,
+        members: &[MemberData],
+        dry_run: bool,
+    ) -> Result<u64, KaonaviError> {
         self.write(Method::POST, members, dry_run).await
     }
 
     /// Starts updating members (only the fields given); answers the task id.
-    pub async fn update_members(&self, members: &[MemberData], dry_run: bool) -> Result<u64, KaonaviError> {
+    pub async fn update_members(
+        &self,
+        members: &[MemberData],
+        dry_run: bool,
+    ) -> Result<u64, KaonaviError> {
         self.write(Method::PATCH, members, dry_run).await
     }
 
@@ -292,7 +341,9 @@ impl KaonaviClient {
     pub async fn wait_task(&self, id: u64) -> Result<TaskProgress, KaonaviError> {
         for _ in 0..self.task_max_polls {
             let reply = self
-                .call(CallKind::Read, true, Permission::Get, |_| self.base.request(Method::GET, &format!("/tasks/{id}")))
+                .call(CallKind::Read, true, Permission::Get, |_| {
+                    self.base.request(Method::GET, &format!("/tasks/{id}"))
+                })
                 .await?;
             let task: TaskProgress = parse(&reply.body, "task progress")?;
             if matches!(task.status.as_str(), "OK" | "NG" | "ERROR") {
@@ -300,7 +351,11 @@ impl KaonaviClient {
             }
             tokio::time::sleep(self.task_poll).await;
         }
-        Err(VendorError::Retryable { vendor: VENDOR, message: format!("task {id} did not finish in time") }.into())
+        Err(VendorError::Retryable {
+            vendor: VENDOR,
+            message: format!("task {id} did not finish in time"),
+        }
+        .into())
     }
 
     /// A vendor error message from a 4xx body (for synchronous validation errors).

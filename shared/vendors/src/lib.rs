@@ -6,4 +6,6 @@ pub mod http;
 pub mod kaonavi;
 pub mod roumumate;
 
-pub use http::{CallKind, HttpConfig, RetryPolicy, SlidingWindow, TokenCache, VendorClient, VendorError};
+pub use http::{
+    CallKind, HttpConfig, RetryPolicy, SlidingWindow, TokenCache, VendorClient, VendorError,
+};

@@ -94,7 +94,11 @@ pub struct RoumumateClient {
 }
 
 fn parse<T: serde::de::DeserializeOwned>(body: &str, what: &str) -> Result<T, VendorError> {
-    serde_json::from_str(body).map_err(|e| VendorError::Permanent { vendor: VENDOR, status: 200, message: format!("unexpected {what} answer ({e})") })
+    serde_json::from_str(body).map_err(|e| VendorError::Permanent {
+        vendor: VENDOR,
+        status: 200,
+        message: format!("unexpected {what} answer ({e})"),
+    })
 }
 
 impl RoumumateClient {
@@ -111,23 +115,42 @@ impl RoumumateClient {
     }
 
     /// A client with explicit HTTP settings.
-    pub fn with_config(config: HttpConfig, token: &str, page_size: u32) -> Result<Self, VendorError> {
-        Ok(Self { base: VendorClient::new(VENDOR, config)?, token: token.to_string(), page_size: page_size.clamp(1, 500) })
+    pub fn with_config(
+        config: HttpConfig,
+        token: &str,
+        page_size: u32,
+    ) -> Result<Self, VendorError> {
+        Ok(Self {
+            base: VendorClient::new(VENDOR, config)?,
+            token: token.to_string(),
+            page_size: page_size.clamp(1, 500),
+        })
     }
 
     async fn get(&self, path: &str, query: &[(&str, String)]) -> Result<String, VendorError> {
         let reply = self
             .base
-            .send(CallKind::Read, true, || self.base.request(Method::GET, path).bearer_auth(&self.token).query(query))
+            .send(CallKind::Read, true, || {
+                self.base
+                    .request(Method::GET, path)
+                    .bearer_auth(&self.token)
+                    .query(query)
+            })
             .await?;
         if reply.status == StatusCode::UNAUTHORIZED || reply.status == StatusCode::FORBIDDEN {
-            return Err(VendorError::Auth { vendor: VENDOR, message: "the Roumumate API token was refused".into() });
+            return Err(VendorError::Auth {
+                vendor: VENDOR,
+                message: "the Roumumate API token was refused".into(),
+            });
         }
         Ok(reply.body)
     }
 
     /// Employees changed after `cursor` (None: from the beginning).
-    pub async fn changed_employees(&self, cursor: Option<&str>) -> Result<EmployeePage, VendorError> {
+    pub async fn changed_employees(
+        &self,
+        cursor: Option<&str>,
+    ) -> Result<EmployeePage, VendorError> {
         let mut q = vec![("limit", self.page_size.to_string())];
         if let Some(c) = cursor {
             q.push(("cursor", c.to_string()));
@@ -150,6 +173,10 @@ impl RoumumateClient {
         struct O {
             options: Vec<GenderOption>,
         }
-        Ok(parse::<O>(&self.get("/api/v1/gender_options", &[]).await?, "gender options")?.options)
+        Ok(parse::<O>(
+            &self.get("/api/v1/gender_options", &[]).await?,
+            "gender options",
+        )?
+        .options)
     }
 }

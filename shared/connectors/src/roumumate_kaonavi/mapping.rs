@@ -20,7 +20,9 @@ impl EmployeeNumber {
             return Err("社員番号がありません (employee number missing)".into());
         }
         if v.chars().count() > 50 {
-            return Err(format!("社員番号「{v}」が50文字を超えています (longer than 50)"));
+            return Err(format!(
+                "社員番号「{v}」が50文字を超えています (longer than 50)"
+            ));
         }
         Ok(Self(v.to_string()))
     }
@@ -53,7 +55,11 @@ impl EmployeeStatus {
             "active" => Self::Active,
             "on_leave" => Self::OnLeave,
             "left" => Self::Left,
-            other => return Err(format!("従業員ステータス「{other}」を解釈できません (unknown status)")),
+            other => {
+                return Err(format!(
+                    "従業員ステータス「{other}」を解釈できません (unknown status)"
+                ));
+            }
         })
     }
 }
@@ -81,7 +87,10 @@ pub fn map(raw: &RawEmployee, settings: &Settings) -> Pulled {
         return Pulled::Skipped;
     }
     match member(raw, settings, hire_date) {
-        Ok(m) => Pulled::Ready { key: m.code.clone(), payload: serde_json::to_value(&m).unwrap_or_default() },
+        Ok(m) => Pulled::Ready {
+            key: m.code.clone(),
+            payload: serde_json::to_value(&m).unwrap_or_default(),
+        },
         Err(reason) => reject(raw, reason),
     }
 }
@@ -94,17 +103,35 @@ fn reject(raw: &RawEmployee, reason: String) -> Pulled {
     Pulled::Rejected { record, reason }
 }
 
-fn member(raw: &RawEmployee, settings: &Settings, hire_date: Option<NaiveDate>) -> Result<MemberData, String> {
+fn member(
+    raw: &RawEmployee,
+    settings: &Settings,
+    hire_date: Option<NaiveDate>,
+) -> Result<MemberData, String> {
     let code = EmployeeNumber::parse(raw.employee_number.as_deref())?;
-    let business = raw.business_name.as_deref().map(str::trim).filter(|b| !b.is_empty());
+    let business = raw
+        .business_name
+        .as_deref()
+        .map(str::trim)
+        .filter(|b| !b.is_empty());
     // C2.5: a business name and its reading win over the legal name.
     let (name, kana) = match business {
-        Some(b) => (join_words(b), raw.business_name_kana.as_deref().map(join_words).filter(|k| !k.is_empty())),
+        Some(b) => (
+            join_words(b),
+            raw.business_name_kana
+                .as_deref()
+                .map(join_words)
+                .filter(|k| !k.is_empty()),
+        ),
         None => {
-            let (Some(last), Some(first)) = (nonblank(&raw.last_name), nonblank(&raw.first_name)) else {
+            let (Some(last), Some(first)) = (nonblank(&raw.last_name), nonblank(&raw.first_name))
+            else {
                 return Err("氏名 (姓・名) がありません (family or given name missing)".into());
             };
-            let kana = match (nonblank(&raw.last_name_kana), nonblank(&raw.first_name_kana)) {
+            let kana = match (
+                nonblank(&raw.last_name_kana),
+                nonblank(&raw.first_name_kana),
+            ) {
                 (Some(l), Some(f)) => Some(format!("{} {}", join_words(l), join_words(f))),
                 _ => None,
             };
@@ -112,29 +139,38 @@ fn member(raw: &RawEmployee, settings: &Settings, hire_date: Option<NaiveDate>) 
         }
     };
     if name.chars().count() > NAME_MAX {
-        return Err(format!("氏名が{NAME_MAX}文字を超えています ({} characters)", name.chars().count()));
+        return Err(format!(
+            "氏名が{NAME_MAX}文字を超えています ({} characters)",
+            name.chars().count()
+        ));
     }
     let kana = match kana {
         Some(k) => Some(katakana(&k)?),
         None => None,
     };
-    if let Some(k) = &kana {
-        if k.chars().count() > NAME_MAX {
-            return Err(format!("フリガナが{NAME_MAX}文字を超えています ({} characters)", k.chars().count()));
-        }
+    if let Some(k) = &kana
+        && k.chars().count() > NAME_MAX
+    {
+        return Err(format!(
+            "フリガナが{NAME_MAX}文字を超えています ({} characters)",
+            k.chars().count()
+        ));
     }
     let gender = match nonblank(&raw.gender) {
         None => None,
-        Some(g) => Some(
-            settings
-                .gender_map
-                .get(g)
-                .cloned()
-                .ok_or_else(|| format!("性別「{g}」がカオナビの選択肢に紐づけられていません (gender option not mapped)"))?,
-        ),
+        Some(g) => Some(settings.gender_map.get(g).cloned().ok_or_else(|| {
+            format!(
+                "性別「{g}」がカオナビの選択肢に紐づけられていません (gender option not mapped)"
+            )
+        })?),
     };
     let birthday = date(raw.birth_date.as_deref(), "生年月日")?;
-    let fmt = |d: Option<NaiveDate>| Some(d.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default());
+    let fmt = |d: Option<NaiveDate>| {
+        Some(
+            d.map(|d| d.format("%Y-%m-%d").to_string())
+                .unwrap_or_default(),
+        )
+    };
     Ok(MemberData {
         code: code.as_str().to_string(),
         name: Some(name),
@@ -160,7 +196,10 @@ fn date(raw: Option<&str>, label: &str) -> Result<Option<NaiveDate>, String> {
 
 /// Collapses any run of spaces (half- or full-width) to one half-width space.
 fn join_words(s: &str) -> String {
-    s.split(|c: char| c.is_whitespace() || c == '\u{3000}').filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ")
+    s.split(|c: char| c.is_whitespace() || c == '\u{3000}')
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Normalises a reading to full-width katakana: hiragana → katakana, half-width katakana
@@ -195,7 +234,11 @@ pub fn katakana(s: &str) -> Result<String, String> {
         };
         match full {
             Some(f) => out.push(f),
-            None => return Err(format!("フリガナ「{s}」にカタカナにできない文字「{c}」があります (reading is not kana)")),
+            None => {
+                return Err(format!(
+                    "フリガナ「{s}」にカタカナにできない文字「{c}」があります (reading is not kana)"
+                ));
+            }
         }
         i += 1;
     }
@@ -204,14 +247,17 @@ pub fn katakana(s: &str) -> Result<String, String> {
 
 /// Half-width katakana U+FF66..U+FF9D in order.
 const HALF_TO_FULL: [char; 56] = [
-    'ヲ', 'ァ', 'ィ', 'ゥ', 'ェ', 'ォ', 'ャ', 'ュ', 'ョ', 'ッ', 'ー', 'ア', 'イ', 'ウ', 'エ', 'オ', 'カ', 'キ', 'ク', 'ケ', 'コ', 'サ',
-    'シ', 'ス', 'セ', 'ソ', 'タ', 'チ', 'ツ', 'テ', 'ト', 'ナ', 'ニ', 'ヌ', 'ネ', 'ノ', 'ハ', 'ヒ', 'フ', 'ヘ', 'ホ', 'マ', 'ミ', 'ム',
-    'メ', 'モ', 'ヤ', 'ユ', 'ヨ', 'ラ', 'リ', 'ル', 'レ', 'ロ', 'ワ', 'ン',
+    'ヲ', 'ァ', 'ィ', 'ゥ', 'ェ', 'ォ', 'ャ', 'ュ', 'ョ', 'ッ', 'ー', 'ア', 'イ', 'ウ', 'エ', 'オ',
+    'カ', 'キ', 'ク', 'ケ', 'コ', 'サ', 'シ', 'ス', 'セ', 'ソ', 'タ', 'チ', 'ツ', 'テ', 'ト', 'ナ',
+    'ニ', 'ヌ', 'ネ', 'ノ', 'ハ', 'ヒ', 'フ', 'ヘ', 'ホ', 'マ', 'ミ', 'ム', 'メ', 'モ', 'ヤ', 'ユ',
+    'ヨ', 'ラ', 'リ', 'ル', 'レ', 'ロ', 'ワ', 'ン',
 ];
 
 fn voiced(c: char) -> Option<char> {
     match c {
-        'カ'..='ト' if (c as u32 - 'カ' as u32) % 2 == 0 && !matches!(c, 'ッ') => char::from_u32(c as u32 + 1),
+        'カ'..='ト' if (c as u32 - 'カ' as u32).is_multiple_of(2) && !matches!(c, 'ッ') => {
+            char::from_u32(c as u32 + 1)
+        }
         'ツ' => Some('ヅ'),
         'テ' => Some('デ'),
         'ト' => Some('ド'),
@@ -236,7 +282,10 @@ mod tests {
     fn c2_5_readings_become_full_width_katakana() {
         assert_eq!(katakana("やまだ").unwrap(), "ヤマダ");
         assert_eq!(katakana("ﾔﾏﾀﾞ ﾀﾛｳ").unwrap(), "ヤマダ タロウ");
-        assert_eq!(katakana("ｶﾞｷﾞｸﾞｹﾞｺﾞ ﾊﾟﾋﾟﾌﾟﾍﾟﾎﾟ ｳﾞ ﾂﾞ").unwrap(), "ガギグゲゴ パピプペポ ヴ ヅ");
+        assert_eq!(
+            katakana("ｶﾞｷﾞｸﾞｹﾞｺﾞ ﾊﾟﾋﾟﾌﾟﾍﾟﾎﾟ ｳﾞ ﾂﾞ").unwrap(),
+            "ガギグゲゴ パピプペポ ヴ ヅ"
+        );
         assert_eq!(katakana("さとう　はなこ").unwrap(), "サトウ ハナコ");
         assert!(katakana("Yamada").is_err());
     }

@@ -16,7 +16,9 @@ use renkei_core::ports::{SecretStore, StateStore};
 use renkei_core::repo::{Automation, Checkpoint, Connection, Repo, Role};
 use renkei_core::{Cadence, ConnectionId, TenantId};
 use renkei_vendors::VendorError;
-use renkei_vendors::kaonavi::{Credentials, KaonaviClient, KaonaviConfig, KaonaviError, MemberData, Permission};
+use renkei_vendors::kaonavi::{
+    Credentials, KaonaviClient, KaonaviConfig, KaonaviError, MemberData, Permission,
+};
 use renkei_vendors::roumumate::{RawEmployee, RoumumateClient};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -56,10 +58,20 @@ impl TargetFilter {
     /// Whether the employee is a target.
     pub fn admits(&self, e: &RawEmployee, hire_date: Option<NaiveDate>) -> bool {
         let ty_ok = self.employment_types.is_empty()
-            || e.employment_type.as_ref().is_some_and(|t| self.employment_types.contains(t));
-        let from_ok = self.hired_from.is_none_or(|f| hire_date.is_some_and(|d| d >= f));
-        let to_ok = self.hired_to.is_none_or(|t| hire_date.is_some_and(|d| d <= t));
-        let cond_ok = self.conditions.iter().all(|c| e.attributes.get(&c.field).is_some_and(|v| c.any_of.contains(v)));
+            || e.employment_type
+                .as_ref()
+                .is_some_and(|t| self.employment_types.contains(t));
+        let from_ok = self
+            .hired_from
+            .is_none_or(|f| hire_date.is_some_and(|d| d >= f));
+        let to_ok = self
+            .hired_to
+            .is_none_or(|t| hire_date.is_some_and(|d| d <= t));
+        let cond_ok = self.conditions.iter().all(|c| {
+            e.attributes
+                .get(&c.field)
+                .is_some_and(|v| c.any_of.contains(v))
+        });
         ty_ok && from_ok && to_ok && cond_ok
     }
 }
@@ -77,7 +89,11 @@ pub struct KaonaviLimits {
 
 impl Default for KaonaviLimits {
     fn default() -> Self {
-        Self { requests_per_hour: Some(1000), writes_per_minute: Some(5), time_scale: 1.0 }
+        Self {
+            requests_per_hour: Some(1000),
+            writes_per_minute: Some(5),
+            time_scale: 1.0,
+        }
     }
 }
 
@@ -165,9 +181,17 @@ impl From<KaonaviError> for SetupError {
 fn kaonavi_client(settings: &Settings, creds: Credentials) -> Result<KaonaviClient, VendorError> {
     let mut config = KaonaviConfig::new(&settings.kaonavi_url);
     let l = settings.kaonavi_limits;
-    let scale = if l.time_scale > 0.0 { l.time_scale } else { 1.0 };
-    config.http.limit = l.requests_per_hour.map(|n| (n, Duration::from_secs_f64(3600.0 / scale)));
-    config.http.write_limit = l.writes_per_minute.map(|n| (n, Duration::from_secs_f64(60.0 / scale)));
+    let scale = if l.time_scale > 0.0 {
+        l.time_scale
+    } else {
+        1.0
+    };
+    config.http.limit = l
+        .requests_per_hour
+        .map(|n| (n, Duration::from_secs_f64(3600.0 / scale)));
+    config.http.write_limit = l
+        .writes_per_minute
+        .map(|n| (n, Duration::from_secs_f64(60.0 / scale)));
     config.task_poll = Duration::from_millis(settings.task_poll_ms);
     KaonaviClient::new(config, creds)
 }
@@ -194,7 +218,12 @@ pub async fn setup(
     input: SetupInput,
 ) -> Result<Connection, SetupError> {
     let repo = Repo::new(store);
-    if repo.connection(&input.tenant_id, &input.connection_id).await.map_err(|e| SetupError::Unavailable(e.to_string()))?.is_some() {
+    if repo
+        .connection(&input.tenant_id, &input.connection_id)
+        .await
+        .map_err(|e| SetupError::Unavailable(e.to_string()))?
+        .is_some()
+    {
         return Err(SetupError::Exists(input.connection_id.to_string()));
     }
     let s = &input.settings;
@@ -202,7 +231,10 @@ pub async fn setup(
     kaonavi.authenticate().await?;
     // C2.1: get, update and register must all be allowed; name every one that is not.
     let mut missing = Vec::new();
-    let probe = [MemberData { code: "renkei-setup-check".into(), ..Default::default() }];
+    let probe = [MemberData {
+        code: "renkei-setup-check".into(),
+        ..Default::default()
+    }];
     let mut options = Vec::new();
     match kaonavi.gender_options().await {
         Ok(o) => options = o,
@@ -210,8 +242,14 @@ pub async fn setup(
         Err(e) => return Err(e.into()),
     }
     for (result, permission) in [
-        (kaonavi.create_members(&probe, true).await, Permission::Register),
-        (kaonavi.update_members(&probe, true).await, Permission::Update),
+        (
+            kaonavi.create_members(&probe, true).await,
+            Permission::Register,
+        ),
+        (
+            kaonavi.update_members(&probe, true).await,
+            Permission::Update,
+        ),
     ] {
         match result {
             Ok(_) => {}
@@ -223,7 +261,8 @@ pub async fn setup(
         return Err(SetupError::MissingPermissions(missing));
     }
     // C2.6: every Roumumate option must map to an option of Kaonavi's member layout.
-    let roumumate = RoumumateClient::new(&s.roumumate_url, &input.secret.roumumate_token, s.page_size)?;
+    let roumumate =
+        RoumumateClient::new(&s.roumumate_url, &input.secret.roumumate_token, s.page_size)?;
     let unmapped: Vec<String> = roumumate
         .gender_options()
         .await?
@@ -234,20 +273,33 @@ pub async fn setup(
     if !unmapped.is_empty() {
         return Err(SetupError::UnmappedGender(unmapped.join(", ")));
     }
-    let unknown: Vec<&str> = s.gender_map.values().filter(|v| !options.contains(v)).map(String::as_str).collect();
+    let unknown: Vec<&str> = s
+        .gender_map
+        .values()
+        .filter(|v| !options.contains(v))
+        .map(String::as_str)
+        .collect();
     if !unknown.is_empty() {
-        return Err(SetupError::UnknownKaonaviOption(unknown.join(", "), options.join(", ")));
+        return Err(SetupError::UnknownKaonaviOption(
+            unknown.join(", "),
+            options.join(", "),
+        ));
     }
     let cursor = roumumate.current_cursor().await?;
 
     let secret_name = format!("renkei/{}/{}", input.tenant_id, input.connection_id);
-    let secret_json = serde_json::to_string(&input.secret).map_err(|e| SetupError::Unavailable(e.to_string()))?;
-    secrets.put(&secret_name, &secret_json).await.map_err(|e| SetupError::Unavailable(e.to_string()))?;
+    let secret_json =
+        serde_json::to_string(&input.secret).map_err(|e| SetupError::Unavailable(e.to_string()))?;
+    secrets
+        .put(&secret_name, &secret_json)
+        .await
+        .map_err(|e| SetupError::Unavailable(e.to_string()))?;
     let conn = Connection {
         tenant_id: input.tenant_id.clone(),
         connection_id: input.connection_id.clone(),
         connector: NAME.into(),
-        settings: serde_json::to_value(&input.settings).map_err(|e| SetupError::Unavailable(e.to_string()))?,
+        settings: serde_json::to_value(&input.settings)
+            .map_err(|e| SetupError::Unavailable(e.to_string()))?,
         secret_name,
         automation: Automation::On,
         cadence: CADENCE,
@@ -260,13 +312,24 @@ pub async fn setup(
         created_at: now,
     };
     let unavailable = |e: renkei_core::ports::StoreError| SetupError::Unavailable(e.to_string());
-    repo.save_checkpoint(&conn.tenant_id, &conn.connection_id, &Checkpoint { cursor: Some(cursor), saved_at: now })
+    repo.save_checkpoint(
+        &conn.tenant_id,
+        &conn.connection_id,
+        &Checkpoint {
+            cursor: Some(cursor),
+            saved_at: now,
+        },
+    )
+    .await
+    .map_err(unavailable)?;
+    repo.put_connection(&conn, None)
         .await
-        .map_err(unavailable)?;
-    repo.put_connection(&conn, None).await.map_err(|e| match e {
-        renkei_core::ports::StoreError::ConditionFailed => SetupError::Exists(conn.connection_id.to_string()),
-        other => unavailable(other),
-    })?;
+        .map_err(|e| match e {
+            renkei_core::ports::StoreError::ConditionFailed => {
+                SetupError::Exists(conn.connection_id.to_string())
+            }
+            other => unavailable(other),
+        })?;
     Ok(conn)
 }
 
@@ -285,18 +348,31 @@ impl ConnectorFactory for Factory {
         &[Role::Admin]
     }
 
-    async fn build(&self, conn: &Connection, secret: Option<String>) -> Result<Box<dyn Connector>, SyncError> {
+    async fn build(
+        &self,
+        conn: &Connection,
+        secret: Option<String>,
+    ) -> Result<Box<dyn Connector>, SyncError> {
         let settings: Settings = serde_json::from_value(conn.settings.clone())
             .map_err(|e| SyncError::Permanent(format!("connection settings unreadable: {e}")))?;
         let secret = secret.ok_or_else(|| {
             SyncError::Auth("認証情報がありません。連携を設定し直してください (credentials missing: set the connection up again)".into())
         })?;
-        let secret: Secret =
-            serde_json::from_str(&secret).map_err(|e| SyncError::Auth(format!("stored credentials unreadable: {e}")))?;
+        let secret: Secret = serde_json::from_str(&secret)
+            .map_err(|e| SyncError::Auth(format!("stored credentials unreadable: {e}")))?;
         let kaonavi = kaonavi_client(&settings, secret.kaonavi).map_err(SyncError::from)?;
-        let roumumate = RoumumateClient::new(&settings.roumumate_url, &secret.roumumate_token, settings.page_size)
-            .map_err(SyncError::from)?;
-        Ok(Box::new(RoumumateKaonavi { roumumate, kaonavi, settings, existing: HashSet::new() }))
+        let roumumate = RoumumateClient::new(
+            &settings.roumumate_url,
+            &secret.roumumate_token,
+            settings.page_size,
+        )
+        .map_err(SyncError::from)?;
+        Ok(Box::new(RoumumateKaonavi {
+            roumumate,
+            kaonavi,
+            settings,
+            existing: HashSet::new(),
+        }))
     }
 }
 
@@ -321,7 +397,13 @@ fn named_code(message: &str) -> Option<&str> {
 
 impl RoumumateKaonavi {
     async fn refresh_existing(&mut self) -> Result<(), SyncError> {
-        self.existing = self.kaonavi.members().await?.into_iter().map(|m| m.code).collect();
+        self.existing = self
+            .kaonavi
+            .members()
+            .await?
+            .into_iter()
+            .map(|m| m.code)
+            .collect();
         Ok(())
     }
 
@@ -355,7 +437,11 @@ impl RoumumateKaonavi {
                                 if create && !dry_run {
                                     self.existing.insert(m.code.clone());
                                 }
-                                let r = if create { WriteResult::Created } else { WriteResult::Updated };
+                                let r = if create {
+                                    WriteResult::Created
+                                } else {
+                                    WriteResult::Updated
+                                };
                                 results.insert(m.code, r);
                             }
                             break;
@@ -370,21 +456,30 @@ impl RoumumateKaonavi {
                         }
                     }
                 }
-                Err(KaonaviError::Vendor(VendorError::Permanent { status: 400, message, .. })) => {
-                    vec![KaonaviClient::message_of(&message)].into_iter().flat_map(|m| m.split(" / ").map(str::to_string).collect::<Vec<_>>()).collect()
-                }
+                Err(KaonaviError::Vendor(VendorError::Permanent {
+                    status: 400,
+                    message,
+                    ..
+                })) => vec![KaonaviClient::message_of(&message)]
+                    .into_iter()
+                    .flat_map(|m| m.split(" / ").map(str::to_string).collect::<Vec<_>>())
+                    .collect(),
                 Err(KaonaviError::Vendor(VendorError::Retryable { .. })) if create && !dry_run => {
                     // The create may or may not have happened: look, then route each member.
                     self.refresh_existing().await?;
-                    let (now_exist, still_new): (Vec<_>, Vec<_>) =
-                        pending.drain(..).partition(|m| self.existing.contains(&m.code));
+                    let (now_exist, still_new): (Vec<_>, Vec<_>) = pending
+                        .drain(..)
+                        .partition(|m| self.existing.contains(&m.code));
                     moved_to_update.extend(now_exist);
                     pending = still_new;
                     continue;
                 }
                 Err(e) => return Err(e.into()),
             };
-            let named: HashMap<&str, &String> = messages.iter().filter_map(|m| named_code(m).map(|c| (c, m))).collect();
+            let named: HashMap<&str, &String> = messages
+                .iter()
+                .filter_map(|m| named_code(m).map(|c| (c, m)))
+                .collect();
             if named.is_empty() {
                 // Kaonavi did not say which member: none of them can be trusted to pass.
                 let reason = format!("カオナビが拒否しました: {}", messages.join(" / "));
@@ -397,7 +492,10 @@ impl RoumumateKaonavi {
             for m in pending.drain(..) {
                 match named.get(m.code.as_str()) {
                     Some(msg) => {
-                        results.insert(m.code.clone(), WriteResult::Rejected(format!("カオナビが拒否しました: {msg}")));
+                        results.insert(
+                            m.code.clone(),
+                            WriteResult::Rejected(format!("カオナビが拒否しました: {msg}")),
+                        );
                     }
                     None => rest.push(m),
                 }
@@ -405,7 +503,13 @@ impl RoumumateKaonavi {
             pending = rest;
         }
         for m in pending {
-            results.insert(m.code, WriteResult::Rejected("カオナビへの書き込みを完了できませんでした (gave up after repeated refusals)".into()));
+            results.insert(
+                m.code,
+                WriteResult::Rejected(
+                    "カオナビへの書き込みを完了できませんでした (gave up after repeated refusals)"
+                        .into(),
+                ),
+            );
         }
         Ok(moved_to_update)
     }
@@ -420,13 +524,21 @@ impl Connector for RoumumateKaonavi {
     async fn pull(&mut self, cursor: Option<&str>) -> Result<Page, SyncError> {
         let page = self.roumumate.changed_employees(cursor).await?;
         Ok(Page {
-            records: page.employees.iter().map(|e| mapping::map(e, &self.settings)).collect(),
+            records: page
+                .employees
+                .iter()
+                .map(|e| mapping::map(e, &self.settings))
+                .collect(),
             next_cursor: Some(page.next_cursor),
             has_more: page.has_more,
         })
     }
 
-    async fn write(&mut self, changes: &[Change], dry_run: bool) -> Result<Vec<WriteResult>, SyncError> {
+    async fn write(
+        &mut self,
+        changes: &[Change],
+        dry_run: bool,
+    ) -> Result<Vec<WriteResult>, SyncError> {
         let mut creates = Vec::new();
         let mut updates = Vec::new();
         let mut results = HashMap::new();
@@ -435,16 +547,26 @@ impl Connector for RoumumateKaonavi {
                 Ok(m) if self.existing.contains(&m.code) => updates.push(m),
                 Ok(m) => creates.push(m),
                 Err(e) => {
-                    results.insert(change.key.clone(), WriteResult::Rejected(format!("internal mapping error: {e}")));
+                    results.insert(
+                        change.key.clone(),
+                        WriteResult::Rejected(format!("internal mapping error: {e}")),
+                    );
                 }
             }
         }
-        let moved = self.write_group(creates, true, dry_run, &mut results).await?;
+        let moved = self
+            .write_group(creates, true, dry_run, &mut results)
+            .await?;
         updates.extend(moved);
-        self.write_group(updates, false, dry_run, &mut results).await?;
+        self.write_group(updates, false, dry_run, &mut results)
+            .await?;
         Ok(changes
             .iter()
-            .map(|c| results.remove(&c.key).unwrap_or_else(|| WriteResult::Rejected("no result from Kaonavi".into())))
+            .map(|c| {
+                results
+                    .remove(&c.key)
+                    .unwrap_or_else(|| WriteResult::Rejected("no result from Kaonavi".into()))
+            })
             .collect())
     }
 }
@@ -455,7 +577,10 @@ mod tests {
 
     #[test]
     fn kaonavi_messages_name_the_member() {
-        assert_eq!(named_code("社員番号「0012」は既に登録されています"), Some("0012"));
+        assert_eq!(
+            named_code("社員番号「0012」は既に登録されています"),
+            Some("0012")
+        );
         assert_eq!(named_code("サーバーエラー"), None);
     }
 }
