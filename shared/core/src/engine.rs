@@ -174,6 +174,8 @@ pub enum WriteResult {
     Created,
     /// Updated.
     Updated,
+    /// The target already held this record (an idempotent create found it): no change.
+    Unchanged,
     /// The target refused it.
     Rejected(String),
 }
@@ -193,6 +195,15 @@ pub trait Connector: Send {
     ) -> Result<Vec<WriteResult>, SyncError>;
 }
 
+/// What a factory may read while building a connector, besides the connection itself.
+#[derive(Clone, Copy)]
+pub struct BuildEnv<'a> {
+    /// The state store (e.g. a tenant's routing rules).
+    pub store: &'a dyn StateStore,
+    /// The run's start: the one "now" a connector uses (time windows end here).
+    pub now: DateTime<Utc>,
+}
+
 /// Builds a connector for a connection from its settings and secret.
 #[async_trait]
 pub trait ConnectorFactory: Send + Sync {
@@ -205,7 +216,28 @@ pub trait ConnectorFactory: Send + Sync {
         &self,
         conn: &Connection,
         secret: Option<String>,
+        env: BuildEnv<'_>,
     ) -> Result<Box<dyn Connector>, SyncError>;
+
+    /// Updates the connection after a run: at least `next_run_at`. The default follows the
+    /// cadence, and a continued run is due again at once.
+    fn after_run(&self, conn: &mut Connection, run: &RunRecord, now: DateTime<Utc>) {
+        conn.next_run_at = if run.status == RunStatus::Continued {
+            now
+        } else {
+            conn.cadence.next_after(now)
+        };
+    }
+
+    /// The notification policy for this connector's connections.
+    fn notice_policy(&self, default: NoticePolicy) -> NoticePolicy {
+        default
+    }
+
+    /// What a person should do about a failed run, told in the failure email.
+    fn failure_advice(&self, _conn: &Connection, _run: &RunRecord) -> Option<String> {
+        None
+    }
 }
 
 /// The points between steps where a process can die; tests stop the engine at each.
@@ -521,7 +553,11 @@ impl<'a> Engine<'a> {
             .map_err(|e| {
                 SyncError::Retryable(format!("reading the connection's credentials: {e}"))
             })?;
-        let mut connector = factory.build(conn, secret).await?;
+        let env = BuildEnv {
+            store: self.ports.store,
+            now: run.started_at,
+        };
+        let mut connector = factory.build(conn, secret, env).await?;
         connector.begin().await?;
         let mut cursor = run.cursor_from.clone();
         let mut error_seq = 0;
@@ -580,6 +616,10 @@ impl<'a> Engine<'a> {
                     }
                     WriteResult::Updated => {
                         run.counts.updated += 1;
+                        written.push(hash);
+                    }
+                    WriteResult::Unchanged => {
+                        run.counts.unchanged += 1;
                         written.push(hash);
                     }
                     WriteResult::Rejected(reason) => page_errors.push(ErrorRow {
@@ -661,19 +701,21 @@ impl<'a> Engine<'a> {
                 tracing::warn!(error = %e, "continuation event not delivered; the dispatcher will resume");
             }
         }
-        let policy = self.config.notice;
+        let policy = factory.notice_policy(self.config.notice);
         let mut message = None;
         repo.update_connection(t, c, |conn| {
             conn.last_status = Some(status);
-            if matches!(status, RunStatus::Succeeded | RunStatus::Partial) {
-                conn.last_success_at = Some(now);
+            match status {
+                RunStatus::Succeeded | RunStatus::Partial => {
+                    conn.last_success_at = Some(now);
+                    conn.last_error = None;
+                }
+                RunStatus::Failed | RunStatus::AuthFailed => conn.last_error = run.error.clone(),
+                _ => {}
             }
-            conn.next_run_at = if status == RunStatus::Continued {
-                now
-            } else {
-                conn.cadence.next_after(now)
-            };
-            message = notify::after_run(conn, &run, rejected, policy, now);
+            factory.after_run(conn, &run, now);
+            let advice = factory.failure_advice(conn, &run);
+            message = notify::after_run(conn, &run, rejected, policy, advice.as_deref(), now);
         })
         .await?;
         if let Some(message) = message {

@@ -12,6 +12,8 @@ use chrono::{DateTime, Duration, Utc};
 pub struct NoticePolicy {
     /// At most one email per connection within this interval (a pause notice always goes).
     pub interval: Duration,
+    /// The same failure again is told at most once within this (≥ `interval`).
+    pub repeat_interval: Duration,
     /// Failed runs in a row after which the connection pauses itself.
     pub pause_after: u32,
 }
@@ -20,6 +22,7 @@ impl Default for NoticePolicy {
     fn default() -> Self {
         Self {
             interval: Duration::hours(1),
+            repeat_interval: Duration::hours(1),
             pause_after: 12,
         }
     }
@@ -43,6 +46,7 @@ pub fn after_run(
     run: &RunRecord,
     rejected: &[ErrorRow],
     policy: NoticePolicy,
+    advice: Option<&str>,
     now: DateTime<Utc>,
 ) -> Option<Message> {
     match run.status {
@@ -55,7 +59,7 @@ pub fn after_run(
         RunStatus::Partial => {
             conn.consecutive_failures = 0;
             let fp = format!("partial:{}", run.run_id);
-            problem_email(conn, run, rejected, &fp, policy, now)
+            problem_email(conn, run, rejected, &fp, policy, advice, now)
         }
         RunStatus::Failed | RunStatus::AuthFailed => {
             conn.consecutive_failures += 1;
@@ -78,7 +82,7 @@ pub fn after_run(
                 });
                 return Some(pause_email(conn, run, &reason));
             }
-            problem_email(conn, run, rejected, &fp, policy, now)
+            problem_email(conn, run, rejected, &fp, policy, advice, now)
         }
     }
 }
@@ -89,6 +93,7 @@ fn problem_email(
     rejected: &[ErrorRow],
     fingerprint: &str,
     policy: NoticePolicy,
+    advice: Option<&str>,
     now: DateTime<Utc>,
 ) -> Option<Message> {
     let repeat = conn
@@ -96,8 +101,16 @@ fn problem_email(
         .as_ref()
         .filter(|n| n.fingerprint == fingerprint)
         .map(|n| n.first_seen);
+    let quiet = |n: &NoticeState| {
+        let wait = if repeat.is_some() {
+            policy.repeat_interval.max(policy.interval)
+        } else {
+            policy.interval
+        };
+        now < n.last_sent + wait
+    };
     if let Some(notice) = conn.notice.as_mut()
-        && now < notice.last_sent + policy.interval
+        && quiet(notice)
     {
         // Told recently: remember the run so the next email mentions it.
         if notice.fingerprint != fingerprint || repeat.is_none() {
@@ -116,7 +129,7 @@ fn problem_email(
         last_sent: now,
         untold_runs: vec![],
     });
-    Some(render(conn, run, rejected, repeat, &untold))
+    Some(render(conn, run, rejected, repeat, &untold, advice))
 }
 
 fn header(conn: &Connection, run: &RunRecord) -> String {
@@ -136,6 +149,7 @@ fn render(
     rejected: &[ErrorRow],
     persists_since: Option<DateTime<Utc>>,
     untold: &[String],
+    advice: Option<&str>,
 ) -> Message {
     let what = match run.status {
         RunStatus::Partial => "一部のデータを連携できませんでした (some records were rejected)",
@@ -176,8 +190,12 @@ fn render(
             untold.join(", ")
         );
     }
+    match advice {
+        Some(advice) => body += &format!("\n{advice}\n"),
+        None => body += "\n内容を確認・修正したうえで、再度『連携の自動化』をONにしてください。\n",
+    }
     body += &format!(
-        "\n内容を確認・修正したうえで、再度『連携の自動化』をONにしてください。\nFull report: renkei errors {} {} {} --csv\n",
+        "Full report: renkei errors {} {} {} --csv\n",
         conn.tenant_id, conn.connection_id, run.run_id
     );
     Message {

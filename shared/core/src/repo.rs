@@ -5,6 +5,7 @@
 //! |--------------------------|-----------------------------|-------------------------------|
 //! | `T#<tenant>`             | `CONN#<connection>`         | connection (settings, schedule) |
 //! | `T#<tenant>`             | `USER#<email>`              | a tenant user and their roles |
+//! | `T#<tenant>`             | `RULE#<rule id>`            | a routing rule (振り分けルール) |
 //! | `T#<tenant>#C#<conn>`    | `CURSOR`                    | checkpoint                    |
 //! | `T#<tenant>#C#<conn>`    | `LEASE`                     | the run lease (TTL)           |
 //! | `T#<tenant>#C#<conn>`    | `RUN#<run id>`              | run record                    |
@@ -97,6 +98,9 @@ pub struct Connection {
     pub last_status: Option<crate::engine::RunStatus>,
     /// When the last successful (succeeded or partial) run finished.
     pub last_success_at: Option<DateTime<Utc>>,
+    /// Why the last run failed, while the failure lasts (cleared by a successful run).
+    #[serde(default)]
+    pub last_error: Option<String>,
     /// Created.
     pub created_at: DateTime<Utc>,
 }
@@ -119,6 +123,45 @@ pub struct Lease {
     pub run_id: RunId,
     /// Expiry; a holder that stops renewing loses it then.
     pub expires_at: DateTime<Utc>,
+}
+
+/// 媒体: the job board an applicant came through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Medium {
+    /// マイナビ転職.
+    MynaviTenshoku,
+}
+
+impl Medium {
+    /// The name recruiters see.
+    pub fn label(self) -> &'static str {
+        match self {
+            Medium::MynaviTenshoku => "マイナビ転職",
+        }
+    }
+    /// The stable code used in source keys.
+    pub fn code(self) -> &'static str {
+        match self {
+            Medium::MynaviTenshoku => "mynavi_tenshoku",
+        }
+    }
+}
+
+/// 振り分けルール: applicants of `medium` whose position name is exactly `position_name`
+/// go into selection for the ATS job `job_id`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoutingRule {
+    /// Id within the tenant.
+    pub id: String,
+    /// 求人媒体.
+    pub medium: Medium,
+    /// 募集ポジション名: compared byte for byte with the job board's 職種名.
+    pub position_name: String,
+    /// 振り分け先の求人 (the ATS job id).
+    pub job_id: String,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
 }
 
 /// One rejected record in a run's error report.
@@ -178,6 +221,15 @@ impl<'a> Repo<'a> {
     pub async fn connections(&self, t: &TenantId) -> Result<Vec<Connection>, StoreError> {
         let items = self.store.query(&tenant_pk(t), "CONN#").await?;
         items.iter().map(decode).collect()
+    }
+
+    /// Forgets a connection's position (its next run starts from the connection's start).
+    pub async fn delete_checkpoint(
+        &self,
+        t: &TenantId,
+        c: &ConnectionId,
+    ) -> Result<(), StoreError> {
+        self.store.delete(&Key::new(conn_pk(t, c), "CURSOR")).await
     }
 
     /// Writes a connection; `expected_version` None creates it (fails if it exists).
@@ -247,6 +299,40 @@ impl<'a> Repo<'a> {
         }
         self.store
             .delete(&Key::new(tenant_pk(t), format!("CONN#{c}")))
+            .await
+    }
+
+    // ---- routing rules
+
+    /// The tenant's routing rules.
+    pub async fn rules(&self, t: &TenantId) -> Result<Vec<RoutingRule>, StoreError> {
+        let items = self.store.query(&tenant_pk(t), "RULE#").await?;
+        items.iter().map(decode).collect()
+    }
+
+    /// Creates (`create`: fails if the id exists) or replaces a routing rule.
+    pub async fn put_rule(
+        &self,
+        t: &TenantId,
+        rule: &RoutingRule,
+        create: bool,
+    ) -> Result<(), StoreError> {
+        let item = Item::new(
+            Key::new(tenant_pk(t), format!("RULE#{}", rule.id)),
+            encode(rule),
+        );
+        let condition = if create {
+            Condition::NotExists
+        } else {
+            Condition::Always
+        };
+        self.store.put(item, condition).await
+    }
+
+    /// Deletes a routing rule (no error when it is already gone).
+    pub async fn delete_rule(&self, t: &TenantId, id: &str) -> Result<(), StoreError> {
+        self.store
+            .delete(&Key::new(tenant_pk(t), format!("RULE#{id}")))
             .await
     }
 

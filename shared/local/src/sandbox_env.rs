@@ -3,13 +3,16 @@
 
 use crate::LocalBackend;
 use chrono::Utc;
+use renkei_connectors::mynavi_hrmos::{self as c1, Registration};
 use renkei_connectors::roumumate_kaonavi::{
     self as c2, KaonaviLimits, Secret, Settings, SetupInput, TargetFilter,
 };
 use renkei_core::engine::{Outcome, RunRecord};
 use renkei_core::repo::{Repo, Role, TenantUser};
 use renkei_core::{Clock, ConnectionId, ManualClock, TenantId};
-use renkei_sandbox::{CompanySetup, Limits, Sandbox};
+use renkei_sandbox::{
+    CompanySetup, HrmosJob, HrmosSetup, Limits, MynaviAccountSetup, SAMPLE_POSITIONS, Sandbox,
+};
 use renkei_vendors::kaonavi::Credentials;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -42,6 +45,22 @@ pub const KAONAVI_KEY: &str = "demo-kaonavi";
 pub const KAONAVI_SECRET: &str = "demo-secret";
 /// The demo tenant's Roumumate API token.
 pub const ROUMUMATE_TOKEN: &str = "demo-roumumate-token";
+/// The demo company's Mynavi login ID.
+pub const MYNAVI_LOGIN: &str = "demo-co-mynavi";
+/// Its password.
+pub const MYNAVI_PASSWORD: &str = "mynavi-pass-2026";
+/// The demo tenant's HRMOS API key.
+pub const HRMOS_KEY: &str = "demo-hrmos-key";
+/// The demo tenant.
+pub const TENANT: &str = "demo-co";
+
+/// The demo tenant's HRMOS jobs: `(id, title, open)`. The first two match sample positions
+/// and are open, the third's job is closed.
+pub const HRMOS_JOBS: &[(&str, &str, bool)] = &[
+    ("J-SALES", "法人営業（東京本社）", true),
+    ("J-WEB", "Webエンジニア【リモート可】", true),
+    ("J-ACC", "経理スタッフ", false),
+];
 
 impl SandboxEnv {
     /// Starts the sandbox (Kaonavi limits as given) and opens a fresh backend.
@@ -62,6 +81,27 @@ impl SandboxEnv {
             },
         );
         sandbox.roumumate_tenant(ROUMUMATE_TOKEN);
+        sandbox.mynavi_account(
+            MYNAVI_LOGIN,
+            MynaviAccountSetup {
+                password: MYNAVI_PASSWORD.into(),
+                ..Default::default()
+            },
+        );
+        sandbox.hrmos_tenant(
+            HRMOS_KEY,
+            HrmosSetup {
+                jobs: HRMOS_JOBS
+                    .iter()
+                    .map(|(id, title, open)| HrmosJob {
+                        id: id.to_string(),
+                        title: title.to_string(),
+                        status: if *open { "open" } else { "closed" }.into(),
+                    })
+                    .collect(),
+                per_minute: None,
+            },
+        );
         let dir = std::env::temp_dir().join(format!(
             "renkei-demo-{}-{}",
             std::process::id(),
@@ -94,7 +134,7 @@ impl SandboxEnv {
 
     /// Sets up the demo tenant's C2 connection and its admin user.
     pub async fn connect(&self, settings: Settings) -> Result<(TenantId, ConnectionId), String> {
-        let t = TenantId::new("demo-co").map_err(|e| e.to_string())?;
+        let t = self.tenant();
         let c = ConnectionId::new("roumumate-kaonavi").map_err(|e| e.to_string())?;
         Repo::new(&self.backend.store)
             .put_user(
@@ -128,6 +168,87 @@ impl SandboxEnv {
         .await
         .map_err(|e| e.to_string())?;
         Ok((t, c))
+    }
+
+    /// The demo tenant.
+    pub fn tenant(&self) -> TenantId {
+        TenantId::new(TENANT).expect("valid tenant id")
+    }
+
+    /// The tenant's users: an admin (管理者), a recruiter (採用担当者) and a member.
+    pub async fn add_users(&self) -> Result<(), String> {
+        let repo = Repo::new(&self.backend.store);
+        for (email, role) in [
+            ("admin@demo-co.example", Role::Admin),
+            ("recruiter@demo-co.example", Role::Recruiter),
+            ("staff@demo-co.example", Role::Member),
+        ] {
+            repo.put_user(
+                &self.tenant(),
+                &TenantUser {
+                    email: email.into(),
+                    roles: vec![role],
+                },
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    }
+
+    /// A Mynavi account registration of the demo tenant against this sandbox.
+    pub fn mynavi_registration(&self, login_id: &str, password: &str) -> Registration {
+        Registration {
+            tenant_id: self.tenant(),
+            account_name: None,
+            secret: c1::Secret {
+                login_id: login_id.into(),
+                password: password.into(),
+                hrmos_api_key: HRMOS_KEY.into(),
+            },
+            mynavi_url: format!("http://{}/mynavi", self.addr),
+            hrmos_url: format!("http://{}/hrmos", self.addr),
+            columns: None,
+        }
+    }
+
+    /// Registers the demo Mynavi account and routing rules for the open sample positions.
+    pub async fn register_mynavi(&self) -> Result<ConnectionId, String> {
+        self.add_users().await?;
+        let store = &self.backend.store;
+        if c1::rules::list(store, &self.tenant())
+            .await
+            .map_err(|e| e.to_string())?
+            .is_empty()
+        {
+            for (job, position) in [
+                ("J-SALES", SAMPLE_POSITIONS[0]),
+                ("J-WEB", SAMPLE_POSITIONS[1]),
+                ("J-ACC", SAMPLE_POSITIONS[2]),
+            ] {
+                c1::rules::create(
+                    store,
+                    &self.tenant(),
+                    c1::rules::RuleInput {
+                        medium: c1::MEDIUM,
+                        position_name: position.into(),
+                        job_id: job.into(),
+                    },
+                    self.clock.now(),
+                )
+                .await
+                .map_err(|e| e.to_string())?;
+            }
+        }
+        let conn = c1::register(
+            store,
+            &self.backend.secrets,
+            self.clock.now(),
+            self.mynavi_registration(MYNAVI_LOGIN, MYNAVI_PASSWORD),
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+        Ok(conn.connection_id)
     }
 
     /// Moves simulated time to the connection's next slot and lets the dispatcher fire.

@@ -4,13 +4,16 @@
 //! once, read back the simulated state and switch faults on.
 //!
 //! One server hosts every simulator under its own prefix:
-//! `/kaonavi/api/v2.0/…`, `/roumumate/api/v1/…`, and `/_control/…`.
+//! `/kaonavi/api/v2.0/…`, `/roumumate/api/v1/…`, `/mynavi/…`, `/hrmos/api/v1/…`, and
+//! `/_control/…`.
 
 // Handlers answer early with a ready `Response` as their error; its size is irrelevant here.
 #![allow(clippy::result_large_err)]
 
 mod faults;
+mod hrmos;
 mod kaonavi;
+mod mynavi;
 mod roumumate;
 
 use axum::Json;
@@ -21,7 +24,12 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{post, put};
 use chrono::{DateTime, Utc};
 pub use faults::Faults;
+pub use hrmos::{HrmosJob, HrmosSetup};
 pub use kaonavi::{CompanySetup, Limits, Permissions};
+pub use mynavi::{
+    DEFAULT_COLUMNS as MYNAVI_COLUMNS, MynaviAccountSetup, SAMPLE_POSITIONS, bad_applications,
+    sample_applications,
+};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::net::SocketAddr;
@@ -77,6 +85,8 @@ pub(crate) struct World {
     pub faults: Faults,
     pub kaonavi: kaonavi::Kaonavi,
     pub roumumate: roumumate::Roumumate,
+    pub mynavi: mynavi::Mynavi,
+    pub hrmos: hrmos::Hrmos,
 }
 
 /// Shared sandbox state.
@@ -101,6 +111,8 @@ impl Sandbox {
                 faults: Faults::default(),
                 kaonavi: Default::default(),
                 roumumate: Default::default(),
+                mynavi: Default::default(),
+                hrmos: Default::default(),
             })),
             runner: None,
         }
@@ -121,6 +133,8 @@ impl Sandbox {
         let vendors = Router::new()
             .nest("/kaonavi/api/v2.0", kaonavi::routes())
             .nest("/roumumate/api/v1", roumumate::routes())
+            .nest("/mynavi", mynavi::routes())
+            .nest("/hrmos/api/v1", hrmos::routes())
             .layer(axum::middleware::from_fn_with_state(
                 self.clone(),
                 faults::inject,
@@ -131,7 +145,9 @@ impl Sandbox {
             .route("/time", put(set_time).get(get_time))
             .route("/run/{connector}", post(run_connector))
             .merge(kaonavi::control_routes())
-            .merge(roumumate::control_routes());
+            .merge(roumumate::control_routes())
+            .merge(mynavi::control_routes())
+            .merge(hrmos::control_routes());
         vendors.nest("/_control", control).with_state(self.clone())
     }
 
@@ -188,6 +204,36 @@ impl Sandbox {
         let _ = self.world().roumumate.upsert(token, Vec::new());
     }
 
+    /// Sets up (or replaces the settings of) a Mynavi employer account.
+    pub fn mynavi_account(&self, login_id: &str, setup: MynaviAccountSetup) {
+        self.world().mynavi.setup(login_id, setup);
+    }
+
+    /// Adds applications to a Mynavi account (objects keyed by column name).
+    pub fn mynavi_add(&self, login_id: &str, applications: Vec<Value>) -> Result<usize, String> {
+        self.world().mynavi.add(login_id, applications)
+    }
+
+    /// Logins and downloads of a Mynavi account.
+    pub fn mynavi_stats(&self, login_id: &str) -> Value {
+        self.world().mynavi.stats(login_id)
+    }
+
+    /// Sets up (or replaces the jobs and limit of) an HRMOS tenant reachable with `api_key`.
+    pub fn hrmos_tenant(&self, api_key: &str, setup: HrmosSetup) {
+        self.world().hrmos.setup(api_key, setup);
+    }
+
+    /// The applicants an HRMOS tenant holds, as created.
+    pub fn hrmos_applicants(&self, api_key: &str) -> Vec<Value> {
+        self.world().hrmos.applicants(api_key)
+    }
+
+    /// Request statistics of an HRMOS tenant.
+    pub fn hrmos_stats(&self, api_key: &str) -> Value {
+        self.world().hrmos.stats(api_key)
+    }
+
     /// Sets the fault configuration.
     pub fn set_faults(&self, faults: Faults) {
         self.world().faults = faults;
@@ -209,6 +255,8 @@ async fn reset(State(sb): State<Sandbox>) -> Response {
     w.faults = Faults::default();
     w.kaonavi = Default::default();
     w.roumumate = Default::default();
+    w.mynavi = Default::default();
+    w.hrmos = Default::default();
     w.clock = SimClock::new(1.0);
     StatusCode::NO_CONTENT.into_response()
 }

@@ -148,6 +148,8 @@ pub struct Reply {
     pub status: StatusCode,
     /// Body text.
     pub body: String,
+    /// Headers (cookies, locations).
+    pub headers: reqwest::header::HeaderMap,
 }
 
 /// Counters for metrics and benchmarks.
@@ -195,6 +197,9 @@ impl VendorClient {
     /// A client for `vendor`.
     pub fn new(vendor: &'static str, config: HttpConfig) -> Result<Self, VendorError> {
         let http = reqwest::Client::builder()
+            // Redirects are answers to read (a login page, an expired session), never to
+            // follow blindly with credentials attached.
+            .redirect(reqwest::redirect::Policy::none())
             .timeout(config.timeout)
             .connect_timeout(config.timeout.min(Duration::from_secs(10)))
             .build()
@@ -255,6 +260,7 @@ impl VendorClient {
                 Ok(resp) => {
                     let status = resp.status();
                     let after = retry_after(resp.headers());
+                    let headers = resp.headers().clone();
                     let body = match resp.text().await {
                         Ok(b) => b,
                         Err(e) if retry_ambiguous => {
@@ -301,7 +307,11 @@ impl VendorClient {
                             message: body,
                         });
                     } else {
-                        return Ok(Reply { status, body });
+                        return Ok(Reply {
+                            status,
+                            body,
+                            headers,
+                        });
                     }
                 }
                 Err(e) if e.is_connect() || retry_ambiguous => {
@@ -313,6 +323,54 @@ impl VendorClient {
                         message: e.to_string(),
                     });
                 }
+            };
+            self.retry_or_give_up(started, attempt, wait, message)
+                .await?;
+        }
+    }
+
+    /// Opens a streamed GET (the body is left unread for the caller): waits for the limit,
+    /// retries 429 (after Retry-After), 5xx and connection failures. 4xx other than
+    /// 401/403 are Permanent; anything else (2xx, 3xx, 401, 403) is returned.
+    pub async fn open(
+        &self,
+        build: impl Fn() -> RequestBuilder,
+    ) -> Result<reqwest::Response, VendorError> {
+        use std::sync::atomic::Ordering::Relaxed;
+        let started = Instant::now();
+        let policy = self.config.retry;
+        let mut attempt = 0;
+        loop {
+            if let Some(w) = &self.all {
+                w.acquire().await;
+            }
+            self.stats.requests.fetch_add(1, Relaxed);
+            attempt += 1;
+            let (wait, message) = match build().send().await {
+                Ok(resp) => {
+                    let status = resp.status();
+                    if status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
+                        if status == StatusCode::TOO_MANY_REQUESTS {
+                            self.stats.throttled.fetch_add(1, Relaxed);
+                        }
+                        let wait = retry_after(resp.headers())
+                            .unwrap_or_else(|| backoff(&policy, attempt));
+                        (wait, format!("HTTP {status}"))
+                    } else if status.is_client_error()
+                        && status != StatusCode::UNAUTHORIZED
+                        && status != StatusCode::FORBIDDEN
+                    {
+                        let body = resp.text().await.unwrap_or_default();
+                        return Err(VendorError::Permanent {
+                            vendor: self.vendor,
+                            status: status.as_u16(),
+                            message: body,
+                        });
+                    } else {
+                        return Ok(resp);
+                    }
+                }
+                Err(e) => (backoff(&policy, attempt), e.to_string()),
             };
             self.retry_or_give_up(started, attempt, wait, message)
                 .await?;

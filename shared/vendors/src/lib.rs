@@ -2,8 +2,10 @@
 //! Retry-After, retries of transient errors with backoff and jitter within a budget, tokens
 //! fetched once and shared, and typed errors (Retryable / Permanent / Auth).
 
+pub mod hrmos;
 pub mod http;
 pub mod kaonavi;
+pub mod mynavi;
 pub mod roumumate;
 
 pub use http::{

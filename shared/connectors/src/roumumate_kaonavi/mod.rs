@@ -11,7 +11,9 @@ pub mod mapping;
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
-use renkei_core::engine::{Change, Connector, ConnectorFactory, Page, SyncError, WriteResult};
+use renkei_core::engine::{
+    BuildEnv, Change, Connector, ConnectorFactory, Page, SyncError, WriteResult,
+};
 use renkei_core::ports::{SecretStore, StateStore};
 use renkei_core::repo::{Automation, Checkpoint, Connection, Repo, Role};
 use renkei_core::{Cadence, ConnectionId, TenantId};
@@ -309,6 +311,7 @@ pub async fn setup(
         notice: None,
         last_status: None,
         last_success_at: None,
+        last_error: None,
         created_at: now,
     };
     let unavailable = |e: renkei_core::ports::StoreError| SetupError::Unavailable(e.to_string());
@@ -352,6 +355,7 @@ impl ConnectorFactory for Factory {
         &self,
         conn: &Connection,
         secret: Option<String>,
+        _env: BuildEnv<'_>,
     ) -> Result<Box<dyn Connector>, SyncError> {
         let settings: Settings = serde_json::from_value(conn.settings.clone())
             .map_err(|e| SyncError::Permanent(format!("connection settings unreadable: {e}")))?;
