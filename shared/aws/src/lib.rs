@@ -16,3 +16,50 @@ pub use ses::SesNotifier;
 pub async fn sdk_config() -> aws_config::SdkConfig {
     aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await
 }
+
+/// Every port a connector function needs, on AWS.
+pub struct AwsPorts {
+    /// DynamoDB table.
+    pub store: DynamoStore,
+    /// Secrets Manager.
+    pub secrets: SecretsManager,
+    /// SES.
+    pub notifier: SesNotifier,
+    /// EventBridge bus.
+    pub bus: EventBridgeBus,
+}
+
+impl AwsPorts {
+    /// From the function's environment: `RENKEI_TABLE`, `RENKEI_MAIL_FROM`, `RENKEI_BUS`.
+    pub async fn from_env() -> Result<Self, String> {
+        let var =
+            |k: &str| std::env::var(k).map_err(|_| format!("environment variable {k} is not set"));
+        let config = sdk_config().await;
+        Ok(Self {
+            store: DynamoStore::new(aws_sdk_dynamodb::Client::new(&config), var("RENKEI_TABLE")?),
+            secrets: SecretsManager::new(aws_sdk_secretsmanager::Client::new(&config)),
+            notifier: SesNotifier::new(
+                aws_sdk_sesv2::Client::new(&config),
+                var("RENKEI_MAIL_FROM")?,
+            ),
+            bus: EventBridgeBus::new(
+                aws_sdk_eventbridge::Client::new(&config),
+                var("RENKEI_BUS")?,
+            ),
+        })
+    }
+
+    /// The ports, with `clock`.
+    pub fn ports<'a>(
+        &'a self,
+        clock: &'a dyn renkei_core::Clock,
+    ) -> renkei_core::engine::Ports<'a> {
+        renkei_core::engine::Ports {
+            store: &self.store,
+            secrets: &self.secrets,
+            notifier: &self.notifier,
+            bus: &self.bus,
+            clock,
+        }
+    }
+}

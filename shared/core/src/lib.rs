@@ -11,6 +11,7 @@ pub mod clock;
 pub mod contract;
 pub mod dispatch;
 pub mod engine;
+pub mod handler;
 pub mod ids;
 pub mod notify;
 pub mod ports;

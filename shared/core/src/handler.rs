@@ -1,0 +1,71 @@
+//! What every connector Lambda does with its event, free of Lambda and AWS types so that
+//! tests drive it with the sample events of events/ and the embedded ports.
+
+use crate::engine::{
+    ConnectorFactory, Engine, EngineConfig, EngineError, NoHook, Outcome, Ports, RunRequest,
+    SyncRequested,
+};
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+
+/// Why an invocation did not run.
+#[derive(Debug, thiserror::Error)]
+pub enum HandlerError {
+    /// Not a SyncRequested event: will never succeed.
+    #[error("not a SyncRequested event: {0}")]
+    BadEvent(String),
+    /// The event names another connector (a mis-configured bus rule).
+    #[error("event for connector {got} reached the {expected} function")]
+    WrongConnector {
+        /// This function's connector.
+        expected: String,
+        /// The event's.
+        got: String,
+    },
+    /// The state store failed around the run: may succeed on retry.
+    #[error("{0}")]
+    Engine(#[from] EngineError),
+}
+
+impl HandlerError {
+    /// Whether Lambda's retry of the async invocation can help.
+    pub fn retryable(&self) -> bool {
+        matches!(self, HandlerError::Engine(_))
+    }
+}
+
+/// Runs the connection named by an EventBridge SyncRequested event (`payload` is the whole
+/// event; its `detail` carries the request) once, before `deadline`.
+pub async fn handle_sync_event(
+    payload: &Value,
+    deadline: Option<DateTime<Utc>>,
+    ports: Ports<'_>,
+    config: EngineConfig,
+    factory: &dyn ConnectorFactory,
+) -> Result<Value, HandlerError> {
+    let detail = payload.get("detail").cloned().unwrap_or(Value::Null);
+    let req: SyncRequested =
+        serde_json::from_value(detail).map_err(|e| HandlerError::BadEvent(e.to_string()))?;
+    if req.connector != factory.name() {
+        return Err(HandlerError::WrongConnector {
+            expected: factory.name().into(),
+            got: req.connector,
+        });
+    }
+    let request = RunRequest {
+        tenant_id: req.tenant_id,
+        connection_id: req.connection_id,
+        deadline,
+        dry_run: false,
+        manual: false,
+    };
+    match Engine::new(ports, config, &NoHook)
+        .run(&request, factory)
+        .await?
+    {
+        Outcome::Ran(run) => Ok(json!({
+            "run": run.run_id, "status": run.status.as_str(), "counts": run.counts
+        })),
+        Outcome::Skipped(why) => Ok(json!({ "skipped": why })),
+    }
+}

@@ -1,0 +1,64 @@
+//! Every connector function handles its sample event from events/ (what `sam local invoke`
+//! and `cargo lambda invoke` send), through the same handler the Lambda runs.
+
+use renkei_core::engine::{ConnectorFactory, EngineConfig};
+use renkei_core::handler::{HandlerError, handle_sync_event};
+use renkei_e2e::*;
+use serde_json::Value;
+
+async fn invoke(
+    env: &SandboxEnv,
+    event: &str,
+    factory: &dyn ConnectorFactory,
+) -> Result<Value, HandlerError> {
+    let payload: Value = serde_json::from_str(event).unwrap();
+    handle_sync_event(
+        &payload,
+        None,
+        env.backend.ports(),
+        EngineConfig::default(),
+        factory,
+    )
+    .await
+}
+
+#[tokio::test]
+async fn mynavi_hrmos_function_runs_its_sample_event() {
+    let env = env().await;
+    env.register_mynavi().await.unwrap();
+    let event = include_str!("../events/mynavi-hrmos-sync-requested.json");
+    let answer = invoke(&env, event, &renkei_connectors::mynavi_hrmos::Factory)
+        .await
+        .unwrap();
+    assert_eq!(answer["status"], "succeeded", "{answer}");
+}
+
+#[tokio::test]
+async fn roumumate_kaonavi_function_runs_its_sample_event() {
+    let env = env().await;
+    env.connect(env.settings(50, no_limits())).await.unwrap();
+    let event = include_str!("../events/roumumate-kaonavi-sync-requested.json");
+    let answer = invoke(&env, event, &renkei_connectors::roumumate_kaonavi::Factory)
+        .await
+        .unwrap();
+    assert_eq!(answer["status"], "succeeded", "{answer}");
+}
+
+#[tokio::test]
+async fn a_function_refuses_another_connectors_event_without_retry() {
+    let env = env().await;
+    let event = include_str!("../events/roumumate-kaonavi-sync-requested.json");
+    let err = invoke(&env, event, &renkei_connectors::mynavi_hrmos::Factory)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, HandlerError::WrongConnector { .. }), "{err}");
+    assert!(!err.retryable());
+    let err = invoke(
+        &env,
+        "{\"detail\": {}}",
+        &renkei_connectors::mynavi_hrmos::Factory,
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(err, HandlerError::BadEvent(_)) && !err.retryable());
+}
