@@ -9,7 +9,10 @@ use renkei_connectors::roumumate_kaonavi::{
 use renkei_core::engine::Outcome;
 use renkei_core::repo::Repo;
 use renkei_local::LocalBackend;
-use renkei_local::sandbox_env::{KAONAVI_KEY, ROUMUMATE_TOKEN, SandboxEnv as Env};
+use renkei_connectors::mynavi_hrmos as c1;
+use renkei_local::sandbox_env::{
+    HRMOS_KEY, KAONAVI_KEY, MYNAVI_LOGIN, ROUMUMATE_TOKEN, SandboxEnv as Env,
+};
 use renkei_sandbox::{Limits, Runner, Sandbox};
 use renkei_vendors::kaonavi::Credentials;
 use serde_json::{Value, json};
@@ -17,7 +20,7 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-pub async fn demo(as_json: bool, employees: usize) -> Result<(), String> {
+pub async fn demo(as_json: bool, employees: usize, applicants: usize) -> Result<(), String> {
     let env = Env::start(
         Limits {
             requests_per_hour: None,
@@ -43,50 +46,95 @@ pub async fn demo(as_json: bool, employees: usize) -> Result<(), String> {
         );
     }
     let runs = env.next_slot(&t, &c).await?;
-    let run = runs.last().ok_or("the dispatcher started no run")?;
-    let row = json!({
-        "name": c2::NAME,
-        "status": run.status.as_str(),
-        "created": run.counts.created,
-        "updated": run.counts.updated,
-        "unchanged": run.counts.unchanged,
-        "rejected": run.counts.rejected,
-    });
+    let c2_run = runs.last().ok_or("the dispatcher started no run")?.clone();
+
+    // C1: one Mynavi account with three days of applications (some with non-RFC emails),
+    // routing rules for three positions, one dispatcher tick.
+    let now = renkei_core::Clock::now(env.clock.as_ref());
+    let mut apps = renkei_sandbox::sample_applications(
+        applicants,
+        17,
+        "MN",
+        now - chrono::Duration::hours(70),
+        (70 * 60 / applicants.max(1)) as i64,
+    );
+    apps.extend(renkei_sandbox::bad_applications("MN-bad-", now - chrono::Duration::hours(2)));
+    env.sandbox.mynavi_add(MYNAVI_LOGIN, apps)?;
+    let c1_conn = env.register_mynavi().await?;
+    let c1_runs = env.next_slot(&t, &c1_conn).await?;
+    let c1_run = c1_runs
+        .into_iter()
+        .find(|r| r.connector == c1::NAME)
+        .ok_or("the dispatcher started no mynavi-hrmos run")?;
+    if !as_json {
+        eprintln!(
+            "seeded {applicants} applications (+5 bad) in Mynavi account {MYNAVI_LOGIN}; 3 routing rules"
+        );
+    }
+    let runs = [(c1::NAME, &c1_run, c1_conn), (c2::NAME, &c2_run, c)];
+    let rows: Vec<Value> = runs
+        .iter()
+        .map(|(name, run, _)| {
+            json!({
+                "name": name,
+                "status": run.status.as_str(),
+                "created": run.counts.created,
+                "updated": run.counts.updated,
+                "unchanged": run.counts.unchanged,
+                "rejected": run.counts.rejected,
+            })
+        })
+        .collect();
     if as_json {
-        println!("{}", json!({ "connectors": [row] }));
+        println!("{}", json!({ "connectors": rows }));
         return Ok(());
     }
     println!(
         "{:<20} {:<12} {:>8} {:>8} {:>10} {:>9}",
         "connector", "status", "created", "updated", "unchanged", "rejected"
     );
-    println!(
-        "{:<20} {:<12} {:>8} {:>8} {:>10} {:>9}",
-        c2::NAME,
-        run.status.as_str(),
-        run.counts.created,
-        run.counts.updated,
-        run.counts.unchanged,
-        run.counts.rejected
-    );
+    for (name, run, _) in &runs {
+        println!(
+            "{:<20} {:<12} {:>8} {:>8} {:>10} {:>9}",
+            name,
+            run.status.as_str(),
+            run.counts.created,
+            run.counts.updated,
+            run.counts.unchanged,
+            run.counts.rejected
+        );
+    }
     println!(
         "\nKaonavi now holds {} members; {} employees were out of scope (applicants, leavers, unfinished).",
         env.sandbox.kaonavi_members(KAONAVI_KEY).len(),
-        run.counts.skipped
+        c2_run.counts.skipped
     );
-    let errors = Repo::new(&env.backend.store)
-        .errors(&t, &c, &run.run_id)
-        .await
-        .map_err(|e| e.to_string())?;
-    if !errors.is_empty() {
-        println!("\nError report of run {} (record, reason):", run.run_id);
-        for e in &errors {
-            println!("  {:<22} {}", e.record, e.reason);
+    let applicants_in_hrmos = env.sandbox.hrmos_applicants(HRMOS_KEY);
+    let in_selection = applicants_in_hrmos
+        .iter()
+        .filter(|a| a["placement"]["kind"] == "selection")
+        .count();
+    println!(
+        "HRMOS now holds {} applicants: {} in selection (routed by rule), {} in the import queue.",
+        applicants_in_hrmos.len(),
+        in_selection,
+        applicants_in_hrmos.len() - in_selection
+    );
+    for (name, run, conn) in &runs {
+        let errors = Repo::new(&env.backend.store)
+            .errors(&t, conn, &run.run_id)
+            .await
+            .map_err(|e| e.to_string())?;
+        if !errors.is_empty() {
+            println!("\n{name}: error report of run {} (record, reason):", run.run_id);
+            for e in &errors {
+                println!("  {:<28} {}", e.record, e.reason);
+            }
         }
     }
     let mails = env.backend.outbox.sent();
     println!(
-        "\n{} failure email(s) written to the outbox for the tenant's admins.",
+        "\n{} failure email(s) written to the outbox for the tenants' admins and recruiters.",
         mails.len()
     );
     Ok(())

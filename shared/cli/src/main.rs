@@ -6,9 +6,12 @@
 //! - `renkei run <connector> …`: set a connection up against given URLs and run it once.
 //! - `renkei bench <connector> …`: the benchmark of docs/benchmarks.md.
 //! - `renkei connections|runs|errors|pause|resume|disconnect`: look after connections.
+//! - `renkei mynavi accounts|register|delete|import`, `renkei rules list|create|update|delete`:
+//!   C1's Mynavi accounts and routing rules.
 
 mod bench;
 mod demo;
+mod mynavi;
 mod seed;
 
 use clap::{Parser, Subcommand};
@@ -43,6 +46,9 @@ enum Command {
         /// Employees to seed.
         #[arg(long, default_value_t = 300)]
         employees: usize,
+        /// Mynavi applications to seed (over the last three days).
+        #[arg(long, default_value_t = 150)]
+        applicants: usize,
     },
     /// Serve the vendor simulators and the control API (docs/sandbox.md).
     Sandbox {
@@ -73,6 +79,12 @@ enum Command {
     Resume { tenant: String, connection: String },
     /// Disconnect: delete the credentials and all state of the connection.
     Disconnect { tenant: String, connection: String },
+    /// マイナビ転職 accounts (C1).
+    #[command(subcommand)]
+    Mynavi(mynavi::MynaviCmd),
+    /// 振り分けルール: routing rules of imported applicants (C1.7).
+    #[command(subcommand)]
+    Rules(mynavi::RulesCmd),
 }
 
 fn ids(tenant: &str, connection: &str) -> Result<(TenantId, ConnectionId), String> {
@@ -104,10 +116,16 @@ async fn run(cli: Cli) -> Result<(), String> {
             .map_err(|e| format!("opening {}: {e}", cli.dir.display()))
     };
     match cli.command {
-        Command::Demo { json, employees } => demo::demo(json, employees).await,
+        Command::Demo {
+            json,
+            employees,
+            applicants,
+        } => demo::demo(json, employees, applicants).await,
         Command::Sandbox { port } => demo::serve_sandbox(Arc::new(open()?), port).await,
         Command::Run(args) => demo::run_once(&open()?, args).await,
         Command::Bench(args) => bench::bench(args).await,
+        Command::Mynavi(cmd) => mynavi::mynavi(&open()?, cmd).await,
+        Command::Rules(cmd) => mynavi::rules_cmd(&open()?, cmd).await,
         Command::Connections { tenant } => {
             let b = open()?;
             let t = TenantId::new(tenant).map_err(|e| e.to_string())?;
