@@ -3,13 +3,13 @@
 use crate::seed;
 use chrono::Utc;
 use clap::Args;
+use renkei_connectors::mynavi_hrmos as c1;
 use renkei_connectors::roumumate_kaonavi::{
     self as c2, KaonaviLimits, Secret, Settings, SetupInput, TargetFilter,
 };
 use renkei_core::engine::Outcome;
 use renkei_core::repo::Repo;
 use renkei_local::LocalBackend;
-use renkei_connectors::mynavi_hrmos as c1;
 use renkei_local::sandbox_env::{
     HRMOS_KEY, KAONAVI_KEY, MYNAVI_LOGIN, ROUMUMATE_TOKEN, SandboxEnv as Env,
 };
@@ -58,7 +58,10 @@ pub async fn demo(as_json: bool, employees: usize, applicants: usize) -> Result<
         now - chrono::Duration::hours(70),
         (70 * 60 / applicants.max(1)) as i64,
     );
-    apps.extend(renkei_sandbox::bad_applications("MN-bad-", now - chrono::Duration::hours(2)));
+    apps.extend(renkei_sandbox::bad_applications(
+        "MN-bad-",
+        now - chrono::Duration::hours(2),
+    ));
     env.sandbox.mynavi_add(MYNAVI_LOGIN, apps)?;
     let c1_conn = env.register_mynavi().await?;
     let c1_runs = env.next_slot(&t, &c1_conn).await?;
@@ -126,7 +129,10 @@ pub async fn demo(as_json: bool, employees: usize, applicants: usize) -> Result<
             .await
             .map_err(|e| e.to_string())?;
         if !errors.is_empty() {
-            println!("\n{name}: error report of run {} (record, reason):", run.run_id);
+            println!(
+                "\n{name}: error report of run {} (record, reason):",
+                run.run_id
+            );
             for e in &errors {
                 println!("  {:<28} {}", e.record, e.reason);
             }

@@ -4,8 +4,8 @@
 use chrono::Utc;
 use clap::Subcommand;
 use renkei_connectors::mynavi_hrmos::{self as c1, Registration, Secret, rules};
-use renkei_core::engine::Outcome;
 use renkei_core::TenantId;
+use renkei_core::engine::Outcome;
 use renkei_local::LocalBackend;
 
 #[derive(Subcommand)]
@@ -215,9 +215,15 @@ pub async fn rules_cmd(b: &LocalBackend, cmd: RulesCmd) -> Result<(), String> {
             position,
             job,
         } => print(
-            &rules::update(&b.store, &tenant(&t)?, &id, input(position, job), Utc::now())
-                .await
-                .map_err(|e| e.to_string())?,
+            &rules::update(
+                &b.store,
+                &tenant(&t)?,
+                &id,
+                input(position, job),
+                Utc::now(),
+            )
+            .await
+            .map_err(|e| e.to_string())?,
         ),
         RulesCmd::Delete { tenant: t, id } => {
             rules::delete(&b.store, &tenant(&t)?, &id)

@@ -497,15 +497,80 @@ impl Position {
     }
 }
 
+/// The rows of one download file on their way to becoming records: bytes go in as they
+/// arrive ([`FileImport::push`]), mapped, validated and routed records come out
+/// ([`FileImport::next_record`]). Used by the connector and by `renkei bench mynavi-hrmos`.
+pub struct FileImport {
+    map: ColumnMap,
+    reader: FileReader,
+    columns: Option<Columns>,
+    rows: VecDeque<Row>,
+    ended: bool,
+}
+
+impl FileImport {
+    /// A file about to be read with the given column names.
+    pub fn new(map: ColumnMap) -> Self {
+        Self {
+            map,
+            reader: FileReader::new(),
+            columns: None,
+            rows: VecDeque::new(),
+            ended: false,
+        }
+    }
+
+    /// The next bytes of the file, or None at its end.
+    pub fn push(&mut self, bytes: Option<&[u8]>) -> Result<(), SyncError> {
+        let mut fresh = Vec::new();
+        match bytes {
+            Some(b) => self.reader.feed(b, &mut fresh).map_err(file_error)?,
+            None => {
+                self.reader.finish(&mut fresh).map_err(file_error)?;
+                self.ended = true;
+            }
+        }
+        self.rows.extend(fresh);
+        if self.columns.is_none()
+            && let Some(header) = self.reader.header()
+        {
+            // A header without a mapped column fails the run, naming the column (C1.4).
+            self.columns = Some(Columns::resolve(&self.map, header).map_err(SyncError::Permanent)?);
+        }
+        Ok(())
+    }
+
+    /// The next record, or None when more bytes are needed or the file is done.
+    pub fn next_record(&mut self, router: &Router) -> Option<Pulled> {
+        let cols = self.columns.as_ref()?;
+        let row = self.rows.pop_front()?;
+        Some(match mapping::map_row(&row, cols) {
+            Ok(applicant) => {
+                let placement = router.place(&applicant.position_name);
+                Pulled::Ready {
+                    key: applicant.id.as_str().to_string(),
+                    payload: mapping::to_hrmos(&applicant, MEDIUM, &placement),
+                }
+            }
+            Err(reason) => Pulled::Rejected {
+                record: mapping::row_label(&row, cols),
+                reason,
+            },
+        })
+    }
+
+    /// Whether every row has been handed out.
+    pub fn done(&self) -> bool {
+        self.ended && self.rows.is_empty()
+    }
+}
+
 /// A download being read.
 struct Active {
     from: DateTime<Utc>,
     to: DateTime<Utc>,
     download: Download,
-    reader: FileReader,
-    columns: Option<Columns>,
-    rows: VecDeque<Row>,
-    ended: bool,
+    import: FileImport,
 }
 
 /// The C1 connector of one run.
@@ -524,39 +589,6 @@ fn file_error(e: FileError) -> SyncError {
     SyncError::Permanent(format!(
         "マイナビ転職のファイルを読めません (unreadable download): {e}"
     ))
-}
-
-impl MynaviHrmos {
-    /// Reads until a row is ready or the file ended; resolves the header on the way.
-    async fn next_row(&mut self) -> Result<Option<Row>, SyncError> {
-        let columns_map = &self.settings.columns;
-        let a = self.active.as_mut().expect("a download is active");
-        loop {
-            if a.columns.is_none()
-                && let Some(header) = a.reader.header()
-            {
-                a.columns =
-                    Some(Columns::resolve(columns_map, header).map_err(SyncError::Permanent)?);
-            }
-            if a.columns.is_some()
-                && let Some(row) = a.rows.pop_front()
-            {
-                return Ok(Some(row));
-            }
-            if a.ended {
-                return Ok(None);
-            }
-            let mut fresh = Vec::new();
-            match a.download.chunk().await? {
-                Some(bytes) => a.reader.feed(&bytes, &mut fresh).map_err(file_error)?,
-                None => {
-                    a.reader.finish(&mut fresh).map_err(file_error)?;
-                    a.ended = true;
-                }
-            }
-            a.rows.extend(fresh);
-        }
-    }
 }
 
 #[async_trait]
@@ -602,36 +634,23 @@ impl Connector for MynaviHrmos {
                 from,
                 to,
                 download,
-                reader: FileReader::new(),
-                columns: None,
-                rows: VecDeque::new(),
-                ended: false,
+                import: FileImport::new(self.settings.columns.clone()),
             });
         }
+        let a = self.active.as_mut().expect("a download is active");
         let mut records = Vec::new();
         while records.len() < self.settings.page_size.max(1) {
-            let Some(row) = self.next_row().await? else {
+            if let Some(record) = a.import.next_record(&self.router) {
+                records.push(record);
+            } else if a.import.done() {
                 break;
-            };
-            let a = self.active.as_ref().expect("active");
-            let cols = a.columns.as_ref().expect("resolved before rows");
-            records.push(match mapping::map_row(&row, cols) {
-                Ok(applicant) => {
-                    let placement = self.router.place(&applicant.position_name);
-                    Pulled::Ready {
-                        key: applicant.id.as_str().to_string(),
-                        payload: mapping::to_hrmos(&applicant, MEDIUM, &placement),
-                    }
-                }
-                Err(reason) => Pulled::Rejected {
-                    record: mapping::row_label(&row, cols),
-                    reason,
-                },
-            });
+            } else {
+                let chunk = a.download.chunk().await?;
+                a.import.push(chunk.as_deref())?;
+            }
         }
-        let a = self.active.as_ref().expect("active");
-        let (from, to) = (a.from, a.to);
-        if a.ended && a.rows.is_empty() {
+        let (from, to, done) = (a.from, a.to, a.import.done());
+        if done {
             self.active = None;
             // A window resumed from an earlier run ends before this run's start: go on.
             return Ok(Page {
