@@ -419,9 +419,11 @@ mod tests {
 
     #[test]
     fn c1_4_the_mapping_is_configuration() {
-        let mut map = ColumnMap::default();
-        map.position_name = "職種名".into();
-        map.phone2 = None;
+        let map = ColumnMap {
+            position_name: "職種名".into(),
+            phone2: None,
+            ..Default::default()
+        };
         let h: Vec<String> = header()
             .into_iter()
             .filter(|c| c != "電話番号2")

@@ -139,7 +139,7 @@ impl From<StoreError> for AccountError {
 /// login ID itself, which stays in the secret only.
 pub fn connection_id_for(login_id: &str) -> ConnectionId {
     let digest = hex::encode(Sha256::digest(login_id.as_bytes()));
-    ConnectionId::new(&format!("mynavi-{}", &digest[..12])).expect("hex ids are valid")
+    ConnectionId::new(format!("mynavi-{}", &digest[..12])).expect("hex ids are valid")
 }
 
 /// What an admin enters to add an account (C1.1).
