@@ -3,9 +3,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use renkei_connectors::mynavi_hrmos::{self as c1, AccountStatus, rules};
-use renkei_core::engine::{
-    Crash, NoHook, Outcome, RunRecord, RunRequest, RunStatus, Step, StepHook,
-};
+use renkei_core::engine::{NoHook, Outcome, RunRecord, RunRequest, RunStatus};
 use renkei_core::ports::SecretStore;
 use renkei_core::repo::{Connection, Repo};
 use renkei_core::{Clock, ConnectionId};
@@ -16,7 +14,6 @@ use renkei_sandbox::{
 };
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// HRMOS applicants by Mynavi application id.
 fn hrmos(env: &SandboxEnv) -> BTreeMap<String, Value> {
@@ -672,17 +669,6 @@ async fn c1_10_reruns_overlapping_windows_and_retries_never_duplicate() {
     assert_eq!(hrmos(&env).len(), 25);
 }
 
-/// Stops the engine the n-th time it reaches `step`.
-struct CrashAt(Step, AtomicUsize);
-impl StepHook for CrashAt {
-    fn reached(&self, step: Step) -> Result<(), Crash> {
-        if step == self.0 && self.1.fetch_sub(1, Ordering::SeqCst) == 1 {
-            return Err(Crash(step));
-        }
-        Ok(())
-    }
-}
-
 fn expected_job(position: &str) -> Option<&'static str> {
     match position {
         p if p == SAMPLE_POSITIONS[0] => Some("J-SALES"),
@@ -705,15 +691,7 @@ fn assert_each_once_and_routed(env: &SandboxEnv, data: &[Value], label: &str) {
 
 #[tokio::test]
 async fn c1_crash_at_every_step_boundary_then_rerun_holds_each_applicant_once() {
-    for step in [
-        Step::LeaseTaken,
-        Step::RunOpened,
-        Step::Pulled,
-        Step::Written,
-        Step::HashesSaved,
-        Step::CheckpointSaved,
-        Step::Closing,
-    ] {
+    for step in STEPS {
         for nth in [1, 2] {
             let env = env().await;
             let data = apps(&env, 23, "x-", 5);
@@ -727,10 +705,7 @@ async fn c1_crash_at_every_step_boundary_then_rerun_holds_each_applicant_once() 
                 dry_run: false,
                 manual: false,
             };
-            let _ = env
-                .backend
-                .run(&req, &CrashAt(step, AtomicUsize::new(nth)))
-                .await;
+            let _ = env.backend.run(&req, &CrashAt::new(step, nth)).await;
             env.clock.advance(Duration::minutes(10));
             let Outcome::Ran(run) = env.backend.run(&req, &NoHook).await.unwrap() else {
                 panic!("rerun after {step:?} skipped")

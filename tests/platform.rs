@@ -2,24 +2,12 @@
 //! crash injection at every step boundary, injected faults, notifications, the dispatcher.
 
 use chrono::Duration;
-use renkei_core::engine::{Crash, Outcome, RunRequest, RunStatus, Step, StepHook};
+use renkei_core::engine::{Outcome, RunRequest, RunStatus, Step};
 use renkei_core::repo::{Automation, Repo};
 use renkei_core::{Clock, ConnectionId, TenantId};
 use renkei_e2e::*;
 use renkei_sandbox::{CompanySetup, Faults};
 use serde_json::Value;
-use std::sync::atomic::{AtomicUsize, Ordering};
-
-/// Stops the engine the n-th time it reaches `step`.
-struct CrashAt(Step, AtomicUsize);
-impl StepHook for CrashAt {
-    fn reached(&self, step: Step) -> Result<(), Crash> {
-        if step == self.0 && self.1.fetch_sub(1, Ordering::SeqCst) == 1 {
-            return Err(Crash(step));
-        }
-        Ok(())
-    }
-}
 
 fn request(t: &TenantId, c: &ConnectionId) -> RunRequest {
     RunRequest {
@@ -39,15 +27,7 @@ fn seed(n: usize) -> Vec<Value> {
 
 #[tokio::test]
 async fn p3_crash_at_every_step_boundary_then_rerun_leaves_exactly_the_expected_members() {
-    let steps = [
-        Step::LeaseTaken,
-        Step::RunOpened,
-        Step::Pulled,
-        Step::Written,
-        Step::HashesSaved,
-        Step::CheckpointSaved,
-        Step::Closing,
-    ];
+    let steps = STEPS;
     for step in steps {
         for nth in [1, 2] {
             let env = env().await;
@@ -56,7 +36,7 @@ async fn p3_crash_at_every_step_boundary_then_rerun_leaves_exactly_the_expected_
                 .roumumate_upsert(ROUMUMATE_TOKEN, seed(20))
                 .unwrap();
             env.clock.advance(Duration::minutes(15));
-            let hook = CrashAt(step, AtomicUsize::new(nth));
+            let hook = CrashAt::new(step, nth);
             let crashed = env.backend.run(&request(&t, &c), &hook).await;
             let crashed_here = crashed.is_err();
             // The crashed process's lease expires; the next run takes over and finishes.
@@ -99,7 +79,7 @@ async fn p3_crash_at_every_step_boundary_then_rerun_leaves_exactly_the_expected_
 async fn p5_a_held_lease_skips_a_second_run() {
     let env = env().await;
     let (t, c) = env.connect(env.settings(50, no_limits())).await.unwrap();
-    let hook = CrashAt(Step::RunOpened, AtomicUsize::new(1));
+    let hook = CrashAt::new(Step::RunOpened, 1);
     assert!(env.backend.run(&request(&t, &c), &hook).await.is_err());
     let second = env
         .backend

@@ -1,8 +1,40 @@
 //! Support for the end-to-end tests: a sandbox-backed environment and moto server access.
 
+use renkei_core::engine::{Crash, Step, StepHook};
 pub use renkei_local::sandbox_env::{KAONAVI_KEY, ROUMUMATE_TOKEN, SandboxEnv};
 use renkei_sandbox::Limits;
 use serde_json::{Value, json};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Every step boundary, for crash injection.
+pub const STEPS: [Step; 7] = [
+    Step::LeaseTaken,
+    Step::RunOpened,
+    Step::Pulled,
+    Step::Written,
+    Step::HashesSaved,
+    Step::CheckpointSaved,
+    Step::Closing,
+];
+
+/// Stops the engine the n-th time it reaches `step`, as a killed process would.
+pub struct CrashAt(Step, AtomicUsize);
+
+impl CrashAt {
+    /// At the `nth` (1-based) arrival at `step`.
+    pub fn new(step: Step, nth: usize) -> Self {
+        Self(step, AtomicUsize::new(nth))
+    }
+}
+
+impl StepHook for CrashAt {
+    fn reached(&self, step: Step) -> Result<(), Crash> {
+        if step == self.0 && self.1.fetch_sub(1, Ordering::SeqCst) == 1 {
+            return Err(Crash(step));
+        }
+        Ok(())
+    }
+}
 
 /// A sandbox with Kaonavi's limits off and tasks that answer RUNNING once.
 pub async fn env() -> SandboxEnv {

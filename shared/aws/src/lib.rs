@@ -4,6 +4,7 @@
 
 mod bus;
 mod dynamo;
+pub mod lambda;
 mod secrets;
 mod ses;
 

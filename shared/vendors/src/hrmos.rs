@@ -51,11 +51,7 @@ pub struct HrmosClient {
 }
 
 fn parse<T: serde::de::DeserializeOwned>(body: &str, what: &str) -> Result<T, VendorError> {
-    serde_json::from_str(body).map_err(|e| VendorError::Permanent {
-        vendor: VENDOR,
-        status: 200,
-        message: format!("unexpected {what} answer ({e})"),
-    })
+    crate::http::parse_json(VENDOR, body, what)
 }
 
 fn refused() -> VendorError {

@@ -246,15 +246,7 @@ impl VendorClient {
         let policy = self.config.retry;
         let mut attempt = 0;
         loop {
-            if let Some(w) = &self.all {
-                w.acquire().await;
-            }
-            if kind == CallKind::Write
-                && let Some(w) = &self.writes
-            {
-                w.acquire().await;
-            }
-            self.stats.requests.fetch_add(1, Relaxed);
+            self.admit(kind).await;
             attempt += 1;
             let (wait, message) = match build().send().await {
                 Ok(resp) => {
@@ -329,6 +321,21 @@ impl VendorClient {
         }
     }
 
+    /// Waits until the vendor's windows allow one more call of `kind`, and counts it.
+    async fn admit(&self, kind: CallKind) {
+        if let Some(w) = &self.all {
+            w.acquire().await;
+        }
+        if kind == CallKind::Write
+            && let Some(w) = &self.writes
+        {
+            w.acquire().await;
+        }
+        self.stats
+            .requests
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
     /// Opens a streamed GET (the body is left unread for the caller): waits for the limit,
     /// retries 429 (after Retry-After), 5xx and connection failures. 4xx other than
     /// 401/403 are Permanent; anything else (2xx, 3xx, 401, 403) is returned.
@@ -341,10 +348,7 @@ impl VendorClient {
         let policy = self.config.retry;
         let mut attempt = 0;
         loop {
-            if let Some(w) = &self.all {
-                w.acquire().await;
-            }
-            self.stats.requests.fetch_add(1, Relaxed);
+            self.admit(CallKind::Read).await;
             attempt += 1;
             let (wait, message) = match build().send().await {
                 Ok(resp) => {
@@ -404,6 +408,19 @@ impl VendorClient {
         tokio::time::sleep(wait).await;
         Ok(())
     }
+}
+
+/// Parses a vendor's JSON answer; a body of another shape is a contract change (Permanent).
+pub fn parse_json<T: serde::de::DeserializeOwned>(
+    vendor: &'static str,
+    body: &str,
+    what: &str,
+) -> Result<T, VendorError> {
+    serde_json::from_str(body).map_err(|e| VendorError::Permanent {
+        vendor,
+        status: 200,
+        message: format!("unexpected {what} answer ({e})"),
+    })
 }
 
 /// A bearer-style token shared by every caller of one client: fetched once (callers that
