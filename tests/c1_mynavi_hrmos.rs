@@ -769,3 +769,28 @@ async fn c1_dry_run_writes_nothing() {
         None::<DateTime<Utc>>
     );
 }
+
+#[tokio::test]
+async fn c1_8_a_refused_hrmos_key_is_not_told_as_a_wrong_mynavi_password() {
+    let env = env().await;
+    env.add_users().await.unwrap();
+    let mut reg = env.mynavi_registration(MYNAVI_LOGIN, MYNAVI_PASSWORD);
+    reg.secret.hrmos_api_key = "revoked-key".into();
+    c1::register(
+        &env.backend.store,
+        &env.backend.secrets,
+        env.clock.now(),
+        reg,
+    )
+    .await
+    .unwrap();
+    let runs = tick(&env).await;
+    assert_eq!(runs[0].status, RunStatus::Failed);
+    assert!(
+        runs[0].error.as_deref().unwrap().contains("APIキー"),
+        "{:?}",
+        runs[0].error
+    );
+    let mails = env.backend.outbox.sent();
+    assert!(mails[0].contains("その他のエラー") && !mails[0].contains("ID・パスワードの誤り"));
+}

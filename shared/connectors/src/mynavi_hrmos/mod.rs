@@ -585,6 +585,17 @@ pub struct MynaviHrmos {
     active: Option<Active>,
 }
 
+/// HRMOS refusing its API key is not the Mynavi ID/password problem that `auth_failed`
+/// tells the customer to fix: it is an "other" failure (C1.8 ②), reported as such.
+fn hrmos_error(e: renkei_vendors::VendorError) -> SyncError {
+    match e {
+        renkei_vendors::VendorError::Auth { message, .. } => SyncError::Permanent(format!(
+            "HRMOS採用がAPIキーを受け付けませんでした (HRMOS refused its API key: {message})"
+        )),
+        other => other.into(),
+    }
+}
+
 fn file_error(e: FileError) -> SyncError {
     SyncError::Permanent(format!(
         "マイナビ転職のファイルを読めません (unreadable download): {e}"
@@ -596,7 +607,7 @@ impl Connector for MynaviHrmos {
     async fn begin(&mut self) -> Result<(), SyncError> {
         // Authentication first: a wrong password is told as such (C1.8).
         self.mynavi.login().await?;
-        let jobs = self.hrmos.jobs().await?;
+        let jobs = self.hrmos.jobs().await.map_err(hrmos_error)?;
         self.router = Router::new(
             &self.rules,
             MEDIUM,
@@ -674,13 +685,23 @@ impl Connector for MynaviHrmos {
         let mut out = Vec::with_capacity(changes.len());
         for change in changes {
             let result = if dry_run {
-                if self.hrmos.exists(MEDIUM.code(), &change.key).await? {
+                if self
+                    .hrmos
+                    .exists(MEDIUM.code(), &change.key)
+                    .await
+                    .map_err(hrmos_error)?
+                {
                     WriteResult::Unchanged
                 } else {
                     WriteResult::Created
                 }
             } else {
-                match self.hrmos.create_applicant(&change.payload).await? {
+                match self
+                    .hrmos
+                    .create_applicant(&change.payload)
+                    .await
+                    .map_err(hrmos_error)?
+                {
                     Created::New(_) => WriteResult::Created,
                     Created::Existing(_) => WriteResult::Unchanged,
                     Created::Invalid(reason) => WriteResult::Rejected(reason),

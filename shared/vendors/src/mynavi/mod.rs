@@ -82,8 +82,9 @@ impl MynaviClient {
     pub fn new(base_url: &str, login_id: &str, password: &str) -> Result<Self, VendorError> {
         let config = HttpConfig {
             base_url: base_url.trim_end_matches('/').to_string(),
-            // Downloads of big files take time; the timeout is per request.
-            timeout: Duration::from_secs(120),
+            // reqwest's timeout covers the whole body: a big file on a slow day needs minutes,
+            // and the engine's time budget (Lambda's 15 min) bounds the run anyway.
+            timeout: Duration::from_secs(600),
             retry: Default::default(),
             // A web site, not an API: stay polite (1 request per second).
             limit: Some((60, Duration::from_secs(60))),
