@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test command (README, .ci/run): installs what it needs into .venv, starts moto server on
 # a free loopback port, runs formatting, lint, every test and the template check, then stops
-# moto. Works on a fresh machine with Rust, Python 3 and network access to the registries.
+# moto, and cross-builds the functions for arm64 Lambda. Works on a fresh machine with Rust, Python 3 and network access to the registries.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,3 +25,5 @@ echo "== cargo fmt --check"; cargo fmt --all -- --check
 echo "== cfn-lint infra/template.yaml"; .venv/bin/cfn-lint infra/template.yaml
 echo "== cargo clippy"; cargo clippy --workspace --all-targets -- -D warnings
 echo "== cargo nextest"; cargo nextest run --workspace --no-fail-fast
+echo "== cargo lambda build --arm64 (the functions build for Lambda, as sam build does)"
+PATH="$PWD/.venv/bin:$PATH" cargo lambda build --arm64 -p dispatcher -p mynavi-hrmos -p roumumate-kaonavi
