@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command (README, .ci/run): installs what it needs into .venv, starts moto server on
-# a free loopback port, runs formatting, lint, every test and the template check, then stops
-# moto, and cross-builds the functions for arm64 Lambda. Works on a fresh machine with Rust, Python 3 and network access to the registries.
+# a free loopback port, runs formatting, lint, every test and the template check,
+# cross-builds the functions for arm64 Lambda, and stops moto on exit. Works on a fresh
+# machine with Rust, Python 3 and network access to the registries.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -79,12 +79,83 @@ enum Command {
     Resume { tenant: String, connection: String },
     /// Disconnect: delete the credentials and all state of the connection.
     Disconnect { tenant: String, connection: String },
+    /// Tenant users who receive failure emails, by role.
+    #[command(subcommand)]
+    Users(UsersCmd),
     /// マイナビ転職 accounts (C1).
     #[command(subcommand)]
     Mynavi(mynavi::MynaviCmd),
     /// 振り分けルール: routing rules of imported applicants (C1.7).
     #[command(subcommand)]
     Rules(mynavi::RulesCmd),
+}
+
+#[derive(Subcommand)]
+enum UsersCmd {
+    /// List a tenant's users and roles.
+    List { tenant: String },
+    /// Add a user (or replace their roles): admin (管理者), recruiter (採用担当者), member.
+    Add {
+        tenant: String,
+        email: String,
+        #[arg(long = "role", value_enum, required = true)]
+        roles: Vec<RoleArg>,
+    },
+    /// Remove a user.
+    Remove { tenant: String, email: String },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum RoleArg {
+    Admin,
+    Recruiter,
+    Member,
+}
+
+impl From<RoleArg> for renkei_core::repo::Role {
+    fn from(r: RoleArg) -> Self {
+        match r {
+            RoleArg::Admin => Self::Admin,
+            RoleArg::Recruiter => Self::Recruiter,
+            RoleArg::Member => Self::Member,
+        }
+    }
+}
+
+async fn users(b: &LocalBackend, cmd: UsersCmd) -> Result<(), String> {
+    let repo = Repo::new(&b.store);
+    let tenant = |t: &str| TenantId::new(t).map_err(|e| e.to_string());
+    match cmd {
+        UsersCmd::List { tenant: t } => {
+            for u in repo.users(&tenant(&t)?).await.map_err(|e| e.to_string())? {
+                println!("{}\t{:?}", u.email, u.roles);
+            }
+        }
+        UsersCmd::Add {
+            tenant: t,
+            email,
+            roles,
+        } => {
+            if !email.contains('@') {
+                return Err(format!("{email:?} is not an email address"));
+            }
+            let user = renkei_core::repo::TenantUser {
+                email,
+                roles: roles.into_iter().map(Into::into).collect(),
+            };
+            repo.put_user(&tenant(&t)?, &user)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!("{}\t{:?}", user.email, user.roles);
+        }
+        UsersCmd::Remove { tenant: t, email } => {
+            repo.delete_user(&tenant(&t)?, &email)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!("removed {email}");
+        }
+    }
+    Ok(())
 }
 
 fn ids(tenant: &str, connection: &str) -> Result<(TenantId, ConnectionId), String> {
@@ -124,6 +195,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Sandbox { port } => demo::serve_sandbox(Arc::new(open()?), port).await,
         Command::Run(args) => demo::run_once(&open()?, args).await,
         Command::Bench(args) => bench::bench(args).await,
+        Command::Users(cmd) => users(&open()?, cmd).await,
         Command::Mynavi(cmd) => mynavi::mynavi(&open()?, cmd).await,
         Command::Rules(cmd) => mynavi::rules_cmd(&open()?, cmd).await,
         Command::Connections { tenant } => {

@@ -347,21 +347,32 @@ impl<'a> Repo<'a> {
         self.store.put(item, Condition::Always).await
     }
 
+    /// The tenant's users.
+    pub async fn users(&self, t: &TenantId) -> Result<Vec<TenantUser>, StoreError> {
+        let items = self.store.query(&tenant_pk(t), "USER#").await?;
+        items.iter().map(decode).collect()
+    }
+
+    /// Removes a tenant user (no error when absent).
+    pub async fn delete_user(&self, t: &TenantId, email: &str) -> Result<(), StoreError> {
+        self.store
+            .delete(&Key::new(tenant_pk(t), format!("USER#{email}")))
+            .await
+    }
+
     /// Addresses of the tenant's users holding any of `roles`.
     pub async fn recipients(
         &self,
         t: &TenantId,
         roles: &[Role],
     ) -> Result<Vec<String>, StoreError> {
-        let items = self.store.query(&tenant_pk(t), "USER#").await?;
-        let mut out = Vec::new();
-        for item in &items {
-            let user: TenantUser = decode(item)?;
-            if user.roles.iter().any(|r| roles.contains(r)) {
-                out.push(user.email);
-            }
-        }
-        Ok(out)
+        Ok(self
+            .users(t)
+            .await?
+            .into_iter()
+            .filter(|u| u.roles.iter().any(|r| roles.contains(r)))
+            .map(|u| u.email)
+            .collect())
     }
 
     // ---- lease
