@@ -92,23 +92,25 @@ pub(crate) fn control_routes() -> Router<Sandbox> {
         .route("/hrmos/tenants/{key}/applicants", get(control_applicants))
 }
 
-/// Authenticates and counts the request against the tenant's limit.
-fn enter<'a>(
-    hrmos: &'a mut Hrmos,
+/// Authenticates, counts the request against the tenant's limit, and answers with `f`.
+fn enter(
+    sb: &Sandbox,
     headers: &HeaderMap,
-    now: DateTime<Utc>,
-) -> Result<&'a mut Tenant, Response> {
+    f: impl FnOnce(&mut Tenant, DateTime<Utc>) -> Response,
+) -> Response {
+    let mut w = sb.world();
+    let now = w.clock.now();
     let key = headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .unwrap_or_default();
-    let Some(t) = hrmos.tenants.get_mut(key) else {
-        return Err((
+    let Some(t) = w.hrmos.tenants.get_mut(key) else {
+        return (
             StatusCode::UNAUTHORIZED,
             Json(json!({"errors": [{"field": "", "message": "APIキーが正しくありません"}]})),
         )
-            .into_response());
+            .into_response();
     };
     t.requests += 1;
     if let Some(limit) = t.setup.per_minute {
@@ -122,11 +124,11 @@ fn enter<'a>(
         if t.recent.len() >= limit as usize {
             t.throttled += 1;
             // As HRMOS CORE: 429 with no body.
-            return Err(StatusCode::TOO_MANY_REQUESTS.into_response());
+            return StatusCode::TOO_MANY_REQUESTS.into_response();
         }
         t.recent.push_back(now);
     }
-    Ok(t)
+    f(t, now)
 }
 
 #[derive(Deserialize)]
@@ -141,23 +143,19 @@ async fn jobs(
     headers: HeaderMap,
     Query(q): Query<PageQuery>,
 ) -> Response {
-    let mut w = sb.world();
-    let now = w.clock.now();
-    let t = match enter(&mut w.hrmos, &headers, now) {
-        Ok(t) => t,
-        Err(r) => return r,
-    };
-    let page = q.page.unwrap_or(1).max(1);
-    let start = (page - 1) * JOBS_PER_PAGE;
-    let list: Vec<&HrmosJob> = t
-        .setup
-        .jobs
-        .iter()
-        .skip(start)
-        .take(JOBS_PER_PAGE)
-        .collect();
-    let next = (start + JOBS_PER_PAGE < t.setup.jobs.len()).then_some(page + 1);
-    Json(json!({"jobs": list, "next_page": next})).into_response()
+    enter(&sb, &headers, |t, _| {
+        let page = q.page.unwrap_or(1).max(1);
+        let start = (page - 1) * JOBS_PER_PAGE;
+        let list: Vec<&HrmosJob> = t
+            .setup
+            .jobs
+            .iter()
+            .skip(start)
+            .take(JOBS_PER_PAGE)
+            .collect();
+        let next = (start + JOBS_PER_PAGE < t.setup.jobs.len()).then_some(page + 1);
+        Json(json!({"jobs": list, "next_page": next})).into_response()
+    })
 }
 
 #[derive(Deserialize)]
@@ -171,19 +169,15 @@ async fn find(
     headers: HeaderMap,
     Query(q): Query<FindQuery>,
 ) -> Response {
-    let mut w = sb.world();
-    let now = w.clock.now();
-    let t = match enter(&mut w.hrmos, &headers, now) {
-        Ok(t) => t,
-        Err(r) => return r,
-    };
-    let found: Vec<&Value> = t
-        .by_source
-        .get(&(q.source_medium, q.source_id))
-        .map(|&i| &t.applicants[i])
-        .into_iter()
-        .collect();
-    Json(json!({ "applicants": found })).into_response()
+    enter(&sb, &headers, |t, _| {
+        let found: Vec<&Value> = t
+            .by_source
+            .get(&(q.source_medium, q.source_id))
+            .map(|&i| &t.applicants[i])
+            .into_iter()
+            .collect();
+        Json(json!({ "applicants": found })).into_response()
+    })
 }
 
 fn invalid(field: &str, message: &str) -> Response {
@@ -199,68 +193,64 @@ async fn create(
     headers: HeaderMap,
     Json(body): Json<Value>,
 ) -> Response {
-    let mut w = sb.world();
-    let now = w.clock.now();
-    let t = match enter(&mut w.hrmos, &headers, now) {
-        Ok(t) => t,
-        Err(r) => return r,
-    };
-    let text = |p: &str| body.pointer(p).and_then(Value::as_str).unwrap_or_default();
-    let (medium, id) = (text("/source/medium"), text("/source/id"));
-    if medium.is_empty() || id.is_empty() {
-        return invalid("source", "媒体と応募IDは必須です");
-    }
-    if let Some(&i) = t.by_source.get(&(medium.to_string(), id.to_string())) {
-        t.repeats += 1;
-        let existing = t.applicants[i]["id"].clone();
-        return (
-            StatusCode::OK,
-            Json(json!({"id": existing, "created": false})),
-        )
-            .into_response();
-    }
-    if text("/applicant/family_name").is_empty() {
-        return invalid("applicant.family_name", "氏名(姓)は必須です");
-    }
-    if text("/applicant/email").is_empty() {
-        return invalid("applicant.email", "メールアドレスは必須です");
-    }
-    if text("/applicant/family_name").chars().count() > 50 {
-        return invalid(
-            "applicant.family_name",
-            "氏名(姓)は50文字以内で入力してください",
-        );
-    }
-    match text("/placement/kind") {
-        "selection" => {
-            let job = text("/placement/job_id");
-            match t.setup.jobs.iter().find(|j| j.id == job) {
-                Some(j) if j.status == "open" => {}
-                Some(_) => return invalid("placement.job_id", "募集が終了した求人です"),
-                None => return invalid("placement.job_id", "求人が見つかりません"),
-            }
+    enter(&sb, &headers, |t, now| {
+        let text = |p: &str| body.pointer(p).and_then(Value::as_str).unwrap_or_default();
+        let (medium, id) = (text("/source/medium"), text("/source/id"));
+        if medium.is_empty() || id.is_empty() {
+            return invalid("source", "媒体と応募IDは必須です");
         }
-        "import_queue" => {}
-        _ => {
+        if let Some(&i) = t.by_source.get(&(medium.to_string(), id.to_string())) {
+            t.repeats += 1;
+            let existing = t.applicants[i]["id"].clone();
+            return (
+                StatusCode::OK,
+                Json(json!({"id": existing, "created": false})),
+            )
+                .into_response();
+        }
+        if text("/applicant/family_name").is_empty() {
+            return invalid("applicant.family_name", "氏名(姓)は必須です");
+        }
+        if text("/applicant/email").is_empty() {
+            return invalid("applicant.email", "メールアドレスは必須です");
+        }
+        if text("/applicant/family_name").chars().count() > 50 {
             return invalid(
-                "placement.kind",
-                "selection か import_queue を指定してください",
+                "applicant.family_name",
+                "氏名(姓)は50文字以内で入力してください",
             );
         }
-    }
-    t.creates += 1;
-    let new_id = format!("A{:06}", t.applicants.len() + 1);
-    let mut stored = body.clone();
-    stored["id"] = json!(new_id);
-    stored["created_at"] = json!(now.to_rfc3339());
-    t.by_source
-        .insert((medium.to_string(), id.to_string()), t.applicants.len());
-    t.applicants.push(stored);
-    (
-        StatusCode::CREATED,
-        Json(json!({"id": new_id, "created": true})),
-    )
-        .into_response()
+        match text("/placement/kind") {
+            "selection" => {
+                let job = text("/placement/job_id");
+                match t.setup.jobs.iter().find(|j| j.id == job) {
+                    Some(j) if j.status == "open" => {}
+                    Some(_) => return invalid("placement.job_id", "募集が終了した求人です"),
+                    None => return invalid("placement.job_id", "求人が見つかりません"),
+                }
+            }
+            "import_queue" => {}
+            _ => {
+                return invalid(
+                    "placement.kind",
+                    "selection か import_queue を指定してください",
+                );
+            }
+        }
+        t.creates += 1;
+        let new_id = format!("A{:06}", t.applicants.len() + 1);
+        let mut stored = body.clone();
+        stored["id"] = json!(new_id);
+        stored["created_at"] = json!(now.to_rfc3339());
+        t.by_source
+            .insert((medium.to_string(), id.to_string()), t.applicants.len());
+        t.applicants.push(stored);
+        (
+            StatusCode::CREATED,
+            Json(json!({"id": new_id, "created": true})),
+        )
+            .into_response()
+    })
 }
 
 async fn control_setup(
