@@ -654,6 +654,9 @@ async fn c1_10_reruns_overlapping_windows_and_retries_never_duplicate() {
     .await
     .unwrap()
     {
+        // Hash rows expire (30 days) so they do not grow with every applicant ever seen.
+        let ttl = item.expires_at.expect("hash rows carry a TTL") - env.clock.now().timestamp();
+        assert!((29 * 86_400..=30 * 86_400).contains(&ttl), "{ttl}");
         renkei_core::ports::StateStore::delete(&env.backend.store, &item.key)
             .await
             .unwrap();

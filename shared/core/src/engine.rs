@@ -229,6 +229,12 @@ pub trait ConnectorFactory: Send + Sync {
         };
     }
 
+    /// How long a record's content hash is kept (None: as long as the connection). Records
+    /// that come and go (applicants) set one so that hash rows do not grow forever.
+    fn hash_ttl(&self) -> Option<Duration> {
+        None
+    }
+
     /// The notification policy for this connector's connections.
     fn notice_policy(&self, default: NoticePolicy) -> NoticePolicy {
         default
@@ -635,7 +641,8 @@ impl<'a> Engine<'a> {
                 .await?;
             rejected.extend(page_errors);
             if !req.dry_run {
-                repo.save_hashes(t, c, &written).await?;
+                let expires = factory.hash_ttl().map(|ttl| self.ports.clock.now() + ttl);
+                repo.save_hashes(t, c, &written, expires).await?;
                 self.hook.reached(Step::HashesSaved)?;
                 let now = self.ports.clock.now();
                 repo.save_checkpoint(

@@ -10,7 +10,7 @@
 //! | `T#<tenant>#C#<conn>`    | `LEASE`                     | the run lease (TTL)           |
 //! | `T#<tenant>#C#<conn>`    | `RUN#<run id>`              | run record                    |
 //! | `T#<tenant>#C#<conn>`    | `ERR#<run id>#<seq>`        | error report rows             |
-//! | `T#<tenant>#C#<conn>`    | `H#<record key>`            | content hash of a record      |
+//! | `T#<tenant>#C#<conn>`    | `H#<record key>`            | content hash of a record (TTL per connector) |
 //!
 //! Every function takes the tenant, so no call can reach another tenant's partition.
 
@@ -577,15 +577,18 @@ impl<'a> Repo<'a> {
         t: &TenantId,
         c: &ConnectionId,
         hashes: &[(String, String)],
+        expires_at: Option<DateTime<Utc>>,
     ) -> Result<(), StoreError> {
         let pk = conn_pk(t, c);
         let items = hashes
             .iter()
             .map(|(k, h)| {
-                Item::new(
+                let mut item = Item::new(
                     Key::new(pk.clone(), format!("H#{k}")),
                     Value::String(h.clone()),
-                )
+                );
+                item.expires_at = expires_at.map(|e| e.timestamp());
+                item
             })
             .collect::<Vec<_>>();
         if items.is_empty() {

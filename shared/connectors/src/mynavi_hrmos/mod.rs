@@ -437,6 +437,13 @@ impl ConnectorFactory for Factory {
         }
     }
 
+    /// An application is only ever read again by an overlapping window (at most the 3-day
+    /// first import after re-registration): 30 days covers that with room; beyond it
+    /// HRMOS's source key still refuses a duplicate.
+    fn hash_ttl(&self) -> Option<Duration> {
+        Some(Duration::days(30))
+    }
+
     /// Accounts keep retrying hourly until a person fixes them (C1.2), so they never pause;
     /// a failure that persists is re-told once a day instead of at every hourly retry.
     fn notice_policy(&self, default: NoticePolicy) -> NoticePolicy {
