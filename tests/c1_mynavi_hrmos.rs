@@ -797,3 +797,25 @@ async fn c1_8_a_refused_hrmos_key_is_not_told_as_a_wrong_mynavi_password() {
     let mails = env.backend.outbox.sent();
     assert!(mails[0].contains("その他のエラー") && !mails[0].contains("ID・パスワードの誤り"));
 }
+
+#[tokio::test]
+async fn c1_4_an_expired_mynavi_session_logs_in_again_and_downloads() {
+    let env = env().await;
+    env.sandbox.mynavi_account(
+        MYNAVI_LOGIN,
+        MynaviAccountSetup {
+            password: MYNAVI_PASSWORD.into(),
+            expire_next_session: true,
+            ..Default::default()
+        },
+    );
+    env.sandbox
+        .mynavi_add(MYNAVI_LOGIN, apps(&env, 4, "s-", 2))
+        .unwrap();
+    registered(&env).await;
+    let runs = tick(&env).await;
+    assert_eq!(runs[0].status, RunStatus::Succeeded, "{:?}", runs[0].error);
+    assert_eq!(hrmos(&env).len(), 4);
+    let stats = env.sandbox.mynavi_stats(MYNAVI_LOGIN);
+    assert_eq!(stats["logins"], 2, "logged in again once: {stats}");
+}

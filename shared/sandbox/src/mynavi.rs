@@ -49,6 +49,9 @@ pub struct MynaviAccountSetup {
     pub truncate_last_line: bool,
     /// The login page answers with something unexpected (a changed site).
     pub login_page_changed: bool,
+    /// The next session issued times out before its first download (once), as a session
+    /// does when the site logs idle users out.
+    pub expire_next_session: bool,
 }
 
 impl Default for MynaviAccountSetup {
@@ -60,6 +63,7 @@ impl Default for MynaviAccountSetup {
             columns: DEFAULT_COLUMNS.iter().map(|c| c.to_string()).collect(),
             truncate_last_line: false,
             login_page_changed: false,
+            expire_next_session: false,
         }
     }
 }
@@ -249,9 +253,12 @@ async fn login(State(sb): State<Sandbox>, Form(f): Form<LoginForm>) -> Response 
         return login_page("IDまたはパスワードが正しくありません。");
     }
     account.logins += 1;
+    let expired = std::mem::take(&mut account.setup.expire_next_session);
     m.next_session += 1;
     let session = format!("s{:x}{:08x}", m.next_session, fastrand::u32(..));
-    m.sessions.insert(session.clone(), f.login_id);
+    if !expired {
+        m.sessions.insert(session.clone(), f.login_id);
+    }
     (
         StatusCode::FOUND,
         [
