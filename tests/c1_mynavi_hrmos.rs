@@ -32,12 +32,7 @@ fn hrmos(env: &SandboxEnv) -> BTreeMap<String, Value> {
 }
 
 async fn connection(env: &SandboxEnv, c: &ConnectionId) -> Connection {
-    Repo::new(&env.backend.store)
-        .connection(&env.tenant(), c)
-        .await
-        .unwrap()
-        .expect("connection exists")
-        .0
+    stored_connection(env, &env.tenant(), c).await
 }
 
 async fn status(env: &SandboxEnv, c: &ConnectionId) -> AccountStatus {

@@ -263,11 +263,7 @@ async fn c2_8_next_run_is_the_next_quarter_hour() {
     let env = env().await;
     let (t, c) = env.connect(env.settings(50, no_limits())).await.unwrap();
     env.next_slot(&t, &c).await.unwrap();
-    let (conn, _) = Repo::new(&env.backend.store)
-        .connection(&t, &c)
-        .await
-        .unwrap()
-        .unwrap();
+    let conn = stored_connection(&env, &t, &c).await;
     use chrono::Timelike;
     assert!(
         matches!(conn.next_run_at.minute(), 0 | 15 | 30 | 45) && conn.next_run_at.second() == 0

@@ -164,11 +164,7 @@ async fn p8_repeated_failure_is_mailed_once_an_hour_and_pauses_after_twelve() {
     for _ in 0..7 {
         env.next_slot(&t, &c).await.unwrap();
     }
-    let (conn, _) = Repo::new(&env.backend.store)
-        .connection(&t, &c)
-        .await
-        .unwrap()
-        .unwrap();
+    let conn = stored_connection(&env, &t, &c).await;
     assert!(
         matches!(conn.automation, Automation::Paused { .. }),
         "{:?}",
@@ -249,11 +245,7 @@ async fn dispatcher_handles_the_scheduled_event_and_emits_exactly_the_due_connec
     let env = env().await;
     let (t, c) = env.connect(env.settings(50, no_limits())).await.unwrap();
     // A second connection, switched off: never due.
-    let (conn, _) = Repo::new(&env.backend.store)
-        .connection(&t, &c)
-        .await
-        .unwrap()
-        .unwrap();
+    let conn = stored_connection(&env, &t, &c).await;
     let mut off = conn.clone();
     off.connection_id = ConnectionId::new("switched-off").unwrap();
     off.automation = Automation::Off;

@@ -81,3 +81,17 @@ pub fn moto_endpoint() -> String {
         "RENKEI_MOTO_ENDPOINT is not set: run the test command from the README (bash tests/run.sh), which starts moto server",
     )
 }
+
+/// A connection as stored now.
+pub async fn stored_connection(
+    env: &SandboxEnv,
+    t: &renkei_core::TenantId,
+    c: &renkei_core::ConnectionId,
+) -> renkei_core::repo::Connection {
+    renkei_core::repo::Repo::new(&env.backend.store)
+        .connection(t, c)
+        .await
+        .expect("state store answers")
+        .expect("connection exists")
+        .0
+}

@@ -81,6 +81,23 @@ impl HrmosClient {
         })
     }
 
+    /// A GET answered with a body, or the key refused.
+    async fn get(&self, path: &str, query: &[(&str, String)]) -> Result<String, VendorError> {
+        let reply = self
+            .base
+            .send(CallKind::Read, true, || {
+                self.base
+                    .request(Method::GET, path)
+                    .bearer_auth(&self.api_key)
+                    .query(query)
+            })
+            .await?;
+        if reply.status == StatusCode::UNAUTHORIZED || reply.status == StatusCode::FORBIDDEN {
+            return Err(refused());
+        }
+        Ok(reply.body)
+    }
+
     /// Every job, open or closed.
     pub async fn jobs(&self) -> Result<Vec<Job>, VendorError> {
         #[derive(Deserialize)]
@@ -92,19 +109,10 @@ impl HrmosClient {
         let mut all = Vec::new();
         // A tenant has hundreds of jobs at most; the bound only stops a looping server.
         for _ in 0..1000 {
-            let reply = self
-                .base
-                .send(CallKind::Read, true, || {
-                    self.base
-                        .request(Method::GET, "/api/v1/jobs")
-                        .bearer_auth(&self.api_key)
-                        .query(&[("page", page)])
-                })
+            let body = self
+                .get("/api/v1/jobs", &[("page", page.to_string())])
                 .await?;
-            if reply.status == StatusCode::UNAUTHORIZED || reply.status == StatusCode::FORBIDDEN {
-                return Err(refused());
-            }
-            let p: JobsPage = parse(&reply.body, "jobs")?;
+            let p: JobsPage = parse(&body, "jobs")?;
             all.extend(p.jobs);
             match p.next_page {
                 Some(n) if n > page => page = n,
@@ -180,20 +188,11 @@ impl HrmosClient {
         struct Found {
             applicants: Vec<Value>,
         }
-        let reply = self
-            .base
-            .send(CallKind::Read, true, || {
-                self.base
-                    .request(Method::GET, "/api/v1/applicants")
-                    .bearer_auth(&self.api_key)
-                    .query(&[("source_medium", medium), ("source_id", source_id)])
-            })
-            .await?;
-        if reply.status == StatusCode::UNAUTHORIZED || reply.status == StatusCode::FORBIDDEN {
-            return Err(refused());
-        }
-        Ok(!parse::<Found>(&reply.body, "applicants")?
-            .applicants
-            .is_empty())
+        let query = [
+            ("source_medium", medium.to_string()),
+            ("source_id", source_id.to_string()),
+        ];
+        let body = self.get("/api/v1/applicants", &query).await?;
+        Ok(!parse::<Found>(&body, "applicants")?.applicants.is_empty())
     }
 }
