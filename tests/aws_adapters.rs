@@ -43,6 +43,11 @@ async fn p5_dynamodb_leases_meet_the_contract() {
 }
 
 #[tokio::test]
+async fn p3_dynamodb_fenced_writes_and_repeated_keys_meet_the_contract() {
+    contract::fenced_batches(&store("fenced").await, "aws").await;
+}
+
+#[tokio::test]
 async fn secrets_manager_meets_the_contract() {
     let sm = SecretsManager::new(aws_sdk_secretsmanager::Client::new(&sdk().await));
     contract::secrets(&sm, &format!("aws{}", fastrand_u32())).await;

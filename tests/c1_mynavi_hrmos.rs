@@ -51,7 +51,7 @@ async fn tick(env: &SandboxEnv) -> Vec<RunRecord> {
         .into_iter()
         .filter_map(|o| match o {
             Outcome::Ran(r) => Some(r),
-            Outcome::Skipped(_) => None,
+            Outcome::Skipped(_) | Outcome::Fenced(_) => None,
         })
         .collect()
 }
@@ -702,9 +702,11 @@ async fn c1_crash_at_every_step_boundary_then_rerun_holds_each_applicant_once() 
                 deadline: None,
                 dry_run: false,
                 manual: false,
+                claim: None,
             };
             let _ = env.backend.run(&req, &CrashAt::new(step, nth)).await;
             env.clock.advance(Duration::minutes(10));
+            make_due(&env, &env.tenant(), &c).await;
             let Outcome::Ran(run) = env.backend.run(&req, &NoHook).await.unwrap() else {
                 panic!("rerun after {step:?} skipped")
             };
@@ -755,6 +757,7 @@ async fn c1_dry_run_writes_nothing() {
         deadline: None,
         dry_run: true,
         manual: true,
+        claim: None,
     };
     let Outcome::Ran(run) = env.backend.run(&req, &NoHook).await.unwrap() else {
         panic!("dry run skipped")

@@ -320,9 +320,15 @@ async fn c2_9_automation_switch_stops_runs_and_failure_emails_the_admin_only() {
 async fn c2_10_disconnect_deletes_credentials_and_reconnect_starts_from_setup() {
     let env = env().await;
     let (t, c) = env.connect(env.settings(50, no_limits())).await.unwrap();
-    renkei_core::admin::disconnect(&env.backend.store, &env.backend.secrets, &t, &c)
-        .await
-        .unwrap();
+    renkei_core::admin::disconnect(
+        &env.backend.store,
+        &env.backend.secrets,
+        env.clock.as_ref(),
+        &t,
+        &c,
+    )
+    .await
+    .unwrap();
     use renkei_core::ports::SecretStore;
     assert_eq!(
         env.backend
@@ -390,6 +396,7 @@ async fn p11_dry_run_counts_without_writing() {
         deadline: None,
         dry_run: true,
         manual: true,
+        claim: None,
     };
     let out = env
         .backend

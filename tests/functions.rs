@@ -2,7 +2,7 @@
 //! and `cargo lambda invoke` send), through the same handler the Lambda runs.
 
 use renkei_core::engine::{ConnectorFactory, EngineConfig};
-use renkei_core::handler::{HandlerError, handle_sync_event};
+use renkei_core::handler::{HandlerError, answer_sync_event, handle_sync_event};
 use renkei_e2e::*;
 use serde_json::Value;
 
@@ -36,7 +36,8 @@ async fn mynavi_hrmos_function_runs_its_sample_event() {
 #[tokio::test]
 async fn roumumate_kaonavi_function_runs_its_sample_event() {
     let env = env().await;
-    env.connect(env.settings(50, no_limits())).await.unwrap();
+    let (t, c) = env.connect(env.settings(50, no_limits())).await.unwrap();
+    make_due(&env, &t, &c).await;
     let event = include_str!("../events/roumumate-kaonavi-sync-requested.json");
     let answer = invoke(&env, event, &renkei_connectors::roumumate_kaonavi::Factory)
         .await
@@ -61,4 +62,27 @@ async fn a_function_refuses_another_connectors_event_without_retry() {
     .await
     .unwrap_err();
     assert!(matches!(err, HandlerError::BadEvent(_)) && !err.retryable());
+}
+
+#[tokio::test]
+async fn another_connectors_event_is_acknowledged_not_failed_so_lambda_does_not_retry_it() {
+    let env = env().await;
+    let event = include_str!("../events/roumumate-kaonavi-sync-requested.json");
+    let payload: Value = serde_json::from_str(event).unwrap();
+    let answer = answer_sync_event(
+        &payload,
+        None,
+        env.backend.ports(),
+        EngineConfig::default(),
+        &renkei_connectors::mynavi_hrmos::Factory,
+    )
+    .await
+    .expect("acknowledged: Lambda retries any error of an async invocation");
+    assert!(
+        answer["dropped"]
+            .as_str()
+            .unwrap()
+            .contains("roumumate-kaonavi"),
+        "{answer}"
+    );
 }

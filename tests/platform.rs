@@ -16,6 +16,7 @@ fn request(t: &TenantId, c: &ConnectionId) -> RunRequest {
         deadline: None,
         dry_run: false,
         manual: false,
+        claim: None,
     }
 }
 
@@ -41,13 +42,14 @@ async fn p3_crash_at_every_step_boundary_then_rerun_leaves_exactly_the_expected_
             let crashed_here = crashed.is_err();
             // The crashed process's lease expires; the next run takes over and finishes.
             env.clock.advance(Duration::minutes(10));
-            let Outcome::Ran(run) = env
+            make_due(&env, &t, &c).await;
+            let outcome = env
                 .backend
                 .run(&request(&t, &c), &renkei_core::engine::NoHook)
                 .await
-                .unwrap()
-            else {
-                panic!("rerun after crash at {step:?} was skipped")
+                .unwrap();
+            let Outcome::Ran(run) = outcome else {
+                panic!("rerun after crash at {step:?} was skipped: {outcome:?}")
             };
             assert_eq!(run.status, RunStatus::Succeeded, "{step:?}/{nth}");
             let m = members(&env);
@@ -79,6 +81,7 @@ async fn p3_crash_at_every_step_boundary_then_rerun_leaves_exactly_the_expected_
 async fn p5_a_held_lease_skips_a_second_run() {
     let env = env().await;
     let (t, c) = env.connect(env.settings(50, no_limits())).await.unwrap();
+    make_due(&env, &t, &c).await;
     let hook = CrashAt::new(Step::RunOpened, 1);
     assert!(env.backend.run(&request(&t, &c), &hook).await.is_err());
     let second = env
@@ -203,15 +206,25 @@ async fn p4_time_budget_continues_in_a_new_invocation() {
     let events = env.backend.bus.drain();
     assert_eq!(events.len(), 1, "one continuation event");
     assert_eq!(events[0].detail["continuation"], true);
+    let claim = events[0].detail["claim"].as_str().map(str::to_string);
+    assert!(claim.is_some(), "the continuation carries its own claim");
     let Outcome::Ran(next) = env
         .backend
-        .run(&request(&t, &c), &renkei_core::engine::NoHook)
+        .run(
+            &RunRequest::scheduled(t.clone(), c.clone(), claim),
+            &renkei_core::engine::NoHook,
+        )
         .await
         .unwrap()
     else {
         panic!("ran")
     };
     assert_eq!(next.status, RunStatus::Succeeded);
+    assert_eq!(
+        next.run_id, run.run_id,
+        "the continuation goes on with the same run"
+    );
+    assert_eq!(next.segments, 2);
     assert_eq!(members(&env).len(), 12);
 }
 

@@ -7,13 +7,12 @@ use serde_json::{Value, json};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Every step boundary, for crash injection.
-pub const STEPS: [Step; 7] = [
+pub const STEPS: [Step; 6] = [
     Step::LeaseTaken,
     Step::RunOpened,
     Step::Pulled,
     Step::Written,
-    Step::HashesSaved,
-    Step::CheckpointSaved,
+    Step::Committed,
     Step::Closing,
 ];
 
@@ -94,4 +93,14 @@ pub async fn stored_connection(
         .expect("state store answers")
         .expect("connection exists")
         .0
+}
+
+/// Moves simulated time to the connection's next_run_at when that is still ahead, so that a
+/// scheduled request (no claim) finds it due, as the dispatcher would.
+pub async fn make_due(env: &SandboxEnv, t: &renkei_core::TenantId, c: &renkei_core::ConnectionId) {
+    use renkei_core::Clock;
+    let conn = stored_connection(env, t, c).await;
+    if conn.next_run_at > env.clock.now() {
+        env.clock.set(conn.next_run_at);
+    }
 }

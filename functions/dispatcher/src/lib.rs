@@ -30,8 +30,14 @@ pub async fn handle<S: StateStore, B: EventBus, C: Clock>(
             format!("dispatcher expects an EventBridge \"Scheduled Event\", got {kind:?}").into(),
         );
     }
-    let sent =
-        renkei_core::dispatch::dispatch_due(&deps.store, &deps.bus, &deps.clock, "renkei").await?;
+    let sent = renkei_core::dispatch::dispatch_due(
+        &deps.store,
+        &deps.bus,
+        &deps.clock,
+        "renkei",
+        renkei_core::engine::EngineConfig::default().claim_ttl,
+    )
+    .await?;
     tracing::info!(dispatched = sent.len(), "dispatched due connections");
     Ok(json!({ "dispatched": sent.len() }))
 }

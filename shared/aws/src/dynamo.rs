@@ -2,11 +2,11 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, GlobalSecondaryIndex, KeySchemaElement,
-    KeyType, KeysAndAttributes, Projection, ProjectionType, PutRequest, ScalarAttributeType,
-    TimeToLiveSpecification, WriteRequest,
+    AttributeDefinition, AttributeValue, BillingMode, ConditionCheck, GlobalSecondaryIndex,
+    KeySchemaElement, KeyType, KeysAndAttributes, Projection, ProjectionType, Put, PutRequest,
+    ScalarAttributeType, TimeToLiveSpecification, TransactWriteItem, WriteRequest,
 };
-use renkei_core::ports::{Condition, Item, Key, StateStore, StoreError};
+use renkei_core::ports::{Condition, Fence, Item, Key, StateStore, StoreError};
 use std::collections::HashMap;
 
 /// Name of the sparse index of due connections (see docs/state-store.md).
@@ -54,7 +54,79 @@ fn to_attrs(item: &Item) -> Attrs {
     if let Some(o) = &item.owner {
         a.insert("owner".into(), s(o));
     }
+    if let Some(u) = item.lease_until {
+        a.insert("lease_until".into(), n(u));
+    }
     a
+}
+
+/// The condition expression (with its names and values) for a [`Condition`].
+struct Expr {
+    text: &'static str,
+    names: Vec<(&'static str, &'static str)>,
+    values: Vec<(&'static str, AttributeValue)>,
+}
+
+fn expression(condition: &Condition) -> Option<Expr> {
+    let e = |text, names, values| {
+        Some(Expr {
+            text,
+            names,
+            values,
+        })
+    };
+    match condition {
+        Condition::Always => None,
+        Condition::NotExists => e("attribute_not_exists(pk)", vec![], vec![]),
+        Condition::VersionIs(v) => e("version = :v", vec![], vec![(":v", n(*v as i64))]),
+        Condition::LeaseExpired { version, now } => e(
+            "version = :v AND (attribute_not_exists(lease_until) OR lease_until <= :now)",
+            vec![],
+            vec![(":v", n(*version as i64)), (":now", n(*now))],
+        ),
+        Condition::Held(fence) => e(
+            "#owner = :owner AND version = :gen",
+            vec![("#owner", "owner")],
+            vec![
+                (":owner", s(&fence.owner)),
+                (":gen", n(fence.generation as i64)),
+            ],
+        ),
+    }
+}
+
+fn is_condition_failure<E: ProvideErrorMetadata>(e: &SdkError<E>) -> bool {
+    e.as_service_error()
+        .and_then(|s| s.code())
+        .is_some_and(|c| c == "ConditionalCheckFailedException")
+}
+
+/// A cancelled transaction is a broken fence only when a condition failed; a transaction
+/// conflict or throttling cancels it too, and those are worth retrying.
+fn is_fence_failure(
+    e: &SdkError<aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError>,
+) -> bool {
+    use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError as E;
+    match e.as_service_error() {
+        Some(E::TransactionCanceledException(ex)) => ex
+            .cancellation_reasons()
+            .iter()
+            .any(|r| r.code() == Some("ConditionalCheckFailed")),
+        _ => false,
+    }
+}
+
+/// Keeps the last of several items with one key: DynamoDB refuses a batch (or a transaction)
+/// that names one key twice, and the last write is the one a sequence of puts would leave.
+fn last_per_key(items: Vec<Item>) -> Vec<Item> {
+    let mut seen = std::collections::HashSet::new();
+    let mut out: Vec<Item> = items
+        .into_iter()
+        .rev()
+        .filter(|i| seen.insert(i.key.clone()))
+        .collect();
+    out.reverse();
+    out
 }
 
 fn from_attrs(a: &Attrs) -> Result<Item, StoreError> {
@@ -76,6 +148,7 @@ fn from_attrs(a: &Attrs) -> Result<Item, StoreError> {
         expires_at: num("expires_at"),
         due_at: num("due_at"),
         owner: text("owner"),
+        lease_until: num("lease_until"),
     })
 }
 
@@ -156,6 +229,7 @@ pub async fn create_table(client: &Client, table: &str) -> Result<(), StoreError
 /// DynamoDB batch limits.
 const BATCH_GET: usize = 100;
 const BATCH_WRITE: usize = 25;
+const TRANSACT_MAX: usize = 100;
 /// Rounds of retrying unprocessed items before giving up (throttling that does not pass).
 const UNPROCESSED_ROUNDS: u32 = 8;
 
@@ -175,9 +249,11 @@ impl StateStore for DynamoStore {
     }
 
     async fn get_many(&self, keys: &[Key]) -> Result<Vec<Item>, StoreError> {
+        let mut seen = std::collections::HashSet::new();
+        let keys: Vec<&Key> = keys.iter().filter(|k| seen.insert(*k)).collect();
         let mut out = Vec::new();
         for chunk in keys.chunks(BATCH_GET) {
-            let mut pending: Vec<Attrs> = chunk.iter().map(Self::key_attrs).collect();
+            let mut pending: Vec<Attrs> = chunk.iter().map(|k| Self::key_attrs(k)).collect();
             let mut rounds = 0;
             while !pending.is_empty() {
                 rounds += 1;
@@ -222,33 +298,71 @@ impl StateStore for DynamoStore {
             .put_item()
             .table_name(&self.table)
             .set_item(Some(to_attrs(&item)));
-        req = match condition {
-            Condition::Always => req,
-            Condition::NotExists => req.condition_expression("attribute_not_exists(pk)"),
-            Condition::VersionIs(v) => req
-                .condition_expression("version = :v")
-                .expression_attribute_values(":v", n(v as i64)),
-            Condition::Claimable { owner, now } => req
-                .condition_expression(
-                    "attribute_not_exists(pk) OR #owner = :owner OR expires_at <= :now",
-                )
-                .expression_attribute_names("#owner", "owner")
-                .expression_attribute_values(":owner", s(&owner))
-                .expression_attribute_values(":now", n(now)),
-        };
+        if let Some(expr) = expression(&condition) {
+            req = req.condition_expression(expr.text);
+            for (k, v) in expr.names {
+                req = req.expression_attribute_names(k, v);
+            }
+            for (k, v) in expr.values {
+                req = req.expression_attribute_values(k, v);
+            }
+        }
         match req.send().await {
             Ok(_) => Ok(()),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
-            {
-                Err(StoreError::ConditionFailed)
-            }
+            Err(e) if is_condition_failure(&e) => Err(StoreError::ConditionFailed),
             Err(e) => Err(unavailable(e)),
         }
     }
 
+    async fn put_fenced(&self, fence: &Fence, items: Vec<Item>) -> Result<(), StoreError> {
+        let items = last_per_key(items);
+        let check = |expr: Expr| {
+            let mut b = ConditionCheck::builder()
+                .table_name(&self.table)
+                .set_key(Some(Self::key_attrs(&fence.key)))
+                .condition_expression(expr.text);
+            for (k, v) in expr.names {
+                b = b.expression_attribute_names(k, v);
+            }
+            for (k, v) in expr.values {
+                b = b.expression_attribute_values(k, v);
+            }
+            b.build().map_err(|e| StoreError::Corrupt(e.to_string()))
+        };
+        // One ConditionCheck plus at most 99 puts: TransactWriteItems takes 100 actions.
+        for chunk in items.chunks(TRANSACT_MAX - 1) {
+            let expr = expression(&Condition::Held(fence.clone()))
+                .ok_or_else(|| StoreError::Corrupt("fence without a condition".into()))?;
+            let mut actions = vec![
+                TransactWriteItem::builder()
+                    .condition_check(check(expr)?)
+                    .build(),
+            ];
+            for item in chunk {
+                let put = Put::builder()
+                    .table_name(&self.table)
+                    .set_item(Some(to_attrs(item)))
+                    .build()
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                actions.push(TransactWriteItem::builder().put(put).build());
+            }
+            match self
+                .client
+                .transact_write_items()
+                .set_transact_items(Some(actions))
+                .send()
+                .await
+            {
+                Ok(_) => {}
+                Err(e) if is_fence_failure(&e) => return Err(StoreError::ConditionFailed),
+                Err(e) => return Err(unavailable(e)),
+            }
+        }
+        Ok(())
+    }
+
     async fn put_many(&self, items: Vec<Item>) -> Result<(), StoreError> {
+        let items = last_per_key(items);
         for chunk in items.chunks(BATCH_WRITE) {
             let mut pending: Vec<WriteRequest> = chunk
                 .iter()

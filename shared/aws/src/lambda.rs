@@ -5,7 +5,7 @@ use crate::AwsPorts;
 use lambda_runtime::{Diagnostic, Error, LambdaEvent, run, service_fn};
 use renkei_core::SystemClock;
 use renkei_core::engine::{ConnectorFactory, EngineConfig};
-use renkei_core::handler::handle_sync_event;
+use renkei_core::handler::answer_sync_event;
 use serde_json::Value;
 
 /// Serves SyncRequested events for `factory`'s connector until Lambda stops the process.
@@ -16,7 +16,7 @@ pub async fn serve_connector(factory: &dyn ConnectorFactory) -> Result<(), Error
     run(service_fn(|event: LambdaEvent<Value>| async move {
         // Leave time to save and hand over before Lambda's own limit.
         let deadline = event.context.deadline().into();
-        handle_sync_event(
+        answer_sync_event(
             &event.payload,
             Some(deadline),
             aws.ports(&SystemClock),
@@ -25,13 +25,8 @@ pub async fn serve_connector(factory: &dyn ConnectorFactory) -> Result<(), Error
         )
         .await
         .map_err(|e| Diagnostic {
-            // A malformed event never succeeds; a state-store error may on retry.
-            error_type: if e.retryable() {
-                "Retryable"
-            } else {
-                "NonRetryable"
-            }
-            .into(),
+            // Only errors a retry can cure reach Lambda (answer_sync_event acknowledges the rest).
+            error_type: "Retryable".into(),
             error_message: e.to_string(),
         })
     }))

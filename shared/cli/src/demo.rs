@@ -169,6 +169,7 @@ impl Runner for LocalRunner {
             }
             Outcome::Ran(r) => Err(format!("connection runs {}, not {connector}", r.connector)),
             Outcome::Skipped(why) => Ok(json!({"skipped": why})),
+            Outcome::Fenced(r) => Err(format!("run {} lost its lease and stopped", r.run_id)),
         }
     }
 }
@@ -270,6 +271,7 @@ pub async fn run_once(b: &LocalBackend, a: RunArgs) -> Result<(), String> {
             serde_json::to_string_pretty(&r).map_err(|e| e.to_string())?
         ),
         Outcome::Skipped(why) => println!("skipped: {why}"),
+        Outcome::Fenced(r) => println!("run {} lost its lease and stopped", r.run_id),
     }
     Ok(())
 }

@@ -270,7 +270,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Disconnect { tenant, connection } => {
             let b = open()?;
             let (t, c) = ids(&tenant, &connection)?;
-            renkei_core::admin::disconnect(&b.store, &b.secrets, &t, &c)
+            renkei_core::admin::disconnect(&b.store, &b.secrets, b.clock.as_ref(), &t, &c)
                 .await
                 .map_err(|e| e.to_string())?;
             println!("disconnected {t}/{c}: credentials and state deleted");
@@ -305,6 +305,7 @@ pub(crate) async fn run_now(
         deadline: None,
         dry_run,
         manual: true,
+        claim: None,
     };
     b.run(&req, &NoHook).await
 }

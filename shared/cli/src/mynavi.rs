@@ -170,6 +170,7 @@ pub async fn mynavi(b: &LocalBackend, cmd: MynaviCmd) -> Result<(), String> {
                     serde_json::to_string_pretty(&r).map_err(|e| e.to_string())?
                 ),
                 Outcome::Skipped(why) => println!("skipped: {why}"),
+                Outcome::Fenced(r) => println!("run {} lost its lease and stopped", r.run_id),
             }
             Ok(())
         }

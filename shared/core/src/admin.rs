@@ -43,11 +43,12 @@ pub async fn set_automation(
         .ok_or_else(|| AdminError::NotFound(t.clone(), c.clone()))
 }
 
-/// Full disconnect: deletes the credentials, then every stored item of the connection.
-/// Reconnecting starts from setup.
+/// Full disconnect: fences any run in flight (its next write fails and it stops), deletes
+/// the credentials, then every stored item of the connection. Reconnecting starts from setup.
 pub async fn disconnect(
     store: &dyn StateStore,
     secrets: &dyn SecretStore,
+    clock: &dyn Clock,
     t: &TenantId,
     c: &ConnectionId,
 ) -> Result<(), AdminError> {
@@ -57,6 +58,9 @@ pub async fn disconnect(
         .await
         .map_err(|e| AdminError::Store(e.to_string()))?
         .ok_or_else(|| AdminError::NotFound(t.clone(), c.clone()))?;
+    repo.break_lease(t, c, clock.now())
+        .await
+        .map_err(|e| AdminError::Store(e.to_string()))?;
     secrets
         .delete(&conn.secret_name)
         .await

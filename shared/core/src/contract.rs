@@ -5,7 +5,7 @@
 use crate::ports::{
     Condition, Email, EventBus, Item, Key, Notifier, SecretStore, StateStore, StoreError,
 };
-use crate::repo::{Lease, Repo};
+use crate::repo::{LeaseClaim, Repo};
 use crate::{ConnectionId, RunId, TenantId};
 use chrono::{Duration, TimeZone, Utc};
 use serde_json::json;
@@ -91,7 +91,9 @@ pub async fn state_store(store: &dyn StateStore, ns: &str) {
     );
 }
 
-/// Leases: one holder at a time, renewal by the holder, takeover after expiry.
+/// Leases: one holder at a time, renewal only by the holder at its generation, takeover
+/// after expiry with a higher generation, conditional release, and fenced writes that land
+/// only while the writer's lease holds (the same rules on both adapters).
 pub async fn leases(store: &dyn StateStore, ns: &str) {
     let repo = Repo::new(store);
     let t = TenantId::new(ns).expect("tenant");
@@ -100,54 +102,182 @@ pub async fn leases(store: &dyn StateStore, ns: &str) {
         .with_ymd_and_hms(2026, 11, 21, 0, 0, 0)
         .single()
         .expect("time");
-    let a = Lease {
-        owner: "a".into(),
-        run_id: RunId::new("run-a").expect("id"),
-        expires_at: t0 + Duration::minutes(5),
-    };
-    let b = Lease {
-        owner: "b".into(),
-        run_id: RunId::new("run-b").expect("id"),
-        expires_at: t0 + Duration::minutes(10),
-    };
-    assert_eq!(
-        repo.acquire_lease(&t, &c, &a, t0).await.expect("acquire"),
-        Some(None),
-        "a free lease is taken"
+    let min = Duration::minutes;
+    let (ra, rb) = (
+        RunId::new("run-a").expect("id"),
+        RunId::new("run-b").expect("id"),
     );
+    let LeaseClaim::Taken {
+        lease: mut a,
+        abandoned,
+    } = repo
+        .acquire_lease(&t, &c, "a", &ra, t0, t0 + min(5))
+        .await
+        .expect("acquire")
+    else {
+        panic!("a free lease is taken")
+    };
+    assert_eq!(abandoned, None, "nobody held it before");
     assert_eq!(
-        repo.acquire_lease(&t, &c, &b, t0 + Duration::minutes(1))
+        repo.acquire_lease(&t, &c, "b", &rb, t0 + min(1), t0 + min(6))
             .await
             .expect("acquire"),
-        None,
+        LeaseClaim::Held,
         "a held lease is refused"
     );
-    repo.renew_lease(&t, &c, &a, t0 + Duration::minutes(2))
+    repo.renew_lease(&t, &c, &mut a, t0 + min(7))
         .await
         .expect("the holder renews");
-    let taken = repo
-        .acquire_lease(&t, &c, &b, t0 + Duration::minutes(6))
-        .await
-        .expect("acquire");
     assert_eq!(
-        taken.flatten().map(|l| l.owner),
-        Some("a".to_string()),
-        "an expired lease is taken over and the old holder named"
+        repo.acquire_lease(&t, &c, "b", &rb, t0 + min(6), t0 + min(11))
+            .await
+            .expect("acquire"),
+        LeaseClaim::Held,
+        "a renewed lease is not expired at its old expiry"
+    );
+    let note = |item: &str| Item::new(Key::new(format!("T#{ns}#C#lease"), item), json!(item));
+    repo.commit(&a.fence(&t, &c), vec![note("X#1")])
+        .await
+        .expect("the holder's fenced write lands");
+
+    let LeaseClaim::Taken {
+        lease: b,
+        abandoned,
+    } = repo
+        .acquire_lease(&t, &c, "b", &rb, t0 + min(8), t0 + min(13))
+        .await
+        .expect("acquire")
+    else {
+        panic!("an expired lease is taken over")
+    };
+    assert_eq!(
+        abandoned.map(|l| l.run_id),
+        Some(ra.clone()),
+        "the takeover names the run that never released"
     );
     assert!(
-        repo.renew_lease(&t, &c, &a, t0 + Duration::minutes(7))
-            .await
-            .is_err(),
-        "the old holder lost it"
+        b.generation > a.generation,
+        "a takeover moves the generation on"
     );
-    repo.release_lease(&t, &c, "b").await.expect("release");
     assert!(
-        repo.acquire_lease(&t, &c, &a, t0 + Duration::minutes(7))
-            .await
-            .expect("acquire")
-            .is_some(),
-        "released lease is free"
+        matches!(
+            repo.renew_lease(&t, &c, &mut a.clone(), t0 + min(20)).await,
+            Err(StoreError::ConditionFailed)
+        ),
+        "the old holder cannot renew (nor re-take) a lease it lost"
     );
+    assert!(
+        matches!(
+            repo.commit(&a.fence(&t, &c), vec![note("X#2")]).await,
+            Err(StoreError::ConditionFailed)
+        ),
+        "the old holder's fenced writes are refused"
+    );
+    assert!(
+        store.get(&note("X#2").key).await.expect("get").is_none(),
+        "and nothing of them is written"
+    );
+    repo.release_lease(&t, &c, &a)
+        .await
+        .expect("a stale release is a no-op");
+    assert_eq!(
+        repo.acquire_lease(&t, &c, "c", &ra, t0 + min(9), t0 + min(14))
+            .await
+            .expect("acquire"),
+        LeaseClaim::Held,
+        "a stale holder's release leaves the new holder's lease in place"
+    );
+    repo.release_lease(&t, &c, &b).await.expect("release");
+    let LeaseClaim::Taken {
+        lease: d,
+        abandoned,
+    } = repo
+        .acquire_lease(&t, &c, "d", &ra, t0 + min(9), t0 + min(14))
+        .await
+        .expect("acquire")
+    else {
+        panic!("a released lease is free before its expiry")
+    };
+    assert_eq!(abandoned, None, "a released lease names no interrupted run");
+    assert!(
+        d.generation > b.generation + 1,
+        "a release moves the generation on too"
+    );
+    repo.break_lease(&t, &c, t0 + min(10)).await.expect("break");
+    assert!(
+        matches!(
+            repo.commit(&d.fence(&t, &c), vec![note("X#3")]).await,
+            Err(StoreError::ConditionFailed)
+        ),
+        "a broken lease (disconnect) fences its holder"
+    );
+    let stored = store
+        .get(&Key::new(format!("T#{ns}#C#lease"), "LEASE"))
+        .await
+        .expect("get")
+        .expect("the lease item stays");
+    assert_eq!(
+        stored.expires_at, None,
+        "the lease item has no TTL: the store never deletes it under a crashed holder"
+    );
+}
+
+/// Fenced writes go in atomic groups of at most 100 actions: many items (more than one
+/// DynamoDB transaction) all land while the fence holds; a key named twice keeps the last.
+pub async fn fenced_batches(store: &dyn StateStore, ns: &str) {
+    let repo = Repo::new(store);
+    let t = TenantId::new(ns).expect("tenant");
+    let c = ConnectionId::new("batch").expect("conn");
+    let now = Utc::now();
+    let LeaseClaim::Taken { lease, .. } = repo
+        .acquire_lease(
+            &t,
+            &c,
+            "a",
+            &RunId::new("run-a").expect("id"),
+            now,
+            now + Duration::minutes(5),
+        )
+        .await
+        .expect("acquire")
+    else {
+        panic!("free lease")
+    };
+    let pk = format!("T#{ns}#C#batch");
+    let mut items: Vec<Item> = (0..230)
+        .map(|i| Item::new(Key::new(pk.clone(), format!("H#{i:04}")), json!(i)))
+        .collect();
+    items.push(Item::new(Key::new(pk.clone(), "H#0007"), json!("last")));
+    repo.commit(&lease.fence(&t, &c), items)
+        .await
+        .expect("fenced batches");
+    let stored = store.query(&pk, "H#").await.expect("query");
+    assert_eq!(stored.len(), 230, "every item landed once");
+    let seven = store
+        .get(&Key::new(pk.clone(), "H#0007"))
+        .await
+        .expect("get")
+        .expect("present");
+    assert_eq!(seven.body, json!("last"), "the last write of a key wins");
+    let dup_keys = vec![
+        Key::new(pk.clone(), "H#0001"),
+        Key::new(pk.clone(), "H#0001"),
+    ];
+    assert_eq!(
+        store
+            .get_many(&dup_keys)
+            .await
+            .expect("get_many with a repeated key")
+            .len(),
+        1
+    );
+    store
+        .put_many(vec![
+            Item::new(Key::new(pk.clone(), "H#0002"), json!("a")),
+            Item::new(Key::new(pk.clone(), "H#0002"), json!("b")),
+        ])
+        .await
+        .expect("put_many with a repeated key");
 }
 
 /// Secrets: create, read, replace, delete.

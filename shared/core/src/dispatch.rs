@@ -1,10 +1,13 @@
-//! The dispatcher's work: find the connections that are due and put one `SyncRequested`
-//! event per connection on the bus, so that one tenant's slowness never delays another's.
+//! The dispatcher's work: find the connections that are due, claim each one once (a
+//! conditional write that moves `next_run_at` past the claim's lifetime), and put one
+//! `SyncRequested` event per claimed connection on the bus, so that one tenant's slowness
+//! never delays another's and a throttled backlog never runs one connection twice.
 
 use crate::clock::Clock;
-use crate::engine::SyncRequested;
+use crate::engine::{SyncRequested, claim_id};
 use crate::ports::{BusError, EventBus, StateStore, StoreError};
-use crate::repo::Repo;
+use crate::repo::{Claim, Repo};
+use chrono::Duration;
 
 /// Dispatcher failures.
 #[derive(Debug, thiserror::Error)]
@@ -12,28 +15,56 @@ pub enum DispatchError {
     /// Could not read the due connections.
     #[error("reading due connections: {0}")]
     Store(#[from] StoreError),
-    /// Some events were not delivered (those connections stay due and go out next tick).
+    /// Some events were not delivered (their claims expire and they go out again).
     #[error("publishing: {0}")]
     Bus(#[from] BusError),
 }
 
-/// Publishes a `SyncRequested` for every due connection; answers what was requested.
+/// Claims every due connection and publishes a `SyncRequested` carrying the claim; answers
+/// what was requested. A connection somebody else changed meanwhile (another dispatcher
+/// claimed it, a run closed) is left for the next tick. `claim_ttl` is how long a claim
+/// waits for its run before the connection is handed out again under a new claim.
 pub async fn dispatch_due(
     store: &dyn StateStore,
     bus: &dyn EventBus,
     clock: &dyn Clock,
     source: &str,
+    claim_ttl: Duration,
 ) -> Result<Vec<SyncRequested>, DispatchError> {
-    let due = Repo::new(store).due_connections(clock.now()).await?;
-    let requests: Vec<SyncRequested> = due
-        .into_iter()
-        .map(|c| SyncRequested {
-            tenant_id: c.tenant_id,
-            connection_id: c.connection_id,
-            connector: c.connector,
-            continuation: false,
-        })
-        .collect();
+    let repo = Repo::new(store);
+    let now = clock.now();
+    let due = repo.due_connections(now).await?;
+    for why in &due.bad {
+        tracing::error!(reason = %why, "a due item could not be decoded; skipped");
+    }
+    let mut requests = Vec::new();
+    for (mut conn, version) in due.connections {
+        let id = claim_id(&conn.connection_id, now);
+        // A continuation whose event was lost keeps its run across the new claim.
+        let resume_run = conn.claim.take().and_then(|c| c.resume_run);
+        conn.claim = Some(Claim {
+            id: id.clone(),
+            at: now,
+            resume_run,
+        });
+        conn.next_run_at = now + claim_ttl;
+        match repo.put_connection(&conn, Some(version)).await {
+            Ok(_) => requests.push(SyncRequested {
+                tenant_id: conn.tenant_id,
+                connection_id: conn.connection_id,
+                connector: conn.connector,
+                continuation: false,
+                claim: Some(id),
+            }),
+            Err(StoreError::ConditionFailed) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    crate::metrics::emit(&crate::metrics::dispatch_document(
+        requests.len(),
+        due.bad.len(),
+        now,
+    ));
     let events: Vec<_> = requests.iter().map(|r| r.to_event(source)).collect();
     if !events.is_empty() {
         bus.publish(&events).await?;

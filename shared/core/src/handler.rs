@@ -34,6 +34,25 @@ impl HandlerError {
     }
 }
 
+/// What an invocation answers Lambda. An event this function can never run (malformed, or
+/// another connector's: a mis-configured rule) is logged and acknowledged: Lambda retries a
+/// failed async invocation whatever error type it carries, so failing would only repeat it.
+pub async fn answer_sync_event(
+    payload: &Value,
+    deadline: Option<DateTime<Utc>>,
+    ports: Ports<'_>,
+    config: EngineConfig,
+    factory: &dyn ConnectorFactory,
+) -> Result<Value, HandlerError> {
+    match handle_sync_event(payload, deadline, ports, config, factory).await {
+        Err(e) if !e.retryable() => {
+            tracing::error!(error = %e, "event dropped: it can never run in this function");
+            Ok(json!({ "dropped": e.to_string() }))
+        }
+        other => other,
+    }
+}
+
 /// Runs the connection named by an EventBridge SyncRequested event (`payload` is the whole
 /// event; its `detail` carries the request) once, before `deadline`.
 pub async fn handle_sync_event(
@@ -52,13 +71,8 @@ pub async fn handle_sync_event(
             got: req.connector,
         });
     }
-    let request = RunRequest {
-        tenant_id: req.tenant_id,
-        connection_id: req.connection_id,
-        deadline,
-        dry_run: false,
-        manual: false,
-    };
+    let mut request = RunRequest::scheduled(req.tenant_id, req.connection_id, req.claim);
+    request.deadline = deadline;
     match Engine::new(ports, config, &NoHook)
         .run(&request, factory)
         .await?
@@ -67,5 +81,8 @@ pub async fn handle_sync_event(
             "run": run.run_id, "status": run.status.as_str(), "counts": run.counts
         })),
         Outcome::Skipped(why) => Ok(json!({ "skipped": why })),
+        Outcome::Fenced(run) => Ok(json!({
+            "run": run.run_id, "fenced": "lost the lease mid-run; stopped without writing more"
+        })),
     }
 }

@@ -8,15 +8,19 @@
 pub mod admin;
 pub mod cadence;
 pub mod clock;
+pub mod connector;
 pub mod contract;
 pub mod dispatch;
 pub mod engine;
 pub mod handler;
+pub mod heartbeat;
 pub mod ids;
+pub mod metrics;
 pub mod notify;
 pub mod ports;
 pub mod repo;
 pub mod report;
+pub mod run;
 
 pub use cadence::Cadence;
 pub use clock::{Clock, ManualClock, SystemClock};

@@ -3,8 +3,9 @@
 //! interval per connection, saying that it persists; a connection that keeps failing is
 //! paused, and says so.
 
-use crate::engine::{RunRecord, RunStatus};
+use crate::ids::RunId;
 use crate::repo::{Automation, Connection, ErrorRow, NoticeState};
+use crate::run::{RunRecord, RunStatus};
 use chrono::{DateTime, Duration, Utc};
 
 /// Tunables of the notification policy.
@@ -37,10 +38,57 @@ pub struct Message {
     pub body: String,
 }
 
+/// An email to send, and the notice state to record once the mail service accepted it
+/// (recording it before would hide the failure for an hour if sending failed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outgoing {
+    /// What to send.
+    pub message: Message,
+    /// The connection's notice state after a successful send.
+    pub notice: Option<NoticeState>,
+}
+
+/// Remembers a run whose problem was not told (suppressed, or the email could not be sent),
+/// so that the next email tells it.
+pub fn untold(conn: &mut Connection, run_id: &RunId, now: DateTime<Utc>) {
+    let notice = conn.notice.get_or_insert_with(|| NoticeState {
+        fingerprint: String::new(),
+        first_seen: now,
+        last_sent: DateTime::<Utc>::MIN_UTC,
+        untold_runs: Vec::new(),
+    });
+    let id = run_id.to_string();
+    if !notice.untold_runs.contains(&id) {
+        notice.untold_runs.push(id);
+    }
+}
+
+/// A failure's fingerprint, with the volatile parts of vendor messages (ids, counts,
+/// timestamps) folded, so that one persistent failure is recognised as one failure.
+pub fn fingerprint(status: RunStatus, error: &str) -> String {
+    let mut out = String::with_capacity(error.len());
+    let mut in_token = false;
+    for ch in error.chars() {
+        if ch.is_ascii_digit() {
+            if !in_token {
+                out.push('#');
+            }
+            in_token = true;
+        } else {
+            in_token = false;
+            out.push(ch);
+        }
+    }
+    format!("{}:{out}", status.as_str())
+}
+
 /// How many rejected records an email lists; the rest are in the CSV report.
 const ROWS_IN_EMAIL: usize = 20;
 
 /// Updates the connection's failure bookkeeping for a finished run and says what to send.
+/// An interrupted run (its process died, or it stalled past its lease) is a failed run: it
+/// counts toward the pause and is told, so a page that always kills its Lambda never
+/// stalls silently.
 pub fn after_run(
     conn: &mut Connection,
     run: &RunRecord,
@@ -48,22 +96,34 @@ pub fn after_run(
     policy: NoticePolicy,
     advice: Option<&str>,
     now: DateTime<Utc>,
-) -> Option<Message> {
+) -> Option<Outgoing> {
     match run.status {
         RunStatus::Succeeded => {
             conn.consecutive_failures = 0;
-            conn.notice = None;
-            None
+            let untold = conn
+                .notice
+                .as_ref()
+                .map(|n| n.untold_runs.clone())
+                .unwrap_or_default();
+            if untold.is_empty() {
+                conn.notice = None;
+                return None;
+            }
+            // Problems suppressed by the hourly limit are told now, with the good news.
+            Some(Outgoing {
+                message: resolved_email(conn, run, &untold),
+                notice: None,
+            })
         }
-        RunStatus::Running | RunStatus::Continued | RunStatus::Interrupted => None,
+        RunStatus::Running | RunStatus::Continued => None,
         RunStatus::Partial => {
             conn.consecutive_failures = 0;
             let fp = format!("partial:{}", run.run_id);
             problem_email(conn, run, rejected, &fp, policy, advice, now)
         }
-        RunStatus::Failed | RunStatus::AuthFailed => {
+        RunStatus::Failed | RunStatus::AuthFailed | RunStatus::Interrupted => {
             conn.consecutive_failures += 1;
-            let fp = format!("{:?}:{}", run.status, run.error.as_deref().unwrap_or(""));
+            let fp = fingerprint(run.status, run.error.as_deref().unwrap_or(""));
             if conn.consecutive_failures >= policy.pause_after && conn.automation == Automation::On
             {
                 let reason = format!(
@@ -74,16 +134,35 @@ pub fn after_run(
                 conn.automation = Automation::Paused {
                     reason: reason.clone(),
                 };
-                conn.notice = Some(NoticeState {
-                    fingerprint: fp,
-                    first_seen: conn.notice.as_ref().map_or(now, |n| n.first_seen),
-                    last_sent: now,
-                    untold_runs: vec![],
+                return Some(Outgoing {
+                    message: pause_email(conn, run, &reason),
+                    notice: Some(NoticeState {
+                        fingerprint: fp,
+                        first_seen: conn.notice.as_ref().map_or(now, |n| n.first_seen),
+                        last_sent: now,
+                        untold_runs: vec![],
+                    }),
                 });
-                return Some(pause_email(conn, run, &reason));
             }
             problem_email(conn, run, rejected, &fp, policy, advice, now)
         }
+    }
+}
+
+fn resolved_email(conn: &Connection, run: &RunRecord, untold: &[String]) -> Message {
+    let body = format!(
+        "連携は回復しました (the connection works again)\n\n{}\n前回の通知以降、次の実行で問題がありました (problems since the last email, not mailed separately): {}\n詳細: renkei runs {} {}\n",
+        header(conn, run),
+        untold.join(", "),
+        conn.tenant_id,
+        conn.connection_id
+    );
+    Message {
+        subject: format!(
+            "[renkei] {} {}: recovered after earlier problems",
+            conn.connector, conn.connection_id
+        ),
+        body,
     }
 }
 
@@ -95,7 +174,7 @@ fn problem_email(
     policy: NoticePolicy,
     advice: Option<&str>,
     now: DateTime<Utc>,
-) -> Option<Message> {
+) -> Option<Outgoing> {
     let repeat = conn
         .notice
         .as_ref()
@@ -123,13 +202,15 @@ fn problem_email(
         .as_ref()
         .map(|n| n.untold_runs.clone())
         .unwrap_or_default();
-    conn.notice = Some(NoticeState {
-        fingerprint: fingerprint.to_string(),
-        first_seen: repeat.unwrap_or(now),
-        last_sent: now,
-        untold_runs: vec![],
-    });
-    Some(render(conn, run, rejected, repeat, &untold, advice))
+    Some(Outgoing {
+        message: render(conn, run, rejected, repeat, &untold, advice),
+        notice: Some(NoticeState {
+            fingerprint: fingerprint.to_string(),
+            first_seen: repeat.unwrap_or(now),
+            last_sent: now,
+            untold_runs: vec![],
+        }),
+    })
 }
 
 fn header(conn: &Connection, run: &RunRecord) -> String {
@@ -154,6 +235,7 @@ fn render(
     let what = match run.status {
         RunStatus::Partial => "一部のデータを連携できませんでした (some records were rejected)",
         RunStatus::AuthFailed => "認証に失敗しました (authentication failed)",
+        RunStatus::Interrupted => "連携が途中で止まりました (the run stopped without finishing)",
         _ => "連携に失敗しました (the sync failed)",
     };
     let mut body = format!("{what}\n\n{}", header(conn, run));

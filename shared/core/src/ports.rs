@@ -50,6 +50,11 @@ pub struct Item {
     pub due_at: Option<i64>,
     /// Holder of a lease item.
     pub owner: Option<String>,
+    /// Unix seconds when a lease item stops protecting its holder. Kept apart from
+    /// `expires_at` (the table's TTL) on purpose: DynamoDB may delete a TTL-expired item at any
+    /// time, and a lease that vanished could no longer name the run it protected.
+    #[serde(default)]
+    pub lease_until: Option<i64>,
 }
 
 impl Item {
@@ -62,6 +67,7 @@ impl Item {
             expires_at: None,
             due_at: None,
             owner: None,
+            lease_until: None,
         }
     }
 }
@@ -75,14 +81,29 @@ pub enum Condition {
     NotExists,
     /// Only if the stored item has exactly this version.
     VersionIs(u64),
-    /// A lease claim: only if the item is absent, or already held by `owner`, or expired at
-    /// `now` (unix seconds).
-    Claimable {
-        /// Who claims.
-        owner: String,
+    /// A lease takeover: only if the stored item still has `version` (nobody renewed or took
+    /// it since it was read) and its `lease_until` has passed at `now` (unix seconds).
+    LeaseExpired {
+        /// The version read.
+        version: u64,
         /// The claimant's "now".
         now: i64,
     },
+    /// Only while the fence holds: the lease is still held by its owner at its generation.
+    Held(Fence),
+}
+
+/// A fencing token: the lease item, its holder and the generation (the lease item's version)
+/// that the holder took. Every write a run makes after taking its lease is conditional on it,
+/// so a run that lost its lease (stalled past expiry, fenced by a disconnect) writes nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fence {
+    /// The lease item.
+    pub key: Key,
+    /// The holder (unique per run).
+    pub owner: String,
+    /// The generation taken; a takeover or a release moves it on.
+    pub generation: u64,
 }
 
 /// State store failures.
@@ -118,6 +139,12 @@ pub trait StateStore: Send + Sync {
     async fn put_many(&self, items: Vec<Item>) -> Result<(), StoreError>;
     /// Deletes one item (absent is fine).
     async fn delete(&self, key: &Key) -> Result<(), StoreError>;
+    /// Writes `items` only while `fence` holds, in order, in atomic groups (DynamoDB:
+    /// TransactWriteItems with a ConditionCheck on the lease; embedded: one transaction).
+    /// A group that finds the fence broken fails with ConditionFailed and writes nothing;
+    /// the groups before it stay written, so callers put the item that commits progress
+    /// (the checkpoint) last. Keys must be distinct.
+    async fn put_fenced(&self, fence: &Fence, items: Vec<Item>) -> Result<(), StoreError>;
     /// Items of a partition whose sort key starts with `sk_prefix`, in sort-key order.
     async fn query(&self, pk: &str, sk_prefix: &str) -> Result<Vec<Item>, StoreError>;
     /// Items with `due_at <= now`, across all tenants, oldest due first.

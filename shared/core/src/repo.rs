@@ -7,7 +7,8 @@
 //! | `T#<tenant>`             | `USER#<email>`              | a tenant user and their roles |
 //! | `T#<tenant>`             | `RULE#<rule id>`            | a routing rule (振り分けルール) |
 //! | `T#<tenant>#C#<conn>`    | `CURSOR`                    | checkpoint                    |
-//! | `T#<tenant>#C#<conn>`    | `LEASE`                     | the run lease (TTL)           |
+//! | `T#<tenant>`             | `RATE#<vendor>#<credential>`| a vendor credential's rate-limit window |
+//! | `T#<tenant>#C#<conn>`    | `LEASE`                     | the run lease (generation = version) |
 //! | `T#<tenant>#C#<conn>`    | `RUN#<run id>`              | run record                    |
 //! | `T#<tenant>#C#<conn>`    | `ERR#<run id>#<seq>`        | error report rows             |
 //! | `T#<tenant>#C#<conn>`    | `H#<record key>`            | content hash of a record (TTL per connector) |
@@ -16,7 +17,8 @@
 
 use crate::cadence::Cadence;
 use crate::ids::{ConnectionId, RunId, TenantId};
-use crate::ports::{Condition, Item, Key, StateStore, StoreError};
+use crate::ports::{Condition, Fence, Item, Key, StateStore, StoreError};
+use crate::run::RunRecord;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use serde_json::Value;
@@ -95,7 +97,7 @@ pub struct Connection {
     /// Last failure notice.
     pub notice: Option<NoticeState>,
     /// Status of the last finished run, for listings.
-    pub last_status: Option<crate::engine::RunStatus>,
+    pub last_status: Option<crate::run::RunStatus>,
     /// When the last successful (succeeded or partial) run finished.
     pub last_success_at: Option<DateTime<Utc>>,
     /// Why the last run failed, while the failure lasts (cleared by a successful run).
@@ -103,6 +105,23 @@ pub struct Connection {
     pub last_error: Option<String>,
     /// Created.
     pub created_at: DateTime<Utc>,
+    /// The run the dispatcher (or a continuing run) has handed out and not yet seen close.
+    #[serde(default)]
+    pub claim: Option<Claim>,
+}
+
+/// A due run handed out once: the dispatcher stores it with a conditional write and puts its
+/// id in the event; the engine runs a scheduled event only if its claim is the current one,
+/// so a backlog of re-sent or retried events runs the connection once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Claim {
+    /// Carried by the event.
+    pub id: String,
+    /// When it was handed out.
+    pub at: DateTime<Utc>,
+    /// A continuation goes on with this run (its counts and error report).
+    #[serde(default)]
+    pub resume_run: Option<RunId>,
 }
 
 /// A run's saved position: the cursor after the last page whose writes succeeded.
@@ -114,15 +133,49 @@ pub struct Checkpoint {
     pub saved_at: DateTime<Utc>,
 }
 
-/// The lease that keeps runs of one connection from overlapping.
+/// The lease that keeps runs of one connection from overlapping. Its generation (the lease
+/// item's version) only ever grows: every takeover, release and disconnect moves it on, so a
+/// holder's fence ([`Lease::fence`]) breaks the moment anybody else could have written.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Lease {
-    /// Holder (an invocation id).
+    /// Holder (unique per run).
     pub owner: String,
     /// The run it protects.
     pub run_id: RunId,
     /// Expiry; a holder that stops renewing loses it then.
     pub expires_at: DateTime<Utc>,
+    /// The generation this holder took.
+    #[serde(default)]
+    pub generation: u64,
+    /// Given back (or fenced by a disconnect): free for the next run.
+    #[serde(default)]
+    pub released: bool,
+}
+
+impl Lease {
+    /// The fencing token of this holding.
+    pub fn fence(&self, t: &TenantId, c: &ConnectionId) -> Fence {
+        Fence {
+            key: Repo::lease_key(t, c),
+            owner: self.owner.clone(),
+            generation: self.generation,
+        }
+    }
+}
+
+/// What an attempt to take the lease found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LeaseClaim {
+    /// Taken. `abandoned` is the previous holder's lease when it expired without a release:
+    /// that run stopped without closing and is known to be interrupted.
+    Taken {
+        /// The lease now held.
+        lease: Lease,
+        /// An expired, never released lease that was taken over.
+        abandoned: Option<Lease>,
+    },
+    /// Somebody else holds it.
+    Held,
 }
 
 /// 媒体: the job board an applicant came through.
@@ -171,6 +224,15 @@ pub struct ErrorRow {
     pub record: String,
     /// Why it was rejected.
     pub reason: String,
+}
+
+/// What the due index holds now.
+#[derive(Debug, Default)]
+pub struct Due {
+    /// Due connections and their versions.
+    pub connections: Vec<(Connection, u64)>,
+    /// Why each undecodable item was left out.
+    pub bad: Vec<String>,
 }
 
 /// Typed access to the state store.
@@ -282,10 +344,18 @@ impl<'a> Repo<'a> {
         )))
     }
 
-    /// Connections due at `now` (automation on, next_run_at passed), across tenants.
-    pub async fn due_connections(&self, now: DateTime<Utc>) -> Result<Vec<Connection>, StoreError> {
-        let items = self.store.due(now.timestamp()).await?;
-        items.iter().map(decode).collect()
+    /// Connections due at `now` (automation on, next_run_at passed), across tenants, each
+    /// with its version. An item that cannot be decoded is left out and named in `bad`, so
+    /// that one broken item never stops everyone else's schedule.
+    pub async fn due_connections(&self, now: DateTime<Utc>) -> Result<Due, StoreError> {
+        let mut due = Due::default();
+        for item in self.store.due(now.timestamp()).await? {
+            match decode::<Connection>(&item) {
+                Ok(conn) => due.connections.push((conn, item.version)),
+                Err(e) => due.bad.push(e.to_string()),
+            }
+        }
+        Ok(due)
     }
 
     /// Deletes a connection and everything stored under it (cursor, runs, hashes, reports).
@@ -377,62 +447,143 @@ impl<'a> Repo<'a> {
 
     // ---- lease
 
-    /// Tries to take the connection's lease. Returns the previous lease when it was taken
-    /// over from a holder that let it expire (its run is then known to be interrupted).
+    fn lease_key(t: &TenantId, c: &ConnectionId) -> Key {
+        Key::new(conn_pk(t, c), "LEASE")
+    }
+
+    fn lease_item(t: &TenantId, c: &ConnectionId, lease: &Lease) -> Item {
+        let mut item = Item::new(Self::lease_key(t, c), encode(lease));
+        item.version = lease.generation;
+        item.owner = Some(lease.owner.clone());
+        // No TTL (`expires_at`): the lease must outlive a crashed holder, so that the next
+        // run finds it and marks that holder's run interrupted.
+        item.lease_until = (!lease.released).then(|| lease.expires_at.timestamp());
+        item
+    }
+
+    /// The connection's lease as stored (released or not).
+    pub async fn lease(&self, t: &TenantId, c: &ConnectionId) -> Result<Option<Lease>, StoreError> {
+        match self.store.get(&Self::lease_key(t, c)).await? {
+            Some(item) => {
+                let mut lease: Lease = decode(&item)?;
+                lease.generation = item.version;
+                Ok(Some(lease))
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// Tries to take the connection's lease for `owner`'s run until `until`: free, released
+    /// or expired at `now` (by the claimant's clock). The new generation is one past the last.
     pub async fn acquire_lease(
         &self,
         t: &TenantId,
         c: &ConnectionId,
-        lease: &Lease,
+        owner: &str,
+        run_id: &RunId,
         now: DateTime<Utc>,
-    ) -> Result<Option<Option<Lease>>, StoreError> {
-        let key = Key::new(conn_pk(t, c), "LEASE");
-        let previous = match self.store.get(&key).await? {
-            Some(item) => Some(decode::<Lease>(&item)?),
-            None => None,
+        until: DateTime<Utc>,
+    ) -> Result<LeaseClaim, StoreError> {
+        let previous = self.lease(t, c).await?;
+        if let Some(p) = &previous
+            && !p.released
+            && p.expires_at > now
+        {
+            return Ok(LeaseClaim::Held);
+        }
+        let lease = Lease {
+            owner: owner.to_string(),
+            run_id: run_id.clone(),
+            expires_at: until,
+            generation: previous.as_ref().map_or(1, |p| p.generation + 1),
+            released: false,
         };
-        let mut item = Item::new(key, encode(lease));
-        item.owner = Some(lease.owner.clone());
-        item.expires_at = Some(lease.expires_at.timestamp());
-        let claim = Condition::Claimable {
-            owner: lease.owner.clone(),
-            now: now.timestamp(),
+        let condition = match &previous {
+            Some(p) => Condition::LeaseExpired {
+                version: p.generation,
+                now: now.timestamp(),
+            },
+            None => Condition::NotExists,
         };
-        match self.store.put(item, claim).await {
-            Ok(()) => Ok(Some(previous.filter(|p| p.owner != lease.owner))),
-            Err(StoreError::ConditionFailed) => Ok(None),
+        match self
+            .store
+            .put(Self::lease_item(t, c, &lease), condition)
+            .await
+        {
+            Ok(()) => Ok(LeaseClaim::Taken {
+                lease,
+                abandoned: previous.filter(|p| !p.released),
+            }),
+            Err(StoreError::ConditionFailed) => Ok(LeaseClaim::Held),
             Err(e) => Err(e),
         }
     }
 
-    /// Extends a held lease; fails with ConditionFailed if it was lost.
+    /// Extends a held lease to `until`, only while `owner = me AND generation = mine`; a lost
+    /// lease fails with ConditionFailed (never re-taken: a stalled run must not come back).
     pub async fn renew_lease(
         &self,
         t: &TenantId,
         c: &ConnectionId,
-        lease: &Lease,
-        now: DateTime<Utc>,
+        lease: &mut Lease,
+        until: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        self.acquire_lease(t, c, lease, now)
-            .await?
-            .map(|_| ())
-            .ok_or(StoreError::ConditionFailed)
+        let fence = Condition::Held(lease.fence(t, c));
+        let mut renewed = lease.clone();
+        renewed.expires_at = until;
+        self.store
+            .put(Self::lease_item(t, c, &renewed), fence)
+            .await?;
+        *lease = renewed;
+        Ok(())
     }
 
-    /// Gives the lease back (only if still ours).
+    /// Gives the lease back if it is still ours (a conditional write on owner and
+    /// generation). It is kept as a released tombstone one generation on rather than deleted,
+    /// so generations never repeat and a stale holder's fence stays broken.
     pub async fn release_lease(
         &self,
         t: &TenantId,
         c: &ConnectionId,
-        owner: &str,
+        lease: &Lease,
     ) -> Result<(), StoreError> {
-        let key = Key::new(conn_pk(t, c), "LEASE");
-        if let Some(item) = self.store.get(&key).await?
-            && item.owner.as_deref() == Some(owner)
+        let mut released = lease.clone();
+        released.released = true;
+        released.generation = lease.generation + 1;
+        match self
+            .store
+            .put(
+                Self::lease_item(t, c, &released),
+                Condition::Held(lease.fence(t, c)),
+            )
+            .await
         {
-            self.store.delete(&key).await?;
+            Ok(()) | Err(StoreError::ConditionFailed) => Ok(()),
+            Err(e) => Err(e),
         }
-        Ok(())
+    }
+
+    /// Breaks whatever lease the connection has (disconnect): moves the generation on
+    /// unconditionally, so a run in flight fails its next fenced write and stops.
+    pub async fn break_lease(
+        &self,
+        t: &TenantId,
+        c: &ConnectionId,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let previous = self.lease(t, c).await?;
+        let tombstone = Lease {
+            owner: "disconnected".into(),
+            run_id: previous
+                .as_ref()
+                .map_or_else(|| RunId::generate(now), |p| p.run_id.clone()),
+            expires_at: now,
+            generation: previous.map_or(1, |p| p.generation + 1),
+            released: true,
+        };
+        self.store
+            .put(Self::lease_item(t, c, &tombstone), Condition::Always)
+            .await
     }
 
     // ---- checkpoint
@@ -449,29 +600,47 @@ impl<'a> Repo<'a> {
         }
     }
 
-    /// Saves the checkpoint. Call only after the writes it covers succeeded.
+    /// Saves a checkpoint outside any run: setup positions a connection that has never run.
+    /// Runs commit theirs fenced, with [`Repo::commit`].
     pub async fn save_checkpoint(
         &self,
         t: &TenantId,
         c: &ConnectionId,
         cp: &Checkpoint,
     ) -> Result<(), StoreError> {
-        let item = Item::new(Key::new(conn_pk(t, c), "CURSOR"), encode(cp));
-        self.store.put(item, Condition::Always).await
+        self.store
+            .put(Self::checkpoint_item(t, c, cp), Condition::Always)
+            .await
+    }
+
+    /// The item that saves a checkpoint (written with [`Repo::commit`]).
+    pub fn checkpoint_item(t: &TenantId, c: &ConnectionId, cp: &Checkpoint) -> Item {
+        Item::new(Key::new(conn_pk(t, c), "CURSOR"), encode(cp))
+    }
+
+    /// Writes a run's items while its lease holds (see [`StateStore::put_fenced`]): nothing of
+    /// a run that lost its lease reaches the store.
+    pub async fn commit(&self, fence: &Fence, items: Vec<Item>) -> Result<(), StoreError> {
+        if items.is_empty() {
+            return Ok(());
+        }
+        self.store.put_fenced(fence, items).await
     }
 
     // ---- runs
 
-    /// Creates or updates a run record.
-    pub async fn put_run(&self, run: &crate::engine::RunRecord) -> Result<(), StoreError> {
-        let item = Item::new(
+    /// The item of a run record; `expires` is its retention (personal data in error
+    /// messages must not stay forever).
+    pub fn run_item(run: &RunRecord, expires: Option<DateTime<Utc>>) -> Item {
+        let mut item = Item::new(
             Key::new(
                 conn_pk(&run.tenant_id, &run.connection_id),
                 format!("RUN#{}", run.run_id),
             ),
             encode(run),
         );
-        self.store.put(item, Condition::Always).await
+        item.expires_at = expires.map(|e| e.timestamp());
+        item
     }
 
     /// One run record.
@@ -480,7 +649,7 @@ impl<'a> Repo<'a> {
         t: &TenantId,
         c: &ConnectionId,
         r: &RunId,
-    ) -> Result<Option<crate::engine::RunRecord>, StoreError> {
+    ) -> Result<Option<crate::run::RunRecord>, StoreError> {
         match self
             .store
             .get(&Key::new(conn_pk(t, c), format!("RUN#{r}")))
@@ -496,37 +665,34 @@ impl<'a> Repo<'a> {
         &self,
         t: &TenantId,
         c: &ConnectionId,
-    ) -> Result<Vec<crate::engine::RunRecord>, StoreError> {
+    ) -> Result<Vec<crate::run::RunRecord>, StoreError> {
         let items = self.store.query(&conn_pk(t, c), "RUN#").await?;
         items.iter().map(decode).collect()
     }
 
     // ---- error report
 
-    /// Appends rows to a run's error report; `first_seq` numbers the first stored chunk.
-    pub async fn append_errors(
-        &self,
+    /// The items that append `rows` to a run's error report, numbered from `first_seq`
+    /// (written with [`Repo::commit`]); `expires` is the report's retention.
+    pub fn error_items(
         t: &TenantId,
         c: &ConnectionId,
         r: &RunId,
         first_seq: usize,
         rows: &[ErrorRow],
-    ) -> Result<usize, StoreError> {
-        let items: Vec<Item> = rows
-            .chunks(ERROR_ROWS_PER_ITEM)
+        expires: Option<DateTime<Utc>>,
+    ) -> Vec<Item> {
+        rows.chunks(ERROR_ROWS_PER_ITEM)
             .enumerate()
             .map(|(i, chunk)| {
-                Item::new(
+                let mut item = Item::new(
                     Key::new(conn_pk(t, c), format!("ERR#{r}#{:08}", first_seq + i)),
                     encode(&chunk),
-                )
+                );
+                item.expires_at = expires.map(|e| e.timestamp());
+                item
             })
-            .collect();
-        let n = items.len();
-        if n > 0 {
-            self.store.put_many(items).await?;
-        }
-        Ok(first_seq + n)
+            .collect()
     }
 
     /// A run's whole error report, in the order the rows were found.
@@ -571,16 +737,15 @@ impl<'a> Repo<'a> {
         Ok(out)
     }
 
-    /// Saves content hashes of records whose writes succeeded.
-    pub async fn save_hashes(
-        &self,
+    /// The items that save content hashes of records whose writes succeeded.
+    pub fn hash_items(
         t: &TenantId,
         c: &ConnectionId,
         hashes: &[(String, String)],
         expires_at: Option<DateTime<Utc>>,
-    ) -> Result<(), StoreError> {
+    ) -> Vec<Item> {
         let pk = conn_pk(t, c);
-        let items = hashes
+        hashes
             .iter()
             .map(|(k, h)| {
                 let mut item = Item::new(
@@ -590,10 +755,6 @@ impl<'a> Repo<'a> {
                 item.expires_at = expires_at.map(|e| e.timestamp());
                 item
             })
-            .collect::<Vec<_>>();
-        if items.is_empty() {
-            return Ok(());
-        }
-        self.store.put_many(items).await
+            .collect()
     }
 }

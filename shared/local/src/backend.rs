@@ -78,6 +78,7 @@ impl LocalBackend {
             &self.bus,
             self.clock.as_ref(),
             &self.config.event_source,
+            self.config.claim_ttl,
         )
         .await
         .map_err(|e| e.to_string())?;
@@ -91,13 +92,7 @@ impl LocalBackend {
                 let Ok(req) = serde_json::from_value::<SyncRequested>(event.detail) else {
                     continue;
                 };
-                let request = RunRequest {
-                    tenant_id: req.tenant_id,
-                    connection_id: req.connection_id,
-                    deadline: None,
-                    dry_run: false,
-                    manual: false,
-                };
+                let request = RunRequest::scheduled(req.tenant_id, req.connection_id, req.claim);
                 outcomes.push(self.run(&request, &NoHook).await?);
             }
         }

@@ -41,6 +41,12 @@ mod contract_tests {
     }
 
     #[tokio::test]
+    async fn p3_embedded_fenced_writes_meet_the_contract() {
+        let (_d, s) = store();
+        contract::fenced_batches(&s, "local").await;
+    }
+
+    #[tokio::test]
     async fn embedded_secrets_meet_the_contract() {
         let (_d, s) = store();
         contract::secrets(&s.secrets(), "local").await;

@@ -1,6 +1,8 @@
 use async_trait::async_trait;
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
-use renkei_core::ports::{Condition, Item, Key, SecretError, SecretStore, StateStore, StoreError};
+use renkei_core::ports::{
+    Condition, Fence, Item, Key, SecretError, SecretStore, StateStore, StoreError,
+};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -53,11 +55,24 @@ impl FileStore {
             (Condition::NotExists, cur) => cur.is_none(),
             (Condition::VersionIs(v), Some(cur)) => cur.version == *v,
             (Condition::VersionIs(_), None) => false,
-            (Condition::Claimable { .. }, None) => true,
-            (Condition::Claimable { owner, now }, Some(cur)) => {
-                cur.owner.as_deref() == Some(owner.as_str())
-                    || cur.expires_at.is_some_and(|e| e <= *now)
+            (Condition::LeaseExpired { version, now }, Some(cur)) => {
+                cur.version == *version && cur.lease_until.is_none_or(|u| u <= *now)
             }
+            (Condition::Held(fence), Some(cur)) => {
+                cur.owner.as_deref() == Some(fence.owner.as_str())
+                    && cur.version == fence.generation
+            }
+            (Condition::LeaseExpired { .. } | Condition::Held(_), None) => false,
+        }
+    }
+
+    fn read(
+        table: &impl ReadableTable<&'static str, &'static [u8]>,
+        key: &Key,
+    ) -> Result<Option<Item>, StoreError> {
+        match table.get(flat(key).as_str()).map_err(unavailable)? {
+            Some(v) => Ok(Some(Self::decode(v.value())?)),
+            None => Ok(None),
         }
     }
 }
@@ -77,7 +92,8 @@ impl StateStore for FileStore {
         let tx = self.db.begin_read().map_err(unavailable)?;
         let table = tx.open_table(ITEMS).map_err(unavailable)?;
         let mut out = Vec::new();
-        for key in keys {
+        let mut seen = std::collections::HashSet::new();
+        for key in keys.iter().filter(|k| seen.insert(*k)) {
             if let Some(v) = table.get(flat(key).as_str()).map_err(unavailable)? {
                 out.push(Self::decode(v.value())?);
             }
@@ -90,10 +106,7 @@ impl StateStore for FileStore {
         {
             let mut table = tx.open_table(ITEMS).map_err(unavailable)?;
             let k = flat(&item.key);
-            let current = match table.get(k.as_str()).map_err(unavailable)? {
-                Some(v) => Some(Self::decode(v.value())?),
-                None => None,
-            };
+            let current = Self::read(&table, &item.key)?;
             if !Self::holds(&condition, current.as_ref()) {
                 return Err(StoreError::ConditionFailed);
             }
@@ -110,6 +123,26 @@ impl StateStore for FileStore {
         let tx = self.db.begin_write().map_err(unavailable)?;
         {
             let mut table = tx.open_table(ITEMS).map_err(unavailable)?;
+            for item in &items {
+                let bytes =
+                    serde_json::to_vec(item).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                table
+                    .insert(flat(&item.key).as_str(), bytes.as_slice())
+                    .map_err(unavailable)?;
+            }
+        }
+        tx.commit().map_err(unavailable)
+    }
+
+    async fn put_fenced(&self, fence: &Fence, items: Vec<Item>) -> Result<(), StoreError> {
+        // One redb transaction: the check and every write commit together or not at all.
+        let tx = self.db.begin_write().map_err(unavailable)?;
+        {
+            let mut table = tx.open_table(ITEMS).map_err(unavailable)?;
+            let lease = Self::read(&table, &fence.key)?;
+            if !Self::holds(&Condition::Held(fence.clone()), lease.as_ref()) {
+                return Err(StoreError::ConditionFailed);
+            }
             for item in &items {
                 let bytes =
                     serde_json::to_vec(item).map_err(|e| StoreError::Corrupt(e.to_string()))?;

@@ -264,6 +264,7 @@ pub async fn register(
         last_success_at: None,
         last_error: None,
         created_at: now,
+        claim: None,
     };
     repo.put_connection(&conn, None).await?;
     Ok(conn)

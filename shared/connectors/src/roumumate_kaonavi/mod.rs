@@ -313,6 +313,7 @@ pub async fn setup(
         last_success_at: None,
         last_error: None,
         created_at: now,
+        claim: None,
     };
     let unavailable = |e: renkei_core::ports::StoreError| SetupError::Unavailable(e.to_string());
     repo.save_checkpoint(

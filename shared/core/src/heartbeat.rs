@@ -1,0 +1,79 @@
+//! The heartbeat: how code deep inside a run (a vendor client waiting for its rate window,
+//! polling a background task, retrying after a 429) keeps the run's lease alive and learns at
+//! once that it must stop — because another run took the lease over, a disconnect fenced it,
+//! or the invocation's deadline is near.
+//!
+//! The connector holds a [`Heartbeat`] (a cheap, `'static` handle); the engine answers every
+//! beat while it awaits the connector (see `engine::Keeper`), renewing the lease in the store
+//! when it is due. A run whose process is frozen answers no beats and renews nothing, which is
+//! exactly what lets another run take it over.
+
+use async_trait::async_trait;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{mpsc, oneshot};
+
+/// Why a run must stop now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Halt {
+    /// Another run holds the lease now (this one stalled past its expiry), or the
+    /// connection was disconnected: nothing more may be written.
+    #[error(
+        "lost the connection's lease (another run took over, or it was disconnected); stopped before writing more"
+    )]
+    LeaseLost,
+    /// The invocation's deadline is too near for the wait or write ahead: the run saves
+    /// what it has and continues in a new invocation.
+    #[error("the invocation's time budget is spent; the run continues in a new invocation")]
+    Deadline,
+}
+
+/// Called before every vendor write and before every long wait.
+#[async_trait]
+pub trait Heartbeat: Send + Sync + std::fmt::Debug {
+    /// `upcoming_wait` is how long the caller is about to wait (zero before a write): the
+    /// lease is extended to cover it, or the run is told to stop when the deadline falls
+    /// inside it.
+    async fn beat(&self, upcoming_wait: Duration) -> Result<(), Halt>;
+}
+
+/// For clients used outside a run (setup checks, the CLI): never stops anything.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NoRun;
+
+#[async_trait]
+impl Heartbeat for NoRun {
+    async fn beat(&self, _: Duration) -> Result<(), Halt> {
+        Ok(())
+    }
+}
+
+/// One beat on its way to the engine: the wait announced and where to answer.
+pub type Beat = (Duration, oneshot::Sender<Result<(), Halt>>);
+
+/// The connector's end of the engine's heartbeat channel.
+#[derive(Debug, Clone)]
+pub struct HeartbeatLink {
+    tx: mpsc::Sender<Beat>,
+}
+
+impl HeartbeatLink {
+    /// A link and the receiver the engine answers from.
+    pub fn channel() -> (Arc<dyn Heartbeat>, mpsc::Receiver<Beat>) {
+        let (tx, rx) = mpsc::channel(16);
+        (Arc::new(Self { tx }), rx)
+    }
+}
+
+#[async_trait]
+impl Heartbeat for HeartbeatLink {
+    async fn beat(&self, upcoming_wait: Duration) -> Result<(), Halt> {
+        let (answer, reply) = oneshot::channel();
+        // Nobody answering means the run is over: writing on would be writing unfenced.
+        self.tx
+            .send((upcoming_wait, answer))
+            .await
+            .map_err(|_| Halt::LeaseLost)?;
+        reply.await.unwrap_or(Err(Halt::LeaseLost))
+    }
+}
