@@ -17,10 +17,11 @@
 //! are upserts, so the replay is harmless. A run that stalls past its lease finds its fence
 //! broken at its next beat or commit and stops before writing anything more.
 
-use crate::heartbeat::{Beat, Halt, HeartbeatLink};
+use crate::heartbeat::{Ask, Halt, HeartbeatLink};
 use crate::ids::{ConnectionId, RunId, TenantId};
 use crate::notify::{self, Outgoing};
 use crate::ports::{Email, StoreError};
+use crate::rate::{Admission, Slot};
 use crate::repo::{Automation, Checkpoint, Claim, Connection, ErrorRow, Lease, LeaseClaim, Repo};
 use chrono::{DateTime, Duration, Utc};
 use std::future::Future;
@@ -43,14 +44,24 @@ pub struct Engine<'a> {
 enum Stop {
     Sync(SyncError),
     Crash(Step),
-    Budget,
+    /// The time budget is spent; `not_before` when the vendor asked for a long pause.
+    Budget {
+        not_before: Option<Duration>,
+    },
     Fenced,
 }
 impl From<SyncError> for Stop {
     fn from(e: SyncError) -> Self {
         match e {
             SyncError::Halted(Halt::LeaseLost) => Stop::Fenced,
-            SyncError::Halted(Halt::Deadline) => Stop::Budget,
+            SyncError::Halted(Halt::Deadline) => Stop::Budget { not_before: None },
+            SyncError::Halted(Halt::Backoff { seconds }) => Stop::Budget {
+                not_before: Some(Duration::seconds(
+                    i64::try_from(seconds)
+                        .unwrap_or(i64::MAX / 1000)
+                        .min(86_400),
+                )),
+            },
             other => Stop::Sync(other),
         }
     }
@@ -143,17 +154,40 @@ impl Keeper<'_> {
         Ok(())
     }
 
-    /// Awaits `work`, answering the heartbeats it sends meanwhile.
-    async fn drive<T>(&mut self, beats: &mut Receiver<Beat>, work: impl Future<Output = T>) -> T {
+    /// A slot in the credential's shared rate windows. A store that cannot answer leaves
+    /// the call to the client's in-process limits rather than failing the run.
+    async fn admit(&mut self, slot: &Slot) -> Result<Admission, Halt> {
+        if self.lost {
+            return Err(Halt::LeaseLost);
+        }
+        // Vendor limits run on real time, whatever clock the engine is given.
+        let now_ms = chrono::Utc::now().timestamp_millis();
+        match self.repo.admit(&self.t, slot, now_ms).await {
+            Ok(admission) => Ok(admission),
+            Err(e) => {
+                tracing::warn!(error = %e, "shared rate window unavailable; limiting in-process");
+                Ok(Admission::Local)
+            }
+        }
+    }
+
+    /// Awaits `work`, answering the heartbeats and admissions it asks for meanwhile.
+    async fn drive<T>(&mut self, asks: &mut Receiver<Ask>, work: impl Future<Output = T>) -> T {
         tokio::pin!(work);
         loop {
             tokio::select! {
                 biased;
                 out = &mut work => return out,
-                Some((wait, answer)) = beats.recv() => {
-                    let verdict = self.beat(chrono_of(wait)).await;
-                    let _ = answer.send(verdict);
-                }
+                Some(ask) = asks.recv() => match ask {
+                    Ask::Beat(wait, answer) => {
+                        let verdict = self.beat(chrono_of(wait)).await;
+                        let _ = answer.send(verdict);
+                    }
+                    Ask::Admit(slot, answer) => {
+                        let verdict = self.admit(&slot).await;
+                        let _ = answer.send(verdict);
+                    }
+                },
             }
         }
     }
@@ -281,6 +315,7 @@ impl<'a> Engine<'a> {
             lost: false,
         };
         let mut pages_now = 0;
+        let mut resume_after = None;
         let result = self
             .pages(req, factory, &conn, &mut run, &mut keeper, &mut pages_now)
             .await;
@@ -292,7 +327,10 @@ impl<'a> Engine<'a> {
                 tracing::warn!(tenant = %t, connection = %c, run = %run.run_id, "lost the lease mid-run; stopped without writing more");
                 return Ok(Outcome::Fenced(run));
             }
-            Err(Stop::Budget) => self.budget_spent(&mut run, pages_now),
+            Err(Stop::Budget { not_before }) => {
+                resume_after = not_before;
+                self.budget_spent(&mut run, pages_now)
+            }
             Err(Stop::Sync(SyncError::Auth(m))) => {
                 run.error = Some(m);
                 RunStatus::AuthFailed
@@ -303,7 +341,8 @@ impl<'a> Engine<'a> {
             }
         };
         self.hook.reached(Step::Closing)?;
-        self.close(req, factory, run, status, &keeper.lease).await
+        self.close(req, factory, run, status, &keeper.lease, resume_after)
+            .await
     }
 
     /// A segment that reached its budget continues, unless segment after segment has ended
@@ -419,7 +458,7 @@ impl<'a> Engine<'a> {
             if let Some(deadline) = req.deadline
                 && self.ports.clock.now() + self.config.budget_margin >= deadline
             {
-                return Err(Stop::Budget);
+                return Err(Stop::Budget { not_before: None });
             }
             let page = keeper
                 .drive(&mut beats, connector.pull(cursor.as_deref()))
@@ -520,6 +559,7 @@ impl<'a> Engine<'a> {
         mut run: RunRecord,
         status: RunStatus,
         lease: &Lease,
+        resume_after: Option<Duration>,
     ) -> Result<Outcome, EngineError> {
         let (t, c) = (&req.tenant_id, &req.connection_id);
         let repo = self.repo();
@@ -574,8 +614,15 @@ impl<'a> Engine<'a> {
                         at: now,
                         resume_run: Some(run.run_id.clone()),
                     });
-                    conn.next_run_at = now + self.config.claim_ttl;
-                    continuation = Some(id);
+                    match resume_after {
+                        // The vendor asked for a pause: the dispatcher hands the run out
+                        // again once it has passed, instead of an event now.
+                        Some(after) => conn.next_run_at = now + after,
+                        None => {
+                            conn.next_run_at = now + self.config.claim_ttl;
+                            continuation = Some(id);
+                        }
+                    }
                 } else {
                     conn.claim = None;
                 }

@@ -8,6 +8,7 @@
 //! when it is due. A run whose process is frozen answers no beats and renews nothing, which is
 //! exactly what lets another run take it over.
 
+use crate::rate::{Admission, Slot};
 use async_trait::async_trait;
 use std::sync::Arc;
 use std::time::Duration;
@@ -26,6 +27,13 @@ pub enum Halt {
     /// what it has and continues in a new invocation.
     #[error("the invocation's time budget is spent; the run continues in a new invocation")]
     Deadline,
+    /// The vendor asked us to come back later than is worth waiting for in this invocation
+    /// (a long Retry-After): the run continues once that time has passed.
+    #[error("the vendor asked to wait {seconds} s; the run continues after that")]
+    Backoff {
+        /// How long the vendor asked us to wait.
+        seconds: u64,
+    },
 }
 
 /// Called before every vendor write and before every long wait.
@@ -35,6 +43,13 @@ pub trait Heartbeat: Send + Sync + std::fmt::Debug {
     /// lease is extended to cover it, or the run is told to stop when the deadline falls
     /// inside it.
     async fn beat(&self, upcoming_wait: Duration) -> Result<(), Halt>;
+
+    /// Takes a slot for one call in the credential's shared rate windows (kept in the state
+    /// store across runs and continuations), or says how long to wait for one.
+    async fn admit(&self, slot: &Slot) -> Result<Admission, Halt> {
+        let _ = slot;
+        Ok(Admission::Local)
+    }
 }
 
 /// For clients used outside a run (setup checks, the CLI): never stops anything.
@@ -48,18 +63,24 @@ impl Heartbeat for NoRun {
     }
 }
 
-/// One beat on its way to the engine: the wait announced and where to answer.
-pub type Beat = (Duration, oneshot::Sender<Result<(), Halt>>);
+/// A question on its way to the engine, and where to answer.
+#[derive(Debug)]
+pub enum Ask {
+    /// A heartbeat announcing a wait (zero before a write).
+    Beat(Duration, oneshot::Sender<Result<(), Halt>>),
+    /// A rate admission.
+    Admit(Slot, oneshot::Sender<Result<Admission, Halt>>),
+}
 
 /// The connector's end of the engine's heartbeat channel.
 #[derive(Debug, Clone)]
 pub struct HeartbeatLink {
-    tx: mpsc::Sender<Beat>,
+    tx: mpsc::Sender<Ask>,
 }
 
 impl HeartbeatLink {
     /// A link and the receiver the engine answers from.
-    pub fn channel() -> (Arc<dyn Heartbeat>, mpsc::Receiver<Beat>) {
+    pub fn channel() -> (Arc<dyn Heartbeat>, mpsc::Receiver<Ask>) {
         let (tx, rx) = mpsc::channel(16);
         (Arc::new(Self { tx }), rx)
     }
@@ -71,7 +92,16 @@ impl Heartbeat for HeartbeatLink {
         let (answer, reply) = oneshot::channel();
         // Nobody answering means the run is over: writing on would be writing unfenced.
         self.tx
-            .send((upcoming_wait, answer))
+            .send(Ask::Beat(upcoming_wait, answer))
+            .await
+            .map_err(|_| Halt::LeaseLost)?;
+        reply.await.unwrap_or(Err(Halt::LeaseLost))
+    }
+
+    async fn admit(&self, slot: &Slot) -> Result<Admission, Halt> {
+        let (answer, reply) = oneshot::channel();
+        self.tx
+            .send(Ask::Admit(slot.clone(), answer))
             .await
             .map_err(|_| Halt::LeaseLost)?;
         reply.await.unwrap_or(Err(Halt::LeaseLost))

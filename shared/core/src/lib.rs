@@ -18,6 +18,7 @@ pub mod ids;
 pub mod metrics;
 pub mod notify;
 pub mod ports;
+pub mod rate;
 pub mod repo;
 pub mod report;
 pub mod run;

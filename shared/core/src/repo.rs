@@ -586,6 +586,43 @@ impl<'a> Repo<'a> {
             .await
     }
 
+    // ---- rate windows of vendor credentials
+
+    /// Takes a slot in a credential's shared rate windows at `now_ms` (wall-clock ms: vendor
+    /// limits run on real time), retrying when another run counted at the same moment.
+    pub async fn admit(
+        &self,
+        t: &TenantId,
+        slot: &crate::rate::Slot,
+        now_ms: i64,
+    ) -> Result<crate::rate::Admission, StoreError> {
+        use crate::rate::{Admission, Ledger};
+        let key = Key::new(tenant_pk(t), format!("RATE#{}", slot.credential));
+        for _ in 0..16 {
+            let (mut ledger, version) = match self.store.get(&key).await? {
+                Some(item) => (decode::<Ledger>(&item)?, Some(item.version)),
+                None => (Ledger::default(), None),
+            };
+            if let Err(wait) = ledger.take(slot, now_ms) {
+                return Ok(Admission::Wait(wait));
+            }
+            let mut item = Item::new(key.clone(), encode(&ledger));
+            item.version = version.map_or(1, |v| v + 1);
+            // Idle credentials vanish with the table's TTL after a day.
+            item.expires_at = Some(now_ms / 1000 + 86_400);
+            let condition = version.map_or(Condition::NotExists, Condition::VersionIs);
+            match self.store.put(item, condition).await {
+                Ok(()) => return Ok(Admission::Granted),
+                Err(StoreError::ConditionFailed) => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        Err(StoreError::Unavailable(format!(
+            "rate window {} kept changing",
+            slot.credential
+        )))
+    }
+
     // ---- checkpoint
 
     /// The saved checkpoint, if any.

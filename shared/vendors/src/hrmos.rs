@@ -75,8 +75,10 @@ impl HrmosClient {
             limit: per_minute.map(|n| (n, Duration::from_secs(60))),
             write_limit: None,
         };
+        let mut base = VendorClient::new(VENDOR, config)?;
+        base.set_credential(api_key);
         Ok(Self {
-            base: VendorClient::new(VENDOR, config)?,
+            base,
             api_key: api_key.to_string(),
         })
     }
@@ -194,5 +196,11 @@ impl HrmosClient {
         ];
         let body = self.get("/api/v1/applicants", &query).await?;
         Ok(!parse::<Found>(&body, "applicants")?.applicants.is_empty())
+    }
+}
+
+impl crate::http::RunBound for HrmosClient {
+    fn base(&mut self) -> &mut VendorClient {
+        &mut self.base
     }
 }

@@ -1,9 +1,12 @@
 //! The vendor HTTP client base shared by every vendor client.
 
 use renkei_core::engine::SyncError;
+use renkei_core::heartbeat::{Halt, Heartbeat, NoRun};
+use renkei_core::rate::{Admission, Slot, Window};
 use reqwest::{Method, RequestBuilder, StatusCode};
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::future::Future;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use tokio::sync::Mutex;
 use tokio::time::Instant;
@@ -37,6 +40,9 @@ pub enum VendorError {
         /// The vendor's message.
         message: String,
     },
+    /// The run this client works for must stop (lease lost, deadline, long Retry-After).
+    #[error("{0}")]
+    Halted(Halt),
 }
 
 impl From<VendorError> for SyncError {
@@ -45,6 +51,7 @@ impl From<VendorError> for SyncError {
             VendorError::Auth { .. } => SyncError::Auth(e.to_string()),
             VendorError::Retryable { .. } => SyncError::Retryable(e.to_string()),
             VendorError::Permanent { .. } => SyncError::Permanent(e.to_string()),
+            VendorError::Halted(h) => SyncError::Halted(h),
         }
     }
 }
@@ -75,6 +82,8 @@ impl Default for RetryPolicy {
 
 /// A sliding-window limit: at most `limit` calls in any `window`. It matches how vendors
 /// state their limits ("5 writes per 60 s"), unlike a token bucket that refills smoothly.
+/// This is the in-process window, used when no shared ledger answers (outside a run, or
+/// the state store unreachable); within a run the credential's windows live in the store.
 #[derive(Debug)]
 pub struct SlidingWindow {
     limit: usize,
@@ -91,6 +100,21 @@ impl SlidingWindow {
             window: window.mul_f64(1.02),
             sent: Mutex::new(VecDeque::new()),
         }
+    }
+
+    /// How long until one more call fits (None: now), dropping calls that left the window.
+    fn wait_at(&self, sent: &mut VecDeque<Instant>, now: Instant) -> Option<Duration> {
+        while sent
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= self.window)
+        {
+            sent.pop_front();
+        }
+        if sent.len() < self.limit {
+            return None;
+        }
+        sent.front()
+            .map(|t| self.window.saturating_sub(now.duration_since(*t)))
     }
 
     /// Waits until one more call fits in the window, then counts it.
@@ -115,6 +139,62 @@ impl SlidingWindow {
             tokio::time::sleep(wait).await;
         }
     }
+}
+
+/// A credential's in-process windows. Both are checked and counted under one lock, so a
+/// write is counted in both at the instant it is sent. Shared by every client of the same
+/// credential in this process (a warm Lambda reuses them across runs).
+#[derive(Debug)]
+struct LocalWindows {
+    all: Option<SlidingWindow>,
+    writes: Option<SlidingWindow>,
+    sent: std::sync::Mutex<(VecDeque<Instant>, VecDeque<Instant>)>,
+}
+
+impl LocalWindows {
+    fn new(config: &HttpConfig) -> Self {
+        Self {
+            all: config.limit.map(|(n, w)| SlidingWindow::new(n, w)),
+            writes: config.write_limit.map(|(n, w)| SlidingWindow::new(n, w)),
+            sent: std::sync::Mutex::new((VecDeque::new(), VecDeque::new())),
+        }
+    }
+
+    /// Counts one call now, or says how long to wait.
+    fn try_take(&self, kind: CallKind) -> Result<(), Duration> {
+        let mut sent = self.sent.lock().unwrap_or_else(|p| p.into_inner());
+        let now = Instant::now();
+        let (all_sent, write_sent) = &mut *sent;
+        let mut wait = self.all.as_ref().and_then(|w| w.wait_at(all_sent, now));
+        if kind == CallKind::Write
+            && let Some(w) = &self.writes
+        {
+            wait = wait.max(w.wait_at(write_sent, now));
+        }
+        if let Some(wait) = wait {
+            return Err(wait);
+        }
+        if self.all.is_some() {
+            all_sent.push_back(now);
+        }
+        if kind == CallKind::Write && self.writes.is_some() {
+            write_sent.push_back(now);
+        }
+        Ok(())
+    }
+}
+
+/// In-process windows by credential key.
+fn local_windows(key: &str, config: &HttpConfig) -> Arc<LocalWindows> {
+    static REGISTRY: OnceLock<std::sync::Mutex<HashMap<String, Arc<LocalWindows>>>> =
+        OnceLock::new();
+    let mut map = REGISTRY
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|p| p.into_inner());
+    map.entry(key.to_string())
+        .or_insert_with(|| Arc::new(LocalWindows::new(config)))
+        .clone()
 }
 
 /// Whether a call writes (some vendors limit writes separately).
@@ -169,8 +249,10 @@ pub struct VendorClient {
     vendor: &'static str,
     http: reqwest::Client,
     config: HttpConfig,
-    all: Option<SlidingWindow>,
-    writes: Option<SlidingWindow>,
+    local: Arc<LocalWindows>,
+    /// `<vendor>#<hash of the credential>`: names the credential's rate windows.
+    credential: Option<String>,
+    run: Arc<dyn Heartbeat>,
     /// Counters.
     pub stats: Stats,
 }
@@ -184,13 +266,25 @@ fn backoff(policy: &RetryPolicy, attempt: u32) -> Duration {
     ceiling.mul_f64(fastrand::f64())
 }
 
+/// The longest Retry-After taken literally; a larger (or absurd) value is read as this.
+const RETRY_AFTER_CAP: Duration = Duration::from_secs(86_400);
+
+/// Retry-After as delay-seconds or as an HTTP-date (RFC 9110 §10.2.3). Negative, non-finite
+/// or unreadable values are ignored; huge ones are capped, never a panic.
 fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
-    let v = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
-    v.trim()
-        .parse::<f64>()
-        .ok()
-        .filter(|s| *s >= 0.0)
-        .map(Duration::from_secs_f64)
+    let v = headers
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim();
+    if let Ok(secs) = v.parse::<f64>() {
+        return (secs.is_finite() && secs >= 0.0)
+            .then(|| Duration::try_from_secs_f64(secs).unwrap_or(RETRY_AFTER_CAP))
+            .map(|d| d.min(RETRY_AFTER_CAP));
+    }
+    let at = chrono::DateTime::parse_from_rfc2822(v).ok()?;
+    let ms = (at.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_milliseconds();
+    Some(Duration::from_millis(u64::try_from(ms).unwrap_or(0)).min(RETRY_AFTER_CAP))
 }
 
 impl VendorClient {
@@ -211,11 +305,62 @@ impl VendorClient {
         Ok(Self {
             vendor,
             http,
-            all: config.limit.map(|(n, w)| SlidingWindow::new(n, w)),
-            writes: config.write_limit.map(|(n, w)| SlidingWindow::new(n, w)),
+            local: Arc::new(LocalWindows::new(&config)),
+            credential: None,
+            run: Arc::new(NoRun),
             config,
             stats: Stats::default(),
         })
+    }
+
+    /// Names the credential this client calls with (its rate windows belong to it, not to
+    /// the run). Only a hash of `identity` is kept.
+    pub fn set_credential(&mut self, identity: &str) {
+        use sha2::{Digest, Sha256};
+        let digest = Sha256::digest(format!("{}:{identity}", self.vendor).as_bytes());
+        let key = format!("{}#{}", self.vendor, &hex::encode(digest)[..16]);
+        self.local = local_windows(&key, &self.config);
+        self.credential = Some(key);
+    }
+
+    /// Lends the client to a run: it beats the run's heartbeat before every write and every
+    /// wait, and takes its rate slots from the credential's shared windows.
+    pub fn join_run(&mut self, run: Arc<dyn Heartbeat>) {
+        self.run = run;
+    }
+
+    /// The shared-window slot a call of `kind` needs (None: this vendor has no limits).
+    fn slot(&self, kind: CallKind) -> Option<Slot> {
+        let credential = self.credential.clone()?;
+        let window = |name: &str, (limit, w): (u32, Duration)| Window {
+            name: name.into(),
+            limit,
+            // Widened by 2% like the in-process window: clock jitter never costs a 429.
+            window_ms: w.mul_f64(1.02).as_millis() as u64,
+        };
+        let mut windows: Vec<Window> = self
+            .config
+            .limit
+            .map(|l| window("all", l))
+            .into_iter()
+            .collect();
+        if kind == CallKind::Write
+            && let Some(l) = self.config.write_limit
+        {
+            windows.push(window("write", l));
+        }
+        (!windows.is_empty()).then_some(Slot {
+            credential,
+            windows,
+        })
+    }
+
+    /// Waits `wait` on the run's behalf: the heartbeat extends the lease over it, or stops
+    /// the run when its deadline falls inside it.
+    pub async fn pause(&self, wait: Duration) -> Result<(), VendorError> {
+        self.run.beat(wait).await.map_err(VendorError::Halted)?;
+        tokio::time::sleep(wait).await;
+        Ok(())
     }
 
     /// The vendor's name.
@@ -246,7 +391,7 @@ impl VendorClient {
         let policy = self.config.retry;
         let mut attempt = 0;
         loop {
-            self.admit(kind).await;
+            self.admit(kind).await?;
             attempt += 1;
             let (wait, message) = match build().send().await {
                 Ok(resp) => {
@@ -275,6 +420,7 @@ impl VendorClient {
                     };
                     if status == StatusCode::TOO_MANY_REQUESTS {
                         self.stats.throttled.fetch_add(1, Relaxed);
+                        self.too_long(after)?;
                         (
                             after.unwrap_or_else(|| backoff(&policy, attempt)),
                             format!("HTTP 429 {}", body.trim()),
@@ -321,19 +467,51 @@ impl VendorClient {
         }
     }
 
-    /// Waits until the vendor's windows allow one more call of `kind`, and counts it.
-    async fn admit(&self, kind: CallKind) {
-        if let Some(w) = &self.all {
-            w.acquire().await;
+    /// A Retry-After longer than a single wait may be is not slept through (a Lambda would
+    /// pay for idling, and might pass its deadline): the run stops and continues after it.
+    fn too_long(&self, after: Option<Duration>) -> Result<(), VendorError> {
+        match after {
+            Some(after) if after > self.config.retry.max_delay => {
+                Err(VendorError::Halted(Halt::Backoff {
+                    seconds: after.as_secs().max(1),
+                }))
+            }
+            _ => Ok(()),
         }
-        if kind == CallKind::Write
-            && let Some(w) = &self.writes
-        {
-            w.acquire().await;
+    }
+
+    /// Waits until the credential's windows allow one more call of `kind`, and counts it:
+    /// in the shared windows of the state store within a run, in-process otherwise. A write
+    /// is preceded by a heartbeat, so a run that lost its lease never sends it.
+    async fn admit(&self, kind: CallKind) -> Result<(), VendorError> {
+        if let Some(slot) = self.slot(kind) {
+            loop {
+                let admission = self.run.admit(&slot).await.map_err(VendorError::Halted)?;
+                let taken = match admission {
+                    Admission::Granted => Ok(()),
+                    Admission::Wait(wait) => Err(wait),
+                    Admission::Local => self.local.try_take(kind),
+                };
+                match taken {
+                    Ok(()) => break,
+                    Err(wait) => self.pause(wait).await?,
+                }
+            }
+        } else {
+            while let Err(wait) = self.local.try_take(kind) {
+                self.pause(wait).await?;
+            }
+        }
+        if kind == CallKind::Write {
+            self.run
+                .beat(Duration::ZERO)
+                .await
+                .map_err(VendorError::Halted)?;
         }
         self.stats
             .requests
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Ok(())
     }
 
     /// Opens a streamed GET (the body is left unread for the caller): waits for the limit,
@@ -348,17 +526,18 @@ impl VendorClient {
         let policy = self.config.retry;
         let mut attempt = 0;
         loop {
-            self.admit(CallKind::Read).await;
+            self.admit(CallKind::Read).await?;
             attempt += 1;
             let (wait, message) = match build().send().await {
                 Ok(resp) => {
                     let status = resp.status();
                     if status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
+                        let after = retry_after(resp.headers());
                         if status == StatusCode::TOO_MANY_REQUESTS {
                             self.stats.throttled.fetch_add(1, Relaxed);
+                            self.too_long(after)?;
                         }
-                        let wait = retry_after(resp.headers())
-                            .unwrap_or_else(|| backoff(&policy, attempt));
+                        let wait = after.unwrap_or_else(|| backoff(&policy, attempt));
                         (wait, format!("HTTP {status}"))
                     } else if status.is_client_error()
                         && status != StatusCode::UNAUTHORIZED
@@ -389,7 +568,6 @@ impl VendorClient {
         message: String,
     ) -> Result<(), VendorError> {
         let policy = self.config.retry;
-        let wait = wait.min(policy.max_delay);
         if attempt >= policy.max_attempts || started.elapsed() + wait > policy.budget {
             return Err(VendorError::Retryable {
                 vendor: self.vendor,
@@ -405,8 +583,18 @@ impl VendorClient {
             wait_ms = wait.as_millis() as u64,
             "retrying"
         );
-        tokio::time::sleep(wait).await;
-        Ok(())
+        self.pause(wait).await
+    }
+}
+
+/// A vendor client built on [`VendorClient`]: it can be lent to a run.
+pub trait RunBound {
+    /// The base client.
+    fn base(&mut self) -> &mut VendorClient;
+
+    /// Lends the client to a run (see [`VendorClient::join_run`]).
+    fn join_run(&mut self, run: Arc<dyn Heartbeat>) {
+        self.base().join_run(run);
     }
 }
 

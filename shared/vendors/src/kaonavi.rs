@@ -175,8 +175,10 @@ fn parse<T: serde::de::DeserializeOwned>(body: &str, what: &str) -> Result<T, Ve
 impl KaonaviClient {
     /// A client for one company.
     pub fn new(config: KaonaviConfig, creds: Credentials) -> Result<Self, VendorError> {
+        let mut base = VendorClient::new(VENDOR, config.http)?;
+        base.set_credential(&creds.consumer_key);
         Ok(Self {
-            base: VendorClient::new(VENDOR, config.http)?,
+            base,
             creds,
             token: TokenCache::default(),
             task_poll: config.task_poll,
@@ -345,7 +347,8 @@ impl KaonaviClient {
             if matches!(task.status.as_str(), "OK" | "NG" | "ERROR") {
                 return Ok(task);
             }
-            tokio::time::sleep(self.task_poll).await;
+            // A task can take minutes: the heartbeat keeps the lease alive meanwhile.
+            self.base.pause(self.task_poll).await?;
         }
         Err(VendorError::Retryable {
             vendor: VENDOR,
@@ -357,5 +360,11 @@ impl KaonaviClient {
     /// A vendor error message from a 4xx body (for synchronous validation errors).
     pub fn message_of(body: &str) -> String {
         vendor_message(body)
+    }
+}
+
+impl crate::http::RunBound for KaonaviClient {
+    fn base(&mut self) -> &mut VendorClient {
+        &mut self.base
     }
 }

@@ -116,8 +116,10 @@ impl RoumumateClient {
         token: &str,
         page_size: u32,
     ) -> Result<Self, VendorError> {
+        let mut base = VendorClient::new(VENDOR, config)?;
+        base.set_credential(token);
         Ok(Self {
-            base: VendorClient::new(VENDOR, config)?,
+            base,
             token: token.to_string(),
             page_size: page_size.clamp(1, 500),
         })
@@ -174,5 +176,11 @@ impl RoumumateClient {
             "gender options",
         )?
         .options)
+    }
+}
+
+impl crate::http::RunBound for RoumumateClient {
+    fn base(&mut self) -> &mut VendorClient {
+        &mut self.base
     }
 }

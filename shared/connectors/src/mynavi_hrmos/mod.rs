@@ -28,6 +28,7 @@ use renkei_core::ports::{SecretStore, StateStore, StoreError};
 use renkei_core::repo::{Automation, Connection, Medium, Repo, Role};
 use renkei_core::{Cadence, ConnectionId, TenantId};
 use renkei_vendors::hrmos::{Created, HrmosClient};
+use renkei_vendors::http::RunBound;
 use renkei_vendors::mynavi::file::{FileError, FileReader, Row};
 use renkei_vendors::mynavi::{Download, MynaviClient};
 use serde::{Deserialize, Serialize};
@@ -387,12 +388,16 @@ impl ConnectorFactory for Factory {
         })?;
         let secret: Secret = serde_json::from_str(&secret)
             .map_err(|e| SyncError::Auth(format!("stored credentials unreadable: {e}")))?;
-        let mynavi = MynaviClient::new(&settings.mynavi_url, &secret.login_id, &secret.password)?;
-        let hrmos = HrmosClient::new(
+        let mut mynavi =
+            MynaviClient::new(&settings.mynavi_url, &secret.login_id, &secret.password)?;
+        let mut hrmos = HrmosClient::new(
             &settings.hrmos_url,
             &secret.hrmos_api_key,
             settings.hrmos_per_minute,
         )?;
+        // Every account of the tenant shares the HRMOS key's window, across runs.
+        mynavi.join_run(env.heartbeat.clone());
+        hrmos.join_run(env.heartbeat.clone());
         let rules = Repo::new(env.store).rules(&conn.tenant_id).await?;
         Ok(Box::new(MynaviHrmos {
             mynavi,

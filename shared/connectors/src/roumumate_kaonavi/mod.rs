@@ -18,6 +18,7 @@ use renkei_core::ports::{SecretStore, StateStore};
 use renkei_core::repo::{Automation, Checkpoint, Connection, Repo, Role};
 use renkei_core::{Cadence, ConnectionId, TenantId};
 use renkei_vendors::VendorError;
+use renkei_vendors::http::RunBound;
 use renkei_vendors::kaonavi::{
     Credentials, KaonaviClient, KaonaviConfig, KaonaviError, MemberData, Permission,
 };
@@ -356,7 +357,7 @@ impl ConnectorFactory for Factory {
         &self,
         conn: &Connection,
         secret: Option<String>,
-        _env: BuildEnv<'_>,
+        env: BuildEnv<'_>,
     ) -> Result<Box<dyn Connector>, SyncError> {
         let settings: Settings = serde_json::from_value(conn.settings.clone())
             .map_err(|e| SyncError::Permanent(format!("connection settings unreadable: {e}")))?;
@@ -365,13 +366,16 @@ impl ConnectorFactory for Factory {
         })?;
         let secret: Secret = serde_json::from_str(&secret)
             .map_err(|e| SyncError::Auth(format!("stored credentials unreadable: {e}")))?;
-        let kaonavi = kaonavi_client(&settings, secret.kaonavi).map_err(SyncError::from)?;
-        let roumumate = RoumumateClient::new(
+        let mut kaonavi = kaonavi_client(&settings, secret.kaonavi).map_err(SyncError::from)?;
+        let mut roumumate = RoumumateClient::new(
             &settings.roumumate_url,
             &secret.roumumate_token,
             settings.page_size,
         )
         .map_err(SyncError::from)?;
+        // Kaonavi's 5 writes per 60 s belong to the Consumer Key: they hold across runs.
+        kaonavi.join_run(env.heartbeat.clone());
+        roumumate.join_run(env.heartbeat.clone());
         Ok(Box::new(RoumumateKaonavi {
             roumumate,
             kaonavi,

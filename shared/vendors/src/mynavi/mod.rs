@@ -90,8 +90,10 @@ impl MynaviClient {
             limit: Some((60, Duration::from_secs(60))),
             write_limit: None,
         };
+        let mut base = VendorClient::new(VENDOR, config)?;
+        base.set_credential(login_id);
         Ok(Self {
-            base: VendorClient::new(VENDOR, config)?,
+            base,
             login_id: login_id.to_string(),
             password: password.to_string(),
             session: Mutex::new(None),
@@ -183,5 +185,11 @@ impl MynaviClient {
             message: "the session ended again right after logging in".into(),
         }
         .into())
+    }
+}
+
+impl crate::http::RunBound for MynaviClient {
+    fn base(&mut self) -> &mut VendorClient {
+        &mut self.base
     }
 }

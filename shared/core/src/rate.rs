@@ -1,0 +1,164 @@
+//! Rate-limit windows that belong to a vendor credential, not to one run: kept in the state
+//! store (one item per tenant, vendor and credential), so that Kaonavi's 5 writes per 60 s
+//! hold across back-to-back runs and continuations, and the Mynavi accounts of one tenant,
+//! which share one HRMOS key, share one 600-per-minute window.
+//!
+//! Each window is a ring of counting buckets (a twelfth of the window wide). A call counts
+//! in the bucket of its start; a bucket counts until the whole window has passed its end,
+//! so the check is conservative by at most one bucket and never lets the vendor see one call
+//! too many. All windows of a call are checked and counted in one conditional write, so a
+//! write is counted in the all-requests window and the write window at the same instant.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// Buckets per window.
+const BUCKETS: i64 = 12;
+
+/// One limit: at most `limit` calls in any `window_ms`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Window {
+    /// Name within the credential ("all", "write").
+    pub name: String,
+    /// Calls allowed.
+    pub limit: u32,
+    /// Window length in milliseconds.
+    pub window_ms: u64,
+}
+
+/// A request for one call's slot in every window it counts against.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Slot {
+    /// The credential's key: vendor and a hash of the credential (never the credential).
+    pub credential: String,
+    /// The windows the call counts against.
+    pub windows: Vec<Window>,
+}
+
+/// The stored state of one credential: per window, bucket start (ms) → calls.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ledger {
+    /// Buckets by window name.
+    pub windows: BTreeMap<String, BTreeMap<i64, u32>>,
+}
+
+impl Ledger {
+    /// Takes a slot at `now_ms` in every window, or says how long to wait for one.
+    pub fn take(&mut self, slot: &Slot, now_ms: i64) -> Result<(), Duration> {
+        let mut wait_ms = 0i64;
+        for w in &slot.windows {
+            let window = w.window_ms.max(1) as i64;
+            let width = (window / BUCKETS).max(1);
+            let buckets = self.windows.entry(w.name.clone()).or_default();
+            // Forget buckets whose every call has left the window.
+            buckets.retain(|start, _| start + width + window > now_ms);
+            let used: u64 = buckets.values().map(|n| u64::from(*n)).sum();
+            if used >= u64::from(w.limit.max(1)) {
+                // Wait until enough of the oldest buckets have left the window.
+                let mut excess = used + 1 - u64::from(w.limit.max(1));
+                for (start, n) in buckets.iter() {
+                    let free_at = start + width + window;
+                    wait_ms = wait_ms.max(free_at - now_ms);
+                    excess = excess.saturating_sub(u64::from(*n));
+                    if excess == 0 {
+                        break;
+                    }
+                }
+            }
+        }
+        if wait_ms > 0 {
+            return Err(Duration::from_millis(wait_ms as u64));
+        }
+        for w in &slot.windows {
+            let width = ((w.window_ms.max(1) as i64) / BUCKETS).max(1);
+            let start = now_ms - now_ms.rem_euclid(width);
+            *self
+                .windows
+                .entry(w.name.clone())
+                .or_default()
+                .entry(start)
+                .or_default() += 1;
+        }
+        Ok(())
+    }
+}
+
+/// What a rate admission answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Admission {
+    /// The call may go now; it has been counted.
+    Granted,
+    /// Every slot is taken: ask again after this long.
+    Wait(Duration),
+    /// No shared ledger here (a client used outside a run): limit in-process only.
+    Local,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn slot(limit: u32, window_ms: u64) -> Slot {
+        Slot {
+            credential: "kaonavi#x".into(),
+            windows: vec![Window {
+                name: "write".into(),
+                limit,
+                window_ms,
+            }],
+        }
+    }
+
+    #[test]
+    fn p6_a_ledger_never_grants_more_than_the_limit_in_any_window() {
+        let mut ledger = Ledger::default();
+        let s = slot(5, 60_000);
+        let mut granted = Vec::new();
+        let mut now = 0i64;
+        while granted.len() < 20 {
+            match ledger.take(&s, now) {
+                Ok(()) => granted.push(now),
+                Err(wait) => now += wait.as_millis() as i64,
+            }
+            now += 7; // a call takes a moment
+        }
+        for (i, t) in granted.iter().enumerate().skip(5) {
+            assert!(
+                t - granted[i - 5] >= 60_000,
+                "call {i} came too soon: {granted:?}"
+            );
+        }
+        // conservative by at most one bucket (5 s) per window
+        assert!(granted[19] <= 3 * 65_000 + 100, "{granted:?}");
+    }
+
+    #[test]
+    fn p6_one_write_counts_in_both_windows_or_in_neither() {
+        let mut ledger = Ledger::default();
+        let s = Slot {
+            credential: "k".into(),
+            windows: vec![
+                Window {
+                    name: "all".into(),
+                    limit: 3,
+                    window_ms: 3_600_000,
+                },
+                Window {
+                    name: "write".into(),
+                    limit: 5,
+                    window_ms: 60_000,
+                },
+            ],
+        };
+        for _ in 0..3 {
+            ledger.take(&s, 0).expect("within both");
+        }
+        assert!(ledger.take(&s, 10).is_err(), "the hourly window is full");
+        assert_eq!(
+            ledger.windows["write"].values().sum::<u32>(),
+            3,
+            "a refused call is counted nowhere"
+        );
+    }
+}
