@@ -104,3 +104,85 @@ pub async fn make_due(env: &SandboxEnv, t: &renkei_core::TenantId, c: &renkei_co
         env.clock.set(conn.next_run_at);
     }
 }
+
+/// Freezes a run at the n-th arrival at a step, as a stalled process would be (no beats, no
+/// renewals), until released. Needs a multi-threaded runtime: the frozen run blocks its
+/// worker thread while the test goes on with another.
+pub struct Stall {
+    step: Step,
+    left: AtomicUsize,
+    arrived: std::sync::Mutex<Option<std::sync::mpsc::Sender<()>>>,
+    release: std::sync::Mutex<std::sync::mpsc::Receiver<()>>,
+}
+
+/// The test's end of a [`Stall`].
+pub struct StallControl {
+    arrived: std::sync::mpsc::Receiver<()>,
+    release: std::sync::mpsc::Sender<()>,
+}
+
+impl Stall {
+    /// A stall at the `nth` (1-based) arrival at `step`, and its control.
+    pub fn at(step: Step, nth: usize) -> (Self, StallControl) {
+        let (arrived_tx, arrived_rx) = std::sync::mpsc::channel();
+        let (release_tx, release_rx) = std::sync::mpsc::channel();
+        (
+            Self {
+                step,
+                left: AtomicUsize::new(nth),
+                arrived: std::sync::Mutex::new(Some(arrived_tx)),
+                release: std::sync::Mutex::new(release_rx),
+            },
+            StallControl {
+                arrived: arrived_rx,
+                release: release_tx,
+            },
+        )
+    }
+}
+
+impl StepHook for Stall {
+    fn reached(&self, step: Step) -> Result<(), Crash> {
+        if step == self.step && self.left.fetch_sub(1, Ordering::SeqCst) == 1 {
+            if let Some(tx) = self.arrived.lock().unwrap().take() {
+                let _ = tx.send(());
+            }
+            let _ = self.release.lock().unwrap().recv();
+        }
+        Ok(())
+    }
+}
+
+impl StallControl {
+    /// Waits (without sleeping) until the stalled run is frozen at its step.
+    pub async fn frozen(&self) {
+        let rx = &self.arrived;
+        tokio::task::block_in_place(|| rx.recv().expect("the run reaches the stall"));
+    }
+    /// Lets the frozen run go on.
+    pub fn release(&self) {
+        let _ = self.release.send(());
+    }
+}
+
+/// Calls a closure at every step boundary (to look at the store mid-run, or move the clock).
+pub struct Probe<F: Fn(Step) + Send + Sync>(pub F);
+
+impl<F: Fn(Step) + Send + Sync> StepHook for Probe<F> {
+    fn reached(&self, step: Step) -> Result<(), Crash> {
+        (self.0)(step);
+        Ok(())
+    }
+}
+
+/// Every item stored under a connection (cursor, lease, runs, reports, hashes).
+pub async fn connection_items(
+    store: &dyn renkei_core::ports::StateStore,
+    t: &renkei_core::TenantId,
+    c: &renkei_core::ConnectionId,
+) -> Vec<renkei_core::ports::Item> {
+    store
+        .query(&format!("T#{t}#C#{c}"), "")
+        .await
+        .expect("state store answers")
+}

@@ -79,6 +79,9 @@ enum Command {
     Resume { tenant: String, connection: String },
     /// Disconnect: delete the credentials and all state of the connection.
     Disconnect { tenant: String, connection: String },
+    /// Move every connection's secret of a tenant to its connector-scoped name
+    /// (renkei/<connector>/<tenant>/<connection>), as the deployed IAM policies require.
+    MigrateSecrets { tenant: String },
     /// Tenant users who receive failure emails, by role.
     #[command(subcommand)]
     Users(UsersCmd),
@@ -274,6 +277,25 @@ async fn run(cli: Cli) -> Result<(), String> {
                 .await
                 .map_err(|e| e.to_string())?;
             println!("disconnected {t}/{c}: credentials and state deleted");
+            Ok(())
+        }
+        Command::MigrateSecrets { tenant } => {
+            let b = open()?;
+            let t = renkei_core::TenantId::new(&tenant).map_err(|e| e.to_string())?;
+            let conns = renkei_core::repo::Repo::new(&b.store)
+                .connections(&t)
+                .await
+                .map_err(|e| e.to_string())?;
+            for conn in conns {
+                let c = conn.connection_id;
+                let moved = renkei_core::admin::migrate_secret(&b.store, &b.secrets, &t, &c)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                println!(
+                    "{t}/{c}: {}",
+                    if moved { "moved" } else { "already scoped" }
+                );
+            }
             Ok(())
         }
     }

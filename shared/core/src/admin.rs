@@ -69,3 +69,38 @@ pub async fn disconnect(
         .await
         .map_err(|e| AdminError::Store(e.to_string()))
 }
+
+/// Moves a connection's secret to its connector-scoped name (`renkei/<connector>/<tenant>/
+/// <connection>`; connections made before it have `renkei/<tenant>/<connection>`), which
+/// the deployed functions' IAM policies require. Run once per connection by an operator;
+/// a connection already on the new name is left as it is. Answers whether it moved.
+pub async fn migrate_secret(
+    store: &dyn StateStore,
+    secrets: &dyn SecretStore,
+    t: &TenantId,
+    c: &ConnectionId,
+) -> Result<bool, AdminError> {
+    let store_err = |e: crate::ports::StoreError| AdminError::Store(e.to_string());
+    let secret_err = |e: crate::ports::SecretError| AdminError::Store(e.to_string());
+    let repo = Repo::new(store);
+    let (conn, _) = repo
+        .connection(t, c)
+        .await
+        .map_err(store_err)?
+        .ok_or_else(|| AdminError::NotFound(t.clone(), c.clone()))?;
+    let target = crate::repo::secret_name(&conn.connector, t, c);
+    if conn.secret_name == target {
+        return Ok(false);
+    }
+    if let Some(value) = secrets.get(&conn.secret_name).await.map_err(secret_err)? {
+        secrets.put(&target, &value).await.map_err(secret_err)?;
+    }
+    let old = conn.secret_name.clone();
+    repo.update_connection(t, c, |conn| conn.secret_name = target.clone())
+        .await
+        .map_err(store_err)?;
+    // Deleted only once the connection names the new secret: a crash in between leaves
+    // two copies, never none.
+    secrets.delete(&old).await.map_err(secret_err)?;
+    Ok(true)
+}

@@ -246,6 +246,12 @@ fn tenant_pk(t: &TenantId) -> String {
 fn conn_pk(t: &TenantId, c: &ConnectionId) -> String {
     format!("T#{t}#C#{c}")
 }
+/// The name of a connection's secret: `renkei/<connector>/<tenant>/<connection>`, so that
+/// each connector function's IAM policy can reach its own connector's secrets only.
+pub fn secret_name(connector: &str, t: &TenantId, c: &ConnectionId) -> String {
+    format!("renkei/{connector}/{t}/{c}")
+}
+
 /// Rows per error-report item: keeps each item far below DynamoDB's 400 KB.
 const ERROR_ROWS_PER_ITEM: usize = 100;
 

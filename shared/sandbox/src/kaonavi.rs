@@ -165,6 +165,18 @@ impl Kaonavi {
             .unwrap_or_default()
     }
 
+    /// Adds (or replaces) a member as a person would in Kaonavi's own screens.
+    pub fn put_member(&mut self, key: &str, member: Map<String, Value>) -> Result<(), String> {
+        let code = member
+            .get("code")
+            .and_then(Value::as_str)
+            .ok_or("a member needs a code (社員番号)")?
+            .to_string();
+        let company = self.companies.get_mut(key).ok_or("no such company")?;
+        company.members.insert(code, member);
+        Ok(())
+    }
+
     pub fn reset_stats(&mut self, key: &str) {
         if let Some(c) = self.companies.get_mut(key) {
             c.stats = Stats::default();

@@ -182,6 +182,14 @@ impl Sandbox {
         self.world().kaonavi.members(key)
     }
 
+    /// Adds a member to a Kaonavi company directly, as a person in Kaonavi would.
+    pub fn kaonavi_put_member(&self, key: &str, member: Value) -> Result<(), String> {
+        let Value::Object(m) = member else {
+            return Err("a member is a JSON object".into());
+        };
+        self.world().kaonavi.put_member(key, m)
+    }
+
     /// Request statistics of a Kaonavi company.
     pub fn kaonavi_stats(&self, key: &str) -> Value {
         self.world().kaonavi.stats(key)

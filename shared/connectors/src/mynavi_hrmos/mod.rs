@@ -171,7 +171,7 @@ fn masked(login_id: &str) -> String {
 }
 
 fn secret_name(t: &TenantId, c: &ConnectionId) -> String {
-    format!("renkei/{t}/{c}")
+    renkei_core::repo::secret_name(NAME, t, c)
 }
 
 /// Registers an account, or re-enters its credentials (C1.1, C1.2). Authentication starts

@@ -290,7 +290,7 @@ pub async fn setup(
     }
     let cursor = roumumate.current_cursor().await?;
 
-    let secret_name = format!("renkei/{}/{}", input.tenant_id, input.connection_id);
+    let secret_name = renkei_core::repo::secret_name(NAME, &input.tenant_id, &input.connection_id);
     let secret_json =
         serde_json::to_string(&input.secret).map_err(|e| SetupError::Unavailable(e.to_string()))?;
     secrets
@@ -404,6 +404,11 @@ fn named_code(message: &str) -> Option<&str> {
     Some(&message[start..start + len])
 }
 
+/// Kaonavi's NG message for a create of a 社員番号 it already has.
+fn is_already_registered(message: &str) -> bool {
+    message.contains("既に登録")
+}
+
 impl RoumumateKaonavi {
     async fn refresh_existing(&mut self) -> Result<(), SyncError> {
         self.existing = self
@@ -500,6 +505,12 @@ impl RoumumateKaonavi {
             let mut rest = Vec::new();
             for m in pending.drain(..) {
                 match named.get(m.code.as_str()) {
+                    // Created in Kaonavi after this run read its members (C2.4: upsert by
+                    // 社員番号): it exists now, so it is updated instead of rejected.
+                    Some(msg) if create && is_already_registered(msg) => {
+                        self.existing.insert(m.code.clone());
+                        moved_to_update.push(m);
+                    }
                     Some(msg) => {
                         results.insert(
                             m.code.clone(),
