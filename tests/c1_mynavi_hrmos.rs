@@ -817,3 +817,64 @@ async fn c1_4_an_expired_mynavi_session_logs_in_again_and_downloads() {
     let stats = env.sandbox.mynavi_stats(MYNAVI_LOGIN);
     assert_eq!(stats["logins"], 2, "logged in again once: {stats}");
 }
+
+/// Puts the simulated clock half a minute past a whole minute: a run starting now ends its
+/// window mid-minute, as real runs do.
+fn mid_minute(env: &SandboxEnv) -> DateTime<Utc> {
+    let now = env.clock.now();
+    let at =
+        DateTime::from_timestamp(now.timestamp() - now.timestamp() % 60 + 30, 500_000_000).unwrap();
+    env.clock.set(at);
+    at
+}
+
+#[tokio::test]
+async fn c1_10_an_application_made_in_the_minute_a_run_started_is_imported_by_the_next_run() {
+    let env = env().await;
+    let c = registered(&env).await;
+    let run_start = mid_minute(&env);
+    assert_eq!(tick(&env).await.len(), 1);
+    // Made 10 s after the run started, shown by Mynavi with minute precision: "10:23", a
+    // time before the first run's window end.
+    let late = sample_applications(1, 9, "same-minute-", run_start + Duration::seconds(10), 1);
+    env.sandbox.mynavi_add(MYNAVI_LOGIN, late.clone()).unwrap();
+    let next = env.next_slot(&env.tenant(), &c).await.unwrap();
+    assert_eq!(next.len(), 1);
+    assert_eq!(
+        next[0].counts.created, 1,
+        "not lost between the two windows"
+    );
+    assert!(hrmos(&env).contains_key("same-minute-0"));
+}
+
+#[tokio::test]
+async fn c1_10_an_application_mynavi_lists_late_is_imported_once_within_the_lag() {
+    let env = env().await;
+    let c = registered(&env).await;
+    let run_start = mid_minute(&env);
+    let on_time = sample_applications(3, 4, "on-time-", run_start - Duration::hours(1), 5);
+    env.sandbox.mynavi_add(MYNAVI_LOGIN, on_time).unwrap();
+    assert_eq!(tick(&env).await[0].counts.created, 3);
+    // Applied 7 minutes before the run, but listed by Mynavi only after it.
+    let late = sample_applications(1, 8, "indexed-late-", run_start - Duration::minutes(7), 1);
+    env.sandbox.mynavi_add(MYNAVI_LOGIN, late).unwrap();
+    let second = env
+        .next_slot(&env.tenant(), &c)
+        .await
+        .unwrap()
+        .pop()
+        .unwrap();
+    assert_eq!(second.counts.created, 1, "the late one arrives");
+    assert_eq!(
+        second.counts.unchanged, 0,
+        "the overlap holds nothing already imported but it"
+    );
+    let third = env
+        .next_slot(&env.tenant(), &c)
+        .await
+        .unwrap()
+        .pop()
+        .unwrap();
+    assert_eq!(third.counts.created, 0, "nothing is imported twice");
+    assert_eq!(hrmos(&env).len(), 4);
+}

@@ -3,7 +3,7 @@
 use renkei_connectors::roumumate_kaonavi::{
     self as c2, Secret, SetupError, SetupInput, TargetFilter,
 };
-use renkei_core::engine::RunStatus;
+use renkei_core::engine::{Outcome, RunRequest, RunStatus};
 use renkei_core::repo::{Automation, Repo};
 use renkei_core::{Clock, ConnectionId, TenantId};
 use renkei_e2e::*;
@@ -412,5 +412,106 @@ async fn p11_dry_run_counts_without_writing() {
     assert_eq!(
         real.counts.created, 1,
         "the dry run did not move the cursor"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn c2_4_a_member_created_in_kaonavi_after_the_run_read_its_members_is_updated_not_rejected() {
+    let env = std::sync::Arc::new(env().await);
+    let mut settings = env.settings(50, no_limits());
+    settings.task_poll_ms = 1;
+    let (t, c) = env.connect(settings).await.unwrap();
+    env.sandbox
+        .roumumate_upsert(
+            ROUMUMATE_TOKEN,
+            vec![
+                employee("1", "0001", "山田", "太郎"),
+                employee("2", "0002", "佐藤", "花子"),
+            ],
+        )
+        .unwrap();
+    make_due(&env, &t, &c).await;
+    // Somebody registers 0002 in Kaonavi's own screen after the run read Kaonavi's members.
+    let sandbox = env.sandbox.clone();
+    let meanwhile = Probe(move |step| {
+        if step == renkei_core::engine::Step::Pulled {
+            sandbox
+                .kaonavi_put_member(KAONAVI_KEY, json!({"code": "0002", "name": "佐藤 花"}))
+                .unwrap();
+        }
+    });
+    let outcome = env
+        .backend
+        .run(
+            &RunRequest::scheduled(t.clone(), c.clone(), None),
+            &meanwhile,
+        )
+        .await
+        .unwrap();
+    let Outcome::Ran(run) = outcome else {
+        panic!("{outcome:?}")
+    };
+    assert_eq!(run.status, RunStatus::Succeeded, "{run:?}");
+    assert_eq!(
+        (run.counts.created, run.counts.updated, run.counts.rejected),
+        (1, 1, 0)
+    );
+    assert_eq!(
+        members(&env)["0002"]["name"],
+        "佐藤 花子",
+        "upserted by 社員番号"
+    );
+}
+
+#[tokio::test]
+async fn p1_a_secret_under_the_old_name_moves_to_its_connector_scoped_name() {
+    use renkei_core::ports::SecretStore;
+    let env = env().await;
+    let (t, c) = env.connect(env.settings(50, no_limits())).await.unwrap();
+    let conn = stored_connection(&env, &t, &c).await;
+    assert_eq!(
+        conn.secret_name,
+        format!("renkei/roumumate-kaonavi/{t}/{c}")
+    );
+    // A connection made before the scoped names existed.
+    let old = format!("renkei/{t}/{c}");
+    let value = env
+        .backend
+        .secrets
+        .get(&conn.secret_name)
+        .await
+        .unwrap()
+        .unwrap();
+    env.backend.secrets.put(&old, &value).await.unwrap();
+    env.backend.secrets.delete(&conn.secret_name).await.unwrap();
+    Repo::new(&env.backend.store)
+        .update_connection(&t, &c, |conn| conn.secret_name = old.clone())
+        .await
+        .unwrap();
+    let moved =
+        renkei_core::admin::migrate_secret(&env.backend.store, &env.backend.secrets, &t, &c)
+            .await
+            .unwrap();
+    assert!(moved);
+    let conn = stored_connection(&env, &t, &c).await;
+    assert_eq!(
+        conn.secret_name,
+        format!("renkei/roumumate-kaonavi/{t}/{c}")
+    );
+    assert_eq!(
+        env.backend.secrets.get(&conn.secret_name).await.unwrap(),
+        Some(value)
+    );
+    assert_eq!(
+        env.backend.secrets.get(&old).await.unwrap(),
+        None,
+        "the old copy is gone"
+    );
+    make_due(&env, &t, &c).await;
+    let run = env.next_slot(&t, &c).await.unwrap().pop().unwrap();
+    assert_eq!(
+        run.status,
+        RunStatus::Succeeded,
+        "the connection runs with the moved secret"
     );
 }

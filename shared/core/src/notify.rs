@@ -304,3 +304,26 @@ fn pause_email(conn: &Connection, run: &RunRecord, reason: &str) -> Message {
         body,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn p8_one_persistent_failure_has_one_fingerprint_whatever_ids_and_times_it_names() {
+        let a = fingerprint(
+            RunStatus::Failed,
+            "Kaonavi task 81723 ended in ERROR at 2026-11-22T10:15:03Z (request 7f3a)",
+        );
+        let b = fingerprint(
+            RunStatus::Failed,
+            "Kaonavi task 91 ended in ERROR at 2026-11-22T11:30:44Z (request 7f3a)",
+        );
+        assert_eq!(a, b);
+        assert_ne!(
+            a,
+            fingerprint(RunStatus::Failed, "Roumumate refused the credentials"),
+            "different failures stay apart"
+        );
+    }
+}

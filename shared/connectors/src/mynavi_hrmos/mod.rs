@@ -96,6 +96,12 @@ pub struct Settings {
     /// HRMOS requests per minute (None: no limit).
     #[serde(default = "default_hrmos_per_minute")]
     pub hrmos_per_minute: Option<u32>,
+    /// How far each window reaches back before the last one's end, in minutes (at least 1).
+    /// 応募日時 has minute precision, so an application made in the minute a run started
+    /// shows a time before that run's end; and Mynavi may list an application a few minutes
+    /// late. Re-reading the overlap is harmless: content hashes and HRMOS's source key.
+    #[serde(default = "default_overlap_minutes")]
+    pub overlap_minutes: u32,
 }
 
 fn default_page_size() -> usize {
@@ -103,6 +109,16 @@ fn default_page_size() -> usize {
 }
 fn default_hrmos_per_minute() -> Option<u32> {
     Some(600)
+}
+fn default_overlap_minutes() -> u32 {
+    10
+}
+
+impl Settings {
+    /// The overlap of consecutive windows: never less than the file's time precision.
+    fn overlap(&self) -> Duration {
+        Duration::minutes(i64::from(self.overlap_minutes.max(1)))
+    }
 }
 
 /// The account's secret.
@@ -244,6 +260,7 @@ pub async fn register(
         columns: reg.columns.unwrap_or_default(),
         page_size: default_page_size(),
         hrmos_per_minute: default_hrmos_per_minute(),
+        overlap_minutes: default_overlap_minutes(),
     };
     let conn = Connection {
         tenant_id: t,
@@ -643,16 +660,18 @@ impl Connector for MynaviHrmos {
                 })?,
             };
             let (from, to) = match position {
-                Position::Until { until } => (until, self.now),
+                Position::Until { until } if until >= self.now => {
+                    // Nothing new since the last window's end (a clock behind the last
+                    // run's): keep the position rather than move it back.
+                    return Ok(Page {
+                        records: Vec::new(),
+                        next_cursor: Position::Until { until }.cursor(),
+                        has_more: false,
+                    });
+                }
+                Position::Until { until } => (until - self.settings.overlap(), self.now),
                 Position::Within { from, to } => (from, to),
             };
-            if from >= to {
-                return Ok(Page {
-                    records: Vec::new(),
-                    next_cursor: Position::Until { until: from }.cursor(),
-                    has_more: false,
-                });
-            }
             let download = self.mynavi.download(from, to).await?;
             self.active = Some(Active {
                 from,
