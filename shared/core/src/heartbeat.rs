@@ -107,3 +107,36 @@ impl Heartbeat for HeartbeatLink {
         reply.await.unwrap_or(Err(Halt::LeaseLost))
     }
 }
+
+/// Runs `work` (vendor calls outside any run: setup checks, registration) with its clients'
+/// rate admissions served from the credential's shared windows in the state store, so that
+/// setup's calls count in the same window as the runs that follow it. Beats always pass:
+/// there is no lease to keep.
+pub async fn outside_run<T>(
+    store: &dyn crate::ports::StateStore,
+    tenant: &crate::TenantId,
+    asks: &mut mpsc::Receiver<Ask>,
+    work: impl std::future::Future<Output = T>,
+) -> T {
+    let repo = crate::repo::Repo::new(store);
+    tokio::pin!(work);
+    loop {
+        tokio::select! {
+            biased;
+            out = &mut work => return out,
+            Some(ask) = asks.recv() => match ask {
+                Ask::Beat(_, answer) => {
+                    let _ = answer.send(Ok(()));
+                }
+                Ask::Admit(slot, answer) => {
+                    let now_ms = chrono::Utc::now().timestamp_millis();
+                    let admission = repo
+                        .admit(tenant, &slot, now_ms)
+                        .await
+                        .unwrap_or(Admission::Local);
+                    let _ = answer.send(Ok(admission));
+                }
+            },
+        }
+    }
+}

@@ -323,6 +323,11 @@ impl VendorClient {
         self.credential = Some(key);
     }
 
+    /// The key of the credential's rate windows, once named.
+    pub fn credential(&self) -> Option<&str> {
+        self.credential.as_deref()
+    }
+
     /// Lends the client to a run: it beats the run's heartbeat before every write and every
     /// wait, and takes its rate slots from the credential's shared windows.
     pub fn join_run(&mut self, run: Arc<dyn Heartbeat>) {

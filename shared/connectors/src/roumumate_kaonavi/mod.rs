@@ -14,6 +14,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use renkei_core::engine::{
     BuildEnv, Change, Connector, ConnectorFactory, Page, SyncError, WriteResult,
 };
+use renkei_core::heartbeat::{HeartbeatLink, outside_run};
 use renkei_core::ports::{SecretStore, StateStore};
 use renkei_core::repo::{Automation, Checkpoint, Connection, Repo, Role};
 use renkei_core::{Cadence, ConnectionId, TenantId};
@@ -199,6 +200,43 @@ fn kaonavi_client(settings: &Settings, creds: Credentials) -> Result<KaonaviClie
     KaonaviClient::new(config, creds)
 }
 
+/// C2.1: Kaonavi takes the credentials and allows get, update and register; answers the
+/// gender options of its member layout. Names every missing permission at once.
+async fn check_kaonavi(kaonavi: &KaonaviClient) -> Result<Vec<String>, SetupError> {
+    kaonavi.authenticate().await?;
+    let mut missing = Vec::new();
+    let probe = [MemberData {
+        code: "renkei-setup-check".into(),
+        ..Default::default()
+    }];
+    let mut options = Vec::new();
+    match kaonavi.gender_options().await {
+        Ok(o) => options = o,
+        Err(KaonaviError::PermissionMissing(p)) => missing.push(p),
+        Err(e) => return Err(e.into()),
+    }
+    for (result, permission) in [
+        (
+            kaonavi.create_members(&probe, true).await,
+            Permission::Register,
+        ),
+        (
+            kaonavi.update_members(&probe, true).await,
+            Permission::Update,
+        ),
+    ] {
+        match result {
+            Ok(_) => {}
+            Err(KaonaviError::PermissionMissing(_)) => missing.push(permission),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    if !missing.is_empty() {
+        return Err(SetupError::MissingPermissions(missing));
+    }
+    Ok(options)
+}
+
 /// What setup needs.
 #[derive(Debug, Clone)]
 pub struct SetupInput {
@@ -230,39 +268,11 @@ pub async fn setup(
         return Err(SetupError::Exists(input.connection_id.to_string()));
     }
     let s = &input.settings;
-    let kaonavi = kaonavi_client(s, input.secret.kaonavi.clone())?;
-    kaonavi.authenticate().await?;
-    // C2.1: get, update and register must all be allowed; name every one that is not.
-    let mut missing = Vec::new();
-    let probe = [MemberData {
-        code: "renkei-setup-check".into(),
-        ..Default::default()
-    }];
-    let mut options = Vec::new();
-    match kaonavi.gender_options().await {
-        Ok(o) => options = o,
-        Err(KaonaviError::PermissionMissing(p)) => missing.push(p),
-        Err(e) => return Err(e.into()),
-    }
-    for (result, permission) in [
-        (
-            kaonavi.create_members(&probe, true).await,
-            Permission::Register,
-        ),
-        (
-            kaonavi.update_members(&probe, true).await,
-            Permission::Update,
-        ),
-    ] {
-        match result {
-            Ok(_) => {}
-            Err(KaonaviError::PermissionMissing(_)) => missing.push(permission),
-            Err(e) => return Err(e.into()),
-        }
-    }
-    if !missing.is_empty() {
-        return Err(SetupError::MissingPermissions(missing));
-    }
+    let mut kaonavi = kaonavi_client(s, input.secret.kaonavi.clone())?;
+    // Setup's Dry-Run writes count in the Consumer Key's shared window, like every run's.
+    let (link, mut asks) = HeartbeatLink::channel();
+    kaonavi.join_run(link);
+    let options = outside_run(store, &input.tenant_id, &mut asks, check_kaonavi(&kaonavi)).await?;
     // C2.6: every Roumumate option must map to an option of Kaonavi's member layout.
     let roumumate =
         RoumumateClient::new(&s.roumumate_url, &input.secret.roumumate_token, s.page_size)?;
