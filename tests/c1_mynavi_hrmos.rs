@@ -818,12 +818,15 @@ async fn c1_4_an_expired_mynavi_session_logs_in_again_and_downloads() {
     assert_eq!(stats["logins"], 2, "logged in again once: {stats}");
 }
 
-/// Puts the simulated clock half a minute past a whole minute: a run starting now ends its
-/// window mid-minute, as real runs do.
-fn mid_minute(env: &SandboxEnv) -> DateTime<Utc> {
-    let now = env.clock.now();
-    let at =
+/// Puts the simulated clock half a minute past a whole minute, once the account is due: a
+/// run starting then ends its window mid-minute, as real runs do.
+async fn mid_minute(env: &SandboxEnv, c: &ConnectionId) -> DateTime<Utc> {
+    let now = env.clock.now().max(connection(env, c).await.next_run_at);
+    let mut at =
         DateTime::from_timestamp(now.timestamp() - now.timestamp() % 60 + 30, 500_000_000).unwrap();
+    if at < now {
+        at += Duration::minutes(1);
+    }
     env.clock.set(at);
     at
 }
@@ -832,7 +835,7 @@ fn mid_minute(env: &SandboxEnv) -> DateTime<Utc> {
 async fn c1_10_an_application_made_in_the_minute_a_run_started_is_imported_by_the_next_run() {
     let env = env().await;
     let c = registered(&env).await;
-    let run_start = mid_minute(&env);
+    let run_start = mid_minute(&env, &c).await;
     assert_eq!(tick(&env).await.len(), 1);
     // Made 10 s after the run started, shown by Mynavi with minute precision: "10:23", a
     // time before the first run's window end.
@@ -851,7 +854,7 @@ async fn c1_10_an_application_made_in_the_minute_a_run_started_is_imported_by_th
 async fn c1_10_an_application_mynavi_lists_late_is_imported_once_within_the_lag() {
     let env = env().await;
     let c = registered(&env).await;
-    let run_start = mid_minute(&env);
+    let run_start = mid_minute(&env, &c).await;
     let on_time = sample_applications(3, 4, "on-time-", run_start - Duration::hours(1), 5);
     env.sandbox.mynavi_add(MYNAVI_LOGIN, on_time).unwrap();
     assert_eq!(tick(&env).await[0].counts.created, 3);
