@@ -1,35 +1,20 @@
 //! The AWS adapters pass the same port contract checks as the embedded ones, against moto
 //! server (real SDK calls over HTTP). tests/run.sh starts moto and sets RENKEI_MOTO_ENDPOINT.
 
-use renkei_aws::{DynamoStore, EventBridgeBus, SecretsManager, SesNotifier, create_table};
+use renkei_aws::{DynamoStore, EventBridgeBus, SecretsManager, SesNotifier};
 use renkei_core::contract;
-use renkei_e2e::moto_endpoint;
+use renkei_e2e::{moto_endpoint, moto_sdk, moto_store};
 
 async fn sdk() -> aws_config::SdkConfig {
-    // SAFETY of the env: these are set before any SDK client reads them, identically in every test.
-    unsafe {
-        std::env::set_var("AWS_ACCESS_KEY_ID", "testing");
-        std::env::set_var("AWS_SECRET_ACCESS_KEY", "testing");
-    }
-    aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .endpoint_url(moto_endpoint())
-        .region(aws_config::Region::new("ap-northeast-1"))
-        .load()
-        .await
+    moto_sdk().await
 }
 
 async fn store(name: &str) -> DynamoStore {
-    let client = aws_sdk_dynamodb::Client::new(&sdk().await);
-    let table = format!("renkei-{name}-{:08x}", fastrand_u32());
-    create_table(&client, &table).await.expect("create table");
-    DynamoStore::new(client, table)
+    moto_store(name).await
 }
 
 fn fastrand_u32() -> u32 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0)
+    fastrand::u32(..)
 }
 
 #[tokio::test]

@@ -186,3 +186,27 @@ pub async fn connection_items(
         .await
         .expect("state store answers")
 }
+
+/// SDK configuration for moto server (dummy credentials, fixed region).
+pub async fn moto_sdk() -> aws_config::SdkConfig {
+    // SAFETY of the env: set before any SDK client reads them, identically in every test.
+    unsafe {
+        std::env::set_var("AWS_ACCESS_KEY_ID", "testing");
+        std::env::set_var("AWS_SECRET_ACCESS_KEY", "testing");
+    }
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(moto_endpoint())
+        .region(aws_config::Region::new("ap-northeast-1"))
+        .load()
+        .await
+}
+
+/// A fresh DynamoDB table on moto, made as infra/template.yaml declares it.
+pub async fn moto_store(name: &str) -> renkei_aws::DynamoStore {
+    let client = aws_sdk_dynamodb::Client::new(&moto_sdk().await);
+    let table = format!("renkei-{name}-{:08x}", fastrand::u32(..));
+    renkei_aws::create_table(&client, &table)
+        .await
+        .expect("create table");
+    renkei_aws::DynamoStore::new(client, table)
+}

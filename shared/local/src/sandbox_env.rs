@@ -134,9 +134,21 @@ impl SandboxEnv {
 
     /// Sets up the demo tenant's C2 connection and its admin user.
     pub async fn connect(&self, settings: Settings) -> Result<(TenantId, ConnectionId), String> {
-        let t = self.tenant();
+        self.connect_in(&self.backend.store, &self.tenant(), settings)
+            .await
+    }
+
+    /// Sets up a C2 connection of tenant `t` against this sandbox's demo company, kept in
+    /// `store` (the embedded one, or DynamoDB in the AWS tests).
+    pub async fn connect_in(
+        &self,
+        store: &dyn renkei_core::ports::StateStore,
+        t: &TenantId,
+        settings: Settings,
+    ) -> Result<(TenantId, ConnectionId), String> {
+        let t = t.clone();
         let c = ConnectionId::new("roumumate-kaonavi").map_err(|e| e.to_string())?;
-        Repo::new(&self.backend.store)
+        Repo::new(store)
             .put_user(
                 &t,
                 &TenantUser {
@@ -159,14 +171,9 @@ impl SandboxEnv {
             secret,
             settings,
         };
-        c2::setup(
-            &self.backend.store,
-            &self.backend.secrets,
-            self.clock.now(),
-            input,
-        )
-        .await
-        .map_err(|e| e.to_string())?;
+        c2::setup(store, &self.backend.secrets, self.clock.now(), input)
+            .await
+            .map_err(|e| e.to_string())?;
         Ok((t, c))
     }
 
