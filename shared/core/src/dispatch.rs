@@ -34,8 +34,8 @@ pub async fn dispatch_due(
     let repo = Repo::new(store);
     let now = clock.now();
     let due = repo.due_connections(now).await?;
-    for why in &due.bad {
-        tracing::error!(reason = %why, "a due item could not be decoded; skipped");
+    for key in &due.bad {
+        tracing::error!(item = %key, "a due item could not be decoded; skipped");
     }
     let mut requests = Vec::new();
     for (mut conn, version) in due.connections {

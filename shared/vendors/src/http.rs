@@ -661,6 +661,57 @@ mod tests {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicU32, Ordering};
 
+    fn after(value: &str) -> Option<Duration> {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(
+            reqwest::header::RETRY_AFTER,
+            reqwest::header::HeaderValue::from_str(value).expect("header"),
+        );
+        retry_after(&headers)
+    }
+
+    #[test]
+    fn p6_retry_after_reads_seconds_and_http_dates_and_never_panics() {
+        assert_eq!(after("120"), Some(Duration::from_secs(120)));
+        assert_eq!(after("1.5"), Some(Duration::from_millis(1500)));
+        let in_90 = chrono::Utc::now() + chrono::Duration::seconds(90);
+        let date = in_90.format("%a, %d %b %Y %H:%M:%S GMT").to_string();
+        let got = after(&date).expect("an HTTP-date");
+        assert!(
+            got > Duration::from_secs(85) && got <= Duration::from_secs(90),
+            "{got:?}"
+        );
+        assert_eq!(
+            after("Sun, 06 Nov 1994 08:49:37 GMT"),
+            Some(Duration::ZERO),
+            "past: now"
+        );
+        assert_eq!(after("1e300"), Some(RETRY_AFTER_CAP), "huge: capped");
+        assert_eq!(after("inf"), None, "non-finite: ignored");
+        assert_eq!(after("NaN"), None);
+        assert_eq!(after("-5"), None);
+        assert_eq!(after("soon"), None);
+    }
+
+    #[test]
+    fn p6_a_retry_after_longer_than_one_wait_stops_the_run_to_continue_after_it() {
+        let mut config = HttpConfig {
+            base_url: "http://127.0.0.1:9".into(),
+            timeout: Duration::from_secs(1),
+            retry: RetryPolicy::default(),
+            limit: None,
+            write_limit: None,
+        };
+        config.retry.max_delay = Duration::from_secs(30);
+        let client = VendorClient::new("test", config).expect("client");
+        assert_eq!(client.too_long(Some(Duration::from_secs(10))), Ok(()));
+        assert_eq!(
+            client.too_long(Some(Duration::from_secs(600))),
+            Err(VendorError::Halted(Halt::Backoff { seconds: 600 })),
+            "not capped at the longest wait and slept through"
+        );
+    }
+
     #[tokio::test(start_paused = true)]
     async fn p6_sliding_window_never_exceeds_the_limit() {
         let w = SlidingWindow::new(5, Duration::from_secs(60));

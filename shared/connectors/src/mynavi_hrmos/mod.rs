@@ -424,6 +424,7 @@ impl ConnectorFactory for Factory {
             settings,
             now: env.now,
             active: None,
+            heartbeat: env.heartbeat.clone(),
         }))
     }
 
@@ -613,6 +614,8 @@ pub struct MynaviHrmos {
     /// The run's start: the end of its window.
     now: DateTime<Utc>,
     active: Option<Active>,
+    /// Beaten between download chunks: a slow download stops at the deadline.
+    heartbeat: std::sync::Arc<dyn renkei_core::heartbeat::Heartbeat>,
 }
 
 /// HRMOS refusing its API key is not the Mynavi ID/password problem that `auth_failed`
@@ -688,6 +691,7 @@ impl Connector for MynaviHrmos {
             } else if a.import.done() {
                 break;
             } else {
+                self.heartbeat.beat(std::time::Duration::ZERO).await?;
                 let chunk = a.download.chunk().await?;
                 a.import.push(chunk.as_deref())?;
             }
