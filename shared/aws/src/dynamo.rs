@@ -161,6 +161,17 @@ impl DynamoStore {
         }
     }
 
+    /// Deletes the whole table (tests and throw-away local stacks clean up with it).
+    pub async fn delete_table(&self) -> Result<(), StoreError> {
+        self.client
+            .delete_table()
+            .table_name(&self.table)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
     fn key_attrs(key: &Key) -> Attrs {
         Attrs::from([
             ("pk".to_string(), s(&key.pk)),

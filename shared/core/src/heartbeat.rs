@@ -108,6 +108,61 @@ impl Heartbeat for HeartbeatLink {
     }
 }
 
+/// Whoever answers a link's questions: the engine's lease keeper within a run, the shared
+/// rate ledger outside one.
+#[async_trait]
+pub trait Answerer: Send {
+    /// Answers a heartbeat announcing `wait`.
+    async fn beat(&mut self, wait: Duration) -> Result<(), Halt>;
+    /// Answers a rate admission.
+    async fn admit(&mut self, slot: &Slot) -> Result<Admission, Halt>;
+}
+
+/// Awaits `work`, answering the questions its clients ask meanwhile.
+pub async fn serve<T>(
+    answerer: &mut impl Answerer,
+    asks: &mut mpsc::Receiver<Ask>,
+    work: impl std::future::Future<Output = T>,
+) -> T {
+    tokio::pin!(work);
+    loop {
+        tokio::select! {
+            biased;
+            out = &mut work => return out,
+            Some(ask) = asks.recv() => match ask {
+                Ask::Beat(wait, answer) => {
+                    let _ = answer.send(answerer.beat(wait).await);
+                }
+                Ask::Admit(slot, answer) => {
+                    let _ = answer.send(answerer.admit(&slot).await);
+                }
+            },
+        }
+    }
+}
+
+/// The credential's shared windows, without a lease (see [`outside_run`]).
+struct LedgerOnly<'a> {
+    repo: crate::repo::Repo<'a>,
+    tenant: &'a crate::TenantId,
+}
+
+#[async_trait]
+impl Answerer for LedgerOnly<'_> {
+    async fn beat(&mut self, _: Duration) -> Result<(), Halt> {
+        Ok(())
+    }
+
+    async fn admit(&mut self, slot: &Slot) -> Result<Admission, Halt> {
+        let now_ms = chrono::Utc::now().timestamp_millis();
+        Ok(self
+            .repo
+            .admit(self.tenant, slot, now_ms)
+            .await
+            .unwrap_or(Admission::Local))
+    }
+}
+
 /// Runs `work` (vendor calls outside any run: setup checks, registration) with its clients'
 /// rate admissions served from the credential's shared windows in the state store, so that
 /// setup's calls count in the same window as the runs that follow it. Beats always pass:
@@ -118,25 +173,9 @@ pub async fn outside_run<T>(
     asks: &mut mpsc::Receiver<Ask>,
     work: impl std::future::Future<Output = T>,
 ) -> T {
-    let repo = crate::repo::Repo::new(store);
-    tokio::pin!(work);
-    loop {
-        tokio::select! {
-            biased;
-            out = &mut work => return out,
-            Some(ask) = asks.recv() => match ask {
-                Ask::Beat(_, answer) => {
-                    let _ = answer.send(Ok(()));
-                }
-                Ask::Admit(slot, answer) => {
-                    let now_ms = chrono::Utc::now().timestamp_millis();
-                    let admission = repo
-                        .admit(tenant, &slot, now_ms)
-                        .await
-                        .unwrap_or(Admission::Local);
-                    let _ = answer.send(Ok(admission));
-                }
-            },
-        }
-    }
+    let mut ledger = LedgerOnly {
+        repo: crate::repo::Repo::new(store),
+        tenant,
+    };
+    serve(&mut ledger, asks, work).await
 }

@@ -15,6 +15,7 @@ pub mod engine;
 pub mod handler;
 pub mod heartbeat;
 pub mod ids;
+mod keeper;
 pub mod metrics;
 pub mod notify;
 pub mod ports;

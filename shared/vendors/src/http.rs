@@ -4,12 +4,13 @@ use renkei_core::engine::SyncError;
 use renkei_core::heartbeat::{Halt, Heartbeat, NoRun};
 use renkei_core::rate::{Admission, Slot, Window};
 use reqwest::{Method, RequestBuilder, StatusCode};
-use std::collections::{HashMap, VecDeque};
-use std::future::Future;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::Mutex;
 use tokio::time::Instant;
+
+pub use crate::limiter::SlidingWindow;
+use crate::limiter::{LocalWindows, local_windows};
+pub use crate::token::TokenCache;
 
 /// Errors of a vendor call, classified where the cause is known.
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
@@ -78,123 +79,6 @@ impl Default for RetryPolicy {
             budget: Duration::from_secs(120),
         }
     }
-}
-
-/// A sliding-window limit: at most `limit` calls in any `window`. It matches how vendors
-/// state their limits ("5 writes per 60 s"), unlike a token bucket that refills smoothly.
-/// This is the in-process window, used when no shared ledger answers (outside a run, or
-/// the state store unreachable); within a run the credential's windows live in the store.
-#[derive(Debug)]
-pub struct SlidingWindow {
-    limit: usize,
-    window: Duration,
-    sent: Mutex<VecDeque<Instant>>,
-}
-
-impl SlidingWindow {
-    /// `limit` calls per `window`. The window is widened by 2% so that network jitter
-    /// between our clock and the vendor's never lets the vendor count one call too many.
-    pub fn new(limit: u32, window: Duration) -> Self {
-        Self {
-            limit: limit.max(1) as usize,
-            window: window.mul_f64(1.02),
-            sent: Mutex::new(VecDeque::new()),
-        }
-    }
-
-    /// How long until one more call fits (None: now), dropping calls that left the window.
-    fn wait_at(&self, sent: &mut VecDeque<Instant>, now: Instant) -> Option<Duration> {
-        while sent
-            .front()
-            .is_some_and(|t| now.duration_since(*t) >= self.window)
-        {
-            sent.pop_front();
-        }
-        if sent.len() < self.limit {
-            return None;
-        }
-        sent.front()
-            .map(|t| self.window.saturating_sub(now.duration_since(*t)))
-    }
-
-    /// Waits until one more call fits in the window, then counts it.
-    pub async fn acquire(&self) {
-        loop {
-            let mut sent = self.sent.lock().await;
-            let now = Instant::now();
-            while sent
-                .front()
-                .is_some_and(|t| now.duration_since(*t) >= self.window)
-            {
-                sent.pop_front();
-            }
-            if sent.len() < self.limit {
-                sent.push_back(now);
-                return;
-            }
-            let wait = sent.front().map_or(Duration::ZERO, |t| {
-                self.window.saturating_sub(now.duration_since(*t))
-            });
-            drop(sent);
-            tokio::time::sleep(wait).await;
-        }
-    }
-}
-
-/// A credential's in-process windows. Both are checked and counted under one lock, so a
-/// write is counted in both at the instant it is sent. Shared by every client of the same
-/// credential in this process (a warm Lambda reuses them across runs).
-#[derive(Debug)]
-struct LocalWindows {
-    all: Option<SlidingWindow>,
-    writes: Option<SlidingWindow>,
-    sent: std::sync::Mutex<(VecDeque<Instant>, VecDeque<Instant>)>,
-}
-
-impl LocalWindows {
-    fn new(config: &HttpConfig) -> Self {
-        Self {
-            all: config.limit.map(|(n, w)| SlidingWindow::new(n, w)),
-            writes: config.write_limit.map(|(n, w)| SlidingWindow::new(n, w)),
-            sent: std::sync::Mutex::new((VecDeque::new(), VecDeque::new())),
-        }
-    }
-
-    /// Counts one call now, or says how long to wait.
-    fn try_take(&self, kind: CallKind) -> Result<(), Duration> {
-        let mut sent = self.sent.lock().unwrap_or_else(|p| p.into_inner());
-        let now = Instant::now();
-        let (all_sent, write_sent) = &mut *sent;
-        let mut wait = self.all.as_ref().and_then(|w| w.wait_at(all_sent, now));
-        if kind == CallKind::Write
-            && let Some(w) = &self.writes
-        {
-            wait = wait.max(w.wait_at(write_sent, now));
-        }
-        if let Some(wait) = wait {
-            return Err(wait);
-        }
-        if self.all.is_some() {
-            all_sent.push_back(now);
-        }
-        if kind == CallKind::Write && self.writes.is_some() {
-            write_sent.push_back(now);
-        }
-        Ok(())
-    }
-}
-
-/// In-process windows by credential key.
-fn local_windows(key: &str, config: &HttpConfig) -> Arc<LocalWindows> {
-    static REGISTRY: OnceLock<std::sync::Mutex<HashMap<String, Arc<LocalWindows>>>> =
-        OnceLock::new();
-    let mut map = REGISTRY
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(|p| p.into_inner());
-    map.entry(key.to_string())
-        .or_insert_with(|| Arc::new(LocalWindows::new(config)))
-        .clone()
 }
 
 /// Whether a call writes (some vendors limit writes separately).
@@ -305,7 +189,7 @@ impl VendorClient {
         Ok(Self {
             vendor,
             http,
-            local: Arc::new(LocalWindows::new(&config)),
+            local: Arc::new(LocalWindows::new(config.limit, config.write_limit)),
             credential: None,
             run: Arc::new(NoRun),
             config,
@@ -319,7 +203,7 @@ impl VendorClient {
         use sha2::{Digest, Sha256};
         let digest = Sha256::digest(format!("{}:{identity}", self.vendor).as_bytes());
         let key = format!("{}#{}", self.vendor, &hex::encode(digest)[..16]);
-        self.local = local_windows(&key, &self.config);
+        self.local = local_windows(&key, self.config.limit, self.config.write_limit);
         self.credential = Some(key);
     }
 
@@ -616,50 +500,9 @@ pub fn parse_json<T: serde::de::DeserializeOwned>(
     })
 }
 
-/// A bearer-style token shared by every caller of one client: fetched once (callers that
-/// arrive meanwhile wait for the same fetch), refreshed shortly before it expires, and
-/// dropped when the vendor answers 401 so that the next caller fetches a new one.
-#[derive(Debug, Default)]
-pub struct TokenCache {
-    slot: Mutex<Option<(String, Instant)>>,
-}
-
-/// Refresh this long before the vendor's stated expiry.
-const REFRESH_MARGIN: Duration = Duration::from_secs(60);
-
-impl TokenCache {
-    /// The current token, fetching one with `fetch` (→ token, lifetime) if there is none or it
-    /// is about to expire. Holding the lock across the fetch is what makes it single-flight.
-    pub async fn get<F, Fut>(&self, fetch: F) -> Result<String, VendorError>
-    where
-        F: FnOnce() -> Fut,
-        Fut: Future<Output = Result<(String, Duration), VendorError>>,
-    {
-        let mut slot = self.slot.lock().await;
-        if let Some((token, expires)) = slot.as_ref()
-            && Instant::now() + REFRESH_MARGIN < *expires
-        {
-            return Ok(token.clone());
-        }
-        let (token, lifetime) = fetch().await?;
-        *slot = Some((token.clone(), Instant::now() + lifetime));
-        Ok(token)
-    }
-
-    /// Forgets `token` if it is still the current one (the vendor refused it).
-    pub async fn invalidate(&self, token: &str) {
-        let mut slot = self.slot.lock().await;
-        if slot.as_ref().is_some_and(|(t, _)| t == token) {
-            *slot = None;
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::Arc;
-    use std::sync::atomic::{AtomicU32, Ordering};
 
     fn after(value: &str) -> Option<Duration> {
         let mut headers = reqwest::header::HeaderMap::new();
@@ -709,71 +552,6 @@ mod tests {
             client.too_long(Some(Duration::from_secs(600))),
             Err(VendorError::Halted(Halt::Backoff { seconds: 600 })),
             "not capped at the longest wait and slept through"
-        );
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn p6_sliding_window_never_exceeds_the_limit() {
-        let w = SlidingWindow::new(5, Duration::from_secs(60));
-        let start = Instant::now();
-        let mut stamps = Vec::new();
-        for _ in 0..12 {
-            w.acquire().await;
-            stamps.push(start.elapsed());
-        }
-        for (i, t) in stamps.iter().enumerate().skip(5) {
-            assert!(
-                *t - stamps[i - 5] >= Duration::from_secs(60),
-                "call {i} came too soon"
-            );
-        }
-        // and it does not wait longer than needed: 12 calls in 2 windows (+2% margin)
-        assert!(stamps[11] <= Duration::from_secs(123));
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn p6_token_is_fetched_once_by_concurrent_callers() {
-        let cache = Arc::new(TokenCache::default());
-        let fetches = Arc::new(AtomicU32::new(0));
-        let mut tasks = Vec::new();
-        for _ in 0..10 {
-            let (cache, fetches) = (cache.clone(), fetches.clone());
-            tasks.push(tokio::spawn(async move {
-                cache
-                    .get(|| async {
-                        fetches.fetch_add(1, Ordering::SeqCst);
-                        tokio::time::sleep(Duration::from_millis(50)).await;
-                        Ok(("tok".to_string(), Duration::from_secs(3600)))
-                    })
-                    .await
-            }));
-        }
-        for t in tasks {
-            assert_eq!(t.await.expect("join").expect("token"), "tok");
-        }
-        assert_eq!(fetches.load(Ordering::SeqCst), 1);
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn p6_token_is_refreshed_before_expiry_and_after_401() {
-        let cache = TokenCache::default();
-        let n = AtomicU32::new(0);
-        let fetch = || async {
-            let i = n.fetch_add(1, Ordering::SeqCst);
-            Ok((format!("t{i}"), Duration::from_secs(3600)))
-        };
-        assert_eq!(cache.get(fetch).await.expect("t0"), "t0");
-        tokio::time::advance(Duration::from_secs(3600 - 30)).await;
-        assert_eq!(
-            cache.get(fetch).await.expect("t1"),
-            "t1",
-            "refreshed within the margin"
-        );
-        cache.invalidate("t1").await;
-        assert_eq!(
-            cache.get(fetch).await.expect("t2"),
-            "t2",
-            "refetched after 401"
         );
     }
 }

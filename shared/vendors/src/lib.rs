@@ -5,8 +5,10 @@
 pub mod hrmos;
 pub mod http;
 pub mod kaonavi;
+mod limiter;
 pub mod mynavi;
 pub mod roumumate;
+mod token;
 
 pub use http::{
     CallKind, HttpConfig, RetryPolicy, SlidingWindow, TokenCache, VendorClient, VendorError,

@@ -17,15 +17,14 @@
 //! are upserts, so the replay is harmless. A run that stalls past its lease finds its fence
 //! broken at its next beat or commit and stops before writing anything more.
 
-use crate::heartbeat::{Ask, Halt, HeartbeatLink};
+use crate::heartbeat::{Halt, HeartbeatLink};
 use crate::ids::{ConnectionId, RunId, TenantId};
-use crate::notify::{self, Outgoing};
-use crate::ports::{Email, StoreError};
-use crate::rate::{Admission, Slot};
-use crate::repo::{Automation, Checkpoint, Claim, Connection, ErrorRow, Lease, LeaseClaim, Repo};
+use crate::keeper::Keeper;
+use crate::ports::StoreError;
+use crate::repo::{Automation, Checkpoint, Connection, ErrorRow, LeaseClaim, Repo};
 use chrono::{DateTime, Duration, Utc};
-use std::future::Future;
-use tokio::sync::mpsc::Receiver;
+
+mod close;
 
 pub use crate::connector::*;
 pub use crate::run::{Counts, RunRecord, RunStatus};
@@ -83,113 +82,6 @@ impl From<StoreError> for Stop {
 impl From<Crash> for Stop {
     fn from(c: Crash) -> Self {
         Stop::Crash(c.0)
-    }
-}
-
-/// The lease of the run in progress. It answers the connector's heartbeats while the engine
-/// awaits the connector, so the lease lives exactly as long as the run makes progress.
-struct Keeper<'k> {
-    repo: Repo<'k>,
-    ports: Ports<'k>,
-    config: &'k EngineConfig,
-    t: TenantId,
-    c: ConnectionId,
-    lease: Lease,
-    renewed_at: DateTime<Utc>,
-    deadline: Option<DateTime<Utc>>,
-    lost: bool,
-}
-
-fn chrono_of(d: std::time::Duration) -> Duration {
-    Duration::from_std(d).unwrap_or(Duration::MAX)
-}
-
-impl Keeper<'_> {
-    /// Extends the lease to cover `wait` plus a lease lifetime; only while it is still ours.
-    async fn renew(&mut self, wait: Duration) -> Result<(), Halt> {
-        if self.lost {
-            return Err(Halt::LeaseLost);
-        }
-        let now = self.ports.clock.now();
-        let until = now + wait + self.config.lease_ttl;
-        match self
-            .repo
-            .renew_lease(&self.t, &self.c, &mut self.lease, until)
-            .await
-        {
-            Ok(()) => {
-                self.renewed_at = now;
-                Ok(())
-            }
-            Err(StoreError::ConditionFailed) => {
-                self.lost = true;
-                Err(Halt::LeaseLost)
-            }
-            // The store is unreachable for a moment: the lease we hold still protects us
-            // while it has time left; past that, writing on would be writing unfenced.
-            Err(e) if self.lease.expires_at > now + wait + self.config.renew_every => {
-                tracing::warn!(error = %e, "lease renewal failed; the held lease still covers the wait");
-                Ok(())
-            }
-            Err(_) => Err(Halt::LeaseLost),
-        }
-    }
-
-    /// One heartbeat: stop when the deadline falls inside the wait ahead, renew when due.
-    async fn beat(&mut self, wait: Duration) -> Result<(), Halt> {
-        let now = self.ports.clock.now();
-        if let Some(deadline) = self.deadline
-            && now + wait + self.config.budget_margin >= deadline
-        {
-            return Err(Halt::Deadline);
-        }
-        if self.lost {
-            return Err(Halt::LeaseLost);
-        }
-        if now - self.renewed_at >= self.config.renew_every
-            || self.lease.expires_at < now + wait + self.config.renew_every
-        {
-            return self.renew(wait).await;
-        }
-        Ok(())
-    }
-
-    /// A slot in the credential's shared rate windows. A store that cannot answer leaves
-    /// the call to the client's in-process limits rather than failing the run.
-    async fn admit(&mut self, slot: &Slot) -> Result<Admission, Halt> {
-        if self.lost {
-            return Err(Halt::LeaseLost);
-        }
-        // Vendor limits run on real time, whatever clock the engine is given.
-        let now_ms = chrono::Utc::now().timestamp_millis();
-        match self.repo.admit(&self.t, slot, now_ms).await {
-            Ok(admission) => Ok(admission),
-            Err(e) => {
-                tracing::warn!(error = %e, "shared rate window unavailable; limiting in-process");
-                Ok(Admission::Local)
-            }
-        }
-    }
-
-    /// Awaits `work`, answering the heartbeats and admissions it asks for meanwhile.
-    async fn drive<T>(&mut self, asks: &mut Receiver<Ask>, work: impl Future<Output = T>) -> T {
-        tokio::pin!(work);
-        loop {
-            tokio::select! {
-                biased;
-                out = &mut work => return out,
-                Some(ask) = asks.recv() => match ask {
-                    Ask::Beat(wait, answer) => {
-                        let verdict = self.beat(chrono_of(wait)).await;
-                        let _ = answer.send(verdict);
-                    }
-                    Ask::Admit(slot, answer) => {
-                        let verdict = self.admit(&slot).await;
-                        let _ = answer.send(verdict);
-                    }
-                },
-            }
-        }
     }
 }
 
@@ -345,27 +237,6 @@ impl<'a> Engine<'a> {
             .await
     }
 
-    /// A segment that reached its budget continues, unless segment after segment has ended
-    /// without finishing a single page: then the page can never finish, and saying so beats
-    /// continuing silently forever.
-    fn budget_spent(&self, run: &mut RunRecord, pages_now: u32) -> RunStatus {
-        run.stalled_segments = if pages_now == 0 {
-            run.stalled_segments + 1
-        } else {
-            0
-        };
-        if run.stalled_segments >= self.config.max_stalled_segments {
-            run.error = Some(format!(
-                "no progress: {} invocations in a row reached the time limit without finishing one page (cursor {})",
-                run.stalled_segments,
-                run.cursor_to.as_deref().unwrap_or("start")
-            ));
-            RunStatus::Failed
-        } else {
-            RunStatus::Continued
-        }
-    }
-
     /// The run a continuation goes on with, if it is still waiting to continue.
     async fn resumable(
         &self,
@@ -379,51 +250,6 @@ impl<'a> Engine<'a> {
             .run(t, c, &r)
             .await?
             .filter(|old| old.status == RunStatus::Continued))
-    }
-
-    /// Marks a run whose holder let its lease expire as interrupted, counts it as a failed
-    /// run and tells it per the notification policy (a page that always kills its Lambda
-    /// must not stall silently).
-    async fn interrupted(
-        &self,
-        factory: &dyn ConnectorFactory,
-        t: &TenantId,
-        c: &ConnectionId,
-        run_id: &RunId,
-        lease: &Lease,
-    ) -> Result<(), StoreError> {
-        let repo = self.repo();
-        let Some(mut old) = repo.run(t, c, run_id).await? else {
-            return Ok(());
-        };
-        if old.status != RunStatus::Running {
-            return Ok(());
-        }
-        let now = self.ports.clock.now();
-        old.status = RunStatus::Interrupted;
-        old.finished_at = Some(now);
-        old.error = Some(
-            "the run stopped without finishing (its process ended or stalled past its lease); taken over"
-                .into(),
-        );
-        repo.commit(
-            &lease.fence(t, c),
-            vec![Repo::run_item(&old, self.retention())],
-        )
-        .await?;
-        let policy = factory.notice_policy(self.config.notice);
-        let mut outgoing = None;
-        repo.update_connection(t, c, |conn| {
-            conn.last_status = Some(RunStatus::Interrupted);
-            conn.last_error = old.error.clone();
-            let advice = factory.failure_advice(conn, &old);
-            outgoing = notify::after_run(conn, &old, &[], policy, advice.as_deref(), now);
-        })
-        .await?;
-        if let Some(out) = outgoing {
-            self.tell(factory, t, c, &old.run_id, out).await?;
-        }
-        Ok(())
     }
 
     async fn pages(
@@ -550,158 +376,6 @@ impl<'a> Engine<'a> {
                 return Ok(());
             }
         }
-    }
-
-    async fn close(
-        &self,
-        req: &RunRequest,
-        factory: &dyn ConnectorFactory,
-        mut run: RunRecord,
-        status: RunStatus,
-        lease: &Lease,
-        resume_after: Option<Duration>,
-    ) -> Result<Outcome, EngineError> {
-        let (t, c) = (&req.tenant_id, &req.connection_id);
-        let repo = self.repo();
-        let now = self.ports.clock.now();
-        run.status = status;
-        run.finished_at = Some(now);
-        match repo
-            .commit(
-                &lease.fence(t, c),
-                vec![Repo::run_item(&run, self.retention())],
-            )
-            .await
-        {
-            Err(StoreError::ConditionFailed) => return Ok(Outcome::Fenced(run)),
-            other => other?,
-        }
-        crate::metrics::emit_run(&run, now);
-        if req.dry_run {
-            repo.release_lease(t, c, lease).await?;
-            return Ok(Outcome::Ran(run));
-        }
-        // The whole run's rejections, earlier segments included (the final segment reports
-        // the run, not only itself).
-        let rejected = if run.counts.rejected > 0 && status != RunStatus::Continued {
-            repo.errors(t, c, &run.run_id).await?
-        } else {
-            Vec::new()
-        };
-        let policy = factory.notice_policy(self.config.notice);
-        let mut outgoing = None;
-        let mut continuation = None;
-        let updated = repo
-            .update_connection(t, c, |conn| {
-                conn.last_status = Some(status);
-                match status {
-                    RunStatus::Succeeded | RunStatus::Partial => {
-                        conn.last_success_at = Some(now);
-                        conn.last_error = None;
-                    }
-                    RunStatus::Failed | RunStatus::AuthFailed => {
-                        conn.last_error = run.error.clone();
-                    }
-                    _ => {}
-                }
-                factory.after_run(conn, &run, now);
-                if status == RunStatus::Continued {
-                    // Handed to the next invocation under a claim of its own; should the
-                    // event be lost, the dispatcher hands it out again after the claim TTL.
-                    let id = claim_id(&run.run_id, now);
-                    conn.claim = Some(Claim {
-                        id: id.clone(),
-                        at: now,
-                        resume_run: Some(run.run_id.clone()),
-                    });
-                    match resume_after {
-                        // The vendor asked for a pause: the dispatcher hands the run out
-                        // again once it has passed, instead of an event now.
-                        Some(after) => conn.next_run_at = now + after,
-                        None => {
-                            conn.next_run_at = now + self.config.claim_ttl;
-                            continuation = Some(id);
-                        }
-                    }
-                } else {
-                    conn.claim = None;
-                }
-                let advice = factory.failure_advice(conn, &run);
-                outgoing = notify::after_run(conn, &run, &rejected, policy, advice.as_deref(), now);
-            })
-            .await?;
-        if updated.is_none() {
-            return Ok(Outcome::Ran(run));
-        }
-        if let Some(claim) = continuation {
-            let event = SyncRequested {
-                tenant_id: t.clone(),
-                connection_id: c.clone(),
-                connector: run.connector.clone(),
-                continuation: true,
-                claim: Some(claim),
-            };
-            if let Err(e) = self
-                .ports
-                .bus
-                .publish(&[event.to_event(&self.config.event_source)])
-                .await
-            {
-                tracing::warn!(error = %e, "continuation event not delivered; the dispatcher resumes it after the claim expires");
-            }
-        }
-        if let Some(out) = outgoing {
-            self.tell(factory, t, c, &run.run_id, out).await?;
-        }
-        repo.release_lease(t, c, lease).await?;
-        Ok(Outcome::Ran(run))
-    }
-
-    /// Sends a notice to the connector's roles (at most 50 recipients per message) and records
-    /// it as sent only once the mail service accepted every message; otherwise the run is
-    /// remembered as untold, and the next notice tells it.
-    async fn tell(
-        &self,
-        factory: &dyn ConnectorFactory,
-        t: &TenantId,
-        c: &ConnectionId,
-        run_id: &RunId,
-        out: Outgoing,
-    ) -> Result<(), StoreError> {
-        let repo = self.repo();
-        let to = repo.recipients(t, factory.notify_roles()).await?;
-        let mut sent = !to.is_empty();
-        if to.is_empty() {
-            tracing::warn!(tenant = %t, connection = %c, "failure notice not sent: no user with the notified roles");
-        }
-        for chunk in to.chunks(MAX_RECIPIENTS) {
-            let email = Email {
-                to: chunk.to_vec(),
-                subject: out.message.subject.clone(),
-                body: out.message.body.clone(),
-            };
-            if let Err(e) = self.ports.notifier.send(&email).await {
-                // The mail service's text may quote addresses: log only what kind it was.
-                let kind = if crate::ports::Retryability::is_retryable(&e) {
-                    "unavailable"
-                } else {
-                    "refused"
-                };
-                tracing::error!(tenant = %t, connection = %c, kind, "failure notice not sent");
-                sent = false;
-                break;
-            }
-        }
-        let now = self.ports.clock.now();
-        repo.update_connection(t, c, |conn| {
-            if sent {
-                conn.notice = out.notice.clone();
-            } else {
-                notify::untold(conn, run_id, now);
-            }
-        })
-        .await?;
-        Ok(())
     }
 }
 
