@@ -66,10 +66,16 @@ pub fn emit_run(run: &RunRecord, now: DateTime<Utc>) {
     emit(&run_document(run, now));
 }
 
-/// Prints an EMF document on stdout.
+/// Prints an EMF document on stdout — inside Lambda, whose log capture hands it to
+/// CloudWatch (or wherever `RENKEI_EMF=stdout` asks for it). Elsewhere (the CLI, the demo,
+/// `--json` output meant for scripts) a metrics line would only be noise.
 pub fn emit(document: &Value) {
-    // A metrics line that cannot be written (closed stdout) must not fail the run.
-    let _ = write_line(&mut std::io::stdout().lock(), document);
+    let in_lambda = std::env::var_os("AWS_LAMBDA_FUNCTION_NAME").is_some();
+    let asked = std::env::var("RENKEI_EMF").is_ok_and(|v| v == "stdout");
+    if in_lambda || asked {
+        // A metrics line that cannot be written (closed stdout) must not fail the run.
+        let _ = write_line(&mut std::io::stdout().lock(), document);
+    }
 }
 
 #[cfg(test)]

@@ -309,34 +309,13 @@ fn basic_auth(headers: &HeaderMap) -> Option<(String, String)> {
         .to_str()
         .ok()?
         .strip_prefix("Basic ")?;
-    let bytes = decode_base64(v.trim())?;
+    use base64::Engine as _;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(v.trim())
+        .ok()?;
     let text = String::from_utf8(bytes).ok()?;
     let (k, s) = text.split_once(':')?;
     Some((k.to_string(), s.to_string()))
-}
-
-fn decode_base64(s: &str) -> Option<Vec<u8>> {
-    let val = |c: u8| -> Option<u32> {
-        Some(match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            _ => return None,
-        } as u32)
-    };
-    let clean: Vec<u8> = s.bytes().filter(|b| *b != b'=').collect();
-    let mut out = Vec::new();
-    for chunk in clean.chunks(4) {
-        let mut n = 0u32;
-        for (i, c) in chunk.iter().enumerate() {
-            n |= val(*c)? << (18 - 6 * i);
-        }
-        let bytes = [(n >> 16) as u8, (n >> 8) as u8, n as u8];
-        out.extend_from_slice(&bytes[..chunk.len().saturating_sub(1)]);
-    }
-    Some(out)
 }
 
 async fn token(State(sb): State<Sandbox>, headers: HeaderMap, body: String) -> Response {

@@ -262,28 +262,14 @@ pub async fn register(
         hrmos_per_minute: default_hrmos_per_minute(),
         overlap_minutes: default_overlap_minutes(),
     };
-    let conn = Connection {
-        tenant_id: t,
-        connection_id: c,
-        connector: NAME.into(),
-        settings: serde_json::to_value(&settings)
-            .map_err(|e| AccountError::Unavailable(e.to_string()))?,
-        secret_name: name,
-        automation: Automation::On,
-        // Replaced by the first import's time once it succeeded.
-        cadence: Cadence::EveryHoursFrom {
-            hours: EVERY_HOURS,
-            anchor: now,
-        },
-        next_run_at: now,
-        consecutive_failures: 0,
-        notice: None,
-        last_status: None,
-        last_success_at: None,
-        last_error: None,
-        created_at: now,
-        claim: None,
+    let settings =
+        serde_json::to_value(&settings).map_err(|e| AccountError::Unavailable(e.to_string()))?;
+    // The cadence's anchor is replaced by the first import's time once it succeeded.
+    let cadence = Cadence::EveryHoursFrom {
+        hours: EVERY_HOURS,
+        anchor: now,
     };
+    let conn = Connection::new(t, c, NAME, settings, cadence, now, now);
     repo.put_connection(&conn, None).await?;
     Ok(conn)
 }

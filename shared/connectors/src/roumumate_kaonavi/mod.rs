@@ -16,7 +16,7 @@ use renkei_core::engine::{
 };
 use renkei_core::heartbeat::{HeartbeatLink, outside_run};
 use renkei_core::ports::{SecretStore, StateStore};
-use renkei_core::repo::{Automation, Checkpoint, Connection, Repo, Role};
+use renkei_core::repo::{Checkpoint, Connection, Repo, Role};
 use renkei_core::{Cadence, ConnectionId, TenantId};
 use renkei_vendors::VendorError;
 use renkei_vendors::http::RunBound;
@@ -307,25 +307,18 @@ pub async fn setup(
         .put(&secret_name, &secret_json)
         .await
         .map_err(|e| SetupError::Unavailable(e.to_string()))?;
-    let conn = Connection {
-        tenant_id: input.tenant_id.clone(),
-        connection_id: input.connection_id.clone(),
-        connector: NAME.into(),
-        settings: serde_json::to_value(&input.settings)
-            .map_err(|e| SetupError::Unavailable(e.to_string()))?,
-        secret_name,
-        automation: Automation::On,
-        cadence: CADENCE,
-        // New employees go out at the next quarter hour (C2.4 "right away").
-        next_run_at: CADENCE.next_after(now),
-        consecutive_failures: 0,
-        notice: None,
-        last_status: None,
-        last_success_at: None,
-        last_error: None,
-        created_at: now,
-        claim: None,
-    };
+    let settings = serde_json::to_value(&input.settings)
+        .map_err(|e| SetupError::Unavailable(e.to_string()))?;
+    // New employees go out at the next quarter hour (C2.4 "right away").
+    let conn = Connection::new(
+        input.tenant_id.clone(),
+        input.connection_id.clone(),
+        NAME,
+        settings,
+        CADENCE,
+        CADENCE.next_after(now),
+        now,
+    );
     let unavailable = |e: renkei_core::ports::StoreError| SetupError::Unavailable(e.to_string());
     repo.save_checkpoint(
         &conn.tenant_id,

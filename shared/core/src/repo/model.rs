@@ -96,6 +96,38 @@ pub struct Connection {
     pub claim: Option<Claim>,
 }
 
+impl Connection {
+    /// A new connection with automation on, due at `next_run_at`, and no history: the one
+    /// way every connector creates its connections (the secret named by [`super::secret_name`]).
+    pub fn new(
+        tenant_id: TenantId,
+        connection_id: ConnectionId,
+        connector: &str,
+        settings: Value,
+        cadence: Cadence,
+        next_run_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            secret_name: super::secret_name(connector, &tenant_id, &connection_id),
+            tenant_id,
+            connection_id,
+            connector: connector.to_string(),
+            settings,
+            automation: Automation::On,
+            cadence,
+            next_run_at,
+            consecutive_failures: 0,
+            notice: None,
+            last_status: None,
+            last_success_at: None,
+            last_error: None,
+            created_at: now,
+            claim: None,
+        }
+    }
+}
+
 /// A due run handed out once: the dispatcher stores it with a conditional write and puts its
 /// id in the event; the engine runs a scheduled event only if its claim is the current one,
 /// so a backlog of re-sent or retried events runs the connection once.
