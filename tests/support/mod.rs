@@ -147,7 +147,12 @@ impl StepHook for Stall {
             if let Some(tx) = self.arrived.lock().unwrap().take() {
                 let _ = tx.send(());
             }
-            let _ = self.release.lock().unwrap().recv();
+            // block_in_place hands this worker's queued tasks to another thread first: a
+            // plainly blocked worker strands the task in its LIFO slot (often the very
+            // connection the other run needs) and the test hangs.
+            tokio::task::block_in_place(|| {
+                let _ = self.release.lock().unwrap().recv();
+            });
         }
         Ok(())
     }
