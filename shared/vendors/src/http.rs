@@ -10,6 +10,7 @@ use tokio::time::Instant;
 
 pub use crate::limiter::SlidingWindow;
 use crate::limiter::{LocalWindows, local_windows};
+use crate::retry::{backoff, retry_after};
 pub use crate::token::TokenCache;
 
 /// Errors of a vendor call, classified where the cause is known.
@@ -139,36 +140,6 @@ pub struct VendorClient {
     run: Arc<dyn Heartbeat>,
     /// Counters.
     pub stats: Stats,
-}
-
-fn backoff(policy: &RetryPolicy, attempt: u32) -> Duration {
-    let ceiling = policy
-        .base_delay
-        .saturating_mul(1 << attempt.min(16))
-        .min(policy.max_delay);
-    // Full jitter: spreads retries of many connections hitting the same outage.
-    ceiling.mul_f64(fastrand::f64())
-}
-
-/// The longest Retry-After taken literally; a larger (or absurd) value is read as this.
-const RETRY_AFTER_CAP: Duration = Duration::from_secs(86_400);
-
-/// Retry-After as delay-seconds or as an HTTP-date (RFC 9110 §10.2.3). Negative, non-finite
-/// or unreadable values are ignored; huge ones are capped, never a panic.
-fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
-    let v = headers
-        .get(reqwest::header::RETRY_AFTER)?
-        .to_str()
-        .ok()?
-        .trim();
-    if let Ok(secs) = v.parse::<f64>() {
-        return (secs.is_finite() && secs >= 0.0)
-            .then(|| Duration::try_from_secs_f64(secs).unwrap_or(RETRY_AFTER_CAP))
-            .map(|d| d.min(RETRY_AFTER_CAP));
-    }
-    let at = chrono::DateTime::parse_from_rfc2822(v).ok()?;
-    let ms = (at.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_milliseconds();
-    Some(Duration::from_millis(u64::try_from(ms).unwrap_or(0)).min(RETRY_AFTER_CAP))
 }
 
 impl VendorClient {
@@ -503,38 +474,6 @@ pub fn parse_json<T: serde::de::DeserializeOwned>(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn after(value: &str) -> Option<Duration> {
-        let mut headers = reqwest::header::HeaderMap::new();
-        headers.insert(
-            reqwest::header::RETRY_AFTER,
-            reqwest::header::HeaderValue::from_str(value).expect("header"),
-        );
-        retry_after(&headers)
-    }
-
-    #[test]
-    fn p6_retry_after_reads_seconds_and_http_dates_and_never_panics() {
-        assert_eq!(after("120"), Some(Duration::from_secs(120)));
-        assert_eq!(after("1.5"), Some(Duration::from_millis(1500)));
-        let in_90 = chrono::Utc::now() + chrono::Duration::seconds(90);
-        let date = in_90.format("%a, %d %b %Y %H:%M:%S GMT").to_string();
-        let got = after(&date).expect("an HTTP-date");
-        assert!(
-            got > Duration::from_secs(85) && got <= Duration::from_secs(90),
-            "{got:?}"
-        );
-        assert_eq!(
-            after("Sun, 06 Nov 1994 08:49:37 GMT"),
-            Some(Duration::ZERO),
-            "past: now"
-        );
-        assert_eq!(after("1e300"), Some(RETRY_AFTER_CAP), "huge: capped");
-        assert_eq!(after("inf"), None, "non-finite: ignored");
-        assert_eq!(after("NaN"), None);
-        assert_eq!(after("-5"), None);
-        assert_eq!(after("soon"), None);
-    }
 
     #[test]
     fn p6_a_retry_after_longer_than_one_wait_stops_the_run_to_continue_after_it() {

@@ -7,6 +7,7 @@ pub mod http;
 pub mod kaonavi;
 mod limiter;
 pub mod mynavi;
+mod retry;
 pub mod roumumate;
 mod token;
 
