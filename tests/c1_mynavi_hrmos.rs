@@ -8,7 +8,7 @@ use renkei_core::ports::SecretStore;
 use renkei_core::repo::{Connection, Repo};
 use renkei_core::{Clock, ConnectionId};
 use renkei_e2e::*;
-use renkei_local::sandbox_env::{HRMOS_KEY, MYNAVI_LOGIN, MYNAVI_PASSWORD};
+use renkei_testbed::{HRMOS_KEY, MYNAVI_LOGIN, MYNAVI_PASSWORD};
 use renkei_sandbox::{
     Faults, MynaviAccountSetup, SAMPLE_POSITIONS, bad_applications, sample_applications,
 };
@@ -703,6 +703,7 @@ async fn c1_crash_at_every_step_boundary_then_rerun_holds_each_applicant_once() 
                 dry_run: false,
                 manual: false,
                 claim: None,
+                webhook: false,
             };
             let _ = env.backend.run(&req, &CrashAt::new(step, nth)).await;
             env.clock.advance(Duration::minutes(10));
@@ -758,6 +759,7 @@ async fn c1_dry_run_writes_nothing() {
         dry_run: true,
         manual: true,
         claim: None,
+        webhook: false,
     };
     let Outcome::Ran(run) = env.backend.run(&req, &NoHook).await.unwrap() else {
         panic!("dry run skipped")

@@ -397,6 +397,7 @@ async fn p11_dry_run_counts_without_writing() {
         dry_run: true,
         manual: true,
         claim: None,
+        webhook: false,
     };
     let out = env
         .backend

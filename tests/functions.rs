@@ -2,7 +2,8 @@
 //! and `cargo lambda invoke` send), through the same handler the Lambda runs.
 
 use renkei_core::engine::{ConnectorFactory, EngineConfig};
-use renkei_core::handler::{HandlerError, answer_sync_event, handle_sync_event};
+use renkei_aws::lambda::{answer_sync_event, sync_request};
+use renkei_core::handler::{HandlerError, handle_sync_request};
 use renkei_e2e::*;
 use serde_json::Value;
 
@@ -12,8 +13,9 @@ async fn invoke(
     factory: &dyn ConnectorFactory,
 ) -> Result<Value, HandlerError> {
     let payload: Value = serde_json::from_str(event).unwrap();
-    handle_sync_event(
-        &payload,
+    let request = sync_request(payload).map_err(HandlerError::BadEvent)?;
+    handle_sync_request(
+        request,
         None,
         env.backend.ports(),
         EngineConfig::default(),
@@ -70,7 +72,7 @@ async fn another_connectors_event_is_acknowledged_not_failed_so_lambda_does_not_
     let event = include_str!("../events/roumumate-kaonavi-sync-requested.json");
     let payload: Value = serde_json::from_str(event).unwrap();
     let answer = answer_sync_event(
-        &payload,
+        payload,
         None,
         env.backend.ports(),
         EngineConfig::default(),

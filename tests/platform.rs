@@ -10,14 +10,7 @@ use renkei_sandbox::{CompanySetup, Faults};
 use serde_json::Value;
 
 fn request(t: &TenantId, c: &ConnectionId) -> RunRequest {
-    RunRequest {
-        tenant_id: t.clone(),
-        connection_id: c.clone(),
-        deadline: None,
-        dry_run: false,
-        manual: false,
-        claim: None,
-    }
+    RunRequest::scheduled(t.clone(), c.clone(), None)
 }
 
 fn seed(n: usize) -> Vec<Value> {

@@ -1,7 +1,7 @@
 //! Support for the end-to-end tests: a sandbox-backed environment and moto server access.
 
 use renkei_core::engine::{Crash, Step, StepHook};
-pub use renkei_local::sandbox_env::{KAONAVI_KEY, ROUMUMATE_TOKEN, SandboxEnv};
+pub use renkei_testbed::{KAONAVI_KEY, ROUMUMATE_TOKEN, SandboxEnv};
 use renkei_sandbox::Limits;
 use serde_json::{Value, json};
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -1,12 +1,40 @@
-//! The Lambda loop of a connector function: every connector's `main.rs` is one call to
-//! [`serve_connector`] with its factory.
+//! The Lambda loops: every connector's `main.rs` is one call to [`serve_connector`] with its
+//! factory, and functions/webhooks one call to [`serve_webhooks`]. Events are decoded with
+//! aws_lambda_events' types here; what happens with them is renkei-core's (handler, webhook).
 
 use crate::AwsPorts;
+use aws_lambda_events::eventbridge::EventBridgeEvent;
+use aws_lambda_events::http::{HeaderMap, HeaderValue, header::CONTENT_TYPE};
+use aws_lambda_events::lambda_function_urls::{LambdaFunctionUrlRequest, LambdaFunctionUrlResponse};
+use base64::Engine as _;
 use lambda_runtime::{Diagnostic, Error, LambdaEvent, run, service_fn};
-use renkei_core::SystemClock;
+use renkei_core::connector::SyncRequested;
 use renkei_core::engine::{ConnectorFactory, EngineConfig};
-use renkei_core::handler::answer_sync_event;
+use renkei_core::handler::{HandlerError, answer_sync_request};
+use renkei_core::webhook::{Ingress, IngressConfig, IngressPorts, WebhookRequest, WebhookResponse};
+use renkei_core::{Registry, SystemClock};
 use serde_json::Value;
+
+/// The SyncRequested an EventBridge event carries, or why it carries none. The payload is
+/// taken as JSON first so that a malformed event is acknowledged (and logged) rather than
+/// retried by Lambda forever.
+pub fn sync_request(payload: Value) -> Result<SyncRequested, String> {
+    serde_json::from_value::<EventBridgeEvent<SyncRequested>>(payload)
+        .map(|event| event.detail)
+        .map_err(|e| e.to_string())
+}
+
+/// Answers one EventBridge event for `factory`'s connector (what [`serve_connector`] does
+/// per invocation; tests call it with the samples of events/).
+pub async fn answer_sync_event(
+    payload: Value,
+    deadline: Option<chrono::DateTime<chrono::Utc>>,
+    ports: renkei_core::engine::Ports<'_>,
+    config: EngineConfig,
+    factory: &dyn ConnectorFactory,
+) -> Result<Value, HandlerError> {
+    answer_sync_request(sync_request(payload), deadline, ports, config, factory).await
+}
 
 /// Serves SyncRequested events for `factory`'s connector until Lambda stops the process.
 pub async fn serve_connector(factory: &dyn ConnectorFactory) -> Result<(), Error> {
@@ -17,7 +45,7 @@ pub async fn serve_connector(factory: &dyn ConnectorFactory) -> Result<(), Error
         // Leave time to save and hand over before Lambda's own limit.
         let deadline = event.context.deadline().into();
         answer_sync_event(
-            &event.payload,
+            event.payload,
             Some(deadline),
             aws.ports(&SystemClock),
             EngineConfig::default(),
@@ -25,10 +53,86 @@ pub async fn serve_connector(factory: &dyn ConnectorFactory) -> Result<(), Error
         )
         .await
         .map_err(|e| Diagnostic {
-            // Only errors a retry can cure reach Lambda (answer_sync_event acknowledges the rest).
+            // Only errors a retry can cure reach Lambda (answer_sync_request acknowledges the rest).
             error_type: "Retryable".into(),
             error_message: e.to_string(),
         })
+    }))
+    .await
+}
+
+/// The ingress's view of a Function URL request (the body decoded if Lambda base64-encoded it).
+pub fn webhook_request(req: &LambdaFunctionUrlRequest) -> Result<WebhookRequest, String> {
+    let body = match (&req.body, req.is_base64_encoded) {
+        (None, _) => Vec::new(),
+        (Some(b), false) => b.as_bytes().to_vec(),
+        (Some(b), true) => base64::engine::general_purpose::STANDARD
+            .decode(b)
+            .map_err(|_| "body is not valid base64".to_string())?,
+    };
+    Ok(WebhookRequest {
+        method: req
+            .request_context
+            .http
+            .method
+            .clone()
+            .unwrap_or_default(),
+        path: req.raw_path.clone().unwrap_or_default(),
+        query: req
+            .query_string_parameters
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+        headers: req
+            .headers
+            .iter()
+            .filter_map(|(k, v)| Some((k.as_str().to_string(), v.to_str().ok()?.to_string())))
+            .collect(),
+        body,
+    })
+}
+
+/// A Function URL response with a JSON body.
+pub fn webhook_response(answer: &WebhookResponse) -> LambdaFunctionUrlResponse {
+    let mut headers = HeaderMap::new();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    let mut resp = LambdaFunctionUrlResponse::default();
+    resp.status_code = i64::from(answer.status);
+    resp.headers = headers;
+    resp.body = Some(answer.body.to_string());
+    resp
+}
+
+/// Answers one Function URL invocation (what [`serve_webhooks`] does per request; tests
+/// call it with the samples of events/). A payload that is no Function URL request is 400.
+pub async fn answer_webhook_event(payload: Value, ingress: &Ingress<'_>) -> LambdaFunctionUrlResponse {
+    let decoded = serde_json::from_value::<LambdaFunctionUrlRequest>(payload)
+        .map_err(|_| "not a Function URL request".to_string())
+        .and_then(|r| webhook_request(&r));
+    let answer = match decoded {
+        Ok(req) => ingress.handle(&req).await,
+        Err(why) => WebhookResponse {
+            status: 400,
+            body: serde_json::json!({ "error": why }),
+        },
+    };
+    webhook_response(&answer)
+}
+
+/// Serves the webhook ingress behind a Lambda Function URL until Lambda stops the process.
+pub async fn serve_webhooks(registry: Registry) -> Result<(), Error> {
+    lambda_runtime::tracing::init_default_subscriber();
+    let aws = AwsPorts::from_env().await?;
+    let ports = IngressPorts {
+        store: &aws.store,
+        secrets: &aws.secrets,
+        bus: &aws.bus,
+        clock: &SystemClock,
+    };
+    let ingress = Ingress::new(ports, &registry, IngressConfig::default());
+    let ingress = &ingress;
+    run(service_fn(|event: LambdaEvent<Value>| async move {
+        Ok::<_, Error>(answer_webhook_event(event.payload, ingress).await)
     }))
     .await
 }

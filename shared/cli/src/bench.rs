@@ -3,7 +3,7 @@
 use crate::seed;
 use clap::Args;
 use renkei_connectors::roumumate_kaonavi::KaonaviLimits;
-use renkei_local::sandbox_env::{KAONAVI_KEY, ROUMUMATE_TOKEN, SandboxEnv as Env};
+use renkei_testbed::{KAONAVI_KEY, ROUMUMATE_TOKEN, SandboxEnv as Env};
 use renkei_sandbox::Limits;
 use serde_json::{Value, json};
 use std::time::Instant;

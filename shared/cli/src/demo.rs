@@ -10,10 +10,10 @@ use renkei_connectors::roumumate_kaonavi::{
 use renkei_core::engine::Outcome;
 use renkei_core::repo::Repo;
 use renkei_local::LocalBackend;
-use renkei_local::sandbox_env::{
+use renkei_testbed::{
     HRMOS_KEY, KAONAVI_KEY, MYNAVI_LOGIN, ROUMUMATE_TOKEN, SandboxEnv as Env,
 };
-use renkei_sandbox::{Limits, Runner, Sandbox};
+use renkei_sandbox::{Limits, Sandbox};
 use renkei_vendors::kaonavi::Credentials;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -146,36 +146,8 @@ pub async fn demo(as_json: bool, employees: usize, applicants: usize) -> Result<
     Ok(())
 }
 
-struct LocalRunner(Arc<LocalBackend>);
-
-#[async_trait::async_trait]
-impl Runner for LocalRunner {
-    async fn run_once(&self, connector: &str, request: Value) -> Result<Value, String> {
-        let field = |k: &str| {
-            request
-                .get(k)
-                .and_then(Value::as_str)
-                .map(str::to_string)
-                .ok_or(format!("body needs \"{k}\""))
-        };
-        let (t, c) = crate::ids(&field("tenant")?, &field("connection")?)?;
-        let dry_run = request
-            .get("dry_run")
-            .and_then(Value::as_bool)
-            .unwrap_or(false);
-        match crate::run_now(&self.0, &t, &c, dry_run).await? {
-            Outcome::Ran(r) if r.connector == connector => {
-                serde_json::to_value(r).map_err(|e| e.to_string())
-            }
-            Outcome::Ran(r) => Err(format!("connection runs {}, not {connector}", r.connector)),
-            Outcome::Skipped(why) => Ok(json!({"skipped": why})),
-            Outcome::Fenced(r) => Err(format!("run {} lost its lease and stopped", r.run_id)),
-        }
-    }
-}
-
 pub async fn serve_sandbox(backend: Arc<LocalBackend>, port: u16) -> Result<(), String> {
-    let sandbox = Sandbox::new().with_runner(Arc::new(LocalRunner(backend)));
+    let sandbox = Sandbox::new().with_runner(Arc::new(renkei_testbed::LocalRunner(backend)));
     let (addr, server) = sandbox
         .serve(SocketAddr::from(([127, 0, 0, 1], port)))
         .await
@@ -217,7 +189,7 @@ pub async fn run_once(b: &LocalBackend, a: RunArgs) -> Result<(), String> {
         return Err(format!(
             "unknown connector {} (known: {})",
             a.connector,
-            renkei_connectors::CONNECTORS.join(", ")
+            renkei_connectors::registry().names().join(", ")
         ));
     }
     let (t, c) = crate::ids(&a.tenant, &a.connection)?;

@@ -186,7 +186,7 @@ async fn main() {
 
 async fn run(cli: Cli) -> Result<(), String> {
     let open = || {
-        LocalBackend::open(&cli.dir, Arc::new(SystemClock))
+        LocalBackend::open(&cli.dir, Arc::new(SystemClock), renkei_connectors::registry())
             .map_err(|e| format!("opening {}: {e}", cli.dir.display()))
     };
     match cli.command {
@@ -328,6 +328,7 @@ pub(crate) async fn run_now(
         dry_run,
         manual: true,
         claim: None,
+        webhook: false,
     };
     b.run(&req, &NoHook).await
 }

@@ -162,6 +162,21 @@ pub trait ConnectorFactory: Send + Sync {
     fn failure_advice(&self, _conn: &Connection, _run: &RunRecord) -> Option<String> {
         None
     }
+
+    /// The vendors whose webhooks start this connector's runs (P9), each with where its
+    /// signing secret is in the connection's secret. Empty: schedule only.
+    fn webhooks(&self) -> &'static [WebhookSource] {
+        &[]
+    }
+}
+
+/// A vendor whose signed webhooks may start a connection's run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WebhookSource {
+    /// The calling vendor.
+    pub vendor: crate::webhook::WebhookVendor,
+    /// The field of the connection's secret (a JSON object) holding the signing secret.
+    pub secret_field: &'static str,
 }
 
 /// The points between steps where a process can die; tests stop the engine at each.
@@ -270,6 +285,9 @@ pub struct RunRequest {
     /// The claim the scheduled event carries; a scheduled run goes ahead only if it is the
     /// connection's current claim (or, without one, if the connection is due).
     pub claim: Option<String>,
+    /// A vendor's webhook asked for it: runs while automation is on even if not due, unless
+    /// a run is already handed out (that one reads the change too).
+    pub webhook: bool,
 }
 
 impl RunRequest {
@@ -286,6 +304,7 @@ impl RunRequest {
             dry_run: false,
             manual: false,
             claim,
+            webhook: false,
         }
     }
 
@@ -313,6 +332,9 @@ pub struct SyncRequested {
     /// The claim handed out with this event (see `repo::Claim`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub claim: Option<String>,
+    /// Requested by the webhook ingress on a vendor's call.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub webhook: bool,
 }
 
 impl SyncRequested {

@@ -55,6 +55,7 @@ pub async fn dispatch_due(
                 connector: conn.connector,
                 continuation: false,
                 claim: Some(id),
+                webhook: false,
             }),
             Err(StoreError::ConditionFailed) => continue,
             Err(e) => return Err(e.into()),

@@ -37,14 +37,20 @@ impl HandlerError {
 /// What an invocation answers Lambda. An event this function can never run (malformed, or
 /// another connector's: a mis-configured rule) is logged and acknowledged: Lambda retries a
 /// failed async invocation whatever error type it carries, so failing would only repeat it.
-pub async fn answer_sync_event(
-    payload: &Value,
+/// `request` is the event's decoded detail (renkei_aws::lambda decodes the EventBridge
+/// envelope), or why it could not be decoded.
+pub async fn answer_sync_request(
+    request: Result<SyncRequested, String>,
     deadline: Option<DateTime<Utc>>,
     ports: Ports<'_>,
     config: EngineConfig,
     factory: &dyn ConnectorFactory,
 ) -> Result<Value, HandlerError> {
-    match handle_sync_event(payload, deadline, ports, config, factory).await {
+    let result = match request {
+        Ok(req) => handle_sync_request(req, deadline, ports, config, factory).await,
+        Err(why) => Err(HandlerError::BadEvent(why)),
+    };
+    match result {
         Err(e) if !e.retryable() => {
             tracing::error!(error = %e, "event dropped: it can never run in this function");
             Ok(json!({ "dropped": e.to_string() }))
@@ -53,18 +59,14 @@ pub async fn answer_sync_event(
     }
 }
 
-/// Runs the connection named by an EventBridge SyncRequested event (`payload` is the whole
-/// event; its `detail` carries the request) once, before `deadline`.
-pub async fn handle_sync_event(
-    payload: &Value,
+/// Runs the connection a SyncRequested event names once, before `deadline`.
+pub async fn handle_sync_request(
+    req: SyncRequested,
     deadline: Option<DateTime<Utc>>,
     ports: Ports<'_>,
     config: EngineConfig,
     factory: &dyn ConnectorFactory,
 ) -> Result<Value, HandlerError> {
-    let detail = payload.get("detail").cloned().unwrap_or(Value::Null);
-    let req: SyncRequested =
-        serde_json::from_value(detail).map_err(|e| HandlerError::BadEvent(e.to_string()))?;
     if req.connector != factory.name() {
         return Err(HandlerError::WrongConnector {
             expected: factory.name().into(),
@@ -73,6 +75,7 @@ pub async fn handle_sync_event(
     }
     let mut request = RunRequest::scheduled(req.tenant_id, req.connection_id, req.claim);
     request.deadline = deadline;
+    request.webhook = req.webhook;
     match Engine::new(ports, config, &NoHook)
         .run(&request, factory)
         .await?

@@ -20,10 +20,13 @@ pub mod metrics;
 pub mod notify;
 pub mod ports;
 pub mod rate;
+pub mod registry;
 pub mod repo;
 pub mod report;
 pub mod run;
+pub mod webhook;
 
 pub use cadence::Cadence;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use ids::{ConnectionId, RunId, TenantId};
+pub use registry::Registry;

@@ -3,6 +3,7 @@ use renkei_core::clock::Clock;
 use renkei_core::engine::{
     Engine, EngineConfig, NoHook, Outcome, Ports, RunRequest, StepHook, SyncRequested,
 };
+use renkei_core::Registry;
 use renkei_core::ports::StoreError;
 use std::path::Path;
 use std::sync::Arc;
@@ -22,11 +23,14 @@ pub struct LocalBackend {
     pub clock: Arc<dyn Clock>,
     /// Engine tunables.
     pub config: EngineConfig,
+    /// The connectors it runs (the caller's: this crate knows none).
+    pub registry: Registry,
 }
 
 impl LocalBackend {
-    /// A backend keeping its files in `dir` (state.redb, outbox/).
-    pub fn open(dir: &Path, clock: Arc<dyn Clock>) -> Result<Self, StoreError> {
+    /// A backend keeping its files in `dir` (state.redb, outbox/), running the connectors
+    /// of `registry`.
+    pub fn open(dir: &Path, clock: Arc<dyn Clock>, registry: Registry) -> Result<Self, StoreError> {
         let store = FileStore::open(&dir.join("state.redb"))?;
         Ok(Self {
             secrets: store.secrets(),
@@ -35,6 +39,7 @@ impl LocalBackend {
             bus: InProcessBus::default(),
             clock,
             config: EngineConfig::default(),
+            registry,
         })
     }
 
@@ -62,7 +67,9 @@ impl LocalBackend {
                 )
             })?
             .0;
-        let factory = renkei_connectors::factory(&conn.connector)
+        let factory = self
+            .registry
+            .get(&conn.connector)
             .ok_or_else(|| format!("unknown connector {}", conn.connector))?;
         Engine::new(self.ports(), self.config.clone(), hook)
             .run(req, factory.as_ref())
@@ -82,6 +89,12 @@ impl LocalBackend {
         )
         .await
         .map_err(|e| e.to_string())?;
+        self.deliver().await
+    }
+
+    /// Runs every event waiting on the bus (webhook requests, continuations) and the ones
+    /// those runs publish, like EventBridge delivering them to the connector functions.
+    pub async fn deliver(&self) -> Result<Vec<Outcome>, String> {
         let mut outcomes = Vec::new();
         loop {
             let events = self.bus.drain();
@@ -92,7 +105,9 @@ impl LocalBackend {
                 let Ok(req) = serde_json::from_value::<SyncRequested>(event.detail) else {
                     continue;
                 };
-                let request = RunRequest::scheduled(req.tenant_id, req.connection_id, req.claim);
+                let mut request =
+                    RunRequest::scheduled(req.tenant_id, req.connection_id, req.claim);
+                request.webhook = req.webhook;
                 outcomes.push(self.run(&request, &NoHook).await?);
             }
         }

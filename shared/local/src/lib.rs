@@ -8,7 +8,6 @@
 mod backend;
 mod bus;
 mod outbox;
-pub mod sandbox_env;
 mod store;
 
 pub use backend::LocalBackend;

@@ -77,13 +77,13 @@ impl Hrmos {
     }
 }
 
-pub(crate) fn routes() -> Router<Sandbox> {
+fn routes() -> Router<Sandbox> {
     Router::new()
         .route("/jobs", get(jobs))
         .route("/applicants", get(find).post(create))
 }
 
-pub(crate) fn control_routes() -> Router<Sandbox> {
+fn control_routes() -> Router<Sandbox> {
     Router::new()
         .route(
             "/hrmos/tenants/{key}",
@@ -105,7 +105,7 @@ fn enter(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .unwrap_or_default();
-    let Some(t) = w.hrmos.tenants.get_mut(key) else {
+    let Some(t) = w.state::<crate::hrmos::Hrmos>().tenants.get_mut(key) else {
         return (
             StatusCode::UNAUTHORIZED,
             Json(json!({"errors": [{"field": "", "message": "APIキーが正しくありません"}]})),
@@ -258,17 +258,35 @@ async fn control_setup(
     Path(key): Path<String>,
     Json(setup): Json<HrmosSetup>,
 ) -> Response {
-    sb.world().hrmos.setup(&key, setup);
+    sb.world().state::<crate::hrmos::Hrmos>().setup(&key, setup);
     StatusCode::NO_CONTENT.into_response()
 }
 
 async fn control_stats(State(sb): State<Sandbox>, Path(key): Path<String>) -> Response {
-    match sb.world().hrmos.stats(&key) {
+    match sb.world().state::<crate::hrmos::Hrmos>().stats(&key) {
         Value::Null => control_error(StatusCode::NOT_FOUND, format!("no HRMOS tenant {key}")),
         v => Json(v).into_response(),
     }
 }
 
 async fn control_applicants(State(sb): State<Sandbox>, Path(key): Path<String>) -> Response {
-    Json(json!({"applicants": sb.world().hrmos.applicants(&key)})).into_response()
+    Json(json!({"applicants": sb.world().state::<crate::hrmos::Hrmos>().applicants(&key)})).into_response()
+}
+
+/// The HRMOS simulator's registration.
+pub(crate) struct Sim;
+
+impl crate::Simulator for Sim {
+    fn name(&self) -> &'static str {
+        "hrmos"
+    }
+    fn prefix(&self) -> Option<&'static str> {
+        Some("/hrmos/api/v1")
+    }
+    fn routes(&self) -> Router<Sandbox> {
+        routes()
+    }
+    fn control_routes(&self) -> Router<Sandbox> {
+        control_routes()
+    }
 }

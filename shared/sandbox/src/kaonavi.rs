@@ -279,7 +279,7 @@ fn member_view(m: &Map<String, Value>) -> Map<String, Value> {
     out
 }
 
-pub(crate) fn routes() -> Router<Sandbox> {
+fn routes() -> Router<Sandbox> {
     Router::new()
         .route("/token", post(token))
         .route(
@@ -290,7 +290,7 @@ pub(crate) fn routes() -> Router<Sandbox> {
         .route("/tasks/{id}", get(task))
 }
 
-pub(crate) fn control_routes() -> Router<Sandbox> {
+fn control_routes() -> Router<Sandbox> {
     Router::new()
         .route(
             "/kaonavi/companies/{key}",
@@ -332,7 +332,7 @@ async fn token(State(sb): State<Sandbox>, headers: HeaderMap, body: String) -> R
         return errors(StatusCode::UNAUTHORIZED, &["認証情報がありません".into()]);
     };
     let valid = w
-        .kaonavi
+        .state::<crate::kaonavi::Kaonavi>()
         .companies
         .get(&key)
         .is_some_and(|c| c.setup.consumer_secret == secret);
@@ -342,12 +342,12 @@ async fn token(State(sb): State<Sandbox>, headers: HeaderMap, body: String) -> R
             &["Consumer Key または Consumer Secret が正しくありません".into()],
         );
     }
-    if let Err(r) = w.kaonavi.admit(&key, false, now, &clock) {
+    if let Err(r) = w.state::<crate::kaonavi::Kaonavi>().admit(&key, false, now, &clock) {
         return r;
     }
-    w.kaonavi.next_id += 1;
-    let token = format!("tok-{}-{:016x}", w.kaonavi.next_id, fastrand::u64(..));
-    w.kaonavi
+    w.state::<crate::kaonavi::Kaonavi>().next_id += 1;
+    let token = format!("tok-{}-{:016x}", w.state::<crate::kaonavi::Kaonavi>().next_id, fastrand::u64(..));
+    w.state::<crate::kaonavi::Kaonavi>()
         .tokens
         .insert(token.clone(), (key, now + chrono::Duration::seconds(3600)));
     Json(json!({"access_token": token, "token_type": "Bearer", "expire_in": 3600})).into_response()
@@ -362,10 +362,10 @@ fn enter(
 ) -> Result<String, Response> {
     let now = w.clock.now();
     let clock = w.clock;
-    let key = w.kaonavi.authenticate(headers, now)?;
-    w.kaonavi.admit(&key, write, now, &clock)?;
+    let key = w.state::<crate::kaonavi::Kaonavi>().authenticate(headers, now)?;
+    w.state::<crate::kaonavi::Kaonavi>().admit(&key, write, now, &clock)?;
     let perms = w
-        .kaonavi
+        .state::<crate::kaonavi::Kaonavi>()
         .companies
         .get(&key)
         .map(|c| c.setup.permissions)
@@ -385,7 +385,7 @@ async fn list_members(State(sb): State<Sandbox>, headers: HeaderMap) -> Response
         Ok(k) => k,
         Err(r) => return r,
     };
-    let c = &w.kaonavi.companies[&key];
+    let c = &w.state::<crate::kaonavi::Kaonavi>().companies[&key];
     let data: Vec<Value> = c
         .members
         .values()
@@ -400,7 +400,7 @@ async fn layouts(State(sb): State<Sandbox>, headers: HeaderMap) -> Response {
         Ok(k) => k,
         Err(r) => return r,
     };
-    let options = w.kaonavi.companies[&key].setup.gender_options.clone();
+    let options = w.state::<crate::kaonavi::Kaonavi>().companies[&key].setup.gender_options.clone();
     let f = |name: &str, required: bool, ty: &str, max: Option<u32>, e: Vec<String>| json!({"name": name, "required": required, "type": ty, "max_length": max, "enum": e});
     Json(json!({
         "code": f("社員番号", true, "string", Some(50), vec![]),
@@ -472,7 +472,7 @@ fn write(sb: &Sandbox, headers: &HeaderMap, body: &str, create: bool) -> Respons
     };
     let now = w.clock.now();
     let company = w
-        .kaonavi
+        .state::<crate::kaonavi::Kaonavi>()
         .companies
         .get_mut(&key)
         .expect("entered company exists");
@@ -517,10 +517,10 @@ fn write(sb: &Sandbox, headers: &HeaderMap, body: &str, create: bool) -> Respons
         company.updated_at = now;
     }
     let polls = company.setup.task_polls_before_done;
-    w.kaonavi.next_id += 1;
-    let id = w.kaonavi.next_id;
+    w.state::<crate::kaonavi::Kaonavi>().next_id += 1;
+    let id = w.state::<crate::kaonavi::Kaonavi>().next_id;
     let company = w
-        .kaonavi
+        .state::<crate::kaonavi::Kaonavi>()
         .companies
         .get_mut(&key)
         .expect("entered company exists");
@@ -550,7 +550,7 @@ async fn task(State(sb): State<Sandbox>, headers: HeaderMap, Path(id): Path<u64>
         Err(r) => return r,
     };
     let company = w
-        .kaonavi
+        .state::<crate::kaonavi::Kaonavi>()
         .companies
         .get_mut(&key)
         .expect("entered company exists");
@@ -574,7 +574,7 @@ async fn control_setup(
 }
 
 async fn control_members(State(sb): State<Sandbox>, Path(key): Path<String>) -> Response {
-    if !sb.world().kaonavi.companies.contains_key(&key) {
+    if !sb.world().state::<crate::kaonavi::Kaonavi>().companies.contains_key(&key) {
         return control_error(StatusCode::NOT_FOUND, format!("no Kaonavi company {key}"));
     }
     Json(json!({"member_data": sb.kaonavi_members(&key)})).into_response()
@@ -586,7 +586,7 @@ async fn control_load_members(
     Json(body): Json<MembersBody>,
 ) -> Response {
     let mut w = sb.world();
-    let Some(c) = w.kaonavi.companies.get_mut(&key) else {
+    let Some(c) = w.state::<crate::kaonavi::Kaonavi>().companies.get_mut(&key) else {
         return control_error(StatusCode::NOT_FOUND, format!("no Kaonavi company {key}"));
     };
     for m in body.member_data {
@@ -602,4 +602,22 @@ async fn control_load_members(
 
 async fn control_stats(State(sb): State<Sandbox>, Path(key): Path<String>) -> Response {
     Json(sb.kaonavi_stats(&key)).into_response()
+}
+
+/// The Kaonavi simulator's registration.
+pub(crate) struct Sim;
+
+impl crate::Simulator for Sim {
+    fn name(&self) -> &'static str {
+        "kaonavi"
+    }
+    fn prefix(&self) -> Option<&'static str> {
+        Some("/kaonavi/api/v2.0")
+    }
+    fn routes(&self) -> Router<Sandbox> {
+        routes()
+    }
+    fn control_routes(&self) -> Router<Sandbox> {
+        control_routes()
+    }
 }

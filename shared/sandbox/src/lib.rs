@@ -15,6 +15,39 @@ mod hrmos;
 mod kaonavi;
 mod mynavi;
 mod roumumate;
+mod webhooks;
+
+/// Every simulated vendor. A new vendor is one module implementing [`Simulator`] and one
+/// line here.
+const SIMULATORS: &[&dyn Simulator] = &[
+    &kaonavi::Sim,
+    &roumumate::Sim,
+    &mynavi::Sim,
+    &hrmos::Sim,
+    &webhooks::Sim,
+];
+
+/// A simulated vendor plugged into the sandbox: its API under its own prefix, its control
+/// routes under `/_control`, and its state in the [`World`] (created on first use, dropped by
+/// `POST /_control/reset`).
+pub(crate) trait Simulator: Send + Sync {
+    /// The vendor's name (its control routes are `/_control/{name}/…`).
+    fn name(&self) -> &'static str;
+    /// Where its API is served (the base URL to give a connector is the sandbox's address
+    /// plus this), or None for a simulator with no API of its own.
+    fn prefix(&self) -> Option<&'static str>;
+    /// The vendor API (faults apply to it).
+    fn routes(&self) -> Router<Sandbox> {
+        Router::new()
+    }
+    /// Its control routes (paths relative to `/_control`).
+    fn control_routes(&self) -> Router<Sandbox>;
+}
+
+/// The simulated vendors' names, with the path prefix of each one's API.
+pub fn simulators() -> Vec<(&'static str, Option<&'static str>)> {
+    SIMULATORS.iter().map(|s| (s.name(), s.prefix())).collect()
+}
 
 use axum::Json;
 use axum::Router;
@@ -32,16 +65,48 @@ pub use mynavi::{
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
-/// Runs one connector once on behalf of `POST /_control/run/{connector}` (the CLI provides
-/// it with the embedded backend; the sandbox itself knows no connector).
+/// renkei's side of the sandbox, provided by whoever starts it with a backend (renkei-testbed
+/// with the embedded one; the sandbox itself knows no connector).
 #[async_trait::async_trait]
 pub trait Runner: Send + Sync {
-    /// Runs and answers the run summary as JSON, or an error message.
+    /// `POST /_control/run/{connector}`: runs a connection once and answers the run summary
+    /// as JSON, or an error message.
     async fn run_once(&self, connector: &str, request: Value) -> Result<Value, String>;
+    /// `/webhooks/...`: renkei's webhook ingress (the same code as the webhooks Lambda).
+    async fn webhook(&self, call: HttpCall) -> HttpAnswer;
+    /// `POST /_control/deliver`: runs the events waiting on the bus (as EventBridge would
+    /// deliver them to the connector functions) and answers their runs.
+    async fn deliver(&self) -> Result<Value, String>;
+}
+
+/// An HTTP request as received, for the webhook ingress.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HttpCall {
+    /// Method.
+    pub method: String,
+    /// Path.
+    pub path: String,
+    /// Decoded query parameters.
+    pub query: Vec<(String, String)>,
+    /// Headers.
+    pub headers: Vec<(String, String)>,
+    /// Raw body.
+    pub body: Vec<u8>,
+}
+
+/// The ingress's answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HttpAnswer {
+    /// Status.
+    pub status: u16,
+    /// JSON body.
+    pub body: Value,
 }
 
 /// Simulated time: `scale` simulated seconds pass per real second, so rate windows of
@@ -79,14 +144,30 @@ impl SimClock {
     }
 }
 
-/// Everything the simulators hold.
+/// Everything the simulators hold: the clock, the faults, and each simulator's state by type.
 pub(crate) struct World {
     pub clock: SimClock,
     pub faults: Faults,
-    pub kaonavi: kaonavi::Kaonavi,
-    pub roumumate: roumumate::Roumumate,
-    pub mynavi: mynavi::Mynavi,
-    pub hrmos: hrmos::Hrmos,
+    states: HashMap<TypeId, Box<dyn Any + Send>>,
+}
+
+impl World {
+    fn new() -> Self {
+        Self {
+            clock: SimClock::new(1.0),
+            faults: Faults::default(),
+            states: HashMap::new(),
+        }
+    }
+
+    /// A simulator's state (empty until first used).
+    pub fn state<T: Default + Send + 'static>(&mut self) -> &mut T {
+        self.states
+            .entry(TypeId::of::<T>())
+            .or_insert_with(|| Box::new(T::default()))
+            .downcast_mut::<T>()
+            .unwrap_or_else(|| unreachable!("the state of a type is stored under its TypeId"))
+    }
 }
 
 /// Shared sandbox state.
@@ -106,14 +187,7 @@ impl Sandbox {
     /// An empty sandbox in real time with no faults.
     pub fn new() -> Self {
         Self {
-            world: Arc::new(Mutex::new(World {
-                clock: SimClock::new(1.0),
-                faults: Faults::default(),
-                kaonavi: Default::default(),
-                roumumate: Default::default(),
-                mynavi: Default::default(),
-                hrmos: Default::default(),
-            })),
+            world: Arc::new(Mutex::new(World::new())),
             runner: None,
         }
     }
@@ -130,25 +204,28 @@ impl Sandbox {
 
     /// The HTTP application.
     pub fn router(&self) -> Router {
-        let vendors = Router::new()
-            .nest("/kaonavi/api/v2.0", kaonavi::routes())
-            .nest("/roumumate/api/v1", roumumate::routes())
-            .nest("/mynavi", mynavi::routes())
-            .nest("/hrmos/api/v1", hrmos::routes())
-            .layer(axum::middleware::from_fn_with_state(
-                self.clone(),
-                faults::inject,
-            ));
-        let control = Router::new()
+        let mut vendors = Router::new();
+        let mut control = Router::new()
             .route("/reset", post(reset))
             .route("/faults", put(set_faults).get(get_faults))
             .route("/time", put(set_time).get(get_time))
             .route("/run/{connector}", post(run_connector))
-            .merge(kaonavi::control_routes())
-            .merge(roumumate::control_routes())
-            .merge(mynavi::control_routes())
-            .merge(hrmos::control_routes());
-        vendors.nest("/_control", control).with_state(self.clone())
+            .route("/deliver", post(deliver));
+        for sim in SIMULATORS {
+            if let Some(prefix) = sim.prefix() {
+                vendors = vendors.nest(prefix, sim.routes());
+            }
+            control = control.merge(sim.control_routes());
+        }
+        let vendors = vendors.layer(axum::middleware::from_fn_with_state(
+            self.clone(),
+            faults::inject,
+        ));
+        // The webhook ingress is renkei's, not a vendor's: no faults injected into it.
+        vendors
+            .merge(webhooks::ingress_routes())
+            .nest("/_control", control)
+            .with_state(self.clone())
     }
 
     /// Serves on `addr` (port 0 picks a free port); answers the bound address. The server
@@ -174,12 +251,12 @@ impl Sandbox {
     pub fn kaonavi_company(&self, key: &str, setup: CompanySetup) {
         let mut w = self.world();
         let now = w.clock.now();
-        w.kaonavi.setup(key, setup, now);
+        w.state::<crate::kaonavi::Kaonavi>().setup(key, setup, now);
     }
 
     /// The members a Kaonavi company holds.
     pub fn kaonavi_members(&self, key: &str) -> Vec<Value> {
-        self.world().kaonavi.members(key)
+        self.world().state::<crate::kaonavi::Kaonavi>().members(key)
     }
 
     /// Adds a member to a Kaonavi company directly, as a person in Kaonavi would.
@@ -187,59 +264,59 @@ impl Sandbox {
         let Value::Object(m) = member else {
             return Err("a member is a JSON object".into());
         };
-        self.world().kaonavi.put_member(key, m)
+        self.world().state::<crate::kaonavi::Kaonavi>().put_member(key, m)
     }
 
     /// Request statistics of a Kaonavi company.
     pub fn kaonavi_stats(&self, key: &str) -> Value {
-        self.world().kaonavi.stats(key)
+        self.world().state::<crate::kaonavi::Kaonavi>().stats(key)
     }
 
     /// Zeroes a Kaonavi company's request statistics (limits' windows are kept).
     pub fn kaonavi_reset_stats(&self, key: &str) {
-        self.world().kaonavi.reset_stats(key);
+        self.world().state::<crate::kaonavi::Kaonavi>().reset_stats(key);
     }
 
     /// Creates or updates Roumumate employees of the tenant with API token `token` (each
     /// becomes a change after every existing cursor).
     pub fn roumumate_upsert(&self, token: &str, employees: Vec<Value>) -> Result<usize, String> {
-        self.world().roumumate.upsert(token, employees)
+        self.world().state::<crate::roumumate::Roumumate>().upsert(token, employees)
     }
 
     /// Creates a Roumumate tenant reachable with API token `token` (idempotent).
     pub fn roumumate_tenant(&self, token: &str) {
         // An empty upsert only creates the tenant.
-        let _ = self.world().roumumate.upsert(token, Vec::new());
+        let _ = self.world().state::<crate::roumumate::Roumumate>().upsert(token, Vec::new());
     }
 
     /// Sets up (or replaces the settings of) a Mynavi employer account.
     pub fn mynavi_account(&self, login_id: &str, setup: MynaviAccountSetup) {
-        self.world().mynavi.setup(login_id, setup);
+        self.world().state::<crate::mynavi::Mynavi>().setup(login_id, setup);
     }
 
     /// Adds applications to a Mynavi account (objects keyed by column name).
     pub fn mynavi_add(&self, login_id: &str, applications: Vec<Value>) -> Result<usize, String> {
-        self.world().mynavi.add(login_id, applications)
+        self.world().state::<crate::mynavi::Mynavi>().add(login_id, applications)
     }
 
     /// Logins and downloads of a Mynavi account.
     pub fn mynavi_stats(&self, login_id: &str) -> Value {
-        self.world().mynavi.stats(login_id)
+        self.world().state::<crate::mynavi::Mynavi>().stats(login_id)
     }
 
     /// Sets up (or replaces the jobs and limit of) an HRMOS tenant reachable with `api_key`.
     pub fn hrmos_tenant(&self, api_key: &str, setup: HrmosSetup) {
-        self.world().hrmos.setup(api_key, setup);
+        self.world().state::<crate::hrmos::Hrmos>().setup(api_key, setup);
     }
 
     /// The applicants an HRMOS tenant holds, as created.
     pub fn hrmos_applicants(&self, api_key: &str) -> Vec<Value> {
-        self.world().hrmos.applicants(api_key)
+        self.world().state::<crate::hrmos::Hrmos>().applicants(api_key)
     }
 
     /// Request statistics of an HRMOS tenant.
     pub fn hrmos_stats(&self, api_key: &str) -> Value {
-        self.world().hrmos.stats(api_key)
+        self.world().state::<crate::hrmos::Hrmos>().stats(api_key)
     }
 
     /// Sets the fault configuration.
@@ -259,13 +336,7 @@ pub(crate) fn control_error(status: StatusCode, message: impl Into<String>) -> R
 }
 
 async fn reset(State(sb): State<Sandbox>) -> Response {
-    let mut w = sb.world();
-    w.faults = Faults::default();
-    w.kaonavi = Default::default();
-    w.roumumate = Default::default();
-    w.mynavi = Default::default();
-    w.hrmos = Default::default();
-    w.clock = SimClock::new(1.0);
+    *sb.world() = World::new();
     StatusCode::NO_CONTENT.into_response()
 }
 
@@ -314,5 +385,18 @@ async fn run_connector(
     {
         Ok(v) => Json(v).into_response(),
         Err(e) => control_error(StatusCode::BAD_REQUEST, e),
+    }
+}
+
+async fn deliver(State(sb): State<Sandbox>) -> Response {
+    let Some(runner) = sb.runner.clone() else {
+        return control_error(
+            StatusCode::NOT_IMPLEMENTED,
+            "this sandbox was started without a backend (use `renkei sandbox`)",
+        );
+    };
+    match runner.deliver().await {
+        Ok(v) => Json(v).into_response(),
+        Err(e) => control_error(StatusCode::INTERNAL_SERVER_ERROR, e),
     }
 }

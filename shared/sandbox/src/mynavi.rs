@@ -204,13 +204,13 @@ impl Mynavi {
     }
 }
 
-pub(crate) fn routes() -> Router<Sandbox> {
+fn routes() -> Router<Sandbox> {
     Router::new()
         .route("/login", post(login))
         .route("/applications/download", get(download))
 }
 
-pub(crate) fn control_routes() -> Router<Sandbox> {
+fn control_routes() -> Router<Sandbox> {
     Router::new()
         .route(
             "/mynavi/accounts/{login_id}",
@@ -241,7 +241,7 @@ struct LoginForm {
 
 async fn login(State(sb): State<Sandbox>, Form(f): Form<LoginForm>) -> Response {
     let mut w = sb.world();
-    let m = &mut w.mynavi;
+    let m = &mut w.state::<crate::mynavi::Mynavi>();
     let Some(account) = m.accounts.get_mut(&f.login_id) else {
         return login_page("IDまたはパスワードが正しくありません。");
     };
@@ -291,7 +291,7 @@ async fn download(
                 .find_map(|p| p.trim().strip_prefix("MYNAVI_SESSION=").map(str::to_string))
         });
     let mut w = sb.world();
-    let Some(login_id) = session.and_then(|s| w.mynavi.sessions.get(&s).cloned()) else {
+    let Some(login_id) = session.and_then(|s| w.state::<crate::mynavi::Mynavi>().sessions.get(&s).cloned()) else {
         return (StatusCode::FOUND, [(header::LOCATION, "/login")]).into_response();
     };
     let (Ok(from), Ok(to)) = (
@@ -301,10 +301,10 @@ async fn download(
         return (StatusCode::BAD_REQUEST, "期間の指定が正しくありません").into_response();
     };
     let body = w
-        .mynavi
+        .state::<crate::mynavi::Mynavi>()
         .render(&login_id, from.with_timezone(&Utc), to.with_timezone(&Utc));
     let account = w
-        .mynavi
+        .state::<crate::mynavi::Mynavi>()
         .accounts
         .get_mut(&login_id)
         .expect("session's account");
@@ -337,12 +337,12 @@ async fn control_account(
     Path(login_id): Path<String>,
     Json(setup): Json<MynaviAccountSetup>,
 ) -> Response {
-    sb.world().mynavi.setup(&login_id, setup);
+    sb.world().state::<crate::mynavi::Mynavi>().setup(&login_id, setup);
     StatusCode::NO_CONTENT.into_response()
 }
 
 async fn control_stats(State(sb): State<Sandbox>, Path(login_id): Path<String>) -> Response {
-    match sb.world().mynavi.stats(&login_id) {
+    match sb.world().state::<crate::mynavi::Mynavi>().stats(&login_id) {
         Value::Null => control_error(
             StatusCode::NOT_FOUND,
             format!("no Mynavi account {login_id}"),
@@ -361,7 +361,7 @@ async fn control_add(
         v @ Value::Object(_) => vec![v],
         _ => return control_error(StatusCode::BAD_REQUEST, "send an application or an array"),
     };
-    match sb.world().mynavi.add(&login_id, list) {
+    match sb.world().state::<crate::mynavi::Mynavi>().add(&login_id, list) {
         Ok(n) => Json(json!({"added": n})).into_response(),
         Err(e) => control_error(StatusCode::BAD_REQUEST, e),
     }
@@ -475,4 +475,22 @@ pub fn bad_applications(prefix: &str, at: DateTime<Utc>) -> Vec<Value> {
         row(&format!("{prefix}full-width-at"), "taro＠gmail.com"),
         row("", "no-id@example.co.jp"),
     ]
+}
+
+/// The Mynavi simulator's registration.
+pub(crate) struct Sim;
+
+impl crate::Simulator for Sim {
+    fn name(&self) -> &'static str {
+        "mynavi"
+    }
+    fn prefix(&self) -> Option<&'static str> {
+        Some("/mynavi")
+    }
+    fn routes(&self) -> Router<Sandbox> {
+        routes()
+    }
+    fn control_routes(&self) -> Router<Sandbox> {
+        control_routes()
+    }
 }

@@ -55,14 +55,14 @@ impl Roumumate {
     }
 }
 
-pub(crate) fn routes() -> Router<Sandbox> {
+fn routes() -> Router<Sandbox> {
     Router::new()
         .route("/employees", get(employees))
         .route("/employees/cursor", get(cursor))
         .route("/gender_options", get(gender_options))
 }
 
-pub(crate) fn control_routes() -> Router<Sandbox> {
+fn control_routes() -> Router<Sandbox> {
     Router::new()
         .route(
             "/roumumate/tenants/{token}",
@@ -102,8 +102,8 @@ async fn employees(
     headers: HeaderMap,
     Query(q): Query<ListQuery>,
 ) -> Response {
-    let w = sb.world();
-    let Some(tenant) = bearer(&headers).and_then(|t| w.roumumate.tenants.get(&t)) else {
+    let mut w = sb.world();
+    let Some(tenant) = bearer(&headers).and_then(|t| w.state::<crate::roumumate::Roumumate>().tenants.get(&t)) else {
         return unauthorized();
     };
     let after: u64 = match q.cursor.as_deref().map(str::parse) {
@@ -134,8 +134,8 @@ async fn employees(
 }
 
 async fn cursor(State(sb): State<Sandbox>, headers: HeaderMap) -> Response {
-    let w = sb.world();
-    let Some(tenant) = bearer(&headers).and_then(|t| w.roumumate.tenants.get(&t)) else {
+    let mut w = sb.world();
+    let Some(tenant) = bearer(&headers).and_then(|t| w.state::<crate::roumumate::Roumumate>().tenants.get(&t)) else {
         return unauthorized();
     };
     let head = tenant.changes.keys().next_back().copied().unwrap_or(0);
@@ -143,9 +143,9 @@ async fn cursor(State(sb): State<Sandbox>, headers: HeaderMap) -> Response {
 }
 
 async fn gender_options(State(sb): State<Sandbox>, headers: HeaderMap) -> Response {
-    let w = sb.world();
+    let mut w = sb.world();
     if bearer(&headers)
-        .and_then(|t| w.roumumate.tenants.get(&t))
+        .and_then(|t| w.state::<crate::roumumate::Roumumate>().tenants.get(&t))
         .is_none()
     {
         return unauthorized();
@@ -179,8 +179,8 @@ async fn control_upsert(
 }
 
 async fn control_list(State(sb): State<Sandbox>, Path(token): Path<String>) -> Response {
-    let w = sb.world();
-    let Some(t) = w.roumumate.tenants.get(&token) else {
+    let mut w = sb.world();
+    let Some(t) = w.state::<crate::roumumate::Roumumate>().tenants.get(&token) else {
         return control_error(
             StatusCode::NOT_FOUND,
             format!("no Roumumate tenant with token {token}"),
@@ -197,4 +197,22 @@ async fn control_list(State(sb): State<Sandbox>, Path(token): Path<String>) -> R
 async fn control_tenant(State(sb): State<Sandbox>, Path(token): Path<String>) -> Response {
     sb.roumumate_tenant(&token);
     StatusCode::NO_CONTENT.into_response()
+}
+
+/// The Roumumate simulator's registration.
+pub(crate) struct Sim;
+
+impl crate::Simulator for Sim {
+    fn name(&self) -> &'static str {
+        "roumumate"
+    }
+    fn prefix(&self) -> Option<&'static str> {
+        Some("/roumumate/api/v1")
+    }
+    fn routes(&self) -> Router<Sandbox> {
+        routes()
+    }
+    fn control_routes(&self) -> Router<Sandbox> {
+        control_routes()
+    }
 }

@@ -116,6 +116,16 @@ impl Engine<'_> {
         let policy = factory.notice_policy(self.config.notice);
         let mut outgoing = None;
         let mut continuation = None;
+        // A webhook that arrived after this run began reading may describe a change it did
+        // not see; its run request was coalesced into this one, so the connection is due
+        // again at once (the dispatcher's next tick) rather than at the next reconciliation.
+        let missed_webhook = if factory.webhooks().is_empty() {
+            false
+        } else {
+            repo.webhook_mark(t, c)
+                .await?
+                .is_some_and(|m| m.last_at > run.started_at)
+        };
         let updated = repo
             .update_connection(t, c, |conn| {
                 conn.last_status = Some(status);
@@ -130,6 +140,9 @@ impl Engine<'_> {
                     _ => {}
                 }
                 factory.after_run(conn, &run, now);
+                if missed_webhook && status != RunStatus::Continued {
+                    conn.next_run_at = conn.next_run_at.min(now);
+                }
                 if status == RunStatus::Continued {
                     // Handed to the next invocation under a claim of its own; should the
                     // event be lost, the dispatcher hands it out again after the claim TTL.
@@ -165,6 +178,7 @@ impl Engine<'_> {
                 connector: run.connector.clone(),
                 continuation: true,
                 claim: Some(claim),
+                webhook: false,
             };
             if let Err(e) = self
                 .ports

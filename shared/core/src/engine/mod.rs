@@ -388,6 +388,14 @@ fn admit(req: &RunRequest, conn: &Connection, now: DateTime<Utc>) -> Result<Opti
         return Err("automation is off for this connection".into());
     }
     let current = conn.claim.as_ref();
+    if req.webhook {
+        // A run already handed out has not started yet (it will read the change), or is
+        // under way (its close sees the webhook's mark and makes the connection due).
+        return match current {
+            Some(_) => Err("a run is already handed out; it covers this webhook".into()),
+            None => Ok(None),
+        };
+    }
     match (&req.claim, current) {
         (Some(id), Some(claim)) if &claim.id == id => Ok(claim.resume_run.clone()),
         (Some(_), _) => Err(

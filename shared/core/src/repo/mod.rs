@@ -12,6 +12,8 @@
 //! | `T#<tenant>#C#<conn>`    | `RUN#<run id>`              | run record                    |
 //! | `T#<tenant>#C#<conn>`    | `ERR#<run id>#<seq>`        | error report rows             |
 //! | `T#<tenant>#C#<conn>`    | `H#<record key>`            | content hash of a record (TTL per connector) |
+//! | `T#<tenant>#C#<conn>`    | `HOOK`                      | webhook coalescing window, last arrival |
+//! | `T#<tenant>#C#<conn>`    | `DLV#<vendor>#<delivery>`   | a webhook delivery seen (TTL: replay dedupe) |
 //!
 //! Every function takes the tenant, so no call can reach another tenant's partition.
 
@@ -22,8 +24,11 @@ use chrono::{DateTime, Utc};
 use serde::{Serialize, de::DeserializeOwned};
 use serde_json::Value;
 
+mod hooks;
 mod lease;
 mod model;
+
+pub use hooks::WebhookMark;
 
 pub use model::*;
 

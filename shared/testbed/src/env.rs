@@ -1,7 +1,9 @@
 //! A sandbox on a loopback port plus an embedded backend on simulated time: what
 //! `renkei demo`, `renkei bench` and the end-to-end tests run connectors in.
 
-use crate::LocalBackend;
+use crate::LocalRunner;
+use renkei_core::Registry;
+use renkei_local::LocalBackend;
 use chrono::Utc;
 use renkei_connectors::mynavi_hrmos::{self as c1, Registration};
 use renkei_connectors::roumumate_kaonavi::{
@@ -25,8 +27,9 @@ pub struct SandboxEnv {
     /// Their address.
     pub addr: SocketAddr,
     server: tokio::task::JoinHandle<()>,
-    /// The embedded backend.
-    pub backend: LocalBackend,
+    /// The embedded backend (shared with the sandbox's runner: `/_control/run`,
+    /// `/_control/deliver` and `/webhooks/...` reach it).
+    pub backend: Arc<LocalBackend>,
     /// Its clock.
     pub clock: Arc<ManualClock>,
     dir: std::path::PathBuf,
@@ -63,9 +66,28 @@ pub const HRMOS_JOBS: &[(&str, &str, bool)] = &[
 ];
 
 impl SandboxEnv {
-    /// Starts the sandbox (Kaonavi limits as given) and opens a fresh backend.
+    /// Starts the sandbox (Kaonavi limits as given) and opens a fresh backend running every
+    /// connector of `renkei_connectors::registry()`.
     pub async fn start(limits: Limits, task_polls: u32) -> Result<Self, String> {
-        let sandbox = Sandbox::new();
+        Self::start_with(limits, task_polls, renkei_connectors::registry()).await
+    }
+
+    /// As [`SandboxEnv::start`], with the connectors of `registry` (tests add fixtures).
+    pub async fn start_with(
+        limits: Limits,
+        task_polls: u32,
+        registry: Registry,
+    ) -> Result<Self, String> {
+        let dir = std::env::temp_dir().join(format!(
+            "renkei-demo-{}-{}",
+            std::process::id(),
+            fastrand::u32(..)
+        ));
+        let clock = Arc::new(ManualClock::new(Utc::now()));
+        let backend = Arc::new(
+            LocalBackend::open(&dir, clock.clone(), registry).map_err(|e| e.to_string())?,
+        );
+        let sandbox = Sandbox::new().with_runner(Arc::new(LocalRunner(backend.clone())));
         let (addr, server) = sandbox
             .serve(SocketAddr::from(([127, 0, 0, 1], 0)))
             .await
@@ -102,13 +124,6 @@ impl SandboxEnv {
                 per_minute: None,
             },
         );
-        let dir = std::env::temp_dir().join(format!(
-            "renkei-demo-{}-{}",
-            std::process::id(),
-            fastrand::u32(..)
-        ));
-        let clock = Arc::new(ManualClock::new(Utc::now()));
-        let backend = LocalBackend::open(&dir, clock.clone()).map_err(|e| e.to_string())?;
         Ok(Self {
             sandbox,
             addr,
