@@ -215,3 +215,23 @@ pub async fn moto_store(name: &str) -> renkei_aws::DynamoStore {
         .expect("create table");
     renkei_aws::DynamoStore::new(client, table)
 }
+
+pub mod example;
+
+/// A sandbox whose backend also runs the example connector (tests/support/example).
+pub async fn env_with_example() -> (SandboxEnv, example::World) {
+    let world = example::World::default();
+    let registry = renkei_connectors::registry()
+        .with(std::sync::Arc::new(example::Factory(world.clone())));
+    let env = SandboxEnv::start_with(
+        Limits {
+            requests_per_hour: None,
+            writes_per_minute: None,
+        },
+        1,
+        registry,
+    )
+    .await
+    .expect("sandbox starts");
+    (env, world)
+}

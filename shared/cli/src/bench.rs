@@ -129,7 +129,10 @@ fn bench_c1(rows: usize) -> Result<(), String> {
             match record {
                 Pulled::Ready { payload, .. } => {
                     ready += 1;
-                    routed += u64::from(payload["placement"]["kind"] == "selection");
+                    routed += u64::from(matches!(
+                        payload.placement,
+                        renkei_vendors::hrmos::HrmosPlacement::Selection { .. }
+                    ));
                 }
                 Pulled::Rejected { .. } => rejected += 1,
                 Pulled::Skipped => {}

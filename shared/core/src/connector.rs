@@ -11,7 +11,9 @@ use crate::repo::{Connection, Role};
 use crate::run::{RunRecord, RunStatus};
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use std::any::Any;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
@@ -42,15 +44,15 @@ impl From<StoreError> for SyncError {
     }
 }
 
-/// A record as pulled and mapped by the connector.
+/// A record as pulled and mapped by the connector (`R`: the connector's typed record).
 #[derive(Debug, Clone, PartialEq)]
-pub enum Pulled {
+pub enum Pulled<R = Payload> {
     /// Ready to write: `payload` is what the target should hold for `key`.
     Ready {
         /// Stable record key at the target (e.g. 社員番号).
         key: String,
         /// The mapped record; its hash decides whether a write is needed.
-        payload: Value,
+        payload: R,
     },
     /// Outside the connection's scope; not an error.
     Skipped,
@@ -63,24 +65,34 @@ pub enum Pulled {
     },
 }
 
-/// One page from the source.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Page {
+/// One page from the source (`K`: the connector's typed cursor).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page<R = Payload, K = String> {
     /// Records in source order.
-    pub records: Vec<Pulled>,
+    pub records: Vec<Pulled<R>>,
     /// Cursor after this page (saved once the page's writes succeeded).
-    pub next_cursor: Option<String>,
+    pub next_cursor: Option<K>,
     /// Whether another page follows now.
     pub has_more: bool,
 }
 
+impl<R, K> Default for Page<R, K> {
+    fn default() -> Self {
+        Self {
+            records: Vec::new(),
+            next_cursor: None,
+            has_more: false,
+        }
+    }
+}
+
 /// A record to write.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Change {
+pub struct Change<R = Payload> {
     /// Record key.
     pub key: String,
     /// Mapped record.
-    pub payload: Value,
+    pub payload: R,
 }
 
 /// What happened to one written record, in the order of the changes given.
@@ -96,19 +108,150 @@ pub enum WriteResult {
     Rejected(String),
 }
 
-/// What a connector does; the engine does everything else.
+/// What a connector does; the engine does everything else (leases, hashes, checkpoints,
+/// error reports, notices).
 #[async_trait]
 pub trait Connector: Send {
+    /// A mapped record, as the target takes it. Its JSON form is hashed to skip writes of
+    /// records that did not change.
+    type Record: Serialize + Clone + Send + Sync + 'static;
+    /// Where the source stands after a page (saved as the checkpoint). A cursor that is a
+    /// JSON string is stored as that string; anything else as JSON.
+    type Cursor: Serialize + DeserializeOwned + Send + Sync;
+
     /// Once per run before the first page (tokens, the target's existing keys).
-    async fn begin(&mut self) -> Result<(), SyncError>;
+    async fn begin(&mut self) -> Result<(), SyncError> {
+        Ok(())
+    }
     /// The page after `cursor` (None: the connection's start).
-    async fn pull(&mut self, cursor: Option<&str>) -> Result<Page, SyncError>;
+    async fn pull(
+        &mut self,
+        cursor: Option<Self::Cursor>,
+    ) -> Result<Page<Self::Record, Self::Cursor>, SyncError>;
     /// Writes changes as upserts, or only validates them when `dry_run`.
+    async fn write(
+        &mut self,
+        changes: &[Change<Self::Record>],
+        dry_run: bool,
+    ) -> Result<Vec<WriteResult>, SyncError>;
+}
+
+/// A connector's record on its way through the engine: its JSON form (hashed, never
+/// written) and the typed record itself, handed back to the connector's `write`.
+#[derive(Clone)]
+pub struct Payload {
+    /// The record as JSON.
+    pub json: Value,
+    typed: Arc<dyn Any + Send + Sync>,
+}
+
+impl Payload {
+    /// Wraps a typed record.
+    pub fn new<R: Serialize + Send + Sync + 'static>(record: R) -> Self {
+        Self {
+            json: serde_json::to_value(&record).unwrap_or(Value::Null),
+            typed: Arc::new(record),
+        }
+    }
+
+    /// The typed record, if it is an `R`.
+    pub fn get<R: 'static>(&self) -> Option<&R> {
+        self.typed.downcast_ref::<R>()
+    }
+}
+
+impl std::fmt::Debug for Payload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.json.fmt(f)
+    }
+}
+
+impl PartialEq for Payload {
+    fn eq(&self, other: &Self) -> bool {
+        self.json == other.json
+    }
+}
+
+/// A connector as the engine drives it: records and cursors type-erased. Every
+/// [`Connector`] is one; factories return them boxed.
+#[async_trait]
+pub trait RunConnector: Send {
+    /// [`Connector::begin`].
+    async fn begin(&mut self) -> Result<(), SyncError>;
+    /// [`Connector::pull`], the cursor as stored.
+    async fn pull(&mut self, cursor: Option<&str>) -> Result<Page, SyncError>;
+    /// [`Connector::write`].
     async fn write(
         &mut self,
         changes: &[Change],
         dry_run: bool,
     ) -> Result<Vec<WriteResult>, SyncError>;
+}
+
+/// A cursor as stored: a JSON string as itself, anything else as JSON.
+pub fn encode_cursor<K: Serialize>(cursor: &K) -> Result<String, SyncError> {
+    match serde_json::to_value(cursor) {
+        Ok(Value::String(s)) => Ok(s),
+        Ok(v) => Ok(v.to_string()),
+        Err(e) => Err(SyncError::Permanent(format!("cursor not storable: {e}"))),
+    }
+}
+
+/// The cursor a stored one stands for (see [`encode_cursor`]).
+pub fn decode_cursor<K: DeserializeOwned>(stored: &str) -> Result<K, SyncError> {
+    serde_json::from_str(stored)
+        .or_else(|_| serde_json::from_value(Value::String(stored.to_string())))
+        .map_err(|e| SyncError::Permanent(format!("saved cursor unreadable ({e}): {stored}")))
+}
+
+#[async_trait]
+impl<C: Connector> RunConnector for C {
+    async fn begin(&mut self) -> Result<(), SyncError> {
+        Connector::begin(self).await
+    }
+
+    async fn pull(&mut self, cursor: Option<&str>) -> Result<Page, SyncError> {
+        let cursor = cursor.map(decode_cursor::<C::Cursor>).transpose()?;
+        let page = Connector::pull(self, cursor).await?;
+        Ok(Page {
+            records: page
+                .records
+                .into_iter()
+                .map(|r| match r {
+                    Pulled::Ready { key, payload } => Pulled::Ready {
+                        key,
+                        payload: Payload::new(payload),
+                    },
+                    Pulled::Skipped => Pulled::Skipped,
+                    Pulled::Rejected { record, reason } => Pulled::Rejected { record, reason },
+                })
+                .collect(),
+            next_cursor: page.next_cursor.as_ref().map(encode_cursor).transpose()?,
+            has_more: page.has_more,
+        })
+    }
+
+    async fn write(
+        &mut self,
+        changes: &[Change],
+        dry_run: bool,
+    ) -> Result<Vec<WriteResult>, SyncError> {
+        let typed = changes
+            .iter()
+            .map(|ch| {
+                ch.payload
+                    .get::<C::Record>()
+                    .map(|r| Change {
+                        key: ch.key.clone(),
+                        payload: r.clone(),
+                    })
+                    .ok_or_else(|| {
+                        SyncError::Permanent(format!("record {} is not this connector's", ch.key))
+                    })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Connector::write(self, &typed, dry_run).await
+    }
 }
 
 /// What a factory may read while building a connector, besides the connection itself.
@@ -135,7 +278,7 @@ pub trait ConnectorFactory: Send + Sync {
         conn: &Connection,
         secret: Option<String>,
         env: BuildEnv<'_>,
-    ) -> Result<Box<dyn Connector>, SyncError>;
+    ) -> Result<Box<dyn RunConnector>, SyncError>;
 
     /// Updates the connection after a run: at least `next_run_at`. The default follows the
     /// cadence, and a continued run is due again at once.

@@ -8,12 +8,12 @@
 //! - [`Router`] applies the routing rules (C1.7): exact 職種名 match → selection for the
 //!   rule's job; otherwise the import queue, saying why.
 
+use renkei_vendors::hrmos::{ApplicantFields, HrmosPlacement, NewApplicant, SourceKey};
 use super::email;
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use renkei_core::repo::{Medium, RoutingRule};
 use renkei_vendors::mynavi::file::Row;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
 use std::collections::{HashMap, HashSet};
 
 /// Column names of the download file. Optional fields may be switched off with `null`.
@@ -363,32 +363,37 @@ impl Router {
 }
 
 /// The HRMOS create body for an applicant (docs/contracts/hrmos.md).
-pub fn to_hrmos(a: &Applicant, medium: Medium, placement: &Placement) -> Value {
-    let placement = match placement {
-        Placement::Selection { job_id } => json!({"kind": "selection", "job_id": job_id}),
-        Placement::ImportQueue { note } => json!({
-            "kind": "import_queue", "position_name": a.position_name, "note": note
-        }),
-    };
-    json!({
-        "source": {"medium": medium.code(), "id": a.id.as_str()},
-        "placement": placement,
-        "applicant": {
-            "family_name": a.family_name,
-            "given_name": a.given_name,
-            "family_name_kana": a.family_name_kana,
-            "given_name_kana": a.given_name_kana,
-            "email": a.email,
-            "phones": a.phones,
-            "postal_code": a.postal_code,
-            "prefecture": a.prefecture,
-            "address": a.address,
-            "birthday": a.birthday.map(|d| d.to_string()),
-            "gender": a.gender,
-            "position_name": a.position_name,
-            "applied_at": a.applied_at.with_timezone(&Utc).to_rfc3339(),
-        }
-    })
+pub fn to_hrmos(a: &Applicant, medium: Medium, placement: &Placement) -> NewApplicant {
+    NewApplicant {
+        source: SourceKey {
+            medium: medium.code().to_string(),
+            id: a.id.as_str().to_string(),
+        },
+        placement: match placement {
+            Placement::Selection { job_id } => HrmosPlacement::Selection {
+                job_id: job_id.clone(),
+            },
+            Placement::ImportQueue { note } => HrmosPlacement::ImportQueue {
+                position_name: a.position_name.clone(),
+                note: note.clone(),
+            },
+        },
+        applicant: ApplicantFields {
+            family_name: a.family_name.clone(),
+            given_name: a.given_name.clone(),
+            family_name_kana: a.family_name_kana.clone(),
+            given_name_kana: a.given_name_kana.clone(),
+            email: a.email.clone(),
+            phones: a.phones.clone(),
+            postal_code: a.postal_code.clone(),
+            prefecture: a.prefecture.clone(),
+            address: a.address.clone(),
+            birthday: a.birthday.map(|d| d.to_string()),
+            gender: a.gender.clone(),
+            position_name: a.position_name.clone(),
+            applied_at: a.applied_at.with_timezone(&Utc).to_rfc3339(),
+        },
+    }
 }
 
 #[cfg(test)]

@@ -20,14 +20,15 @@ use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use mapping::{ColumnMap, Columns, Router};
 use renkei_core::engine::{
-    BuildEnv, Change, Connector, ConnectorFactory, Page, Pulled, RunRecord, RunStatus, SyncError,
+    BuildEnv, Change, Connector, ConnectorFactory, Page, Pulled, RunConnector, RunRecord, RunStatus,
+    SyncError,
     WriteResult,
 };
 use renkei_core::notify::NoticePolicy;
 use renkei_core::ports::{SecretStore, StateStore, StoreError};
 use renkei_core::repo::{Automation, Connection, Medium, Repo, Role};
 use renkei_core::{Cadence, ConnectionId, TenantId};
-use renkei_vendors::hrmos::{Created, HrmosClient};
+use renkei_vendors::hrmos::{Created, HrmosClient, NewApplicant};
 use renkei_vendors::http::RunBound;
 use renkei_vendors::mynavi::file::{FileError, FileReader, Row};
 use renkei_vendors::mynavi::{Download, MynaviClient};
@@ -381,7 +382,7 @@ impl ConnectorFactory for Factory {
         conn: &Connection,
         secret: Option<String>,
         env: BuildEnv<'_>,
-    ) -> Result<Box<dyn Connector>, SyncError> {
+    ) -> Result<Box<dyn RunConnector>, SyncError> {
         let settings = read_settings(conn)?;
         let secret = secret.ok_or_else(|| {
             SyncError::Auth(
@@ -493,7 +494,7 @@ impl ConnectorFactory for Factory {
 /// Where the import stands; the engine keeps it as the checkpoint cursor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
-enum Position {
+pub enum Position {
     /// Every application before `until` is in HRMOS.
     Until {
         /// End of the last finished window.
@@ -508,11 +509,6 @@ enum Position {
     },
 }
 
-impl Position {
-    fn cursor(self) -> Option<String> {
-        serde_json::to_string(&self).ok()
-    }
-}
 
 /// The rows of one download file on their way to becoming records: bytes go in as they
 /// arrive ([`FileImport::push`]), mapped, validated and routed records come out
@@ -558,7 +554,7 @@ impl FileImport {
     }
 
     /// The next record, or None when more bytes are needed or the file is done.
-    pub fn next_record(&mut self, router: &Router) -> Option<Pulled> {
+    pub fn next_record(&mut self, router: &Router) -> Option<Pulled<NewApplicant>> {
         let cols = self.columns.as_ref()?;
         let row = self.rows.pop_front()?;
         Some(match mapping::map_row(&row, cols) {
@@ -623,6 +619,9 @@ fn file_error(e: FileError) -> SyncError {
 
 #[async_trait]
 impl Connector for MynaviHrmos {
+    type Record = NewApplicant;
+    type Cursor = Position;
+
     async fn begin(&mut self) -> Result<(), SyncError> {
         // Authentication first: a wrong password is told as such (C1.8).
         self.mynavi.login().await?;
@@ -638,23 +637,21 @@ impl Connector for MynaviHrmos {
         Ok(())
     }
 
-    async fn pull(&mut self, cursor: Option<&str>) -> Result<Page, SyncError> {
+    async fn pull(
+        &mut self,
+        cursor: Option<Position>,
+    ) -> Result<Page<NewApplicant, Position>, SyncError> {
         if self.active.is_none() {
-            let position = match cursor {
-                None => Position::Until {
-                    until: self.now - first_window(),
-                },
-                Some(c) => serde_json::from_str(c).map_err(|e| {
-                    SyncError::Permanent(format!("saved position unreadable ({e}): {c}"))
-                })?,
-            };
+            let position = cursor.unwrap_or(Position::Until {
+                until: self.now - first_window(),
+            });
             let (from, to) = match position {
                 Position::Until { until } if until >= self.now => {
                     // Nothing new since the last window's end (a clock behind the last
                     // run's): keep the position rather than move it back.
                     return Ok(Page {
                         records: Vec::new(),
-                        next_cursor: Position::Until { until }.cursor(),
+                        next_cursor: Some(Position::Until { until }),
                         has_more: false,
                     });
                 }
@@ -688,20 +685,20 @@ impl Connector for MynaviHrmos {
             // A window resumed from an earlier run ends before this run's start: go on.
             return Ok(Page {
                 records,
-                next_cursor: Position::Until { until: to }.cursor(),
+                next_cursor: Some(Position::Until { until: to }),
                 has_more: to < self.now,
             });
         }
         Ok(Page {
             records,
-            next_cursor: Position::Within { from, to }.cursor(),
+            next_cursor: Some(Position::Within { from, to }),
             has_more: true,
         })
     }
 
     async fn write(
         &mut self,
-        changes: &[Change],
+        changes: &[Change<NewApplicant>],
         dry_run: bool,
     ) -> Result<Vec<WriteResult>, SyncError> {
         let mut out = Vec::with_capacity(changes.len());

@@ -68,7 +68,7 @@ impl EmployeeStatus {
 const NAME_MAX: usize = 100;
 
 /// Maps one employee (C2.2 scope, C2.3 filters, C2.5 fields, C2.6 gender).
-pub fn map(raw: &RawEmployee, settings: &Settings) -> Pulled {
+pub fn map(raw: &RawEmployee, settings: &Settings) -> Pulled<MemberData> {
     let status = match EmployeeStatus::parse(raw.status.as_deref()) {
         Ok(s) => s,
         Err(reason) => return reject(raw, reason),
@@ -89,13 +89,13 @@ pub fn map(raw: &RawEmployee, settings: &Settings) -> Pulled {
     match member(raw, settings, hire_date) {
         Ok(m) => Pulled::Ready {
             key: m.code.clone(),
-            payload: serde_json::to_value(&m).unwrap_or_default(),
+            payload: m,
         },
         Err(reason) => reject(raw, reason),
     }
 }
 
-fn reject(raw: &RawEmployee, reason: String) -> Pulled {
+fn reject(raw: &RawEmployee, reason: String) -> Pulled<MemberData> {
     let record = match raw.employee_number.as_deref().map(str::trim) {
         Some(n) if !n.is_empty() => n.to_string(),
         _ => format!("roumumate:{}", raw.id),

@@ -16,7 +16,7 @@ use async_trait::async_trait;
 use chrono::NaiveDate;
 use renkei_core::Cadence;
 use renkei_core::engine::{
-    BuildEnv, Change, Connector, ConnectorFactory, Page, SyncError, WriteResult,
+    BuildEnv, Change, Connector, ConnectorFactory, Page, RunConnector, SyncError, WriteResult,
 };
 use renkei_core::repo::{Connection, Role};
 use renkei_vendors::VendorError;
@@ -180,7 +180,7 @@ impl ConnectorFactory for Factory {
         conn: &Connection,
         secret: Option<String>,
         env: BuildEnv<'_>,
-    ) -> Result<Box<dyn Connector>, SyncError> {
+    ) -> Result<Box<dyn RunConnector>, SyncError> {
         let settings: Settings = serde_json::from_value(conn.settings.clone())
             .map_err(|e| SyncError::Permanent(format!("connection settings unreadable: {e}")))?;
         let secret = secret.ok_or_else(|| {
@@ -359,12 +359,16 @@ impl RoumumateKaonavi {
 
 #[async_trait]
 impl Connector for RoumumateKaonavi {
+    type Record = MemberData;
+    /// Roumumate's opaque change cursor.
+    type Cursor = String;
+
     async fn begin(&mut self) -> Result<(), SyncError> {
         self.refresh_existing().await
     }
 
-    async fn pull(&mut self, cursor: Option<&str>) -> Result<Page, SyncError> {
-        let page = self.roumumate.changed_employees(cursor).await?;
+    async fn pull(&mut self, cursor: Option<String>) -> Result<Page<MemberData>, SyncError> {
+        let page = self.roumumate.changed_employees(cursor.as_deref()).await?;
         Ok(Page {
             records: page
                 .employees
@@ -378,22 +382,18 @@ impl Connector for RoumumateKaonavi {
 
     async fn write(
         &mut self,
-        changes: &[Change],
+        changes: &[Change<MemberData>],
         dry_run: bool,
     ) -> Result<Vec<WriteResult>, SyncError> {
         let mut creates = Vec::new();
         let mut updates = Vec::new();
         let mut results = HashMap::new();
         for change in changes {
-            match serde_json::from_value::<MemberData>(change.payload.clone()) {
-                Ok(m) if self.existing.contains(&m.code) => updates.push(m),
-                Ok(m) => creates.push(m),
-                Err(e) => {
-                    results.insert(
-                        change.key.clone(),
-                        WriteResult::Rejected(format!("internal mapping error: {e}")),
-                    );
-                }
+            let m = change.payload.clone();
+            if self.existing.contains(&m.code) {
+                updates.push(m);
+            } else {
+                creates.push(m);
             }
         }
         let moved = self

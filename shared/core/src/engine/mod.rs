@@ -296,7 +296,7 @@ impl<'a> Engine<'a> {
             let mut changes = Vec::new();
             let mut new_hashes = Vec::new();
             for change in ready {
-                let hash = content_hash(&change.payload);
+                let hash = content_hash(&change.payload.json);
                 if stored.get(&change.key) == Some(&hash) {
                     run.counts.unchanged += 1;
                 } else {
@@ -453,15 +453,15 @@ mod tests {
             vec![
                 Pulled::Ready {
                     key: "0001".into(),
-                    payload: json!({"name": "old"}),
+                    payload: Payload::new(json!({"name": "old"})),
                 },
                 Pulled::Ready {
                     key: "0002".into(),
-                    payload: json!({"name": "b"}),
+                    payload: Payload::new(json!({"name": "b"})),
                 },
                 Pulled::Ready {
                     key: "0001".into(),
-                    payload: json!({"name": "new"}),
+                    payload: Payload::new(json!({"name": "new"})),
                 },
             ],
             &mut counts,
@@ -470,7 +470,7 @@ mod tests {
         assert_eq!(ready.len(), 2, "one write per key");
         assert_eq!(ready[0].key, "0001");
         assert_eq!(
-            ready[0].payload,
+            ready[0].payload.json,
             json!({"name": "new"}),
             "the last change wins"
         );
