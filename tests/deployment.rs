@@ -64,3 +64,21 @@ fn p3_functions_may_make_the_fenced_transactions_the_engine_makes() {
         "the dispatcher's claim is a conditional write"
     );
 }
+
+#[test]
+fn p9_the_webhooks_function_has_a_url_and_least_privilege() {
+    let text = resource("WebhooksFunction");
+    assert!(text.contains("Binary: webhooks") && text.contains("FunctionUrlConfig:"));
+    for denied in [
+        "dynamodb:Query",
+        "dynamodb:TransactWriteItems",
+        "ses:SendEmail",
+        ":secret:renkei/*\"",
+        ":secret:renkei/roumumate-kaonavi/*",
+        ":secret:renkei/mynavi-hrmos/*",
+    ] {
+        assert!(!text.contains(denied), "the ingress needs no {denied}");
+    }
+    assert!(text.contains("events:PutEvents") && text.contains("dynamodb:PutItem"));
+    assert!(TEMPLATE.contains("!GetAtt WebhooksFunctionUrl.FunctionUrl"));
+}

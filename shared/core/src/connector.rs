@@ -270,6 +270,9 @@ pub struct BuildEnv<'a> {
 pub trait ConnectorFactory: Send + Sync {
     /// The connector's name (its function folder).
     fn name(&self) -> &'static str;
+    /// The vendors it talks to, by the sandbox simulator's name (the consistency test
+    /// checks that each one is simulated).
+    fn vendors(&self) -> &'static [&'static str];
     /// Roles told about failures.
     fn notify_roles(&self) -> &'static [Role];
     /// A connector ready to run.

@@ -51,6 +51,10 @@ impl ConnectorFactory for Factory {
         NAME
     }
 
+    fn vendors(&self) -> &'static [&'static str] {
+        &[]
+    }
+
     fn notify_roles(&self) -> &'static [Role] {
         &[Role::Admin]
     }

@@ -372,6 +372,10 @@ impl ConnectorFactory for Factory {
         NAME
     }
 
+    fn vendors(&self) -> &'static [&'static str] {
+        &["mynavi", "hrmos"]
+    }
+
     /// C1.8: 管理者 and 採用担当者.
     fn notify_roles(&self) -> &'static [Role] {
         &[Role::Admin, Role::Recruiter]

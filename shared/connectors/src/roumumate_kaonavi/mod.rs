@@ -170,6 +170,10 @@ impl ConnectorFactory for Factory {
         NAME
     }
 
+    fn vendors(&self) -> &'static [&'static str] {
+        &["roumumate", "kaonavi"]
+    }
+
     /// C2.9: the Roumumate administrators.
     fn notify_roles(&self) -> &'static [Role] {
         &[Role::Admin]

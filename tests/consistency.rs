@@ -1,0 +1,113 @@
+//! Every connector in the registry is complete: a function folder in the workspace, a SAM
+//! function with its rule and secret scope, an events/ sample its function accepts, a sandbox
+//! simulator and a contract doc for each of its vendors, and a demo entry. Adding a connector
+//! and forgetting a piece fails here, naming the piece (docs/adding-a-connector.md).
+
+use renkei_core::engine::ConnectorFactory;
+use std::path::Path;
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+fn read(path: &str) -> Option<String> {
+    std::fs::read_to_string(Path::new(ROOT).join(path)).ok()
+}
+
+/// What is missing for one connector, as a list of sentences (empty: complete).
+fn missing(factory: &dyn ConnectorFactory) -> Vec<String> {
+    let name = factory.name();
+    let mut gaps = Vec::new();
+    let main = format!("functions/{name}/src/main.rs");
+    match read(&main) {
+        Some(text) if text.contains("serve_connector") => {}
+        Some(_) => gaps.push(format!("{main} does not call renkei_aws::lambda::serve_connector")),
+        None => gaps.push(format!("no function folder: {main}")),
+    }
+    let cargo = read("Cargo.toml").unwrap_or_default();
+    if !cargo.contains(&format!("\"functions/{name}\"")) {
+        gaps.push(format!("functions/{name} is not a workspace member (Cargo.toml)"));
+    }
+    let template = read("infra/template.yaml").unwrap_or_default();
+    if !template.contains(&format!("Binary: {name}\n")) {
+        gaps.push(format!("no SAM function with `Binary: {name}` in infra/template.yaml"));
+    }
+    if !template.contains(&format!("connector: [{name}]")) {
+        gaps.push(format!("no EventBridge rule on `connector: [{name}]` in infra/template.yaml"));
+    }
+    if !template.contains(&format!(":secret:renkei/{name}/*\"")) {
+        gaps.push(format!("no secret scope renkei/{name}/* in infra/template.yaml"));
+    }
+    if !factory.webhooks().is_empty() {
+        let hooks = template
+            .split("  WebhooksFunction:")
+            .nth(1)
+            .unwrap_or_default();
+        if !hooks.contains(&format!(":secret:renkei/{name}/*\"")) {
+            gaps.push(format!(
+                "{name} takes webhooks but WebhooksFunction may not read renkei/{name}/*"
+            ));
+        }
+    }
+    let sample = format!("events/{name}-sync-requested.json");
+    match read(&sample).map(|s| serde_json::from_str(&s)) {
+        Some(Ok(payload)) => match renkei_aws::lambda::sync_request(payload) {
+            Ok(req) if req.connector == name => {}
+            Ok(req) => gaps.push(format!("{sample} names connector {}", req.connector)),
+            Err(e) => gaps.push(format!("{sample} is no SyncRequested event: {e}")),
+        },
+        Some(Err(e)) => gaps.push(format!("{sample} is not JSON: {e}")),
+        None => gaps.push(format!("no sample event {sample}")),
+    }
+    let simulated: Vec<&str> = renkei_sandbox::simulators()
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
+    for vendor in factory.vendors() {
+        if !simulated.contains(vendor) {
+            gaps.push(format!("no sandbox simulator for vendor {vendor}"));
+        }
+        let doc = format!("docs/contracts/{vendor}.md");
+        if read(&doc).is_none() {
+            gaps.push(format!("no contract doc {doc}"));
+        }
+    }
+    if factory.vendors().is_empty() {
+        gaps.push(format!("{name} names no vendors"));
+    }
+    if !renkei_testbed::DEMO_CONNECTORS.contains(&name) {
+        gaps.push(format!("{name} has no demo entry (renkei_testbed::DEMO_CONNECTORS)"));
+    }
+    gaps
+}
+
+#[test]
+fn every_registered_connector_has_every_piece() {
+    let registry = renkei_connectors::registry();
+    assert!(!registry.names().is_empty());
+    let gaps: Vec<String> = registry
+        .iter()
+        .flat_map(|f| missing(f.as_ref()))
+        .collect();
+    assert!(gaps.is_empty(), "incomplete connectors:\n{}", gaps.join("\n"));
+}
+
+#[test]
+fn a_connector_with_nothing_but_its_code_is_reported_piece_by_piece() {
+    // The example fixture has its code only: the check must name each missing piece.
+    let gaps = missing(&renkei_e2e::example::Factory::default());
+    for piece in [
+        "no function folder",
+        "not a workspace member",
+        "no SAM function",
+        "no EventBridge rule",
+        "no secret scope",
+        "WebhooksFunction may not read",
+        "no sample event",
+        "names no vendors",
+        "no demo entry",
+    ] {
+        assert!(
+            gaps.iter().any(|g| g.contains(piece)),
+            "{piece} not reported: {gaps:#?}"
+        );
+    }
+}
