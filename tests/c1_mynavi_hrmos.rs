@@ -8,10 +8,10 @@ use renkei_core::ports::SecretStore;
 use renkei_core::repo::{Connection, Repo};
 use renkei_core::{Clock, ConnectionId};
 use renkei_e2e::*;
-use renkei_testbed::{HRMOS_KEY, MYNAVI_LOGIN, MYNAVI_PASSWORD};
 use renkei_sandbox::{
     Faults, MynaviAccountSetup, SAMPLE_POSITIONS, bad_applications, sample_applications,
 };
+use renkei_testbed::{HRMOS_KEY, MYNAVI_LOGIN, MYNAVI_PASSWORD};
 use serde_json::Value;
 use std::collections::BTreeMap;
 

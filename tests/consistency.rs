@@ -19,22 +19,32 @@ fn missing(factory: &dyn ConnectorFactory) -> Vec<String> {
     let main = format!("functions/{name}/src/main.rs");
     match read(&main) {
         Some(text) if text.contains("serve_connector") => {}
-        Some(_) => gaps.push(format!("{main} does not call renkei_aws::lambda::serve_connector")),
+        Some(_) => gaps.push(format!(
+            "{main} does not call renkei_aws::lambda::serve_connector"
+        )),
         None => gaps.push(format!("no function folder: {main}")),
     }
     let cargo = read("Cargo.toml").unwrap_or_default();
     if !cargo.contains(&format!("\"functions/{name}\"")) {
-        gaps.push(format!("functions/{name} is not a workspace member (Cargo.toml)"));
+        gaps.push(format!(
+            "functions/{name} is not a workspace member (Cargo.toml)"
+        ));
     }
     let template = read("infra/template.yaml").unwrap_or_default();
     if !template.contains(&format!("Binary: {name}\n")) {
-        gaps.push(format!("no SAM function with `Binary: {name}` in infra/template.yaml"));
+        gaps.push(format!(
+            "no SAM function with `Binary: {name}` in infra/template.yaml"
+        ));
     }
     if !template.contains(&format!("connector: [{name}]")) {
-        gaps.push(format!("no EventBridge rule on `connector: [{name}]` in infra/template.yaml"));
+        gaps.push(format!(
+            "no EventBridge rule on `connector: [{name}]` in infra/template.yaml"
+        ));
     }
     if !template.contains(&format!(":secret:renkei/{name}/*\"")) {
-        gaps.push(format!("no secret scope renkei/{name}/* in infra/template.yaml"));
+        gaps.push(format!(
+            "no secret scope renkei/{name}/* in infra/template.yaml"
+        ));
     }
     if !factory.webhooks().is_empty() {
         let hooks = template
@@ -74,7 +84,9 @@ fn missing(factory: &dyn ConnectorFactory) -> Vec<String> {
         gaps.push(format!("{name} names no vendors"));
     }
     if !renkei_testbed::DEMO_CONNECTORS.contains(&name) {
-        gaps.push(format!("{name} has no demo entry (renkei_testbed::DEMO_CONNECTORS)"));
+        gaps.push(format!(
+            "{name} has no demo entry (renkei_testbed::DEMO_CONNECTORS)"
+        ));
     }
     gaps
 }
@@ -83,11 +95,12 @@ fn missing(factory: &dyn ConnectorFactory) -> Vec<String> {
 fn every_registered_connector_has_every_piece() {
     let registry = renkei_connectors::registry();
     assert!(!registry.names().is_empty());
-    let gaps: Vec<String> = registry
-        .iter()
-        .flat_map(|f| missing(f.as_ref()))
-        .collect();
-    assert!(gaps.is_empty(), "incomplete connectors:\n{}", gaps.join("\n"));
+    let gaps: Vec<String> = registry.iter().flat_map(|f| missing(f.as_ref())).collect();
+    assert!(
+        gaps.is_empty(),
+        "incomplete connectors:\n{}",
+        gaps.join("\n")
+    );
 }
 
 #[test]

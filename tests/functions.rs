@@ -1,8 +1,8 @@
 //! Every connector function handles its sample event from events/ (what `sam local invoke`
 //! and `cargo lambda invoke` send), through the same handler the Lambda runs.
 
-use renkei_core::engine::{ConnectorFactory, EngineConfig};
 use renkei_aws::lambda::{answer_sync_event, sync_request};
+use renkei_core::engine::{ConnectorFactory, EngineConfig};
 use renkei_core::handler::{HandlerError, handle_sync_request};
 use renkei_e2e::*;
 use serde_json::Value;

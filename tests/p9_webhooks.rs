@@ -99,7 +99,11 @@ async fn p9_a_changed_bit_in_body_or_signature_or_no_signature_is_401_and_change
     let mut flipped_sig = sig.clone().into_bytes();
     // One bit of the last hex digit ('0' <-> '1', 'a' <-> '`' is not hex: pick a safe bit).
     let last = flipped_sig.len() - 1;
-    flipped_sig[last] = if flipped_sig[last] == b'0' { b'1' } else { b'0' };
+    flipped_sig[last] = if flipped_sig[last] == b'0' {
+        b'1'
+    } else {
+        b'0'
+    };
     let flipped_sig = String::from_utf8(flipped_sig).unwrap();
     let ing = ingress(&env);
     for (what, req) in [
@@ -201,7 +205,11 @@ async fn p9_unknown_connection_is_401_oversize_is_413_malformed_is_400() {
         "/webhooks/recruitee/demo-co/nobody",
         "/webhooks/recruitee/other-co/hooks",
     ] {
-        assert_eq!(ing.handle(&post(path, &h, &body)).await.status, 401, "{path}");
+        assert_eq!(
+            ing.handle(&post(path, &h, &body)).await.status,
+            401,
+            "{path}"
+        );
     }
     // A connection whose connector takes no webhooks is unknown to the ingress, too.
     let (t, c) = env.connect(env.settings(50, no_limits())).await.unwrap();
@@ -254,9 +262,18 @@ async fn p9_an_hrbrain_webhook_outside_the_time_window_is_refused() {
             &body,
         )
     };
-    assert_eq!(ing.handle(&send(now - Duration::minutes(30))).await.status, 401);
-    assert_eq!(ing.handle(&send(now + Duration::minutes(30))).await.status, 401);
-    assert_eq!(ing.handle(&send(now - Duration::seconds(40))).await.status, 202);
+    assert_eq!(
+        ing.handle(&send(now - Duration::minutes(30))).await.status,
+        401
+    );
+    assert_eq!(
+        ing.handle(&send(now + Duration::minutes(30))).await.status,
+        401
+    );
+    assert_eq!(
+        ing.handle(&send(now - Duration::seconds(40))).await.status,
+        202
+    );
 }
 
 #[tokio::test]
@@ -278,7 +295,9 @@ async fn p9_a_burst_of_100_webhooks_sent_over_http_makes_one_run() {
     assert!(deliveries.iter().all(|d| d["status"] == 202), "{sent}");
     let replay: Value = http
         .post(format!("{base}/recruitee/webhooks"))
-        .json(&json!({"tenant": "demo-co", "connection": "hooks", "secret": SECRET, "replay": true}))
+        .json(
+            &json!({"tenant": "demo-co", "connection": "hooks", "secret": SECRET, "replay": true}),
+        )
         .send()
         .await
         .unwrap()
@@ -339,7 +358,11 @@ async fn p9_a_webhook_that_arrives_during_a_run_makes_the_connection_due_again()
         .await
         .unwrap();
     let (conn, _) = repo.connection(&t, &c).await.unwrap().unwrap();
-    assert!(conn.next_run_at > now + Duration::hours(23), "{}", conn.next_run_at);
+    assert!(
+        conn.next_run_at > now + Duration::hours(23),
+        "{}",
+        conn.next_run_at
+    );
     // One arriving after the run began (its mark is later than the run's start).
     env.clock.advance(Duration::minutes(5));
     let start = env.clock.now();
@@ -378,17 +401,18 @@ async fn p9_the_webhooks_function_answers_its_samples() {
         (include_str!("../events/webhooks-recruitee.json"), 202),
         (include_str!("../events/webhooks-hrbrain.json"), 202),
         (include_str!("../events/webhooks-linkedin.json"), 202),
-        (include_str!("../events/webhooks-linkedin-challenge.json"), 200),
+        (
+            include_str!("../events/webhooks-linkedin-challenge.json"),
+            200,
+        ),
     ] {
         let payload: Value = serde_json::from_str(sample).unwrap();
         let answer = renkei_aws::lambda::answer_webhook_event(payload.clone(), &ing).await;
         // 202 for the first of the window, 202 "coalesced" for the rest.
         assert_eq!(
-            answer.status_code,
-            status,
+            answer.status_code, status,
             "{}: {:?}",
-            payload["rawPath"],
-            answer.body
+            payload["rawPath"], answer.body
         );
         // The same sample again is a replay (or, for the challenge, the same answer).
         let again = renkei_aws::lambda::answer_webhook_event(payload, &ing).await;
@@ -402,7 +426,15 @@ async fn p9_ten_thousand_random_requests_never_panic_and_only_signed_ones_publis
     let (env, _world) = setup().await;
     let ing = ingress(&env);
     let mut rng = fastrand::Rng::with_seed(9);
-    let vendors = ["recruitee", "linkedin", "hrbrain", "kaonavi", "", "..", "%00"];
+    let vendors = [
+        "recruitee",
+        "linkedin",
+        "hrbrain",
+        "kaonavi",
+        "",
+        "..",
+        "%00",
+    ];
     let headers = [
         "X-Recruitee-Signature",
         "X-LI-Signature",

@@ -1,8 +1,8 @@
 //! Support for the end-to-end tests: a sandbox-backed environment and moto server access.
 
 use renkei_core::engine::{Crash, Step, StepHook};
-pub use renkei_testbed::{KAONAVI_KEY, ROUMUMATE_TOKEN, SandboxEnv};
 use renkei_sandbox::Limits;
+pub use renkei_testbed::{KAONAVI_KEY, ROUMUMATE_TOKEN, SandboxEnv};
 use serde_json::{Value, json};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -221,8 +221,8 @@ pub mod example;
 /// A sandbox whose backend also runs the example connector (tests/support/example).
 pub async fn env_with_example() -> (SandboxEnv, example::World) {
     let world = example::World::default();
-    let registry = renkei_connectors::registry()
-        .with(std::sync::Arc::new(example::Factory(world.clone())));
+    let registry =
+        renkei_connectors::registry().with(std::sync::Arc::new(example::Factory(world.clone())));
     let env = SandboxEnv::start_with(
         Limits {
             requests_per_hour: None,

@@ -5,7 +5,9 @@
 use crate::AwsPorts;
 use aws_lambda_events::eventbridge::EventBridgeEvent;
 use aws_lambda_events::http::{HeaderMap, HeaderValue, header::CONTENT_TYPE};
-use aws_lambda_events::lambda_function_urls::{LambdaFunctionUrlRequest, LambdaFunctionUrlResponse};
+use aws_lambda_events::lambda_function_urls::{
+    LambdaFunctionUrlRequest, LambdaFunctionUrlResponse,
+};
 use base64::Engine as _;
 use lambda_runtime::{Diagnostic, Error, LambdaEvent, run, service_fn};
 use renkei_core::connector::SyncRequested;
@@ -71,12 +73,7 @@ pub fn webhook_request(req: &LambdaFunctionUrlRequest) -> Result<WebhookRequest,
             .map_err(|_| "body is not valid base64".to_string())?,
     };
     Ok(WebhookRequest {
-        method: req
-            .request_context
-            .http
-            .method
-            .clone()
-            .unwrap_or_default(),
+        method: req.request_context.http.method.clone().unwrap_or_default(),
         path: req.raw_path.clone().unwrap_or_default(),
         query: req
             .query_string_parameters
@@ -105,7 +102,10 @@ pub fn webhook_response(answer: &WebhookResponse) -> LambdaFunctionUrlResponse {
 
 /// Answers one Function URL invocation (what [`serve_webhooks`] does per request; tests
 /// call it with the samples of events/). A payload that is no Function URL request is 400.
-pub async fn answer_webhook_event(payload: Value, ingress: &Ingress<'_>) -> LambdaFunctionUrlResponse {
+pub async fn answer_webhook_event(
+    payload: Value,
+    ingress: &Ingress<'_>,
+) -> LambdaFunctionUrlResponse {
     let decoded = serde_json::from_value::<LambdaFunctionUrlRequest>(payload)
         .map_err(|_| "not a Function URL request".to_string())
         .and_then(|r| webhook_request(&r));

@@ -3,8 +3,8 @@
 use crate::seed;
 use clap::Args;
 use renkei_connectors::roumumate_kaonavi::KaonaviLimits;
-use renkei_testbed::{KAONAVI_KEY, ROUMUMATE_TOKEN, SandboxEnv as Env};
 use renkei_sandbox::Limits;
+use renkei_testbed::{KAONAVI_KEY, ROUMUMATE_TOKEN, SandboxEnv as Env};
 use serde_json::{Value, json};
 use std::time::Instant;
 

@@ -10,10 +10,8 @@ use renkei_connectors::roumumate_kaonavi::{
 use renkei_core::engine::Outcome;
 use renkei_core::repo::Repo;
 use renkei_local::LocalBackend;
-use renkei_testbed::{
-    HRMOS_KEY, KAONAVI_KEY, MYNAVI_LOGIN, ROUMUMATE_TOKEN, SandboxEnv as Env,
-};
 use renkei_sandbox::{Limits, Sandbox};
+use renkei_testbed::{HRMOS_KEY, KAONAVI_KEY, MYNAVI_LOGIN, ROUMUMATE_TOKEN, SandboxEnv as Env};
 use renkei_vendors::kaonavi::Credentials;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;

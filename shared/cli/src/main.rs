@@ -186,8 +186,12 @@ async fn main() {
 
 async fn run(cli: Cli) -> Result<(), String> {
     let open = || {
-        LocalBackend::open(&cli.dir, Arc::new(SystemClock), renkei_connectors::registry())
-            .map_err(|e| format!("opening {}: {e}", cli.dir.display()))
+        LocalBackend::open(
+            &cli.dir,
+            Arc::new(SystemClock),
+            renkei_connectors::registry(),
+        )
+        .map_err(|e| format!("opening {}: {e}", cli.dir.display()))
     };
     match cli.command {
         Command::Demo {

@@ -13,9 +13,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use std::any::Any;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
+use std::any::Any;
 use std::sync::Arc;
 
 /// Errors a connector reports, each saying whether trying again can help.

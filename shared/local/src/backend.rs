@@ -1,9 +1,9 @@
 use crate::{FileStore, InProcessBus, Outbox};
+use renkei_core::Registry;
 use renkei_core::clock::Clock;
 use renkei_core::engine::{
     Engine, EngineConfig, NoHook, Outcome, Ports, RunRequest, StepHook, SyncRequested,
 };
-use renkei_core::Registry;
 use renkei_core::ports::StoreError;
 use std::path::Path;
 use std::sync::Arc;

@@ -270,7 +270,8 @@ async fn control_stats(State(sb): State<Sandbox>, Path(key): Path<String>) -> Re
 }
 
 async fn control_applicants(State(sb): State<Sandbox>, Path(key): Path<String>) -> Response {
-    Json(json!({"applicants": sb.world().state::<crate::hrmos::Hrmos>().applicants(&key)})).into_response()
+    Json(json!({"applicants": sb.world().state::<crate::hrmos::Hrmos>().applicants(&key)}))
+        .into_response()
 }
 
 /// The HRMOS simulator's registration.

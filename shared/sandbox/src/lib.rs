@@ -264,7 +264,9 @@ impl Sandbox {
         let Value::Object(m) = member else {
             return Err("a member is a JSON object".into());
         };
-        self.world().state::<crate::kaonavi::Kaonavi>().put_member(key, m)
+        self.world()
+            .state::<crate::kaonavi::Kaonavi>()
+            .put_member(key, m)
     }
 
     /// Request statistics of a Kaonavi company.
@@ -274,44 +276,61 @@ impl Sandbox {
 
     /// Zeroes a Kaonavi company's request statistics (limits' windows are kept).
     pub fn kaonavi_reset_stats(&self, key: &str) {
-        self.world().state::<crate::kaonavi::Kaonavi>().reset_stats(key);
+        self.world()
+            .state::<crate::kaonavi::Kaonavi>()
+            .reset_stats(key);
     }
 
     /// Creates or updates Roumumate employees of the tenant with API token `token` (each
     /// becomes a change after every existing cursor).
     pub fn roumumate_upsert(&self, token: &str, employees: Vec<Value>) -> Result<usize, String> {
-        self.world().state::<crate::roumumate::Roumumate>().upsert(token, employees)
+        self.world()
+            .state::<crate::roumumate::Roumumate>()
+            .upsert(token, employees)
     }
 
     /// Creates a Roumumate tenant reachable with API token `token` (idempotent).
     pub fn roumumate_tenant(&self, token: &str) {
         // An empty upsert only creates the tenant.
-        let _ = self.world().state::<crate::roumumate::Roumumate>().upsert(token, Vec::new());
+        let _ = self
+            .world()
+            .state::<crate::roumumate::Roumumate>()
+            .upsert(token, Vec::new());
     }
 
     /// Sets up (or replaces the settings of) a Mynavi employer account.
     pub fn mynavi_account(&self, login_id: &str, setup: MynaviAccountSetup) {
-        self.world().state::<crate::mynavi::Mynavi>().setup(login_id, setup);
+        self.world()
+            .state::<crate::mynavi::Mynavi>()
+            .setup(login_id, setup);
     }
 
     /// Adds applications to a Mynavi account (objects keyed by column name).
     pub fn mynavi_add(&self, login_id: &str, applications: Vec<Value>) -> Result<usize, String> {
-        self.world().state::<crate::mynavi::Mynavi>().add(login_id, applications)
+        self.world()
+            .state::<crate::mynavi::Mynavi>()
+            .add(login_id, applications)
     }
 
     /// Logins and downloads of a Mynavi account.
     pub fn mynavi_stats(&self, login_id: &str) -> Value {
-        self.world().state::<crate::mynavi::Mynavi>().stats(login_id)
+        self.world()
+            .state::<crate::mynavi::Mynavi>()
+            .stats(login_id)
     }
 
     /// Sets up (or replaces the jobs and limit of) an HRMOS tenant reachable with `api_key`.
     pub fn hrmos_tenant(&self, api_key: &str, setup: HrmosSetup) {
-        self.world().state::<crate::hrmos::Hrmos>().setup(api_key, setup);
+        self.world()
+            .state::<crate::hrmos::Hrmos>()
+            .setup(api_key, setup);
     }
 
     /// The applicants an HRMOS tenant holds, as created.
     pub fn hrmos_applicants(&self, api_key: &str) -> Vec<Value> {
-        self.world().state::<crate::hrmos::Hrmos>().applicants(api_key)
+        self.world()
+            .state::<crate::hrmos::Hrmos>()
+            .applicants(api_key)
     }
 
     /// Request statistics of an HRMOS tenant.

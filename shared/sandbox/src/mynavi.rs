@@ -291,7 +291,9 @@ async fn download(
                 .find_map(|p| p.trim().strip_prefix("MYNAVI_SESSION=").map(str::to_string))
         });
     let mut w = sb.world();
-    let Some(login_id) = session.and_then(|s| w.state::<crate::mynavi::Mynavi>().sessions.get(&s).cloned()) else {
+    let Some(login_id) =
+        session.and_then(|s| w.state::<crate::mynavi::Mynavi>().sessions.get(&s).cloned())
+    else {
         return (StatusCode::FOUND, [(header::LOCATION, "/login")]).into_response();
     };
     let (Ok(from), Ok(to)) = (
@@ -300,9 +302,11 @@ async fn download(
     ) else {
         return (StatusCode::BAD_REQUEST, "期間の指定が正しくありません").into_response();
     };
-    let body = w
-        .state::<crate::mynavi::Mynavi>()
-        .render(&login_id, from.with_timezone(&Utc), to.with_timezone(&Utc));
+    let body = w.state::<crate::mynavi::Mynavi>().render(
+        &login_id,
+        from.with_timezone(&Utc),
+        to.with_timezone(&Utc),
+    );
     let account = w
         .state::<crate::mynavi::Mynavi>()
         .accounts
@@ -337,7 +341,9 @@ async fn control_account(
     Path(login_id): Path<String>,
     Json(setup): Json<MynaviAccountSetup>,
 ) -> Response {
-    sb.world().state::<crate::mynavi::Mynavi>().setup(&login_id, setup);
+    sb.world()
+        .state::<crate::mynavi::Mynavi>()
+        .setup(&login_id, setup);
     StatusCode::NO_CONTENT.into_response()
 }
 
@@ -361,7 +367,11 @@ async fn control_add(
         v @ Value::Object(_) => vec![v],
         _ => return control_error(StatusCode::BAD_REQUEST, "send an application or an array"),
     };
-    match sb.world().state::<crate::mynavi::Mynavi>().add(&login_id, list) {
+    match sb
+        .world()
+        .state::<crate::mynavi::Mynavi>()
+        .add(&login_id, list)
+    {
         Ok(n) => Json(json!({"added": n})).into_response(),
         Err(e) => control_error(StatusCode::BAD_REQUEST, e),
     }

@@ -103,7 +103,9 @@ async fn employees(
     Query(q): Query<ListQuery>,
 ) -> Response {
     let mut w = sb.world();
-    let Some(tenant) = bearer(&headers).and_then(|t| w.state::<crate::roumumate::Roumumate>().tenants.get(&t)) else {
+    let Some(tenant) =
+        bearer(&headers).and_then(|t| w.state::<crate::roumumate::Roumumate>().tenants.get(&t))
+    else {
         return unauthorized();
     };
     let after: u64 = match q.cursor.as_deref().map(str::parse) {
@@ -135,7 +137,9 @@ async fn employees(
 
 async fn cursor(State(sb): State<Sandbox>, headers: HeaderMap) -> Response {
     let mut w = sb.world();
-    let Some(tenant) = bearer(&headers).and_then(|t| w.state::<crate::roumumate::Roumumate>().tenants.get(&t)) else {
+    let Some(tenant) =
+        bearer(&headers).and_then(|t| w.state::<crate::roumumate::Roumumate>().tenants.get(&t))
+    else {
         return unauthorized();
     };
     let head = tenant.changes.keys().next_back().copied().unwrap_or(0);

@@ -146,7 +146,11 @@ pub(crate) fn control_routes() -> Router<Sandbox> {
         .route("/linkedin/webhooks/challenge", post(challenge))
 }
 
-async fn emit(State(sb): State<Sandbox>, Path(vendor): Path<String>, Json(e): Json<Emit>) -> Response {
+async fn emit(
+    State(sb): State<Sandbox>,
+    Path(vendor): Path<String>,
+    Json(e): Json<Emit>,
+) -> Response {
     let Some(&(_, header)) = VENDORS.iter().find(|(v, _)| *v == vendor) else {
         return control_error(
             StatusCode::NOT_FOUND,
@@ -159,7 +163,12 @@ async fn emit(State(sb): State<Sandbox>, Path(vendor): Path<String>, Json(e): Js
         let call = if e.replay {
             match sb.world().state::<Senders>().last.get(&path).cloned() {
                 Some(call) => call,
-                None => return control_error(StatusCode::CONFLICT, "nothing was sent to this endpoint yet"),
+                None => {
+                    return control_error(
+                        StatusCode::CONFLICT,
+                        "nothing was sent to this endpoint yet",
+                    );
+                }
             }
         } else {
             let (seq, now) = {
@@ -169,7 +178,10 @@ async fn emit(State(sb): State<Sandbox>, Path(vendor): Path<String>, Json(e): Js
                 s.seq += 1;
                 (s.seq, now)
             };
-            let body = e.body.clone().unwrap_or_else(|| sample_body(&vendor, seq, now));
+            let body = e
+                .body
+                .clone()
+                .unwrap_or_else(|| sample_body(&vendor, seq, now));
             let bytes = body.to_string().into_bytes();
             let mut sig = sign(&e.secret, &bytes);
             if e.forge {
@@ -189,7 +201,10 @@ async fn emit(State(sb): State<Sandbox>, Path(vendor): Path<String>, Json(e): Js
                 body: bytes,
             }
         };
-        sb.world().state::<Senders>().last.insert(path.clone(), call.clone());
+        sb.world()
+            .state::<Senders>()
+            .last
+            .insert(path.clone(), call.clone());
         let answer = receive(&sb, call.clone()).await;
         deliveries.push(json!({
             "status": answer.status,

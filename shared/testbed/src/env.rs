@@ -2,16 +2,16 @@
 //! `renkei demo`, `renkei bench` and the end-to-end tests run connectors in.
 
 use crate::LocalRunner;
-use renkei_core::Registry;
-use renkei_local::LocalBackend;
 use chrono::Utc;
 use renkei_connectors::mynavi_hrmos::{self as c1, Registration};
 use renkei_connectors::roumumate_kaonavi::{
     self as c2, KaonaviLimits, Secret, Settings, SetupInput, TargetFilter,
 };
+use renkei_core::Registry;
 use renkei_core::engine::{Outcome, RunRecord};
 use renkei_core::repo::{Repo, Role, TenantUser};
 use renkei_core::{Clock, ConnectionId, ManualClock, TenantId};
+use renkei_local::LocalBackend;
 use renkei_sandbox::{
     CompanySetup, HrmosJob, HrmosSetup, Limits, MynaviAccountSetup, SAMPLE_POSITIONS, Sandbox,
 };
@@ -84,9 +84,8 @@ impl SandboxEnv {
             fastrand::u32(..)
         ));
         let clock = Arc::new(ManualClock::new(Utc::now()));
-        let backend = Arc::new(
-            LocalBackend::open(&dir, clock.clone(), registry).map_err(|e| e.to_string())?,
-        );
+        let backend =
+            Arc::new(LocalBackend::open(&dir, clock.clone(), registry).map_err(|e| e.to_string())?);
         let sandbox = Sandbox::new().with_runner(Arc::new(LocalRunner(backend.clone())));
         let (addr, server) = sandbox
             .serve(SocketAddr::from(([127, 0, 0, 1], 0)))

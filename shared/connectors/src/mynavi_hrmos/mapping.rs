@@ -8,10 +8,10 @@
 //! - [`Router`] applies the routing rules (C1.7): exact 職種名 match → selection for the
 //!   rule's job; otherwise the import queue, saying why.
 
-use renkei_vendors::hrmos::{ApplicantFields, HrmosPlacement, NewApplicant, SourceKey};
 use super::email;
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use renkei_core::repo::{Medium, RoutingRule};
+use renkei_vendors::hrmos::{ApplicantFields, HrmosPlacement, NewApplicant, SourceKey};
 use renkei_vendors::mynavi::file::Row;
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};

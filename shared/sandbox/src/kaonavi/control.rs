@@ -1,0 +1,62 @@
+//! The Kaonavi simulator's control API (`/_control/kaonavi/...`).
+
+use super::*;
+use crate::{Sandbox, control_error};
+use axum::Json;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+use std::collections::{BTreeMap, HashMap, VecDeque};
+
+pub(super) async fn control_setup(
+    State(sb): State<Sandbox>,
+    Path(key): Path<String>,
+    Json(setup): Json<CompanySetup>,
+) -> Response {
+    sb.kaonavi_company(&key, setup);
+    StatusCode::NO_CONTENT.into_response()
+}
+
+pub(super) async fn control_members(
+    State(sb): State<Sandbox>,
+    Path(key): Path<String>,
+) -> Response {
+    if !sb
+        .world()
+        .state::<crate::kaonavi::Kaonavi>()
+        .companies
+        .contains_key(&key)
+    {
+        return control_error(StatusCode::NOT_FOUND, format!("no Kaonavi company {key}"));
+    }
+    Json(json!({"member_data": sb.kaonavi_members(&key)})).into_response()
+}
+
+pub(super) async fn control_load_members(
+    State(sb): State<Sandbox>,
+    Path(key): Path<String>,
+    Json(body): Json<MembersBody>,
+) -> Response {
+    let mut w = sb.world();
+    let Some(c) = w.state::<crate::kaonavi::Kaonavi>().companies.get_mut(&key) else {
+        return control_error(StatusCode::NOT_FOUND, format!("no Kaonavi company {key}"));
+    };
+    for m in body.member_data {
+        let code = m
+            .get("code")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        c.members.insert(code, m);
+    }
+    StatusCode::NO_CONTENT.into_response()
+}
+
+pub(super) async fn control_stats(State(sb): State<Sandbox>, Path(key): Path<String>) -> Response {
+    Json(sb.kaonavi_stats(&key)).into_response()
+}
