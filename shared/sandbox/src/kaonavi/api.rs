@@ -1,17 +1,14 @@
 //! The Kaonavi API's handlers: token, members, layouts, tasks.
 
 use super::*;
-use crate::{Sandbox, control_error};
+use crate::Sandbox;
 use axum::Json;
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use chrono::{DateTime, NaiveDate, Utc};
-use serde::{Deserialize, Serialize};
+use chrono::NaiveDate;
+use serde::Deserialize;
 use serde_json::{Map, Value, json};
-use std::collections::{BTreeMap, HashMap, VecDeque};
 
 pub(super) fn basic_auth(headers: &HeaderMap) -> Option<(String, String)> {
     let v = headers
@@ -143,7 +140,7 @@ pub(super) async fn layouts(State(sb): State<Sandbox>, headers: HeaderMap) -> Re
 
 #[derive(Deserialize)]
 pub(super) struct MembersBody {
-    member_data: Vec<Map<String, Value>>,
+    pub(super) member_data: Vec<Map<String, Value>>,
 }
 
 /// Synchronous checks (before any task): required fields, lengths, formats, options.

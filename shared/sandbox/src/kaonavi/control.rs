@@ -3,15 +3,10 @@
 use super::*;
 use crate::{Sandbox, control_error};
 use axum::Json;
-use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use chrono::{DateTime, NaiveDate, Utc};
-use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value, json};
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use serde_json::{Value, json};
 
 pub(super) async fn control_setup(
     State(sb): State<Sandbox>,

@@ -6,14 +6,13 @@ mod control;
 use api::*;
 use control::*;
 
-use crate::{Sandbox, control_error};
+use crate::Sandbox;
 use axum::Json;
 use axum::Router;
-use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, HashMap, VecDeque};
