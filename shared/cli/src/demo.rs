@@ -232,7 +232,7 @@ pub async fn run_once(b: &LocalBackend, a: RunArgs) -> Result<(), String> {
             },
         )
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(crate::problems)?;
         eprintln!("connection {t}/{c} set up");
     }
     match crate::run_now(b, &t, &c, a.dry_run).await? {

@@ -161,6 +161,19 @@ async fn users(b: &LocalBackend, cmd: UsersCmd) -> Result<(), String> {
     Ok(())
 }
 
+/// How the CLI shows a setup check's problems: one line each, with its kind and field.
+pub(crate) fn problems(p: impl Into<renkei_core::setup::SetupProblems>) -> String {
+    let p = p.into();
+    let lines: Vec<String> =
+        p.0.iter()
+            .map(|x| match &x.field {
+                Some(f) => format!("  [{:?}] {f}: {}", x.kind, x.message),
+                None => format!("  [{:?}] {}", x.kind, x.message),
+            })
+            .collect();
+    format!("setup refused:\n{}", lines.join("\n"))
+}
+
 fn ids(tenant: &str, connection: &str) -> Result<(TenantId, ConnectionId), String> {
     Ok((
         TenantId::new(tenant).map_err(|e| e.to_string())?,

@@ -140,7 +140,7 @@ pub async fn mynavi(b: &LocalBackend, cmd: MynaviCmd) -> Result<(), String> {
                 },
             )
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(crate::problems)?;
             println!(
                 "{}: 初回取り込み待ち — authentication starts with the next dispatcher tick (renkei mynavi import --tenant {t} {} to run it now)",
                 conn.connection_id, conn.connection_id

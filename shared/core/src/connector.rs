@@ -254,6 +254,30 @@ impl<C: Connector> RunConnector for C {
     }
 }
 
+/// A connection's settings as the connector's type: the one way every factory reads them.
+pub fn decode_settings<S: DeserializeOwned>(conn: &Connection) -> Result<S, SyncError> {
+    serde_json::from_value(conn.settings.clone())
+        .map_err(|e| SyncError::Permanent(format!("connection settings unreadable: {e}")))
+}
+
+/// A connection's secret as the connector's type: the one way every factory reads it.
+/// No secret stored is an authentication problem a person fixes (`missing` says how); an
+/// unreadable one is named by position only, since a decoder's message may quote a value.
+pub fn decode_secret<S: DeserializeOwned>(
+    secret: Option<&str>,
+    missing: &str,
+) -> Result<S, SyncError> {
+    let secret = secret.ok_or_else(|| SyncError::Auth(missing.to_string()))?;
+    serde_json::from_str(secret).map_err(|e| {
+        SyncError::Auth(format!(
+            "stored credentials unreadable ({:?} at line {}, column {})",
+            e.classify(),
+            e.line(),
+            e.column()
+        ))
+    })
+}
+
 /// What a factory may read while building a connector, besides the connection itself.
 #[derive(Clone, Copy)]
 pub struct BuildEnv<'a> {

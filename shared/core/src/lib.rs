@@ -24,6 +24,7 @@ pub mod registry;
 pub mod repo;
 pub mod report;
 pub mod run;
+pub mod setup;
 pub mod webhook;
 
 pub use cadence::Cadence;

@@ -23,6 +23,18 @@ pub enum AccountError {
     Unavailable(String),
 }
 
+impl From<AccountError> for renkei_core::setup::SetupProblems {
+    fn from(e: AccountError) -> Self {
+        use renkei_core::setup::{ProblemKind, SetupProblem};
+        let kind = match &e {
+            AccountError::Invalid(_) => ProblemKind::Setting,
+            AccountError::NotFound(_) => ProblemKind::NotFound,
+            AccountError::Unavailable(_) => ProblemKind::Unavailable,
+        };
+        SetupProblem::new(kind, e.to_string()).into()
+    }
+}
+
 impl From<StoreError> for AccountError {
     fn from(e: StoreError) -> Self {
         AccountError::Unavailable(e.to_string())

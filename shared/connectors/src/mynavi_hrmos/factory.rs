@@ -40,14 +40,10 @@ impl ConnectorFactory for Factory {
         env: BuildEnv<'_>,
     ) -> Result<Box<dyn RunConnector>, SyncError> {
         let settings = read_settings(conn)?;
-        let secret = secret.ok_or_else(|| {
-            SyncError::Auth(
-                "マイナビ転職のID・パスワードが登録されていません (no credentials: the account was deleted)"
-                    .into(),
-            )
-        })?;
-        let secret: Secret = serde_json::from_str(&secret)
-            .map_err(|e| SyncError::Auth(format!("stored credentials unreadable: {e}")))?;
+        let secret: Secret = renkei_core::connector::decode_secret(
+            secret.as_deref(),
+            "マイナビ転職のID・パスワードが登録されていません (no credentials: the account was deleted)",
+        )?;
         let mut mynavi =
             MynaviClient::new(&settings.mynavi_url, &secret.login_id, &secret.password)?;
         let mut hrmos = HrmosClient::new(

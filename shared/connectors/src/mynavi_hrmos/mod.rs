@@ -126,6 +126,5 @@ pub struct Secret {
 }
 
 fn read_settings(conn: &Connection) -> Result<Settings, SyncError> {
-    serde_json::from_value(conn.settings.clone())
-        .map_err(|e| SyncError::Permanent(format!("connection settings unreadable: {e}")))
+    renkei_core::connector::decode_settings(conn)
 }

@@ -17,6 +17,7 @@ use chrono::NaiveDate;
 use renkei_core::Cadence;
 use renkei_core::engine::{
     BuildEnv, Change, Connector, ConnectorFactory, Page, RunConnector, SyncError, WriteResult,
+    decode_secret, decode_settings,
 };
 use renkei_core::repo::{Connection, Role};
 use renkei_vendors::VendorError;
@@ -185,13 +186,11 @@ impl ConnectorFactory for Factory {
         secret: Option<String>,
         env: BuildEnv<'_>,
     ) -> Result<Box<dyn RunConnector>, SyncError> {
-        let settings: Settings = serde_json::from_value(conn.settings.clone())
-            .map_err(|e| SyncError::Permanent(format!("connection settings unreadable: {e}")))?;
-        let secret = secret.ok_or_else(|| {
-            SyncError::Auth("認証情報がありません。連携を設定し直してください (credentials missing: set the connection up again)".into())
-        })?;
-        let secret: Secret = serde_json::from_str(&secret)
-            .map_err(|e| SyncError::Auth(format!("stored credentials unreadable: {e}")))?;
+        let settings: Settings = decode_settings(conn)?;
+        let secret: Secret = decode_secret(
+            secret.as_deref(),
+            "認証情報がありません。連携を設定し直してください (credentials missing: set the connection up again)",
+        )?;
         let mut kaonavi = kaonavi_client(&settings, secret.kaonavi).map_err(SyncError::from)?;
         let mut roumumate = RoumumateClient::new(
             &settings.roumumate_url,

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use renkei_core::heartbeat::{HeartbeatLink, outside_run};
 use renkei_core::ports::{SecretStore, StateStore};
 use renkei_core::repo::{Checkpoint, Connection, Repo};
+use renkei_core::setup::{ProblemKind, SetupProblem, SetupProblems};
 use renkei_core::{ConnectionId, TenantId};
 use renkei_vendors::VendorError;
 use renkei_vendors::http::RunBound;
@@ -41,6 +42,27 @@ impl From<VendorError> for SetupError {
         match e {
             VendorError::Auth { message, .. } => SetupError::Credentials(message),
             other => SetupError::Unavailable(other.to_string()),
+        }
+    }
+}
+
+impl From<SetupError> for SetupProblems {
+    fn from(e: SetupError) -> Self {
+        let kind = match &e {
+            SetupError::Credentials(_) => ProblemKind::Credentials,
+            SetupError::MissingPermissions(_) => ProblemKind::Permissions,
+            SetupError::UnmappedGender(_) | SetupError::UnknownKaonaviOption(..) => {
+                ProblemKind::Setting
+            }
+            SetupError::Unavailable(_) => ProblemKind::Unavailable,
+            SetupError::Exists(_) => ProblemKind::Exists,
+        };
+        let problem = SetupProblem::new(kind, e.to_string());
+        match e {
+            SetupError::UnmappedGender(_) | SetupError::UnknownKaonaviOption(..) => {
+                problem.at("gender_map").into()
+            }
+            _ => problem.into(),
         }
     }
 }
