@@ -56,7 +56,9 @@ where
         }
         pending = failed;
         if round + 1 < ROUNDS {
-            tokio::time::sleep(pause * (1 << round)).await;
+            renkei_core::backoff::Backoff::new(pause, pause * (1 << ROUNDS))
+                .wait(round)
+                .await;
         }
     }
     Err(BusError::Undelivered {

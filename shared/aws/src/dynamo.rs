@@ -1,3 +1,9 @@
+/// Unprocessed keys or items of a batch are sent again after this backoff.
+const UNPROCESSED: renkei_core::backoff::Backoff = renkei_core::backoff::Backoff::new(
+    std::time::Duration::from_millis(50),
+    std::time::Duration::from_millis(1600),
+);
+
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
@@ -296,7 +302,7 @@ impl StateStore for DynamoStore {
                     .map(|k| k.keys().to_vec())
                     .unwrap_or_default();
                 if !pending.is_empty() {
-                    tokio::time::sleep(std::time::Duration::from_millis(50 << rounds.min(5))).await;
+                    UNPROCESSED.wait(rounds).await;
                 }
             }
         }
@@ -406,7 +412,7 @@ impl StateStore for DynamoStore {
                     .cloned()
                     .unwrap_or_default();
                 if !pending.is_empty() {
-                    tokio::time::sleep(std::time::Duration::from_millis(50 << rounds.min(5))).await;
+                    UNPROCESSED.wait(rounds).await;
                 }
             }
         }

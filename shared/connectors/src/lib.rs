@@ -4,6 +4,7 @@
 //!
 //! Adding a connector: docs/adding-a-connector.md.
 
+pub mod kana;
 pub mod mynavi_hrmos;
 pub mod roumumate_kaonavi;
 

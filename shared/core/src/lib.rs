@@ -6,6 +6,7 @@
 //! [`engine::Connector`] trait that each connector implements.
 
 pub mod admin;
+pub mod backoff;
 pub mod cadence;
 pub mod clock;
 pub mod connector;

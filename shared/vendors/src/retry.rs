@@ -5,12 +5,7 @@ use crate::http::RetryPolicy;
 use std::time::Duration;
 
 pub(crate) fn backoff(policy: &RetryPolicy, attempt: u32) -> Duration {
-    let ceiling = policy
-        .base_delay
-        .saturating_mul(1 << attempt.min(16))
-        .min(policy.max_delay);
-    // Full jitter: spreads retries of many connections hitting the same outage.
-    ceiling.mul_f64(fastrand::f64())
+    renkei_core::backoff::Backoff::new(policy.base_delay, policy.max_delay).delay(attempt)
 }
 
 /// The longest Retry-After taken literally; a larger (or absurd) value is read as this.

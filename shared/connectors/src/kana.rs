@@ -1,0 +1,57 @@
+//! Readings (フリガナ) as the targets want them: full-width katakana. One normaliser for every
+//! connector (C2 Kaonavi, C3 Mikiwame): Unicode NFKC (half-width katakana and their separate
+//! voiced marks become composed full-width katakana, the ideographic space a space), then
+//! hiragana shifted to katakana. Anything else is not a reading and is refused, naming it.
+
+use unicode_normalization::UnicodeNormalization;
+
+/// Hiragana and katakana are 0x60 apart in Unicode.
+const HIRAGANA_TO_KATAKANA: u32 = 0x60;
+
+/// The reading `s` in full-width katakana, words separated by one space.
+pub fn katakana(s: &str) -> Result<String, String> {
+    let normal: String = s.nfkc().collect();
+    let mut out = String::with_capacity(normal.len());
+    for word in normal.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        for c in word.chars() {
+            let k = match c {
+                'ぁ'..='ゖ' | 'ゝ' | 'ゞ' => char::from_u32(c as u32 + HIRAGANA_TO_KATAKANA),
+                'ァ'..='ヺ' | 'ー' | '・' | 'ヽ' | 'ヾ' => Some(c),
+                _ => None,
+            };
+            match k {
+                Some(k) => out.push(k),
+                None => {
+                    return Err(format!(
+                        "フリガナ「{s}」にカタカナにできない文字「{c}」があります (reading is not kana)"
+                    ));
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn c2_5_readings_become_full_width_katakana() {
+        assert_eq!(katakana("やまだ").unwrap(), "ヤマダ");
+        assert_eq!(katakana("ﾔﾏﾀﾞ ﾀﾛｳ").unwrap(), "ヤマダ タロウ");
+        assert_eq!(
+            katakana("ｶﾞｷﾞｸﾞｹﾞｺﾞ ﾊﾟﾋﾟﾌﾟﾍﾟﾎﾟ ｳﾞ ﾂﾞ").unwrap(),
+            "ガギグゲゴ パピプペポ ヴ ヅ"
+        );
+        assert_eq!(katakana("さとう　はなこ").unwrap(), "サトウ ハナコ");
+        assert_eq!(katakana("  ゔぁいおりん ").unwrap(), "ヴァイオリン");
+        assert_eq!(katakana("ｽｽﾞｷ･ｲﾁﾛｰ").unwrap(), "スズキ・イチロー");
+        assert!(katakana("Yamada").is_err());
+        assert!(katakana("山田").is_err());
+        assert!(katakana("ﾞ").is_err(), "a voiced mark alone is no reading");
+    }
+}
