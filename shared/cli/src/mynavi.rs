@@ -190,7 +190,7 @@ pub async fn rules_cmd(b: &LocalBackend, cmd: RulesCmd) -> Result<(), String> {
             r.medium.label(),
             r.position_name,
             r.job_id
-        )
+        );
     };
     match cmd {
         RulesCmd::List { tenant: t } => {

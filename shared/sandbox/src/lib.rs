@@ -399,7 +399,7 @@ async fn run_connector(
         );
     };
     match runner
-        .run_once(&connector, body.map(|b| b.0).unwrap_or(Value::Null))
+        .run_once(&connector, body.map_or(Value::Null, |b| b.0))
         .await
     {
         Ok(v) => Json(v).into_response(),

@@ -164,8 +164,7 @@ fn vendor_message(body: &str) -> String {
         errors: Vec<String>,
     }
     serde_json::from_str::<Errors>(body)
-        .map(|e| e.errors.join(" / "))
-        .unwrap_or_else(|_| body.trim().to_string())
+        .map_or_else(|_| body.trim().to_string(), |e| e.errors.join(" / "))
 }
 
 fn parse<T: serde::de::DeserializeOwned>(body: &str, what: &str) -> Result<T, VendorError> {

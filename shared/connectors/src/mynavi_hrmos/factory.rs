@@ -116,9 +116,8 @@ impl ConnectorFactory for Factory {
     }
 
     fn failure_advice(&self, conn: &Connection, run: &RunRecord) -> Option<String> {
-        let name = read_settings(conn)
-            .map(|s| s.account_name)
-            .unwrap_or_else(|_| conn.connection_id.to_string());
+        let name =
+            read_settings(conn).map_or_else(|_| conn.connection_id.to_string(), |s| s.account_name);
         Some(match run.status {
             RunStatus::AuthFailed => format!(
                 "マイナビ転職アカウント「{name}」の連携に失敗しました: ①ID・パスワードの誤り (wrong ID or password).\n\

@@ -15,7 +15,7 @@ pub struct EmployeeNumber(String);
 impl EmployeeNumber {
     /// Parses a 社員番号.
     pub fn parse(raw: Option<&str>) -> Result<Self, String> {
-        let v = raw.map(str::trim).unwrap_or("");
+        let v = raw.map_or("", str::trim);
         if v.is_empty() {
             return Err("社員番号がありません (employee number missing)".into());
         }

@@ -189,10 +189,9 @@ impl Kaonavi {
     }
 
     pub fn stats(&self, key: &str) -> Value {
-        self.companies
-            .get(key)
-            .map(|c| serde_json::to_value(&c.stats).unwrap_or(Value::Null))
-            .unwrap_or(Value::Null)
+        self.companies.get(key).map_or(Value::Null, |c| {
+            serde_json::to_value(&c.stats).unwrap_or(Value::Null)
+        })
     }
 
     /// Counts a request against the company's limits; Err(429 response) when over.
