@@ -19,6 +19,15 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 pub async fn demo(as_json: bool, employees: usize, applicants: usize) -> Result<(), String> {
+    // Every registered connector is shown, or the demo says which one has no entry.
+    let registry = renkei_connectors::registry();
+    if let Some(missing) = registry
+        .names()
+        .into_iter()
+        .find(|n| !renkei_testbed::DEMO_CONNECTORS.contains(n))
+    {
+        return Err(format!("connector {missing} has no demo entry"));
+    }
     let env = Env::start(
         Limits {
             requests_per_hour: None,
@@ -156,7 +165,7 @@ pub async fn serve_sandbox(backend: Arc<LocalBackend>, port: u16) -> Result<(), 
     server.await.map_err(|e| e.to_string())
 }
 
-#[derive(Args)]
+#[derive(Args, Clone)]
 pub struct RunArgs {
     /// Connector name.
     connector: String,
@@ -165,15 +174,15 @@ pub struct RunArgs {
     #[arg(long, default_value = "roumumate-kaonavi")]
     connection: String,
     #[arg(long)]
-    roumumate_url: String,
+    roumumate_url: Option<String>,
     #[arg(long)]
-    roumumate_token: String,
+    roumumate_token: Option<String>,
     #[arg(long)]
-    kaonavi_url: String,
+    kaonavi_url: Option<String>,
     #[arg(long, env = "KAONAVI_CONSUMER_KEY")]
-    consumer_key: String,
+    consumer_key: Option<String>,
     #[arg(long, env = "KAONAVI_CONSUMER_SECRET")]
-    consumer_secret: String,
+    consumer_secret: Option<String>,
     /// Roumumate gender code=Kaonavi option, comma-separated.
     #[arg(long, default_value = "male=男性,female=女性,unanswered=その他")]
     gender_map: String,
@@ -183,19 +192,59 @@ pub struct RunArgs {
 }
 
 pub async fn run_once(b: &LocalBackend, a: RunArgs) -> Result<(), String> {
-    if a.connector != c2::NAME {
+    if b.registry.get(&a.connector).is_none() {
         return Err(format!(
             "unknown connector {} (known: {})",
             a.connector,
-            renkei_connectors::registry().names().join(", ")
+            b.registry.names().join(", ")
         ));
     }
     let (t, c) = crate::ids(&a.tenant, &a.connection)?;
-    if Repo::new(&b.store)
+    let existing = Repo::new(&b.store)
         .connection(&t, &c)
         .await
-        .map_err(|e| e.to_string())?
-        .is_none()
+        .map_err(|e| e.to_string())?;
+    match existing {
+        Some((conn, _)) if conn.connector != a.connector => {
+            return Err(format!(
+                "{t}/{c} runs {}, not {}",
+                conn.connector, a.connector
+            ));
+        }
+        Some(_) => {}
+        None if a.connector == c2::NAME => setup_c2(b, &t, &c, a.clone()).await?,
+        None => {
+            return Err(format!(
+                "{t}/{c} is not connected; connect it first (e.g. `renkei mynavi register` for {})",
+                c1::NAME
+            ));
+        }
+    }
+    match crate::run_now(b, &t, &c, a.dry_run).await? {
+        Outcome::Ran(r) => println!(
+            "{}",
+            serde_json::to_string_pretty(&r).map_err(|e| e.to_string())?
+        ),
+        Outcome::Skipped(why) => println!("skipped: {why}"),
+        Outcome::Fenced(r) => println!("run {} lost its lease and stopped", r.run_id),
+    }
+    Ok(())
+}
+
+/// Sets up a C2 connection from `renkei run`'s flags (every one required here).
+async fn setup_c2(
+    b: &LocalBackend,
+    t: &renkei_core::TenantId,
+    c: &renkei_core::ConnectionId,
+    a: RunArgs,
+) -> Result<(), String> {
+    let need =
+        |v: Option<String>, flag: &str| v.ok_or(format!("setting up {} needs --{flag}", c2::NAME));
+    let roumumate_url = need(a.roumumate_url, "roumumate-url")?;
+    let roumumate_token = need(a.roumumate_token, "roumumate-token")?;
+    let kaonavi_url = need(a.kaonavi_url, "kaonavi-url")?;
+    let consumer_key = need(a.consumer_key, "consumer-key")?;
+    let consumer_secret = need(a.consumer_secret, "consumer-secret")?;
     {
         let mut gender_map = BTreeMap::new();
         for pair in a.gender_map.split(',').filter(|p| !p.is_empty()) {
@@ -205,8 +254,8 @@ pub async fn run_once(b: &LocalBackend, a: RunArgs) -> Result<(), String> {
             gender_map.insert(k.to_string(), v.to_string());
         }
         let settings = Settings {
-            roumumate_url: a.roumumate_url,
-            kaonavi_url: a.kaonavi_url,
+            roumumate_url,
+            kaonavi_url,
             gender_map,
             filter: TargetFilter::default(),
             page_size: 200,
@@ -215,10 +264,10 @@ pub async fn run_once(b: &LocalBackend, a: RunArgs) -> Result<(), String> {
         };
         let secret = Secret {
             kaonavi: Credentials {
-                consumer_key: a.consumer_key,
-                consumer_secret: a.consumer_secret,
+                consumer_key,
+                consumer_secret,
             },
-            roumumate_token: a.roumumate_token,
+            roumumate_token,
         };
         c2::setup(
             &b.store,
@@ -234,14 +283,6 @@ pub async fn run_once(b: &LocalBackend, a: RunArgs) -> Result<(), String> {
         .await
         .map_err(crate::problems)?;
         eprintln!("connection {t}/{c} set up");
-    }
-    match crate::run_now(b, &t, &c, a.dry_run).await? {
-        Outcome::Ran(r) => println!(
-            "{}",
-            serde_json::to_string_pretty(&r).map_err(|e| e.to_string())?
-        ),
-        Outcome::Skipped(why) => println!("skipped: {why}"),
-        Outcome::Fenced(r) => println!("run {} lost its lease and stopped", r.run_id),
     }
     Ok(())
 }

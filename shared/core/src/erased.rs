@@ -1,0 +1,130 @@
+//! How the engine drives any connector: its typed records and cursors erased behind
+//! [`RunConnector`] (every [`Connector`] is one), so the engine, the factories and the
+//! registry need no type parameters.
+
+use crate::connector::{Change, Connector, Page, Pulled, SyncError, WriteResult};
+
+use async_trait::async_trait;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use std::any::Any;
+use std::sync::Arc;
+
+/// A connector's record on its way through the engine: its JSON form (hashed, never
+/// written) and the typed record itself, handed back to the connector's `write`.
+#[derive(Clone)]
+pub struct Payload {
+    /// The record as JSON.
+    pub json: Value,
+    typed: Arc<dyn Any + Send + Sync>,
+}
+
+impl Payload {
+    /// Wraps a typed record.
+    pub fn new<R: Serialize + Send + Sync + 'static>(record: R) -> Self {
+        Self {
+            json: serde_json::to_value(&record).unwrap_or(Value::Null),
+            typed: Arc::new(record),
+        }
+    }
+
+    /// The typed record, if it is an `R`.
+    pub fn get<R: 'static>(&self) -> Option<&R> {
+        self.typed.downcast_ref::<R>()
+    }
+}
+
+impl std::fmt::Debug for Payload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.json.fmt(f)
+    }
+}
+
+impl PartialEq for Payload {
+    fn eq(&self, other: &Self) -> bool {
+        self.json == other.json
+    }
+}
+
+/// A connector as the engine drives it: records and cursors type-erased. Every
+/// [`Connector`] is one; factories return them boxed.
+#[async_trait]
+pub trait RunConnector: Send {
+    /// [`Connector::begin`].
+    async fn begin(&mut self) -> Result<(), SyncError>;
+    /// [`Connector::pull`], the cursor as stored.
+    async fn pull(&mut self, cursor: Option<&str>) -> Result<Page, SyncError>;
+    /// [`Connector::write`].
+    async fn write(
+        &mut self,
+        changes: &[Change],
+        dry_run: bool,
+    ) -> Result<Vec<WriteResult>, SyncError>;
+}
+
+/// A cursor as stored: a JSON string as itself, anything else as JSON.
+pub fn encode_cursor<K: Serialize>(cursor: &K) -> Result<String, SyncError> {
+    match serde_json::to_value(cursor) {
+        Ok(Value::String(s)) => Ok(s),
+        Ok(v) => Ok(v.to_string()),
+        Err(e) => Err(SyncError::Permanent(format!("cursor not storable: {e}"))),
+    }
+}
+
+/// The cursor a stored one stands for (see [`encode_cursor`]).
+pub fn decode_cursor<K: DeserializeOwned>(stored: &str) -> Result<K, SyncError> {
+    serde_json::from_str(stored)
+        .or_else(|_| serde_json::from_value(Value::String(stored.to_string())))
+        .map_err(|e| SyncError::Permanent(format!("saved cursor unreadable ({e}): {stored}")))
+}
+
+#[async_trait]
+impl<C: Connector> RunConnector for C {
+    async fn begin(&mut self) -> Result<(), SyncError> {
+        Connector::begin(self).await
+    }
+
+    async fn pull(&mut self, cursor: Option<&str>) -> Result<Page, SyncError> {
+        let cursor = cursor.map(decode_cursor::<C::Cursor>).transpose()?;
+        let page = Connector::pull(self, cursor).await?;
+        Ok(Page {
+            records: page
+                .records
+                .into_iter()
+                .map(|r| match r {
+                    Pulled::Ready { key, payload } => Pulled::Ready {
+                        key,
+                        payload: Payload::new(payload),
+                    },
+                    Pulled::Skipped => Pulled::Skipped,
+                    Pulled::Rejected { record, reason } => Pulled::Rejected { record, reason },
+                })
+                .collect(),
+            next_cursor: page.next_cursor.as_ref().map(encode_cursor).transpose()?,
+            has_more: page.has_more,
+        })
+    }
+
+    async fn write(
+        &mut self,
+        changes: &[Change],
+        dry_run: bool,
+    ) -> Result<Vec<WriteResult>, SyncError> {
+        let typed = changes
+            .iter()
+            .map(|ch| {
+                ch.payload
+                    .get::<C::Record>()
+                    .map(|r| Change {
+                        key: ch.key.clone(),
+                        payload: r.clone(),
+                    })
+                    .ok_or_else(|| {
+                        SyncError::Permanent(format!("record {} is not this connector's", ch.key))
+                    })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Connector::write(self, &typed, dry_run).await
+    }
+}
