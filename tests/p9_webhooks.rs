@@ -495,3 +495,60 @@ async fn p9_ten_thousand_random_requests_never_panic_and_only_signed_ones_publis
         "{events} events for {signed} validly signed requests"
     );
 }
+
+#[tokio::test]
+async fn p9_on_dynamodb_secrets_manager_and_eventbridge_a_burst_and_a_replay_publish_once() {
+    let store = moto_store("hooks").await;
+    let sdk = moto_sdk().await;
+    let secrets = renkei_aws::SecretsManager::new(aws_sdk_secretsmanager::Client::new(&sdk));
+    let bus_client = aws_sdk_eventbridge::Client::new(&sdk);
+    let bus_name = format!("renkei-hooks-{:08x}", fastrand::u32(..));
+    bus_client
+        .create_event_bus()
+        .name(&bus_name)
+        .send()
+        .await
+        .unwrap();
+    let bus = renkei_aws::EventBridgeBus::new(bus_client, bus_name);
+    let clock = renkei_core::ManualClock::new(Utc::now());
+    let tenant = format!("t{:08x}", fastrand::u32(..));
+    example::connect(&store, &secrets, &tenant, "hooks", clock.now()).await;
+    let registry =
+        renkei_core::Registry::new().with(std::sync::Arc::new(example::Factory::default()));
+    let ing = Ingress::new(
+        IngressPorts {
+            store: &store,
+            secrets: &secrets,
+            bus: &bus,
+            clock: &clock,
+        },
+        &registry,
+        IngressConfig::default(),
+    );
+    let path = format!("/webhooks/recruitee/{tenant}/hooks");
+    let mut statuses = Vec::new();
+    for id in 0..5 {
+        let (body, sig) = recruitee(id);
+        let req = post(&path, &[("X-Recruitee-Signature", &sig)], &body);
+        statuses.push(ing.handle(&req).await);
+    }
+    assert_eq!(statuses[0].body["requested"], true, "{:?}", statuses[0]);
+    assert!(
+        statuses[1..].iter().all(|a| a.body["coalesced"] == true),
+        "{statuses:?}"
+    );
+    let (body, sig) = recruitee(0);
+    let again = ing
+        .handle(&post(&path, &[("X-Recruitee-Signature", &sig)], &body))
+        .await;
+    assert_eq!(
+        (again.status, &again.body["duplicate"]),
+        (200, &json!(true))
+    );
+    let (body, _) = recruitee(9);
+    let forged = ing
+        .handle(&post(&path, &[("X-Recruitee-Signature", "00")], &body))
+        .await;
+    assert_eq!(forged.status, 401);
+    store.delete_table().await.unwrap();
+}

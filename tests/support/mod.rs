@@ -160,6 +160,7 @@ impl StepHook for Stall {
 
 impl StallControl {
     /// Waits (without sleeping) until the stalled run is frozen at its step.
+    #[allow(clippy::unused_async)] // awaited where the test awaits its other steps
     pub async fn frozen(&self) {
         let rx = &self.arrived;
         tokio::task::block_in_place(|| rx.recv().expect("the run reaches the stall"));
@@ -195,6 +196,7 @@ pub async fn connection_items(
 /// SDK configuration for moto server (dummy credentials, fixed region).
 pub async fn moto_sdk() -> aws_config::SdkConfig {
     // SAFETY of the env: set before any SDK client reads them, identically in every test.
+    #[allow(unsafe_code)]
     unsafe {
         std::env::set_var("AWS_ACCESS_KEY_ID", "testing");
         std::env::set_var("AWS_SECRET_ACCESS_KEY", "testing");

@@ -136,3 +136,43 @@ pub async fn serve_webhooks(registry: Registry) -> Result<(), Error> {
     }))
     .await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn url_event(body: &str, base64: bool) -> LambdaFunctionUrlRequest {
+        serde_json::from_value(json!({
+            "rawPath": "/webhooks/recruitee/acme/rc-1",
+            "rawQueryString": "",
+            "headers": {"x-recruitee-signature": "ab"},
+            "requestContext": {"http": {"method": "POST"}, "timeEpoch": 0},
+            "body": body,
+            "isBase64Encoded": base64
+        }))
+        .expect("a Function URL request")
+    }
+
+    #[test]
+    fn p9_function_url_bodies_are_taken_as_sent_or_base64_decoded() {
+        let plain = webhook_request(&url_event(r#"{"id":1}"#, false)).unwrap();
+        assert_eq!(plain.body, br#"{"id":1}"#);
+        assert_eq!(plain.method, "POST");
+        assert_eq!(plain.header("X-Recruitee-Signature"), Some("ab"));
+        let encoded = webhook_request(&url_event("eyJpZCI6MX0=", true)).unwrap();
+        assert_eq!(encoded.body, br#"{"id":1}"#);
+        assert!(webhook_request(&url_event("***", true)).is_err());
+    }
+
+    #[test]
+    fn p9_a_sync_event_is_decoded_from_its_eventbridge_envelope() {
+        let req = sync_request(json!({
+            "detail-type": "SyncRequested", "source": "renkei",
+            "detail": {"tenant_id": "acme", "connection_id": "c1", "connector": "x", "webhook": true}
+        }))
+        .unwrap();
+        assert!(req.webhook && req.claim.is_none());
+        assert!(sync_request(json!({"detail": {}})).is_err());
+    }
+}

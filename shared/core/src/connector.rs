@@ -230,3 +230,23 @@ pub struct WebhookSource {
     /// The field of the connection's secret (a JSON object) holding the signing secret.
     pub secret_field: &'static str,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    struct Secret {
+        #[allow(dead_code)]
+        token: String,
+    }
+
+    #[test]
+    fn p12_an_unreadable_secret_is_named_without_quoting_it() {
+        let err = decode_secret::<Secret>(Some(r#"{"token": 12345678}"#), "none").unwrap_err();
+        assert!(matches!(err, SyncError::Auth(_)));
+        assert!(!err.to_string().contains("12345678"), "{err}");
+        let err = decode_secret::<Secret>(None, "connect again").unwrap_err();
+        assert_eq!(err, SyncError::Auth("connect again".into()));
+    }
+}

@@ -128,3 +128,19 @@ impl<C: Connector> RunConnector for C {
         Connector::write(self, &typed, dry_run).await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn p3_string_cursors_are_stored_as_themselves_and_others_as_json() {
+        assert_eq!(encode_cursor(&"c-42".to_string()).unwrap(), "c-42");
+        assert_eq!(decode_cursor::<String>("c-42").unwrap(), "c-42");
+        assert_eq!(encode_cursor(&7usize).unwrap(), "7");
+        assert_eq!(decode_cursor::<usize>("7").unwrap(), 7);
+        // A cursor stored before typed cursors (a raw string that looks like JSON) still reads.
+        assert_eq!(decode_cursor::<String>("123").unwrap(), "123");
+        assert!(decode_cursor::<usize>("seven").is_err());
+    }
+}
