@@ -276,66 +276,57 @@ async fn p9_an_hrbrain_webhook_outside_the_time_window_is_refused() {
     );
 }
 
+/// A call to the sandbox's control API, answered as JSON.
+async fn control(http: &reqwest::Client, url: &str, body: Value) -> Value {
+    http.post(url)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn p9_a_burst_of_100_webhooks_sent_over_http_makes_one_run() {
     let (env, world) = setup().await;
     let http = reqwest::Client::new();
     let base = format!("http://{}/_control", env.addr);
-    let sent: Value = http
-        .post(format!("{base}/recruitee/webhooks"))
-        .json(&json!({"tenant": "demo-co", "connection": "hooks", "secret": SECRET, "count": 100}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let sent = control(
+        &http,
+        &format!("{base}/recruitee/webhooks"),
+        json!({"tenant": "demo-co", "connection": "hooks", "secret": SECRET, "count": 100}),
+    )
+    .await;
     let deliveries = sent["deliveries"].as_array().unwrap();
     assert_eq!(deliveries.len(), 100);
     assert!(deliveries.iter().all(|d| d["status"] == 202), "{sent}");
-    let replay: Value = http
-        .post(format!("{base}/recruitee/webhooks"))
-        .json(
-            &json!({"tenant": "demo-co", "connection": "hooks", "secret": SECRET, "replay": true}),
-        )
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let replay = control(
+        &http,
+        &format!("{base}/recruitee/webhooks"),
+        json!({"tenant": "demo-co", "connection": "hooks", "secret": SECRET, "replay": true}),
+    )
+    .await;
     assert_eq!(replay["deliveries"][0]["status"], 200, "{replay}");
-    let forged: Value = http
-        .post(format!("{base}/recruitee/webhooks"))
-        .json(&json!({"tenant": "demo-co", "connection": "hooks", "secret": SECRET, "forge": true}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let forged = control(
+        &http,
+        &format!("{base}/recruitee/webhooks"),
+        json!({"tenant": "demo-co", "connection": "hooks", "secret": SECRET, "forge": true}),
+    )
+    .await;
     assert_eq!(forged["deliveries"][0]["status"], 401, "{forged}");
-    let runs: Value = http
-        .post(format!("{base}/deliver"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let runs = control(&http, &format!("{base}/deliver"), json!({})).await;
     assert_eq!(runs["runs"].as_array().unwrap().len(), 1, "{runs}");
     assert_eq!(runs["runs"][0]["status"], "succeeded", "{runs}");
     assert_eq!(world.written.lock().unwrap().len(), 1);
 
-    let challenge: Value = http
-        .post(format!("{base}/linkedin/webhooks/challenge"))
-        .json(&json!({"tenant": "demo-co", "connection": "hooks", "secret": SECRET}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let challenge = control(
+        &http,
+        &format!("{base}/linkedin/webhooks/challenge"),
+        json!({"tenant": "demo-co", "connection": "hooks", "secret": SECRET}),
+    )
+    .await;
     assert_eq!(challenge["valid"], true, "{challenge}");
 }
 

@@ -7,7 +7,6 @@ use renkei_connectors::mynavi_hrmos as c1;
 use renkei_connectors::roumumate_kaonavi::{
     self as c2, KaonaviLimits, Secret, Settings, SetupInput, TargetFilter,
 };
-use renkei_core::engine::Outcome;
 use renkei_core::repo::Repo;
 use renkei_local::LocalBackend;
 use renkei_sandbox::{Limits, Sandbox};
@@ -220,15 +219,7 @@ pub async fn run_once(b: &LocalBackend, a: RunArgs) -> Result<(), String> {
             ));
         }
     }
-    match crate::run_now(b, &t, &c, a.dry_run).await? {
-        Outcome::Ran(r) => println!(
-            "{}",
-            serde_json::to_string_pretty(&r).map_err(|e| e.to_string())?
-        ),
-        Outcome::Skipped(why) => println!("skipped: {why}"),
-        Outcome::Fenced(r) => println!("run {} lost its lease and stopped", r.run_id),
-    }
-    Ok(())
+    crate::print_outcome(crate::run_now(b, &t, &c, a.dry_run).await?)
 }
 
 /// Sets up a C2 connection from `renkei run`'s flags (every one required here).

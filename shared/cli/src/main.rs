@@ -331,6 +331,19 @@ async fn toggle(b: &LocalBackend, tenant: &str, connection: &str, on: bool) -> R
     Ok(())
 }
 
+/// Prints what a run by hand did: its record as JSON, or why nothing ran.
+pub(crate) fn print_outcome(outcome: Outcome) -> Result<(), String> {
+    match outcome {
+        Outcome::Ran(r) => println!(
+            "{}",
+            serde_json::to_string_pretty(&r).map_err(|e| e.to_string())?
+        ),
+        Outcome::Skipped(why) => println!("skipped: {why}"),
+        Outcome::Fenced(r) => println!("run {} lost its lease and stopped", r.run_id),
+    }
+    Ok(())
+}
+
 /// Runs a connection once by hand and prints its record.
 pub(crate) async fn run_now(
     b: &LocalBackend,

@@ -5,7 +5,6 @@ use chrono::Utc;
 use clap::Subcommand;
 use renkei_connectors::mynavi_hrmos::{self as c1, Registration, Secret, rules};
 use renkei_core::TenantId;
-use renkei_core::engine::Outcome;
 use renkei_local::LocalBackend;
 
 #[derive(Subcommand)]
@@ -164,15 +163,7 @@ pub async fn mynavi(b: &LocalBackend, cmd: MynaviCmd) -> Result<(), String> {
             dry_run,
         } => {
             let (t, c) = crate::ids(&t, &connection)?;
-            match crate::run_now(b, &t, &c, dry_run).await? {
-                Outcome::Ran(r) => println!(
-                    "{}",
-                    serde_json::to_string_pretty(&r).map_err(|e| e.to_string())?
-                ),
-                Outcome::Skipped(why) => println!("skipped: {why}"),
-                Outcome::Fenced(r) => println!("run {} lost its lease and stopped", r.run_id),
-            }
-            Ok(())
+            crate::print_outcome(crate::run_now(b, &t, &c, dry_run).await?)
         }
     }
 }
