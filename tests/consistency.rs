@@ -83,9 +83,9 @@ fn missing(factory: &dyn ConnectorFactory) -> Vec<String> {
     if factory.vendors().is_empty() {
         gaps.push(format!("{name} names no vendors"));
     }
-    if !renkei_testbed::DEMO_CONNECTORS.contains(&name) {
+    if !renkei_testbed::demo::demo_connectors().contains(&name) {
         gaps.push(format!(
-            "{name} has no demo entry (renkei_testbed::DEMO_CONNECTORS)"
+            "{name} has no demo entry (a Scenario in shared/testbed/src/demo.rs)"
         ));
     }
     gaps

@@ -1,9 +1,9 @@
 //! `renkei bench roumumate-kaonavi`: the figures of docs/benchmarks.md.
 
-use crate::seed;
 use clap::Args;
 use renkei_connectors::roumumate_kaonavi::KaonaviLimits;
 use renkei_sandbox::Limits;
+use renkei_testbed::seed;
 use renkei_testbed::{KAONAVI_KEY, ROUMUMATE_TOKEN, SandboxEnv as Env};
 use serde_json::{Value, json};
 use std::time::Instant;

@@ -1,6 +1,5 @@
 //! `renkei demo`, `renkei sandbox` and `renkei run`.
 
-use crate::seed;
 use chrono::Utc;
 use clap::Args;
 use renkei_connectors::mynavi_hrmos as c1;
@@ -10,7 +9,8 @@ use renkei_connectors::roumumate_kaonavi::{
 use renkei_core::repo::Repo;
 use renkei_local::LocalBackend;
 use renkei_sandbox::{Limits, Sandbox};
-use renkei_testbed::{HRMOS_KEY, KAONAVI_KEY, MYNAVI_LOGIN, ROUMUMATE_TOKEN, SandboxEnv as Env};
+use renkei_testbed::SandboxEnv as Env;
+use renkei_testbed::demo::{DemoSize, scenarios};
 use renkei_vendors::kaonavi::Credentials;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -18,15 +18,6 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 pub async fn demo(as_json: bool, employees: usize, applicants: usize) -> Result<(), String> {
-    // Every registered connector is shown, or the demo says which one has no entry.
-    let registry = renkei_connectors::registry();
-    if let Some(missing) = registry
-        .names()
-        .into_iter()
-        .find(|n| !renkei_testbed::DEMO_CONNECTORS.contains(n))
-    {
-        return Err(format!("connector {missing} has no demo entry"));
-    }
     let env = Env::start(
         Limits {
             requests_per_hour: None,
@@ -35,62 +26,37 @@ pub async fn demo(as_json: bool, employees: usize, applicants: usize) -> Result<
         1,
     )
     .await?;
-    let limits = KaonaviLimits {
-        requests_per_hour: None,
-        writes_per_minute: None,
-        time_scale: 1.0,
-    };
-    let (t, c) = env.connect(env.settings(200, limits)).await?;
-    let mut data = seed::employees(employees, 7);
-    data.extend(seed::out_of_scope());
-    data.extend(seed::bad());
-    env.sandbox.roumumate_upsert(ROUMUMATE_TOKEN, data)?;
     if !as_json {
-        eprintln!(
-            "sandbox on http://{} — seeded {employees} employees (+3 out of scope, +4 bad) in Roumumate",
-            env.addr
-        );
+        eprintln!("sandbox on http://{}", env.addr);
     }
-    let runs = env.next_slot(&t, &c).await?;
-    let c2_run = runs.last().ok_or("the dispatcher started no run")?.clone();
-
-    // C1: one Mynavi account with three days of applications (some with non-RFC emails),
-    // routing rules for three positions, one dispatcher tick.
-    let now = renkei_core::Clock::now(env.clock.as_ref());
-    let mut apps = renkei_sandbox::sample_applications(
+    // Every connector of the registry, in its order, each through its scenario.
+    let size = DemoSize {
+        employees,
         applicants,
-        17,
-        "MN",
-        now - chrono::Duration::hours(70),
-        (70 * 60 / applicants.max(1)) as i64,
-    );
-    apps.extend(renkei_sandbox::bad_applications(
-        "MN-bad-",
-        now - chrono::Duration::hours(2),
-    ));
-    env.sandbox.mynavi_add(MYNAVI_LOGIN, apps)?;
-    let c1_conn = env.register_mynavi().await?;
-    let c1_runs = env.next_slot(&t, &c1_conn).await?;
-    let c1_run = c1_runs
-        .into_iter()
-        .find(|r| r.connector == c1::NAME)
-        .ok_or("the dispatcher started no mynavi-hrmos run")?;
-    if !as_json {
-        eprintln!(
-            "seeded {applicants} applications (+5 bad) in Mynavi account {MYNAVI_LOGIN}; 3 routing rules"
-        );
+    };
+    let scenarios = scenarios();
+    let mut runs = Vec::new();
+    for name in renkei_connectors::registry().names() {
+        let scenario = scenarios
+            .iter()
+            .find(|s| s.connector() == name)
+            .ok_or(format!("connector {name} has no demo scenario"))?;
+        let run = scenario.run(&env, size).await?;
+        if !as_json {
+            eprintln!("{name}: {}", run.seeded);
+        }
+        runs.push((name, run));
     }
-    let runs = [(c1::NAME, &c1_run, c1_conn), (c2::NAME, &c2_run, c)];
     let rows: Vec<Value> = runs
         .iter()
-        .map(|(name, run, _)| {
+        .map(|(name, d)| {
             json!({
                 "name": name,
-                "status": run.status.as_str(),
-                "created": run.counts.created,
-                "updated": run.counts.updated,
-                "unchanged": run.counts.unchanged,
-                "rejected": run.counts.rejected,
+                "status": d.run.status.as_str(),
+                "created": d.run.counts.created,
+                "updated": d.run.counts.updated,
+                "unchanged": d.run.counts.unchanged,
+                "rejected": d.run.counts.rejected,
             })
         })
         .collect();
@@ -102,42 +68,32 @@ pub async fn demo(as_json: bool, employees: usize, applicants: usize) -> Result<
         "{:<20} {:<12} {:>8} {:>8} {:>10} {:>9}",
         "connector", "status", "created", "updated", "unchanged", "rejected"
     );
-    for (name, run, _) in &runs {
+    for (name, d) in &runs {
+        let r = &d.run;
         println!(
             "{:<20} {:<12} {:>8} {:>8} {:>10} {:>9}",
             name,
-            run.status.as_str(),
-            run.counts.created,
-            run.counts.updated,
-            run.counts.unchanged,
-            run.counts.rejected
+            r.status.as_str(),
+            r.counts.created,
+            r.counts.updated,
+            r.counts.unchanged,
+            r.counts.rejected
         );
     }
-    println!(
-        "\nKaonavi now holds {} members; {} employees were out of scope (applicants, leavers, unfinished).",
-        env.sandbox.kaonavi_members(KAONAVI_KEY).len(),
-        c2_run.counts.skipped
-    );
-    let applicants_in_hrmos = env.sandbox.hrmos_applicants(HRMOS_KEY);
-    let in_selection = applicants_in_hrmos
-        .iter()
-        .filter(|a| a["placement"]["kind"] == "selection")
-        .count();
-    println!(
-        "HRMOS now holds {} applicants: {} in selection (routed by rule), {} in the import queue.",
-        applicants_in_hrmos.len(),
-        in_selection,
-        applicants_in_hrmos.len() - in_selection
-    );
-    for (name, run, conn) in &runs {
+    println!();
+    for (_, d) in &runs {
+        println!("{}", d.result);
+    }
+    let t = env.tenant();
+    for (name, d) in &runs {
         let errors = Repo::new(&env.backend.store)
-            .errors(&t, conn, &run.run_id)
+            .errors(&t, &d.connection, &d.run.run_id)
             .await
             .map_err(|e| e.to_string())?;
         if !errors.is_empty() {
             println!(
                 "\n{name}: error report of run {} (record, reason):",
-                run.run_id
+                d.run.run_id
             );
             for e in &errors {
                 println!("  {:<28} {}", e.record, e.reason);

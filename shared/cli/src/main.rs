@@ -12,7 +12,6 @@
 mod bench;
 mod demo;
 mod mynavi;
-mod seed;
 
 use clap::{Parser, Subcommand};
 use renkei_core::engine::{NoHook, Outcome, RunRequest};

@@ -311,10 +311,3 @@ pub fn default_gender_map() -> BTreeMap<String, String> {
     .map(|(a, b)| (a.to_string(), b.to_string()))
     .collect()
 }
-
-/// The connectors `renkei demo` sets up and runs in a [`SandboxEnv`], in the order shown.
-/// Every connector of the registry needs one (tests/consistency.rs).
-pub const DEMO_CONNECTORS: &[&str] = &[
-    renkei_connectors::mynavi_hrmos::NAME,
-    renkei_connectors::roumumate_kaonavi::NAME,
-];

@@ -4,8 +4,10 @@
 //! reach the backend). Kept out of renkei-local so that the embedded adapters depend on
 //! renkei-core alone.
 
+pub mod demo;
 mod env;
 mod runner;
+pub mod seed;
 
 pub use env::*;
 pub use runner::LocalRunner;

@@ -1,0 +1,141 @@
+//! What `renkei demo` shows of each connector: one [`Scenario`] per connector of the
+//! registry (tests/consistency.rs checks that each has one). A scenario seeds the sandbox,
+//! connects, lets the dispatcher start the run, and says what the target now holds.
+
+use crate::{HRMOS_KEY, KAONAVI_KEY, MYNAVI_LOGIN, ROUMUMATE_TOKEN, SandboxEnv, seed};
+use renkei_connectors::mynavi_hrmos as c1;
+use renkei_connectors::roumumate_kaonavi::{self as c2, KaonaviLimits};
+use renkei_core::engine::RunRecord;
+use renkei_core::{Clock, ConnectionId};
+
+/// How much data the demo seeds.
+#[derive(Debug, Clone, Copy)]
+pub struct DemoSize {
+    /// Roumumate employees (C2).
+    pub employees: usize,
+    /// Mynavi applications (C1).
+    pub applicants: usize,
+}
+
+/// One connector's demo run.
+pub struct DemoRun {
+    /// The connection run.
+    pub connection: ConnectionId,
+    /// Its run record.
+    pub run: RunRecord,
+    /// What was seeded (before the run).
+    pub seeded: String,
+    /// What the target holds now.
+    pub result: String,
+}
+
+/// A connector's demo.
+#[async_trait::async_trait]
+pub trait Scenario: Send + Sync {
+    /// The connector shown.
+    fn connector(&self) -> &'static str;
+    /// Seeds, connects and runs once through the dispatcher.
+    async fn run(&self, env: &SandboxEnv, size: DemoSize) -> Result<DemoRun, String>;
+}
+
+/// Every scenario, by connector name.
+pub fn scenarios() -> Vec<Box<dyn Scenario>> {
+    vec![Box::new(MynaviHrmos), Box::new(RoumumateKaonavi)]
+}
+
+/// The connectors that have a demo.
+pub fn demo_connectors() -> Vec<&'static str> {
+    scenarios().iter().map(|s| s.connector()).collect()
+}
+
+/// The run the dispatcher's next tick started for `connector`.
+fn run_of(runs: Vec<RunRecord>, connector: &str) -> Result<RunRecord, String> {
+    runs.into_iter()
+        .rev()
+        .find(|r| r.connector == connector)
+        .ok_or(format!("the dispatcher started no {connector} run"))
+}
+
+/// C1: one Mynavi account with three days of applications (some with non-RFC emails),
+/// routing rules for three positions.
+struct MynaviHrmos;
+
+#[async_trait::async_trait]
+impl Scenario for MynaviHrmos {
+    fn connector(&self) -> &'static str {
+        c1::NAME
+    }
+
+    async fn run(&self, env: &SandboxEnv, size: DemoSize) -> Result<DemoRun, String> {
+        let n = size.applicants;
+        let now = env.clock.now();
+        let mut apps = renkei_sandbox::sample_applications(
+            n,
+            17,
+            "MN",
+            now - chrono::Duration::hours(70),
+            i64::try_from(70 * 60 / n.max(1)).unwrap_or(1),
+        );
+        apps.extend(renkei_sandbox::bad_applications(
+            "MN-bad-",
+            now - chrono::Duration::hours(2),
+        ));
+        env.sandbox.mynavi_add(MYNAVI_LOGIN, apps)?;
+        let connection = env.register_mynavi().await?;
+        let run = run_of(env.next_slot(&env.tenant(), &connection).await?, c1::NAME)?;
+        let held = env.sandbox.hrmos_applicants(HRMOS_KEY);
+        let in_selection = held
+            .iter()
+            .filter(|a| a["placement"]["kind"] == "selection")
+            .count();
+        Ok(DemoRun {
+            connection,
+            run,
+            seeded: format!(
+                "seeded {n} applications (+5 bad) in Mynavi account {MYNAVI_LOGIN}; 3 routing rules"
+            ),
+            result: format!(
+                "HRMOS now holds {} applicants: {in_selection} in selection (routed by rule), {} in the import queue.",
+                held.len(),
+                held.len() - in_selection
+            ),
+        })
+    }
+}
+
+/// C2: Roumumate employees (some out of scope, some bad) pushed to Kaonavi.
+struct RoumumateKaonavi;
+
+#[async_trait::async_trait]
+impl Scenario for RoumumateKaonavi {
+    fn connector(&self) -> &'static str {
+        c2::NAME
+    }
+
+    async fn run(&self, env: &SandboxEnv, size: DemoSize) -> Result<DemoRun, String> {
+        let limits = KaonaviLimits {
+            requests_per_hour: None,
+            writes_per_minute: None,
+            time_scale: 1.0,
+        };
+        let (t, connection) = env.connect(env.settings(200, limits)).await?;
+        let mut data = seed::employees(size.employees, 7);
+        data.extend(seed::out_of_scope());
+        data.extend(seed::bad());
+        env.sandbox.roumumate_upsert(ROUMUMATE_TOKEN, data)?;
+        let run = run_of(env.next_slot(&t, &connection).await?, c2::NAME)?;
+        Ok(DemoRun {
+            connection,
+            seeded: format!(
+                "seeded {} employees (+3 out of scope, +4 bad) in Roumumate",
+                size.employees
+            ),
+            result: format!(
+                "Kaonavi now holds {} members; {} employees were out of scope (applicants, leavers, unfinished).",
+                env.sandbox.kaonavi_members(KAONAVI_KEY).len(),
+                run.counts.skipped
+            ),
+            run,
+        })
+    }
+}
