@@ -114,9 +114,19 @@ pub async fn serve_sandbox(backend: Arc<LocalBackend>, port: u16) -> Result<(), 
         .serve(SocketAddr::from(([127, 0, 0, 1], port)))
         .await
         .map_err(|e| e.to_string())?;
+    println!("sandbox listening on http://{addr} (see docs/sandbox.md); base URLs to pass:");
+    for (name, prefix) in renkei_sandbox::simulators() {
+        match prefix {
+            Some(p) => println!("  {name:<10} http://{addr}{p}"),
+            None => println!(
+                "  {name:<10} simulated senders: POST http://{addr}/_control/{{vendor}}/webhooks"
+            ),
+        }
+    }
     println!(
-        "sandbox listening on http://{addr}  (Kaonavi: /kaonavi/api/v2.0, Roumumate: /roumumate/api/v1, control: /_control; see docs/sandbox.md)"
+        "  webhooks   http://{addr}/webhooks/{{vendor}}/{{tenant}}/{{connection}} (renkei's ingress)"
     );
+    println!("  control    http://{addr}/_control");
     server.await.map_err(|e| e.to_string())
 }
 

@@ -284,6 +284,9 @@ impl crate::Simulator for Sim {
     fn prefix(&self) -> Option<&'static str> {
         Some("/hrmos/api/v1")
     }
+    fn base_path(&self) -> Option<&'static str> {
+        Some("/hrmos")
+    }
     fn routes(&self) -> Router<Sandbox> {
         routes()
     }

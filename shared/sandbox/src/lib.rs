@@ -36,6 +36,11 @@ pub(crate) trait Simulator: Send + Sync {
     /// Where its API is served (the base URL to give a connector is the sandbox's address
     /// plus this), or None for a simulator with no API of its own.
     fn prefix(&self) -> Option<&'static str>;
+    /// The base URL path a connector's client is given (its client adds the API's own path,
+    /// e.g. Roumumate's `/api/v1`); by default the prefix.
+    fn base_path(&self) -> Option<&'static str> {
+        self.prefix()
+    }
     /// The vendor API (faults apply to it).
     fn routes(&self) -> Router<Sandbox> {
         Router::new()
@@ -44,9 +49,13 @@ pub(crate) trait Simulator: Send + Sync {
     fn control_routes(&self) -> Router<Sandbox>;
 }
 
-/// The simulated vendors' names, with the path prefix of each one's API.
+/// The simulated vendors' names, with the base URL path to give each one's client (None: a
+/// simulator with no API of its own).
 pub fn simulators() -> Vec<(&'static str, Option<&'static str>)> {
-    SIMULATORS.iter().map(|s| (s.name(), s.prefix())).collect()
+    SIMULATORS
+        .iter()
+        .map(|s| (s.name(), s.base_path()))
+        .collect()
 }
 
 use axum::Json;

@@ -213,6 +213,9 @@ impl crate::Simulator for Sim {
     fn prefix(&self) -> Option<&'static str> {
         Some("/roumumate/api/v1")
     }
+    fn base_path(&self) -> Option<&'static str> {
+        Some("/roumumate")
+    }
     fn routes(&self) -> Router<Sandbox> {
         routes()
     }
