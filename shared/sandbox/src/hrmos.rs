@@ -77,21 +77,6 @@ impl Hrmos {
     }
 }
 
-fn routes() -> Router<Sandbox> {
-    Router::new()
-        .route("/jobs", get(jobs))
-        .route("/applicants", get(find).post(create))
-}
-
-fn control_routes() -> Router<Sandbox> {
-    Router::new()
-        .route(
-            "/hrmos/tenants/{key}",
-            put(control_setup).get(control_stats),
-        )
-        .route("/hrmos/tenants/{key}/applicants", get(control_applicants))
-}
-
 /// Authenticates, counts the request against the tenant's limit, and answers with `f`.
 fn enter(
     sb: &Sandbox,
@@ -288,9 +273,16 @@ impl crate::Simulator for Sim {
         Some("/hrmos")
     }
     fn routes(&self) -> Router<Sandbox> {
-        routes()
+        Router::new()
+            .route("/jobs", get(jobs))
+            .route("/applicants", get(find).post(create))
     }
     fn control_routes(&self) -> Router<Sandbox> {
-        control_routes()
+        Router::new()
+            .route(
+                "/hrmos/tenants/{key}",
+                put(control_setup).get(control_stats),
+            )
+            .route("/hrmos/tenants/{key}/applicants", get(control_applicants))
     }
 }

@@ -204,24 +204,6 @@ impl Mynavi {
     }
 }
 
-fn routes() -> Router<Sandbox> {
-    Router::new()
-        .route("/login", post(login))
-        .route("/applications/download", get(download))
-}
-
-fn control_routes() -> Router<Sandbox> {
-    Router::new()
-        .route(
-            "/mynavi/accounts/{login_id}",
-            put(control_account).get(control_stats),
-        )
-        .route(
-            "/mynavi/accounts/{login_id}/applications",
-            post(control_add),
-        )
-}
-
 fn login_page(message: &str) -> Response {
     (
         StatusCode::OK,
@@ -498,9 +480,19 @@ impl crate::Simulator for Sim {
         Some("/mynavi")
     }
     fn routes(&self) -> Router<Sandbox> {
-        routes()
+        Router::new()
+            .route("/login", post(login))
+            .route("/applications/download", get(download))
     }
     fn control_routes(&self) -> Router<Sandbox> {
-        control_routes()
+        Router::new()
+            .route(
+                "/mynavi/accounts/{login_id}",
+                put(control_account).get(control_stats),
+            )
+            .route(
+                "/mynavi/accounts/{login_id}/applications",
+                post(control_add),
+            )
     }
 }

@@ -55,25 +55,6 @@ impl Roumumate {
     }
 }
 
-fn routes() -> Router<Sandbox> {
-    Router::new()
-        .route("/employees", get(employees))
-        .route("/employees/cursor", get(cursor))
-        .route("/gender_options", get(gender_options))
-}
-
-fn control_routes() -> Router<Sandbox> {
-    Router::new()
-        .route(
-            "/roumumate/tenants/{token}",
-            axum::routing::put(control_tenant),
-        )
-        .route(
-            "/roumumate/tenants/{token}/employees",
-            get(control_list).post(control_upsert),
-        )
-}
-
 fn bearer(headers: &HeaderMap) -> Option<String> {
     headers
         .get("authorization")?
@@ -217,9 +198,20 @@ impl crate::Simulator for Sim {
         Some("/roumumate")
     }
     fn routes(&self) -> Router<Sandbox> {
-        routes()
+        Router::new()
+            .route("/employees", get(employees))
+            .route("/employees/cursor", get(cursor))
+            .route("/gender_options", get(gender_options))
     }
     fn control_routes(&self) -> Router<Sandbox> {
-        control_routes()
+        Router::new()
+            .route(
+                "/roumumate/tenants/{token}",
+                axum::routing::put(control_tenant),
+            )
+            .route(
+                "/roumumate/tenants/{token}/employees",
+                get(control_list).post(control_upsert),
+            )
     }
 }

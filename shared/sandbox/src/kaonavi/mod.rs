@@ -283,30 +283,6 @@ fn member_view(m: &Map<String, Value>) -> Map<String, Value> {
     out
 }
 
-fn routes() -> Router<Sandbox> {
-    Router::new()
-        .route("/token", post(token))
-        .route(
-            "/members",
-            get(list_members).post(create_members).patch(update_members),
-        )
-        .route("/member_layouts", get(layouts))
-        .route("/tasks/{id}", get(task))
-}
-
-fn control_routes() -> Router<Sandbox> {
-    Router::new()
-        .route(
-            "/kaonavi/companies/{key}",
-            axum::routing::put(control_setup),
-        )
-        .route(
-            "/kaonavi/companies/{key}/members",
-            get(control_members).put(control_load_members),
-        )
-        .route("/kaonavi/companies/{key}/stats", get(control_stats))
-}
-
 /// The Kaonavi simulator's registration.
 pub(crate) struct Sim;
 
@@ -318,9 +294,25 @@ impl crate::Simulator for Sim {
         Some("/kaonavi/api/v2.0")
     }
     fn routes(&self) -> Router<Sandbox> {
-        routes()
+        Router::new()
+            .route("/token", post(token))
+            .route(
+                "/members",
+                get(list_members).post(create_members).patch(update_members),
+            )
+            .route("/member_layouts", get(layouts))
+            .route("/tasks/{id}", get(task))
     }
     fn control_routes(&self) -> Router<Sandbox> {
-        control_routes()
+        Router::new()
+            .route(
+                "/kaonavi/companies/{key}",
+                axum::routing::put(control_setup),
+            )
+            .route(
+                "/kaonavi/companies/{key}/members",
+                get(control_members).put(control_load_members),
+            )
+            .route("/kaonavi/companies/{key}/stats", get(control_stats))
     }
 }
