@@ -704,6 +704,7 @@ async fn c1_crash_at_every_step_boundary_then_rerun_holds_each_applicant_once() 
                 manual: false,
                 claim: None,
                 webhook: false,
+                scope: None,
             };
             let _ = env.backend.run(&req, &CrashAt::new(step, nth)).await;
             env.clock.advance(Duration::minutes(10));
@@ -760,6 +761,7 @@ async fn c1_dry_run_writes_nothing() {
         manual: true,
         claim: None,
         webhook: false,
+        scope: None,
     };
     let Outcome::Ran(run) = env.backend.run(&req, &NoHook).await.unwrap() else {
         panic!("dry run skipped")

@@ -391,13 +391,8 @@ async fn p11_dry_run_counts_without_writing() {
         .roumumate_upsert(ROUMUMATE_TOKEN, vec![employee("1", "0001", "山田", "太郎")])
         .unwrap();
     let req = renkei_core::engine::RunRequest {
-        tenant_id: t.clone(),
-        connection_id: c.clone(),
-        deadline: None,
         dry_run: true,
-        manual: true,
-        claim: None,
-        webhook: false,
+        ..renkei_core::engine::RunRequest::manual(t.clone(), c.clone())
     };
     let out = env
         .backend

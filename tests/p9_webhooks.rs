@@ -340,9 +340,15 @@ async fn p9_a_webhook_that_arrives_during_a_run_makes_the_connection_due_again()
     let repo = Repo::new(&env.backend.store);
     let now = env.clock.now();
     // Before the run: covered by it; the next run is the daily reconciliation.
-    repo.note_webhook(&t, &c, now - Duration::seconds(1), Duration::seconds(60))
-        .await
-        .unwrap();
+    repo.note_webhook(
+        &t,
+        &c,
+        None,
+        now - Duration::seconds(1),
+        Duration::seconds(60),
+    )
+    .await
+    .unwrap();
     let req = renkei_core::engine::RunRequest::manual(t.clone(), c.clone());
     env.backend
         .run(&req, &renkei_core::engine::NoHook)
@@ -357,9 +363,15 @@ async fn p9_a_webhook_that_arrives_during_a_run_makes_the_connection_due_again()
     // One arriving after the run began (its mark is later than the run's start).
     env.clock.advance(Duration::minutes(5));
     let start = env.clock.now();
-    repo.note_webhook(&t, &c, start + Duration::seconds(1), Duration::seconds(60))
-        .await
-        .unwrap();
+    repo.note_webhook(
+        &t,
+        &c,
+        None,
+        start + Duration::seconds(1),
+        Duration::seconds(60),
+    )
+    .await
+    .unwrap();
     env.backend
         .run(&req, &renkei_core::engine::NoHook)
         .await

@@ -2,7 +2,10 @@
 
 use renkei_core::engine::{Crash, Step, StepHook};
 use renkei_sandbox::Limits;
-pub use renkei_testbed::{KAONAVI_KEY, ROUMUMATE_TOKEN, SandboxEnv};
+pub use renkei_testbed::{
+    HRBRAIN_CONNECTION, HRBRAIN_SUBDOMAIN, HRBRAIN_TOKEN, HRBRAIN_WEBHOOK_SECRET, KAONAVI_KEY,
+    MIKIWAME_KEY, ROUMUMATE_TOKEN, SandboxEnv,
+};
 use serde_json::{Value, json};
 use std::sync::atomic::{AtomicUsize, Ordering};
 

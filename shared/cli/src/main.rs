@@ -11,6 +11,7 @@
 
 mod bench;
 mod demo;
+mod hrbrain;
 mod mynavi;
 
 use clap::{Parser, Subcommand};
@@ -90,6 +91,9 @@ enum Command {
     /// 振り分けルール: routing rules of imported applicants (C1.7).
     #[command(subcommand)]
     Rules(mynavi::RulesCmd),
+    /// HRBrain → ミキワメ (C3): connect, start syncs, the job list and its error files.
+    #[command(subcommand)]
+    Hrbrain(hrbrain::HrbrainCmd),
 }
 
 #[derive(Subcommand)]
@@ -217,6 +221,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Users(cmd) => users(&open()?, cmd).await,
         Command::Mynavi(cmd) => mynavi::mynavi(&open()?, cmd).await,
         Command::Rules(cmd) => mynavi::rules_cmd(&open()?, cmd).await,
+        Command::Hrbrain(cmd) => hrbrain::hrbrain(&open()?, cmd).await,
         Command::Connections { tenant } => {
             let b = open()?;
             let t = TenantId::new(tenant).map_err(|e| e.to_string())?;
@@ -358,6 +363,7 @@ pub(crate) async fn run_now(
         manual: true,
         claim: None,
         webhook: false,
+        scope: None,
     };
     b.run(&req, &NoHook).await
 }

@@ -35,9 +35,40 @@ pub fn katakana(s: &str) -> Result<String, String> {
     Ok(out)
 }
 
+/// The symbols a code (社員番号) may hold besides half-width letters and digits.
+pub const CODE_SYMBOLS: &[char] = &['-', '_', '.'];
+
+/// A code (社員番号) in half-width letters, digits and [`CODE_SYMBOLS`]: full-width input is
+/// folded by the same NFKC step as readings (`０１２３` → `0123`, `Ａ` → `A`), which is
+/// unambiguous; a character NFKC does not fold to one of those (`ー`, `−`, kanji, spaces)
+/// is refused, naming it, rather than guessed.
+pub fn half_width_code(s: &str) -> Result<String, String> {
+    let normal: String = s.trim().nfkc().collect();
+    match normal
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || CODE_SYMBOLS.contains(c)))
+    {
+        Some(c) => Err(format!(
+            "従業員番号「{s}」に使えない文字「{c}」があります。半角英数字と記号 - _ . のみ使えます (employee number: only half-width letters, digits and - _ .)"
+        )),
+        None => Ok(normal),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn c3_3_employee_numbers_fold_full_width_and_refuse_the_ambiguous() {
+        assert_eq!(half_width_code("００１２").as_deref(), Ok("0012"));
+        assert_eq!(half_width_code("ＥＭＰ－７").as_deref(), Ok("EMP-7"));
+        assert_eq!(half_width_code(" A_1.b ").as_deref(), Ok("A_1.b"));
+        for bad in ["12ー3", "12−3", "山田01", "12 3", "12/3"] {
+            let err = half_width_code(bad).unwrap_err();
+            assert!(err.contains(bad), "{err}");
+        }
+    }
 
     #[test]
     fn c2_5_readings_become_full_width_katakana() {

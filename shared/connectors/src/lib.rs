@@ -4,6 +4,7 @@
 //!
 //! Adding a connector: docs/adding-a-connector.md.
 
+pub mod hrbrain_mikiwame;
 pub mod kana;
 pub mod mynavi_hrmos;
 pub mod roumumate_kaonavi;
@@ -18,6 +19,7 @@ pub fn registry() -> Registry {
     Registry::new()
         .with(Arc::new(mynavi_hrmos::Factory))
         .with(Arc::new(roumumate_kaonavi::Factory))
+        .with(Arc::new(hrbrain_mikiwame::Factory))
 }
 
 /// The factory for a connector name (the name of its function folder), if it exists.

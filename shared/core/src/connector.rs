@@ -169,6 +169,9 @@ pub struct BuildEnv<'a> {
     pub now: DateTime<Utc>,
     /// Beat before every vendor write and every long wait (vendor clients take it).
     pub heartbeat: &'a Arc<dyn Heartbeat>,
+    /// The part of the work the run was asked for (one of the factory's
+    /// [`ConnectorFactory::scopes`]); None: all of it.
+    pub scope: Option<&'a str>,
 }
 
 /// Builds a connector for a connection from its settings and secret.
@@ -219,6 +222,21 @@ pub trait ConnectorFactory: Send + Sync {
     /// signing secret is in the connection's secret. Empty: schedule only.
     fn webhooks(&self) -> &'static [WebhookSource] {
         &[]
+    }
+
+    /// The parts a run can be asked to do alone (e.g. departments, employees), each a
+    /// word a person types; empty: a run always does all the work.
+    fn scopes(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    /// The part of the work a vendor's (verified) webhook asks for; None: all of it.
+    fn webhook_scope(
+        &self,
+        _vendor: crate::webhook::WebhookVendor,
+        _body: &serde_json::Value,
+    ) -> Option<String> {
+        None
     }
 }
 

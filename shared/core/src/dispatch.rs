@@ -50,12 +50,8 @@ pub async fn dispatch_due(
         conn.next_run_at = now + claim_ttl;
         match repo.put_connection(&conn, Some(version)).await {
             Ok(_) => requests.push(SyncRequested {
-                tenant_id: conn.tenant_id,
-                connection_id: conn.connection_id,
-                connector: conn.connector,
-                continuation: false,
                 claim: Some(id),
-                webhook: false,
+                ..SyncRequested::new(conn.tenant_id, conn.connection_id, conn.connector)
             }),
             Err(StoreError::ConditionFailed) => continue,
             Err(e) => return Err(e.into()),

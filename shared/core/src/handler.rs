@@ -2,8 +2,7 @@
 //! tests drive it with the sample events of events/ and the embedded ports.
 
 use crate::engine::{
-    ConnectorFactory, Engine, EngineConfig, EngineError, NoHook, Outcome, Ports, RunRequest,
-    SyncRequested,
+    ConnectorFactory, Engine, EngineConfig, EngineError, NoHook, Outcome, Ports, SyncRequested,
 };
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
@@ -73,9 +72,7 @@ pub async fn handle_sync_request(
             got: req.connector,
         });
     }
-    let mut request = RunRequest::scheduled(req.tenant_id, req.connection_id, req.claim);
-    request.deadline = deadline;
-    request.webhook = req.webhook;
+    let request = req.to_request(deadline);
     match Engine::new(ports, config, &NoHook)
         .run(&request, factory)
         .await?

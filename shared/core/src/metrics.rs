@@ -108,6 +108,7 @@ mod tests {
             error_items: 1,
             segments: 1,
             stalled_segments: 0,
+            scope: None,
         };
         let mut out = Vec::new();
         write_line(&mut out, &run_document(&run, now)).expect("write");

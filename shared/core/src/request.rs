@@ -120,6 +120,9 @@ pub struct RunRequest {
     /// A vendor's webhook asked for it: runs while automation is on even if not due, unless
     /// a run is already handed out (that one reads the change too).
     pub webhook: bool,
+    /// What part of the connection's work to do (one of the connector's
+    /// [`ConnectorFactory::scopes`](crate::connector::ConnectorFactory::scopes)); None: all.
+    pub scope: Option<String>,
 }
 
 impl RunRequest {
@@ -137,6 +140,7 @@ impl RunRequest {
             manual: false,
             claim,
             webhook: false,
+            scope: None,
         }
     }
 
@@ -167,11 +171,50 @@ pub struct SyncRequested {
     /// Requested by the webhook ingress on a vendor's call.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub webhook: bool,
+    /// Requested by a person (the admin surface, the CLI): runs even while automation is off.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub manual: bool,
+    /// The part of the work asked for (see [`RunRequest::scope`]); None: all of it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
 }
 
 impl SyncRequested {
     /// EventBridge detail-type.
     pub const DETAIL_TYPE: &'static str = "SyncRequested";
+
+    /// A request for all of a connection's work, by nobody in particular (the dispatcher).
+    pub fn new(
+        tenant_id: TenantId,
+        connection_id: ConnectionId,
+        connector: impl Into<String>,
+    ) -> Self {
+        Self {
+            tenant_id,
+            connection_id,
+            connector: connector.into(),
+            continuation: false,
+            claim: None,
+            webhook: false,
+            manual: false,
+            scope: None,
+        }
+    }
+
+    /// The run this event asks for, to finish before `deadline`.
+    pub fn to_request(&self, deadline: Option<DateTime<Utc>>) -> RunRequest {
+        RunRequest {
+            deadline,
+            manual: self.manual,
+            webhook: self.webhook,
+            scope: self.scope.clone(),
+            ..RunRequest::scheduled(
+                self.tenant_id.clone(),
+                self.connection_id.clone(),
+                self.claim.clone(),
+            )
+        }
+    }
 
     /// As a bus event.
     pub fn to_event(&self, source: &str) -> BusEvent {

@@ -93,6 +93,9 @@ pub struct RunRecord {
     /// Segments in a row that ended at the time budget without finishing a page.
     #[serde(default)]
     pub stalled_segments: u32,
+    /// The part of the connection's work this run did (a connector's scope); None: all.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
 }
 
 fn one() -> u32 {

@@ -105,10 +105,7 @@ impl LocalBackend {
                 let Ok(req) = serde_json::from_value::<SyncRequested>(event.detail) else {
                     continue;
                 };
-                let mut request =
-                    RunRequest::scheduled(req.tenant_id, req.connection_id, req.claim);
-                request.webhook = req.webhook;
-                outcomes.push(self.run(&request, &NoHook).await?);
+                outcomes.push(self.run(&req.to_request(None), &NoHook).await?);
             }
         }
     }

@@ -4,15 +4,18 @@
 //! once, read back the simulated state and switch faults on.
 //!
 //! One server hosts every simulator under its own prefix:
-//! `/kaonavi/api/v2.0/…`, `/roumumate/api/v1/…`, `/mynavi/…`, `/hrmos/api/v1/…`, and
-//! `/_control/…`.
+//! `/kaonavi/api/v2.0/…`, `/roumumate/api/v1/…`, `/mynavi/…`, `/hrmos/api/v1/…`,
+//! `/hrbrain/{subdomain}/…`, `/mikiwame/api/v1/…`, and `/_control/…`.
 
 // Handlers answer early with a ready `Response` as their error; its size is irrelevant here.
 #![allow(clippy::result_large_err)]
 
+mod common;
 mod faults;
+mod hrbrain;
 mod hrmos;
 mod kaonavi;
+mod mikiwame;
 mod mynavi;
 mod roumumate;
 mod webhooks;
@@ -24,6 +27,8 @@ const SIMULATORS: &[&dyn Simulator] = &[
     &roumumate::Sim,
     &mynavi::Sim,
     &hrmos::Sim,
+    &hrbrain::Sim,
+    &mikiwame::Sim,
     &webhooks::Sim,
 ];
 
@@ -66,8 +71,11 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{post, put};
 use chrono::{DateTime, Utc};
 pub use faults::Faults;
+pub use hrbrain::sample::{SampleCompany as HrbrainSample, company as hrbrain_sample};
+pub use hrbrain::{HrbrainSetup, ORGANIZATION_ID as HRBRAIN_ORGANIZATION, WebhookTarget};
 pub use hrmos::{HrmosJob, HrmosSetup};
 pub use kaonavi::{CompanySetup, Limits, Permissions};
+pub use mikiwame::MikiwameSetup;
 pub use mynavi::{
     DEFAULT_COLUMNS as MYNAVI_COLUMNS, MynaviAccountSetup, SAMPLE_POSITIONS, bad_applications,
     sample_applications,
@@ -92,6 +100,9 @@ pub trait Runner: Send + Sync {
     /// `POST /_control/deliver`: runs the events waiting on the bus (as EventBridge would
     /// deliver them to the connector functions) and answers their runs.
     async fn deliver(&self) -> Result<Value, String>;
+    /// `POST /_control/connect/{connector}`: sets a connection up as the connector's own
+    /// setup does (every check included) and answers it, or the setup's refusal.
+    async fn connect(&self, connector: &str, request: Value) -> Result<Value, String>;
 }
 
 /// An HTTP request as received, for the webhook ingress.
@@ -219,7 +230,8 @@ impl Sandbox {
             .route("/faults", put(set_faults).get(get_faults))
             .route("/time", put(set_time).get(get_time))
             .route("/run/{connector}", post(run_connector))
-            .route("/deliver", post(deliver));
+            .route("/deliver", post(deliver))
+            .route("/connect/{connector}", post(connect_connector));
         for sim in SIMULATORS {
             if let Some(prefix) = sim.prefix() {
                 vendors = vendors.nest(prefix, sim.routes());
@@ -411,6 +423,23 @@ async fn run_connector(
         .run_once(&connector, body.map_or(Value::Null, |b| b.0))
         .await
     {
+        Ok(v) => Json(v).into_response(),
+        Err(e) => control_error(StatusCode::BAD_REQUEST, e),
+    }
+}
+
+async fn connect_connector(
+    State(sb): State<Sandbox>,
+    Path(connector): Path<String>,
+    Json(body): Json<Value>,
+) -> Response {
+    let Some(runner) = sb.runner.clone() else {
+        return control_error(
+            StatusCode::NOT_IMPLEMENTED,
+            "this sandbox was started without a backend (use `renkei sandbox`)",
+        );
+    };
+    match runner.connect(&connector, body).await {
         Ok(v) => Json(v).into_response(),
         Err(e) => control_error(StatusCode::BAD_REQUEST, e),
     }

@@ -223,6 +223,42 @@ struct Challenge {
     secret: String,
 }
 
+/// One genuine signed delivery of `body` from `vendor` to renkei's endpoint of a
+/// connection (what a simulator sends on a change of its data).
+pub(crate) async fn send_signed(
+    sb: &Sandbox,
+    vendor: &str,
+    tenant: &str,
+    connection: &str,
+    secret: &str,
+    body: &Value,
+) -> HttpAnswer {
+    let header = VENDORS
+        .iter()
+        .find(|(v, _)| *v == vendor)
+        .map_or("X-Signature", |(_, h)| *h);
+    let path = format!("/webhooks/{vendor}/{tenant}/{connection}");
+    let bytes = body.to_string().into_bytes();
+    let call = HttpCall {
+        method: "POST".into(),
+        path: path.clone(),
+        query: Vec::new(),
+        headers: vec![
+            ("Content-Type".to_string(), "application/json".to_string()),
+            (
+                header.to_string(),
+                signature_value(vendor, &sign(secret, &bytes)),
+            ),
+        ],
+        body: bytes,
+    };
+    sb.world()
+        .state::<Senders>()
+        .last
+        .insert(path, call.clone());
+    receive(sb, call).await
+}
+
 /// LinkedIn's endpoint validation: a GET with a fresh `challengeCode`; the answer is valid
 /// when `challengeResponse` is the hex HMAC-SHA256 of the code with the client secret.
 async fn challenge(State(sb): State<Sandbox>, Json(c): Json<Challenge>) -> Response {

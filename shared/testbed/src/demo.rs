@@ -2,7 +2,11 @@
 //! registry (tests/consistency.rs checks that each has one). A scenario seeds the sandbox,
 //! connects, lets the dispatcher start the run, and says what the target now holds.
 
-use crate::{HRMOS_KEY, KAONAVI_KEY, MYNAVI_LOGIN, ROUMUMATE_TOKEN, SandboxEnv, seed};
+use crate::{
+    HRBRAIN_SUBDOMAIN, HRMOS_KEY, KAONAVI_KEY, MIKIWAME_KEY, MYNAVI_LOGIN, ROUMUMATE_TOKEN,
+    SandboxEnv, seed,
+};
+use renkei_connectors::hrbrain_mikiwame as c3;
 use renkei_connectors::mynavi_hrmos as c1;
 use renkei_connectors::roumumate_kaonavi::{self as c2, KaonaviLimits};
 use renkei_core::engine::RunRecord;
@@ -40,7 +44,11 @@ pub trait Scenario: Send + Sync {
 
 /// Every scenario, by connector name.
 pub fn scenarios() -> Vec<Box<dyn Scenario>> {
-    vec![Box::new(MynaviHrmos), Box::new(RoumumateKaonavi)]
+    vec![
+        Box::new(MynaviHrmos),
+        Box::new(RoumumateKaonavi),
+        Box::new(HrbrainMikiwame),
+    ]
 }
 
 /// The connectors that have a demo.
@@ -134,6 +142,43 @@ impl Scenario for RoumumateKaonavi {
                 "Kaonavi now holds {} members; {} employees were out of scope (applicants, leavers, unfinished).",
                 env.sandbox.kaonavi_members(KAONAVI_KEY).len(),
                 run.counts.skipped
+            ),
+            run,
+        })
+    }
+}
+
+/// C3: the sample HRBrain company (a 6-level organization with one department without a
+/// code; business names, every employment type, leavers and a few bad records) synced to
+/// Mikiwame by the daily reconciliation run: departments, then employees.
+struct HrbrainMikiwame;
+
+#[async_trait::async_trait]
+impl Scenario for HrbrainMikiwame {
+    fn connector(&self) -> &'static str {
+        c3::NAME
+    }
+
+    async fn run(&self, env: &SandboxEnv, size: DemoSize) -> Result<DemoRun, String> {
+        let sample = renkei_sandbox::hrbrain_sample(size.employees, 3);
+        let people = sample.members.len();
+        env.sandbox
+            .hrbrain_organization(HRBRAIN_SUBDOMAIN, sample.organization)?;
+        env.sandbox
+            .hrbrain_members(HRBRAIN_SUBDOMAIN, sample.members)?;
+        let connection = env.connect_hrbrain(env.hrbrain_settings()).await?;
+        let run = run_of(env.next_slot(&env.tenant(), &connection).await?, c3::NAME)?;
+        Ok(DemoRun {
+            connection,
+            seeded: format!(
+                "seeded HRBrain with {} departments ({} with a code, 6 levels) and {people} members ({} bad)",
+                sample.departments, sample.departments_with_code, sample.bad_members
+            ),
+            result: format!(
+                "Mikiwame now holds {} departments and {} employees; {} records are in the error file.",
+                env.sandbox.mikiwame_departments(MIKIWAME_KEY).len(),
+                env.sandbox.mikiwame_employees(MIKIWAME_KEY).len(),
+                run.counts.rejected
             ),
             run,
         })

@@ -123,14 +123,16 @@ impl SandboxEnv {
                 per_minute: None,
             },
         );
-        Ok(Self {
+        let env = Self {
             sandbox,
             addr,
             server,
             backend,
             clock,
             dir,
-        })
+        };
+        env.hrbrain_accounts();
+        Ok(env)
     }
 
     /// Settings of a C2 connection against this sandbox.

@@ -6,8 +6,10 @@
 
 pub mod demo;
 mod env;
+mod hrbrain;
 mod runner;
 pub mod seed;
 
 pub use env::*;
+pub use hrbrain::*;
 pub use runner::LocalRunner;

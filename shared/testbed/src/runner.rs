@@ -2,11 +2,14 @@
 //! `POST /_control/deliver` and the `/webhooks/...` route (the same ingress code as the
 //! webhooks Lambda).
 
+use renkei_connectors::hrbrain_mikiwame as c3;
+use renkei_connectors::roumumate_kaonavi as c2;
 use renkei_core::engine::{Outcome, RunRequest};
 use renkei_core::webhook::{Ingress, IngressConfig, IngressPorts, WebhookRequest};
 use renkei_core::{ConnectionId, TenantId};
 use renkei_local::LocalBackend;
 use renkei_sandbox::{HttpAnswer, HttpCall, Runner};
+use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use std::sync::Arc;
 
@@ -38,6 +41,10 @@ impl Runner for LocalRunner {
             .get("dry_run")
             .and_then(Value::as_bool)
             .unwrap_or(false);
+        req.scope = request
+            .get("scope")
+            .and_then(Value::as_str)
+            .map(str::to_string);
         match self.0.run(&req, &renkei_core::engine::NoHook).await? {
             Outcome::Ran(r) if r.connector != connector => {
                 Err(format!("connection runs {}, not {connector}", r.connector))
@@ -71,8 +78,66 @@ impl Runner for LocalRunner {
         }
     }
 
+    async fn connect(&self, connector: &str, request: Value) -> Result<Value, String> {
+        let text = |k: &str| {
+            request
+                .get(k)
+                .and_then(Value::as_str)
+                .map(str::to_string)
+                .ok_or(format!("body needs \"{k}\" (text)"))
+        };
+        let t = TenantId::new(text("tenant")?).map_err(|e| e.to_string())?;
+        let c = ConnectionId::new(text("connection")?).map_err(|e| e.to_string())?;
+        let b = &self.0;
+        let now = renkei_core::Clock::now(b.clock.as_ref());
+        let conn = match connector {
+            c3::NAME => {
+                let (secret, settings) = parts(&request)?;
+                let input = c3::SetupInput {
+                    tenant_id: t,
+                    connection_id: c,
+                    secret,
+                    settings,
+                };
+                c3::setup(&b.store, &b.secrets, now, input)
+                    .await
+                    .map_err(|e| e.to_string())?
+            }
+            c2::NAME => {
+                let (secret, settings) = parts(&request)?;
+                let input = c2::SetupInput {
+                    tenant_id: t,
+                    connection_id: c,
+                    secret,
+                    settings,
+                };
+                c2::setup(&b.store, &b.secrets, now, input)
+                    .await
+                    .map_err(|e| e.to_string())?
+            }
+            other => {
+                return Err(format!(
+                    "no HTTP setup for {other} here (C1 accounts: `renkei mynavi register`)"
+                ));
+            }
+        };
+        Ok(json!({
+            "tenant": conn.tenant_id, "connection": conn.connection_id,
+            "connector": conn.connector, "next_run_at": conn.next_run_at,
+        }))
+    }
+
     async fn deliver(&self) -> Result<Value, String> {
         let outcomes = self.0.deliver().await?;
         Ok(json!({ "runs": outcomes.into_iter().map(outcome_json).collect::<Vec<_>>() }))
     }
+}
+
+/// A connect request's `secret` and `settings`, as the connector's types.
+fn parts<K: DeserializeOwned, S: DeserializeOwned>(request: &Value) -> Result<(K, S), String> {
+    let part = |k: &str| request.get(k).cloned().ok_or(format!("body needs \"{k}\""));
+    Ok((
+        serde_json::from_value(part("secret")?).map_err(|e| format!("secret: {e}"))?,
+        serde_json::from_value(part("settings")?).map_err(|e| format!("settings: {e}"))?,
+    ))
 }

@@ -2,10 +2,12 @@
 //! Retry-After, retries of transient errors with backoff and jitter within a budget, tokens
 //! fetched once and shared, and typed errors (Retryable / Permanent / Auth).
 
+pub mod hrbrain;
 pub mod hrmos;
 pub mod http;
 pub mod kaonavi;
 mod limiter;
+pub mod mikiwame;
 pub mod mynavi;
 mod retry;
 pub mod roumumate;

@@ -117,15 +117,13 @@ impl Engine<'_> {
         let mut outgoing = None;
         let mut continuation = None;
         // A webhook that arrived after this run began reading may describe a change it did
-        // not see; its run request was coalesced into this one, so the connection is due
-        // again at once (the dispatcher's next tick) rather than at the next reconciliation.
-        let missed_webhook = if factory.webhooks().is_empty() {
-            false
-        } else {
-            repo.webhook_mark(t, c)
-                .await?
-                .is_some_and(|m| m.last_at > run.started_at)
-        };
+        // not see (its run request was coalesced into this one), and a person's request may
+        // have found this run under way: the connection is due again at once (the
+        // dispatcher's next tick) rather than at the next slot.
+        let missed_webhook = repo
+            .webhook_mark(t, c)
+            .await?
+            .is_some_and(|m| m.last_at > run.started_at);
         let updated = repo
             .update_connection(t, c, |conn| {
                 conn.last_status = Some(status);
@@ -173,12 +171,10 @@ impl Engine<'_> {
         }
         if let Some(claim) = continuation {
             let event = SyncRequested {
-                tenant_id: t.clone(),
-                connection_id: c.clone(),
-                connector: run.connector.clone(),
                 continuation: true,
                 claim: Some(claim),
-                webhook: false,
+                scope: run.scope.clone(),
+                ..SyncRequested::new(t.clone(), c.clone(), run.connector.clone())
             };
             if let Err(e) = self
                 .ports

@@ -111,6 +111,15 @@ impl<'a> Engine<'a> {
     ) -> Result<Outcome, EngineError> {
         let (t, c) = (&req.tenant_id, &req.connection_id);
         let repo = self.repo();
+        if let Some(scope) = &req.scope
+            && !factory.scopes().contains(&scope.as_str())
+        {
+            return Ok(Outcome::Skipped(format!(
+                "{} has no part of its work called {scope:?} (it has: {})",
+                factory.name(),
+                factory.scopes().join(", ")
+            )));
+        }
         // A connection that is gone gets no lease item: after a disconnect nothing remains.
         if repo.connection(t, c).await?.is_none() {
             return Ok(Outcome::Skipped(
@@ -124,6 +133,15 @@ impl<'a> Engine<'a> {
             .acquire_lease(t, c, run_id.as_str(), &run_id, now, until)
             .await?
         {
+            LeaseClaim::Held if req.manual || req.webhook => {
+                // A person's or a vendor's request waits for the run under way: its close
+                // sees this note and makes the connection due at once.
+                repo.note_waiting(t, c, now).await?;
+                return Ok(Outcome::Skipped(
+                    "another run of this connection is under way; this request runs after it"
+                        .into(),
+                ));
+            }
             LeaseClaim::Held => {
                 return Ok(Outcome::Skipped(
                     "another run of this connection holds the lease".into(),
@@ -184,6 +202,7 @@ impl<'a> Engine<'a> {
                 error_items: 0,
                 segments: 1,
                 stalled_segments: 0,
+                scope: req.scope.clone(),
             },
         };
         match repo
@@ -276,6 +295,7 @@ impl<'a> Engine<'a> {
             store: self.ports.store,
             now: run.started_at,
             heartbeat: &heartbeat,
+            scope: run.scope.as_deref(),
         };
         let mut connector = factory.build(conn, secret, env).await?;
         keeper.drive(&mut beats, connector.begin()).await?;

@@ -8,15 +8,38 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-/// A connection's webhook state: while `window_until` has not passed, webhooks join the
-/// run already requested instead of requesting another; `last_at` is the latest arrival,
-/// which a run that started before it has not necessarily seen.
+/// A connection's webhook state: while a window has not passed, webhooks of its scope join
+/// the run already requested instead of requesting another; `last_at` is the latest
+/// request that could not start on its own (a webhook, or a person's request that found a
+/// run under way), which a run that started before it has not necessarily seen.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WebhookMark {
-    /// End of the coalescing window opened by the webhook that requested a run.
+    /// End of the coalescing window of webhooks that ask for all of the work.
     pub window_until: DateTime<Utc>,
-    /// When the latest webhook arrived.
+    /// When the latest webhook (or waiting request) arrived.
     pub last_at: DateTime<Utc>,
+    /// Ends of the windows of webhooks that ask for part of the work, by scope: a burst of
+    /// one kind of change is one run of that kind, and another kind is not swallowed by it.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub scoped: std::collections::BTreeMap<String, DateTime<Utc>>,
+}
+
+impl WebhookMark {
+    fn window(&self, scope: Option<&str>) -> Option<DateTime<Utc>> {
+        match scope {
+            None => Some(self.window_until),
+            Some(s) => self.scoped.get(s).copied(),
+        }
+    }
+
+    fn set_window(&mut self, scope: Option<&str>, until: DateTime<Utc>) {
+        match scope {
+            None => self.window_until = until,
+            Some(s) => {
+                self.scoped.insert(s.to_string(), until);
+            }
+        }
+    }
 }
 
 fn mark_key(t: &TenantId, c: &ConnectionId) -> Key {
@@ -69,54 +92,87 @@ impl Repo<'_> {
         self.store.delete(&delivery_key(t, c, vendor, id)).await
     }
 
-    /// Notes a webhook's arrival at `now`. True when it opens a coalescing window (the
-    /// caller requests a run); false when a window is open (the requested run, or the one
-    /// after it, covers this webhook).
+    /// Notes a webhook's arrival at `now` asking for `scope` (None: all the work). True when
+    /// it opens a coalescing window for that scope (the caller requests a run); false when
+    /// one is open (the requested run, or the one after it, covers this webhook).
     pub async fn note_webhook(
         &self,
         t: &TenantId,
         c: &ConnectionId,
+        scope: Option<&str>,
         now: DateTime<Utc>,
         window: Duration,
     ) -> Result<bool, StoreError> {
+        self.update_mark(t, c, now, |mark| {
+            if mark.window(scope).is_some_and(|until| until > now) {
+                false
+            } else {
+                mark.set_window(scope, now + window);
+                true
+            }
+        })
+        .await
+        // Eight writers in a row beat us: they are requesting runs; ours is covered.
+        .map(|opened| opened.unwrap_or(false))
+    }
+
+    /// Notes a request that found the connection's run under way (a person's, a webhook's):
+    /// the running run's close sees it and makes the connection due at once, so the request
+    /// waits for that run instead of being lost.
+    pub async fn note_waiting(
+        &self,
+        t: &TenantId,
+        c: &ConnectionId,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        match self.update_mark(t, c, now, |_| ()).await? {
+            Some(()) => Ok(()),
+            None => Err(StoreError::Unavailable(
+                "the connection's request mark is too contended to update".into(),
+            )),
+        }
+    }
+
+    /// Reads, changes (`last_at` becomes at least `now`) and conditionally writes the mark;
+    /// None when eight concurrent writers in a row beat us.
+    async fn update_mark<T>(
+        &self,
+        t: &TenantId,
+        c: &ConnectionId,
+        now: DateTime<Utc>,
+        mut change: impl FnMut(&mut WebhookMark) -> T,
+    ) -> Result<Option<T>, StoreError> {
         let key = mark_key(t, c);
         for _ in 0..8 {
             let stored = self.store.get(&key).await?;
-            let (mark, opens, condition, version) = match &stored {
+            let (mut mark, condition, version) = match &stored {
+                // A fresh mark's windows are closed: the change opens what it opens.
                 None => (
                     WebhookMark {
-                        window_until: now + window,
+                        window_until: now,
                         last_at: now,
+                        scoped: Default::default(),
                     },
-                    true,
                     Condition::NotExists,
                     1,
                 ),
-                Some(item) => {
-                    let old: WebhookMark = decode(item)?;
-                    let open = old.window_until > now;
-                    let mark = WebhookMark {
-                        window_until: if open { old.window_until } else { now + window },
-                        last_at: old.last_at.max(now),
-                    };
-                    (
-                        mark,
-                        !open,
-                        Condition::VersionIs(item.version),
-                        item.version + 1,
-                    )
-                }
+                Some(item) => (
+                    decode::<WebhookMark>(item)?,
+                    Condition::VersionIs(item.version),
+                    item.version + 1,
+                ),
             };
+            mark.last_at = mark.last_at.max(now);
+            let out = change(&mut mark);
             let mut item = Item::new(key.clone(), encode(&mark));
             item.version = version;
             match self.store.put(item, condition).await {
-                Ok(()) => return Ok(opens),
+                Ok(()) => return Ok(Some(out)),
                 Err(StoreError::ConditionFailed) => continue,
                 Err(e) => return Err(e),
             }
         }
-        // Eight writers in a row beat us: they are requesting runs; ours is covered.
-        Ok(false)
+        Ok(None)
     }
 
     /// Closes the coalescing window early (its run request could not be published), so

@@ -130,6 +130,7 @@ pub struct Ingress<'a> {
 struct Target {
     vendor: WebhookVendor,
     conn: Connection,
+    factory: Arc<dyn ConnectorFactory>,
     secret: Option<String>,
 }
 
@@ -227,6 +228,7 @@ impl<'a> Ingress<'a> {
         Ok(Target {
             vendor,
             conn,
+            factory,
             secret,
         })
     }
@@ -300,16 +302,18 @@ impl<'a> Ingress<'a> {
         {
             return Ok(WebhookResponse::new(200, json!({ "duplicate": true })));
         }
-        if !repo.note_webhook(t, c, now, self.config.coalesce).await? {
+        // The kind of change decides the kind of run (a connector may do part of its work).
+        let scope = target.factory.webhook_scope(vendor, &json);
+        if !repo
+            .note_webhook(t, c, scope.as_deref(), now, self.config.coalesce)
+            .await?
+        {
             return Ok(WebhookResponse::new(202, json!({ "coalesced": true })));
         }
         let event = SyncRequested {
-            tenant_id: t.clone(),
-            connection_id: c.clone(),
-            connector: target.conn.connector.clone(),
-            continuation: false,
-            claim: None,
             webhook: true,
+            scope,
+            ..SyncRequested::new(t.clone(), c.clone(), target.conn.connector.clone())
         };
         if self
             .ports

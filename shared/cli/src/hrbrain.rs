@@ -1,0 +1,201 @@
+//! `renkei hrbrain …` (C3) on the embedded backend: what seed 002's screens do — connect
+//! (連携する), start a sync (HRBrainと同期) of departments or employees, the background-job
+//! list (バックグラウンド処理一覧) and its error files.
+
+use crate::{ids, problems};
+use clap::{Subcommand, ValueEnum};
+use renkei_connectors::hrbrain_mikiwame::{self as c3, Secret, Settings, SetupInput, jobs};
+use renkei_core::RunId;
+use renkei_core::engine::{Outcome, SyncRequested};
+use renkei_core::ports::EventBus;
+use renkei_local::LocalBackend;
+use std::path::PathBuf;
+
+/// What a sync does.
+#[derive(Clone, Copy, ValueEnum)]
+pub enum What {
+    /// 部署同期.
+    Departments,
+    /// 従業員同期.
+    Employees,
+    /// Both, departments first.
+    All,
+}
+
+#[derive(Subcommand)]
+pub enum HrbrainCmd {
+    /// Connect HRBrain to Mikiwame (checks the token, both scopes and the API key at once).
+    Connect {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long, default_value = c3::NAME)]
+        connection: String,
+        /// クライアントID: the subdomain of https://{subdomain}.members.hrbrain.jp.
+        #[arg(long)]
+        subdomain: String,
+        /// クライアントシークレット: a public-API token with member:read and organization:read.
+        #[arg(long, env = "HRBRAIN_TOKEN", hide_env_values = true)]
+        token: String,
+        /// HRBrain API base URL (default https://{subdomain}.oapi.hrbrain.jp).
+        #[arg(long)]
+        hrbrain_url: Option<String>,
+        #[arg(long)]
+        mikiwame_url: String,
+        #[arg(long, env = "MIKIWAME_API_KEY", hide_env_values = true)]
+        mikiwame_api_key: String,
+        /// The signing secret entered in HRBrain's Webhook設定 (C3.7).
+        #[arg(long, env = "HRBRAIN_WEBHOOK_SECRET", hide_env_values = true)]
+        webhook_secret: Option<String>,
+    },
+    /// HRBrainと同期: start a sync; it runs in the background (here: the bus, delivered at once).
+    Sync {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long, default_value = c3::NAME)]
+        connection: String,
+        #[arg(long, value_enum)]
+        what: What,
+    },
+    /// バックグラウンド処理一覧: 実行内容, ステータス, 実行日時, エラーファイル (newest first).
+    Jobs {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long, default_value = c3::NAME)]
+        connection: String,
+    },
+    /// Write a job's エラーファイル (CSV, UTF-8 with BOM).
+    ErrorFile {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long, default_value = c3::NAME)]
+        connection: String,
+        /// The job's run id (from `renkei hrbrain jobs`).
+        run: String,
+        /// File to write (default: standard output).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+pub async fn hrbrain(b: &LocalBackend, cmd: HrbrainCmd) -> Result<(), String> {
+    match cmd {
+        HrbrainCmd::Connect {
+            tenant,
+            connection,
+            subdomain,
+            token,
+            hrbrain_url,
+            mikiwame_url,
+            mikiwame_api_key,
+            webhook_secret,
+        } => {
+            let (t, c) = ids(&tenant, &connection)?;
+            let settings = Settings {
+                subdomain,
+                hrbrain_url,
+                mikiwame_url,
+                organization_id: None,
+                page_size: renkei_vendors::mikiwame::MAX_BATCH,
+                hrbrain_per_minute: Some(60),
+                mikiwame_per_minute: Some(renkei_vendors::mikiwame::REQUESTS_PER_MINUTE),
+            };
+            let input = SetupInput {
+                tenant_id: t,
+                connection_id: c,
+                secret: Secret {
+                    hrbrain_token: token,
+                    mikiwame_api_key,
+                    webhook_secret,
+                },
+                settings,
+            };
+            let conn = c3::setup(&b.store, &b.secrets, b.clock.now(), input)
+                .await
+                .map_err(problems)?;
+            println!(
+                "連携が完了しました: {} (daily reconciliation next at {})",
+                conn.connection_id, conn.next_run_at
+            );
+            Ok(())
+        }
+        HrbrainCmd::Sync {
+            tenant,
+            connection,
+            what,
+        } => {
+            let (t, c) = ids(&tenant, &connection)?;
+            let scope = match what {
+                What::Departments => Some("departments".to_string()),
+                What::Employees => Some("employees".to_string()),
+                What::All => None,
+            };
+            let event = SyncRequested {
+                manual: true,
+                scope,
+                ..SyncRequested::new(t, c, c3::NAME)
+            };
+            b.bus
+                .publish(&[event.to_event("renkei")])
+                .await
+                .map_err(|e| e.to_string())?;
+            for outcome in b.deliver().await? {
+                match outcome {
+                    Outcome::Ran(r) => println!(
+                        "{}\t{}\t{}",
+                        r.run_id,
+                        jobs::what(r.scope.as_deref()),
+                        jobs::JobStatus::of(&r).label()
+                    ),
+                    Outcome::Skipped(why) => println!("not started: {why}"),
+                    Outcome::Fenced(r) => println!("run {} lost its lease and stopped", r.run_id),
+                }
+            }
+            Ok(())
+        }
+        HrbrainCmd::Jobs { tenant, connection } => {
+            let (t, c) = ids(&tenant, &connection)?;
+            println!("実行内容\tステータス\t実行日時\tエラーファイル\trun");
+            for j in jobs::jobs(&b.store, &t, &c)
+                .await
+                .map_err(|e| e.to_string())?
+            {
+                let file = if j.errors > 0 {
+                    format!("{}件", j.errors)
+                } else {
+                    "-".into()
+                };
+                println!(
+                    "{}\t{}\t{}\t{file}\t{}{}",
+                    j.what,
+                    j.status.label(),
+                    j.started,
+                    j.run_id,
+                    j.error.map(|e| format!("\t{e}")).unwrap_or_default()
+                );
+            }
+            Ok(())
+        }
+        HrbrainCmd::ErrorFile {
+            tenant,
+            connection,
+            run,
+            out,
+        } => {
+            let (t, c) = ids(&tenant, &connection)?;
+            let run = RunId::new(run).map_err(|e| e.to_string())?;
+            let bytes = jobs::error_file(&b.store, &t, &c, &run)
+                .await
+                .map_err(|e| e.to_string())?;
+            match out {
+                Some(path) => std::fs::write(&path, bytes)
+                    .map_err(|e| format!("writing {}: {e}", path.display())),
+                None => {
+                    use std::io::Write;
+                    std::io::stdout()
+                        .write_all(&bytes)
+                        .map_err(|e| e.to_string())
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,485 @@
+//! C3: HRBrain → ミキワメ departments and employees (seed 002, requirements C3.1–C3.8).
+//!
+//! - [`setup`] checks the HRBrain subdomain and token (both scopes at once) and Mikiwame's
+//!   API key, then stores one connection per tenant (C3.1).
+//! - A run does departments, employees, or both (the run's scope, C3.6): departments first
+//!   ([`departments`]: the validated tree, parents before children), then employees
+//!   ([`mapping`]), so that a full run's employees find the departments it just wrote. Both
+//!   are read whole from HRBrain (duplicate emails and cycles need everything) and written
+//!   page by page; the cursor is the position in that sequence.
+//! - Persons start syncs ([`jobs`] lists them with their error files), HRBrain's webhooks
+//!   start one of the affected kind (C3.7), and a daily run reconciles what webhooks missed.
+
+pub mod departments;
+pub mod jobs;
+pub mod mapping;
+mod setup;
+
+pub use setup::{SetupError, SetupInput, setup};
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use renkei_core::Cadence;
+use renkei_core::engine::{
+    BuildEnv, Change, Connector, ConnectorFactory, Page, Pulled, RunConnector, SyncError,
+    WebhookSource, WriteResult, decode_secret, decode_settings,
+};
+use renkei_core::repo::{Connection, Role};
+use renkei_core::webhook::WebhookVendor;
+use renkei_vendors::VendorError;
+use renkei_vendors::hrbrain::{self, HrbrainClient, HrbrainConfig, OrgTree};
+use renkei_vendors::http::RunBound;
+use renkei_vendors::mikiwame::{self, MikiwameClient, RecordResult};
+use serde::{Deserialize, Serialize};
+use std::collections::{HashMap, HashSet};
+
+/// The connector's name (its function folder).
+pub const NAME: &str = "hrbrain-mikiwame";
+
+/// C3.7: the daily reconciliation that catches webhooks HRBrain never delivered.
+pub fn cadence(connected_at: DateTime<Utc>) -> Cadence {
+    Cadence::EveryHoursFrom {
+        hours: 24,
+        anchor: connected_at + chrono::Duration::hours(24),
+    }
+}
+
+/// What a sync does (C3.6 実行内容), in the order a full run does them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// 部署同期.
+    Departments,
+    /// 従業員同期.
+    Employees,
+}
+
+impl Kind {
+    /// As a run's scope.
+    pub fn scope(self) -> &'static str {
+        match self {
+            Kind::Departments => "departments",
+            Kind::Employees => "employees",
+        }
+    }
+
+    /// The kinds a scope asks for (None: both).
+    pub fn of_scope(scope: Option<&str>) -> Vec<Kind> {
+        match scope {
+            Some("departments") => vec![Kind::Departments],
+            Some("employees") => vec![Kind::Employees],
+            _ => vec![Kind::Departments, Kind::Employees],
+        }
+    }
+}
+
+/// A record as Mikiwame takes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Record {
+    /// A department (key: its code).
+    Department(mikiwame::Department),
+    /// An employee (key: the email).
+    Employee(mikiwame::Employee),
+}
+
+/// A department's record key.
+pub fn department_key(code: &str) -> String {
+    format!("部署:{code}")
+}
+
+/// An employee's record key.
+pub fn employee_key(email: &str) -> String {
+    format!("社員:{email}")
+}
+
+/// Where a run stands: the kinds it does, the one under way and how many of its records
+/// were handed to the engine.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Position {
+    /// The kinds of this run, in order.
+    pub plan: Vec<Kind>,
+    /// The kind under way.
+    pub at: Kind,
+    /// Records of it already handed over.
+    pub done: usize,
+}
+
+/// Connection settings (no secrets here).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Settings {
+    /// HRBrain client ID: the subdomain of `https://{subdomain}.members.hrbrain.jp`.
+    pub subdomain: String,
+    /// HRBrain API base URL; None: `https://{subdomain}.oapi.hrbrain.jp`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hrbrain_url: Option<String>,
+    /// Mikiwame API base URL (without `/api/v1`).
+    pub mikiwame_url: String,
+    /// The organization whose items are the departments; None: the one the 主部署 field
+    /// (MainTeam) is a pull-down of.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organization_id: Option<String>,
+    /// Records written per page (checkpoint granularity).
+    #[serde(default = "default_page_size")]
+    pub page_size: usize,
+    /// HRBrain requests per minute (its limits are not public: conservative by default).
+    #[serde(default = "default_hrbrain_rate")]
+    pub hrbrain_per_minute: Option<u32>,
+    /// Mikiwame requests per minute (its contract's limit).
+    #[serde(default = "default_mikiwame_rate")]
+    pub mikiwame_per_minute: Option<u32>,
+}
+
+fn default_page_size() -> usize {
+    mikiwame::MAX_BATCH
+}
+#[allow(clippy::unnecessary_wraps)]
+fn default_hrbrain_rate() -> Option<u32> {
+    Some(60)
+}
+#[allow(clippy::unnecessary_wraps)]
+fn default_mikiwame_rate() -> Option<u32> {
+    Some(mikiwame::REQUESTS_PER_MINUTE)
+}
+
+impl Settings {
+    fn hrbrain_url(&self) -> String {
+        self.hrbrain_url
+            .clone()
+            .unwrap_or_else(|| hrbrain::base_url(&self.subdomain))
+    }
+}
+
+/// The connection's secret (one Secrets Manager secret, JSON).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Secret {
+    /// HRBrain client secret: a public-API token with member:read and organization:read.
+    pub hrbrain_token: String,
+    /// Mikiwame API key of the company.
+    pub mikiwame_api_key: String,
+    /// The signing secret entered in HRBrain's Webhook設定 (None: no webhooks).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhook_secret: Option<String>,
+}
+
+fn clients(
+    settings: &Settings,
+    secret: &Secret,
+) -> Result<(HrbrainClient, MikiwameClient), VendorError> {
+    let hrbrain = HrbrainClient::new(
+        HrbrainConfig::new(&settings.hrbrain_url(), settings.hrbrain_per_minute),
+        &settings.subdomain,
+        &secret.hrbrain_token,
+    )?;
+    let mikiwame = MikiwameClient::new(
+        &settings.mikiwame_url,
+        &secret.mikiwame_api_key,
+        settings.mikiwame_per_minute,
+    )?;
+    Ok((hrbrain, mikiwame))
+}
+
+/// Builds the connector from a stored connection.
+#[derive(Default)]
+pub struct Factory;
+
+const WEBHOOKS: &[WebhookSource] = &[WebhookSource {
+    vendor: WebhookVendor::HrBrain,
+    secret_field: "webhook_secret",
+}];
+
+#[async_trait]
+impl ConnectorFactory for Factory {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn vendors(&self) -> &'static [&'static str] {
+        &["hrbrain", "mikiwame"]
+    }
+
+    /// Mikiwame's administrators (管理者), who operate the integration.
+    fn notify_roles(&self) -> &'static [Role] {
+        &[Role::Admin]
+    }
+
+    async fn build(
+        &self,
+        conn: &Connection,
+        secret: Option<String>,
+        env: BuildEnv<'_>,
+    ) -> Result<Box<dyn RunConnector>, SyncError> {
+        let settings: Settings = decode_settings(conn)?;
+        let secret: Secret = decode_secret(
+            secret.as_deref(),
+            "HRBrainの認証情報がありません。連携を設定し直してください (credentials missing: connect again)",
+        )?;
+        let (mut hrbrain, mut mikiwame) = clients(&settings, &secret)?;
+        hrbrain.join_run(env.heartbeat.clone());
+        mikiwame.join_run(env.heartbeat.clone());
+        Ok(Box::new(HrbrainMikiwame {
+            hrbrain,
+            mikiwame,
+            settings,
+            requested: Kind::of_scope(env.scope),
+            fields: None,
+            tree: None,
+            departments: None,
+            employees: None,
+            mikiwame_codes: None,
+        }))
+    }
+
+    fn webhooks(&self) -> &'static [WebhookSource] {
+        WEBHOOKS
+    }
+
+    fn scopes(&self) -> &'static [&'static str] {
+        &["departments", "employees"]
+    }
+
+    /// `organization.*` events change departments, `member.*` events employees; anything
+    /// else (an event HRBrain adds later) asks for both.
+    fn webhook_scope(&self, _vendor: WebhookVendor, body: &serde_json::Value) -> Option<String> {
+        let event = body.get("event").and_then(serde_json::Value::as_str)?;
+        match event.split('.').next() {
+            Some("organization") => Some(Kind::Departments.scope().into()),
+            Some("member") => Some(Kind::Employees.scope().into()),
+            _ => None,
+        }
+    }
+}
+
+/// The running connector.
+pub struct HrbrainMikiwame {
+    hrbrain: HrbrainClient,
+    mikiwame: MikiwameClient,
+    settings: Settings,
+    requested: Vec<Kind>,
+    fields: Option<Vec<hrbrain::Field>>,
+    tree: Option<OrgTree>,
+    /// This run's department records, in write order (read once per run).
+    departments: Option<Vec<Pulled<Record>>>,
+    /// This run's employee records (read once per run, after the departments were written).
+    employees: Option<Vec<Pulled<Record>>>,
+    /// The 部署コード Mikiwame holds (read when first needed, kept up to date as we write).
+    mikiwame_codes: Option<HashSet<String>>,
+}
+
+impl HrbrainMikiwame {
+    async fn fields(&mut self) -> Result<&[hrbrain::Field], SyncError> {
+        if self.fields.is_none() {
+            self.fields = Some(self.hrbrain.fields().await?);
+        }
+        Ok(self.fields.as_deref().unwrap_or_default())
+    }
+
+    async fn tree(&mut self) -> Result<&OrgTree, SyncError> {
+        if self.tree.is_none() {
+            let org = match self.settings.organization_id.clone() {
+                Some(id) => id,
+                None => setup::main_team_organization(self.fields().await?)
+                    .map_err(SyncError::Permanent)?,
+            };
+            self.tree = Some(self.hrbrain.organization(&org).await?);
+        }
+        self.tree
+            .as_ref()
+            .ok_or_else(|| SyncError::Retryable("organization not read".into()))
+    }
+
+    async fn mikiwame_codes(&mut self) -> Result<&mut HashSet<String>, SyncError> {
+        if self.mikiwame_codes.is_none() {
+            let codes = self
+                .mikiwame
+                .departments()
+                .await?
+                .into_iter()
+                .map(|d| d.code)
+                .collect();
+            self.mikiwame_codes = Some(codes);
+        }
+        self.mikiwame_codes
+            .as_mut()
+            .ok_or_else(|| SyncError::Retryable("departments not read".into()))
+    }
+
+    /// The records of `kind`, read on first use in this run.
+    async fn records(&mut self, kind: Kind) -> Result<&[Pulled<Record>], SyncError> {
+        match kind {
+            Kind::Departments if self.departments.is_none() => {
+                let items = self.tree().await?.departments();
+                self.departments = Some(departments::plan(&items));
+            }
+            Kind::Employees if self.employees.is_none() => {
+                let renamed = mapping::renamed_fields(self.fields().await?);
+                let columns: Vec<&str> = if renamed.is_empty() {
+                    mapping::aliases()
+                } else {
+                    // Enough to name each rejected member.
+                    vec!["Email"]
+                };
+                let members = self.hrbrain.all_members(&columns).await?;
+                let items = self.tree().await?.departments();
+                // Mikiwame's departments as they are now (after this run's department sync).
+                self.mikiwame_codes = None;
+                let codes = self.mikiwame_codes().await?.clone();
+                let lookup = mapping::Departments {
+                    items: items.iter().map(|i| (i.id.as_str(), i)).collect(),
+                    mikiwame: &codes,
+                };
+                self.employees = Some(mapping::map_all(&members, &renamed, &lookup));
+            }
+            _ => {}
+        }
+        Ok(match kind {
+            Kind::Departments => self.departments.as_deref(),
+            Kind::Employees => self.employees.as_deref(),
+        }
+        .unwrap_or_default())
+    }
+
+    /// Where to go on from `cursor` for this run's requested kinds. A position that plans
+    /// them all is followed as it is (the next page, a continuation, or an unfinished
+    /// earlier run that covers this request); kinds it does not plan are added, and one
+    /// that comes before its position starts the work over from there (upserts make the
+    /// repetition harmless).
+    fn position(&self, cursor: Option<Position>) -> Position {
+        let Some(mut pos) = cursor else {
+            return Position {
+                plan: self.requested.clone(),
+                at: self.requested[0],
+                done: 0,
+            };
+        };
+        let added: Vec<Kind> = self
+            .requested
+            .iter()
+            .filter(|k| !pos.plan.contains(k))
+            .copied()
+            .collect();
+        pos.plan.extend(&added);
+        pos.plan.sort();
+        if let Some(first) = added.iter().filter(|k| **k < pos.at).min() {
+            pos.at = *first;
+            pos.done = 0;
+        }
+        pos
+    }
+}
+
+/// Mikiwame's per-record error → the error file's reason.
+fn reason(r: &RecordResult) -> String {
+    let (code, message) = r
+        .error
+        .as_ref()
+        .map_or(("unknown", ""), |e| (e.code.as_str(), e.message.as_str()));
+    let what = match code {
+        "department_not_found" => "所属部署がミキワメにありません",
+        "parent_not_found" => "親部署がミキワメにありません",
+        "invalid_value" => "ミキワメが値を受け付けませんでした",
+        "duplicate_key" => "同じキーが一度に複数送られました",
+        _ => "ミキワメが登録を拒否しました",
+    };
+    format!("{what} ({code}: {message})")
+}
+
+#[async_trait]
+impl Connector for HrbrainMikiwame {
+    type Record = Record;
+    type Cursor = Position;
+
+    async fn pull(
+        &mut self,
+        cursor: Option<Position>,
+    ) -> Result<Page<Record, Position>, SyncError> {
+        let pos = self.position(cursor);
+        let size = self.settings.page_size.max(1);
+        let records = self.records(pos.at).await?;
+        let end = (pos.done + size).min(records.len());
+        let page: Vec<Pulled<Record>> = records.get(pos.done..end).unwrap_or_default().to_vec();
+        let next_kind = pos.plan.iter().find(|k| **k > pos.at).copied();
+        let (next_cursor, has_more) = match (end < records.len(), next_kind) {
+            (true, _) => (Some(Position { done: end, ..pos }), true),
+            (false, Some(k)) => (
+                Some(Position {
+                    at: k,
+                    done: 0,
+                    ..pos
+                }),
+                true,
+            ),
+            // Finished: the next run starts from the beginning of a fresh read.
+            (false, None) => (None, false),
+        };
+        Ok(Page {
+            records: page,
+            next_cursor,
+            has_more,
+        })
+    }
+
+    async fn write(
+        &mut self,
+        changes: &[Change<Record>],
+        dry_run: bool,
+    ) -> Result<Vec<WriteResult>, SyncError> {
+        let mut depts = Vec::new();
+        let mut emps = Vec::new();
+        for c in changes {
+            match &c.payload {
+                Record::Department(d) => depts.push(d.clone()),
+                Record::Employee(e) => emps.push(e.clone()),
+            }
+        }
+        let mut results: HashMap<String, WriteResult> = HashMap::new();
+        if dry_run {
+            // Nothing is sent: what would be created or updated, by what Mikiwame holds.
+            let codes = self.mikiwame_codes().await?.clone();
+            for d in &depts {
+                let r = if codes.contains(&d.code) {
+                    WriteResult::Updated
+                } else {
+                    WriteResult::Created
+                };
+                results.insert(department_key(&d.code), r);
+            }
+            for e in &emps {
+                results.insert(employee_key(&e.email), WriteResult::Created);
+            }
+        } else {
+            let mut answered = Vec::new();
+            if !depts.is_empty() {
+                let r = self.mikiwame.upsert_departments(&depts).await?;
+                let codes = self.mikiwame_codes().await?;
+                for x in r.iter().filter(|x| x.status != "error") {
+                    codes.insert(x.key.clone());
+                }
+                answered.extend(r.into_iter().map(|x| (department_key(&x.key), x)));
+            }
+            if !emps.is_empty() {
+                let r = self.mikiwame.upsert_employees(&emps).await?;
+                answered.extend(
+                    r.into_iter()
+                        .map(|x| (employee_key(&x.key.to_lowercase()), x)),
+                );
+            }
+            for (key, x) in answered {
+                let r = match x.status.as_str() {
+                    "created" => WriteResult::Created,
+                    "updated" => WriteResult::Updated,
+                    _ => WriteResult::Rejected(reason(&x)),
+                };
+                results.insert(key, r);
+            }
+        }
+        Ok(changes
+            .iter()
+            .map(|c| {
+                results.remove(&c.key).unwrap_or_else(|| {
+                    WriteResult::Rejected("ミキワメから結果が返りませんでした (no result)".into())
+                })
+            })
+            .collect())
+    }
+}

@@ -1,0 +1,284 @@
+//! The HRBrain simulator's control API (docs/sandbox.md): set a company up, load members
+//! and the organization (each change sends the company's signed webhook, as Webhook設定
+//! would), rename a field's alias, read members and request statistics, expire tokens,
+//! load the sample company.
+
+use super::{Company, Hrbrain, HrbrainSetup, WebhookTarget, field_id};
+use crate::{Sandbox, control_error};
+use axum::Json;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+async fn control_setup(
+    State(sb): State<Sandbox>,
+    Path(sub): Path<String>,
+    Json(setup): Json<HrbrainSetup>,
+) -> Response {
+    sb.hrbrain_company(&sub, setup);
+    StatusCode::NO_CONTENT.into_response()
+}
+
+/// After a change: the company's Webhook設定 tells renkei (assumed event names).
+async fn changed(sb: &Sandbox, sub: &str, event: &str, ids: Vec<String>) -> Value {
+    let (target, now) = {
+        let mut w = sb.world();
+        let now = w.clock.now();
+        let target = w
+            .state::<Hrbrain>()
+            .companies
+            .get(sub)
+            .and_then(|c| c.webhook.clone());
+        (target, now)
+    };
+    let Some(t) = target else {
+        return Value::Null;
+    };
+    let body = json!({
+        "event": event,
+        "occurredAt": now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        "resourceIds": ids,
+    });
+    let answer =
+        crate::webhooks::send_signed(sb, "hrbrain", &t.tenant, &t.connection, &t.secret, &body)
+            .await;
+    json!({"status": answer.status, "answer": answer.body})
+}
+
+async fn control_members(
+    State(sb): State<Sandbox>,
+    Path(sub): Path<String>,
+    Json(body): Json<Value>,
+) -> Response {
+    let list = match body {
+        Value::Array(a) => a,
+        other => vec![other],
+    };
+    let ids: Vec<String> = list
+        .iter()
+        .filter_map(|m| m.get("id").and_then(Value::as_str).map(str::to_string))
+        .collect();
+    match sb.hrbrain_members(&sub, list) {
+        Ok(n) => {
+            let webhook = changed(&sb, &sub, "member.updated", ids).await;
+            Json(json!({"upserted": n, "webhook": webhook})).into_response()
+        }
+        Err(e) => control_error(StatusCode::BAD_REQUEST, e),
+    }
+}
+
+async fn control_list_members(State(sb): State<Sandbox>, Path(sub): Path<String>) -> Response {
+    let mut w = sb.world();
+    match w.state::<Hrbrain>().company(&sub) {
+        Ok(c) => {
+            let list: Vec<Value> = c
+                .members
+                .iter()
+                .map(|(id, v)| json!({"id": id, "values": v}))
+                .collect();
+            Json(json!({"members": list})).into_response()
+        }
+        Err(r) => r,
+    }
+}
+
+async fn control_organization(
+    State(sb): State<Sandbox>,
+    Path(sub): Path<String>,
+    Json(tree): Json<Value>,
+) -> Response {
+    match sb.hrbrain_organization(&sub, tree) {
+        Ok(()) => {
+            let webhook = changed(&sb, &sub, "organization.updated", Vec::new()).await;
+            Json(json!({"webhook": webhook})).into_response()
+        }
+        Err(e) => control_error(StatusCode::BAD_REQUEST, e),
+    }
+}
+
+#[derive(Deserialize)]
+struct Rename {
+    alias: String,
+}
+
+async fn control_rename(
+    State(sb): State<Sandbox>,
+    Path((sub, default_alias)): Path<(String, String)>,
+    Json(r): Json<Rename>,
+) -> Response {
+    match sb.hrbrain_rename(&sub, &default_alias, &r.alias) {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => control_error(StatusCode::BAD_REQUEST, e),
+    }
+}
+
+async fn control_webhook(
+    State(sb): State<Sandbox>,
+    Path(sub): Path<String>,
+    Json(t): Json<WebhookTarget>,
+) -> Response {
+    match sb.hrbrain_webhook(&sub, t) {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => control_error(StatusCode::NOT_FOUND, e),
+    }
+}
+
+async fn control_stats(State(sb): State<Sandbox>, Path(sub): Path<String>) -> Response {
+    let mut w = sb.world();
+    match w.state::<Hrbrain>().company(&sub) {
+        Ok(c) => {
+            Json(json!({"requests": c.requests, "throttled": c.window.throttled})).into_response()
+        }
+        Err(r) => r,
+    }
+}
+
+async fn control_expire_tokens(State(sb): State<Sandbox>, Path(sub): Path<String>) -> Response {
+    let mut w = sb.world();
+    match w.state::<Hrbrain>().company(&sub) {
+        Ok(c) => {
+            c.tokens.clear();
+            StatusCode::NO_CONTENT.into_response()
+        }
+        Err(r) => r,
+    }
+}
+
+#[derive(Deserialize)]
+struct SampleBody {
+    #[serde(default = "default_people")]
+    people: usize,
+    #[serde(default)]
+    seed: u64,
+}
+
+fn default_people() -> usize {
+    300
+}
+
+async fn control_sample(
+    State(sb): State<Sandbox>,
+    Path(sub): Path<String>,
+    Json(s): Json<SampleBody>,
+) -> Response {
+    let sample = super::sample::company(s.people, s.seed);
+    let (members, depts) = (sample.members.len(), sample.departments);
+    if let Err(e) = sb
+        .hrbrain_organization(&sub, sample.organization)
+        .and_then(|()| sb.hrbrain_members(&sub, sample.members).map(|_| ()))
+    {
+        return control_error(StatusCode::NOT_FOUND, e);
+    }
+    Json(json!({"members": members, "departments": depts})).into_response()
+}
+
+impl Sandbox {
+    /// Sets up (or replaces the token, scopes and limit of) an HRBrain company.
+    pub fn hrbrain_company(&self, subdomain: &str, setup: HrbrainSetup) {
+        let mut w = self.world();
+        let h = w.state::<Hrbrain>();
+        match h.companies.get_mut(subdomain) {
+            Some(c) => {
+                c.setup = setup;
+                c.tokens.clear();
+            }
+            None => {
+                h.companies
+                    .insert(subdomain.to_string(), Company::new(setup));
+            }
+        }
+    }
+
+    /// Creates or replaces HRBrain members, given by default alias (no webhook is sent;
+    /// the control API's route sends one).
+    pub fn hrbrain_members(&self, subdomain: &str, members: Vec<Value>) -> Result<usize, String> {
+        let mut w = self.world();
+        let c = w
+            .state::<Hrbrain>()
+            .companies
+            .get_mut(subdomain)
+            .ok_or("no such HRBrain company")?;
+        c.upsert_members(members)
+    }
+
+    /// Replaces the organization (`{"type":"tree"|"list","items":[…]}`).
+    pub fn hrbrain_organization(&self, subdomain: &str, tree: Value) -> Result<(), String> {
+        if !matches!(
+            tree.get("type").and_then(Value::as_str),
+            Some("tree" | "list")
+        ) || !tree.get("items").is_some_and(Value::is_array)
+        {
+            return Err("the organization is {\"type\":\"tree\"|\"list\",\"items\":[…]}".into());
+        }
+        let mut w = self.world();
+        let c = w
+            .state::<Hrbrain>()
+            .companies
+            .get_mut(subdomain)
+            .ok_or("no such HRBrain company")?;
+        c.organization = tree;
+        Ok(())
+    }
+
+    /// Renames a field's alias (as a customer can in HRBrain).
+    pub fn hrbrain_rename(
+        &self,
+        subdomain: &str,
+        default_alias: &str,
+        alias: &str,
+    ) -> Result<(), String> {
+        let mut w = self.world();
+        let c = w
+            .state::<Hrbrain>()
+            .companies
+            .get_mut(subdomain)
+            .ok_or("no such HRBrain company")?;
+        let slot = c
+            .aliases
+            .get_mut(&field_id(default_alias))
+            .ok_or(format!("no field with default alias {default_alias}"))?;
+        *slot = alias.to_string();
+        Ok(())
+    }
+
+    /// Points the company's Webhook設定 at a renkei connection.
+    pub fn hrbrain_webhook(&self, subdomain: &str, target: WebhookTarget) -> Result<(), String> {
+        let mut w = self.world();
+        let c = w
+            .state::<Hrbrain>()
+            .companies
+            .get_mut(subdomain)
+            .ok_or("no such HRBrain company")?;
+        c.webhook = Some(target);
+        Ok(())
+    }
+}
+
+/// The control routes (relative to `/_control`).
+pub(super) fn routes() -> Router<Sandbox> {
+    Router::new()
+        .route("/hrbrain/companies/{sub}", put(control_setup))
+        .route(
+            "/hrbrain/companies/{sub}/members",
+            post(control_members).get(control_list_members),
+        )
+        .route(
+            "/hrbrain/companies/{sub}/organization",
+            put(control_organization),
+        )
+        .route(
+            "/hrbrain/companies/{sub}/fields/{alias}",
+            put(control_rename),
+        )
+        .route("/hrbrain/companies/{sub}/webhook", put(control_webhook))
+        .route("/hrbrain/companies/{sub}/stats", get(control_stats))
+        .route(
+            "/hrbrain/companies/{sub}/expire-tokens",
+            post(control_expire_tokens),
+        )
+        .route("/hrbrain/companies/{sub}/sample", post(control_sample))
+}

@@ -1,0 +1,423 @@
+//! HRBrain public API client (remote side of C3), as in vendor-contracts.md: a token from
+//! `POST /auth/token` (client ID = subdomain, client secret = a public-API token), Bearer
+//! calls that fetch a new token once on 401, `GET /members/v1/fields`, paged
+//! `GET /members/v1/members` by column alias, and the department tree from
+//! `GET /members/v1.1/organization/{id}/items` (a list or a nested tree). A 403 names the
+//! token scope the call needed. Rate limits are not public: a conservative configurable
+//! limit is enforced before sending.
+
+use crate::http::{CallKind, HttpConfig, Reply, TokenCache, VendorClient, VendorError};
+use reqwest::{Method, StatusCode};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use std::time::Duration;
+
+const VENDOR: &str = "HRBrain";
+
+/// Members per page (the contract's `limit`; HRBrain's clients use 100).
+pub const PAGE_SIZE: u32 = 100;
+
+/// The production base URL of a subdomain.
+pub fn base_url(subdomain: &str) -> String {
+    format!("https://{subdomain}.oapi.hrbrain.jp")
+}
+
+/// The paging parameters, in one place: the contract's clients differ (limit/offset vs
+/// page-size/page) and renkei assumes limit/offset.
+fn paging(offset: u64, limit: u32) -> [(&'static str, String); 2] {
+    [("limit", limit.to_string()), ("offset", offset.to_string())]
+}
+
+/// A token scope renkei needs (開発者向けサイト → 公開API/Token設定).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// `member:read`: fields and members.
+    MemberRead,
+    /// `organization:read`: the department tree.
+    OrganizationRead,
+}
+
+impl Scope {
+    /// As HRBrain's token screen names it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::MemberRead => "member:read",
+            Scope::OrganizationRead => "organization:read",
+        }
+    }
+}
+
+/// HRBrain-specific failures on top of the base's.
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+pub enum HrbrainError {
+    /// Transport or vendor error.
+    #[error(transparent)]
+    Vendor(#[from] VendorError),
+    /// 403: the token lacks a scope.
+    #[error("HRBrainのトークンにスコープ「{}」がありません。公開API/Token設定でチェックを入れたトークンを作成してください (token scope missing)", .0.as_str())]
+    ScopeMissing(Scope),
+}
+
+impl From<HrbrainError> for renkei_core::engine::SyncError {
+    fn from(e: HrbrainError) -> Self {
+        match e {
+            HrbrainError::Vendor(v) => v.into(),
+            s @ HrbrainError::ScopeMissing(_) => {
+                renkei_core::engine::SyncError::Auth(s.to_string())
+            }
+        }
+    }
+}
+
+/// A member field definition.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Field {
+    /// Field id (uuid).
+    pub id: String,
+    /// Its label on HRBrain's screens (氏, メールアドレス, …).
+    pub label: String,
+    /// Its API alias (LastName, Email, …), renamable by the customer.
+    #[serde(default)]
+    pub alias: Option<String>,
+    /// For pull-down fields over the organization (主部署): the organization's id.
+    #[serde(default, rename = "organizationId")]
+    pub organization_id: Option<String>,
+}
+
+/// One field of a member.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct FieldValue {
+    /// Field id.
+    #[serde(default)]
+    pub id: String,
+    /// Field alias.
+    #[serde(default)]
+    pub alias: Option<String>,
+    /// Field type (string, date, pulldown, …).
+    #[serde(default, rename = "type")]
+    pub kind: Option<String>,
+    /// Its value (text, or an item id for pull-downs; null when empty).
+    #[serde(default)]
+    pub value: Value,
+}
+
+/// A member with the columns asked for.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Member {
+    /// Member id (uuid).
+    pub id: String,
+    /// Its fields.
+    #[serde(default)]
+    pub fields: Vec<FieldValue>,
+}
+
+impl Member {
+    /// The trimmed text of the field with `alias`; None when absent or blank.
+    pub fn text(&self, alias: &str) -> Option<String> {
+        let v = &self
+            .fields
+            .iter()
+            .find(|f| f.alias.as_deref() == Some(alias))?
+            .value;
+        let s = match v {
+            Value::String(s) => s.trim().to_string(),
+            Value::Number(n) => n.to_string(),
+            Value::Object(o) => o.get("value").and_then(Value::as_str)?.trim().to_string(),
+            _ => return None,
+        };
+        (!s.is_empty()).then_some(s)
+    }
+}
+
+#[derive(Deserialize)]
+struct MembersReply {
+    data: Vec<Member>,
+    paging: PagingReply,
+}
+
+#[derive(Deserialize)]
+struct PagingReply {
+    #[serde(rename = "totalCount")]
+    total_count: u64,
+}
+
+/// An item of the organization (a department), as HRBrain answers it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrgItem {
+    /// Item id (what a member's 主部署 holds).
+    pub id: String,
+    /// The department's name (部署項目名).
+    pub value: String,
+    /// 組織情報コード (assumed field, docs/contracts/hrbrain.md); None when not entered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// In the list form: the parent item's id (assumed); the tree form nests instead.
+    #[serde(default, rename = "parentId", skip_serializing_if = "Option::is_none")]
+    pub parent_id: Option<String>,
+    /// In the tree form: the children.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub items: Vec<OrgItem>,
+}
+
+/// The organization as answered: `{"type":"list|tree","items":[…]}`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct OrgTree {
+    /// `list` or `tree`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Top-level items.
+    pub items: Vec<OrgItem>,
+}
+
+/// A department with its parent by item id, the same for both forms.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Department {
+    /// Item id.
+    pub id: String,
+    /// 部署名.
+    pub name: String,
+    /// 組織情報コード (trimmed; None when blank).
+    pub code: Option<String>,
+    /// The item one level up (None at the top).
+    pub parent_id: Option<String>,
+}
+
+impl OrgTree {
+    /// Every department with its parent: the tree form's nesting becomes parent ids. An id
+    /// may appear twice (HRBrain data is not trusted); callers decide what that means.
+    pub fn departments(&self) -> Vec<Department> {
+        let mut out = Vec::new();
+        // An explicit stack: a hostile tree cannot exhaust ours.
+        let mut stack: Vec<(&OrgItem, Option<&str>)> =
+            self.items.iter().rev().map(|i| (i, None)).collect();
+        while let Some((item, parent)) = stack.pop() {
+            out.push(Department {
+                id: item.id.clone(),
+                name: item.value.trim().to_string(),
+                code: item
+                    .code
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|c| !c.is_empty())
+                    .map(str::to_string),
+                parent_id: parent
+                    .map(str::to_string)
+                    .or_else(|| item.parent_id.clone()),
+            });
+            stack.extend(item.items.iter().rev().map(|c| (c, Some(item.id.as_str()))));
+        }
+        out
+    }
+}
+
+/// HRBrain tunables.
+#[derive(Debug, Clone)]
+pub struct HrbrainConfig {
+    /// HTTP base.
+    pub http: HttpConfig,
+    /// Members per page.
+    pub page_size: u32,
+}
+
+impl HrbrainConfig {
+    /// Against `base_url`, at most `per_minute` requests a minute (None: unlimited).
+    pub fn new(base_url: &str, per_minute: Option<u32>) -> Self {
+        Self {
+            http: HttpConfig {
+                base_url: base_url.trim_end_matches('/').to_string(),
+                timeout: Duration::from_secs(30),
+                retry: Default::default(),
+                limit: per_minute.map(|n| (n, Duration::from_secs(60))),
+                write_limit: None,
+            },
+            page_size: PAGE_SIZE,
+        }
+    }
+}
+
+/// The HRBrain client of one company (subdomain).
+#[derive(Debug)]
+pub struct HrbrainClient {
+    base: VendorClient,
+    subdomain: String,
+    secret: String,
+    token: TokenCache,
+    page_size: u32,
+}
+
+#[derive(Deserialize)]
+struct TokenReply {
+    token: String,
+}
+
+fn parse<T: serde::de::DeserializeOwned>(body: &str, what: &str) -> Result<T, VendorError> {
+    crate::http::parse_json(VENDOR, body, what)
+}
+
+impl HrbrainClient {
+    /// A client for the company at `subdomain` with its public-API token.
+    pub fn new(config: HrbrainConfig, subdomain: &str, secret: &str) -> Result<Self, VendorError> {
+        let mut base = VendorClient::new(VENDOR, config.http)?;
+        base.set_credential(subdomain);
+        Ok(Self {
+            base,
+            subdomain: subdomain.to_string(),
+            secret: secret.to_string(),
+            token: TokenCache::default(),
+            page_size: config.page_size.clamp(1, 1000),
+        })
+    }
+
+    /// Request counters.
+    pub fn stats(&self) -> &crate::http::Stats {
+        &self.base.stats
+    }
+
+    async fn fetch_token(&self) -> Result<(String, Duration), VendorError> {
+        let refused = || {
+            VendorError::Auth {
+            vendor: VENDOR,
+            message: "クライアントID（サブドメイン）またはクライアントシークレットが正しくありません (token refused)".into(),
+        }
+        };
+        let body = json!({ "clientId": self.subdomain, "clientSecret": self.secret });
+        let reply = self
+            .base
+            .send(CallKind::Read, true, || {
+                self.base.request(Method::POST, "/auth/token").json(&body)
+            })
+            .await
+            .map_err(|e| match e {
+                VendorError::Permanent { status, .. } if status == 400 || status == 404 => {
+                    refused()
+                }
+                other => other,
+            })?;
+        if reply.status == StatusCode::UNAUTHORIZED || reply.status == StatusCode::FORBIDDEN {
+            return Err(refused());
+        }
+        // HRBrain states no lifetime; a 401 fetches a new one whenever it ends.
+        Ok((
+            parse::<TokenReply>(&reply.body, "token")?.token,
+            Duration::from_secs(3600),
+        ))
+    }
+
+    /// Sends an authenticated read; a 401 drops the token and tries once more with a new one.
+    async fn call(
+        &self,
+        scope: Scope,
+        build: impl Fn() -> reqwest::RequestBuilder,
+    ) -> Result<Reply, HrbrainError> {
+        for _ in 0..2 {
+            let token = self.token.get(|| self.fetch_token()).await?;
+            let reply = self
+                .base
+                .send(CallKind::Read, true, || build().bearer_auth(&token))
+                .await?;
+            match reply.status {
+                StatusCode::UNAUTHORIZED => self.token.invalidate(&token).await,
+                StatusCode::FORBIDDEN => return Err(HrbrainError::ScopeMissing(scope)),
+                _ => return Ok(reply),
+            }
+        }
+        Err(VendorError::Auth {
+            vendor: VENDOR,
+            message: "a fresh token was refused (401)".into(),
+        }
+        .into())
+    }
+
+    /// Checks the client ID and secret by fetching a token.
+    pub async fn authenticate(&self) -> Result<(), HrbrainError> {
+        self.token.get(|| self.fetch_token()).await?;
+        Ok(())
+    }
+
+    /// The member field definitions.
+    pub async fn fields(&self) -> Result<Vec<Field>, HrbrainError> {
+        let reply = self
+            .call(Scope::MemberRead, || {
+                self.base.request(Method::GET, "/members/v1/fields")
+            })
+            .await?;
+        Ok(parse(&reply.body, "fields")?)
+    }
+
+    /// One page of members with the given columns (aliases); answers them and the total.
+    pub async fn members_page(
+        &self,
+        columns: &[&str],
+        offset: u64,
+    ) -> Result<(Vec<Member>, u64), HrbrainError> {
+        let reply = self
+            .call(Scope::MemberRead, || {
+                let cols: Vec<(&str, &str)> = columns.iter().map(|c| ("columns", *c)).collect();
+                self.base
+                    .request(Method::GET, "/members/v1/members")
+                    .query(&cols)
+                    .query(&paging(offset, self.page_size))
+            })
+            .await?;
+        let page: MembersReply = parse(&reply.body, "members")?;
+        Ok((page.data, page.paging.total_count))
+    }
+
+    /// Every member, page by page until the total is reached (or a page comes back empty).
+    pub async fn all_members(&self, columns: &[&str]) -> Result<Vec<Member>, HrbrainError> {
+        let mut all = Vec::new();
+        loop {
+            let (page, total) = self.members_page(columns, all.len() as u64).await?;
+            let empty = page.is_empty();
+            all.extend(page);
+            if empty || all.len() as u64 >= total {
+                return Ok(all);
+            }
+        }
+    }
+
+    /// The organization's items (the department tree).
+    pub async fn organization(&self, organization_id: &str) -> Result<OrgTree, HrbrainError> {
+        let path = format!("/members/v1.1/organization/{organization_id}/items");
+        let reply = self
+            .call(Scope::OrganizationRead, || {
+                self.base.request(Method::GET, &path)
+            })
+            .await?;
+        Ok(parse(&reply.body, "organization items")?)
+    }
+}
+
+impl crate::http::RunBound for HrbrainClient {
+    fn base(&mut self) -> &mut VendorClient {
+        &mut self.base
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn c3_2_a_nested_tree_and_a_list_give_the_same_parents() {
+        let tree: OrgTree = serde_json::from_value(json!({"type": "tree", "items": [
+            {"id": "a", "value": "本社", "code": "100", "items": [
+                {"id": "b", "value": "営業部", "code": " 110 ", "items": [
+                    {"id": "c", "value": "第一課", "code": ""}
+                ]}
+            ]}
+        ]}))
+        .expect("tree");
+        let list: OrgTree = serde_json::from_value(json!({"type": "list", "items": [
+            {"id": "a", "value": "本社", "code": "100"},
+            {"id": "b", "value": "営業部", "code": " 110 ", "parentId": "a"},
+            {"id": "c", "value": "第一課", "code": "", "parentId": "b"}
+        ]}))
+        .expect("list");
+        assert_eq!(tree.departments(), list.departments());
+        let d = tree.departments();
+        assert_eq!(d[1].code.as_deref(), Some("110"), "trimmed");
+        assert_eq!(d[2].code, None, "blank is no code");
+        assert_eq!(d[2].parent_id.as_deref(), Some("b"));
+    }
+}
