@@ -48,6 +48,27 @@ async fn roumumate_kaonavi_function_runs_its_sample_event() {
 }
 
 #[tokio::test]
+async fn hrbrain_mikiwame_function_runs_its_sample_event_a_persons_department_sync() {
+    let env = env().await;
+    env.sandbox
+        .hrbrain_organization(
+            HRBRAIN_SUBDOMAIN,
+            serde_json::json!({"type": "tree", "items": [
+                {"id": "a", "value": "本社", "code": "HQ", "items": [{"id": "b", "value": "営業部", "code": "S"}]}
+            ]}),
+        )
+        .unwrap();
+    env.connect_hrbrain(env.hrbrain_settings()).await.unwrap();
+    // Not due (the daily run is a day away): a person's request runs all the same.
+    let event = include_str!("../events/hrbrain-mikiwame-sync-requested.json");
+    let answer = invoke(&env, event, &renkei_connectors::hrbrain_mikiwame::Factory)
+        .await
+        .unwrap();
+    assert_eq!(answer["status"], "succeeded", "{answer}");
+    assert_eq!(env.sandbox.mikiwame_departments(MIKIWAME_KEY).len(), 2);
+}
+
+#[tokio::test]
 async fn a_function_refuses_another_connectors_event_without_retry() {
     let env = env().await;
     let event = include_str!("../events/roumumate-kaonavi-sync-requested.json");

@@ -1,4 +1,4 @@
-//! `renkei bench roumumate-kaonavi`: the figures of docs/benchmarks.md.
+//! `renkei bench <connector>`: the figures of docs/benchmarks.md.
 
 use clap::Args;
 use renkei_connectors::roumumate_kaonavi::KaonaviLimits;
@@ -21,6 +21,9 @@ pub struct BenchArgs {
     /// Simulated seconds per real second in the rate-limit run.
     #[arg(long, default_value_t = 60.0)]
     time_scale: f64,
+    /// hrbrain-mikiwame: departments in the organization (6 levels).
+    #[arg(long, default_value_t = 1_000)]
+    departments: usize,
     /// mynavi-hrmos: rows of the CP932 file.
     #[arg(long, default_value_t = 100_000)]
     rows: usize,
@@ -45,6 +48,7 @@ pub async fn bench(a: BenchArgs) -> Result<(), String> {
     match a.connector.as_str() {
         renkei_connectors::roumumate_kaonavi::NAME => bench_c2(a).await,
         renkei_connectors::mynavi_hrmos::NAME => bench_c1(a.rows),
+        renkei_connectors::hrbrain_mikiwame::NAME => bench_c3(a.employees, a.departments).await,
         other => Err(format!("no benchmark for {other}")),
     }
 }
@@ -262,6 +266,107 @@ async fn bench_c2(a: BenchArgs) -> Result<(), String> {
     let ok = writes_second == 0 && stats["throttled"].as_u64() == Some(0) && efficiency >= 0.9;
     if !ok {
         return Err("benchmark bounds not met: need 0 writes on the no-change run, no 429, ≥ 90% of 5 writes/60 s".into());
+    }
+    Ok(())
+}
+
+/// An organization of `n` departments, 6 levels deep (1 top, 10 below it, then 4 children
+/// each, filled level by level), as HRBrain's list form; answers it and the item ids.
+fn wide_organization(n: usize) -> (Value, Vec<String>) {
+    let mut items = vec![json!({"id": "o0", "value": "本社", "code": "C0"})];
+    let mut level = vec!["o0".to_string()];
+    let mut ids = vec!["o0".to_string()];
+    let mut depth = 1;
+    while ids.len() < n && depth < 6 {
+        let fan = if depth == 1 { 10 } else { 4 };
+        let mut next = Vec::new();
+        for parent in &level {
+            for _ in 0..fan {
+                if ids.len() >= n {
+                    break;
+                }
+                let id = format!("o{}", ids.len());
+                items.push(json!({"id": id, "value": format!("部署{}", ids.len()),
+                                  "code": format!("C{}", ids.len()), "parentId": parent}));
+                ids.push(id.clone());
+                next.push(id);
+            }
+        }
+        level = next;
+        depth += 1;
+    }
+    (json!({"type": "list", "items": items}), ids)
+}
+
+/// C3: the initial sync of `employees` members and `departments` departments, then a rerun
+/// without changes (which must write nothing to Mikiwame).
+async fn bench_c3(employees: usize, departments: usize) -> Result<(), String> {
+    use renkei_core::engine::{NoHook, Outcome, RunRequest};
+    use renkei_testbed::{HRBRAIN_SUBDOMAIN, MIKIWAME_KEY};
+    let env = Env::start(
+        Limits {
+            requests_per_hour: None,
+            writes_per_minute: None,
+        },
+        1,
+    )
+    .await?;
+    let (tree, ids) = wide_organization(departments);
+    let mut members = renkei_sandbox::hrbrain_sample(employees, 5).members;
+    for (i, m) in members.iter_mut().enumerate() {
+        if m["MainTeam"].is_string() {
+            m["MainTeam"] = json!(ids[(i * 7919) % ids.len()]);
+        }
+    }
+    env.sandbox.hrbrain_organization(HRBRAIN_SUBDOMAIN, tree)?;
+    env.sandbox.hrbrain_members(HRBRAIN_SUBDOMAIN, members)?;
+    let c = env.connect_hrbrain(env.hrbrain_settings()).await?;
+    let run = || async {
+        let req = RunRequest::manual(env.tenant(), c.clone());
+        match env.backend.run(&req, &NoHook).await? {
+            Outcome::Ran(r) => Ok(r),
+            other => Err(format!("did not run: {other:?}")),
+        }
+    };
+    let started = Instant::now();
+    let first = run().await?;
+    let secs = started.elapsed().as_secs_f64();
+    let written = first.counts.created + first.counts.updated;
+    let before = env.sandbox.mikiwame_writes(MIKIWAME_KEY);
+    let started = Instant::now();
+    let again = run().await?;
+    let rerun_secs = started.elapsed().as_secs_f64();
+    let after = env.sandbox.mikiwame_writes(MIKIWAME_KEY);
+    println!(
+        "{}",
+        json!({
+            "connector": "hrbrain-mikiwame",
+            "departments": departments,
+            "employees": employees,
+            "initial": {
+                "status": first.status.as_str(),
+                "written": written,
+                "rejected": first.counts.rejected,
+                "pages": first.pages,
+                "seconds": (secs * 1000.0).round() / 1000.0,
+                "records_per_second": (written as f64 / secs).round(),
+            },
+            "rerun": {
+                "unchanged": again.counts.unchanged,
+                "mikiwame_writes": (after.0 - before.0) + (after.1 - before.1),
+                "seconds": (rerun_secs * 1000.0).round() / 1000.0,
+            },
+            "peak_rss_mib": peak_rss_kib() / 1024,
+        })
+    );
+    let rewritten = (after.0 - before.0) + (after.1 - before.1);
+    if rewritten > 0 || again.counts.created + again.counts.updated > 0 {
+        return Err(format!(
+            "a rerun without changes wrote {rewritten} records to Mikiwame (bound: 0)"
+        ));
+    }
+    if written == 0 {
+        return Err("the initial sync wrote nothing".into());
     }
     Ok(())
 }

@@ -21,10 +21,14 @@ use crate::heartbeat::{Halt, HeartbeatLink};
 use crate::ids::{ConnectionId, RunId, TenantId};
 use crate::keeper::Keeper;
 use crate::ports::StoreError;
-use crate::repo::{Automation, Checkpoint, Connection, ErrorRow, LeaseClaim, Repo};
+use crate::repo::{Checkpoint, Connection, ErrorRow, LeaseClaim, Repo};
 use chrono::{DateTime, Duration, Utc};
 
+mod admit;
 mod close;
+
+use admit::admit;
+pub use admit::claim_id;
 
 pub use crate::connector::*;
 pub use crate::run::{Counts, RunRecord, RunStatus};
@@ -397,42 +401,6 @@ impl<'a> Engine<'a> {
             }
         }
     }
-}
-
-/// Whether a request may run now, and which continued run it resumes.
-fn admit(req: &RunRequest, conn: &Connection, now: DateTime<Utc>) -> Result<Option<RunId>, String> {
-    if req.manual {
-        return Ok(None);
-    }
-    if conn.automation != Automation::On {
-        return Err("automation is off for this connection".into());
-    }
-    let current = conn.claim.as_ref();
-    if req.webhook {
-        // A run already handed out has not started yet (it will read the change), or is
-        // under way (its close sees the webhook's mark and makes the connection due).
-        return match current {
-            Some(_) => Err("a run is already handed out; it covers this webhook".into()),
-            None => Ok(None),
-        };
-    }
-    match (&req.claim, current) {
-        (Some(id), Some(claim)) if &claim.id == id => Ok(claim.resume_run.clone()),
-        (Some(_), _) => Err(
-            "the event's claim is stale: this run was handed out again or has already run".into(),
-        ),
-        (None, _) if conn.next_run_at > now => Err("the connection is not due".into()),
-        (None, claim) => Ok(claim.and_then(|c| c.resume_run.clone())),
-    }
-}
-
-/// A claim id: unique per hand-out, readable in logs.
-pub fn claim_id(seed: &impl std::fmt::Display, now: DateTime<Utc>) -> String {
-    format!(
-        "{}-{seed}-{:06x}",
-        now.timestamp_millis(),
-        fastrand::u32(..) & 0xff_ffff
-    )
 }
 
 /// Splits a page into records to write and rejections. Two records with one key in one
