@@ -646,6 +646,52 @@ async fn c3_8_disconnect_removes_the_connection_its_credentials_and_state() {
     try_connect(&env, "again").await.expect("connects afresh");
 }
 
+#[tokio::test]
+async fn c3_1_a_token_that_expires_mid_run_is_fetched_again_and_the_run_goes_on() {
+    let (env, c) = connected(small_tree(), vec![person("1", "a@example.jp", Some("s"))]).await;
+    let sandbox = env.sandbox.clone();
+    // Right after the department page was read, HRBrain revokes the run's token.
+    let expire = Probe(move |step| {
+        if step == Step::Pulled {
+            sandbox.hrbrain_expire_tokens(HRBRAIN_SUBDOMAIN).unwrap();
+        }
+    });
+    env.clock.advance(Duration::minutes(1));
+    let out = env
+        .backend
+        .run(&request(&env.tenant(), &c, None), &expire)
+        .await
+        .unwrap();
+    let Outcome::Ran(r) = out else {
+        panic!("{out:?}")
+    };
+    assert_eq!(r.status, RunStatus::Partial, "{r:?}");
+    assert_eq!(
+        employees(&env).len(),
+        1,
+        "the employee phase re-fetched a token"
+    );
+}
+
+#[tokio::test]
+async fn p11_a_dry_run_counts_what_would_change_and_writes_nothing() {
+    let (env, c) = connected(small_tree(), vec![person("1", "a@example.jp", None)]).await;
+    let req = RunRequest {
+        dry_run: true,
+        ..request(&env.tenant(), &c, None)
+    };
+    let Outcome::Ran(r) = env.backend.run(&req, &NoHook).await.unwrap() else {
+        panic!("ran")
+    };
+    assert_eq!(
+        r.counts.created, 5,
+        "4 departments and 1 employee would be created"
+    );
+    assert_eq!(env.sandbox.mikiwame_writes(MIKIWAME_KEY), (0, 0));
+    let r = run(&env, &c, None).await;
+    assert_eq!(r.counts.created, 5, "the real run still writes them");
+}
+
 fn sample_env_data(env: &SandboxEnv, people: usize) -> renkei_sandbox::HrbrainSample {
     let sample = renkei_sandbox::hrbrain_sample(people, 11);
     env.sandbox

@@ -138,13 +138,9 @@ async fn control_stats(State(sb): State<Sandbox>, Path(sub): Path<String>) -> Re
 }
 
 async fn control_expire_tokens(State(sb): State<Sandbox>, Path(sub): Path<String>) -> Response {
-    let mut w = sb.world();
-    match w.state::<Hrbrain>().company(&sub) {
-        Ok(c) => {
-            c.tokens.clear();
-            StatusCode::NO_CONTENT.into_response()
-        }
-        Err(r) => r,
+    match sb.hrbrain_expire_tokens(&sub) {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => control_error(StatusCode::NOT_FOUND, e),
     }
 }
 
@@ -242,6 +238,18 @@ impl Sandbox {
             .get_mut(&field_id(default_alias))
             .ok_or(format!("no field with default alias {default_alias}"))?;
         *slot = alias.to_string();
+        Ok(())
+    }
+
+    /// Revokes every token issued so far (they answer 401 from now on).
+    pub fn hrbrain_expire_tokens(&self, subdomain: &str) -> Result<(), String> {
+        let mut w = self.world();
+        let c = w
+            .state::<Hrbrain>()
+            .companies
+            .get_mut(subdomain)
+            .ok_or("no such HRBrain company")?;
+        c.tokens.clear();
         Ok(())
     }
 
