@@ -23,6 +23,14 @@ async fn control_setup(
     StatusCode::NO_CONTENT.into_response()
 }
 
+/// 204 when a control operation succeeded, else its message with `status`.
+fn no_content(result: Result<(), String>, status: StatusCode) -> Response {
+    match result {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => control_error(status, e),
+    }
+}
+
 /// After a change: the company's Webhook設定 tells renkei (assumed event names).
 async fn changed(sb: &Sandbox, sub: &str, event: &str, ids: Vec<String>) -> Value {
     let (target, now) = {
@@ -110,10 +118,10 @@ async fn control_rename(
     Path((sub, default_alias)): Path<(String, String)>,
     Json(r): Json<Rename>,
 ) -> Response {
-    match sb.hrbrain_rename(&sub, &default_alias, &r.alias) {
-        Ok(()) => StatusCode::NO_CONTENT.into_response(),
-        Err(e) => control_error(StatusCode::BAD_REQUEST, e),
-    }
+    no_content(
+        sb.hrbrain_rename(&sub, &default_alias, &r.alias),
+        StatusCode::BAD_REQUEST,
+    )
 }
 
 async fn control_webhook(
@@ -121,10 +129,7 @@ async fn control_webhook(
     Path(sub): Path<String>,
     Json(t): Json<WebhookTarget>,
 ) -> Response {
-    match sb.hrbrain_webhook(&sub, t) {
-        Ok(()) => StatusCode::NO_CONTENT.into_response(),
-        Err(e) => control_error(StatusCode::NOT_FOUND, e),
-    }
+    no_content(sb.hrbrain_webhook(&sub, t), StatusCode::NOT_FOUND)
 }
 
 async fn control_stats(State(sb): State<Sandbox>, Path(sub): Path<String>) -> Response {
@@ -138,10 +143,7 @@ async fn control_stats(State(sb): State<Sandbox>, Path(sub): Path<String>) -> Re
 }
 
 async fn control_expire_tokens(State(sb): State<Sandbox>, Path(sub): Path<String>) -> Response {
-    match sb.hrbrain_expire_tokens(&sub) {
-        Ok(()) => StatusCode::NO_CONTENT.into_response(),
-        Err(e) => control_error(StatusCode::NOT_FOUND, e),
-    }
+    no_content(sb.hrbrain_expire_tokens(&sub), StatusCode::NOT_FOUND)
 }
 
 #[derive(Deserialize)]
@@ -173,6 +175,21 @@ async fn control_sample(
 }
 
 impl Sandbox {
+    /// Runs `f` on a company, or answers that there is none.
+    fn with_company<T>(
+        &self,
+        subdomain: &str,
+        f: impl FnOnce(&mut Company) -> Result<T, String>,
+    ) -> Result<T, String> {
+        let mut w = self.world();
+        let c = w
+            .state::<Hrbrain>()
+            .companies
+            .get_mut(subdomain)
+            .ok_or_else(|| format!("no HRBrain company {subdomain}"))?;
+        f(c)
+    }
+
     /// Sets up (or replaces the token, scopes and limit of) an HRBrain company.
     pub fn hrbrain_company(&self, subdomain: &str, setup: HrbrainSetup) {
         let mut w = self.world();
@@ -192,13 +209,7 @@ impl Sandbox {
     /// Creates or replaces HRBrain members, given by default alias (no webhook is sent;
     /// the control API's route sends one).
     pub fn hrbrain_members(&self, subdomain: &str, members: Vec<Value>) -> Result<usize, String> {
-        let mut w = self.world();
-        let c = w
-            .state::<Hrbrain>()
-            .companies
-            .get_mut(subdomain)
-            .ok_or("no such HRBrain company")?;
-        c.upsert_members(members)
+        self.with_company(subdomain, |c| c.upsert_members(members))
     }
 
     /// Replaces the organization (`{"type":"tree"|"list","items":[…]}`).
@@ -210,14 +221,10 @@ impl Sandbox {
         {
             return Err("the organization is {\"type\":\"tree\"|\"list\",\"items\":[…]}".into());
         }
-        let mut w = self.world();
-        let c = w
-            .state::<Hrbrain>()
-            .companies
-            .get_mut(subdomain)
-            .ok_or("no such HRBrain company")?;
-        c.organization = tree;
-        Ok(())
+        self.with_company(subdomain, |c| {
+            c.organization = tree;
+            Ok(())
+        })
     }
 
     /// Renames a field's alias (as a customer can in HRBrain).
@@ -227,42 +234,30 @@ impl Sandbox {
         default_alias: &str,
         alias: &str,
     ) -> Result<(), String> {
-        let mut w = self.world();
-        let c = w
-            .state::<Hrbrain>()
-            .companies
-            .get_mut(subdomain)
-            .ok_or("no such HRBrain company")?;
-        let slot = c
-            .aliases
-            .get_mut(&field_id(default_alias))
-            .ok_or(format!("no field with default alias {default_alias}"))?;
-        *slot = alias.to_string();
-        Ok(())
+        self.with_company(subdomain, |c| {
+            let slot = c
+                .aliases
+                .get_mut(&field_id(default_alias))
+                .ok_or(format!("no field with default alias {default_alias}"))?;
+            *slot = alias.to_string();
+            Ok(())
+        })
     }
 
     /// Revokes every token issued so far (they answer 401 from now on).
     pub fn hrbrain_expire_tokens(&self, subdomain: &str) -> Result<(), String> {
-        let mut w = self.world();
-        let c = w
-            .state::<Hrbrain>()
-            .companies
-            .get_mut(subdomain)
-            .ok_or("no such HRBrain company")?;
-        c.tokens.clear();
-        Ok(())
+        self.with_company(subdomain, |c| {
+            c.tokens.clear();
+            Ok(())
+        })
     }
 
     /// Points the company's Webhook設定 at a renkei connection.
     pub fn hrbrain_webhook(&self, subdomain: &str, target: WebhookTarget) -> Result<(), String> {
-        let mut w = self.world();
-        let c = w
-            .state::<Hrbrain>()
-            .companies
-            .get_mut(subdomain)
-            .ok_or("no such HRBrain company")?;
-        c.webhook = Some(target);
-        Ok(())
+        self.with_company(subdomain, |c| {
+            c.webhook = Some(target);
+            Ok(())
+        })
     }
 }
 
