@@ -65,13 +65,13 @@ pub async fn demo(as_json: bool, employees: usize, applicants: usize) -> Result<
         return Ok(());
     }
     println!(
-        "{:<20} {:<12} {:>8} {:>8} {:>10} {:>9}",
+        "{:<22} {:<12} {:>8} {:>8} {:>10} {:>9}",
         "connector", "status", "created", "updated", "unchanged", "rejected"
     );
     for (name, d) in &runs {
         let r = &d.run;
         println!(
-            "{:<20} {:<12} {:>8} {:>8} {:>10} {:>9}",
+            "{:<22} {:<12} {:>8} {:>8} {:>10} {:>9}",
             name,
             r.status.as_str(),
             r.counts.created,

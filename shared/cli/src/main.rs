@@ -13,6 +13,7 @@ mod bench;
 mod demo;
 mod hrbrain;
 mod mynavi;
+mod personio;
 
 use clap::{Parser, Subcommand};
 use renkei_core::engine::{NoHook, Outcome, RunRequest};
@@ -94,6 +95,9 @@ enum Command {
     /// HRBrain → ミキワメ (C3): connect, start syncs, the job list and its error files.
     #[command(subcommand)]
     Hrbrain(hrbrain::HrbrainCmd),
+    /// Talentwunder → Personio (C4): connect, jobs, project links, uploads and their status.
+    #[command(subcommand)]
+    Personio(personio::PersonioCmd),
 }
 
 #[derive(Subcommand)]
@@ -222,6 +226,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Mynavi(cmd) => mynavi::mynavi(&open()?, cmd).await,
         Command::Rules(cmd) => mynavi::rules_cmd(&open()?, cmd).await,
         Command::Hrbrain(cmd) => hrbrain::hrbrain(&open()?, cmd).await,
+        Command::Personio(cmd) => personio::personio(&open()?, cmd).await,
         Command::Connections { tenant } => {
             let b = open()?;
             let t = TenantId::new(tenant).map_err(|e| e.to_string())?;

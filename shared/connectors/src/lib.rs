@@ -8,6 +8,7 @@ pub mod hrbrain_mikiwame;
 pub mod kana;
 pub mod mynavi_hrmos;
 pub mod roumumate_kaonavi;
+pub mod talentwunder_personio;
 
 use renkei_core::Registry;
 use renkei_core::engine::ConnectorFactory;
@@ -20,6 +21,7 @@ pub fn registry() -> Registry {
         .with(Arc::new(mynavi_hrmos::Factory))
         .with(Arc::new(roumumate_kaonavi::Factory))
         .with(Arc::new(hrbrain_mikiwame::Factory))
+        .with(Arc::new(talentwunder_personio::Factory))
 }
 
 /// The factory for a connector name (the name of its function folder), if it exists.

@@ -184,13 +184,14 @@ pub trait ConnectorFactory: Send + Sync {
     fn vendors(&self) -> &'static [&'static str];
     /// Roles told about failures.
     fn notify_roles(&self) -> &'static [Role];
-    /// A connector ready to run.
-    async fn build(
+    /// A connector ready to run. It may keep `env`'s borrows (a connector whose target has
+    /// no upsert keeps its own records of what it sent in the store) for the run.
+    async fn build<'a>(
         &self,
         conn: &Connection,
         secret: Option<String>,
-        env: BuildEnv<'_>,
-    ) -> Result<Box<dyn RunConnector>, SyncError>;
+        env: BuildEnv<'a>,
+    ) -> Result<Box<dyn RunConnector + 'a>, SyncError>;
 
     /// Updates the connection after a run: at least `next_run_at`. The default follows the
     /// cadence, and a continued run is due again at once.
@@ -237,6 +238,52 @@ pub trait ConnectorFactory: Send + Sync {
         _body: &serde_json::Value,
     ) -> Option<String> {
         None
+    }
+
+    /// Keeps what a vendor's verified delivery carries before the ingress answers (a
+    /// Talentwunder upload's profiles: the run that files them reads them from the store).
+    /// The vendor retries deliveries, so keeping must be idempotent. The answer's fields
+    /// join the ingress's answer (e.g. an upload id); a refusal answers its status and no
+    /// run is requested. Default: a delivery only asks for a run.
+    async fn accept_delivery(
+        &self,
+        _delivery: Delivery<'_>,
+    ) -> Result<Option<serde_json::Value>, Refusal> {
+        Ok(None)
+    }
+}
+
+/// A verified webhook delivery, as [`ConnectorFactory::accept_delivery`] sees it.
+#[derive(Clone, Copy)]
+pub struct Delivery<'a> {
+    /// Where to keep it.
+    pub store: &'a dyn StateStore,
+    /// The connection it is for.
+    pub conn: &'a Connection,
+    /// The calling vendor.
+    pub vendor: crate::webhook::WebhookVendor,
+    /// The body, parsed.
+    pub body: &'a serde_json::Value,
+    /// When it arrived.
+    pub now: DateTime<Utc>,
+}
+
+/// Why a delivery was not accepted: the HTTP status and what the vendor's caller is told.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct Refusal {
+    /// 4xx: the caller must change the request; 503: try again later.
+    pub status: u16,
+    /// What is wrong (names the record and the reason).
+    pub message: String,
+}
+
+impl From<StoreError> for Refusal {
+    fn from(_: StoreError) -> Self {
+        Self {
+            status: 503,
+            message: "state store unavailable".into(),
+        }
     }
 }
 

@@ -5,7 +5,8 @@
 //!
 //! One server hosts every simulator under its own prefix:
 //! `/kaonavi/api/v2.0/…`, `/roumumate/api/v1/…`, `/mynavi/…`, `/hrmos/api/v1/…`,
-//! `/hrbrain/{subdomain}/…`, `/mikiwame/api/v1/…`, and `/_control/…`.
+//! `/hrbrain/{subdomain}/…`, `/mikiwame/api/v1/…`, `/personio/…` (Recruiting API and career
+//! sites), `/talentwunder/files/…`, and `/_control/…`.
 
 // Handlers answer early with a ready `Response` as their error; its size is irrelevant here.
 #![allow(clippy::result_large_err)]
@@ -17,7 +18,9 @@ mod hrmos;
 mod kaonavi;
 mod mikiwame;
 mod mynavi;
+mod personio;
 mod roumumate;
+mod talentwunder;
 mod webhooks;
 
 /// Every simulated vendor. A new vendor is one module implementing [`Simulator`] and one
@@ -29,6 +32,8 @@ const SIMULATORS: &[&dyn Simulator] = &[
     &hrmos::Sim,
     &hrbrain::Sim,
     &mikiwame::Sim,
+    &personio::Sim,
+    &talentwunder::Sim,
     &webhooks::Sim,
 ];
 
@@ -80,6 +85,8 @@ pub use mynavi::{
     DEFAULT_COLUMNS as MYNAVI_COLUMNS, MynaviAccountSetup, SAMPLE_POSITIONS, bad_applications,
     sample_applications,
 };
+pub use personio::spec as personio_spec;
+pub use personio::{PersonioSetup, SimJob as PersonioJob};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::any::{Any, TypeId};
@@ -87,6 +94,7 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
+pub use talentwunder::{profiles as talentwunder_profiles, upload_body as talentwunder_upload};
 
 /// renkei's side of the sandbox, provided by whoever starts it with a backend (renkei-testbed
 /// with the embedded one; the sandbox itself knows no connector).

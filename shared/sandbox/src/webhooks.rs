@@ -33,6 +33,7 @@ const VENDORS: &[(&str, &str)] = &[
     ("hrbrain", "X-HRBrain-Signature"),
     ("recruitee", "X-Recruitee-Signature"),
     ("linkedin", "X-LI-Signature"),
+    ("talentwunder", "X-Talentwunder-Signature"),
 ];
 
 fn sign(secret: &str, body: &[u8]) -> String {
@@ -45,7 +46,7 @@ fn sign(secret: &str, body: &[u8]) -> String {
 /// The header value a vendor sends for `hex` (HRBrain's assumed `sha256=` prefix).
 fn signature_value(vendor: &str, hex: &str) -> String {
     match vendor {
-        "hrbrain" => format!("sha256={hex}"),
+        "hrbrain" | "talentwunder" => format!("sha256={hex}"),
         _ => hex.to_string(),
     }
 }
@@ -57,6 +58,12 @@ fn sample_body(vendor: &str, seq: u64, now: chrono::DateTime<chrono::Utc>) -> Va
             "event": "member.updated",
             "occurredAt": now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
             "resourceIds": [format!("m-{seq}")],
+        }),
+        "talentwunder" => json!({
+            "requestId": format!("tw-req-{seq}"),
+            "sentAt": now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            "projectId": "p-1",
+            "profiles": crate::talentwunder::profiles("", 1, 0, 0, seq),
         }),
         "recruitee" => json!({
             "id": seq,
@@ -154,7 +161,7 @@ async fn emit(
     let Some(&(_, header)) = VENDORS.iter().find(|(v, _)| *v == vendor) else {
         return control_error(
             StatusCode::NOT_FOUND,
-            format!("{vendor} sends no webhooks (hrbrain, recruitee, linkedin do)"),
+            format!("{vendor} sends no webhooks (hrbrain, recruitee, linkedin, talentwunder do)"),
         );
     };
     let path = format!("/webhooks/{vendor}/{}/{}", e.tenant, e.connection);

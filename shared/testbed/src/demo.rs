@@ -3,12 +3,13 @@
 //! connects, lets the dispatcher start the run, and says what the target now holds.
 
 use crate::{
-    HRBRAIN_SUBDOMAIN, HRMOS_KEY, KAONAVI_KEY, MIKIWAME_KEY, MYNAVI_LOGIN, ROUMUMATE_TOKEN,
-    SandboxEnv, seed,
+    HRBRAIN_SUBDOMAIN, HRMOS_KEY, KAONAVI_KEY, MIKIWAME_KEY, MYNAVI_LOGIN, PERSONIO_COMPANY,
+    ROUMUMATE_TOKEN, SandboxEnv, TALENTWUNDER_PROJECT, seed,
 };
 use renkei_connectors::hrbrain_mikiwame as c3;
 use renkei_connectors::mynavi_hrmos as c1;
 use renkei_connectors::roumumate_kaonavi::{self as c2, KaonaviLimits};
+use renkei_connectors::talentwunder_personio as c4;
 use renkei_core::engine::RunRecord;
 use renkei_core::{Clock, ConnectionId};
 
@@ -48,6 +49,7 @@ pub fn scenarios() -> Vec<Box<dyn Scenario>> {
         Box::new(MynaviHrmos),
         Box::new(RoumumateKaonavi),
         Box::new(HrbrainMikiwame),
+        Box::new(TalentwunderPersonio),
     ]
 }
 
@@ -178,6 +180,57 @@ impl Scenario for HrbrainMikiwame {
                 "Mikiwame now holds {} departments and {} employees; {} records are in the error file.",
                 env.sandbox.mikiwame_departments(MIKIWAME_KEY).len(),
                 env.sandbox.mikiwame_employees(MIKIWAME_KEY).len(),
+                run.counts.rejected
+            ),
+            run,
+        })
+    }
+}
+
+/// C4: a Talentwunder upload of 30 profiles (German, Japanese and other names; a third with
+/// CVs; 2 listed twice, 3 bad) for the demo project, filed in Personio by the run the
+/// upload requests; one of them had applied on the career page already.
+struct TalentwunderPersonio;
+
+#[async_trait::async_trait]
+impl Scenario for TalentwunderPersonio {
+    fn connector(&self) -> &'static str {
+        c4::NAME
+    }
+
+    async fn run(&self, env: &SandboxEnv, _size: DemoSize) -> Result<DemoRun, String> {
+        let connection = env.connect_personio(env.personio_settings()).await?;
+        let profiles = env.talentwunder_profiles(30, 2, 3, 5);
+        let mut existing = profiles[4].clone();
+        existing["job_position_id"] = serde_json::json!(crate::PERSONIO_JOBS[0].0);
+        env.sandbox
+            .personio_add_application(PERSONIO_COMPANY, existing)?;
+        let (status, answer) = env
+            .talentwunder_upload("demo-upload-1", TALENTWUNDER_PROJECT, profiles)
+            .await?;
+        if status != 202 {
+            return Err(format!("the upload was answered {status}: {answer}"));
+        }
+        let outcomes = env.backend.deliver().await?;
+        let runs = outcomes
+            .into_iter()
+            .filter_map(|o| match o {
+                renkei_core::engine::Outcome::Ran(r) => Some(r),
+                _ => None,
+            })
+            .collect();
+        let run = run_of(runs, c4::NAME)?;
+        Ok(DemoRun {
+            connection,
+            seeded: format!(
+                "Talentwunder uploaded 35 profiles to project {TALENTWUNDER_PROJECT} (upload {}; 2 listed twice, 3 bad)",
+                answer["uploadId"].as_str().unwrap_or("?")
+            ),
+            result: format!(
+                "Personio now holds {} applications and {} CVs; {} already applied, {} refused with reasons.",
+                env.sandbox.personio_applications(PERSONIO_COMPANY).len(),
+                env.sandbox.personio_documents(PERSONIO_COMPANY).len(),
+                run.counts.unchanged,
                 run.counts.rejected
             ),
             run,

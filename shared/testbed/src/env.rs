@@ -132,6 +132,7 @@ impl SandboxEnv {
             dir,
         };
         env.hrbrain_accounts();
+        env.personio_accounts();
         Ok(env)
     }
 

@@ -9,7 +9,9 @@ mod env;
 mod hrbrain;
 mod runner;
 pub mod seed;
+mod talentwunder;
 
 pub use env::*;
 pub use hrbrain::*;
 pub use runner::LocalRunner;
+pub use talentwunder::*;

@@ -4,6 +4,7 @@
 
 use renkei_connectors::hrbrain_mikiwame as c3;
 use renkei_connectors::roumumate_kaonavi as c2;
+use renkei_connectors::talentwunder_personio as c4;
 use renkei_core::engine::{Outcome, RunRequest};
 use renkei_core::webhook::{Ingress, IngressConfig, IngressPorts, WebhookRequest};
 use renkei_core::{ConnectionId, TenantId};
@@ -114,6 +115,30 @@ impl Runner for LocalRunner {
                 c2::setup(&b.store, &b.secrets, now, input)
                     .await
                     .map_err(|e| e.to_string())?
+            }
+            c4::NAME => {
+                let (secret, settings): (c4::Secret, c4::Settings) = parts(&request)?;
+                let input = c4::SetupInput {
+                    tenant_id: t.clone(),
+                    connection_id: c.clone(),
+                    secret,
+                    settings,
+                };
+                let conn = c4::setup(&b.store, &b.secrets, now, input)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                // Project links in the same call ({"links":[{"project","job"}]}), so that a
+                // test over HTTP only can upload at once.
+                let settings: c4::Settings =
+                    renkei_core::engine::decode_settings(&conn).map_err(|e| e.to_string())?;
+                for l in request["links"].as_array().into_iter().flatten() {
+                    let project = l["project"].as_str().ok_or("a link needs \"project\"")?;
+                    let job = l["job"].as_u64().ok_or("a link needs \"job\" (a number)")?;
+                    c4::links::link(&b.store, &t, &c, &settings, project, None, job, now)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                }
+                conn
             }
             other => {
                 return Err(format!(

@@ -9,8 +9,10 @@ pub mod kaonavi;
 mod limiter;
 pub mod mikiwame;
 pub mod mynavi;
+pub mod personio;
 mod retry;
 pub mod roumumate;
+pub mod talentwunder;
 mod token;
 
 pub use http::{

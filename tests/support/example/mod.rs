@@ -59,12 +59,12 @@ impl ConnectorFactory for Factory {
         &[Role::Admin]
     }
 
-    async fn build(
+    async fn build<'a>(
         &self,
         _conn: &Connection,
         _secret: Option<String>,
-        _env: BuildEnv<'_>,
-    ) -> Result<Box<dyn RunConnector>, SyncError> {
+        _env: BuildEnv<'a>,
+    ) -> Result<Box<dyn RunConnector + 'a>, SyncError> {
         Ok(Box::new(Example(self.0.clone())))
     }
 

@@ -33,12 +33,12 @@ impl ConnectorFactory for Factory {
         &[Role::Admin, Role::Recruiter]
     }
 
-    async fn build(
+    async fn build<'a>(
         &self,
         conn: &Connection,
         secret: Option<String>,
-        env: BuildEnv<'_>,
-    ) -> Result<Box<dyn RunConnector>, SyncError> {
+        env: BuildEnv<'a>,
+    ) -> Result<Box<dyn RunConnector + 'a>, SyncError> {
         let settings = read_settings(conn)?;
         let secret: Secret = renkei_core::connector::decode_secret(
             secret.as_deref(),

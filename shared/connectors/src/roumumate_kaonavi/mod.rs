@@ -180,12 +180,12 @@ impl ConnectorFactory for Factory {
         &[Role::Admin]
     }
 
-    async fn build(
+    async fn build<'a>(
         &self,
         conn: &Connection,
         secret: Option<String>,
-        env: BuildEnv<'_>,
-    ) -> Result<Box<dyn RunConnector>, SyncError> {
+        env: BuildEnv<'a>,
+    ) -> Result<Box<dyn RunConnector + 'a>, SyncError> {
         let settings: Settings = decode_settings(conn)?;
         let secret: Secret = decode_secret(
             secret.as_deref(),

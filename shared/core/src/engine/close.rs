@@ -120,10 +120,16 @@ impl Engine<'_> {
         // not see (its run request was coalesced into this one), and a person's request may
         // have found this run under way: the connection is due again at once (the
         // dispatcher's next tick) rather than at the next slot.
-        let missed_webhook = repo
-            .webhook_mark(t, c)
-            .await?
-            .is_some_and(|m| m.last_at > run.started_at);
+        // A run that ends closes the coalescing windows it covered: a webhook after it asks
+        // for a run of its own.
+        let missed_webhook = if status == RunStatus::Continued {
+            repo.webhook_mark(t, c)
+                .await?
+                .is_some_and(|m| m.last_at > run.started_at)
+        } else {
+            repo.close_webhook_windows(t, c, run.started_at, now)
+                .await?
+        };
         let updated = repo
             .update_connection(t, c, |conn| {
                 conn.last_status = Some(status);
@@ -189,6 +195,18 @@ impl Engine<'_> {
             self.tell(factory, t, c, &run.run_id, out).await?;
         }
         repo.release_lease(t, c, lease).await?;
+        if status != RunStatus::Continued
+            && !missed_webhook
+            && repo
+                .webhook_mark(t, c)
+                .await?
+                .is_some_and(|m| m.last_at > run.started_at)
+        {
+            // A request arrived while this run was closing (it found the lease still held,
+            // or its window just closed): the connection is due at once, not lost.
+            repo.update_connection(t, c, |conn| conn.next_run_at = conn.next_run_at.min(now))
+                .await?;
+        }
         Ok(Outcome::Ran(run))
     }
 

@@ -175,6 +175,51 @@ impl Repo<'_> {
         Ok(None)
     }
 
+    /// At a run's close: whether a webhook (or waiting request) arrived after the run
+    /// began (the connection is due again at once), else closes the coalescing windows the
+    /// run covered, so that the next webhook requests a run of its own instead of joining a
+    /// run that has ended. Conditional on the mark's version: a webhook arriving meanwhile
+    /// is seen on the re-read.
+    pub async fn close_webhook_windows(
+        &self,
+        t: &TenantId,
+        c: &ConnectionId,
+        started_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let key = mark_key(t, c);
+        for _ in 0..8 {
+            let Some(item) = self.store.get(&key).await? else {
+                return Ok(false);
+            };
+            let mut mark: WebhookMark = decode(&item)?;
+            if mark.last_at > started_at {
+                return Ok(true);
+            }
+            let open = mark.window_until > now || mark.scoped.values().any(|u| *u > now);
+            if !open {
+                return Ok(false);
+            }
+            mark.window_until = mark.window_until.min(now);
+            for until in mark.scoped.values_mut() {
+                *until = (*until).min(now);
+            }
+            let mut next = Item::new(key.clone(), encode(&mark));
+            next.version = item.version + 1;
+            match self
+                .store
+                .put(next, Condition::VersionIs(item.version))
+                .await
+            {
+                Ok(()) => return Ok(false),
+                Err(StoreError::ConditionFailed) => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        // Contended: a webhook is arriving right now; run again rather than miss it.
+        Ok(true)
+    }
+
     /// Closes the coalescing window early (its run request could not be published), so
     /// that the next webhook requests a run.
     pub async fn reopen_webhooks(&self, t: &TenantId, c: &ConnectionId) -> Result<(), StoreError> {

@@ -8,8 +8,11 @@
 //! 2. signature over the raw body, in constant time, with the connection's secret → 401;
 //! 3. body not JSON → 400; Recruitee's `{"test":true}` → 200, nothing else happens;
 //! 4. a timestamp outside the window (where the vendor sends one) → 401;
-//! 5. a delivery seen before (TTL dedupe item, conditional put) → 200 `duplicate`;
-//! 6. the first webhook of a coalescing window publishes one `SyncRequested` for the
+//! 5. what the delivery carries is kept where the connector keeps such things
+//!    (`accept_delivery`: a Talentwunder upload's profiles; idempotent, its answer's fields
+//!    join every answer below, a refusal answers its own status);
+//! 6. a delivery seen before (TTL dedupe item, conditional put) → 200 `duplicate`;
+//! 7. the first webhook of a coalescing window publishes one `SyncRequested` for the
 //!    connection; the rest of the burst joins it → 202.
 //!
 //! No vendor work happens here, and bodies are never logged. `GET` with `challengeCode`
@@ -20,7 +23,7 @@ mod vendor;
 pub use vendor::{WebhookVendor, hmac_hex};
 
 use crate::clock::Clock;
-use crate::connector::{ConnectorFactory, SyncRequested, WebhookSource};
+use crate::connector::{ConnectorFactory, Delivery, SyncRequested, WebhookSource};
 use crate::ids::{ConnectionId, TenantId};
 use crate::ports::{EventBus, SecretStore, StateStore, StoreError};
 use crate::registry::Registry;
@@ -73,6 +76,15 @@ pub struct WebhookResponse {
 impl WebhookResponse {
     fn new(status: u16, body: Value) -> Self {
         Self { status, body }
+    }
+    /// The same answer with the connector's fields (`accept_delivery`) added.
+    fn with(mut self, extra: Option<&Value>) -> Self {
+        if let (Value::Object(body), Some(Value::Object(extra))) = (&mut self.body, extra) {
+            for (k, v) in extra {
+                body.insert(k.clone(), v.clone());
+            }
+        }
+        self
     }
     fn error(status: u16, message: &str) -> Self {
         Self::new(status, json!({ "error": message }))
@@ -287,6 +299,23 @@ impl<'a> Ingress<'a> {
             }
         }
         let (t, c) = (&target.conn.tenant_id, &target.conn.connection_id);
+        let kept = target
+            .factory
+            .accept_delivery(Delivery {
+                store: self.ports.store,
+                conn: &target.conn,
+                vendor,
+                body: &json,
+                now,
+            })
+            .await
+            .map_err(|r| {
+                Answer(
+                    WebhookResponse::error(r.status, &r.message),
+                    "refused by the connector",
+                )
+            })?;
+        let kept = kept.as_ref();
         let repo = Repo::new(self.ports.store);
         let id = vendor.delivery_id(&req.body, &json);
         if !repo
@@ -300,7 +329,7 @@ impl<'a> Ingress<'a> {
             )
             .await?
         {
-            return Ok(WebhookResponse::new(200, json!({ "duplicate": true })));
+            return Ok(WebhookResponse::new(200, json!({ "duplicate": true })).with(kept));
         }
         // The kind of change decides the kind of run (a connector may do part of its work).
         let scope = target.factory.webhook_scope(vendor, &json);
@@ -308,7 +337,7 @@ impl<'a> Ingress<'a> {
             .note_webhook(t, c, scope.as_deref(), now, self.config.coalesce)
             .await?
         {
-            return Ok(WebhookResponse::new(202, json!({ "coalesced": true })));
+            return Ok(WebhookResponse::new(202, json!({ "coalesced": true })).with(kept));
         }
         let event = SyncRequested {
             webhook: true,
@@ -327,7 +356,7 @@ impl<'a> Ingress<'a> {
             let _ = repo.reopen_webhooks(t, c).await;
             return Err(reject(503, "event bus unavailable"));
         }
-        Ok(WebhookResponse::new(202, json!({ "requested": true })))
+        Ok(WebhookResponse::new(202, json!({ "requested": true })).with(kept))
     }
 }
 

@@ -18,11 +18,18 @@ pub enum WebhookVendor {
     Recruitee,
     /// LinkedIn Recruiter System Connect.
     LinkedIn,
+    /// Talentwunder's profile uploads (assumed contract: docs/contracts/talentwunder.md).
+    Talentwunder,
 }
 
 impl WebhookVendor {
     /// Every vendor.
-    pub const ALL: [WebhookVendor; 3] = [Self::HrBrain, Self::Recruitee, Self::LinkedIn];
+    pub const ALL: [WebhookVendor; 4] = [
+        Self::HrBrain,
+        Self::Recruitee,
+        Self::LinkedIn,
+        Self::Talentwunder,
+    ];
 
     /// The path segment.
     pub fn as_str(self) -> &'static str {
@@ -30,6 +37,7 @@ impl WebhookVendor {
             Self::HrBrain => "hrbrain",
             Self::Recruitee => "recruitee",
             Self::LinkedIn => "linkedin",
+            Self::Talentwunder => "talentwunder",
         }
     }
 
@@ -44,6 +52,7 @@ impl WebhookVendor {
             Self::HrBrain => "x-hrbrain-signature",
             Self::Recruitee => "x-recruitee-signature",
             Self::LinkedIn => "x-li-signature",
+            Self::Talentwunder => "x-talentwunder-signature",
         }
     }
 
@@ -52,7 +61,7 @@ impl WebhookVendor {
     pub fn verify(self, secret: &[u8], body: &[u8], signature: &str) -> bool {
         let sig = signature.trim();
         let hex_part = match self {
-            Self::HrBrain => sig.strip_prefix("sha256=").unwrap_or(sig),
+            Self::HrBrain | Self::Talentwunder => sig.strip_prefix("sha256=").unwrap_or(sig),
             Self::LinkedIn => sig.strip_prefix("hmacsha256=").unwrap_or(sig),
             Self::Recruitee => sig,
         };
@@ -69,11 +78,13 @@ impl WebhookVendor {
     /// What identifies one delivery, so that a replay of it is recognised: the vendor's own
     /// id where it sends one (Recruitee's event `id` stays the same across its retries,
     /// LinkedIn's `notificationId`), else the hash of the body (HRBrain's body carries its
-    /// `occurredAt`, so two events never share one).
+    /// `occurredAt`, so two events never share one). Talentwunder's `requestId` names an
+    /// upload, so its retries are one upload.
     pub fn delivery_id(self, body: &[u8], json: &Value) -> String {
         let own = match self {
             Self::Recruitee => json.get("id"),
             Self::LinkedIn => json.get("notificationId").or_else(|| json.get("id")),
+            Self::Talentwunder => json.get("requestId"),
             Self::HrBrain => None,
         };
         match own {
@@ -83,22 +94,25 @@ impl WebhookVendor {
         }
     }
 
-    /// When the vendor says the event happened, where it says so (HRBrain's `occurredAt`);
-    /// checked against a window so that an old signed body cannot be replayed later.
+    /// When the vendor says the event happened, where it says so (HRBrain's `occurredAt`,
+    /// Talentwunder's `sentAt`); checked against a window so that an old signed body cannot
+    /// be replayed later.
     pub fn timestamp(self, json: &Value) -> Option<Result<DateTime<Utc>, String>> {
-        match self {
-            Self::HrBrain => Some(
-                json.get("occurredAt")
-                    .and_then(Value::as_str)
-                    .ok_or_else(|| "occurredAt is missing".to_string())
-                    .and_then(|s| {
-                        DateTime::parse_from_rfc3339(s)
-                            .map(|t| t.with_timezone(&Utc))
-                            .map_err(|_| "occurredAt is not an RFC 3339 time".to_string())
-                    }),
-            ),
-            Self::Recruitee | Self::LinkedIn => None,
-        }
+        let field = match self {
+            Self::HrBrain => "occurredAt",
+            Self::Talentwunder => "sentAt",
+            Self::Recruitee | Self::LinkedIn => return None,
+        };
+        Some(
+            json.get(field)
+                .and_then(Value::as_str)
+                .ok_or_else(|| format!("{field} is missing"))
+                .and_then(|s| {
+                    DateTime::parse_from_rfc3339(s)
+                        .map(|t| t.with_timezone(&Utc))
+                        .map_err(|_| format!("{field} is not an RFC 3339 time"))
+                }),
+        )
     }
 }
 

@@ -1,0 +1,312 @@
+//! C4: Talentwunder → Personio ATS profile upload (seed 003, requirements C4.1–C4.4).
+//!
+//! - [`setup`] checks the Recruiting API company ID and token, both features, the career
+//!   site's XML feed and the channel ID at once (C4.1).
+//! - [`links`] reads the open jobs from the XML feed (cached for minutes) and links each
+//!   Talentwunder project to exactly one of them (C4.2).
+//! - Talentwunder's uploads arrive through the webhook ingress (or `renkei talentwunder
+//!   upload`): [`upload`] checks every profile and queues it under an upload id, and the
+//!   ingress requests a run. A run files the queued profiles oldest first: the CV through
+//!   the documents endpoint, then the application ([`mapping`]), within Personio's 20
+//!   requests per 60 s per company (C4.3).
+//! - Personio has no update and no read-back: a profile is never filed twice because a
+//!   mark (`F#<job>#<email hash>`) is written before the create, and a create whose answer
+//!   was lost is reconciled through Personio's duplicate rule (same email, same job →
+//!   `errors.applicant-already-exists`): after a lost answer that error means *our* earlier
+//!   create landed (C4.4, docs/contracts/personio.md).
+
+mod filing;
+pub mod links;
+pub mod mapping;
+pub mod profile;
+mod setup;
+pub mod upload;
+
+pub use setup::{SetupInput, setup};
+
+use async_trait::async_trait;
+use chrono::{DateTime, Duration, Utc};
+use filing::TalentwunderPersonio;
+use renkei_core::Cadence;
+use renkei_core::engine::{
+    BuildEnv, Change, Connector, ConnectorFactory, Delivery, Page, Pulled, Refusal, RunConnector,
+    SyncError, WebhookSource, WriteResult, decode_secret, decode_settings,
+};
+use renkei_core::notify::NoticePolicy;
+use renkei_core::repo::{Connection, Role};
+use renkei_core::webhook::WebhookVendor;
+use renkei_vendors::http::RunBound;
+use renkei_vendors::personio::{self, PersonioClient, PersonioConfig};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashSet};
+use upload::Queued;
+
+/// The connector's name (its function folder).
+pub const NAME: &str = "talentwunder-personio";
+
+/// Uploads request their own runs; this hourly sweep files whatever is still queued (a
+/// run that failed on Personio's side, a request lost on the bus).
+pub fn cadence(connected_at: DateTime<Utc>) -> Cadence {
+    Cadence::EveryHoursFrom {
+        hours: 1,
+        anchor: connected_at + Duration::hours(1),
+    }
+}
+
+/// Connection settings (no secrets here).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Settings {
+    /// Personio's company ID (Unternehmens-ID of the Recruiting API key).
+    pub company_id: String,
+    /// The jobs domain: `acme` for `https://acme.jobs.personio.de`.
+    pub jobs_domain: String,
+    /// Channel-ID for source reporting (optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel_id: Option<u64>,
+    /// The XML feed's language.
+    #[serde(default = "default_language")]
+    pub language: String,
+    /// Recruiting API base URL; None: `https://api.personio.de`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_url: Option<String>,
+    /// Career site URL; None: `https://{jobs_domain}.jobs.personio.de`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jobs_site_url: Option<String>,
+    /// Applications and documents per minute per company (Personio: 20); None: no limit.
+    #[serde(default = "default_per_minute")]
+    pub per_minute: Option<u32>,
+    /// Benchmarks against a time-scaled sandbox shorten the minute by this factor.
+    #[serde(default = "one")]
+    pub time_scale: f64,
+    /// Profile fields sent as custom attributes: `current_title`, `current_company`,
+    /// `profile_url` → `custom_attribute_N`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub custom_attributes: BTreeMap<String, String>,
+    /// Tags every application gets (Personio creates missing ones).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    /// Profiles per page (checkpoint granularity).
+    #[serde(default = "default_page_size")]
+    pub page_size: usize,
+    /// How long the XML feed is cached.
+    #[serde(default = "default_ttl")]
+    pub jobs_ttl_seconds: u64,
+}
+
+fn default_language() -> String {
+    "de".into()
+}
+#[allow(clippy::unnecessary_wraps)]
+fn default_per_minute() -> Option<u32> {
+    Some(personio::REQUESTS_PER_MINUTE)
+}
+fn one() -> f64 {
+    1.0
+}
+fn default_page_size() -> usize {
+    20
+}
+fn default_ttl() -> u64 {
+    300
+}
+
+impl Settings {
+    /// Settings with Personio's defaults.
+    pub fn new(company_id: &str, jobs_domain: &str, channel_id: Option<u64>) -> Self {
+        Self {
+            company_id: company_id.into(),
+            jobs_domain: jobs_domain.into(),
+            channel_id,
+            language: default_language(),
+            api_url: None,
+            jobs_site_url: None,
+            per_minute: default_per_minute(),
+            time_scale: 1.0,
+            custom_attributes: BTreeMap::new(),
+            tags: Vec::new(),
+            page_size: default_page_size(),
+            jobs_ttl_seconds: default_ttl(),
+        }
+    }
+
+    /// The career site.
+    pub fn jobs_url(&self) -> String {
+        self.jobs_site_url
+            .clone()
+            .unwrap_or_else(|| personio::jobs_url(&self.jobs_domain))
+    }
+
+    /// The Recruiting API client's configuration.
+    pub fn personio(&self) -> PersonioConfig {
+        let scale = if self.time_scale > 0.0 {
+            self.time_scale
+        } else {
+            1.0
+        };
+        PersonioConfig {
+            api_url: self
+                .api_url
+                .clone()
+                .unwrap_or_else(|| personio::API_URL.into())
+                .trim_end_matches('/')
+                .to_string(),
+            per_window: self.per_minute,
+            window: std::time::Duration::from_secs_f64(60.0 / scale),
+        }
+    }
+}
+
+/// The connection's secret (one Secrets Manager secret, JSON).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Secret {
+    /// Recruiting API access token (Zugriffs-Token).
+    pub access_token: String,
+    /// The secret Talentwunder signs uploads with.
+    pub upload_secret: String,
+}
+
+/// Builds the connector from a stored connection.
+#[derive(Default)]
+pub struct Factory;
+
+const WEBHOOKS: &[WebhookSource] = &[WebhookSource {
+    vendor: WebhookVendor::Talentwunder,
+    secret_field: "upload_secret",
+}];
+
+#[async_trait]
+impl ConnectorFactory for Factory {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn vendors(&self) -> &'static [&'static str] {
+        &["personio", "talentwunder"]
+    }
+
+    /// Recruiters, who uploaded the profiles, and admins, who fix credentials.
+    fn notify_roles(&self) -> &'static [Role] {
+        &[Role::Recruiter, Role::Admin]
+    }
+
+    async fn build<'a>(
+        &self,
+        conn: &Connection,
+        secret: Option<String>,
+        env: BuildEnv<'a>,
+    ) -> Result<Box<dyn RunConnector + 'a>, SyncError> {
+        let settings: Settings = decode_settings(conn)?;
+        let secret: Secret = decode_secret(
+            secret.as_deref(),
+            "Personio credentials missing: connect again (renkei personio connect)",
+        )?;
+        let mut personio = PersonioClient::new(
+            &settings.personio(),
+            &settings.company_id,
+            &secret.access_token,
+        )?;
+        personio.join_run(env.heartbeat.clone());
+        Ok(Box::new(TalentwunderPersonio {
+            store: env.store,
+            t: conn.tenant_id.clone(),
+            c: conn.connection_id.clone(),
+            settings,
+            personio,
+            now: env.now,
+            jobs: None,
+            handed: HashSet::new(),
+        }))
+    }
+
+    /// Queue items are unique per upload, so their hashes only guard a page's replay.
+    fn hash_ttl(&self) -> Option<Duration> {
+        Some(Duration::days(upload::KEEP))
+    }
+
+    /// Every upload's failed profiles are told, not only the first in an hour.
+    fn notice_policy(&self, default: NoticePolicy) -> NoticePolicy {
+        NoticePolicy {
+            interval: Duration::zero(),
+            repeat_interval: Duration::zero(),
+            ..default
+        }
+    }
+
+    fn failure_advice(
+        &self,
+        _conn: &Connection,
+        run: &renkei_core::engine::RunRecord,
+    ) -> Option<String> {
+        let error = run.error.as_deref().unwrap_or_default();
+        if error.contains("401") {
+            Some("Check the company ID and the Recruiting API access token (Personio: Settings > API access data > Recruiting API key) and connect again. Queued profiles are filed once it works.".into())
+        } else if error.contains("feature.") {
+            Some("Ask Personio to enable the recruiting features and the Recruiting API for the company. Queued profiles are filed once it works.".into())
+        } else if error.contains("channel") {
+            Some("Copy the channel ID again from Personio (Settings > Recruiting > Channels) and connect again. Queued profiles are filed once it works.".into())
+        } else {
+            None
+        }
+    }
+
+    fn webhooks(&self) -> &'static [WebhookSource] {
+        WEBHOOKS
+    }
+
+    async fn accept_delivery(&self, d: Delivery<'_>) -> Result<Option<serde_json::Value>, Refusal> {
+        upload::accept(
+            d.store,
+            &d.conn.tenant_id,
+            &d.conn.connection_id,
+            d.body,
+            d.now,
+        )
+        .await
+        .map(Some)
+    }
+}
+
+#[async_trait]
+impl Connector for TalentwunderPersonio<'_> {
+    type Record = Queued;
+    type Cursor = String;
+
+    async fn pull(&mut self, cursor: Option<String>) -> Result<Page<Queued, String>, SyncError> {
+        let open: Vec<Queued> = upload::open(self.store, &self.t, &self.c)
+            .await?
+            .into_iter()
+            .filter(|q| !self.handed.contains(&q.sk()))
+            .collect();
+        let size = self.settings.page_size.max(1);
+        let more = open.len() > size;
+        let page: Vec<Queued> = open.into_iter().take(size).collect();
+        let next = page.last().map(Queued::sk).or(cursor);
+        let records = page
+            .into_iter()
+            .map(|q| {
+                self.handed.insert(q.sk());
+                Pulled::Ready {
+                    key: q.record_key(),
+                    payload: q,
+                }
+            })
+            .collect();
+        Ok(Page {
+            records,
+            next_cursor: next,
+            has_more: more,
+        })
+    }
+
+    async fn write(
+        &mut self,
+        changes: &[Change<Queued>],
+        dry_run: bool,
+    ) -> Result<Vec<WriteResult>, SyncError> {
+        let mut results = Vec::with_capacity(changes.len());
+        for ch in changes {
+            results.push(self.file(ch.payload.clone(), dry_run).await?);
+        }
+        Ok(results)
+    }
+}
