@@ -6,8 +6,7 @@ use crate::{ids, problems};
 use clap::{Subcommand, ValueEnum};
 use renkei_connectors::hrbrain_mikiwame::{self as c3, Secret, Settings, SetupInput, jobs};
 use renkei_core::RunId;
-use renkei_core::engine::{Outcome, SyncRequested};
-use renkei_core::ports::EventBus;
+use renkei_core::engine::SyncRequested;
 use renkei_local::LocalBackend;
 use std::path::PathBuf;
 
@@ -134,23 +133,15 @@ pub async fn hrbrain(b: &LocalBackend, cmd: HrbrainCmd) -> Result<(), String> {
                 scope,
                 ..SyncRequested::new(t, c, c3::NAME)
             };
-            b.bus
-                .publish(&[event.to_event("renkei")])
-                .await
-                .map_err(|e| e.to_string())?;
-            for outcome in b.deliver().await? {
-                match outcome {
-                    Outcome::Ran(r) => println!(
-                        "{}\t{}\t{}",
-                        r.run_id,
-                        jobs::what(r.scope.as_deref()),
-                        jobs::JobStatus::of(&r).label()
-                    ),
-                    Outcome::Skipped(why) => println!("not started: {why}"),
-                    Outcome::Fenced(r) => println!("run {} lost its lease and stopped", r.run_id),
-                }
-            }
-            Ok(())
+            crate::request_run(b, event, |r| {
+                format!(
+                    "{}\t{}\t{}",
+                    r.run_id,
+                    jobs::what(r.scope.as_deref()),
+                    jobs::JobStatus::of(r).label()
+                )
+            })
+            .await
         }
         HrbrainCmd::Jobs { tenant, connection } => {
             let (t, c) = ids(&tenant, &connection)?;

@@ -353,6 +353,28 @@ pub(crate) fn print_outcome(outcome: Outcome) -> Result<(), String> {
     Ok(())
 }
 
+/// Puts a person's run request on the bus, runs what it starts (the embedded bus delivers at
+/// once) and prints one line per run: `describe` for a run, why otherwise.
+pub(crate) async fn request_run(
+    b: &LocalBackend,
+    event: renkei_core::engine::SyncRequested,
+    describe: impl Fn(&renkei_core::engine::RunRecord) -> String,
+) -> Result<(), String> {
+    use renkei_core::ports::EventBus;
+    b.bus
+        .publish(&[event.to_event("renkei")])
+        .await
+        .map_err(|e| e.to_string())?;
+    for outcome in b.deliver().await? {
+        match outcome {
+            Outcome::Ran(r) => println!("{}", describe(&r)),
+            Outcome::Skipped(why) => println!("not started: {why}"),
+            Outcome::Fenced(r) => println!("run {} lost its lease and stopped", r.run_id),
+        }
+    }
+    Ok(())
+}
+
 /// Runs a connection once by hand and prints its record.
 pub(crate) async fn run_now(
     b: &LocalBackend,

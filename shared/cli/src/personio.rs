@@ -8,8 +8,7 @@ use clap::Subcommand;
 use renkei_connectors::talentwunder_personio::{
     self as c4, Secret, Settings, SetupInput, links, upload,
 };
-use renkei_core::engine::{Outcome, SyncRequested};
-use renkei_core::ports::EventBus;
+use renkei_core::engine::SyncRequested;
 use renkei_core::repo::Repo;
 use renkei_local::LocalBackend;
 use serde_json::Value;
@@ -248,25 +247,17 @@ pub async fn personio(b: &LocalBackend, cmd: PersonioCmd) -> Result<(), String> 
                 manual: true,
                 ..SyncRequested::new(t.clone(), c.clone(), c4::NAME)
             };
-            b.bus
-                .publish(&[event.to_event("renkei")])
-                .await
-                .map_err(|e| e.to_string())?;
-            for outcome in b.deliver().await? {
-                match outcome {
-                    Outcome::Ran(r) => println!(
-                        "run {}: {} (filed {}, already applied {}, failed {})",
-                        r.run_id,
-                        r.status.as_str(),
-                        r.counts.created,
-                        r.counts.unchanged,
-                        r.counts.rejected
-                    ),
-                    Outcome::Skipped(why) => println!("not started: {why}"),
-                    Outcome::Fenced(r) => println!("run {} lost its lease and stopped", r.run_id),
-                }
-            }
-            Ok(())
+            crate::request_run(b, event, |r| {
+                format!(
+                    "run {}: {} (filed {}, already applied {}, failed {})",
+                    r.run_id,
+                    r.status.as_str(),
+                    r.counts.created,
+                    r.counts.unchanged,
+                    r.counts.rejected
+                )
+            })
+            .await
         }
         PersonioCmd::Uploads { tenant, connection } => {
             let (t, c) = ids(&tenant, &connection)?;

@@ -199,15 +199,10 @@ impl SandboxEnv {
         TenantId::new(TENANT).expect("valid tenant id")
     }
 
-    /// The tenant's users: an admin (管理者), a recruiter (採用担当者) and a member.
-    pub async fn add_users(&self) -> Result<(), String> {
-        let repo = Repo::new(&self.backend.store);
-        for (email, role) in [
-            ("admin@demo-co.example", Role::Admin),
-            ("recruiter@demo-co.example", Role::Recruiter),
-            ("staff@demo-co.example", Role::Member),
-        ] {
-            repo.put_user(
+    /// Adds (or replaces) one user of the demo tenant with `role`.
+    pub async fn add_user(&self, email: &str, role: Role) -> Result<(), String> {
+        Repo::new(&self.backend.store)
+            .put_user(
                 &self.tenant(),
                 &TenantUser {
                     email: email.into(),
@@ -215,7 +210,17 @@ impl SandboxEnv {
                 },
             )
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| e.to_string())
+    }
+
+    /// The tenant's users: an admin (管理者), a recruiter (採用担当者) and a member.
+    pub async fn add_users(&self) -> Result<(), String> {
+        for (email, role) in [
+            ("admin@demo-co.example", Role::Admin),
+            ("recruiter@demo-co.example", Role::Recruiter),
+            ("staff@demo-co.example", Role::Member),
+        ] {
+            self.add_user(email, role).await?;
         }
         Ok(())
     }

@@ -2,7 +2,7 @@
 
 use crate::SandboxEnv;
 use renkei_connectors::hrbrain_mikiwame::{self as c3, Secret, Settings, SetupInput};
-use renkei_core::repo::{Repo, Role, TenantUser};
+use renkei_core::repo::Role;
 use renkei_core::{Clock, ConnectionId};
 use renkei_sandbox::{HrbrainSetup, MikiwameSetup, WebhookTarget};
 
@@ -59,16 +59,7 @@ impl SandboxEnv {
     pub async fn connect_hrbrain(&self, settings: Settings) -> Result<ConnectionId, String> {
         let t = self.tenant();
         let c = ConnectionId::new(HRBRAIN_CONNECTION).map_err(|e| e.to_string())?;
-        Repo::new(&self.backend.store)
-            .put_user(
-                &t,
-                &TenantUser {
-                    email: "admin@demo-co.example".into(),
-                    roles: vec![Role::Admin],
-                },
-            )
-            .await
-            .map_err(|e| e.to_string())?;
+        self.add_user("admin@demo-co.example", Role::Admin).await?;
         let input = SetupInput {
             tenant_id: t.clone(),
             connection_id: c.clone(),

@@ -3,7 +3,7 @@
 
 use crate::SandboxEnv;
 use renkei_connectors::talentwunder_personio::{self as c4, Secret, SetupInput, links};
-use renkei_core::repo::{Repo, Role, TenantUser};
+use renkei_core::repo::Role;
 use renkei_core::{Clock, ConnectionId};
 use renkei_sandbox::{PersonioJob, PersonioSetup};
 use serde_json::Value;
@@ -84,16 +84,8 @@ impl SandboxEnv {
     pub async fn connect_personio(&self, settings: c4::Settings) -> Result<ConnectionId, String> {
         let t = self.tenant();
         let c = ConnectionId::new(PERSONIO_CONNECTION).map_err(|e| e.to_string())?;
-        Repo::new(&self.backend.store)
-            .put_user(
-                &t,
-                &TenantUser {
-                    email: "recruiter@demo-gmbh.example".into(),
-                    roles: vec![Role::Recruiter],
-                },
-            )
-            .await
-            .map_err(|e| e.to_string())?;
+        self.add_user("recruiter@demo-gmbh.example", Role::Recruiter)
+            .await?;
         let input = SetupInput {
             tenant_id: t.clone(),
             connection_id: c.clone(),
