@@ -7,6 +7,7 @@
 pub mod hrbrain_mikiwame;
 pub mod kana;
 pub mod mynavi_hrmos;
+pub mod recruitee_linkedin;
 pub mod roumumate_kaonavi;
 pub mod talentwunder_personio;
 
@@ -22,6 +23,7 @@ pub fn registry() -> Registry {
         .with(Arc::new(roumumate_kaonavi::Factory))
         .with(Arc::new(hrbrain_mikiwame::Factory))
         .with(Arc::new(talentwunder_personio::Factory))
+        .with(Arc::new(recruitee_linkedin::Factory))
 }
 
 /// The factory for a connector name (the name of its function folder), if it exists.

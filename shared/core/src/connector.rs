@@ -167,6 +167,8 @@ pub struct BuildEnv<'a> {
     pub store: &'a dyn StateStore,
     /// The run's start: the one "now" a connector uses (time windows end here).
     pub now: DateTime<Utc>,
+    /// The engine's clock, for what is measured while the run goes on (progress, ETA).
+    pub clock: &'a dyn crate::clock::Clock,
     /// Beat before every vendor write and every long wait (vendor clients take it).
     pub heartbeat: &'a Arc<dyn Heartbeat>,
     /// The part of the work the run was asked for (one of the factory's

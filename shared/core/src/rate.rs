@@ -25,6 +25,19 @@ pub struct Window {
     pub limit: u32,
     /// Window length in milliseconds.
     pub window_ms: u64,
+    /// What this call counts in the window: 1 for a request; a batch call counts its
+    /// records in a records window (LinkedIn's 10,000 records per minute).
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub cost: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)]
+fn is_one(n: &u32) -> bool {
+    *n == 1
 }
 
 /// A request for one call's slot in every window it counts against.
@@ -54,9 +67,10 @@ impl Ledger {
             // Forget buckets whose every call has left the window.
             buckets.retain(|start, _| start + width + window > now_ms);
             let used: u64 = buckets.values().map(|n| u64::from(*n)).sum();
-            if used >= u64::from(w.limit.max(1)) {
+            let cost = u64::from(w.cost.clamp(1, w.limit.max(1)));
+            if used + cost > u64::from(w.limit.max(1)) {
                 // Wait until enough of the oldest buckets have left the window.
-                let mut excess = used + 1 - u64::from(w.limit.max(1));
+                let mut excess = used + cost - u64::from(w.limit.max(1));
                 for (start, n) in buckets.iter() {
                     let free_at = start + width + window;
                     wait_ms = wait_ms.max(free_at - now_ms);
@@ -78,7 +92,7 @@ impl Ledger {
                 .entry(w.name.clone())
                 .or_default()
                 .entry(start)
-                .or_default() += 1;
+                .or_default() += w.cost.clamp(1, w.limit.max(1));
         }
         Ok(())
     }
@@ -106,6 +120,7 @@ mod tests {
                 name: "write".into(),
                 limit,
                 window_ms,
+                cost: 1,
             }],
         }
     }
@@ -134,6 +149,26 @@ mod tests {
     }
 
     #[test]
+    fn c5_2_a_batch_counts_its_records_and_never_passes_the_records_window() {
+        let mut ledger = Ledger::default();
+        let batch = |n: u32| Slot {
+            credential: "linkedin#x".into(),
+            windows: vec![Window {
+                name: "records".into(),
+                limit: 250,
+                window_ms: 60_000,
+                cost: n,
+            }],
+        };
+        ledger.take(&batch(100), 0).expect("100 of 250");
+        ledger.take(&batch(100), 1).expect("200 of 250");
+        let wait = ledger.take(&batch(100), 2).expect_err("300 > 250");
+        assert!(wait >= Duration::from_millis(60_000), "{wait:?}");
+        ledger.take(&batch(50), 3).expect("exactly 250");
+        assert_eq!(ledger.windows["records"].values().sum::<u32>(), 250);
+    }
+
+    #[test]
     fn p6_one_write_counts_in_both_windows_or_in_neither() {
         let mut ledger = Ledger::default();
         let s = Slot {
@@ -143,11 +178,13 @@ mod tests {
                     name: "all".into(),
                     limit: 3,
                     window_ms: 3_600_000,
+                    cost: 1,
                 },
                 Window {
                     name: "write".into(),
                     limit: 5,
                     window_ms: 60_000,
+                    cost: 1,
                 },
             ],
         };

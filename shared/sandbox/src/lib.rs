@@ -6,7 +6,7 @@
 //! One server hosts every simulator under its own prefix:
 //! `/kaonavi/api/v2.0/…`, `/roumumate/api/v1/…`, `/mynavi/…`, `/hrmos/api/v1/…`,
 //! `/hrbrain/{subdomain}/…`, `/mikiwame/api/v1/…`, `/personio/…` (Recruiting API and career
-//! sites), `/talentwunder/files/…`, and `/_control/…`.
+//! sites), `/talentwunder/files/…`, `/recruitee/c/{company}/…`, `/linkedin/…` (RSC and OAuth), and `/_control/…`.
 
 // Handlers answer early with a ready `Response` as their error; its size is irrelevant here.
 #![allow(clippy::result_large_err)]
@@ -16,9 +16,11 @@ mod faults;
 mod hrbrain;
 mod hrmos;
 mod kaonavi;
+mod linkedin;
 mod mikiwame;
 mod mynavi;
 mod personio;
+mod recruitee;
 mod roumumate;
 mod talentwunder;
 mod webhooks;
@@ -34,6 +36,8 @@ const SIMULATORS: &[&dyn Simulator] = &[
     &mikiwame::Sim,
     &personio::Sim,
     &talentwunder::Sim,
+    &recruitee::Sim,
+    &linkedin::Sim,
     &webhooks::Sim,
 ];
 
@@ -85,6 +89,7 @@ pub use mynavi::{
     DEFAULT_COLUMNS as MYNAVI_COLUMNS, MynaviAccountSetup, SAMPLE_POSITIONS, bad_applications,
     sample_applications,
 };
+pub use linkedin::{LinkedinLimits, Organization as LinkedinOrganization};
 pub use personio::spec as personio_spec;
 pub use personio::{PersonioSetup, SimJob as PersonioJob};
 use serde::Deserialize;
@@ -94,6 +99,7 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
+pub use recruitee::{Edit as RecruiteeEdit, Load as RecruiteeLoad, RecruiteeSetup};
 pub use talentwunder::{profiles as talentwunder_profiles, upload_body as talentwunder_upload};
 
 /// renkei's side of the sandbox, provided by whoever starts it with a backend (renkei-testbed

@@ -10,6 +10,7 @@ use renkei_connectors::hrbrain_mikiwame as c3;
 use renkei_connectors::mynavi_hrmos as c1;
 use renkei_connectors::roumumate_kaonavi::{self as c2, KaonaviLimits};
 use renkei_connectors::talentwunder_personio as c4;
+use renkei_connectors::recruitee_linkedin as c5;
 use renkei_core::engine::RunRecord;
 use renkei_core::{Clock, ConnectionId};
 
@@ -50,6 +51,7 @@ pub fn scenarios() -> Vec<Box<dyn Scenario>> {
         Box::new(RoumumateKaonavi),
         Box::new(HrbrainMikiwame),
         Box::new(TalentwunderPersonio),
+        Box::new(RecruiteeLinkedin),
     ]
 }
 
@@ -232,6 +234,50 @@ impl Scenario for TalentwunderPersonio {
                 env.sandbox.personio_documents(PERSONIO_COMPANY).len(),
                 run.counts.unchanged,
                 run.counts.rejected
+            ),
+            run,
+        })
+    }
+}
+
+/// C5: a Recruitee company of 200 candidates (placements on published and internal jobs,
+/// stages, notes, interview feedback; one in ten disqualified), connected to the demo
+/// organization's Recruiter Corporate contract; the dispatcher's run finds the activation
+/// done and sends the historical sync.
+struct RecruiteeLinkedin;
+
+#[async_trait::async_trait]
+impl Scenario for RecruiteeLinkedin {
+    fn connector(&self) -> &'static str {
+        c5::NAME
+    }
+
+    async fn run(&self, env: &SandboxEnv, _size: DemoSize) -> Result<DemoRun, String> {
+        env.recruitee_linkedin_accounts(200)?;
+        env.sandbox.linkedin_limits(renkei_sandbox::LinkedinLimits {
+            activation_checks: 0,
+            ..Default::default()
+        });
+        let connection = env
+            .connect_linkedin(
+                env.linkedin_settings(crate::CONTRACT_CORPORATE),
+                crate::LINKEDIN_ADMIN,
+            )
+            .await?;
+        let run = run_of(env.next_slot(&env.tenant(), &connection).await?, c5::NAME)?;
+        let held = env.sandbox.linkedin_data(crate::LINKEDIN_ORG);
+        let count = |k: &str| held[k].as_object().map_or(0, serde_json::Map::len);
+        Ok(DemoRun {
+            connection,
+            seeded: "seeded Recruitee with 200 candidates on 8 jobs (placements, stages, notes, interview feedback)".into(),
+            result: format!(
+                "LinkedIn RSC now holds {} jobs, {} candidates, {} applications, {} stages, {} notes and {} interview feedbacks.",
+                count("jobs"),
+                count("atsCandidates"),
+                count("atsApplications"),
+                count("atsApplicationStages"),
+                count("atsApplicationNotes"),
+                count("atsInterviewFeedbacks"),
             ),
             run,
         })

@@ -7,11 +7,13 @@
 pub mod demo;
 mod env;
 mod hrbrain;
+mod linkedin;
 mod runner;
 pub mod seed;
 mod talentwunder;
 
 pub use env::*;
 pub use hrbrain::*;
+pub use linkedin::*;
 pub use runner::LocalRunner;
 pub use talentwunder::*;

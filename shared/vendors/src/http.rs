@@ -138,6 +138,8 @@ pub struct VendorClient {
     /// `<vendor>#<hash of the credential>`: names the credential's rate windows.
     credential: Option<String>,
     run: Arc<dyn Heartbeat>,
+    /// Units taken outside a run (no shared ledger): (when, how many).
+    units: std::sync::Mutex<std::collections::VecDeque<(Instant, u32)>>,
     /// Counters.
     pub stats: Stats,
 }
@@ -163,6 +165,7 @@ impl VendorClient {
             local: Arc::new(LocalWindows::new(config.limit, config.write_limit)),
             credential: None,
             run: Arc::new(NoRun),
+            units: Default::default(),
             config,
             stats: Stats::default(),
         })
@@ -197,6 +200,7 @@ impl VendorClient {
             limit,
             // Widened by 2% like the in-process window: clock jitter never costs a 429.
             window_ms: w.mul_f64(1.02).as_millis() as u64,
+            cost: 1,
         };
         let mut windows: Vec<Window> = self
             .config
@@ -372,6 +376,68 @@ impl VendorClient {
             .requests
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         Ok(())
+    }
+
+    /// Takes `units` of a limit that counts something other than requests (LinkedIn's
+    /// records per minute: a batch of 100 records takes 100), waiting until they fit. In a
+    /// run the units are counted in the credential's shared window named `name` (so all
+    /// runs and continuations of one application share it); outside a run, in-process.
+    pub async fn take_units(
+        &self,
+        name: &str,
+        (limit, window): (u32, Duration),
+        units: u32,
+    ) -> Result<(), VendorError> {
+        let units = units.clamp(1, limit.max(1));
+        let window = window.mul_f64(1.02);
+        let slot = self.credential.clone().map(|credential| Slot {
+            credential,
+            windows: vec![Window {
+                name: name.into(),
+                limit,
+                window_ms: window.as_millis() as u64,
+                cost: units,
+            }],
+        });
+        loop {
+            let admission = match &slot {
+                Some(slot) => self.run.admit(slot).await.map_err(VendorError::Halted)?,
+                None => Admission::Local,
+            };
+            let taken = match admission {
+                Admission::Granted => Ok(()),
+                Admission::Wait(wait) => Err(wait),
+                Admission::Local => self.take_local_units(limit, window, units),
+            };
+            match taken {
+                Ok(()) => return Ok(()),
+                Err(wait) => self.pause(wait).await?,
+            }
+        }
+    }
+
+    fn take_local_units(&self, limit: u32, window: Duration, units: u32) -> Result<(), Duration> {
+        let mut taken = self.units.lock().unwrap_or_else(|p| p.into_inner());
+        let now = Instant::now();
+        while taken
+            .front()
+            .is_some_and(|(t, _)| now.duration_since(*t) >= window)
+        {
+            taken.pop_front();
+        }
+        let mut used: u32 = taken.iter().map(|(_, n)| n).sum();
+        if used + units <= limit {
+            taken.push_back((now, units));
+            return Ok(());
+        }
+        // Wait until enough of the oldest have left the window.
+        for (t, n) in taken.iter() {
+            used -= n;
+            if used + units <= limit {
+                return Err(window.saturating_sub(now.duration_since(*t)));
+            }
+        }
+        Err(window)
     }
 
     /// Opens a streamed GET (the body is left unread for the caller): waits for the limit,

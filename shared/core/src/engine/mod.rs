@@ -298,6 +298,7 @@ impl<'a> Engine<'a> {
         let env = BuildEnv {
             store: self.ports.store,
             now: run.started_at,
+            clock: self.ports.clock,
             heartbeat: &heartbeat,
             scope: run.scope.as_deref(),
         };

@@ -401,6 +401,28 @@ impl<'a> Repo<'a> {
         Ok(out)
     }
 
+    /// Every stored content hash whose record key starts with `prefix` (record key →
+    /// hash): what a connector has written to its target, e.g. to find the records the
+    /// source no longer has.
+    pub async fn hashed(
+        &self,
+        t: &TenantId,
+        c: &ConnectionId,
+        prefix: &str,
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        let items = self
+            .store
+            .query(&conn_pk(t, c), &format!("H#{prefix}"))
+            .await?;
+        Ok(items
+            .into_iter()
+            .filter_map(|i| {
+                let key = i.key.sk.trim_start_matches("H#").to_string();
+                i.body.as_str().map(|h| (key, h.to_string()))
+            })
+            .collect())
+    }
+
     /// The items that save content hashes of records whose writes succeeded.
     pub fn hash_items(
         t: &TenantId,

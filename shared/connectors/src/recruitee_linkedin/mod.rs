@@ -1,0 +1,269 @@
+//! C5: Recruitee ↔ LinkedIn Recruiter System Connect (seed 004, requirements C5.1–C5.8);
+//! this module is its ATS → LinkedIn half (C5.1–C5.3, C5.7).
+//!
+//! - [`setup`]: connecting checks the Recruitee token and the LinkedIn contract (eligible
+//!   type, the enabling user's permission), provisions the customer's child application
+//!   idempotently, enables the integrations and sets the CALLBACK_URL; activation is
+//!   refreshed by every run and on request (C5.1, C5.3).
+//! - [`sync`]: a pass sends pending webhook deletions, then the jobs, then the candidates
+//!   (each a [`mapping::Bundle`] of candidate, applications, stages, notes and feedback),
+//!   then — after the historical pass and once a day — a sweep that compares every
+//!   Recruitee id with what LinkedIn was sent and deletes what Recruitee no longer has
+//!   (each confirmed by a 404 first). The first pass after activation is the historical
+//!   sync; later ones are incremental (updated since the last pass). Checkpoints are per
+//!   page (≈ one LinkedIn batch), continuations carry long passes over invocations (C5.2).
+//! - [`budget`]: LinkedIn's 100,000 requests per day per application, persisted; when it is
+//!   spent the run stops as `continued` until the next UTC day. The 10,000 records per
+//!   minute are taken before each batch in the application's shared window.
+//! - Recruitee's webhooks (C5.7) request a run; `candidate_deleted` is kept (`D#<id>`) so
+//!   the run deletes it on LinkedIn.
+
+pub mod budget;
+pub mod mapping;
+pub mod setup;
+mod sync;
+
+pub use setup::{ActivationState, SetupInput, check, refresh, setup};
+
+use async_trait::async_trait;
+use renkei_core::Cadence;
+use renkei_core::engine::{
+    BuildEnv, ConnectorFactory, Delivery, Refusal, RunConnector, SyncError, WebhookSource,
+    decode_secret, decode_settings,
+};
+use renkei_core::ports::Condition;
+use renkei_core::repo::{Connection, Repo, Role};
+use renkei_core::webhook::WebhookVendor;
+use renkei_vendors::http::RunBound;
+use renkei_vendors::linkedin::{self, Api, ChildApp, LinkedinClient, LinkedinConfig};
+use renkei_vendors::recruitee::{self, RecruiteeClient, RecruiteeConfig};
+use serde::{Deserialize, Serialize};
+
+/// The connector's name (its function folder).
+pub const NAME: &str = "recruitee-linkedin";
+
+/// C5.7: every 15 minutes an incremental pass catches what webhooks missed (and a pass of
+/// a historical sync that is waiting goes on).
+pub fn cadence() -> Cadence {
+    Cadence::AlignedMinutes { minutes: 15 }
+}
+
+/// Connection settings (no secrets here).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Settings {
+    /// Recruitee company id.
+    pub company_id: String,
+    /// Recruitee API base of the company; None: `https://api.recruitee.com/c/{company_id}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recruitee_url: Option<String>,
+    /// LinkedIn API base.
+    #[serde(default = "default_api")]
+    pub linkedin_api_url: String,
+    /// LinkedIn OAuth base.
+    #[serde(default = "default_oauth")]
+    pub linkedin_oauth_url: String,
+    /// `/v2/` or `/rest/` with a version.
+    #[serde(default = "default_generation")]
+    pub api: Api,
+    /// The customer's LinkedIn organization id (its integration context).
+    pub organization: String,
+    /// The Recruiter contract chosen for this connection.
+    pub contract: String,
+    /// Candidates per page (a page is about one LinkedIn batch: the checkpoint's step).
+    #[serde(default = "default_page")]
+    pub page_size: usize,
+    /// Recruitee requests per minute (Recruitee publishes none: conservative).
+    #[serde(default = "default_recruitee_rate")]
+    pub recruitee_per_minute: Option<u32>,
+    /// LinkedIn requests per UTC day renkei spends (LinkedIn's 100,000 less a margin for
+    /// the few calls outside the sync: activation checks, tokens).
+    #[serde(default = "default_day")]
+    pub requests_per_day: u32,
+    /// Hours between sweeps that find deletions by comparing every id.
+    #[serde(default = "default_sweep")]
+    pub sweep_hours: u32,
+    /// Simulated seconds per real second of a time-scaled sandbox (1: real time).
+    #[serde(default = "default_scale")]
+    pub time_scale: f64,
+}
+
+fn default_api() -> String {
+    "https://api.linkedin.com".into()
+}
+fn default_oauth() -> String {
+    "https://www.linkedin.com".into()
+}
+fn default_generation() -> Api {
+    Api::V2
+}
+fn default_page() -> usize {
+    20
+}
+#[allow(clippy::unnecessary_wraps)]
+fn default_recruitee_rate() -> Option<u32> {
+    Some(600)
+}
+fn default_day() -> u32 {
+    linkedin::REQUESTS_PER_DAY / 100 * 99
+}
+fn default_sweep() -> u32 {
+    24
+}
+fn default_scale() -> f64 {
+    1.0
+}
+
+impl Settings {
+    /// Settings with every default for a company, organization and contract.
+    pub fn new(company_id: &str, organization: &str, contract: &str) -> Self {
+        Self {
+            company_id: company_id.into(),
+            recruitee_url: None,
+            linkedin_api_url: default_api(),
+            linkedin_oauth_url: default_oauth(),
+            api: default_generation(),
+            organization: organization.into(),
+            contract: contract.into(),
+            page_size: default_page(),
+            recruitee_per_minute: default_recruitee_rate(),
+            requests_per_day: default_day(),
+            sweep_hours: default_sweep(),
+            time_scale: default_scale(),
+        }
+    }
+
+    fn recruitee(&self) -> RecruiteeConfig {
+        let url = self
+            .recruitee_url
+            .clone()
+            .unwrap_or_else(|| recruitee::base_url(&self.company_id));
+        let per_minute = self
+            .recruitee_per_minute
+            .map(|n| (f64::from(n) * self.time_scale.max(1.0)) as u32);
+        RecruiteeConfig::new(&url, per_minute)
+    }
+
+    fn linkedin(&self) -> LinkedinConfig {
+        let mut c = LinkedinConfig::new(
+            &self.linkedin_api_url,
+            &self.linkedin_oauth_url,
+            self.time_scale,
+        );
+        c.api = self.api.clone();
+        c
+    }
+}
+
+/// The connection's secret.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Secret {
+    /// Recruitee personal API token.
+    pub recruitee_token: String,
+    /// The secret of Recruitee's webhook (None: no webhooks).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recruitee_webhook_secret: Option<String>,
+    /// The partner's parent application.
+    pub partner_client_id: String,
+    /// Its secret.
+    pub partner_client_secret: String,
+    /// The customer's child application (set by provisioning).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub child: Option<ChildApp>,
+}
+
+impl Secret {
+    /// The client of the customer's child application.
+    pub fn customer(&self, settings: &Settings) -> Result<LinkedinClient, SyncError> {
+        let child = self.child.as_ref().ok_or_else(|| {
+            SyncError::Auth("no LinkedIn child application provisioned: connect again".into())
+        })?;
+        Ok(LinkedinClient::new(
+            &settings.linkedin(),
+            &child.client_id,
+            &child.client_secret,
+        )?)
+    }
+}
+
+/// Builds the connector from a stored connection.
+#[derive(Default)]
+pub struct Factory;
+
+const WEBHOOKS: &[WebhookSource] = &[WebhookSource {
+    vendor: WebhookVendor::Recruitee,
+    secret_field: "recruitee_webhook_secret",
+}];
+
+/// A deletion Recruitee told us about, kept until a run has deleted it on LinkedIn.
+pub(crate) fn deletion_sk(candidate: u64) -> String {
+    format!("D#{candidate:020}")
+}
+
+#[async_trait]
+impl ConnectorFactory for Factory {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn vendors(&self) -> &'static [&'static str] {
+        &["recruitee", "linkedin"]
+    }
+
+    /// Recruitee admins operate the integration.
+    fn notify_roles(&self) -> &'static [Role] {
+        &[Role::Admin]
+    }
+
+    async fn build<'a>(
+        &self,
+        conn: &Connection,
+        secret: Option<String>,
+        env: BuildEnv<'a>,
+    ) -> Result<Box<dyn RunConnector + 'a>, SyncError> {
+        let settings: Settings = decode_settings(conn)?;
+        let secret: Secret = decode_secret(
+            secret.as_deref(),
+            "Recruitee/LinkedIn credentials missing: connect again",
+        )?;
+        let mut recruitee = RecruiteeClient::new(settings.recruitee(), &secret.recruitee_token)?;
+        recruitee.join_run(env.heartbeat.clone());
+        let mut linkedin = secret.customer(&settings)?;
+        linkedin.join_run(env.heartbeat.clone());
+        Ok(Box::new(sync::RecruiteeLinkedin::new(
+            conn, settings, recruitee, linkedin, env,
+        )))
+    }
+
+    fn webhooks(&self) -> &'static [WebhookSource] {
+        WEBHOOKS
+    }
+
+    /// A `candidate_deleted` is kept for the run it requests (Recruitee retries a delivery
+    /// until it is answered 2xx, so keeping is idempotent: one item per candidate).
+    async fn accept_delivery(&self, d: Delivery<'_>) -> Result<Option<serde_json::Value>, Refusal> {
+        if d.vendor != WebhookVendor::Recruitee {
+            return Ok(None);
+        }
+        let event = d.body["event_type"].as_str().unwrap_or_default();
+        if !matches!(event, "candidate_deleted" | "candidate_destroyed") {
+            return Ok(None);
+        }
+        let Some(id) = d.body["payload"]["candidate"]["id"].as_u64() else {
+            return Err(Refusal {
+                status: 400,
+                message: format!("{event} without payload.candidate.id"),
+            });
+        };
+        Repo::new(d.store)
+            .own_put(
+                &d.conn.tenant_id,
+                &d.conn.connection_id,
+                &deletion_sk(id),
+                &serde_json::json!({"candidate": id, "at": d.now}),
+                Condition::Always,
+                None,
+            )
+            .await?;
+        Ok(Some(serde_json::json!({"deletion": id})))
+    }
+}

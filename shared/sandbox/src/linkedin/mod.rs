@@ -1,0 +1,745 @@
+//! LinkedIn Recruiter System Connect simulator (remote side of C5), faithful to
+//! vendor-contracts.md and docs/contracts/linkedin.md, under `/linkedin`:
+//!
+//! - `POST /oauth/v2/accessToken` (client credentials; tokens live 30 simulated minutes);
+//! - the partner's parent application provisions child applications
+//!   (`provisionedApplications`, unique `uniqueForeignId`) and reads customers' Recruiter
+//!   contracts (`recruiterContracts`, with types and users' permissions);
+//! - a child application enables `atsIntegrations` (refused for Lite contracts and users
+//!   without admin/product-settings permission), which turn ACTIVE after N status checks,
+//!   and sets the CALLBACK_URL (`atsIntegrationConfigurations`);
+//! - sync resources with rest.li batch semantics (≤ 100 entities, a status per entity,
+//!   omitted application fields stored as null, references checked), deletion cascading
+//!   from candidates to applications to their stages, notes and feedback, jobs through
+//!   asynchronous tasks;
+//! - both limits per application: records per minute and requests per UTC day (429 with
+//!   Retry-After); every path also under `/rest/` where `LinkedIn-Version` is required.
+//!
+//! Control under `/_control/linkedin/…` (control.rs, docs/sandbox.md).
+
+mod control;
+
+pub use control::{LinkedinLimits, Organization};
+
+use crate::common::{api_error, bearer};
+use crate::{Sandbox, World};
+use axum::Json;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, post};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use serde_json::{Map, Value, json};
+use std::collections::{BTreeMap, HashMap, VecDeque};
+
+/// The batch resources and their key's id field; the first is the parent of the next.
+const RESOURCES: &[(&str, &str)] = &[
+    ("atsCandidates", "atsCandidateId"),
+    ("atsApplications", "atsApplicationId"),
+    ("atsApplicationStages", "atsStageId"),
+    ("atsApplicationNotes", "atsNoteId"),
+    ("atsInterviewFeedbacks", "atsFeedbackId"),
+];
+const MAX_BATCH: usize = 100;
+const APPLICATION_FIELDS: &[&str] = &[
+    "candidate",
+    "job",
+    "state",
+    "rejectionReason",
+    "currentStage",
+    "createdAt",
+    "lastModifiedAt",
+];
+
+#[derive(Default)]
+pub(crate) struct App {
+    secret: String,
+    parent: bool,
+    unique_foreign_id: Option<String>,
+    context: Option<String>,
+    day: Option<NaiveDate>,
+    today: u32,
+    recent: VecDeque<(DateTime<Utc>, u32)>,
+    /// Every batch call: when and how many records (for the records-per-minute statistic).
+    history: Vec<(DateTime<Utc>, u32)>,
+    requests: u64,
+    records: u64,
+    throttled: u64,
+}
+
+#[derive(Default)]
+pub(crate) struct Context {
+    integrations: Vec<Value>,
+    checks_left: u32,
+    callback_url: Option<String>,
+    contract: Option<String>,
+    /// resource → id → entity.
+    entities: HashMap<String, BTreeMap<String, Value>>,
+    jobs: BTreeMap<String, Value>,
+    /// Entities that arrived with application fields missing (LinkedIn nulled them).
+    nulled: Vec<String>,
+}
+
+#[derive(Default)]
+pub(crate) struct Linkedin {
+    apps: HashMap<String, App>,
+    tokens: HashMap<String, (String, DateTime<Utc>)>,
+    organizations: HashMap<String, Organization>,
+    contexts: HashMap<String, Context>,
+    tasks: HashMap<String, (Value, u32)>,
+    limits: LinkedinLimits,
+    lose_answers: u32,
+    seq: u64,
+}
+
+fn li_error(status: StatusCode, message: impl Into<String>) -> Response {
+    api_error(
+        status,
+        json!({"status": status.as_u16(), "serviceErrorCode": 100, "message": message.into()}),
+    )
+}
+
+impl Linkedin {
+    fn next(&mut self) -> u64 {
+        self.seq += 1;
+        self.seq
+    }
+
+    /// The application calling with `headers`' token, counted against its limits.
+    fn caller(
+        &mut self,
+        headers: &HeaderMap,
+        now: DateTime<Utc>,
+        records: u32,
+    ) -> Result<String, Response> {
+        let token = bearer(headers).unwrap_or_default();
+        let Some((app_id, expires)) = self.tokens.get(&token).cloned() else {
+            return Err(li_error(StatusCode::UNAUTHORIZED, "Invalid access token"));
+        };
+        if expires <= now {
+            return Err(li_error(StatusCode::UNAUTHORIZED, "The token used in the request has expired"));
+        }
+        let limits = self.limits.clone();
+        let app = self.apps.get_mut(&app_id).ok_or_else(|| {
+            li_error(StatusCode::UNAUTHORIZED, "application no longer exists")
+        })?;
+        let today = now.date_naive();
+        if app.day != Some(today) {
+            app.day = Some(today);
+            app.today = 0;
+        }
+        if app.today >= limits.requests_per_day {
+            app.throttled += 1;
+            let midnight = (today + Duration::days(1))
+                .and_hms_opt(0, 0, 0)
+                .map_or(now, |m| m.and_utc());
+            let wait = (midnight - now).num_seconds().max(1);
+            return Err((
+                StatusCode::TOO_MANY_REQUESTS,
+                [("Retry-After", wait.to_string())],
+                Json(json!({"status": 429, "message": "Resource level throttle APPLICATION DAY limit for calls to this resource is reached."})),
+            )
+                .into_response());
+        }
+        while app
+            .recent
+            .front()
+            .is_some_and(|(t, _)| *t <= now - Duration::minutes(1))
+        {
+            app.recent.pop_front();
+        }
+        let used: u32 = app.recent.iter().map(|(_, n)| n).sum();
+        if records > 0 && used + records > limits.records_per_minute {
+            app.throttled += 1;
+            let wait = app.recent.front().map_or(1, |(t, _)| {
+                (*t + Duration::minutes(1) - now).num_seconds().max(1)
+            });
+            return Err((
+                StatusCode::TOO_MANY_REQUESTS,
+                [("Retry-After", wait.to_string())],
+                Json(json!({"status": 429, "message": "records per minute exceeded"})),
+            )
+                .into_response());
+        }
+        app.today += 1;
+        app.requests += 1;
+        if records > 0 {
+            app.recent.push_back((now, records));
+            app.history.push((now, records));
+            app.records += u64::from(records);
+        }
+        Ok(app_id)
+    }
+
+    fn context_of(&self, app: &str) -> Option<String> {
+        self.apps.get(app).and_then(|a| a.context.clone())
+    }
+}
+
+/// Runs `f` for an API call within the world's lock (the clock, the simulator).
+fn with(sb: &Sandbox, f: impl FnOnce(&mut Linkedin, DateTime<Utc>) -> Response) -> Response {
+    let mut w: std::sync::MutexGuard<'_, World> = sb.world();
+    let now = w.clock.now();
+    f(w.state::<Linkedin>(), now)
+}
+
+async fn token(
+    State(sb): State<Sandbox>,
+    axum::Form(form): axum::Form<HashMap<String, String>>,
+) -> Response {
+    with(&sb, |li, now| {
+        if form.get("grant_type").map(String::as_str) != Some("client_credentials") {
+            return api_error(
+                StatusCode::BAD_REQUEST,
+                json!({"error": "unsupported_grant_type"}),
+            );
+        }
+        let id = form.get("client_id").cloned().unwrap_or_default();
+        let ok = li
+            .apps
+            .get(&id)
+            .is_some_and(|a| Some(&a.secret) == form.get("client_secret"));
+        if !ok {
+            return api_error(
+                StatusCode::UNAUTHORIZED,
+                json!({"error": "invalid_client", "error_description": "Client authentication failed"}),
+            );
+        }
+        let token = format!("li-token-{}-{}", li.next(), fastrand::u64(..));
+        li.tokens
+            .insert(token.clone(), (id, now + Duration::seconds(1800)));
+        Json(json!({"access_token": token, "expires_in": 1800})).into_response()
+    })
+}
+
+/// Every API call: `/{v2|rest}/{resource}`.
+async fn api(
+    State(sb): State<Sandbox>,
+    Path((generation, resource)): Path<(String, String)>,
+    method: Method,
+    Query(query): Query<Vec<(String, String)>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    match generation.as_str() {
+        "v2" => {}
+        "rest" if headers.get("linkedin-version").is_some() => {}
+        "rest" => {
+            return li_error(
+                StatusCode::BAD_REQUEST,
+                "A version must be present: set the LinkedIn-Version header (YYYYMM)",
+            );
+        }
+        _ => return li_error(StatusCode::NOT_FOUND, "no such API"),
+    }
+    let body: Value = if body.is_empty() {
+        Value::Null
+    } else {
+        match serde_json::from_slice(&body) {
+            Ok(v) => v,
+            Err(e) => return li_error(StatusCode::BAD_REQUEST, format!("body is not JSON: {e}")),
+        }
+    };
+    let q = |k: &str| {
+        query
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let restli = headers
+        .get("x-restli-method")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_lowercase();
+    let records = match (&method, resource.as_str()) {
+        (&Method::PUT | &Method::DELETE, r) if RESOURCES.iter().any(|(n, _)| *n == r) => {
+            batch_ids(&query, r).len() as u32
+        }
+        (&Method::POST, "simpleJobPostings") => {
+            body["elements"].as_array().map_or(0, Vec::len) as u32
+        }
+        _ => 0,
+    };
+    with(&sb, |li, now| {
+        let app = match li.caller(&headers, now, records) {
+            Ok(a) => a,
+            Err(r) => return r,
+        };
+        match (method.clone(), resource.as_str()) {
+            (Method::GET, "provisionedApplications") => {
+                li.find_children(&app, &q("uniqueForeignId"))
+            }
+            (Method::POST, "provisionedApplications") => li.provision(&app, &body),
+            (Method::GET, "recruiterContracts") => li.contracts(&app, &q("organization")),
+            (Method::PUT, "atsIntegrations") => li.enable(&app, &body),
+            (Method::GET, "atsIntegrations") => li.integrations(&app, &q("integrationContext")),
+            (Method::PUT, "atsIntegrationConfigurations") => li.configure(&app, &body),
+            (Method::POST, "simpleJobPostings") if restli == "batch_create" => {
+                li.post_jobs(&app, &body)
+            }
+            (Method::GET, "simpleJobPostingTasks") => li.job_tasks(&q("ids")),
+            (Method::PUT, r) if restli == "batch_update" => li.batch_update(&app, r, &query, &body),
+            (Method::DELETE, r) if restli == "batch_delete" => li.batch_delete(&app, r, &query),
+            _ => li_error(
+                StatusCode::NOT_FOUND,
+                format!("{method} {resource} ({restli}) is not a resource method here"),
+            ),
+        }
+    })
+}
+
+/// `ids[i].{idField}` / `ids[i].integrationContext` of a batch, in order.
+fn batch_ids(query: &[(String, String)], resource: &str) -> Vec<(String, String)> {
+    let Some((_, field)) = RESOURCES.iter().find(|(n, _)| *n == resource) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for i in 0.. {
+        let get = |k: String| query.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone());
+        match (
+            get(format!("ids[{i}].{field}")),
+            get(format!("ids[{i}].integrationContext")),
+        ) {
+            (Some(id), Some(ctx)) => out.push((id, ctx)),
+            _ => break,
+        }
+    }
+    out
+}
+
+fn key(resource: &str, id: &str, ctx: &str) -> String {
+    let field = RESOURCES
+        .iter()
+        .find(|(n, _)| *n == resource)
+        .map_or("id", |(_, f)| *f);
+    format!("{field}={id}&dataProvider=ATS&integrationContext={ctx}")
+}
+
+fn status(code: u16, message: &str) -> Value {
+    if message.is_empty() {
+        json!({"status": code})
+    } else {
+        json!({"status": code, "message": message})
+    }
+}
+
+impl Linkedin {
+    fn parent_only(&self, app: &str) -> Result<(), Response> {
+        if self.apps.get(app).is_some_and(|a| a.parent) {
+            Ok(())
+        } else {
+            Err(li_error(
+                StatusCode::FORBIDDEN,
+                "only the partner's parent application may call this",
+            ))
+        }
+    }
+
+    fn find_children(&self, app: &str, ufid: &str) -> Response {
+        if let Err(r) = self.parent_only(app) {
+            return r;
+        }
+        let elements: Vec<Value> = self
+            .apps
+            .iter()
+            .filter(|(_, a)| a.unique_foreign_id.as_deref() == Some(ufid))
+            .map(|(id, a)| {
+                json!({"uniqueForeignId": ufid,
+                    "credentials": {"client_id": id, "client_secret": a.secret}})
+            })
+            .collect();
+        Json(json!({"elements": elements})).into_response()
+    }
+
+    fn provision(&mut self, app: &str, body: &Value) -> Response {
+        if let Err(r) = self.parent_only(app) {
+            return r;
+        }
+        let Some(ufid) = body["uniqueForeignId"].as_str().filter(|s| !s.is_empty()) else {
+            return li_error(StatusCode::BAD_REQUEST, "uniqueForeignId is required");
+        };
+        if self
+            .apps
+            .values()
+            .any(|a| a.unique_foreign_id.as_deref() == Some(ufid))
+        {
+            return li_error(
+                StatusCode::CONFLICT,
+                format!("an application with uniqueForeignId {ufid} exists already"),
+            );
+        }
+        let id = format!("child-{}", self.next());
+        let secret = format!("secret-{}", fastrand::u64(..));
+        self.apps.insert(
+            id.clone(),
+            App {
+                secret: secret.clone(),
+                unique_foreign_id: Some(ufid.to_string()),
+                ..App::default()
+            },
+        );
+        if self.lose_answers > 0 {
+            // Created, but the answer never arrives.
+            self.lose_answers -= 1;
+            return li_error(StatusCode::GATEWAY_TIMEOUT, "upstream request timeout");
+        }
+        (
+            StatusCode::CREATED,
+            Json(json!({"uniqueForeignId": ufid,
+                "credentials": {"client_id": id, "client_secret": secret}})),
+        )
+            .into_response()
+    }
+
+    fn contracts(&self, app: &str, organization: &str) -> Response {
+        if let Err(r) = self.parent_only(app) {
+            return r;
+        }
+        let org = organization.trim_start_matches("urn:li:organization:");
+        let list = self
+            .organizations
+            .get(org)
+            .map(|o| o.contracts.clone())
+            .unwrap_or_default();
+        Json(json!({"elements": list})).into_response()
+    }
+
+    fn enable(&mut self, app: &str, body: &Value) -> Response {
+        let ctx = body["integrationContext"].as_str().unwrap_or_default();
+        let org = ctx.trim_start_matches("urn:li:organization:");
+        let contract_id = body["contract"]
+            .as_str()
+            .unwrap_or_default()
+            .trim_start_matches("urn:li:contract:");
+        let by = body["enabledBy"].as_str().unwrap_or_default();
+        let Some(contract) = self
+            .organizations
+            .get(org)
+            .and_then(|o| o.contracts.iter().find(|c| c["id"] == contract_id))
+            .cloned()
+        else {
+            return li_error(
+                StatusCode::NOT_FOUND,
+                format!("organization {org} has no contract {contract_id}"),
+            );
+        };
+        let kind = contract["type"].as_str().unwrap_or_default();
+        if !matches!(kind, "RECRUITER_CORPORATE" | "RECRUITER_PROFESSIONAL_SERVICES") {
+            return li_error(
+                StatusCode::FORBIDDEN,
+                format!("contract type {kind} is not eligible for Recruiter System Connect"),
+            );
+        }
+        let permitted = contract["users"]
+            .as_object()
+            .and_then(|u| u.iter().find(|(m, _)| m.eq_ignore_ascii_case(by)))
+            .and_then(|(_, p)| p.as_array())
+            .is_some_and(|p| p.iter().any(|p| p == "ADMIN" || p == "PRODUCT_SETTINGS"));
+        if !permitted {
+            return li_error(
+                StatusCode::FORBIDDEN,
+                format!("{by} lacks admin or product-settings permission on contract {contract_id}"),
+            );
+        }
+        if let Some(other) = self
+            .apps
+            .iter()
+            .find(|(id, a)| a.context.as_deref() == Some(ctx) && id.as_str() != app)
+        {
+            return li_error(
+                StatusCode::CONFLICT,
+                format!("{ctx} is integrated through application {} already", other.0),
+            );
+        }
+        if let Some(a) = self.apps.get_mut(app) {
+            a.context = Some(ctx.to_string());
+        }
+        let checks = self.limits.activation_checks;
+        let c = self.contexts.entry(ctx.to_string()).or_default();
+        c.contract = Some(contract_id.to_string());
+        if c.integrations.is_empty() {
+            c.checks_left = checks;
+            c.integrations = body["integrationTypes"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+                .iter()
+                .map(|t| json!({"integrationType": t, "status": "PENDING"}))
+                .collect();
+        }
+        StatusCode::NO_CONTENT.into_response()
+    }
+
+    fn integrations(&mut self, app: &str, ctx: &str) -> Response {
+        if self.context_of(app).as_deref() != Some(ctx) {
+            return li_error(StatusCode::FORBIDDEN, format!("not integrated with {ctx}"));
+        }
+        let fail = self.limits.fail_activation;
+        let Some(c) = self.contexts.get_mut(ctx) else {
+            return Json(json!({"elements": []})).into_response();
+        };
+        if c.checks_left > 0 {
+            c.checks_left -= 1;
+        } else {
+            let to = if fail { "FAILED" } else { "ACTIVE" };
+            for i in &mut c.integrations {
+                if i["status"] == "PENDING" {
+                    i["status"] = json!(to);
+                    if fail {
+                        i["message"] = json!("LinkedIn could not enable this integration; contact LinkedIn support");
+                    }
+                }
+            }
+        }
+        Json(json!({"elements": c.integrations})).into_response()
+    }
+
+    fn configure(&mut self, app: &str, body: &Value) -> Response {
+        let ctx = body["integrationContext"].as_str().unwrap_or_default();
+        if self.context_of(app).as_deref() != Some(ctx) {
+            return li_error(StatusCode::FORBIDDEN, format!("not integrated with {ctx}"));
+        }
+        if body["type"] != "CALLBACK_URL" || !body["value"].as_str().is_some_and(|u| u.starts_with("http")) {
+            return li_error(StatusCode::BAD_REQUEST, "type CALLBACK_URL with an http(s) value");
+        }
+        let c = self.contexts.entry(ctx.to_string()).or_default();
+        c.callback_url = body["value"].as_str().map(str::to_string);
+        StatusCode::NO_CONTENT.into_response()
+    }
+
+    fn post_jobs(&mut self, app: &str, body: &Value) -> Response {
+        let ctx = self.context_of(app);
+        let elements = body["elements"].as_array().cloned().unwrap_or_default();
+        if elements.is_empty() || elements.len() > MAX_BATCH {
+            return li_error(StatusCode::BAD_REQUEST, "1 to 100 elements per batch");
+        }
+        let checks = self.limits.task_checks;
+        let mut answers = Vec::new();
+        for e in elements {
+            let id = format!("urn:li:simpleJobPostingTask:{}", self.next());
+            let own = ctx.as_deref() == e["integrationContext"].as_str();
+            let ext = e["externalJobPostingId"].as_str().unwrap_or_default();
+            let problem = if !own {
+                Some("integrationContext is not this application's")
+            } else if ext.is_empty() {
+                Some("externalJobPostingId is required")
+            } else if e["title"].as_str().is_none_or(|t| t.trim().is_empty()) {
+                Some("title is required")
+            } else {
+                None
+            };
+            let task = match problem {
+                Some(m) => json!({"status": "FAILED", "message": m}),
+                None => {
+                    if let Some(c) = ctx.as_ref().and_then(|c| self.contexts.get_mut(c)) {
+                        c.jobs.insert(ext.to_string(), e.clone());
+                    }
+                    json!({"status": "SUCCEEDED", "jobPosting": ext})
+                }
+            };
+            self.tasks.insert(id.clone(), (task, checks));
+            answers.push(json!({"status": 201, "id": id}));
+        }
+        Json(json!({"elements": answers})).into_response()
+    }
+
+    fn job_tasks(&mut self, ids: &str) -> Response {
+        let list = ids.trim_start_matches("List(").trim_end_matches(')');
+        let mut results = Map::new();
+        for id in list.split(',').filter(|s| !s.is_empty()) {
+            if let Some((task, left)) = self.tasks.get_mut(id) {
+                let v = if *left > 0 {
+                    *left -= 1;
+                    json!({"status": "IN_PROGRESS"})
+                } else {
+                    task.clone()
+                };
+                results.insert(id.to_string(), v);
+            }
+        }
+        Json(json!({"results": results})).into_response()
+    }
+
+    fn batch_update(
+        &mut self,
+        app: &str,
+        resource: &str,
+        query: &[(String, String)],
+        body: &Value,
+    ) -> Response {
+        if !RESOURCES.iter().any(|(n, _)| *n == resource) {
+            return li_error(StatusCode::NOT_FOUND, format!("no resource {resource}"));
+        }
+        let ids = batch_ids(query, resource);
+        let Some(entities) = body["entities"].as_object() else {
+            return li_error(StatusCode::BAD_REQUEST, "body needs \"entities\"");
+        };
+        if ids.is_empty() || ids.len() > MAX_BATCH {
+            return li_error(StatusCode::BAD_REQUEST, "1 to 100 ids per batch");
+        }
+        if entities.len() != ids.len()
+            || ids.iter().any(|(id, ctx)| !entities.contains_key(&key(resource, id, ctx)))
+        {
+            return li_error(
+                StatusCode::BAD_REQUEST,
+                "the entities' keys do not match the ids of the query",
+            );
+        }
+        let own = self.context_of(app);
+        let mut results = Map::new();
+        let mut errors = Map::new();
+        for (id, ctx) in &ids {
+            let k = key(resource, id, ctx);
+            let entity = entities.get(&k).cloned().unwrap_or(Value::Null);
+            let outcome = if own.as_deref() != Some(ctx.as_str()) {
+                Err((403, "integrationContext is not this application's".to_string()))
+            } else {
+                self.contexts
+                    .entry(ctx.clone())
+                    .or_default()
+                    .upsert(resource, id, entity)
+            };
+            match outcome {
+                Ok(()) => results.insert(k, status(204, "")),
+                Err((code, m)) => errors.insert(k, status(code, &m)),
+            };
+        }
+        Json(json!({"results": results, "errors": errors})).into_response()
+    }
+
+    fn batch_delete(&mut self, app: &str, resource: &str, query: &[(String, String)]) -> Response {
+        let ids = batch_ids(query, resource);
+        if ids.is_empty() || ids.len() > MAX_BATCH {
+            return li_error(StatusCode::BAD_REQUEST, "1 to 100 ids per batch");
+        }
+        let own = self.context_of(app);
+        let mut results = Map::new();
+        let mut errors = Map::new();
+        for (id, ctx) in &ids {
+            let k = key(resource, id, ctx);
+            let found = own.as_deref() == Some(ctx.as_str())
+                && self
+                    .contexts
+                    .get_mut(ctx)
+                    .is_some_and(|c| c.delete(resource, id));
+            if found {
+                results.insert(k, status(204, ""));
+            } else {
+                errors.insert(k, status(404, "not found"));
+            }
+        }
+        Json(json!({"results": results, "errors": errors})).into_response()
+    }
+}
+
+impl Context {
+    fn holds(&self, resource: &str, id: &str) -> bool {
+        self.entities.get(resource).is_some_and(|m| m.contains_key(id))
+    }
+
+    fn upsert(&mut self, resource: &str, id: &str, mut e: Value) -> Result<(), (u16, String)> {
+        let text = |v: &Value, k: &str| v[k].as_str().map(str::trim).unwrap_or_default().to_string();
+        match resource {
+            "atsCandidates" => {
+                if text(&e, "firstName").is_empty() && text(&e, "lastName").is_empty() {
+                    return Err((422, "firstName or lastName is required".into()));
+                }
+            }
+            "atsApplications" => {
+                let missing: Vec<&str> = APPLICATION_FIELDS
+                    .iter()
+                    .filter(|f| e.get(**f).is_none())
+                    .copied()
+                    .collect();
+                if !missing.is_empty() {
+                    // What LinkedIn does with an omitted field: it is nulled.
+                    self.nulled.push(format!("{id}: {}", missing.join(", ")));
+                    for f in missing {
+                        e[f] = Value::Null;
+                    }
+                }
+                let cand = text(&e, "candidate");
+                if !self.holds("atsCandidates", &cand) {
+                    return Err((422, format!("candidate {cand} is not synced")));
+                }
+                let job = text(&e, "job");
+                if !self.jobs.contains_key(&job) {
+                    return Err((422, format!("job {job} is not synced")));
+                }
+            }
+            _ => {
+                let app = text(&e, "application");
+                if !self.holds("atsApplications", &app) {
+                    return Err((422, format!("application {app} is not synced")));
+                }
+            }
+        }
+        self.entities
+            .entry(resource.to_string())
+            .or_default()
+            .insert(id.to_string(), e);
+        Ok(())
+    }
+
+    /// Deletes an entity with what hangs off it; false when it was not held.
+    fn delete(&mut self, resource: &str, id: &str) -> bool {
+        let removed = self
+            .entities
+            .get_mut(resource)
+            .and_then(|m| m.remove(id))
+            .is_some();
+        let (child, link) = match resource {
+            "atsCandidates" => ("atsApplications", "candidate"),
+            "atsApplications" => ("", "application"),
+            _ => return removed,
+        };
+        let children: Vec<(String, String)> = if child.is_empty() {
+            RESOURCES[2..]
+                .iter()
+                .flat_map(|(r, _)| {
+                    self.entities
+                        .get(*r)
+                        .into_iter()
+                        .flat_map(|m| m.iter())
+                        .filter(|(_, e)| e[link] == id)
+                        .map(|(k, _)| ((*r).to_string(), k.clone()))
+                        .collect::<Vec<_>>()
+                })
+                .collect()
+        } else {
+            self.entities
+                .get(child)
+                .into_iter()
+                .flat_map(|m| m.iter())
+                .filter(|(_, e)| e[link] == id)
+                .map(|(k, _)| (child.to_string(), k.clone()))
+                .collect()
+        };
+        for (r, k) in children {
+            self.delete(&r, &k);
+        }
+        removed
+    }
+}
+
+pub(crate) struct Sim;
+
+impl crate::Simulator for Sim {
+    fn name(&self) -> &'static str {
+        "linkedin"
+    }
+    fn prefix(&self) -> Option<&'static str> {
+        Some("/linkedin")
+    }
+    fn routes(&self) -> Router<Sandbox> {
+        Router::new()
+            .route("/oauth/v2/accessToken", post(token))
+            .route("/{generation}/{resource}", any(api))
+    }
+    fn control_routes(&self) -> Router<Sandbox> {
+        control::routes()
+    }
+}

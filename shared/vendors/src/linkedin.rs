@@ -1,0 +1,787 @@
+//! LinkedIn Recruiter System Connect client (remote side of C5), as in vendor-contracts.md
+//! and docs/contracts/linkedin.md.
+//!
+//! - Tokens: client credentials (`POST /oauth/v2/accessToken`), 30 minutes, fetched once per
+//!   client and shared by its callers (single-flight), refreshed before expiry and after 401.
+//!   The partner's parent application provisions one child application per customer; every
+//!   customer call uses the child's token.
+//! - Paths and the version header live in [`Api`] alone: `/v2/…`, or `/rest/…` with
+//!   `LinkedIn-Version: YYYYMM` once LinkedIn retires `/v2/`.
+//! - Sync calls are rest.li batches of at most [`MAX_BATCH`] entities, sent one at a time;
+//!   every entity's status is read from the answer. Records count against LinkedIn's
+//!   10,000 per minute before they are sent ([`LinkedinConfig::records`]).
+
+use crate::http::{CallKind, HttpConfig, Reply, TokenCache, VendorClient, VendorError};
+use reqwest::{Method, RequestBuilder, StatusCode};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::time::Duration;
+
+const VENDOR: &str = "LinkedIn";
+
+/// Entities per batch call.
+pub const MAX_BATCH: usize = 100;
+/// Records per minute per application.
+pub const RECORDS_PER_MINUTE: u32 = 10_000;
+/// Requests per day per application.
+pub const REQUESTS_PER_DAY: u32 = 100_000;
+/// The integrations a customer's RSC needs.
+pub const INTEGRATION_TYPES: &[&str] = &["ONE_CLICK_EXPORT", "IN_ATS_INDICATOR", "PROFILE_PLUGIN"];
+
+/// Which API generation: the one place paths and the version header are chosen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "api")]
+pub enum Api {
+    /// `/v2/{resource}`.
+    V2,
+    /// `/rest/{resource}` with `LinkedIn-Version: {version}` (YYYYMM).
+    Rest {
+        /// YYYYMM.
+        version: String,
+    },
+}
+
+impl Api {
+    fn path(&self, resource: &str) -> String {
+        match self {
+            Api::V2 => format!("/v2/{resource}"),
+            Api::Rest { .. } => format!("/rest/{resource}"),
+        }
+    }
+
+    fn headers(&self, rb: RequestBuilder) -> RequestBuilder {
+        let rb = rb.header("X-Restli-Protocol-Version", "1.0.0");
+        match self {
+            Api::V2 => rb,
+            Api::Rest { version } => rb.header("LinkedIn-Version", version.as_str()),
+        }
+    }
+}
+
+/// The customer's integration context: `urn:li:organization:{id}`.
+pub fn integration_context(organization: &str) -> String {
+    format!("urn:li:organization:{organization}")
+}
+
+/// A batch resource of the sync, with the name of its key's id field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Resource {
+    /// `atsCandidates` (atsCandidateId).
+    Candidates,
+    /// `atsApplications` (atsApplicationId); deleting one removes its sub-resources.
+    Applications,
+    /// An application's stage (`atsApplicationStages`, atsStageId).
+    Stages,
+    /// An application's notes (`atsApplicationNotes`, atsNoteId).
+    Notes,
+    /// An application's interview feedback (`atsInterviewFeedbacks`, atsFeedbackId).
+    Feedback,
+}
+
+impl Resource {
+    /// The resource's path segment.
+    pub fn name(self) -> &'static str {
+        match self {
+            Resource::Candidates => "atsCandidates",
+            Resource::Applications => "atsApplications",
+            Resource::Stages => "atsApplicationStages",
+            Resource::Notes => "atsApplicationNotes",
+            Resource::Feedback => "atsInterviewFeedbacks",
+        }
+    }
+
+    /// Its key's id field.
+    pub fn id_field(self) -> &'static str {
+        match self {
+            Resource::Candidates => "atsCandidateId",
+            Resource::Applications => "atsApplicationId",
+            Resource::Stages => "atsStageId",
+            Resource::Notes => "atsNoteId",
+            Resource::Feedback => "atsFeedbackId",
+        }
+    }
+
+    /// The rest.li key of entity `id` (as the batch body and answer name it).
+    pub fn key(self, id: &str, context: &str) -> String {
+        format!(
+            "{}={id}&dataProvider=ATS&integrationContext={context}",
+            self.id_field()
+        )
+    }
+
+    /// The `ids[i]….` query of a batch.
+    fn query(self, ids: &[&str], context: &str) -> Vec<(String, String)> {
+        let mut q = Vec::new();
+        for (i, id) in ids.iter().enumerate() {
+            q.push((format!("ids[{i}].{}", self.id_field()), (*id).to_string()));
+            q.push((format!("ids[{i}].dataProvider"), "ATS".into()));
+            q.push((format!("ids[{i}].integrationContext"), context.into()));
+        }
+        q
+    }
+}
+
+/// A job as RSC takes it (`simpleJobPostings`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JobPosting {
+    /// The ATS's job id.
+    pub external_job_posting_id: String,
+    /// The customer's integration context.
+    pub integration_context: String,
+    /// CREATE, UPDATE or CLOSE.
+    pub job_posting_operation_type: String,
+    /// Title.
+    pub title: String,
+    /// Description.
+    pub description: String,
+    /// "City, CC".
+    pub location: String,
+    /// PUBLIC (published) or INTERNAL.
+    pub availability: String,
+    /// The public job page.
+    pub company_apply_url: Option<String>,
+    /// Created (epoch ms).
+    pub listed_at: i64,
+}
+
+/// A candidate as RSC takes it. Every field is sent, empty ones as null.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AtsCandidate {
+    /// Given name.
+    pub first_name: String,
+    /// Family name.
+    pub last_name: String,
+    /// Emails.
+    pub email_addresses: Vec<String>,
+    /// Phones.
+    pub phone_numbers: Vec<String>,
+    /// Source.
+    pub source: Option<String>,
+    /// Created (epoch ms).
+    pub created_at: i64,
+    /// Changed (epoch ms).
+    pub last_modified_at: i64,
+}
+
+/// An application. LinkedIn nulls any field an update omits, so every one is sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AtsApplication {
+    /// The candidate's atsCandidateId.
+    pub candidate: String,
+    /// The job's externalJobPostingId.
+    pub job: String,
+    /// ACTIVE, REJECTED or HIRED.
+    pub state: String,
+    /// Why rejected (null otherwise).
+    pub rejection_reason: Option<String>,
+    /// The current stage's name (null before the pipeline).
+    pub current_stage: Option<String>,
+    /// Created (epoch ms).
+    pub created_at: i64,
+    /// Changed (epoch ms).
+    pub last_modified_at: i64,
+}
+
+/// An application's stage.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AtsStage {
+    /// The atsApplicationId.
+    pub application: String,
+    /// Stage name.
+    pub stage_name: String,
+    /// Its category.
+    pub category: Option<String>,
+    /// When reached (epoch ms).
+    pub changed_at: i64,
+}
+
+/// A note on an application.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AtsNote {
+    /// The atsApplicationId.
+    pub application: String,
+    /// Text.
+    pub body: String,
+    /// Author.
+    pub author: Option<String>,
+    /// Written (epoch ms).
+    pub created_at: i64,
+}
+
+/// Interview feedback on an application.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AtsFeedback {
+    /// The atsApplicationId.
+    pub application: String,
+    /// Rating.
+    pub rating: Option<String>,
+    /// Text.
+    pub body: String,
+    /// Interviewer.
+    pub author: Option<String>,
+    /// Submitted (epoch ms).
+    pub submitted_at: i64,
+}
+
+/// One entity's fate in a batch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EntityStatus {
+    /// Done (2xx; a delete of an entity LinkedIn does not hold counts as done).
+    Done,
+    /// Refused (4xx): this entity will be refused again.
+    Refused {
+        /// HTTP status.
+        status: u16,
+        /// LinkedIn's message.
+        message: String,
+    },
+    /// Not done this time (5xx or no answer for it): send it again.
+    Failed(String),
+}
+
+/// A customer's child application, as provisioned.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChildApp {
+    /// Its client id.
+    pub client_id: String,
+    /// Its client secret.
+    pub client_secret: String,
+}
+
+/// A Recruiter contract of a customer with the permissions of its users.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Contract {
+    /// Contract id.
+    pub id: String,
+    /// Its name.
+    #[serde(default)]
+    pub name: String,
+    /// RECRUITER_CORPORATE, RECRUITER_PROFESSIONAL_SERVICES or RECRUITER_LITE.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Member (email) → permissions (ADMIN, PRODUCT_SETTINGS, RECRUITER, …).
+    #[serde(default)]
+    pub users: HashMap<String, Vec<String>>,
+}
+
+impl Contract {
+    /// C5.1: whether RSC may run on this contract (Corporate and RPS, not Lite).
+    pub fn eligible(&self) -> bool {
+        matches!(
+            self.kind.as_str(),
+            "RECRUITER_CORPORATE" | "RECRUITER_PROFESSIONAL_SERVICES"
+        )
+    }
+
+    /// C5.1: whether `member` may enable integrations (admin or product settings).
+    pub fn may_enable(&self, member: &str) -> bool {
+        self.users
+            .iter()
+            .find(|(m, _)| m.eq_ignore_ascii_case(member))
+            .is_some_and(|(_, p)| {
+                p.iter()
+                    .any(|p| p == "ADMIN" || p == "PRODUCT_SETTINGS")
+            })
+    }
+}
+
+/// Where LinkedIn stands on enabling a customer's integrations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Activation {
+    /// LinkedIn is still enabling.
+    Pending,
+    /// Every integration is active.
+    Active,
+    /// LinkedIn refused or failed one.
+    Failed,
+}
+
+/// LinkedIn tunables.
+#[derive(Debug, Clone)]
+pub struct LinkedinConfig {
+    /// API base (`https://api.linkedin.com`).
+    pub api_url: String,
+    /// OAuth base (`https://www.linkedin.com`).
+    pub oauth_url: String,
+    /// `/v2/` or `/rest/`.
+    pub api: Api,
+    /// Records per window (None: no records limit).
+    pub records: Option<(u32, Duration)>,
+}
+
+impl LinkedinConfig {
+    /// Production defaults on `/v2/` with the 10,000 records per minute limit; `time_scale`
+    /// shortens the minute for benchmarks against a time-scaled sandbox.
+    pub fn new(api_url: &str, oauth_url: &str, time_scale: f64) -> Self {
+        Self {
+            api_url: api_url.trim_end_matches('/').to_string(),
+            oauth_url: oauth_url.trim_end_matches('/').to_string(),
+            api: Api::V2,
+            records: Some((
+                RECORDS_PER_MINUTE,
+                Duration::from_secs_f64(60.0 / time_scale.max(0.001)),
+            )),
+        }
+    }
+}
+
+/// The client of one LinkedIn application (the partner's parent or a customer's child).
+#[derive(Debug)]
+pub struct LinkedinClient {
+    base: VendorClient,
+    oauth: VendorClient,
+    client_id: String,
+    client_secret: String,
+    token: TokenCache,
+    api: Api,
+    records: Option<(u32, Duration)>,
+}
+
+impl crate::http::RunBound for LinkedinClient {
+    fn base(&mut self) -> &mut VendorClient {
+        &mut self.base
+    }
+}
+
+#[derive(Deserialize)]
+struct TokenReply {
+    access_token: String,
+    expires_in: u64,
+}
+
+#[derive(Deserialize)]
+struct BatchReply {
+    #[serde(default)]
+    results: HashMap<String, Value>,
+    #[serde(default)]
+    errors: HashMap<String, Value>,
+}
+
+fn parse<T: serde::de::DeserializeOwned>(body: &str, what: &str) -> Result<T, VendorError> {
+    crate::http::parse_json(VENDOR, body, what)
+}
+
+fn http(base_url: &str) -> HttpConfig {
+    HttpConfig {
+        base_url: base_url.to_string(),
+        timeout: Duration::from_secs(30),
+        retry: Default::default(),
+        limit: None,
+        write_limit: None,
+    }
+}
+
+fn message(v: &Value) -> String {
+    v.get("message")
+        .and_then(Value::as_str)
+        .unwrap_or("no message")
+        .to_string()
+}
+
+impl LinkedinClient {
+    /// A client for the application `client_id`.
+    pub fn new(
+        config: &LinkedinConfig,
+        client_id: &str,
+        client_secret: &str,
+    ) -> Result<Self, VendorError> {
+        let mut base = VendorClient::new(VENDOR, http(&config.api_url))?;
+        // LinkedIn's limits are per application: its windows are the application's.
+        base.set_credential(client_id);
+        Ok(Self {
+            base,
+            oauth: VendorClient::new(VENDOR, http(&config.oauth_url))?,
+            client_id: client_id.to_string(),
+            client_secret: client_secret.to_string(),
+            token: TokenCache::default(),
+            api: config.api.clone(),
+            records: config.records,
+        })
+    }
+
+    /// Waits on the run's behalf (the lease is kept alive over it).
+    pub async fn wait(&self, d: Duration) -> Result<(), VendorError> {
+        self.base.pause(d).await
+    }
+
+    /// Request counters (API calls; token fetches are not counted against the day).
+    pub fn stats(&self) -> &crate::http::Stats {
+        &self.base.stats
+    }
+
+    async fn fetch_token(&self) -> Result<(String, Duration), VendorError> {
+        let form = [
+            ("grant_type", "client_credentials"),
+            ("client_id", self.client_id.as_str()),
+            ("client_secret", self.client_secret.as_str()),
+        ];
+        let reply = self
+            .oauth
+            .send(CallKind::Read, true, || {
+                self.oauth
+                    .request(Method::POST, "/oauth/v2/accessToken")
+                    .form(&form)
+            })
+            .await
+            .map_err(|e| match e {
+                VendorError::Permanent { message, .. } => VendorError::Auth {
+                    vendor: VENDOR,
+                    message: format!("the application's credentials were refused: {message}"),
+                },
+                other => other,
+            })?;
+        if reply.status == StatusCode::UNAUTHORIZED || reply.status == StatusCode::FORBIDDEN {
+            return Err(VendorError::Auth {
+                vendor: VENDOR,
+                message: "the application's client id or secret was refused".into(),
+            });
+        }
+        let t: TokenReply = parse(&reply.body, "token")?;
+        Ok((t.access_token, Duration::from_secs(t.expires_in)))
+    }
+
+    /// An authenticated call; a 401 drops the token and tries once more with a new one. A
+    /// write that LinkedIn may have processed is retried only where it is idempotent
+    /// (`retry_ambiguous`: batch updates and deletes are, creates are not).
+    async fn call(
+        &self,
+        kind: CallKind,
+        retry_ambiguous: bool,
+        build: impl Fn() -> RequestBuilder,
+    ) -> Result<Reply, VendorError> {
+        for _ in 0..2 {
+            let token = self.token.get(|| self.fetch_token()).await?;
+            let reply = self
+                .base
+                .send(kind, retry_ambiguous, || {
+                    self.api.headers(build()).bearer_auth(&token)
+                })
+                .await?;
+            match reply.status {
+                StatusCode::UNAUTHORIZED => self.token.invalidate(&token).await,
+                StatusCode::FORBIDDEN => {
+                    return Err(VendorError::Permanent {
+                        vendor: VENDOR,
+                        status: 403,
+                        message: reply.body,
+                    });
+                }
+                _ => return Ok(reply),
+            }
+        }
+        Err(VendorError::Auth {
+            vendor: VENDOR,
+            message: "a fresh token was refused (401)".into(),
+        })
+    }
+
+    fn url(&self, resource: &str) -> String {
+        self.api.path(resource)
+    }
+
+    // ---- partner (parent application)
+
+    /// The customer's child application, if one was provisioned under `unique_foreign_id`.
+    pub async fn find_child(&self, unique_foreign_id: &str) -> Result<Option<ChildApp>, VendorError> {
+        let path = self.url("provisionedApplications");
+        let q = [
+            ("q", "credentialsByUniqueForeignId"),
+            ("uniqueForeignId", unique_foreign_id),
+        ];
+        let reply = self
+            .call(CallKind::Read, true, || {
+                self.base.request(Method::GET, &path).query(&q)
+            })
+            .await?;
+        let v: Value = parse(&reply.body, "provisioned applications")?;
+        Ok(v["elements"]
+            .as_array()
+            .and_then(|e| e.first())
+            .and_then(|a| serde_json::from_value(a["credentials"].clone()).ok()))
+    }
+
+    /// Provisions the customer's child application. Not retried when LinkedIn may have
+    /// processed it: the caller looks it up by `unique_foreign_id` instead.
+    pub async fn provision_child(
+        &self,
+        unique_foreign_id: &str,
+        name: &str,
+    ) -> Result<ChildApp, VendorError> {
+        let path = self.url("provisionedApplications");
+        let body = json!({
+            "uniqueForeignId": unique_foreign_id,
+            "name": name,
+            "description": "renkei: Recruitee ↔ LinkedIn Recruiter System Connect",
+        });
+        let reply = self
+            .call(CallKind::Write, false, || {
+                self.base.request(Method::POST, &path).json(&body)
+            })
+            .await?;
+        let v: Value = parse(&reply.body, "provisioned application")?;
+        serde_json::from_value(v["credentials"].clone()).map_err(|e| VendorError::Permanent {
+            vendor: VENDOR,
+            status: reply.status.as_u16(),
+            message: format!("provisioned application without credentials ({e})"),
+        })
+    }
+
+    /// The Recruiter contracts of a customer's organization.
+    pub async fn contracts(&self, organization: &str) -> Result<Vec<Contract>, VendorError> {
+        let path = self.url("recruiterContracts");
+        let ctx = integration_context(organization);
+        let q = [("q", "organization"), ("organization", ctx.as_str())];
+        let reply = self
+            .call(CallKind::Read, true, || {
+                self.base.request(Method::GET, &path).query(&q)
+            })
+            .await?;
+        let v: Value = parse(&reply.body, "contracts")?;
+        serde_json::from_value(v["elements"].clone()).map_err(|e| VendorError::Permanent {
+            vendor: VENDOR,
+            status: 200,
+            message: format!("unexpected contracts answer ({e})"),
+        })
+    }
+
+    // ---- customer (child application)
+
+    /// Asks LinkedIn to enable the RSC integrations on `contract` for the customer
+    /// (idempotent: enabling again changes nothing).
+    pub async fn enable_integrations(
+        &self,
+        context: &str,
+        contract: &str,
+        enabled_by: &str,
+    ) -> Result<(), VendorError> {
+        let path = self.url("atsIntegrations");
+        let body = json!({
+            "integrationContext": context,
+            "contract": format!("urn:li:contract:{contract}"),
+            "enabledBy": enabled_by,
+            "integrationTypes": INTEGRATION_TYPES,
+        });
+        self.call(CallKind::Write, true, || {
+            self.base
+                .request(Method::PUT, &path)
+                .header("x-restli-method", "update")
+                .json(&body)
+        })
+        .await?;
+        Ok(())
+    }
+
+    /// Sets the customer's CALLBACK_URL (where LinkedIn posts its notifications).
+    pub async fn set_callback_url(&self, context: &str, url: &str) -> Result<(), VendorError> {
+        let path = self.url("atsIntegrationConfigurations");
+        let body = json!({"integrationContext": context, "type": "CALLBACK_URL", "value": url});
+        self.call(CallKind::Write, true, || {
+            self.base
+                .request(Method::PUT, &path)
+                .header("x-restli-method", "update")
+                .json(&body)
+        })
+        .await?;
+        Ok(())
+    }
+
+    /// Where enabling stands: active once every integration is, failed if one failed.
+    pub async fn activation(&self, context: &str) -> Result<(Activation, String), VendorError> {
+        let path = self.url("atsIntegrations");
+        let q = [("q", "integrationContext"), ("integrationContext", context)];
+        let reply = self
+            .call(CallKind::Read, true, || {
+                self.base.request(Method::GET, &path).query(&q)
+            })
+            .await?;
+        let v: Value = parse(&reply.body, "integrations")?;
+        let items = v["elements"].as_array().cloned().unwrap_or_default();
+        let status = |i: &Value| i["status"].as_str().unwrap_or("PENDING").to_string();
+        if let Some(f) = items.iter().find(|i| status(i) == "FAILED") {
+            return Ok((
+                Activation::Failed,
+                format!(
+                    "{} failed: {}",
+                    f["integrationType"].as_str().unwrap_or("an integration"),
+                    message(f)
+                ),
+            ));
+        }
+        let active = items.iter().filter(|i| status(i) == "ACTIVE").count();
+        let all = INTEGRATION_TYPES.len();
+        if items.len() >= all && active == items.len() {
+            Ok((Activation::Active, format!("{active} of {all} integrations active")))
+        } else {
+            Ok((Activation::Pending, format!("{active} of {all} integrations active")))
+        }
+    }
+
+    /// Waits for room for `records` records in the application's records window.
+    async fn take_records(&self, records: usize) -> Result<(), VendorError> {
+        match self.records {
+            Some(limit) => {
+                self.base
+                    .take_units("records", limit, records.max(1) as u32)
+                    .await
+            }
+            None => Ok(()),
+        }
+    }
+
+    fn statuses(
+        resource: Resource,
+        ids: &[&str],
+        context: &str,
+        reply: &Reply,
+        deleting: bool,
+    ) -> Result<Vec<EntityStatus>, VendorError> {
+        let b: BatchReply = parse(&reply.body, "batch")?;
+        Ok(ids
+            .iter()
+            .map(|id| {
+                let key = resource.key(id, context);
+                let entry = b.errors.get(&key).or_else(|| b.results.get(&key));
+                let Some(e) = entry else {
+                    return EntityStatus::Failed("no status for it in LinkedIn's answer".into());
+                };
+                let status = e["status"].as_u64().unwrap_or(500) as u16;
+                match status {
+                    200..=299 => EntityStatus::Done,
+                    404 if deleting => EntityStatus::Done,
+                    400..=499 => EntityStatus::Refused {
+                        status,
+                        message: message(e),
+                    },
+                    _ => EntityStatus::Failed(format!("HTTP {status}: {}", message(e))),
+                }
+            })
+            .collect())
+    }
+
+    /// Upserts ≤ [`MAX_BATCH`] entities of `resource` (rest.li `batch_update`), answering
+    /// each one's status in order.
+    pub async fn batch_update<T: Serialize>(
+        &self,
+        resource: Resource,
+        context: &str,
+        entities: &[(String, T)],
+    ) -> Result<Vec<EntityStatus>, VendorError> {
+        assert!(entities.len() <= MAX_BATCH, "at most {MAX_BATCH} per batch");
+        let ids: Vec<&str> = entities.iter().map(|(id, _)| id.as_str()).collect();
+        let body: serde_json::Map<String, Value> = entities
+            .iter()
+            .map(|(id, e)| {
+                (
+                    resource.key(id, context),
+                    serde_json::to_value(e).unwrap_or(Value::Null),
+                )
+            })
+            .collect();
+        let body = json!({ "entities": body });
+        let query = resource.query(&ids, context);
+        let path = self.url(resource.name());
+        self.take_records(entities.len()).await?;
+        let reply = self
+            .call(CallKind::Write, true, || {
+                self.base
+                    .request(Method::PUT, &path)
+                    .header("x-restli-method", "batch_update")
+                    .query(&query)
+                    .json(&body)
+            })
+            .await?;
+        Self::statuses(resource, &ids, context, &reply, false)
+    }
+
+    /// Deletes ≤ [`MAX_BATCH`] entities of `resource` (an application takes its notes,
+    /// stages and feedback along; one LinkedIn does not hold counts as deleted).
+    pub async fn batch_delete(
+        &self,
+        resource: Resource,
+        context: &str,
+        ids: &[&str],
+    ) -> Result<Vec<EntityStatus>, VendorError> {
+        assert!(ids.len() <= MAX_BATCH, "at most {MAX_BATCH} per batch");
+        let query = resource.query(ids, context);
+        let path = self.url(resource.name());
+        self.take_records(ids.len()).await?;
+        let reply = self
+            .call(CallKind::Write, true, || {
+                self.base
+                    .request(Method::DELETE, &path)
+                    .header("x-restli-method", "batch_delete")
+                    .query(&query)
+            })
+            .await?;
+        Self::statuses(resource, ids, context, &reply, true)
+    }
+
+    /// Creates, updates or closes ≤ [`MAX_BATCH`] jobs (`batch_create`, asynchronous): the
+    /// task id of each, in order. Sending a job again is harmless (LinkedIn keys jobs by
+    /// their external id).
+    pub async fn post_jobs(&self, jobs: &[JobPosting]) -> Result<Vec<Result<String, EntityStatus>>, VendorError> {
+        assert!(jobs.len() <= MAX_BATCH, "at most {MAX_BATCH} per batch");
+        let path = self.url("simpleJobPostings");
+        let body = json!({ "elements": jobs });
+        self.take_records(jobs.len()).await?;
+        let reply = self
+            .call(CallKind::Write, true, || {
+                self.base
+                    .request(Method::POST, &path)
+                    .header("x-restli-method", "batch_create")
+                    .json(&body)
+            })
+            .await?;
+        let v: Value = parse(&reply.body, "job postings")?;
+        let elements = v["elements"].as_array().cloned().unwrap_or_default();
+        Ok((0..jobs.len())
+            .map(|i| match elements.get(i) {
+                Some(e) if e["status"].as_u64().is_some_and(|s| s < 300) => {
+                    Ok(e["id"].as_str().unwrap_or_default().to_string())
+                }
+                Some(e) => Err(EntityStatus::Refused {
+                    status: e["status"].as_u64().unwrap_or(400) as u16,
+                    message: message(e),
+                }),
+                None => Err(EntityStatus::Failed("no status for it in LinkedIn's answer".into())),
+            })
+            .collect())
+    }
+
+    /// The status of job tasks: Done, Refused (FAILED) or Failed (still IN_PROGRESS).
+    pub async fn job_tasks(&self, tasks: &[String]) -> Result<Vec<EntityStatus>, VendorError> {
+        let path = self.url("simpleJobPostingTasks");
+        let list = format!("List({})", tasks.join(","));
+        let reply = self
+            .call(CallKind::Read, true, || {
+                self.base
+                    .request(Method::GET, &path)
+                    .query(&[("ids", list.as_str())])
+            })
+            .await?;
+        let v: Value = parse(&reply.body, "job tasks")?;
+        Ok(tasks
+            .iter()
+            .map(|t| {
+                let r = &v["results"][t];
+                match r["status"].as_str() {
+                    Some("SUCCEEDED") => EntityStatus::Done,
+                    Some("FAILED") => EntityStatus::Refused {
+                        status: 422,
+                        message: message(r),
+                    },
+                    _ => EntityStatus::Failed("still in progress".into()),
+                }
+            })
+            .collect())
+    }
+}
