@@ -23,15 +23,23 @@ fn instant_activation() -> LinkedinLimits {
 
 async fn connected(candidates: usize, page: usize) -> (SandboxEnv, ConnectionId) {
     let env = env().await;
-    env.recruitee_linkedin_accounts(candidates).expect("accounts");
+    env.recruitee_linkedin_accounts(candidates)
+        .expect("accounts");
     env.sandbox.linkedin_limits(instant_activation());
     let mut s = env.linkedin_settings(CONTRACT_CORPORATE);
     s.page_size = page;
-    let c = env.connect_linkedin(s, LINKEDIN_ADMIN).await.expect("connects");
+    let c = env
+        .connect_linkedin(s, LINKEDIN_ADMIN)
+        .await
+        .expect("connects");
     (env, c)
 }
 
-async fn run_with(env: &SandboxEnv, c: &ConnectionId, hook: &dyn renkei_core::engine::StepHook) -> Result<Outcome, String> {
+async fn run_with(
+    env: &SandboxEnv,
+    c: &ConnectionId,
+    hook: &dyn renkei_core::engine::StepHook,
+) -> Result<Outcome, String> {
     env.clock.advance(Duration::minutes(1));
     env.backend
         .run(&RunRequest::manual(env.tenant(), c.clone()), hook)
@@ -46,7 +54,9 @@ async fn run(env: &SandboxEnv, c: &ConnectionId) -> RunRecord {
 }
 
 fn ids(v: &Value) -> BTreeSet<String> {
-    v.as_object().map(|m| m.keys().cloned().collect()).unwrap_or_default()
+    v.as_object()
+        .map(|m| m.keys().cloned().collect())
+        .unwrap_or_default()
 }
 
 /// What LinkedIn should hold for Recruitee's data, worked out from Recruitee's side alone.
@@ -60,8 +70,12 @@ fn expected(env: &SandboxEnv) -> [BTreeSet<String>; 4] {
         .map(|o| o["id"].as_u64().unwrap())
         .collect();
     let (mut cands, mut apps, mut notes, mut feedback) = Default::default();
-    let (c, a, n, f): (&mut BTreeSet<String>, &mut BTreeSet<String>, &mut BTreeSet<String>, &mut BTreeSet<String>) =
-        (&mut cands, &mut apps, &mut notes, &mut feedback);
+    let (c, a, n, f): (
+        &mut BTreeSet<String>,
+        &mut BTreeSet<String>,
+        &mut BTreeSet<String>,
+        &mut BTreeSet<String>,
+    ) = (&mut cands, &mut apps, &mut notes, &mut feedback);
     for cand in env.sandbox.recruitee_candidates(RECRUITEE_COMPANY).unwrap() {
         let id = cand["id"].as_u64().unwrap();
         c.insert(id.to_string());
@@ -94,11 +108,21 @@ fn held(env: &SandboxEnv) -> [BTreeSet<String>; 4] {
 
 fn assert_mirrors(env: &SandboxEnv, when: &str) {
     let (want, got) = (expected(env), held(env));
-    for (i, what) in ["candidates", "applications", "notes", "feedback"].iter().enumerate() {
-        assert_eq!(got[i], want[i], "{when}: LinkedIn's {what} differ from Recruitee's");
+    for (i, what) in ["candidates", "applications", "notes", "feedback"]
+        .iter()
+        .enumerate()
+    {
+        assert_eq!(
+            got[i], want[i],
+            "{when}: LinkedIn's {what} differ from Recruitee's"
+        );
     }
     let d = env.sandbox.linkedin_data(LINKEDIN_ORG);
-    assert_eq!(d["nulledFields"], serde_json::json!([]), "{when}: every application field sent");
+    assert_eq!(
+        d["nulledFields"],
+        serde_json::json!([]),
+        "{when}: every application field sent"
+    );
 }
 
 #[tokio::test]
@@ -109,18 +133,34 @@ async fn c5_1_lite_contracts_and_users_without_settings_permission_are_refused_c
         .connect_linkedin(env.linkedin_settings(CONTRACT_LITE), LINKEDIN_ADMIN)
         .await
         .expect_err("Lite is not eligible");
-    assert!(lite.contains("RECRUITER_LITE") && lite.contains("Recruiter Lite cannot"), "{lite}");
+    assert!(
+        lite.contains("RECRUITER_LITE") && lite.contains("Recruiter Lite cannot"),
+        "{lite}"
+    );
     let user = env
-        .connect_linkedin(env.linkedin_settings(CONTRACT_CORPORATE), LINKEDIN_RECRUITER)
+        .connect_linkedin(
+            env.linkedin_settings(CONTRACT_CORPORATE),
+            LINKEDIN_RECRUITER,
+        )
         .await
         .expect_err("a recruiter may not enable");
-    assert!(user.contains("no admin or product-settings permission"), "{user}");
+    assert!(
+        user.contains("no admin or product-settings permission"),
+        "{user}"
+    );
     let unknown = env
         .connect_linkedin(env.linkedin_settings("123"), LINKEDIN_ADMIN)
         .await
         .expect_err("not a contract of the customer");
-    assert!(unknown.contains(CONTRACT_CORPORATE) && unknown.contains(CONTRACT_LITE), "lists the customer's contracts: {unknown}");
-    assert_eq!(env.sandbox.linkedin_apps()["apps"], serde_json::json!([]), "nothing provisioned");
+    assert!(
+        unknown.contains(CONTRACT_CORPORATE) && unknown.contains(CONTRACT_LITE),
+        "lists the customer's contracts: {unknown}"
+    );
+    assert_eq!(
+        env.sandbox.linkedin_apps()["apps"],
+        serde_json::json!([]),
+        "nothing provisioned"
+    );
 }
 
 #[tokio::test]
@@ -135,11 +175,18 @@ async fn c5_1_a_lost_provisioning_answer_does_not_create_a_second_child_app() {
     assert_eq!(apps["apps"].as_array().unwrap().len(), 1, "{apps}");
     let d = env.sandbox.linkedin_data(LINKEDIN_ORG);
     assert_eq!(d["integrations"].as_array().unwrap().len(), 3, "{d}");
-    assert!(d["callbackUrl"].as_str().unwrap().ends_with("/webhooks/linkedin/demo-co/recruitee-linkedin"), "{d}");
+    assert!(
+        d["callbackUrl"]
+            .as_str()
+            .unwrap()
+            .ends_with("/webhooks/linkedin/demo-co/recruitee-linkedin"),
+        "{d}"
+    );
 }
 
 #[tokio::test]
-async fn c5_3_activation_is_refreshed_and_the_historical_sync_starts_once_linkedin_reports_it_active() {
+async fn c5_3_activation_is_refreshed_and_the_historical_sync_starts_once_linkedin_reports_it_active()
+ {
     let env = env().await;
     env.recruitee_linkedin_accounts(25).unwrap();
     env.sandbox.linkedin_limits(LinkedinLimits {
@@ -152,38 +199,89 @@ async fn c5_3_activation_is_refreshed_and_the_historical_sync_starts_once_linked
         .unwrap();
     let r = run(&env, &c).await;
     assert_eq!(r.status, RunStatus::Succeeded);
-    assert!(held(&env)[0].is_empty(), "nothing is sent while LinkedIn is enabling");
-    let p = Progress::read(&env.backend.store, &env.tenant(), &c).await.unwrap().unwrap();
+    assert!(
+        held(&env)[0].is_empty(),
+        "nothing is sent while LinkedIn is enabling"
+    );
+    let p = Progress::read(&env.backend.store, &env.tenant(), &c)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(p.phase, "waiting for LinkedIn to activate");
     // "Notify partner": the manual refresh.
-    let a = c5::refresh(&env.backend.store, &env.backend.secrets, &env.tenant(), &c, env.clock.now())
-        .await
-        .unwrap();
+    let a = c5::refresh(
+        &env.backend.store,
+        &env.backend.secrets,
+        &env.tenant(),
+        &c,
+        env.clock.now(),
+    )
+    .await
+    .unwrap();
     assert_eq!(a.status, renkei_vendors::linkedin::Activation::Pending);
-    let a = c5::refresh(&env.backend.store, &env.backend.secrets, &env.tenant(), &c, env.clock.now())
-        .await
-        .unwrap();
-    assert_eq!(a.status, renkei_vendors::linkedin::Activation::Active, "{a:?}");
+    let a = c5::refresh(
+        &env.backend.store,
+        &env.backend.secrets,
+        &env.tenant(),
+        &c,
+        env.clock.now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        a.status,
+        renkei_vendors::linkedin::Activation::Active,
+        "{a:?}"
+    );
     let r = run(&env, &c).await;
     assert_eq!(r.status, RunStatus::Succeeded, "{r:?}");
     assert_mirrors(&env, "after the historical sync");
     let jobs = env.sandbox.linkedin_data(LINKEDIN_ORG)["jobs"].clone();
-    let kinds: BTreeSet<&str> = jobs.as_object().unwrap().values().map(|j| j["availability"].as_str().unwrap()).collect();
-    assert_eq!(kinds, ["INTERNAL", "PUBLIC"].into(), "published and internal jobs");
-    let p = Progress::read(&env.backend.store, &env.tenant(), &c).await.unwrap().unwrap();
-    assert_eq!((p.phase.as_str(), p.done, p.total), ("historical done", 25, Some(25)), "{p:?}");
+    let kinds: BTreeSet<&str> = jobs
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|j| j["availability"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        ["INTERNAL", "PUBLIC"].into(),
+        "published and internal jobs"
+    );
+    let p = Progress::read(&env.backend.store, &env.tenant(), &c)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (p.phase.as_str(), p.done, p.total),
+        ("historical done", 25, Some(25)),
+        "{p:?}"
+    );
 }
 
 #[tokio::test]
 async fn c5_2_a_crash_at_every_step_then_a_rerun_leaves_linkedin_holding_exactly_recruitees_data() {
-    for step in [Step::LeaseTaken, Step::RunOpened, Step::Pulled, Step::Written, Step::Committed, Step::Closing] {
+    for step in [
+        Step::LeaseTaken,
+        Step::RunOpened,
+        Step::Pulled,
+        Step::Written,
+        Step::Committed,
+        Step::Closing,
+    ] {
         for nth in [1, 3] {
             let (env, c) = connected(12, 4).await;
             let crashed = run_with(&env, &c, &CrashAt::new(step, nth)).await;
-            assert!(crashed.is_err() || step == Step::Closing || nth > 1, "{step:?}/{nth}: {crashed:?}");
+            assert!(
+                crashed.is_err() || step == Step::Closing || nth > 1,
+                "{step:?}/{nth}: {crashed:?}"
+            );
             env.clock.advance(Duration::minutes(10));
             let r = run(&env, &c).await;
-            assert!(matches!(r.status, RunStatus::Succeeded), "{step:?}/{nth}: {r:?}");
+            assert!(
+                matches!(r.status, RunStatus::Succeeded),
+                "{step:?}/{nth}: {r:?}"
+            );
             assert_mirrors(&env, &format!("{step:?}/{nth}"));
         }
     }
@@ -203,14 +301,31 @@ async fn c5_2_the_day_budget_stops_the_sync_as_continued_until_the_next_utc_day_
     let r = run(&env, &c).await;
     assert_eq!(r.status, RunStatus::Continued, "{r:?}");
     let conn = stored_connection(&env, &env.tenant(), &c).await;
-    assert_eq!(conn.next_run_at.date_naive(), day.date_naive() + Duration::days(1), "next UTC day");
+    assert_eq!(
+        conn.next_run_at.date_naive(),
+        day.date_naive() + Duration::days(1),
+        "next UTC day"
+    );
     assert_eq!((conn.next_run_at.hour(), conn.next_run_at.minute()), (0, 0));
-    let p = Progress::read(&env.backend.store, &env.tenant(), &c).await.unwrap().unwrap();
-    assert!(p.note.as_deref().unwrap_or("").contains("daily request budget (12) is spent"), "{p:?}");
+    let p = Progress::read(&env.backend.store, &env.tenant(), &c)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        p.note
+            .as_deref()
+            .unwrap_or("")
+            .contains("daily request budget (12) is spent"),
+        "{p:?}"
+    );
     let partial = held(&env)[0].len();
     assert!(partial > 0 && partial < 40, "{partial}");
     // Days pass; each day's budget moves it on, never more than 12 a day.
-    let requests = |env: &SandboxEnv| env.sandbox.linkedin_apps()["apps"][0]["requests"].as_u64().unwrap();
+    let requests = |env: &SandboxEnv| {
+        env.sandbox.linkedin_apps()["apps"][0]["requests"]
+            .as_u64()
+            .unwrap()
+    };
     for d in 1..20 {
         env.clock.set(day + Duration::days(d) - Duration::hours(19));
         let before = requests(&env);
@@ -230,18 +345,32 @@ async fn c5_2_the_day_budget_stops_the_sync_as_continued_until_the_next_utc_day_
 async fn c5_7_changes_reach_linkedin_by_webhook_and_unchanged_candidates_are_not_resent() {
     let (env, c) = connected(10, 20).await;
     run(&env, &c).await;
-    let before = env.sandbox.linkedin_apps()["apps"][0]["records"].as_u64().unwrap();
+    let before = env.sandbox.linkedin_apps()["apps"][0]["records"]
+        .as_u64()
+        .unwrap();
     env.clock.advance(Duration::minutes(20));
     let again = run(&env, &c).await;
     assert_eq!(again.counts.created + again.counts.updated, 0, "{again:?}");
-    assert_eq!(env.sandbox.linkedin_apps()["apps"][0]["records"].as_u64().unwrap(), before, "nothing re-sent");
+    assert_eq!(
+        env.sandbox.linkedin_apps()["apps"][0]["records"]
+            .as_u64()
+            .unwrap(),
+        before,
+        "nothing re-sent"
+    );
 
     let cands = env.sandbox.recruitee_candidates(RECRUITEE_COMPANY).unwrap();
     let moved = cands[3]["id"].as_u64().unwrap();
     let placement = cands[3]["placements"][0]["id"].to_string();
     let answer = env
         .sandbox
-        .recruitee_edit(RECRUITEE_COMPANY, renkei_sandbox::RecruiteeEdit::Change { id: moved, change: serde_json::json!({"stage": "Offer", "note": "Offer sent"}) })
+        .recruitee_edit(
+            RECRUITEE_COMPANY,
+            renkei_sandbox::RecruiteeEdit::Change {
+                id: moved,
+                change: serde_json::json!({"stage": "Offer", "note": "Offer sent"}),
+            },
+        )
         .await
         .unwrap();
     assert_eq!(answer["delivery"]["status"], 202, "{answer}");
@@ -257,18 +386,25 @@ async fn c5_7_changes_reach_linkedin_by_webhook_and_unchanged_candidates_are_not
     let gone = cands[5]["id"].as_u64().unwrap();
     let answer = env
         .sandbox
-        .recruitee_edit(RECRUITEE_COMPANY, renkei_sandbox::RecruiteeEdit::Delete { id: gone })
+        .recruitee_edit(
+            RECRUITEE_COMPANY,
+            renkei_sandbox::RecruiteeEdit::Delete { id: gone },
+        )
         .await
         .unwrap();
     assert_eq!(answer["delivery"]["status"], 202, "{answer}");
     env.clock.advance(Duration::minutes(1));
     env.backend.deliver().await.unwrap();
-    assert!(!held(&env)[0].contains(&gone.to_string()), "deleted on LinkedIn");
+    assert!(
+        !held(&env)[0].contains(&gone.to_string()),
+        "deleted on LinkedIn"
+    );
     assert_mirrors(&env, "after the deletion webhook");
 }
 
 #[tokio::test]
-async fn c5_7_a_deletion_no_webhook_told_is_found_by_the_daily_sweep_after_a_complete_enumeration() {
+async fn c5_7_a_deletion_no_webhook_told_is_found_by_the_daily_sweep_after_a_complete_enumeration()
+{
     let (env, c) = connected(30, 10).await;
     run(&env, &c).await;
     let cands = env.sandbox.recruitee_candidates(RECRUITEE_COMPANY).unwrap();
@@ -288,7 +424,10 @@ async fn c5_7_a_deletion_no_webhook_told_is_found_by_the_daily_sweep_after_a_com
     assert!(still >= 29, "never more than the one deleted: {still}");
     env.clock.advance(Duration::hours(25));
     run(&env, &c).await;
-    assert!(!held(&env)[0].contains(&gone.to_string()), "the sweep deleted it");
+    assert!(
+        !held(&env)[0].contains(&gone.to_string()),
+        "the sweep deleted it"
+    );
     assert_mirrors(&env, "after the sweep");
 }
 

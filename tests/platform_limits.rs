@@ -114,6 +114,7 @@ async fn p6_three_mynavi_accounts_of_one_tenant_share_one_hrmos_window() {
             name: "all".into(),
             limit: 600,
             window_ms: 60_000,
+            cost: 1,
         }],
     };
     let repo = Repo::new(&env.backend.store);

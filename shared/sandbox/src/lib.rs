@@ -84,14 +84,15 @@ pub use hrbrain::sample::{SampleCompany as HrbrainSample, company as hrbrain_sam
 pub use hrbrain::{HrbrainSetup, ORGANIZATION_ID as HRBRAIN_ORGANIZATION, WebhookTarget};
 pub use hrmos::{HrmosJob, HrmosSetup};
 pub use kaonavi::{CompanySetup, Limits, Permissions};
+pub use linkedin::{LinkedinLimits, Organization as LinkedinOrganization};
 pub use mikiwame::MikiwameSetup;
 pub use mynavi::{
     DEFAULT_COLUMNS as MYNAVI_COLUMNS, MynaviAccountSetup, SAMPLE_POSITIONS, bad_applications,
     sample_applications,
 };
-pub use linkedin::{LinkedinLimits, Organization as LinkedinOrganization};
 pub use personio::spec as personio_spec;
 pub use personio::{PersonioSetup, SimJob as PersonioJob};
+pub use recruitee::{Edit as RecruiteeEdit, Load as RecruiteeLoad, RecruiteeSetup};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::any::{Any, TypeId};
@@ -99,7 +100,6 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
-pub use recruitee::{Edit as RecruiteeEdit, Load as RecruiteeLoad, RecruiteeSetup};
 pub use talentwunder::{profiles as talentwunder_profiles, upload_body as talentwunder_upload};
 
 /// renkei's side of the sandbox, provided by whoever starts it with a backend (renkei-testbed

@@ -64,8 +64,18 @@ const FIRST: &[&str] = &[
     "Ana", "Kenji",
 ];
 const LAST: &[&str] = &[
-    "Schmidt", "Müller", "Dubois", "Yılmaz", "Rossi", "Nakamura", "Kowalski", "Ødegaard",
-    "García", "O'Brien", "Weiß", "van Dijk",
+    "Schmidt",
+    "Müller",
+    "Dubois",
+    "Yılmaz",
+    "Rossi",
+    "Nakamura",
+    "Kowalski",
+    "Ødegaard",
+    "García",
+    "O'Brien",
+    "Weiß",
+    "van Dijk",
 ];
 const TITLES: &[&str] = &[
     "Backend Engineer (Rust)",
@@ -94,7 +104,8 @@ pub(crate) struct Recruitee {
 }
 
 fn stamp(t: DateTime<Utc>) -> String {
-    t.trunc_subsecs(0).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    t.trunc_subsecs(0)
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 impl Company {
@@ -142,18 +153,24 @@ impl Company {
             }
             if rng.bool() {
                 let nid = self.id();
-                self.notes.insert(id, vec![json!({"id": nid,
+                self.notes.insert(
+                    id,
+                    vec![json!({"id": nid,
                     "body": format!("Spoke with {f}: strong on fundamentals."),
-                    "author": "Recruiter Rita", "created_at": stamp(at)})]);
+                    "author": "Recruiter Rita", "created_at": stamp(at)})],
+                );
             }
             if rng.u8(..3) == 0 {
                 let rid = self.id();
                 let placement = placements[0]["id"].clone();
                 let rating = ["strong_no", "no", "yes", "strong_yes"][rng.usize(..4)];
-                self.results.insert(id, vec![json!({"id": rid, "placement_id": placement,
+                self.results.insert(
+                    id,
+                    vec![json!({"id": rid, "placement_id": placement,
                     "rating": rating,
                     "body": "Clear communicator.", "author": "Hiring Manager Hans",
-                    "created_at": stamp(at)})]);
+                    "created_at": stamp(at)})],
+                );
             }
             self.candidates.insert(
                 id,
@@ -201,7 +218,10 @@ impl Company {
         cand["updated_at"] = json!(stamp(now));
         if let Some(body) = c.get("note").and_then(Value::as_str) {
             self.next_id = next_note;
-            self.notes.entry(id).or_default().push(json!({"id": next_note, "body": body,
+            self.notes
+                .entry(id)
+                .or_default()
+                .push(json!({"id": next_note, "body": body,
                 "author": "Recruiter Rita", "created_at": stamp(now)}));
         }
         Ok(json!({"event_type": event.0, "event_subtype": event.1,
@@ -289,9 +309,11 @@ async fn candidate(
     Path((company, id)): Path<(String, u64)>,
     headers: HeaderMap,
 ) -> Response {
-    authorized(&sb, &company, &headers, |c, _| match c.candidates.get(&id) {
-        Some(v) => Json(json!({"candidate": v})).into_response(),
-        None => api_error(StatusCode::NOT_FOUND, json!({"error": "Not found"})),
+    authorized(&sb, &company, &headers, |c, _| {
+        match c.candidates.get(&id) {
+            Some(v) => Json(json!({"candidate": v})).into_response(),
+            None => api_error(StatusCode::NOT_FOUND, json!({"error": "Not found"})),
+        }
     })
 }
 
@@ -379,7 +401,11 @@ impl Sandbox {
     }
 
     /// A candidate's notes and interview results.
-    pub fn recruitee_extras(&self, company: &str, id: u64) -> Result<(Vec<Value>, Vec<Value>), String> {
+    pub fn recruitee_extras(
+        &self,
+        company: &str,
+        id: u64,
+    ) -> Result<(Vec<Value>, Vec<Value>), String> {
         self.with_recruitee(company, |c, _| {
             Ok((
                 c.notes.get(&id).cloned().unwrap_or_default(),
@@ -391,19 +417,17 @@ impl Sandbox {
     /// Request statistics.
     pub fn recruitee_stats(&self, company: &str) -> Result<Value, String> {
         self.with_recruitee(company, |c, _| {
-            Ok(json!({"requests": c.requests, "throttled": c.window.throttled,
-                "candidates": c.candidates.len()}))
+            Ok(
+                json!({"requests": c.requests, "throttled": c.window.throttled,
+                "candidates": c.candidates.len()}),
+            )
         })
     }
 
     /// Changes a candidate (name, emails, stage, disqualify, note) or deletes one, or adds
     /// one, as a person in Recruitee would; Recruitee then sends its webhook unless `quiet`.
     /// Answers the webhook's delivery (status, answer), or null when none was sent.
-    pub async fn recruitee_edit(
-        &self,
-        company: &str,
-        edit: Edit,
-    ) -> Result<Value, String> {
+    pub async fn recruitee_edit(&self, company: &str, edit: Edit) -> Result<Value, String> {
         let (event, target) = self.with_recruitee(company, |c, now| {
             let event = match &edit {
                 Edit::Change { id, change } => c.change(*id, change, now)?,
@@ -431,9 +455,15 @@ impl Sandbox {
         let mut body = event.clone();
         body["id"] = json!(id);
         body["attempt_count"] = json!(1);
-        let answer =
-            crate::webhooks::send_signed(self, "recruitee", &t.tenant, &t.connection, &t.secret, &body)
-                .await;
+        let answer = crate::webhooks::send_signed(
+            self,
+            "recruitee",
+            &t.tenant,
+            &t.connection,
+            &t.secret,
+            &body,
+        )
+        .await;
         Ok(json!({"event": body, "delivery": {"status": answer.status, "answer": answer.body}}))
     }
 }
@@ -495,7 +525,10 @@ async fn control_load(
     Path(company): Path<String>,
     Json(l): Json<Load>,
 ) -> Response {
-    answer(sb.recruitee_load(&company, &l).map(|n| json!({"loaded": n})))
+    answer(
+        sb.recruitee_load(&company, &l)
+            .map(|n| json!({"loaded": n})),
+    )
 }
 
 async fn control_candidates(State(sb): State<Sandbox>, Path(company): Path<String>) -> Response {
@@ -515,7 +548,10 @@ async fn control_change(
     Path((company, id)): Path<(String, u64)>,
     Json(change): Json<Value>,
 ) -> Response {
-    answer(sb.recruitee_edit(&company, Edit::Change { id, change }).await)
+    answer(
+        sb.recruitee_edit(&company, Edit::Change { id, change })
+            .await,
+    )
 }
 
 async fn control_delete(
@@ -527,7 +563,9 @@ async fn control_delete(
     if q.get("quiet").is_some_and(|v| v == "true") {
         // Deleted without a webhook (a missed delivery).
         return answer(sb.with_recruitee(&company, |c, _| {
-            c.candidates.remove(&id).ok_or_else(|| format!("no candidate {id}"))?;
+            c.candidates
+                .remove(&id)
+                .ok_or_else(|| format!("no candidate {id}"))?;
             c.notes.remove(&id);
             c.results.remove(&id);
             Ok(json!({"deleted": id, "delivery": null}))

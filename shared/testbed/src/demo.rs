@@ -8,9 +8,9 @@ use crate::{
 };
 use renkei_connectors::hrbrain_mikiwame as c3;
 use renkei_connectors::mynavi_hrmos as c1;
+use renkei_connectors::recruitee_linkedin as c5;
 use renkei_connectors::roumumate_kaonavi::{self as c2, KaonaviLimits};
 use renkei_connectors::talentwunder_personio as c4;
-use renkei_connectors::recruitee_linkedin as c5;
 use renkei_core::engine::RunRecord;
 use renkei_core::{Clock, ConnectionId};
 

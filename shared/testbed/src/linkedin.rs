@@ -72,7 +72,10 @@ impl SandboxEnv {
     /// Settings of a C5 connection against this sandbox.
     pub fn linkedin_settings(&self, contract: &str) -> c5::Settings {
         let mut s = c5::Settings::new(RECRUITEE_COMPANY, LINKEDIN_ORG, contract);
-        s.recruitee_url = Some(format!("http://{}/recruitee/c/{RECRUITEE_COMPANY}", self.addr));
+        s.recruitee_url = Some(format!(
+            "http://{}/recruitee/c/{RECRUITEE_COMPANY}",
+            self.addr
+        ));
         s.linkedin_api_url = format!("http://{}/linkedin", self.addr);
         s.linkedin_oauth_url = format!("http://{}/linkedin", self.addr);
         s.recruitee_per_minute = None;

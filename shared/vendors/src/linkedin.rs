@@ -286,10 +286,7 @@ impl Contract {
         self.users
             .iter()
             .find(|(m, _)| m.eq_ignore_ascii_case(member))
-            .is_some_and(|(_, p)| {
-                p.iter()
-                    .any(|p| p == "ADMIN" || p == "PRODUCT_SETTINGS")
-            })
+            .is_some_and(|(_, p)| p.iter().any(|p| p == "ADMIN" || p == "PRODUCT_SETTINGS"))
     }
 }
 
@@ -491,7 +488,10 @@ impl LinkedinClient {
     // ---- partner (parent application)
 
     /// The customer's child application, if one was provisioned under `unique_foreign_id`.
-    pub async fn find_child(&self, unique_foreign_id: &str) -> Result<Option<ChildApp>, VendorError> {
+    pub async fn find_child(
+        &self,
+        unique_foreign_id: &str,
+    ) -> Result<Option<ChildApp>, VendorError> {
         let path = self.url("provisionedApplications");
         let q = [
             ("q", "credentialsByUniqueForeignId"),
@@ -619,9 +619,15 @@ impl LinkedinClient {
         let active = items.iter().filter(|i| status(i) == "ACTIVE").count();
         let all = INTEGRATION_TYPES.len();
         if items.len() >= all && active == items.len() {
-            Ok((Activation::Active, format!("{active} of {all} integrations active")))
+            Ok((
+                Activation::Active,
+                format!("{active} of {all} integrations active"),
+            ))
         } else {
-            Ok((Activation::Pending, format!("{active} of {all} integrations active")))
+            Ok((
+                Activation::Pending,
+                format!("{active} of {all} integrations active"),
+            ))
         }
     }
 
@@ -728,7 +734,10 @@ impl LinkedinClient {
     /// Creates, updates or closes ≤ [`MAX_BATCH`] jobs (`batch_create`, asynchronous): the
     /// task id of each, in order. Sending a job again is harmless (LinkedIn keys jobs by
     /// their external id).
-    pub async fn post_jobs(&self, jobs: &[JobPosting]) -> Result<Vec<Result<String, EntityStatus>>, VendorError> {
+    pub async fn post_jobs(
+        &self,
+        jobs: &[JobPosting],
+    ) -> Result<Vec<Result<String, EntityStatus>>, VendorError> {
         assert!(jobs.len() <= MAX_BATCH, "at most {MAX_BATCH} per batch");
         let path = self.url("simpleJobPostings");
         let body = json!({ "elements": jobs });
@@ -752,7 +761,9 @@ impl LinkedinClient {
                     status: e["status"].as_u64().unwrap_or(400) as u16,
                     message: message(e),
                 }),
-                None => Err(EntityStatus::Failed("no status for it in LinkedIn's answer".into())),
+                None => Err(EntityStatus::Failed(
+                    "no status for it in LinkedIn's answer".into(),
+                )),
             })
             .collect())
     }

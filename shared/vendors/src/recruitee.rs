@@ -271,7 +271,10 @@ impl RecruiteeClient {
 
     /// A candidate's notes (a deleted candidate has none).
     pub async fn notes(&self, candidate: u64) -> Result<Vec<Note>, VendorError> {
-        match self.get(&format!("/candidates/{candidate}/notes"), &[]).await {
+        match self
+            .get(&format!("/candidates/{candidate}/notes"), &[])
+            .await
+        {
             Ok(reply) => Ok(parse::<NotesReply>(&reply.body, "notes")?.notes),
             Err(VendorError::Permanent { status: 404, .. }) => Ok(Vec::new()),
             Err(e) => Err(e),

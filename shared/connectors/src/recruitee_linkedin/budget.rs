@@ -204,7 +204,10 @@ mod tests {
         let dir = tempfile::tempdir().expect("tmp");
         let store = renkei_local::FileStore::open(&dir.path().join("s.redb")).expect("store");
         let clock = ManualClock::new(Utc.with_ymd_and_hms(2026, 11, 22, 23, 0, 0).unwrap());
-        let (t, c) = (TenantId::new("acme").unwrap(), ConnectionId::new("rl").unwrap());
+        let (t, c) = (
+            TenantId::new("acme").unwrap(),
+            ConnectionId::new("rl").unwrap(),
+        );
         let mut spent = 0;
         // Two runs one after the other share the day's 120.
         for _ in 0..2 {
@@ -222,7 +225,10 @@ mod tests {
         }
         // The first run holds 50+50 of which it used 70 (30 stay counted), the second
         // gets the last 20.
-        assert_eq!(spent, 90, "never more than the day's budget, block-wise conservative");
+        assert_eq!(
+            spent, 90,
+            "never more than the day's budget, block-wise conservative"
+        );
         clock.set(Utc.with_ymd_and_hms(2026, 11, 23, 0, 0, 1).unwrap());
         let mut b = DayBudget::new(&store, &clock, &t, &c, 120);
         b.spend().await.expect("a new day, a new budget");

@@ -260,7 +260,10 @@ mod tests {
         let jobs: HashSet<u64> = [1].into();
         let b = bundle(&candidate("Ana  van Dijk"), &[], &[], &jobs).expect("maps");
         assert_eq!(
-            (b.candidate.first_name.as_str(), b.candidate.last_name.as_str()),
+            (
+                b.candidate.first_name.as_str(),
+                b.candidate.last_name.as_str()
+            ),
             ("Ana", "van Dijk")
         );
         assert_eq!(b.candidate.email_addresses, ["ana@example.org"]);

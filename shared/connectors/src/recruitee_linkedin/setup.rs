@@ -98,7 +98,11 @@ pub fn unique_foreign_id(t: &TenantId, c: &ConnectionId) -> String {
 
 /// The child application of this connection: looked up, provisioned if there is none, and
 /// looked up again when the provisioning answer was unclear (it may have been created).
-async fn child_app(partner: &LinkedinClient, ufid: &str, name: &str) -> Result<ChildApp, VendorError> {
+async fn child_app(
+    partner: &LinkedinClient,
+    ufid: &str,
+    name: &str,
+) -> Result<ChildApp, VendorError> {
     if let Some(app) = partner.find_child(ufid).await? {
         return Ok(app);
     }
@@ -121,17 +125,33 @@ pub async fn setup(
     let (t, c) = (input.tenant_id.clone(), input.connection_id.clone());
     let s = &mut input.settings;
     s.company_id = s.company_id.trim().to_string();
-    s.organization = s.organization.trim().trim_start_matches("urn:li:organization:").to_string();
-    s.contract = s.contract.trim().trim_start_matches("urn:li:contract:").to_string();
+    s.organization = s
+        .organization
+        .trim()
+        .trim_start_matches("urn:li:organization:")
+        .to_string();
+    s.contract = s
+        .contract
+        .trim()
+        .trim_start_matches("urn:li:contract:")
+        .to_string();
     let mut problems = Vec::new();
     if s.company_id.is_empty() {
         problems.push(problem(ProblemKind::Setting, "company_id", "the Recruitee company id is needed (Settings > Company: the number in the API address)"));
     }
     if s.organization.is_empty() || !s.organization.chars().all(|c| c.is_ascii_digit()) {
-        problems.push(problem(ProblemKind::Setting, "organization", "the LinkedIn organization id is a number"));
+        problems.push(problem(
+            ProblemKind::Setting,
+            "organization",
+            "the LinkedIn organization id is a number",
+        ));
     }
     if !input.enabled_by.contains('@') {
-        problems.push(problem(ProblemKind::Setting, "enabled_by", "the LinkedIn member enabling RSC, by email"));
+        problems.push(problem(
+            ProblemKind::Setting,
+            "enabled_by",
+            "the LinkedIn member enabling RSC, by email",
+        ));
     }
     if !problems.is_empty() {
         return Err(SetupProblems(problems));
@@ -142,7 +162,11 @@ pub async fn setup(
     match recruitee.offers().await {
         Ok(_) => {}
         Err(VendorError::Auth { message, .. }) => {
-            problems.push(problem(ProblemKind::Credentials, "recruitee_token", message));
+            problems.push(problem(
+                ProblemKind::Credentials,
+                "recruitee_token",
+                message,
+            ));
         }
         Err(VendorError::Permanent { status: 404, .. }) => problems.push(problem(
             ProblemKind::Setting,

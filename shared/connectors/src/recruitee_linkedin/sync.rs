@@ -214,7 +214,15 @@ impl<'a> RecruiteeLinkedin<'a> {
             .await?
             .is_some_and(|a| a.status == Activation::Active);
         if !active {
-            let a = check(self.store, &self.t, &self.c, &self.linkedin, &self.settings, now).await?;
+            let a = check(
+                self.store,
+                &self.t,
+                &self.c,
+                &self.linkedin,
+                &self.settings,
+                now,
+            )
+            .await?;
             match a.status {
                 Activation::Active => {}
                 Activation::Pending => {
@@ -240,9 +248,9 @@ impl<'a> RecruiteeLinkedin<'a> {
             .await?
             .map(|(s, _)| s)
             .unwrap_or_default();
-        let sweep_due = state.last_sweep.is_none_or(|s| {
-            now - s >= Duration::hours(i64::from(self.settings.sweep_hours))
-        });
+        let sweep_due = state
+            .last_sweep
+            .is_none_or(|s| now - s >= Duration::hours(i64::from(self.settings.sweep_hours)));
         let pass = match (state.history_done, state.since) {
             (true, Some(since)) => Pass::Incremental { since },
             _ => Pass::Historical,
@@ -282,7 +290,9 @@ impl<'a> RecruiteeLinkedin<'a> {
     /// not deleted).
     async fn deletions(&mut self, pos: &mut Position) -> Result<Vec<Pulled<Record>>, SyncError> {
         for id in std::mem::take(&mut pos.clear) {
-            self.repo().own_delete(&self.t, &self.c, &deletion_sk(id)).await?;
+            self.repo()
+                .own_delete(&self.t, &self.c, &deletion_sk(id))
+                .await?;
         }
         let noted: Vec<(String, Value)> = self.repo().own_query(&self.t, &self.c, "D#").await?;
         if noted.is_empty() {
@@ -292,7 +302,9 @@ impl<'a> RecruiteeLinkedin<'a> {
         // This page's notes are cleared by the next pull, once its deletions committed.
         let mut records = Vec::new();
         for (_, v) in noted.iter().take(self.settings.page_size.max(1)) {
-            let Some(id) = v["candidate"].as_u64() else { continue };
+            let Some(id) = v["candidate"].as_u64() else {
+                continue;
+            };
             pos.clear.push(id);
             if self.recruitee.candidate(id).await?.is_none() {
                 records.push(gone(id));
@@ -482,7 +494,11 @@ impl<'a> RecruiteeLinkedin<'a> {
         Ok(statuses)
     }
 
-    async fn write_jobs(&mut self, jobs: Vec<(usize, JobPosting)>, out: &mut [Option<WriteResult>]) -> Result<(), SyncError> {
+    async fn write_jobs(
+        &mut self,
+        jobs: Vec<(usize, JobPosting)>,
+        out: &mut [Option<WriteResult>],
+    ) -> Result<(), SyncError> {
         let keys: Vec<String> = jobs
             .iter()
             .map(|(_, j)| format!("J:{}", j.external_job_posting_id))
@@ -495,7 +511,8 @@ impl<'a> RecruiteeLinkedin<'a> {
                     let mut j = j.clone();
                     if j.job_posting_operation_type.is_empty() {
                         let sent = known.contains_key(&format!("J:{}", j.external_job_posting_id));
-                        j.job_posting_operation_type = if sent { "UPDATE" } else { "CREATE" }.into();
+                        j.job_posting_operation_type =
+                            if sent { "UPDATE" } else { "CREATE" }.into();
                     }
                     j
                 })
@@ -522,7 +539,9 @@ impl<'a> RecruiteeLinkedin<'a> {
                 }
                 if attempt > 0 {
                     self.linkedin
-                        .wait(std::time::Duration::from_secs_f64(1.0 / self.settings.time_scale.max(1.0)))
+                        .wait(std::time::Duration::from_secs_f64(
+                            1.0 / self.settings.time_scale.max(1.0),
+                        ))
                         .await?;
                 }
                 let ids: Vec<String> = pending.iter().map(|(_, t)| t.clone()).collect();
@@ -535,10 +554,16 @@ impl<'a> RecruiteeLinkedin<'a> {
                             let sent = jobs.iter().find(|(k, _)| *k == i).is_some_and(|(_, j)| {
                                 known.contains_key(&format!("J:{}", j.external_job_posting_id))
                             });
-                            out[i] = Some(if sent { WriteResult::Updated } else { WriteResult::Created });
+                            out[i] = Some(if sent {
+                                WriteResult::Updated
+                            } else {
+                                WriteResult::Created
+                            });
                         }
                         EntityStatus::Refused { message, .. } => {
-                            out[i] = Some(WriteResult::Rejected(format!("LinkedIn did not take the job: {message}")));
+                            out[i] = Some(WriteResult::Rejected(format!(
+                                "LinkedIn did not take the job: {message}"
+                            )));
                         }
                         EntityStatus::Failed(_) => still.push((i, task)),
                     }
@@ -578,10 +603,26 @@ impl<'a> RecruiteeLinkedin<'a> {
                 }
                 let items: Vec<(String, Value, Option<&str>)> = match resource {
                     Resource::Candidates => vec![(b.id.clone(), json(&b.candidate), None)],
-                    Resource::Applications => b.applications.iter().map(|(id, a)| (id.clone(), json(a), None)).collect(),
-                    Resource::Stages => b.stages.iter().map(|(id, s)| (id.clone(), json(s), Some(s.application.as_str()))).collect(),
-                    Resource::Notes => b.notes.iter().map(|(id, n)| (id.clone(), json(n), Some(n.application.as_str()))).collect(),
-                    Resource::Feedback => b.feedback.iter().map(|(id, f)| (id.clone(), json(f), Some(f.application.as_str()))).collect(),
+                    Resource::Applications => b
+                        .applications
+                        .iter()
+                        .map(|(id, a)| (id.clone(), json(a), None))
+                        .collect(),
+                    Resource::Stages => b
+                        .stages
+                        .iter()
+                        .map(|(id, s)| (id.clone(), json(s), Some(s.application.as_str())))
+                        .collect(),
+                    Resource::Notes => b
+                        .notes
+                        .iter()
+                        .map(|(id, n)| (id.clone(), json(n), Some(n.application.as_str())))
+                        .collect(),
+                    Resource::Feedback => b
+                        .feedback
+                        .iter()
+                        .map(|(id, f)| (id.clone(), json(f), Some(f.application.as_str())))
+                        .collect(),
                 };
                 for (id, v, parent) in items {
                     if parent.is_some_and(|p| bad_apps.contains(p)) {
@@ -591,7 +632,10 @@ impl<'a> RecruiteeLinkedin<'a> {
                 }
             }
             for chunk in entities.chunks(MAX_BATCH) {
-                let batch: Vec<(String, Value)> = chunk.iter().map(|(_, id, v)| (id.clone(), v.clone())).collect();
+                let batch: Vec<(String, Value)> = chunk
+                    .iter()
+                    .map(|(_, id, v)| (id.clone(), v.clone()))
+                    .collect();
                 let statuses = self.update(resource, &batch).await?;
                 for ((owner, id, _), s) in chunk.iter().zip(statuses) {
                     if let EntityStatus::Refused { status, message } = s {
@@ -599,7 +643,10 @@ impl<'a> RecruiteeLinkedin<'a> {
                             bad_apps.insert(id.clone());
                         }
                         refused.entry(*owner).or_insert_with(|| {
-                            format!("LinkedIn refused {} {id} (HTTP {status}): {message}", resource.name())
+                            format!(
+                                "LinkedIn refused {} {id} (HTTP {status}): {message}",
+                                resource.name()
+                            )
                         });
                     }
                 }
@@ -615,7 +662,11 @@ impl<'a> RecruiteeLinkedin<'a> {
         Ok(())
     }
 
-    async fn write_gone(&mut self, gone: Vec<(usize, u64)>, out: &mut [Option<WriteResult>]) -> Result<(), SyncError> {
+    async fn write_gone(
+        &mut self,
+        gone: Vec<(usize, u64)>,
+        out: &mut [Option<WriteResult>],
+    ) -> Result<(), SyncError> {
         for chunk in gone.chunks(MAX_BATCH) {
             let ids: Vec<String> = chunk.iter().map(|(_, id)| id.to_string()).collect();
             let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
@@ -631,7 +682,9 @@ impl<'a> RecruiteeLinkedin<'a> {
                         "LinkedIn refused to delete candidate {id} (HTTP {status}): {message}"
                     )),
                     EntityStatus::Failed(m) => {
-                        return Err(SyncError::Retryable(format!("deleting candidate {id}: {m}")));
+                        return Err(SyncError::Retryable(format!(
+                            "deleting candidate {id}: {m}"
+                        )));
                     }
                 });
             }
@@ -666,7 +719,10 @@ impl Connector for RecruiteeLinkedin<'_> {
     type Record = Record;
     type Cursor = Position;
 
-    async fn pull(&mut self, cursor: Option<Position>) -> Result<Page<Record, Position>, SyncError> {
+    async fn pull(
+        &mut self,
+        cursor: Option<Position>,
+    ) -> Result<Page<Record, Position>, SyncError> {
         let mut pos = match cursor {
             Some(p) => p,
             None => match self.start().await? {
@@ -699,7 +755,11 @@ impl Connector for RecruiteeLinkedin<'_> {
         })
     }
 
-    async fn write(&mut self, changes: &[Change<Record>], dry_run: bool) -> Result<Vec<WriteResult>, SyncError> {
+    async fn write(
+        &mut self,
+        changes: &[Change<Record>],
+        dry_run: bool,
+    ) -> Result<Vec<WriteResult>, SyncError> {
         if dry_run {
             return Ok(changes.iter().map(|_| WriteResult::Updated).collect());
         }
@@ -723,7 +783,9 @@ impl Connector for RecruiteeLinkedin<'_> {
         }
         Ok(out
             .into_iter()
-            .map(|r| r.unwrap_or_else(|| WriteResult::Rejected("no answer from LinkedIn for it".into())))
+            .map(|r| {
+                r.unwrap_or_else(|| WriteResult::Rejected("no answer from LinkedIn for it".into()))
+            })
             .collect())
     }
 }

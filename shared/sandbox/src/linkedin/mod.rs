@@ -119,12 +119,16 @@ impl Linkedin {
             return Err(li_error(StatusCode::UNAUTHORIZED, "Invalid access token"));
         };
         if expires <= now {
-            return Err(li_error(StatusCode::UNAUTHORIZED, "The token used in the request has expired"));
+            return Err(li_error(
+                StatusCode::UNAUTHORIZED,
+                "The token used in the request has expired",
+            ));
         }
         let limits = self.limits.clone();
-        let app = self.apps.get_mut(&app_id).ok_or_else(|| {
-            li_error(StatusCode::UNAUTHORIZED, "application no longer exists")
-        })?;
+        let app = self
+            .apps
+            .get_mut(&app_id)
+            .ok_or_else(|| li_error(StatusCode::UNAUTHORIZED, "application no longer exists"))?;
         let today = now.date_naive();
         if app.day != Some(today) {
             app.day = Some(today);
@@ -427,7 +431,10 @@ impl Linkedin {
             );
         };
         let kind = contract["type"].as_str().unwrap_or_default();
-        if !matches!(kind, "RECRUITER_CORPORATE" | "RECRUITER_PROFESSIONAL_SERVICES") {
+        if !matches!(
+            kind,
+            "RECRUITER_CORPORATE" | "RECRUITER_PROFESSIONAL_SERVICES"
+        ) {
             return li_error(
                 StatusCode::FORBIDDEN,
                 format!("contract type {kind} is not eligible for Recruiter System Connect"),
@@ -441,7 +448,9 @@ impl Linkedin {
         if !permitted {
             return li_error(
                 StatusCode::FORBIDDEN,
-                format!("{by} lacks admin or product-settings permission on contract {contract_id}"),
+                format!(
+                    "{by} lacks admin or product-settings permission on contract {contract_id}"
+                ),
             );
         }
         if let Some(other) = self
@@ -451,7 +460,10 @@ impl Linkedin {
         {
             return li_error(
                 StatusCode::CONFLICT,
-                format!("{ctx} is integrated through application {} already", other.0),
+                format!(
+                    "{ctx} is integrated through application {} already",
+                    other.0
+                ),
             );
         }
         if let Some(a) = self.apps.get_mut(app) {
@@ -489,7 +501,9 @@ impl Linkedin {
                 if i["status"] == "PENDING" {
                     i["status"] = json!(to);
                     if fail {
-                        i["message"] = json!("LinkedIn could not enable this integration; contact LinkedIn support");
+                        i["message"] = json!(
+                            "LinkedIn could not enable this integration; contact LinkedIn support"
+                        );
                     }
                 }
             }
@@ -502,8 +516,15 @@ impl Linkedin {
         if self.context_of(app).as_deref() != Some(ctx) {
             return li_error(StatusCode::FORBIDDEN, format!("not integrated with {ctx}"));
         }
-        if body["type"] != "CALLBACK_URL" || !body["value"].as_str().is_some_and(|u| u.starts_with("http")) {
-            return li_error(StatusCode::BAD_REQUEST, "type CALLBACK_URL with an http(s) value");
+        if body["type"] != "CALLBACK_URL"
+            || !body["value"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("http"))
+        {
+            return li_error(
+                StatusCode::BAD_REQUEST,
+                "type CALLBACK_URL with an http(s) value",
+            );
         }
         let c = self.contexts.entry(ctx.to_string()).or_default();
         c.callback_url = body["value"].as_str().map(str::to_string);
@@ -581,7 +602,9 @@ impl Linkedin {
             return li_error(StatusCode::BAD_REQUEST, "1 to 100 ids per batch");
         }
         if entities.len() != ids.len()
-            || ids.iter().any(|(id, ctx)| !entities.contains_key(&key(resource, id, ctx)))
+            || ids
+                .iter()
+                .any(|(id, ctx)| !entities.contains_key(&key(resource, id, ctx)))
         {
             return li_error(
                 StatusCode::BAD_REQUEST,
@@ -595,7 +618,10 @@ impl Linkedin {
             let k = key(resource, id, ctx);
             let entity = entities.get(&k).cloned().unwrap_or(Value::Null);
             let outcome = if own.as_deref() != Some(ctx.as_str()) {
-                Err((403, "integrationContext is not this application's".to_string()))
+                Err((
+                    403,
+                    "integrationContext is not this application's".to_string(),
+                ))
             } else {
                 self.contexts
                     .entry(ctx.clone())
@@ -637,11 +663,14 @@ impl Linkedin {
 
 impl Context {
     fn holds(&self, resource: &str, id: &str) -> bool {
-        self.entities.get(resource).is_some_and(|m| m.contains_key(id))
+        self.entities
+            .get(resource)
+            .is_some_and(|m| m.contains_key(id))
     }
 
     fn upsert(&mut self, resource: &str, id: &str, mut e: Value) -> Result<(), (u16, String)> {
-        let text = |v: &Value, k: &str| v[k].as_str().map(str::trim).unwrap_or_default().to_string();
+        let text =
+            |v: &Value, k: &str| v[k].as_str().map(str::trim).unwrap_or_default().to_string();
         match resource {
             "atsCandidates" => {
                 if text(&e, "firstName").is_empty() && text(&e, "lastName").is_empty() {
