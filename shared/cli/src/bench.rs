@@ -18,21 +18,27 @@ pub struct BenchArgs {
     /// Employees for the rate-limit run (Kaonavi limits on, time-scaled).
     #[arg(long, default_value_t = 600)]
     limited_employees: usize,
-    /// Simulated seconds per real second in the rate-limit run.
-    #[arg(long, default_value_t = 60.0)]
-    time_scale: f64,
+    /// Simulated seconds per real second in the rate-limit run (C5: default 10).
+    #[arg(long)]
+    time_scale: Option<f64>,
     /// hrbrain-mikiwame: departments in the organization (6 levels).
     #[arg(long, default_value_t = 1_000)]
     departments: usize,
     /// talentwunder-personio: profiles of the upload (Personio's limit on, time-scaled).
     #[arg(long, default_value_t = 200)]
     profiles: usize,
+    /// recruitee-linkedin: candidates of the Recruitee company (historical sync).
+    #[arg(long, default_value_t = 100_000)]
+    candidates: usize,
+    /// recruitee-linkedin: a Lambda invocation's deadline, in simulated minutes.
+    #[arg(long, default_value_t = 15)]
+    invocation_minutes: i64,
     /// mynavi-hrmos: rows of the CP932 file.
     #[arg(long, default_value_t = 100_000)]
     rows: usize,
 }
 
-fn peak_rss_kib() -> u64 {
+pub(crate) fn peak_rss_kib() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
@@ -52,7 +58,17 @@ pub async fn bench(a: BenchArgs) -> Result<(), String> {
         renkei_connectors::roumumate_kaonavi::NAME => bench_c2(a).await,
         renkei_connectors::mynavi_hrmos::NAME => bench_c1(a.rows),
         renkei_connectors::hrbrain_mikiwame::NAME => bench_c3(a.employees, a.departments).await,
-        renkei_connectors::talentwunder_personio::NAME => bench_c4(a.profiles, a.time_scale).await,
+        renkei_connectors::talentwunder_personio::NAME => {
+            bench_c4(a.profiles, a.time_scale.unwrap_or(60.0)).await
+        }
+        renkei_connectors::recruitee_linkedin::NAME => {
+            crate::bench_c5::bench_c5(crate::bench_c5::C5Bench {
+                candidates: a.candidates,
+                scale: a.time_scale.unwrap_or(10.0),
+                invocation_minutes: a.invocation_minutes,
+            })
+            .await
+        }
         other => Err(format!("no benchmark for {other}")),
     }
 }
@@ -215,18 +231,19 @@ async fn bench_c2(a: BenchArgs) -> Result<(), String> {
     drop(env);
 
     // 3. Kaonavi's limits on (5 writes / 60 s, 1,000 requests / h), time-scaled.
+    let scale = a.time_scale.unwrap_or(60.0);
     let env = Env::start(Limits::default(), 0).await?;
-    env.sandbox.set_time_scale(a.time_scale);
+    env.sandbox.set_time_scale(scale);
     let on = KaonaviLimits {
         requests_per_hour: Some(1000),
         writes_per_minute: Some(5),
-        time_scale: a.time_scale,
+        time_scale: scale,
     };
     let (t, c) = env.connect(env.settings(20, on)).await?;
     // Setup's Dry-Run writes count against Kaonavi's window; in production the first
     // scheduled run comes at least one slot (15 min) later. Let one simulated minute pass
     // and measure the run's own writes only.
-    tokio::time::sleep(std::time::Duration::from_secs_f64(61.0 / a.time_scale)).await;
+    tokio::time::sleep(std::time::Duration::from_secs_f64(61.0 / scale)).await;
     env.sandbox.kaonavi_reset_stats(KAONAVI_KEY);
     env.sandbox
         .roumumate_upsert(ROUMUMATE_TOKEN, seed::employees(a.limited_employees, 13))?;
@@ -258,7 +275,7 @@ async fn bench_c2(a: BenchArgs) -> Result<(), String> {
         },
         "no_change_run": { "status": run2.status.as_str(), "unchanged": run2.counts.unchanged, "kaonavi_write_calls": writes_second },
         "rate_limited": {
-            "employees": a.limited_employees, "status": limited_run.status.as_str(), "time_scale": a.time_scale,
+            "employees": a.limited_employees, "status": limited_run.status.as_str(), "time_scale": scale,
             "write_calls": n_writes, "throttled_429": stats["throttled"], "max_writes_in_any_60s": stats["max_writes_in_window"],
             "simulated_seconds_first_to_last_write": span_sim, "efficiency_vs_5_per_60s": efficiency, "real_seconds": limited_secs
         }

@@ -10,8 +10,10 @@
 //!   C1's Mynavi accounts and routing rules.
 
 mod bench;
+mod bench_c5;
 mod demo;
 mod hrbrain;
+mod linkedin;
 mod mynavi;
 mod personio;
 
@@ -98,6 +100,9 @@ enum Command {
     /// Talentwunder → Personio (C4): connect, jobs, project links, uploads and their status.
     #[command(subcommand)]
     Personio(personio::PersonioCmd),
+    /// C5 Recruitee → LinkedIn RSC: connect a contract, activation and sync status, refresh.
+    #[command(subcommand)]
+    Linkedin(linkedin::LinkedinCmd),
 }
 
 #[derive(Subcommand)]
@@ -227,6 +232,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Rules(cmd) => mynavi::rules_cmd(&open()?, cmd).await,
         Command::Hrbrain(cmd) => hrbrain::hrbrain(&open()?, cmd).await,
         Command::Personio(cmd) => personio::personio(&open()?, cmd).await,
+        Command::Linkedin(cmd) => linkedin::linkedin(&open()?, cmd).await,
         Command::Connections { tenant } => {
             let b = open()?;
             let t = TenantId::new(tenant).map_err(|e| e.to_string())?;

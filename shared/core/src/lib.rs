@@ -31,6 +31,6 @@ pub mod setup;
 pub mod webhook;
 
 pub use cadence::Cadence;
-pub use clock::{Clock, ManualClock, SystemClock};
+pub use clock::{Clock, ManualClock, ScaledClock, SystemClock};
 pub use ids::{ConnectionId, RunId, TenantId};
 pub use registry::Registry;

@@ -13,8 +13,10 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-/// Buckets per window.
-const BUCKETS: i64 = 12;
+/// Buckets per window. A call is held until its bucket's end has left the window, so a
+/// bucket's width is what a window gives away: 1/60 (one second of a minute) keeps a
+/// limited vendor at ~98% of its bound, where 1/12 cost ~4% more.
+const BUCKETS: i64 = 60;
 
 /// One limit: at most `limit` calls in any `window_ms`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -24,13 +24,22 @@ pub struct FileStore {
     db: Arc<Database>,
 }
 
+/// The store's page cache.
+const CACHE_BYTES: usize = 16 << 20;
+
 impl FileStore {
     /// Opens (or creates) the store file.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(unavailable)?;
         }
-        let db = Database::create(path).map_err(unavailable)?;
+        // redb caches up to 1 GiB by default; the embedded backend is one person's CLI
+        // store, and a bounded cache keeps its memory (and a benchmark's reading of a
+        // connector's memory) from growing with every item written.
+        let db = Database::builder()
+            .set_cache_size(CACHE_BYTES)
+            .create(path)
+            .map_err(unavailable)?;
         let tx = db.begin_write().map_err(unavailable)?;
         tx.open_table(ITEMS).map_err(unavailable)?;
         tx.open_table(SECRETS).map_err(unavailable)?;

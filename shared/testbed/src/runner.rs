@@ -3,6 +3,7 @@
 //! webhooks Lambda).
 
 use renkei_connectors::hrbrain_mikiwame as c3;
+use renkei_connectors::recruitee_linkedin as c5;
 use renkei_connectors::roumumate_kaonavi as c2;
 use renkei_connectors::talentwunder_personio as c4;
 use renkei_core::engine::{Outcome, RunRequest};
@@ -139,6 +140,22 @@ impl Runner for LocalRunner {
                         .map_err(|e| e.to_string())?;
                 }
                 conn
+            }
+            c5::NAME => {
+                let (secret, settings) = parts(&request)?;
+                let input = c5::SetupInput {
+                    tenant_id: t,
+                    connection_id: c,
+                    settings,
+                    secret,
+                    // The LinkedIn member enabling the integration (C5.1 checks the
+                    // permission) and where the CALLBACK_URL points (the sandbox's ingress).
+                    enabled_by: text("enabled_by")?,
+                    webhook_base: text("webhook_base")?,
+                };
+                c5::setup(&b.store, &b.secrets, input, now)
+                    .await
+                    .map_err(|e| e.to_string())?
             }
             other => {
                 return Err(format!(

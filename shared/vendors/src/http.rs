@@ -1,6 +1,5 @@
 //! The vendor HTTP client base shared by every vendor client.
 
-use renkei_core::engine::SyncError;
 use renkei_core::heartbeat::{Halt, Heartbeat, NoRun};
 use renkei_core::rate::{Admission, Slot, Window};
 use reqwest::{Method, RequestBuilder, StatusCode};
@@ -8,55 +7,11 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
 
+pub use crate::error::VendorError;
 pub use crate::limiter::SlidingWindow;
-use crate::limiter::{LocalWindows, local_windows};
+use crate::limiter::{LocalWindows, UnitWindow, local_windows};
 use crate::retry::{backoff, retry_after};
 pub use crate::token::TokenCache;
-
-/// Errors of a vendor call, classified where the cause is known.
-#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
-pub enum VendorError {
-    /// Worth retrying later (5xx, 429, timeouts, resets) — retries were already spent.
-    #[error("{vendor} temporarily unavailable: {message}")]
-    Retryable {
-        /// Vendor name.
-        vendor: &'static str,
-        /// What happened.
-        message: String,
-    },
-    /// The vendor refused the request; the same request will be refused again.
-    #[error("{vendor} refused the request (HTTP {status}): {message}")]
-    Permanent {
-        /// Vendor name.
-        vendor: &'static str,
-        /// HTTP status.
-        status: u16,
-        /// The vendor's message.
-        message: String,
-    },
-    /// Credentials refused.
-    #[error("{vendor} refused the credentials: {message}")]
-    Auth {
-        /// Vendor name.
-        vendor: &'static str,
-        /// The vendor's message.
-        message: String,
-    },
-    /// The run this client works for must stop (lease lost, deadline, long Retry-After).
-    #[error("{0}")]
-    Halted(Halt),
-}
-
-impl From<VendorError> for SyncError {
-    fn from(e: VendorError) -> Self {
-        match e {
-            VendorError::Auth { .. } => SyncError::Auth(e.to_string()),
-            VendorError::Retryable { .. } => SyncError::Retryable(e.to_string()),
-            VendorError::Permanent { .. } => SyncError::Permanent(e.to_string()),
-            VendorError::Halted(h) => SyncError::Halted(h),
-        }
-    }
-}
 
 /// Retry tunables.
 #[derive(Debug, Clone, Copy)]
@@ -139,7 +94,7 @@ pub struct VendorClient {
     credential: Option<String>,
     run: Arc<dyn Heartbeat>,
     /// Units taken outside a run (no shared ledger): (when, how many).
-    units: std::sync::Mutex<std::collections::VecDeque<(Instant, u32)>>,
+    units: UnitWindow,
     /// Counters.
     pub stats: Stats,
 }
@@ -407,37 +362,13 @@ impl VendorClient {
             let taken = match admission {
                 Admission::Granted => Ok(()),
                 Admission::Wait(wait) => Err(wait),
-                Admission::Local => self.take_local_units(limit, window, units),
+                Admission::Local => self.units.take(limit, window, units),
             };
             match taken {
                 Ok(()) => return Ok(()),
                 Err(wait) => self.pause(wait).await?,
             }
         }
-    }
-
-    fn take_local_units(&self, limit: u32, window: Duration, units: u32) -> Result<(), Duration> {
-        let mut taken = self.units.lock().unwrap_or_else(|p| p.into_inner());
-        let now = Instant::now();
-        while taken
-            .front()
-            .is_some_and(|(t, _)| now.duration_since(*t) >= window)
-        {
-            taken.pop_front();
-        }
-        let mut used: u32 = taken.iter().map(|(_, n)| n).sum();
-        if used + units <= limit {
-            taken.push_back((now, units));
-            return Ok(());
-        }
-        // Wait until enough of the oldest have left the window.
-        for (t, n) in taken.iter() {
-            used -= n;
-            if used + units <= limit {
-                return Err(window.saturating_sub(now.duration_since(*t)));
-            }
-        }
-        Err(window)
     }
 
     /// Opens a streamed GET (the body is left unread for the caller): waits for the limit,

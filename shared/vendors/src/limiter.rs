@@ -153,3 +153,35 @@ mod tests {
         assert!(stamps[11] <= Duration::from_secs(123));
     }
 }
+
+/// A window that counts units rather than calls (LinkedIn's records per minute): the
+/// in-process fallback of `VendorClient::take_units`.
+#[derive(Debug, Default)]
+pub(crate) struct UnitWindow(std::sync::Mutex<VecDeque<(Instant, u32)>>);
+
+impl UnitWindow {
+    /// Takes `units` of `limit` per `window`, or says how long until they fit.
+    pub(crate) fn take(&self, limit: u32, window: Duration, units: u32) -> Result<(), Duration> {
+        let mut taken = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let now = Instant::now();
+        while taken
+            .front()
+            .is_some_and(|(t, _)| now.duration_since(*t) >= window)
+        {
+            taken.pop_front();
+        }
+        let mut used: u32 = taken.iter().map(|(_, n)| n).sum();
+        if used + units <= limit {
+            taken.push_back((now, units));
+            return Ok(());
+        }
+        // Wait until enough of the oldest have left the window.
+        for (t, n) in taken.iter() {
+            used -= n;
+            if used + units <= limit {
+                return Err(window.saturating_sub(now.duration_since(*t)));
+            }
+        }
+        Err(window)
+    }
+}

@@ -8,6 +8,7 @@ use super::setup::{ActivationState, check};
 use super::{Settings, deletion_sk};
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
+use futures::{StreamExt, TryStreamExt};
 use renkei_core::clock::Clock;
 use renkei_core::engine::{
     BuildEnv, Change, Connector, Page, Payload, Pulled, SyncError, WriteResult, content_hash,
@@ -31,6 +32,11 @@ const OVERLAP: u64 = 5;
 const SINCE_MARGIN_MINUTES: i64 = 5;
 /// Candidates per page of the id enumeration.
 const ENUMERATION_PAGE: u32 = 1000;
+/// Candidates of a page whose notes and interview results are read at the same time.
+const FETCH_CONCURRENCY: usize = 8;
+
+mod deletions;
+mod write;
 
 /// A record of this connector.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -164,45 +170,34 @@ impl<'a> RecruiteeLinkedin<'a> {
         Ok(p.save(self.store, &self.t, &self.c).await?)
     }
 
-    /// Every candidate id Recruitee has, read to the end (an error: no answer at all).
-    async fn all_ids(&self) -> Result<HashSet<u64>, SyncError> {
-        let mut ids = HashSet::new();
-        let mut offset = 0;
-        loop {
-            let page = self
-                .recruitee
-                .candidates(offset, ENUMERATION_PAGE, None)
-                .await?;
-            let n = page.len() as u64;
-            ids.extend(page.iter().map(|c| c.id));
-            if n < u64::from(ENUMERATION_PAGE) {
-                return Ok(ids);
-            }
-            offset += n;
-        }
+    /// The postings LinkedIn should hold, by offer: open offers, and closed ones it was
+    /// sent before (sent again as closed).
+    async fn postings(&self) -> Result<Vec<(u64, JobPosting)>, SyncError> {
+        let offers = self.recruitee.offers().await?;
+        let sent: HashSet<String> = self
+            .repo()
+            .hashed(&self.t, &self.c, "J:")
+            .await?
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect();
+        Ok(offers
+            .iter()
+            .filter_map(|o| match mapping::job(o, &self.context) {
+                Some(j) => Some((o.id, j)),
+                None if sent.contains(&job_key(o.id)) => {
+                    Some((o.id, mapping::closed_job(o, &self.context)))
+                }
+                None => None,
+            })
+            .collect())
     }
 
-    /// The offers LinkedIn holds: open ones, and closed ones it was sent before.
+    /// The offers LinkedIn holds (read once per run).
     async fn jobs(&mut self) -> Result<HashSet<u64>, SyncError> {
         if self.jobs.is_none() {
-            let offers = self.recruitee.offers().await?;
-            let sent: HashSet<String> = self
-                .repo()
-                .hashed(&self.t, &self.c, "J:")
-                .await?
-                .into_iter()
-                .map(|(k, _)| k)
-                .collect();
-            self.jobs = Some(
-                offers
-                    .iter()
-                    .filter(|o| {
-                        matches!(o.status.as_str(), "published" | "internal")
-                            || sent.contains(&job_key(o.id))
-                    })
-                    .map(|o| o.id)
-                    .collect(),
-            );
+            let ids = self.postings().await?.into_iter().map(|(id, _)| id);
+            self.jobs = Some(ids.collect());
         }
         Ok(self.jobs.clone().unwrap_or_default())
     }
@@ -286,55 +281,13 @@ impl<'a> RecruiteeLinkedin<'a> {
         }))
     }
 
-    /// Deletions Recruitee told us about, confirmed (a candidate Recruitee still has is
-    /// not deleted).
-    async fn deletions(&mut self, pos: &mut Position) -> Result<Vec<Pulled<Record>>, SyncError> {
-        for id in std::mem::take(&mut pos.clear) {
-            self.repo()
-                .own_delete(&self.t, &self.c, &deletion_sk(id))
-                .await?;
-        }
-        let noted: Vec<(String, Value)> = self.repo().own_query(&self.t, &self.c, "D#").await?;
-        if noted.is_empty() {
-            pos.step = Step::Jobs;
-            return Ok(Vec::new());
-        }
-        // This page's notes are cleared by the next pull, once its deletions committed.
-        let mut records = Vec::new();
-        for (_, v) in noted.iter().take(self.settings.page_size.max(1)) {
-            let Some(id) = v["candidate"].as_u64() else {
-                continue;
-            };
-            pos.clear.push(id);
-            if self.recruitee.candidate(id).await?.is_none() {
-                records.push(gone(id));
-            }
-        }
-        Ok(records)
-    }
-
     async fn jobs_page(&mut self) -> Result<Vec<Pulled<Record>>, SyncError> {
-        let offers = self.recruitee.offers().await?;
-        let sent: HashSet<String> = self
-            .repo()
-            .hashed(&self.t, &self.c, "J:")
-            .await?
+        let postings = self.postings().await?;
+        Ok(postings
             .into_iter()
-            .map(|(k, _)| k)
-            .collect();
-        Ok(offers
-            .iter()
-            .filter_map(|o| {
-                let key = job_key(o.id);
-                let posting = match mapping::job(o, &self.context) {
-                    Some(j) => j,
-                    None if sent.contains(&key) => mapping::closed_job(o, &self.context),
-                    None => return None,
-                };
-                Some(Pulled::Ready {
-                    key,
-                    payload: Record::Job(posting),
-                })
+            .map(|(id, posting)| Pulled::Ready {
+                key: job_key(id),
+                payload: Record::Job(posting),
             })
             .collect())
     }
@@ -356,7 +309,7 @@ impl<'a> RecruiteeLinkedin<'a> {
             .await?;
         let asked = size + (pos.offset - from);
         let fetched = page.len() as u64;
-        let mut records = Vec::new();
+        let mut taken = Vec::new();
         let mut taken_to = pos.offset;
         for (i, cand) in page.iter().enumerate() {
             if cand.id <= pos.last_id {
@@ -366,23 +319,42 @@ impl<'a> RecruiteeLinkedin<'a> {
             pos.last_id = cand.id;
             pos.done += 1;
             pos.high_water = pos.high_water.max(Some(cand.updated_at));
-            let notes = self.recruitee.notes(cand.id).await?;
-            let results = self.recruitee.interview_results(cand.id).await?;
-            records.push(match mapping::bundle(cand, &notes, &results, &jobs) {
-                Ok(b) => Pulled::Ready {
-                    key: candidate_key(cand.id),
-                    payload: Record::Candidate(b),
-                },
-                Err(reason) => Pulled::Rejected {
-                    record: format!(
-                        "candidate {} ({})",
-                        cand.id,
-                        cand.emails.first().map_or("no email", String::as_str)
-                    ),
-                    reason,
-                },
-            });
+            taken.push(cand);
         }
+        // Each candidate's notes and results are one Recruitee call each: read for several
+        // candidates at once, so that Recruitee's latency does not set the pace (its limit,
+        // shared by all of them, still does).
+        let recruitee = &self.recruitee;
+        let ids: Vec<u64> = taken.iter().map(|c| c.id).collect();
+        let extras: Vec<_> = futures::stream::iter(ids)
+            .map(|id| async move {
+                let notes = recruitee.notes(id).await?;
+                let results = recruitee.interview_results(id).await?;
+                Ok::<_, SyncError>((notes, results))
+            })
+            .buffered(FETCH_CONCURRENCY)
+            .try_collect()
+            .await?;
+        let records = taken
+            .into_iter()
+            .zip(extras)
+            .map(
+                |(cand, (notes, results))| match mapping::bundle(cand, &notes, &results, &jobs) {
+                    Ok(b) => Pulled::Ready {
+                        key: candidate_key(cand.id),
+                        payload: Record::Candidate(b),
+                    },
+                    Err(reason) => Pulled::Rejected {
+                        record: format!(
+                            "candidate {} ({})",
+                            cand.id,
+                            cand.emails.first().map_or("no email", String::as_str)
+                        ),
+                        reason,
+                    },
+                },
+            )
+            .collect();
         pos.offset = taken_to.max(pos.offset);
         // Fewer than asked: the end of Recruitee's list.
         if fetched < asked {
@@ -393,25 +365,7 @@ impl<'a> RecruiteeLinkedin<'a> {
         Ok(records)
     }
 
-    /// Candidates LinkedIn was sent that Recruitee no longer has: only after reading every
-    /// id, and each confirmed by Recruitee answering 404 for it.
-    async fn sweep(&mut self) -> Result<Vec<Pulled<Record>>, SyncError> {
-        let present = self.all_ids().await?;
-        let mut out = Vec::new();
-        for (key, hash) in self.repo().hashed(&self.t, &self.c, "C:").await? {
-            let Some(id) = key.strip_prefix("C:").and_then(|s| s.parse::<u64>().ok()) else {
-                continue;
-            };
-            if present.contains(&id) || hash == tombstone_for(id) {
-                continue;
-            }
-            if self.recruitee.candidate(id).await?.is_none() {
-                out.push(gone(id));
-            }
-        }
-        Ok(out)
-    }
-
+    /// Records where the next pass starts.
     async fn finish(&mut self, pos: &Position) -> Result<(), SyncError> {
         let now = self.clock.now();
         let old: SyncState = self
@@ -436,282 +390,11 @@ impl<'a> RecruiteeLinkedin<'a> {
         })
         .await
     }
-
-    /// Takes one request of the day's budget; when it is spent, says so in the progress
-    /// before the run stops to continue the next UTC day.
-    async fn spend(&mut self) -> Result<(), SyncError> {
-        match self.budget.spend().await {
-            Err(e @ SyncError::Halted(_)) => {
-                let now = self.clock.now();
-                let limit = self.settings.requests_per_day;
-                self.progress(|p| {
-                    p.note = Some(format!(
-                        "LinkedIn's daily request budget ({limit}) is spent; the sync continues at {} (next UTC day)",
-                        next_day(now).format("%Y-%m-%d %H:%M UTC")
-                    ));
-                    p.updated_at = Some(now);
-                })
-                .await?;
-                Err(e)
-            }
-            other => other,
-        }
-    }
-
-    /// One batch call with the day budget taken first; a transient failure of some
-    /// entities is sent once more, then it fails the page (it is sent again whole).
-    async fn update(
-        &mut self,
-        resource: Resource,
-        entities: &[(String, Value)],
-    ) -> Result<Vec<EntityStatus>, SyncError> {
-        self.spend().await?;
-        let mut statuses = self
-            .linkedin
-            .batch_update(resource, &self.context, entities)
-            .await?;
-        let again: Vec<usize> = (0..statuses.len())
-            .filter(|i| matches!(statuses[*i], EntityStatus::Failed(_)))
-            .collect();
-        if !again.is_empty() {
-            let retry: Vec<(String, Value)> = again.iter().map(|i| entities[*i].clone()).collect();
-            self.spend().await?;
-            let second = self
-                .linkedin
-                .batch_update(resource, &self.context, &retry)
-                .await?;
-            for (i, s) in again.into_iter().zip(second) {
-                if let EntityStatus::Failed(m) = &s {
-                    return Err(SyncError::Retryable(format!(
-                        "LinkedIn did not take {} {}: {m}",
-                        resource.name(),
-                        entities[i].0
-                    )));
-                }
-                statuses[i] = s;
-            }
-        }
-        Ok(statuses)
-    }
-
-    async fn write_jobs(
-        &mut self,
-        jobs: Vec<(usize, JobPosting)>,
-        out: &mut [Option<WriteResult>],
-    ) -> Result<(), SyncError> {
-        let keys: Vec<String> = jobs
-            .iter()
-            .map(|(_, j)| format!("J:{}", j.external_job_posting_id))
-            .collect();
-        let known = self.repo().hashes(&self.t, &self.c, &keys).await?;
-        for chunk in jobs.chunks(MAX_BATCH) {
-            let postings: Vec<JobPosting> = chunk
-                .iter()
-                .map(|(_, j)| {
-                    let mut j = j.clone();
-                    if j.job_posting_operation_type.is_empty() {
-                        let sent = known.contains_key(&format!("J:{}", j.external_job_posting_id));
-                        j.job_posting_operation_type =
-                            if sent { "UPDATE" } else { "CREATE" }.into();
-                    }
-                    j
-                })
-                .collect();
-            self.spend().await?;
-            let tasks = self.linkedin.post_jobs(&postings).await?;
-            let mut pending: Vec<(usize, String)> = Vec::new();
-            for ((i, j), t) in chunk.iter().zip(tasks) {
-                match t {
-                    Ok(task) => pending.push((*i, task)),
-                    Err(EntityStatus::Refused { status, message }) => {
-                        out[*i] = Some(WriteResult::Rejected(format!(
-                            "LinkedIn refused job {} (HTTP {status}): {message}",
-                            j.external_job_posting_id
-                        )));
-                    }
-                    Err(e) => return Err(SyncError::Retryable(format!("{e:?}"))),
-                }
-            }
-            // Jobs are processed asynchronously: ask until each task is done.
-            for attempt in 0..10 {
-                if pending.is_empty() {
-                    break;
-                }
-                if attempt > 0 {
-                    self.linkedin
-                        .wait(std::time::Duration::from_secs_f64(
-                            1.0 / self.settings.time_scale.max(1.0),
-                        ))
-                        .await?;
-                }
-                let ids: Vec<String> = pending.iter().map(|(_, t)| t.clone()).collect();
-                self.spend().await?;
-                let statuses = self.linkedin.job_tasks(&ids).await?;
-                let mut still = Vec::new();
-                for ((i, task), s) in pending.into_iter().zip(statuses) {
-                    match s {
-                        EntityStatus::Done => {
-                            let sent = jobs.iter().find(|(k, _)| *k == i).is_some_and(|(_, j)| {
-                                known.contains_key(&format!("J:{}", j.external_job_posting_id))
-                            });
-                            out[i] = Some(if sent {
-                                WriteResult::Updated
-                            } else {
-                                WriteResult::Created
-                            });
-                        }
-                        EntityStatus::Refused { message, .. } => {
-                            out[i] = Some(WriteResult::Rejected(format!(
-                                "LinkedIn did not take the job: {message}"
-                            )));
-                        }
-                        EntityStatus::Failed(_) => still.push((i, task)),
-                    }
-                }
-                pending = still;
-            }
-            if !pending.is_empty() {
-                return Err(SyncError::Retryable(format!(
-                    "LinkedIn is still processing {} job(s); they are sent again next run",
-                    pending.len()
-                )));
-            }
-        }
-        Ok(())
-    }
-
-    async fn write_candidates(
-        &mut self,
-        bundles: Vec<(usize, Bundle)>,
-        out: &mut [Option<WriteResult>],
-    ) -> Result<(), SyncError> {
-        let keys: Vec<String> = bundles.iter().map(|(_, b)| format!("C:{}", b.id)).collect();
-        let known = self.repo().hashes(&self.t, &self.c, &keys).await?;
-        let mut refused: HashMap<usize, String> = HashMap::new();
-        let mut bad_apps: HashSet<String> = HashSet::new();
-        for resource in [
-            Resource::Candidates,
-            Resource::Applications,
-            Resource::Stages,
-            Resource::Notes,
-            Resource::Feedback,
-        ] {
-            let mut entities: Vec<(usize, String, Value)> = Vec::new();
-            for (i, b) in &bundles {
-                if refused.contains_key(i) {
-                    continue;
-                }
-                let items: Vec<(String, Value, Option<&str>)> = match resource {
-                    Resource::Candidates => vec![(b.id.clone(), json(&b.candidate), None)],
-                    Resource::Applications => b
-                        .applications
-                        .iter()
-                        .map(|(id, a)| (id.clone(), json(a), None))
-                        .collect(),
-                    Resource::Stages => b
-                        .stages
-                        .iter()
-                        .map(|(id, s)| (id.clone(), json(s), Some(s.application.as_str())))
-                        .collect(),
-                    Resource::Notes => b
-                        .notes
-                        .iter()
-                        .map(|(id, n)| (id.clone(), json(n), Some(n.application.as_str())))
-                        .collect(),
-                    Resource::Feedback => b
-                        .feedback
-                        .iter()
-                        .map(|(id, f)| (id.clone(), json(f), Some(f.application.as_str())))
-                        .collect(),
-                };
-                for (id, v, parent) in items {
-                    if parent.is_some_and(|p| bad_apps.contains(p)) {
-                        continue;
-                    }
-                    entities.push((*i, id, v));
-                }
-            }
-            for chunk in entities.chunks(MAX_BATCH) {
-                let batch: Vec<(String, Value)> = chunk
-                    .iter()
-                    .map(|(_, id, v)| (id.clone(), v.clone()))
-                    .collect();
-                let statuses = self.update(resource, &batch).await?;
-                for ((owner, id, _), s) in chunk.iter().zip(statuses) {
-                    if let EntityStatus::Refused { status, message } = s {
-                        if resource == Resource::Applications {
-                            bad_apps.insert(id.clone());
-                        }
-                        refused.entry(*owner).or_insert_with(|| {
-                            format!(
-                                "LinkedIn refused {} {id} (HTTP {status}): {message}",
-                                resource.name()
-                            )
-                        });
-                    }
-                }
-            }
-        }
-        for (i, b) in &bundles {
-            out[*i] = Some(match refused.remove(i) {
-                Some(reason) => WriteResult::Rejected(reason),
-                None if known.contains_key(&format!("C:{}", b.id)) => WriteResult::Updated,
-                None => WriteResult::Created,
-            });
-        }
-        Ok(())
-    }
-
-    async fn write_gone(
-        &mut self,
-        gone: Vec<(usize, u64)>,
-        out: &mut [Option<WriteResult>],
-    ) -> Result<(), SyncError> {
-        for chunk in gone.chunks(MAX_BATCH) {
-            let ids: Vec<String> = chunk.iter().map(|(_, id)| id.to_string()).collect();
-            let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
-            self.spend().await?;
-            let statuses = self
-                .linkedin
-                .batch_delete(Resource::Candidates, &self.context, &refs)
-                .await?;
-            for ((i, id), s) in chunk.iter().zip(statuses) {
-                out[*i] = Some(match s {
-                    EntityStatus::Done => WriteResult::Updated,
-                    EntityStatus::Refused { status, message } => WriteResult::Rejected(format!(
-                        "LinkedIn refused to delete candidate {id} (HTTP {status}): {message}"
-                    )),
-                    EntityStatus::Failed(m) => {
-                        return Err(SyncError::Retryable(format!(
-                            "deleting candidate {id}: {m}"
-                        )));
-                    }
-                });
-            }
-        }
-        Ok(())
-    }
 }
 
 /// An entity as the batch body carries it.
 fn json<T: Serialize>(v: &T) -> Value {
     serde_json::to_value(v).unwrap_or(Value::Null)
-}
-
-fn gone_record(candidate: u64) -> Record {
-    Record::Gone { candidate }
-}
-
-/// The hash the engine keeps for a deleted candidate (its Gone record's).
-fn tombstone_for(id: u64) -> String {
-    content_hash(&Payload::new(gone_record(id)).json)
-}
-
-fn gone(id: u64) -> Pulled<Record> {
-    Pulled::Ready {
-        key: candidate_key(id),
-        payload: gone_record(id),
-    }
 }
 
 #[async_trait]

@@ -28,6 +28,7 @@ use serde_json::Value;
 mod hooks;
 mod lease;
 mod model;
+mod own;
 
 pub use hooks::WebhookMark;
 
@@ -442,71 +443,5 @@ impl<'a> Repo<'a> {
                 item
             })
             .collect()
-    }
-
-    // ---- a connector's own items
-
-    /// The key of a connector's own item `sk` under a connection (stored as `X#<sk>`, so
-    /// that it can never collide with the engine's items; deleted with the connection).
-    pub fn own_key(t: &TenantId, c: &ConnectionId, sk: &str) -> Key {
-        Key::new(conn_pk(t, c), format!("X#{sk}"))
-    }
-
-    /// A connector's own item as `T`.
-    pub async fn own_get<T: DeserializeOwned>(
-        &self,
-        t: &TenantId,
-        c: &ConnectionId,
-        sk: &str,
-    ) -> Result<Option<(T, u64)>, StoreError> {
-        match self.store.get(&Self::own_key(t, c, sk)).await? {
-            Some(item) => Ok(Some((decode(&item)?, item.version))),
-            None => Ok(None),
-        }
-    }
-
-    /// Writes a connector's own item under `condition`, dying at `expires` if given.
-    pub async fn own_put<T: Serialize>(
-        &self,
-        t: &TenantId,
-        c: &ConnectionId,
-        sk: &str,
-        value: &T,
-        condition: Condition,
-        expires: Option<DateTime<Utc>>,
-    ) -> Result<(), StoreError> {
-        let mut item = Item::new(Self::own_key(t, c, sk), encode(value));
-        item.expires_at = expires.map(|e| e.timestamp());
-        if let Condition::VersionIs(v) = condition {
-            item.version = v + 1;
-        }
-        self.store.put(item, condition).await
-    }
-
-    /// A connector's own items whose key starts with `prefix`, in key order, as `T`.
-    pub async fn own_query<T: DeserializeOwned>(
-        &self,
-        t: &TenantId,
-        c: &ConnectionId,
-        prefix: &str,
-    ) -> Result<Vec<(String, T)>, StoreError> {
-        let items = self
-            .store
-            .query(&conn_pk(t, c), &format!("X#{prefix}"))
-            .await?;
-        items
-            .iter()
-            .map(|i| Ok((i.key.sk.trim_start_matches("X#").to_string(), decode(i)?)))
-            .collect()
-    }
-
-    /// Deletes a connector's own item (no error when it is already gone).
-    pub async fn own_delete(
-        &self,
-        t: &TenantId,
-        c: &ConnectionId,
-        sk: &str,
-    ) -> Result<(), StoreError> {
-        self.store.delete(&Self::own_key(t, c, sk)).await
     }
 }

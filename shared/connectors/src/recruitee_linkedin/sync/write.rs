@@ -1,0 +1,262 @@
+//! The write side of a pass: jobs, candidate bundles and deletions sent to LinkedIn in
+//! batches, each call first taking its request from the day's budget, every entity's status
+//! turned into that record's result.
+
+use super::*;
+
+impl RecruiteeLinkedin<'_> {
+    /// Takes one request of the day's budget; when it is spent, says so in the progress
+    /// before the run stops to continue the next UTC day.
+    async fn spend(&mut self) -> Result<(), SyncError> {
+        match self.budget.spend().await {
+            Err(e @ SyncError::Halted(_)) => {
+                let now = self.clock.now();
+                let limit = self.settings.requests_per_day;
+                self.progress(|p| {
+                    p.note = Some(format!(
+                        "LinkedIn's daily request budget ({limit}) is spent; the sync continues at {} (next UTC day)",
+                        next_day(now).format("%Y-%m-%d %H:%M UTC")
+                    ));
+                    p.updated_at = Some(now);
+                })
+                .await?;
+                Err(e)
+            }
+            other => other,
+        }
+    }
+
+    /// One batch call with the day budget taken first; a transient failure of some
+    /// entities is sent once more, then it fails the page (it is sent again whole).
+    async fn update(
+        &mut self,
+        resource: Resource,
+        entities: &[(String, Value)],
+    ) -> Result<Vec<EntityStatus>, SyncError> {
+        self.spend().await?;
+        let mut statuses = self
+            .linkedin
+            .batch_update(resource, &self.context, entities)
+            .await?;
+        let again: Vec<usize> = (0..statuses.len())
+            .filter(|i| matches!(statuses[*i], EntityStatus::Failed(_)))
+            .collect();
+        if !again.is_empty() {
+            let retry: Vec<(String, Value)> = again.iter().map(|i| entities[*i].clone()).collect();
+            self.spend().await?;
+            let second = self
+                .linkedin
+                .batch_update(resource, &self.context, &retry)
+                .await?;
+            for (i, s) in again.into_iter().zip(second) {
+                if let EntityStatus::Failed(m) = &s {
+                    return Err(SyncError::Retryable(format!(
+                        "LinkedIn did not take {} {}: {m}",
+                        resource.name(),
+                        entities[i].0
+                    )));
+                }
+                statuses[i] = s;
+            }
+        }
+        Ok(statuses)
+    }
+
+    pub(super) async fn write_jobs(
+        &mut self,
+        jobs: Vec<(usize, JobPosting)>,
+        out: &mut [Option<WriteResult>],
+    ) -> Result<(), SyncError> {
+        let keys: Vec<String> = jobs
+            .iter()
+            .map(|(_, j)| format!("J:{}", j.external_job_posting_id))
+            .collect();
+        let known = self.repo().hashes(&self.t, &self.c, &keys).await?;
+        for chunk in jobs.chunks(MAX_BATCH) {
+            let postings: Vec<JobPosting> = chunk
+                .iter()
+                .map(|(_, j)| {
+                    let mut j = j.clone();
+                    if j.job_posting_operation_type.is_empty() {
+                        let sent = known.contains_key(&format!("J:{}", j.external_job_posting_id));
+                        j.job_posting_operation_type =
+                            if sent { "UPDATE" } else { "CREATE" }.into();
+                    }
+                    j
+                })
+                .collect();
+            self.spend().await?;
+            let tasks = self.linkedin.post_jobs(&postings).await?;
+            let mut pending: Vec<(usize, String)> = Vec::new();
+            for ((i, j), t) in chunk.iter().zip(tasks) {
+                match t {
+                    Ok(task) => pending.push((*i, task)),
+                    Err(EntityStatus::Refused { status, message }) => {
+                        out[*i] = Some(WriteResult::Rejected(format!(
+                            "LinkedIn refused job {} (HTTP {status}): {message}",
+                            j.external_job_posting_id
+                        )));
+                    }
+                    Err(e) => return Err(SyncError::Retryable(format!("{e:?}"))),
+                }
+            }
+            // Jobs are processed asynchronously: ask until each task is done.
+            for attempt in 0..10 {
+                if pending.is_empty() {
+                    break;
+                }
+                if attempt > 0 {
+                    self.linkedin
+                        .wait(std::time::Duration::from_secs_f64(
+                            1.0 / self.settings.time_scale.max(1.0),
+                        ))
+                        .await?;
+                }
+                let ids: Vec<String> = pending.iter().map(|(_, t)| t.clone()).collect();
+                self.spend().await?;
+                let statuses = self.linkedin.job_tasks(&ids).await?;
+                let mut still = Vec::new();
+                for ((i, task), s) in pending.into_iter().zip(statuses) {
+                    match s {
+                        EntityStatus::Done => {
+                            let sent = jobs.iter().find(|(k, _)| *k == i).is_some_and(|(_, j)| {
+                                known.contains_key(&format!("J:{}", j.external_job_posting_id))
+                            });
+                            out[i] = Some(if sent {
+                                WriteResult::Updated
+                            } else {
+                                WriteResult::Created
+                            });
+                        }
+                        EntityStatus::Refused { message, .. } => {
+                            out[i] = Some(WriteResult::Rejected(format!(
+                                "LinkedIn did not take the job: {message}"
+                            )));
+                        }
+                        EntityStatus::Failed(_) => still.push((i, task)),
+                    }
+                }
+                pending = still;
+            }
+            if !pending.is_empty() {
+                return Err(SyncError::Retryable(format!(
+                    "LinkedIn is still processing {} job(s); they are sent again next run",
+                    pending.len()
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    pub(super) async fn write_candidates(
+        &mut self,
+        bundles: Vec<(usize, Bundle)>,
+        out: &mut [Option<WriteResult>],
+    ) -> Result<(), SyncError> {
+        let keys: Vec<String> = bundles.iter().map(|(_, b)| format!("C:{}", b.id)).collect();
+        let known = self.repo().hashes(&self.t, &self.c, &keys).await?;
+        let mut refused: HashMap<usize, String> = HashMap::new();
+        let mut bad_apps: HashSet<String> = HashSet::new();
+        for resource in [
+            Resource::Candidates,
+            Resource::Applications,
+            Resource::Stages,
+            Resource::Notes,
+            Resource::Feedback,
+        ] {
+            let mut entities: Vec<(usize, String, Value)> = Vec::new();
+            for (i, b) in &bundles {
+                if refused.contains_key(i) {
+                    continue;
+                }
+                let items: Vec<(String, Value, Option<&str>)> = match resource {
+                    Resource::Candidates => vec![(b.id.clone(), json(&b.candidate), None)],
+                    Resource::Applications => b
+                        .applications
+                        .iter()
+                        .map(|(id, a)| (id.clone(), json(a), None))
+                        .collect(),
+                    Resource::Stages => b
+                        .stages
+                        .iter()
+                        .map(|(id, s)| (id.clone(), json(s), Some(s.application.as_str())))
+                        .collect(),
+                    Resource::Notes => b
+                        .notes
+                        .iter()
+                        .map(|(id, n)| (id.clone(), json(n), Some(n.application.as_str())))
+                        .collect(),
+                    Resource::Feedback => b
+                        .feedback
+                        .iter()
+                        .map(|(id, f)| (id.clone(), json(f), Some(f.application.as_str())))
+                        .collect(),
+                };
+                for (id, v, parent) in items {
+                    if parent.is_some_and(|p| bad_apps.contains(p)) {
+                        continue;
+                    }
+                    entities.push((*i, id, v));
+                }
+            }
+            for chunk in entities.chunks(MAX_BATCH) {
+                let batch: Vec<(String, Value)> = chunk
+                    .iter()
+                    .map(|(_, id, v)| (id.clone(), v.clone()))
+                    .collect();
+                let statuses = self.update(resource, &batch).await?;
+                for ((owner, id, _), s) in chunk.iter().zip(statuses) {
+                    if let EntityStatus::Refused { status, message } = s {
+                        if resource == Resource::Applications {
+                            bad_apps.insert(id.clone());
+                        }
+                        refused.entry(*owner).or_insert_with(|| {
+                            format!(
+                                "LinkedIn refused {} {id} (HTTP {status}): {message}",
+                                resource.name()
+                            )
+                        });
+                    }
+                }
+            }
+        }
+        for (i, b) in &bundles {
+            out[*i] = Some(match refused.remove(i) {
+                Some(reason) => WriteResult::Rejected(reason),
+                None if known.contains_key(&format!("C:{}", b.id)) => WriteResult::Updated,
+                None => WriteResult::Created,
+            });
+        }
+        Ok(())
+    }
+
+    pub(super) async fn write_gone(
+        &mut self,
+        gone: Vec<(usize, u64)>,
+        out: &mut [Option<WriteResult>],
+    ) -> Result<(), SyncError> {
+        for chunk in gone.chunks(MAX_BATCH) {
+            let ids: Vec<String> = chunk.iter().map(|(_, id)| id.to_string()).collect();
+            let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+            self.spend().await?;
+            let statuses = self
+                .linkedin
+                .batch_delete(Resource::Candidates, &self.context, &refs)
+                .await?;
+            for ((i, id), s) in chunk.iter().zip(statuses) {
+                out[*i] = Some(match s {
+                    EntityStatus::Done => WriteResult::Updated,
+                    EntityStatus::Refused { status, message } => WriteResult::Rejected(format!(
+                        "LinkedIn refused to delete candidate {id} (HTTP {status}): {message}"
+                    )),
+                    EntityStatus::Failed(m) => {
+                        return Err(SyncError::Retryable(format!(
+                            "deleting candidate {id}: {m}"
+                        )));
+                    }
+                });
+            }
+        }
+        Ok(())
+    }
+}

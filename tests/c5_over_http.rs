@@ -1,0 +1,165 @@
+//! C5 as an outside tester drives it: over HTTP only, against the sandbox's control API
+//! (docs/sandbox.md) — set Recruitee and LinkedIn up, connect (a Lite contract refused with
+//! its reason), run until LinkedIn reports the integration active, read back what LinkedIn
+//! holds, and have a deletion in Recruitee reach LinkedIn by webhook.
+
+use renkei_e2e::*;
+use serde_json::{Value, json};
+
+struct Control {
+    http: reqwest::Client,
+    base: String,
+}
+
+impl Control {
+    /// One control call; answers (status, body).
+    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
+        let mut req = self
+            .http
+            .request(method, format!("{}/_control{path}", self.base));
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.expect("sandbox answers");
+        let status = resp.status().as_u16();
+        let text = resp.text().await.unwrap_or_default();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    async fn ok(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        let (status, v) = self.call(method, path, body).await;
+        assert!((200..300).contains(&status), "{path}: {status} {v}");
+        v
+    }
+}
+
+fn connect_body(base: &str, contract: &str) -> Value {
+    json!({
+        "tenant": "acme", "connection": "c5",
+        "enabled_by": "admin@acme.example", "webhook_base": format!("{base}/webhooks"),
+        "secret": {"recruitee_token": "rt", "recruitee_webhook_secret": "ws",
+                   "partner_client_id": "p", "partner_client_secret": "ps"},
+        "settings": {"company_id": "61", "recruitee_url": format!("{base}/recruitee/c/61"),
+                     "linkedin_api_url": format!("{base}/linkedin"),
+                     "linkedin_oauth_url": format!("{base}/linkedin"),
+                     "organization": "777", "contract": contract,
+                     "recruitee_per_minute": null},
+    })
+}
+
+#[tokio::test]
+async fn c5_1_connect_sync_and_delete_over_http_only() {
+    use reqwest::Method;
+    let env = env().await;
+    let base = format!("http://{}", env.addr);
+    let ctl = Control {
+        http: reqwest::Client::new(),
+        base: base.clone(),
+    };
+    ctl.ok(
+        Method::PUT,
+        "/recruitee/companies/61",
+        Some(json!({"token": "rt",
+            "webhook": {"tenant": "acme", "connection": "c5", "secret": "ws"}})),
+    )
+    .await;
+    ctl.ok(
+        Method::POST,
+        "/recruitee/companies/61/load",
+        Some(json!({"candidates": 6, "offers": 3, "seed": 5})),
+    )
+    .await;
+    ctl.ok(
+        Method::PUT,
+        "/linkedin/partner",
+        Some(json!({"client_id": "p", "client_secret": "ps"})),
+    )
+    .await;
+    let users = json!({"admin@acme.example": ["ADMIN"]});
+    ctl.ok(
+        Method::PUT,
+        "/linkedin/organizations/777",
+        Some(json!({"contracts": [
+            {"id": "1", "name": "Acme Recruiter", "type": "RECRUITER_CORPORATE", "users": users},
+            {"id": "2", "name": "Acme Lite", "type": "RECRUITER_LITE", "users": users}]})),
+    )
+    .await;
+    ctl.ok(
+        Method::PUT,
+        "/linkedin/limits",
+        Some(json!({"activation_checks": 1})),
+    )
+    .await;
+
+    // A Lite contract is refused with the reason, and nothing is provisioned.
+    let (status, refused) = ctl
+        .call(
+            Method::POST,
+            "/connect/recruitee-linkedin",
+            Some(connect_body(&base, "2")),
+        )
+        .await;
+    assert_eq!(status, 400, "{refused}");
+    assert!(
+        refused.to_string().contains("Lite"),
+        "the reason names the contract type: {refused}"
+    );
+    let apps = ctl.ok(Method::GET, "/linkedin/apps", None).await;
+    assert_eq!(apps["apps"].as_array().map(Vec::len), Some(0), "{apps}");
+
+    ctl.ok(
+        Method::POST,
+        "/connect/recruitee-linkedin",
+        Some(connect_body(&base, "1")),
+    )
+    .await;
+    let run = json!({"tenant": "acme", "connection": "c5"});
+    // The first run finds the activation pending and waits; the next finds it active.
+    let first = ctl
+        .ok(Method::POST, "/run/recruitee-linkedin", Some(run.clone()))
+        .await;
+    assert_eq!(first["status"], "succeeded", "{first}");
+    let second = ctl
+        .ok(Method::POST, "/run/recruitee-linkedin", Some(run.clone()))
+        .await;
+    assert_eq!(second["status"], "succeeded", "{second}");
+    let held = ctl
+        .ok(Method::GET, "/linkedin/organizations/777/data", None)
+        .await;
+    assert_eq!(
+        held["callbackUrl"],
+        json!(format!("{base}/webhooks/linkedin/acme/c5")),
+        "{held}"
+    );
+    let on_linkedin = |v: &Value| {
+        v["atsCandidates"]
+            .as_object()
+            .map_or(0, serde_json::Map::len)
+    };
+    assert_eq!(on_linkedin(&held), 6, "every candidate: {held}");
+
+    // A person deletes a candidate in Recruitee: its webhook asks for a run, which removes
+    // the candidate on LinkedIn.
+    let candidates = ctl
+        .ok(Method::GET, "/recruitee/companies/61/candidates", None)
+        .await;
+    let id = candidates[0]["id"].as_u64().expect("a candidate id");
+    env.clock.advance(chrono::Duration::minutes(1));
+    ctl.ok(
+        Method::DELETE,
+        &format!("/recruitee/companies/61/candidates/{id}"),
+        None,
+    )
+    .await;
+    ctl.ok(Method::POST, "/deliver", Some(json!({}))).await;
+    let after = ctl
+        .ok(Method::GET, "/linkedin/organizations/777/data", None)
+        .await;
+    assert_eq!(on_linkedin(&after), 5, "{after}");
+    assert!(
+        !after["atsCandidates"].as_object().is_some_and(|m| m
+            .keys()
+            .any(|k| k.starts_with(&format!("atsCandidateId={id}&")))),
+        "the deleted candidate is gone from LinkedIn"
+    );
+}
