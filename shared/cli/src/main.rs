@@ -15,7 +15,9 @@ mod demo;
 mod hrbrain;
 mod linkedin;
 mod mynavi;
+mod ops;
 mod personio;
+mod table;
 
 use clap::{Parser, Subcommand};
 use renkei_core::engine::{NoHook, Outcome, RunRequest};
@@ -35,6 +37,9 @@ struct Cli {
     /// Folder of the embedded backend (state.redb, outbox/).
     #[arg(long, global = true, env = "RENKEI_DIR", default_value = ".renkei")]
     dir: PathBuf,
+    /// Lists as JSON (an array of objects) instead of a table, for scripts.
+    #[arg(long, global = true)]
+    json: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -43,9 +48,6 @@ struct Cli {
 enum Command {
     /// Start the sandbox, seed data, run every connector, print a summary.
     Demo {
-        /// Print JSON instead of a table.
-        #[arg(long)]
-        json: bool,
         /// Employees to seed.
         #[arg(long, default_value_t = 300)]
         employees: usize,
@@ -65,8 +67,14 @@ enum Command {
     Bench(bench::BenchArgs),
     /// List a tenant's connections.
     Connections { tenant: String },
-    /// List a connection's runs.
-    Runs { tenant: String, connection: String },
+    /// List a connection's runs, newest first.
+    Runs {
+        tenant: String,
+        connection: String,
+        /// How many (the newest).
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
     /// Show a run's error report.
     Errors {
         tenant: String,
@@ -137,14 +145,21 @@ impl From<RoleArg> for renkei_core::repo::Role {
     }
 }
 
-async fn users(b: &LocalBackend, cmd: UsersCmd) -> Result<(), String> {
+async fn users(b: &LocalBackend, cmd: UsersCmd, json: bool) -> Result<(), String> {
     let repo = Repo::new(&b.store);
     let tenant = |t: &str| TenantId::new(t).map_err(|e| e.to_string());
     match cmd {
         UsersCmd::List { tenant: t } => {
+            let mut table = table::Table::new(&["email", "roles"]);
             for u in repo.users(&tenant(&t)?).await.map_err(|e| e.to_string())? {
-                println!("{}\t{:?}", u.email, u.roles);
+                let roles: Vec<String> = u
+                    .roles
+                    .iter()
+                    .map(|r| format!("{r:?}").to_lowercase())
+                    .collect();
+                table.row(vec![u.email, roles.join(",")]);
             }
+            table.print(json);
         }
         UsersCmd::Add {
             tenant: t,
@@ -220,82 +235,30 @@ async fn run(cli: Cli) -> Result<(), String> {
     };
     match cli.command {
         Command::Demo {
-            json,
             employees,
             applicants,
-        } => demo::demo(json, employees, applicants).await,
+        } => demo::demo(cli.json, employees, applicants).await,
         Command::Sandbox { port } => demo::serve_sandbox(Arc::new(open()?), port).await,
         Command::Run(args) => demo::run_once(&open()?, args).await,
         Command::Bench(args) => bench::bench(args).await,
-        Command::Users(cmd) => users(&open()?, cmd).await,
-        Command::Mynavi(cmd) => mynavi::mynavi(&open()?, cmd).await,
+        Command::Users(cmd) => users(&open()?, cmd, cli.json).await,
+        Command::Mynavi(cmd) => mynavi::mynavi(&open()?, cmd, cli.json).await,
         Command::Rules(cmd) => mynavi::rules_cmd(&open()?, cmd).await,
         Command::Hrbrain(cmd) => hrbrain::hrbrain(&open()?, cmd).await,
         Command::Personio(cmd) => personio::personio(&open()?, cmd).await,
         Command::Linkedin(cmd) => linkedin::linkedin(&open()?, cmd).await,
-        Command::Connections { tenant } => {
-            let b = open()?;
-            let t = TenantId::new(tenant).map_err(|e| e.to_string())?;
-            for c in Repo::new(&b.store)
-                .connections(&t)
-                .await
-                .map_err(|e| e.to_string())?
-            {
-                println!(
-                    "{}\t{}\tautomation={:?}\tnext_run_at={}\tlast={}",
-                    c.connection_id,
-                    c.connector,
-                    c.automation,
-                    c.next_run_at.to_rfc3339(),
-                    c.last_status.map_or("-", |s| s.as_str())
-                );
-            }
-            Ok(())
-        }
-        Command::Runs { tenant, connection } => {
-            let b = open()?;
-            let (t, c) = ids(&tenant, &connection)?;
-            for r in Repo::new(&b.store)
-                .runs(&t, &c)
-                .await
-                .map_err(|e| e.to_string())?
-            {
-                println!(
-                    "{}\t{}\tcreated={} updated={} unchanged={} rejected={} skipped={}\t{}",
-                    r.run_id,
-                    r.status.as_str(),
-                    r.counts.created,
-                    r.counts.updated,
-                    r.counts.unchanged,
-                    r.counts.rejected,
-                    r.counts.skipped,
-                    r.error.unwrap_or_default()
-                );
-            }
-            Ok(())
-        }
+        Command::Connections { tenant } => ops::connections(&open()?, &tenant, cli.json).await,
+        Command::Runs {
+            tenant,
+            connection,
+            limit,
+        } => ops::runs(&open()?, &tenant, &connection, limit, cli.json).await,
         Command::Errors {
             tenant,
             connection,
             run,
             csv,
-        } => {
-            let b = open()?;
-            let (t, c) = ids(&tenant, &connection)?;
-            let r = renkei_core::RunId::new(run).map_err(|e| e.to_string())?;
-            let rows = Repo::new(&b.store)
-                .errors(&t, &c, &r)
-                .await
-                .map_err(|e| e.to_string())?;
-            if csv {
-                print!("{}", renkei_core::report::to_csv(&rows));
-            } else {
-                for row in rows {
-                    println!("{}\t{}", row.record, row.reason);
-                }
-            }
-            Ok(())
-        }
+        } => ops::errors(&open()?, &tenant, &connection, &run, csv, cli.json).await,
         Command::Pause { tenant, connection } => {
             toggle(&open()?, &tenant, &connection, false).await
         }

@@ -89,27 +89,31 @@ fn tenant(t: &str) -> Result<TenantId, String> {
     TenantId::new(t).map_err(|e| e.to_string())
 }
 
-pub async fn mynavi(b: &LocalBackend, cmd: MynaviCmd) -> Result<(), String> {
+pub async fn mynavi(b: &LocalBackend, cmd: MynaviCmd, json: bool) -> Result<(), String> {
     match cmd {
         MynaviCmd::Accounts { tenant: t } => {
-            println!(
-                "{:<20} {:<18} {:<16} {:<26} {:<26} last failure",
-                "connection", "account", "status", "last import", "next run"
-            );
+            let mut table = crate::table::Table::new(&[
+                "connection",
+                "account",
+                "status",
+                "last_import",
+                "next_run",
+                "last_failure",
+            ]);
             for a in c1::accounts(&b.store, &tenant(&t)?)
                 .await
                 .map_err(|e| e.to_string())?
             {
-                println!(
-                    "{:<20} {:<18} {:<16} {:<26} {:<26} {}",
+                table.row(vec![
                     a.connection_id.to_string(),
                     a.account_name,
-                    a.status_label,
+                    a.status_label.to_string(),
                     a.last_import_at.map_or("-".into(), |t| t.to_rfc3339()),
                     a.next_run_at.map_or("-".into(), |t| t.to_rfc3339()),
-                    a.last_error.unwrap_or_default()
-                );
+                    a.last_error.unwrap_or_default(),
+                ]);
             }
+            table.print(json);
             Ok(())
         }
         MynaviCmd::Register {

@@ -71,4 +71,18 @@ mod contract_tests {
         contract::event_bus(&bus).await;
         assert_eq!(bus.drain().len(), 25);
     }
+
+    #[test]
+    fn a_store_held_by_another_opener_says_who_holds_it_and_what_to_do() {
+        let (dir, _held) = store();
+        let Err(e) = FileStore::open(&dir.path().join("state.redb")) else {
+            panic!("a second opener must not get the store");
+        };
+        let text = e.to_string();
+        assert!(
+            text.contains(&format!("pid {}", std::process::id())),
+            "names the holder: {text}"
+        );
+        assert!(text.contains("--dir"), "says what to do: {text}");
+    }
 }

@@ -24,6 +24,29 @@ pub struct FileStore {
     db: Arc<Database>,
 }
 
+/// Where the process holding a store says who it is.
+fn owner_file(path: &Path) -> std::path::PathBuf {
+    path.with_extension("owner")
+}
+
+fn owner() -> String {
+    let args: Vec<String> = std::env::args().collect();
+    format!("pid {}: {}", std::process::id(), args.join(" "))
+}
+
+/// The answer when another process holds the store: who, and what to do.
+fn in_use(path: &Path) -> String {
+    let holder = std::fs::read_to_string(owner_file(path))
+        .map(|o| format!(" ({})", o.trim()))
+        .unwrap_or_default();
+    format!(
+        "{} is in use by another renkei process{holder}: the embedded store has one user at \
+         a time. Stop that process (or use it: `renkei sandbox` serves the control API), or \
+         give this command its own folder with --dir / RENKEI_DIR",
+        path.display()
+    )
+}
+
 /// The store's page cache.
 const CACHE_BYTES: usize = 16 << 20;
 
@@ -36,10 +59,15 @@ impl FileStore {
         // redb caches up to 1 GiB by default; the embedded backend is one person's CLI
         // store, and a bounded cache keeps its memory (and a benchmark's reading of a
         // connector's memory) from growing with every item written.
-        let db = Database::builder()
-            .set_cache_size(CACHE_BYTES)
-            .create(path)
-            .map_err(unavailable)?;
+        let db = match Database::builder().set_cache_size(CACHE_BYTES).create(path) {
+            Ok(db) => db,
+            Err(redb::DatabaseError::DatabaseAlreadyOpen) => {
+                return Err(StoreError::Unavailable(in_use(path)));
+            }
+            Err(e) => return Err(unavailable(e)),
+        };
+        // Who holds it, for the next process that finds it locked.
+        let _ = std::fs::write(owner_file(path), owner());
         let tx = db.begin_write().map_err(unavailable)?;
         tx.open_table(ITEMS).map_err(unavailable)?;
         tx.open_table(SECRETS).map_err(unavailable)?;

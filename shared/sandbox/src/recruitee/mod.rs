@@ -371,6 +371,9 @@ impl crate::Simulator for Sim {
     fn prefix(&self) -> Option<&'static str> {
         Some("/recruitee")
     }
+    fn base_path(&self) -> Option<&'static str> {
+        Some("/recruitee/c/{company_id}")
+    }
     fn routes(&self) -> Router<Sandbox> {
         Router::new()
             .route("/c/{company}/candidates", get(candidates))
