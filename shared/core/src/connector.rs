@@ -253,6 +253,34 @@ pub trait ConnectorFactory: Send + Sync {
     ) -> Result<Option<serde_json::Value>, Refusal> {
         Ok(None)
     }
+
+    /// Finishes a person's authorization (OAuth code flow) that the vendor sent back to the
+    /// connection's webhook address; the answer is shown to the person. Default: none.
+    async fn authorization(&self, _a: Authorization<'_>) -> Result<serde_json::Value, Refusal> {
+        Err(Refusal {
+            status: 404,
+            message: "this connection takes no authorizations".into(),
+        })
+    }
+}
+
+/// A person's authorization coming back from a vendor's OAuth consent (a GET with `code`
+/// and `state` to the connection's webhook address), as
+/// [`ConnectorFactory::authorization`] sees it.
+#[derive(Clone, Copy)]
+pub struct Authorization<'a> {
+    /// Where the connector keeps its state.
+    pub store: &'a dyn StateStore,
+    /// The connection.
+    pub conn: &'a crate::repo::Connection,
+    /// The connection's whole secret (JSON), if any.
+    pub secret: Option<&'a str>,
+    /// The authorization code.
+    pub code: &'a str,
+    /// The state the connector issued.
+    pub state: &'a str,
+    /// Now.
+    pub now: DateTime<Utc>,
 }
 
 /// A verified webhook delivery, as [`ConnectorFactory::accept_delivery`] sees it.

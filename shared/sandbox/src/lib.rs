@@ -84,7 +84,10 @@ pub use hrbrain::sample::{SampleCompany as HrbrainSample, company as hrbrain_sam
 pub use hrbrain::{HrbrainSetup, ORGANIZATION_ID as HRBRAIN_ORGANIZATION, WebhookTarget};
 pub use hrmos::{HrmosJob, HrmosSetup};
 pub use kaonavi::{CompanySetup, Limits, Permissions};
-pub use linkedin::{LinkedinLimits, Organization as LinkedinOrganization};
+pub use linkedin::{
+    Export as LinkedinExport, LinkedinLimits, Organization as LinkedinOrganization,
+    Stub as LinkedinStub,
+};
 pub use mikiwame::MikiwameSetup;
 pub use mynavi::{
     DEFAULT_COLUMNS as MYNAVI_COLUMNS, MynaviAccountSetup, SAMPLE_POSITIONS, bad_applications,
@@ -92,7 +95,9 @@ pub use mynavi::{
 };
 pub use personio::spec as personio_spec;
 pub use personio::{PersonioSetup, SimJob as PersonioJob};
-pub use recruitee::{Edit as RecruiteeEdit, Load as RecruiteeLoad, RecruiteeSetup};
+pub use recruitee::{
+    Edit as RecruiteeEdit, Load as RecruiteeLoad, Member as RecruiteeMember, RecruiteeSetup,
+};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::any::{Any, TypeId};
@@ -117,6 +122,12 @@ pub trait Runner: Send + Sync {
     /// `POST /_control/connect/{connector}`: sets a connection up as the connector's own
     /// setup does (every check included) and answers it, or the setup's refusal.
     async fn connect(&self, connector: &str, request: Value) -> Result<Value, String>;
+    /// `POST /_control/admin/{connector}/{action}`: an operation of the connector's admin
+    /// surface (e.g. linking a LinkedIn account), answered as JSON or an error message.
+    async fn admin(&self, connector: &str, action: &str, request: Value) -> Result<Value, String> {
+        let _ = request;
+        Err(format!("{connector} has no admin action {action}"))
+    }
 }
 
 /// An HTTP request as received, for the webhook ingress.
@@ -245,7 +256,8 @@ impl Sandbox {
             .route("/time", put(set_time).get(get_time))
             .route("/run/{connector}", post(run_connector))
             .route("/deliver", post(deliver))
-            .route("/connect/{connector}", post(connect_connector));
+            .route("/connect/{connector}", post(connect_connector))
+            .route("/admin/{connector}/{action}", post(admin_action));
         for sim in SIMULATORS {
             if let Some(prefix) = sim.prefix() {
                 vendors = vendors.nest(prefix, sim.routes());
@@ -454,6 +466,23 @@ async fn connect_connector(
         );
     };
     match runner.connect(&connector, body).await {
+        Ok(v) => Json(v).into_response(),
+        Err(e) => control_error(StatusCode::BAD_REQUEST, e),
+    }
+}
+
+async fn admin_action(
+    State(sb): State<Sandbox>,
+    Path((connector, action)): Path<(String, String)>,
+    Json(body): Json<Value>,
+) -> Response {
+    let Some(runner) = sb.runner.clone() else {
+        return control_error(
+            StatusCode::NOT_IMPLEMENTED,
+            "this sandbox was started without a backend (use `renkei sandbox`)",
+        );
+    };
+    match runner.admin(&connector, &action, body).await {
         Ok(v) => Json(v).into_response(),
         Err(e) => control_error(StatusCode::BAD_REQUEST, e),
     }

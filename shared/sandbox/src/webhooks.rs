@@ -266,6 +266,22 @@ pub(crate) async fn send_signed(
     receive(sb, call).await
 }
 
+impl Sandbox {
+    /// Sends the last delivery to a connection's endpoint of `vendor` again, byte for byte
+    /// (a vendor's retry of a delivery it thinks failed).
+    pub async fn replay_webhook(&self, vendor: &str, tenant: &str, connection: &str) -> HttpAnswer {
+        let path = format!("/webhooks/{vendor}/{tenant}/{connection}");
+        let last = self.world().state::<Senders>().last.get(&path).cloned();
+        match last {
+            Some(call) => receive(self, call).await,
+            None => HttpAnswer {
+                status: 404,
+                body: json!({"error": format!("nothing was delivered to {path}")}),
+            },
+        }
+    }
+}
+
 /// LinkedIn's endpoint validation: a GET with a fresh `challengeCode`; the answer is valid
 /// when `challengeResponse` is the hex HMAC-SHA256 of the code with the client secret.
 async fn challenge(State(sb): State<Sandbox>, Json(c): Json<Challenge>) -> Response {

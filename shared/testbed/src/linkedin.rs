@@ -119,3 +119,143 @@ impl SandboxEnv {
         Ok(c)
     }
 }
+
+/// The demo company's Recruitee admin (every job), linked as LinkedIn member `rita`.
+pub const TEAM_ADMIN: u64 = 501;
+/// A hiring manager who may access the first job only, linked as LinkedIn member `hans`.
+pub const TEAM_HIRING_MANAGER: u64 = 502;
+/// A recruiter who never links a LinkedIn account.
+pub const TEAM_UNLINKED: u64 = 503;
+
+impl SandboxEnv {
+    /// The first job's id (the hiring manager's only one).
+    pub fn first_job(&self) -> u64 {
+        self.sandbox
+            .recruitee_offers(RECRUITEE_COMPANY)
+            .ok()
+            .and_then(|o| o.first().and_then(|o| o["id"].as_u64()))
+            .unwrap_or_default()
+    }
+
+    /// The team in Recruitee (an admin, a hiring manager with the first job, an unlinked
+    /// recruiter) and LinkedIn's members: the team's seats `rita`, `hans`, and two
+    /// candidates-to-be, `maria` (Backend Engineer at Acme) and `mario` (a namesake).
+    pub fn recruiter_team(&self) -> Result<(), String> {
+        use renkei_sandbox::RecruiteeMember as M;
+        let first = self.first_job();
+        for (id, name, role, offers) in [
+            (TEAM_ADMIN, "Rita Recruiter", "admin", vec![]),
+            (
+                TEAM_HIRING_MANAGER,
+                "Hans Hiring",
+                "hiring_manager",
+                vec![first],
+            ),
+            (TEAM_UNLINKED, "Uwe Unlinked", "recruiter", vec![first]),
+        ] {
+            self.sandbox.recruitee_member(
+                RECRUITEE_COMPANY,
+                id,
+                M {
+                    name: name.into(),
+                    email: format!(
+                        "{}@demo-gmbh.example",
+                        name.to_lowercase().replace(' ', ".")
+                    ),
+                    role: role.into(),
+                    offer_ids: offers,
+                },
+            )?;
+        }
+        for (id, first, last, title, company, email) in [
+            (
+                "rita",
+                "Rita",
+                "Recruiter",
+                "Talent Partner",
+                "Demo GmbH",
+                "rita@demo-gmbh.example",
+            ),
+            (
+                "hans",
+                "Hans",
+                "Hiring",
+                "Engineering Lead",
+                "Demo GmbH",
+                "hans@demo-gmbh.example",
+            ),
+            (
+                "maria",
+                "Maria",
+                "Schulz",
+                "Backend Engineer",
+                "Acme",
+                "maria.schulz@example.net",
+            ),
+            (
+                "mario",
+                "Mario",
+                "Schulz",
+                "Sales Manager",
+                "Other AG",
+                "mario@example.net",
+            ),
+        ] {
+            self.sandbox.linkedin_member(
+                id,
+                json!({"firstName": first, "lastName": last, "title": title,
+                    "company": company, "email": email, "phone": "+49 170 0000000",
+                    "headline": format!("{title} at {company}")}),
+            );
+        }
+        Ok(())
+    }
+
+    /// Links team member `admin` to LinkedIn member `member` the way a person does: the
+    /// authorization URL renkei gives, the member's consent on LinkedIn, the browser sent
+    /// back to renkei's callback over HTTP. Answers renkei's answer to the browser.
+    pub async fn link_account(
+        &self,
+        c: &ConnectionId,
+        admin: u64,
+        member: &str,
+    ) -> Result<serde_json::Value, String> {
+        let start = c5::admin::handle(
+            &self.backend.store,
+            &self.backend.secrets,
+            "link",
+            &json!({"tenant": self.tenant(), "connection": c, "team_member": admin}),
+            self.clock.now(),
+        )
+        .await?;
+        let url = start["authorize_url"].as_str().ok_or("no authorize_url")?;
+        let redirect = self.sandbox.linkedin_consent(url, member)?;
+        let answer = reqwest::get(&redirect).await.map_err(|e| e.to_string())?;
+        let status = answer.status();
+        let body: serde_json::Value = answer.json().await.map_err(|e| e.to_string())?;
+        if status.is_success() {
+            Ok(body)
+        } else {
+            Err(format!("{status}: {body}"))
+        }
+    }
+
+    /// One admin action of the C5 connection.
+    pub async fn linkedin_admin(
+        &self,
+        c: &ConnectionId,
+        action: &str,
+        mut body: serde_json::Value,
+    ) -> Result<serde_json::Value, String> {
+        body["tenant"] = json!(self.tenant());
+        body["connection"] = json!(c);
+        c5::admin::handle(
+            &self.backend.store,
+            &self.backend.secrets,
+            action,
+            &body,
+            self.clock.now(),
+        )
+        .await
+    }
+}

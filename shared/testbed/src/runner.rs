@@ -169,6 +169,17 @@ impl Runner for LocalRunner {
         }))
     }
 
+    async fn admin(&self, connector: &str, action: &str, request: Value) -> Result<Value, String> {
+        let b = &self.0;
+        match connector {
+            c5::NAME => {
+                let now = renkei_core::Clock::now(b.clock.as_ref());
+                c5::admin::handle(&b.store, &b.secrets, action, &request, now).await
+            }
+            other => Err(format!("{other} has no admin actions here")),
+        }
+    }
+
     async fn deliver(&self) -> Result<Value, String> {
         let outcomes = self.0.deliver().await?;
         Ok(json!({ "runs": outcomes.into_iter().map(outcome_json).collect::<Vec<_>>() }))

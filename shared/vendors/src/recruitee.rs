@@ -69,6 +69,9 @@ pub struct Candidate {
     /// Phone numbers.
     #[serde(default)]
     pub phones: Vec<String>,
+    /// Profile links (e.g. the LinkedIn profile URL).
+    #[serde(default)]
+    pub social_links: Vec<String>,
     /// Where the candidate came from.
     #[serde(default)]
     pub source: Option<String>,
@@ -79,6 +82,45 @@ pub struct Candidate {
     /// The candidate's placements.
     #[serde(default)]
     pub placements: Vec<Placement>,
+}
+
+/// A candidate to create (`POST /candidates`) or the fields to change (`PATCH`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewCandidate {
+    /// Full name.
+    pub name: String,
+    /// Email addresses.
+    pub emails: Vec<String>,
+    /// Phone numbers.
+    pub phones: Vec<String>,
+    /// Profile links.
+    pub social_links: Vec<String>,
+    /// Where the candidate came from.
+    pub source: String,
+}
+
+/// A team member with the jobs they may access (`GET /memberships`; admins: every job).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Membership {
+    /// The member's id (Recruitee's admin id).
+    pub admin_id: u64,
+    /// Name.
+    #[serde(default)]
+    pub name: String,
+    /// Login email.
+    #[serde(default)]
+    pub email: String,
+    /// admin, recruiter, hiring_manager.
+    #[serde(default)]
+    pub role: String,
+    /// The jobs the member may access.
+    #[serde(default)]
+    pub offer_ids: Vec<u64>,
+}
+
+#[derive(Deserialize)]
+struct MembershipsReply {
+    memberships: Vec<Membership>,
 }
 
 /// A note on a candidate.
@@ -289,6 +331,87 @@ impl RecruiteeClient {
         let q = [("candidate_id", candidate.to_string())];
         let reply = self.get("/interview/results", &q).await?;
         Ok(parse::<ResultsReply>(&reply.body, "interview results")?.interview_results)
+    }
+
+    /// A write; 401/403 is the token, 422 names what Recruitee refused.
+    async fn write(
+        &self,
+        method: Method,
+        path: &str,
+        body: &serde_json::Value,
+        idempotent: bool,
+    ) -> Result<Reply, VendorError> {
+        let reply = self
+            .base
+            .send(CallKind::Write, idempotent, || {
+                self.base
+                    .request(method.clone(), path)
+                    .json(body)
+                    .bearer_auth(&self.token)
+            })
+            .await?;
+        if reply.status == StatusCode::UNAUTHORIZED || reply.status == StatusCode::FORBIDDEN {
+            return Err(VendorError::Auth {
+                vendor: VENDOR,
+                message: "the personal API token was refused for a write (its member needs the right to add candidates)".into(),
+            });
+        }
+        Ok(reply)
+    }
+
+    /// Candidates whose email, phone or profile link is exactly `query`.
+    pub async fn search(&self, query: &str) -> Result<Vec<Candidate>, VendorError> {
+        let q = [("query", query.to_string()), ("limit", "10".to_string())];
+        let reply = self.get("/candidates", &q).await?;
+        Ok(parse::<CandidatesReply>(&reply.body, "candidates")?.candidates)
+    }
+
+    /// Creates a candidate on `offers`. Not retried when Recruitee may have created it: the
+    /// caller finds it by email or profile link instead.
+    pub async fn create_candidate(
+        &self,
+        c: &NewCandidate,
+        offers: &[u64],
+    ) -> Result<Candidate, VendorError> {
+        let body = serde_json::json!({"candidate": c, "offers": offers});
+        let reply = self
+            .write(Method::POST, "/candidates", &body, false)
+            .await?;
+        Ok(parse::<CandidateReply>(&reply.body, "candidate")?.candidate)
+    }
+
+    /// Changes a candidate's contact fields (the whole lists are replaced).
+    pub async fn update_candidate(
+        &self,
+        id: u64,
+        c: &NewCandidate,
+    ) -> Result<Candidate, VendorError> {
+        let body = serde_json::json!({"candidate": {"emails": c.emails, "phones": c.phones,
+            "social_links": c.social_links}});
+        let reply = self
+            .write(Method::PATCH, &format!("/candidates/{id}"), &body, true)
+            .await?;
+        Ok(parse::<CandidateReply>(&reply.body, "candidate")?.candidate)
+    }
+
+    /// Adds a job to a candidate (a placement). One that exists already is not an error.
+    pub async fn assign(&self, candidate: u64, offer: u64) -> Result<(), VendorError> {
+        let body = serde_json::json!({"candidate_id": candidate, "offer_id": offer});
+        match self.write(Method::POST, "/placements", &body, false).await {
+            Ok(_) => Ok(()),
+            Err(VendorError::Permanent {
+                status: 422,
+                message,
+                ..
+            }) if message.contains("already assigned") => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The team and who may access which job.
+    pub async fn memberships(&self) -> Result<Vec<Membership>, VendorError> {
+        let reply = self.get("/memberships", &[]).await?;
+        Ok(parse::<MembershipsReply>(&reply.body, "memberships")?.memberships)
     }
 
     /// Every offer (jobs of all statuses).

@@ -115,6 +115,8 @@ pub fn bundle(
         source: c.source.clone(),
         created_at: c.created_at.timestamp_millis(),
         last_modified_at: c.updated_at.timestamp_millis(),
+        manual_matched_member: None,
+        unmatched_members: Vec::new(),
     };
     let mut placements: Vec<_> = c
         .placements
@@ -221,6 +223,7 @@ mod tests {
     fn candidate(name: &str) -> Candidate {
         let t = Utc.with_ymd_and_hms(2026, 11, 1, 9, 0, 0).unwrap();
         Candidate {
+            social_links: vec![],
             id: 7,
             name: name.into(),
             emails: vec![" Ana@Example.org ".into()],

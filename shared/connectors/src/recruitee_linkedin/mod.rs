@@ -18,6 +18,8 @@
 //! - Recruitee's webhooks (C5.7) request a run; `candidate_deleted` is kept (`D#<id>`) so
 //!   the run deletes it on LinkedIn.
 
+pub mod accounts;
+pub mod admin;
 pub mod budget;
 pub mod mapping;
 pub mod setup;
@@ -26,10 +28,11 @@ mod sync;
 pub use setup::{ActivationState, SetupInput, check, refresh, setup};
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use renkei_core::Cadence;
 use renkei_core::engine::{
-    BuildEnv, ConnectorFactory, Delivery, Refusal, RunConnector, SyncError, WebhookSource,
-    decode_secret, decode_settings,
+    Authorization, BuildEnv, ConnectorFactory, Delivery, Refusal, RunConnector, RunRecord,
+    RunStatus, SyncError, WebhookSource, decode_secret, decode_settings,
 };
 use renkei_core::ports::Condition;
 use renkei_core::repo::{Connection, Repo, Role};
@@ -85,6 +88,10 @@ pub struct Settings {
     /// Simulated seconds per real second of a time-scaled sandbox (1: real time).
     #[serde(default = "default_scale")]
     pub time_scale: f64,
+    /// This connection's LinkedIn callback URL (set by connecting): LinkedIn's webhooks and
+    /// members' authorizations (C5.4) come back to it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub callback_url: Option<String>,
 }
 
 fn default_api() -> String {
@@ -129,6 +136,7 @@ impl Settings {
             requests_per_day: default_day(),
             sweep_hours: default_sweep(),
             time_scale: default_scale(),
+            callback_url: None,
         }
     }
 
@@ -189,10 +197,46 @@ impl Secret {
 #[derive(Default)]
 pub struct Factory;
 
-const WEBHOOKS: &[WebhookSource] = &[WebhookSource {
-    vendor: WebhookVendor::Recruitee,
-    secret_field: "recruitee_webhook_secret",
-}];
+/// Recruitee's webhooks, and LinkedIn's notifications signed with the customer's child
+/// application's secret (LinkedIn signs with the secret of the application it calls for).
+const WEBHOOKS: &[WebhookSource] = &[
+    WebhookSource {
+        vendor: WebhookVendor::Recruitee,
+        secret_field: "recruitee_webhook_secret",
+    },
+    WebhookSource {
+        vendor: WebhookVendor::LinkedIn,
+        secret_field: "/child/client_secret",
+    },
+];
+
+/// Keeps an export notification for the run it requests.
+async fn accept_linkedin(d: Delivery<'_>) -> Result<Option<serde_json::Value>, Refusal> {
+    if d.body["type"] != "EXPORT_CANDIDATE_PROFILE" {
+        return Ok(None);
+    }
+    let Some(request) = d.body["requestId"].as_str().filter(|r| !r.is_empty()) else {
+        return Err(Refusal {
+            status: 400,
+            message: "EXPORT_CANDIDATE_PROFILE without requestId".into(),
+        });
+    };
+    let kept = sync::Notified {
+        request_id: request.to_string(),
+        at: d.now,
+    };
+    Repo::new(d.store)
+        .own_put(
+            &d.conn.tenant_id,
+            &d.conn.connection_id,
+            &format!("X#{request}"),
+            &kept,
+            Condition::Always,
+            None,
+        )
+        .await?;
+    Ok(Some(serde_json::json!({"export": request})))
+}
 
 /// A deletion Recruitee told us about, kept until a run has deleted it on LinkedIn.
 pub(crate) fn deletion_sk(candidate: u64) -> String {
@@ -238,9 +282,54 @@ impl ConnectorFactory for Factory {
         WEBHOOKS
     }
 
+    /// A team member back from LinkedIn's consent page (C5.4): the link is kept.
+    async fn authorization(&self, a: Authorization<'_>) -> Result<serde_json::Value, Refusal> {
+        let refuse = |e: SyncError| Refusal {
+            status: match e {
+                SyncError::Retryable(_) => 503,
+                _ => 400,
+            },
+            message: e.to_string(),
+        };
+        let settings: Settings = decode_settings(a.conn).map_err(refuse)?;
+        let secret: Secret =
+            decode_secret(a.secret, "credentials missing: connect again").map_err(refuse)?;
+        let linkedin = secret.customer(&settings).map_err(refuse)?;
+        let l = accounts::Linked {
+            conn: a.conn.clone(),
+            settings,
+            secret,
+            linkedin,
+        };
+        let link = accounts::finish_link(a.store, &l, a.state, a.code, a.now)
+            .await
+            .map_err(refuse)?;
+        Ok(serde_json::json!({
+            "linked": true, "team_member": link.admin_id, "linkedin_member": link.member,
+            "message": "Your LinkedIn account is linked. You can close this window.",
+        }))
+    }
+
+    /// InMail every 10 minutes beside the 15-minute pass: the next run is at whichever
+    /// comes first (a run reads mail stubs only when 10 minutes have passed).
+    fn after_run(&self, conn: &mut Connection, run: &RunRecord, now: DateTime<Utc>) {
+        conn.next_run_at = if run.status == RunStatus::Continued {
+            now
+        } else {
+            let inmail = Cadence::AlignedMinutes {
+                minutes: sync::INMAIL_MINUTES as u32,
+            };
+            conn.cadence.next_after(now).min(inmail.next_after(now))
+        };
+    }
+
     /// A `candidate_deleted` is kept for the run it requests (Recruitee retries a delivery
-    /// until it is answered 2xx, so keeping is idempotent: one item per candidate).
+    /// until it is answered 2xx, so keeping is idempotent: one item per candidate). So is
+    /// LinkedIn's EXPORT_CANDIDATE_PROFILE (`X#{requestId}`): the run files it.
     async fn accept_delivery(&self, d: Delivery<'_>) -> Result<Option<serde_json::Value>, Refusal> {
+        if d.vendor == WebhookVendor::LinkedIn {
+            return accept_linkedin(d).await;
+        }
         if d.vendor != WebhookVendor::Recruitee {
             return Ok(None);
         }

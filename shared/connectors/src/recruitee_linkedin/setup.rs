@@ -266,6 +266,9 @@ pub async fn setup(
     .save(store, &t, &c)
     .await
     .map_err(unavailable)?;
+    let mut settings = settings;
+    // Members' authorizations (C5.4) come back to the same address.
+    settings.callback_url = Some(callback);
     let settings_json = serde_json::to_value(&settings).map_err(unavailable)?;
     let cadence = cadence();
     let conn = Connection::new(t, c, NAME, settings_json, cadence, now, now);

@@ -35,8 +35,14 @@ const ENUMERATION_PAGE: u32 = 1000;
 /// Candidates of a page whose notes and interview results are read at the same time.
 const FETCH_CONCURRENCY: usize = 8;
 
+mod access;
 mod deletions;
+mod inbound;
 mod write;
+
+pub use access::Acl;
+pub use inbound::{ExportTask, Inbound};
+pub(crate) use inbound::{INMAIL_MINUTES, Notified};
 
 /// A record of this connector.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -51,6 +57,12 @@ pub enum Record {
         /// Recruitee's id.
         candidate: u64,
     },
+    /// Job visibility in Recruiter (C5.4).
+    Access(Acl),
+    /// An export to file in Recruitee (C5.5).
+    Export(ExportTask),
+    /// Contact data shared in reply to an InMail (C5.6).
+    Stub(renkei_vendors::linkedin::MailStub),
 }
 
 /// The kind of pass.
@@ -72,8 +84,12 @@ pub enum Pass {
 pub enum Step {
     /// Deletions told by webhook.
     Deletions,
+    /// Candidates relinked to another LinkedIn profile, sent again (C5.8).
+    Relinks,
     /// Jobs.
     Jobs,
+    /// Who sees which job (ACLs, C5.4).
+    Access,
     /// Candidates.
     Candidates,
     /// Comparing ids for deletions no webhook told.
@@ -108,6 +124,12 @@ pub struct Position {
     /// Deletion notes handled by the previous page (cleared once it committed).
     #[serde(default)]
     pub clear: Vec<u64>,
+    /// LinkedIn → Recruitee work the previous page handed over (settled once it committed).
+    #[serde(default)]
+    pub inbound: Inbound,
+    /// Mail stubs were read in this pass.
+    #[serde(default)]
+    pub inmail_read: bool,
 }
 
 /// What a finished pass leaves for the next (`S`).
@@ -133,6 +155,8 @@ pub struct RecruiteeLinkedin<'a> {
     budget: DayBudget<'a>,
     /// Offers LinkedIn holds (read once per run).
     jobs: Option<HashSet<u64>>,
+    /// Relinks (read once per run).
+    relinks: Option<HashMap<u64, super::accounts::Relink>>,
 }
 
 impl<'a> RecruiteeLinkedin<'a> {
@@ -155,6 +179,7 @@ impl<'a> RecruiteeLinkedin<'a> {
             recruitee,
             linkedin,
             jobs: None,
+            relinks: None,
         }
     }
 
@@ -278,6 +303,8 @@ impl<'a> RecruiteeLinkedin<'a> {
             high_water: state.since,
             sweep: sweep_due,
             clear: Vec::new(),
+            inbound: Inbound::default(),
+            inmail_read: false,
         }))
     }
 
@@ -335,26 +362,10 @@ impl<'a> RecruiteeLinkedin<'a> {
             .buffered(FETCH_CONCURRENCY)
             .try_collect()
             .await?;
-        let records = taken
-            .into_iter()
-            .zip(extras)
-            .map(
-                |(cand, (notes, results))| match mapping::bundle(cand, &notes, &results, &jobs) {
-                    Ok(b) => Pulled::Ready {
-                        key: candidate_key(cand.id),
-                        payload: Record::Candidate(b),
-                    },
-                    Err(reason) => Pulled::Rejected {
-                        record: format!(
-                            "candidate {} ({})",
-                            cand.id,
-                            cand.emails.first().map_or("no email", String::as_str)
-                        ),
-                        reason,
-                    },
-                },
-            )
-            .collect();
+        let mut records = Vec::with_capacity(taken.len());
+        for (cand, (notes, results)) in taken.into_iter().zip(extras) {
+            records.push(self.record_of(cand, &notes, &results, &jobs).await?);
+        }
         pos.offset = taken_to.max(pos.offset);
         // Fewer than asked: the end of Recruitee's list.
         if fetched < asked {
@@ -363,6 +374,37 @@ impl<'a> RecruiteeLinkedin<'a> {
         let (done, now) = (pos.done, self.clock.now());
         self.progress(|p| p.advance(done, now)).await?;
         Ok(records)
+    }
+
+    /// A candidate's record: its bundle with the relink a recruiter made, if any (C5.8).
+    async fn record_of(
+        &mut self,
+        cand: &renkei_vendors::recruitee::Candidate,
+        notes: &[renkei_vendors::recruitee::Note],
+        results: &[renkei_vendors::recruitee::InterviewResult],
+        jobs: &HashSet<u64>,
+    ) -> Result<Pulled<Record>, SyncError> {
+        let relink = self.relinks().await?.get(&cand.id).cloned();
+        Ok(match mapping::bundle(cand, notes, results, jobs) {
+            Ok(mut b) => {
+                if let Some(r) = relink {
+                    b.candidate.manual_matched_member = r.member;
+                    b.candidate.unmatched_members = r.unmatched;
+                }
+                Pulled::Ready {
+                    key: candidate_key(cand.id),
+                    payload: Record::Candidate(b),
+                }
+            }
+            Err(reason) => Pulled::Rejected {
+                record: format!(
+                    "candidate {} ({})",
+                    cand.id,
+                    cand.emails.first().map_or("no email", String::as_str)
+                ),
+                reason,
+            },
+        })
     }
 
     /// Records where the next pass starts.
@@ -413,10 +455,26 @@ impl Connector for RecruiteeLinkedin<'_> {
                 None => return Ok(Page::default()),
             },
         };
+        self.settle(&mut pos).await?;
+        if pos.step != Step::Finish
+            && let Some(records) = self.inbound(&mut pos).await?
+        {
+            return Ok(Page {
+                records,
+                next_cursor: Some(pos),
+                has_more: true,
+            });
+        }
         let records = match pos.step {
             Step::Deletions => self.deletions(&mut pos).await?,
+            Step::Relinks => self.relinks_page(&mut pos).await?,
             Step::Jobs => {
                 let r = self.jobs_page().await?;
+                pos.step = Step::Access;
+                r
+            }
+            Step::Access => {
+                let r = self.access_page().await?;
                 pos.step = Step::Candidates;
                 r
             }
@@ -447,13 +505,20 @@ impl Connector for RecruiteeLinkedin<'_> {
             return Ok(changes.iter().map(|_| WriteResult::Updated).collect());
         }
         let mut out: Vec<Option<WriteResult>> = vec![None; changes.len()];
-        let (mut jobs, mut bundles, mut gone) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut jobs, mut bundles, mut gone, mut acls) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for (i, ch) in changes.iter().enumerate() {
             match &ch.payload {
                 Record::Job(j) => jobs.push((i, j.clone())),
                 Record::Candidate(b) => bundles.push((i, b.clone())),
                 Record::Gone { candidate } => gone.push((i, *candidate)),
+                Record::Access(a) => acls.push((i, a.clone())),
+                Record::Export(x) => out[i] = Some(self.write_export(x).await?),
+                Record::Stub(s) => out[i] = Some(self.write_stub(s).await?),
             }
+        }
+        if !acls.is_empty() {
+            self.write_access(acls, &mut out).await?;
         }
         if !jobs.is_empty() {
             self.write_jobs(jobs, &mut out).await?;

@@ -23,7 +23,7 @@ mod vendor;
 pub use vendor::{WebhookVendor, hmac_hex};
 
 use crate::clock::Clock;
-use crate::connector::{ConnectorFactory, Delivery, SyncRequested, WebhookSource};
+use crate::connector::{Authorization, ConnectorFactory, Delivery, SyncRequested, WebhookSource};
 use crate::ids::{ConnectionId, TenantId};
 use crate::ports::{EventBus, SecretStore, StateStore, StoreError};
 use crate::registry::Registry;
@@ -143,7 +143,10 @@ struct Target {
     vendor: WebhookVendor,
     conn: Connection,
     factory: Arc<dyn ConnectorFactory>,
+    /// The signing secret (the source's field).
     secret: Option<String>,
+    /// The connection's whole secret, for a connector finishing an authorization.
+    whole_secret: Option<String>,
 }
 
 /// An early answer, with what the log says about it (never the body).
@@ -199,6 +202,9 @@ impl<'a> Ingress<'a> {
         }
         let target = self.target(*vendor, t, c).await?;
         match req.method.to_ascii_uppercase().as_str() {
+            "GET" if req.query_param("code").is_some() || req.query_param("error").is_some() => {
+                self.authorization(req, &target).await
+            }
             "GET" => self.challenge(req, &target),
             "POST" => self.delivery(req, &target).await,
             _ => Err(reject(405, "method not allowed")),
@@ -229,20 +235,61 @@ impl<'a> Ingress<'a> {
             .secrets
             .get(&conn.secret_name)
             .await
-            .map_err(|_| reject(503, "secret store unavailable"))?
-            .and_then(|s| serde_json::from_str::<Value>(&s).ok())
+            .map_err(|_| reject(503, "secret store unavailable"))?;
+        // The field is a top-level name, or a JSON pointer (`/child/client_secret`).
+        let field = secret
+            .as_deref()
+            .and_then(|s| serde_json::from_str::<Value>(s).ok())
             .and_then(|v| {
-                v.get(source.secret_field)
-                    .and_then(Value::as_str)
-                    .map(str::to_string)
+                let at = if source.secret_field.starts_with('/') {
+                    v.pointer(source.secret_field)
+                } else {
+                    v.get(source.secret_field)
+                };
+                at.and_then(Value::as_str).map(str::to_string)
             })
             .filter(|s| !s.is_empty());
         Ok(Target {
             vendor,
             conn,
             factory,
-            secret,
+            secret: field,
+            whole_secret: secret,
         })
+    }
+
+    /// A person coming back from a vendor's consent page (OAuth code flow): the connector
+    /// checks the state it issued and finishes. A refused consent is said so.
+    async fn authorization(
+        &self,
+        req: &WebhookRequest,
+        target: &Target,
+    ) -> Result<WebhookResponse, Answer> {
+        if let Some(e) = req.query_param("error") {
+            let why = req.query_param("error_description").unwrap_or(e);
+            return Ok(WebhookResponse::error(
+                400,
+                &format!("the authorization was not given: {why}"),
+            ));
+        }
+        let (Some(code), Some(state)) = (req.query_param("code"), req.query_param("state")) else {
+            return Err(reject(400, "code and state are required"));
+        };
+        let a = Authorization {
+            store: self.ports.store,
+            conn: &target.conn,
+            secret: target.whole_secret.as_deref(),
+            code,
+            state,
+            now: self.ports.clock.now(),
+        };
+        match target.factory.authorization(a).await {
+            Ok(v) => Ok(WebhookResponse::new(200, v)),
+            Err(r) => Err(Answer(
+                WebhookResponse::error(r.status, &r.message),
+                "authorization refused",
+            )),
+        }
     }
 
     /// LinkedIn's endpoint validation: `challengeResponse` = hex HMAC-SHA256 of the code

@@ -133,7 +133,7 @@ impl Sandbox {
             "jobs": c.jobs,
             "nulledFields": c.nulled,
         });
-        for (r, _) in super::RESOURCES {
+        for (r, _) in super::RESOURCES.iter().chain(super::ACLS) {
             out[*r] = json!(c.entities.get(*r).cloned().unwrap_or_default());
         }
         out

@@ -18,10 +18,12 @@
 //! Control under `/_control/linkedin/…` (control.rs, docs/sandbox.md).
 
 mod control;
+mod recruiter;
 mod resources;
 
 pub use control::{LinkedinLimits, Organization};
-use resources::{RESOURCES, batch_ids};
+pub use recruiter::{Export, Stub};
+use resources::{ACLS, RESOURCES, batch_ids, is_batch_resource};
 
 use crate::common::{api_error, bearer};
 use crate::{Sandbox, World};
@@ -75,6 +77,7 @@ pub(crate) struct Linkedin {
     limits: LinkedinLimits,
     lose_answers: u32,
     seq: u64,
+    recruiter: recruiter::Recruiter,
 }
 
 fn li_error(status: StatusCode, message: impl Into<String>) -> Response {
@@ -177,6 +180,9 @@ async fn token(
     axum::Form(form): axum::Form<HashMap<String, String>>,
 ) -> Response {
     with(&sb, |li, now| {
+        if form.get("grant_type").map(String::as_str) == Some("authorization_code") {
+            return li.exchange(&form, now);
+        }
         if form.get("grant_type").map(String::as_str) != Some("client_credentials") {
             return api_error(
                 StatusCode::BAD_REQUEST,
@@ -242,7 +248,7 @@ async fn api(
         .unwrap_or("")
         .to_lowercase();
     let records = match (&method, resource.as_str()) {
-        (&Method::PUT | &Method::DELETE, r) if RESOURCES.iter().any(|(n, _)| *n == r) => {
+        (&Method::PUT | &Method::DELETE, r) if is_batch_resource(r) => {
             batch_ids(&query, r).len() as u32
         }
         (&Method::POST, "simpleJobPostings") => {
@@ -251,6 +257,9 @@ async fn api(
         _ => 0,
     };
     with(&sb, |li, now| {
+        if resource == "me" {
+            return li.me(&headers, now);
+        }
         let app = match li.caller(&headers, now, records) {
             Ok(a) => a,
             Err(r) => return r,
@@ -268,6 +277,10 @@ async fn api(
                 li.post_jobs(&app, &body)
             }
             (Method::GET, "simpleJobPostingTasks") => li.job_tasks(&q("ids")),
+            (Method::GET, "exportedCandidates") => li.exported(&app, &q),
+            (Method::GET, "mailStubs") => li.mail_stubs(&app, &q),
+            (Method::GET, "matchedMembers") => li.matched_members(&app, &q),
+            (Method::GET, "memberSearch") => li.member_search(&q),
             (Method::PUT, r) if restli == "batch_update" => li.batch_update(&app, r, &query, &body),
             (Method::DELETE, r) if restli == "batch_delete" => li.batch_delete(&app, r, &query),
             _ => li_error(
@@ -495,6 +508,6 @@ impl crate::Simulator for Sim {
             .route("/{generation}/{resource}", any(api))
     }
     fn control_routes(&self) -> Router<Sandbox> {
-        control::routes()
+        control::routes().merge(recruiter::routes())
     }
 }

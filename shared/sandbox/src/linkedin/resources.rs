@@ -13,6 +13,12 @@ pub(super) const RESOURCES: &[(&str, &str)] = &[
     ("atsApplicationNotes", "atsNoteId"),
     ("atsInterviewFeedbacks", "atsFeedbackId"),
 ];
+/// The ACL resources (C5.4): their key is the ACL id with a second id and the entity type
+/// (`JOB_POSTING`); the simulator keeps each as `"{aclId}|{second}"`.
+pub(super) const ACLS: &[(&str, &str)] = &[
+    ("atsEntityAcls", "atsEntityId"),
+    ("atsEntityAclAssignees", "atsUserId"),
+];
 const MAX_BATCH: usize = 100;
 const APPLICATION_FIELDS: &[&str] = &[
     "candidate",
@@ -26,17 +32,36 @@ const APPLICATION_FIELDS: &[&str] = &[
 
 /// `ids[i].{idField}` / `ids[i].integrationContext` of a batch, in order.
 pub(super) fn batch_ids(query: &[(String, String)], resource: &str) -> Vec<(String, String)> {
-    let Some((_, field)) = RESOURCES.iter().find(|(n, _)| *n == resource) else {
+    let acl = ACLS.iter().find(|(n, _)| *n == resource).map(|(_, f)| *f);
+    let Some(field) = RESOURCES
+        .iter()
+        .find(|(n, _)| *n == resource)
+        .map(|(_, f)| *f)
+        .or(acl.map(|_| "atsEntityAclId"))
+    else {
         return Vec::new();
     };
     let mut out = Vec::new();
     for i in 0.. {
         let get = |k: String| query.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone());
+        let second = match acl {
+            Some(f) => match (
+                get(format!("ids[{i}].{f}")),
+                get(format!("ids[{i}].atsEntityType")),
+            ) {
+                (Some(s), Some(t)) if t == "JOB_POSTING" => Some(s),
+                _ => break,
+            },
+            None => None,
+        };
         match (
             get(format!("ids[{i}].{field}")),
             get(format!("ids[{i}].integrationContext")),
         ) {
-            (Some(id), Some(ctx)) => out.push((id, ctx)),
+            (Some(id), Some(ctx)) => match &second {
+                Some(s) => out.push((format!("{id}|{s}"), ctx)),
+                None => out.push((id, ctx)),
+            },
             _ => break,
         }
     }
@@ -44,11 +69,22 @@ pub(super) fn batch_ids(query: &[(String, String)], resource: &str) -> Vec<(Stri
 }
 
 fn key(resource: &str, id: &str, ctx: &str) -> String {
+    if let Some((_, second)) = ACLS.iter().find(|(n, _)| *n == resource) {
+        let (acl, other) = id.split_once('|').unwrap_or((id, ""));
+        return format!(
+            "atsEntityAclId={acl}&dataProvider=ATS&integrationContext={ctx}&{second}={other}&atsEntityType=JOB_POSTING"
+        );
+    }
     let field = RESOURCES
         .iter()
         .find(|(n, _)| *n == resource)
         .map_or("id", |(_, f)| *f);
     format!("{field}={id}&dataProvider=ATS&integrationContext={ctx}")
+}
+
+/// Whether `resource` is one of the rest.li batch resources.
+pub(super) fn is_batch_resource(resource: &str) -> bool {
+    RESOURCES.iter().chain(ACLS).any(|(n, _)| *n == resource)
 }
 
 fn status(code: u16, message: &str) -> Value {
@@ -120,7 +156,7 @@ impl Linkedin {
         query: &[(String, String)],
         body: &Value,
     ) -> Response {
-        if !RESOURCES.iter().any(|(n, _)| *n == resource) {
+        if !is_batch_resource(resource) {
             return li_error(StatusCode::NOT_FOUND, format!("no resource {resource}"));
         }
         let ids = batch_ids(query, resource);
@@ -209,6 +245,17 @@ impl Context {
             "atsCandidates" => {
                 if text(&e, "firstName").is_empty() && text(&e, "lastName").is_empty() {
                     return Err((422, "firstName or lastName is required".into()));
+                }
+            }
+            "atsEntityAcls" => {
+                let job = id.split_once('|').map_or("", |(_, j)| j);
+                if !self.jobs.contains_key(job) {
+                    return Err((422, format!("job {job} is not synced")));
+                }
+            }
+            "atsEntityAclAssignees" => {
+                if !text(&e, "member").starts_with("urn:li:person:") {
+                    return Err((422, "member (urn:li:person:…) is required".into()));
                 }
             }
             "atsApplications" => {

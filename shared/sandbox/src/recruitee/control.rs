@@ -4,7 +4,7 @@
 use super::*;
 
 impl Sandbox {
-    fn with_recruitee<T>(
+    pub(super) fn with_recruitee<T>(
         &self,
         company: &str,
         f: impl FnOnce(&mut Company, DateTime<Utc>) -> Result<T, String>,
@@ -237,4 +237,8 @@ pub(super) fn routes() -> Router<Sandbox> {
             axum::routing::patch(control_change).delete(control_delete),
         )
         .route(&format!("{base}/stats"), get(control_stats))
+        .route(
+            &format!("{base}/members/{{admin_id}}"),
+            put(super::writes::control_member),
+        )
 }

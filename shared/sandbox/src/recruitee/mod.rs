@@ -9,7 +9,9 @@
 //! Control under `/_control/recruitee/companies/{company_id}` (docs/sandbox.md).
 
 mod control;
+mod writes;
 pub use control::Edit;
+pub use writes::Member;
 
 use crate::common::{MinuteWindow, api_error, bearer};
 use crate::hrbrain::WebhookTarget;
@@ -96,6 +98,7 @@ pub(crate) struct Company {
     notes: HashMap<u64, Vec<Value>>,
     results: HashMap<u64, Vec<Value>>,
     offers: BTreeMap<u64, Value>,
+    members: BTreeMap<u64, Member>,
     next_id: u64,
     window: MinuteWindow,
     requests: u64,
@@ -282,6 +285,9 @@ struct ListQuery {
     offset: Option<usize>,
     #[serde(default)]
     updated_after: Option<DateTime<Utc>>,
+    /// A search: an email, phone or social link, exactly.
+    #[serde(default)]
+    query: Option<String>,
 }
 
 async fn candidates(
@@ -292,6 +298,7 @@ async fn candidates(
 ) -> Response {
     authorized(&sb, &company, &headers, |c, _| {
         let matching = c.candidates.values().filter(|v| match q.updated_after {
+            _ if q.query.as_deref().is_some_and(|s| !Company::matches(v, s)) => false,
             None => true,
             Some(after) => v["updated_at"]
                 .as_str()
@@ -376,8 +383,16 @@ impl crate::Simulator for Sim {
     }
     fn routes(&self) -> Router<Sandbox> {
         Router::new()
-            .route("/c/{company}/candidates", get(candidates))
-            .route("/c/{company}/candidates/{id}", get(candidate))
+            .route(
+                "/c/{company}/candidates",
+                get(candidates).post(writes::create),
+            )
+            .route(
+                "/c/{company}/candidates/{id}",
+                get(candidate).patch(writes::update),
+            )
+            .route("/c/{company}/placements", post(writes::assign))
+            .route("/c/{company}/memberships", get(writes::memberships))
             .route("/c/{company}/candidates/{id}/notes", get(notes))
             .route("/c/{company}/interview/results", get(interview_results))
             .route("/c/{company}/offers", get(offers))

@@ -17,7 +17,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::time::Duration;
 
+mod recruiter;
 mod types;
+pub use recruiter::*;
 pub use types::*;
 
 const VENDOR: &str = "LinkedIn";
@@ -32,6 +34,7 @@ pub struct LinkedinClient {
     token: TokenCache,
     api: Api,
     records: Option<(u32, Duration)>,
+    oauth_base: String,
 }
 
 impl crate::http::RunBound for LinkedinClient {
@@ -78,6 +81,7 @@ impl LinkedinClient {
             token: TokenCache::default(),
             api: config.api.clone(),
             records: config.records,
+            oauth_base: config.oauth_url.trim_end_matches('/').to_string(),
         })
     }
 

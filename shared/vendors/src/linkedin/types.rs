@@ -65,6 +65,11 @@ pub enum Resource {
     Notes,
     /// An application's interview feedback (`atsInterviewFeedbacks`, atsFeedbackId).
     Feedback,
+    /// Which ACL group may see which job (`atsEntityAcls`): ids are `"{aclId}|{jobId}"`.
+    EntityAcls,
+    /// Which user is in which ACL group (`atsEntityAclAssignees`): ids are
+    /// `"{aclId}|{atsUserId}"`.
+    AclAssignees,
 }
 
 impl Resource {
@@ -76,6 +81,8 @@ impl Resource {
             Resource::Stages => "atsApplicationStages",
             Resource::Notes => "atsApplicationNotes",
             Resource::Feedback => "atsInterviewFeedbacks",
+            Resource::EntityAcls => "atsEntityAcls",
+            Resource::AclAssignees => "atsEntityAclAssignees",
         }
     }
 
@@ -87,24 +94,50 @@ impl Resource {
             Resource::Stages => "atsStageId",
             Resource::Notes => "atsNoteId",
             Resource::Feedback => "atsFeedbackId",
+            Resource::EntityAcls | Resource::AclAssignees => "atsEntityAclId",
+        }
+    }
+
+    /// An ACL resource's second key field (the entity, or the user); None for the others.
+    fn second_field(self) -> Option<&'static str> {
+        match self {
+            Resource::EntityAcls => Some("atsEntityId"),
+            Resource::AclAssignees => Some("atsUserId"),
+            _ => None,
         }
     }
 
     /// The rest.li key of entity `id` (as the batch body and answer name it).
     pub fn key(self, id: &str, context: &str) -> String {
-        format!(
-            "{}={id}&dataProvider=ATS&integrationContext={context}",
-            self.id_field()
-        )
+        match self.second_field() {
+            Some(second) => {
+                let (acl, other) = id.split_once('|').unwrap_or((id, ""));
+                format!(
+                    "atsEntityAclId={acl}&dataProvider=ATS&integrationContext={context}&{second}={other}&atsEntityType=JOB_POSTING"
+                )
+            }
+            None => format!(
+                "{}={id}&dataProvider=ATS&integrationContext={context}",
+                self.id_field()
+            ),
+        }
     }
 
     /// The `ids[i]….` query of a batch.
     pub(super) fn query(self, ids: &[&str], context: &str) -> Vec<(String, String)> {
         let mut q = Vec::new();
         for (i, id) in ids.iter().enumerate() {
-            q.push((format!("ids[{i}].{}", self.id_field()), (*id).to_string()));
+            let (first, other) = match self.second_field() {
+                Some(_) => id.split_once('|').unwrap_or((id, "")),
+                None => (*id, ""),
+            };
+            q.push((format!("ids[{i}].{}", self.id_field()), first.to_string()));
             q.push((format!("ids[{i}].dataProvider"), "ATS".into()));
             q.push((format!("ids[{i}].integrationContext"), context.into()));
+            if let Some(second) = self.second_field() {
+                q.push((format!("ids[{i}].{second}"), other.to_string()));
+                q.push((format!("ids[{i}].atsEntityType"), "JOB_POSTING".into()));
+            }
         }
         q
     }
@@ -152,6 +185,12 @@ pub struct AtsCandidate {
     pub created_at: i64,
     /// Changed (epoch ms).
     pub last_modified_at: i64,
+    /// The member a recruiter chose for this candidate (C5.8); absent: LinkedIn matches.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manual_matched_member: Option<String>,
+    /// Members a recruiter said are not this candidate (never matched to it).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unmatched_members: Vec<String>,
 }
 
 /// An application. LinkedIn nulls any field an update omits, so every one is sent.

@@ -18,7 +18,7 @@ impl RecruiteeLinkedin<'_> {
         }
         let noted: Vec<(String, Value)> = self.repo().own_query(&self.t, &self.c, "D#").await?;
         if noted.is_empty() {
-            pos.step = Step::Jobs;
+            pos.step = Step::Relinks;
             return Ok(Vec::new());
         }
         // This page's notes are cleared by the next pull, once its deletions committed.

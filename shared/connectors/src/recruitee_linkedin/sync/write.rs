@@ -28,7 +28,7 @@ impl RecruiteeLinkedin<'_> {
 
     /// One batch call with the day budget taken first; a transient failure of some
     /// entities is sent once more, then it fails the page (it is sent again whole).
-    async fn update(
+    pub(super) async fn update(
         &mut self,
         resource: Resource,
         entities: &[(String, Value)],
@@ -170,6 +170,7 @@ impl RecruiteeLinkedin<'_> {
                     continue;
                 }
                 let items: Vec<(String, Value, Option<&str>)> = match resource {
+                    Resource::EntityAcls | Resource::AclAssignees => Vec::new(),
                     Resource::Candidates => vec![(b.id.clone(), json(&b.candidate), None)],
                     Resource::Applications => b
                         .applications
@@ -230,6 +231,19 @@ impl RecruiteeLinkedin<'_> {
         Ok(())
     }
 
+    /// One batch delete with the day budget taken first.
+    pub(super) async fn remove(
+        &mut self,
+        resource: Resource,
+        ids: &[&str],
+    ) -> Result<Vec<EntityStatus>, SyncError> {
+        self.spend().await?;
+        Ok(self
+            .linkedin
+            .batch_delete(resource, &self.context, ids)
+            .await?)
+    }
+
     pub(super) async fn write_gone(
         &mut self,
         gone: Vec<(usize, u64)>,
@@ -238,11 +252,7 @@ impl RecruiteeLinkedin<'_> {
         for chunk in gone.chunks(MAX_BATCH) {
             let ids: Vec<String> = chunk.iter().map(|(_, id)| id.to_string()).collect();
             let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
-            self.spend().await?;
-            let statuses = self
-                .linkedin
-                .batch_delete(Resource::Candidates, &self.context, &refs)
-                .await?;
+            let statuses = self.remove(Resource::Candidates, &refs).await?;
             for ((i, id), s) in chunk.iter().zip(statuses) {
                 out[*i] = Some(match s {
                     EntityStatus::Done => WriteResult::Updated,

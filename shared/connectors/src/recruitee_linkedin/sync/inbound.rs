@@ -1,0 +1,486 @@
+//! The LinkedIn → Recruitee work of a pass (C5.5, C5.6, C5.8), done before any page of the
+//! ATS → LinkedIn work so that a long historical sync never keeps a recruiter's export or
+//! a shared contact waiting:
+//!
+//! - exports LinkedIn notified (`X#{request}`, kept by the webhook ingress): each export
+//!   request is read from LinkedIn, its integration context checked, the exporting seat
+//!   must be a linked team member who may access the job in Recruitee; then the candidate
+//!   is found by email or LinkedIn profile (never created twice) and given the job, or
+//!   created on it. Refusals are kept with their reason (`E#`), for the exporter to read;
+//! - InMail mail stubs every 10 minutes (cursor `I`, with an overlap for late stubs; each
+//!   stub is one record, so a stub is processed once);
+//! - relinks waiting to be sent: those candidates are sent again with their manual match.
+//!
+//! What a page handed over is settled at the next pull, after the engine committed it.
+
+use super::super::accounts::{
+    AccountLink, ExportResult, Relink, count_export, export_sk, links, relink_sk,
+};
+use super::*;
+use renkei_vendors::linkedin::{MailStub, SharedProfile};
+use renkei_vendors::recruitee::{Candidate, NewCandidate};
+
+/// Mail stubs are read this often.
+pub(crate) const INMAIL_MINUTES: i64 = 10;
+/// A stub created this long before the last read may arrive late: read again (each stub is
+/// processed once all the same).
+const INMAIL_OVERLAP_MINUTES: i64 = 10;
+/// A run this much before the 10 minutes are up counts as on time (schedules fire late).
+const INMAIL_TOLERANCE_SECONDS: i64 = 60;
+
+/// An export accepted for writing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ExportTask {
+    /// LinkedIn's request id.
+    pub request_id: String,
+    /// The exporting seat.
+    pub seat: String,
+    /// The Recruitee job.
+    pub job: u64,
+    /// The exported member.
+    pub profile: SharedProfile,
+}
+
+/// A kept export notification.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct Notified {
+    pub request_id: String,
+    pub at: DateTime<Utc>,
+}
+
+/// The InMail cursor.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct InmailCursor {
+    since_ms: Option<i64>,
+    read_at: Option<DateTime<Utc>>,
+}
+
+const INMAIL: &str = "I";
+
+/// What a page of inbound work handed over, settled at the next pull.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Inbound {
+    /// Export notifications handled.
+    #[serde(default)]
+    pub exports: Vec<String>,
+    /// Relinks sent.
+    #[serde(default)]
+    pub relinks: Vec<u64>,
+    /// The InMail cursor to keep (newest stub seen, ms) with when it was read.
+    #[serde(default)]
+    pub inmail: Option<(Option<i64>, DateTime<Utc>)>,
+}
+
+fn name_of(p: &SharedProfile) -> String {
+    format!(
+        "{} {}",
+        p.first_name.as_deref().unwrap_or_default(),
+        p.last_name.as_deref().unwrap_or_default()
+    )
+    .trim()
+    .to_string()
+}
+
+fn push_new(list: &mut Vec<String>, v: Option<&String>) -> bool {
+    match v.map(|s| s.trim()).filter(|s| !s.is_empty()) {
+        Some(s) if !list.iter().any(|x| x.eq_ignore_ascii_case(s)) => {
+            list.push(s.to_string());
+            true
+        }
+        _ => false,
+    }
+}
+
+impl RecruiteeLinkedin<'_> {
+    /// Settles what the previous page handed over (it committed).
+    pub(super) async fn settle(&mut self, pos: &mut Position) -> Result<(), SyncError> {
+        let inbound = std::mem::take(&mut pos.inbound);
+        for r in &inbound.exports {
+            self.repo()
+                .own_delete(&self.t, &self.c, &format!("X#{r}"))
+                .await?;
+        }
+        for id in &inbound.relinks {
+            // The run's copy too, or the relinks step would hand the same ones over again.
+            if let Some(r) = self.relinks.as_mut().and_then(|m| m.get_mut(id)) {
+                r.pending = false;
+            }
+            let sk = relink_sk(*id);
+            if let Some((mut r, v)) = self.repo().own_get::<Relink>(&self.t, &self.c, &sk).await? {
+                r.pending = false;
+                // A relink made meanwhile stays pending.
+                let _ = self
+                    .repo()
+                    .own_put(&self.t, &self.c, &sk, &r, Condition::VersionIs(v), None)
+                    .await;
+            }
+        }
+        if let Some((since_ms, read_at)) = inbound.inmail {
+            let old: InmailCursor = self
+                .repo()
+                .own_get(&self.t, &self.c, INMAIL)
+                .await?
+                .map(|(c, _)| c)
+                .unwrap_or_default();
+            let cursor = InmailCursor {
+                since_ms: since_ms.max(old.since_ms),
+                read_at: Some(read_at),
+            };
+            self.repo()
+                .own_put(&self.t, &self.c, INMAIL, &cursor, Condition::Always, None)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Inbound work waiting, as one page (None: nothing waits).
+    pub(super) async fn inbound(
+        &mut self,
+        pos: &mut Position,
+    ) -> Result<Option<Vec<Pulled<Record>>>, SyncError> {
+        let notified: Vec<(String, Notified)> =
+            self.repo().own_query(&self.t, &self.c, "X#").await?;
+        if !notified.is_empty() {
+            let page: Vec<Notified> = notified
+                .into_iter()
+                .take(self.settings.page_size.max(1))
+                .map(|(_, n)| n)
+                .collect();
+            return Ok(Some(self.exports_page(pos, page).await?));
+        }
+        if let Some(page) = self.inmail_page(pos).await? {
+            return Ok(Some(page));
+        }
+        Ok(None)
+    }
+
+    /// The relinks waiting, as candidates to send again (one page).
+    pub(super) async fn relinks_page(
+        &mut self,
+        pos: &mut Position,
+    ) -> Result<Vec<Pulled<Record>>, SyncError> {
+        let size = self.settings.page_size.max(1);
+        let waiting: Vec<u64> = self
+            .relinks()
+            .await?
+            .iter()
+            .filter(|(_, r)| r.pending)
+            .map(|(id, _)| *id)
+            .take(size)
+            .collect();
+        if waiting.is_empty() {
+            pos.step = Step::Jobs;
+            return Ok(Vec::new());
+        }
+        let jobs = self.jobs().await?;
+        let mut out = Vec::new();
+        for id in waiting {
+            pos.inbound.relinks.push(id);
+            let Some(cand) = self.recruitee.candidate(id).await? else {
+                continue;
+            };
+            let notes = self.recruitee.notes(id).await?;
+            let results = self.recruitee.interview_results(id).await?;
+            out.push(self.record_of(&cand, &notes, &results, &jobs).await?);
+        }
+        Ok(out)
+    }
+
+    /// Every relink of the connection (read once per run).
+    pub(super) async fn relinks(&mut self) -> Result<&HashMap<u64, Relink>, SyncError> {
+        if self.relinks.is_none() {
+            let items: Vec<(String, Relink)> =
+                self.repo().own_query(&self.t, &self.c, "R#").await?;
+            self.relinks = Some(
+                items
+                    .into_iter()
+                    .filter_map(|(k, r)| Some((k.trim_start_matches("R#").parse().ok()?, r)))
+                    .collect(),
+            );
+        }
+        Ok(self.relinks.get_or_insert_with(HashMap::new))
+    }
+
+    async fn exports_page(
+        &mut self,
+        pos: &mut Position,
+        page: Vec<Notified>,
+    ) -> Result<Vec<Pulled<Record>>, SyncError> {
+        let members = self.recruitee.memberships().await?;
+        let linked = links(self.store, &self.t, &self.c).await?;
+        let now = self.clock.now();
+        let mut out = Vec::new();
+        for n in page {
+            pos.inbound.exports.push(n.request_id.clone());
+            if self
+                .repo()
+                .own_get::<ExportResult>(&self.t, &self.c, &export_sk(&n.request_id))
+                .await?
+                .is_some()
+            {
+                // Handled before (a notification LinkedIn sent again with a new id).
+                continue;
+            }
+            let record = format!("export {}", n.request_id);
+            let refuse = |seat: Option<String>, job: Option<u64>, reason: String| {
+                Box::new(ExportResult {
+                    request_id: n.request_id.clone(),
+                    seat,
+                    job,
+                    status: "refused".into(),
+                    candidate: None,
+                    reason: Some(reason),
+                    at: now,
+                })
+            };
+            let verdict = match self.linkedin.exported_candidate(&n.request_id).await? {
+                None => Err(refuse(
+                    None,
+                    None,
+                    "LinkedIn has no such export request".into(),
+                )),
+                Some(e) if e.integration_context != self.context => Err(refuse(
+                    Some(e.exporter.clone()),
+                    None,
+                    format!(
+                        "it was made for {}, not this connection's {}",
+                        e.integration_context, self.context
+                    ),
+                )),
+                Some(e) => self.may_export(&e, &linked, &members, now),
+            };
+            match verdict {
+                Ok(task) => {
+                    count_export(self.store, &self.t, &self.c, &task.seat, now).await?;
+                    out.push(Pulled::Ready {
+                        key: format!("X:{}", task.request_id),
+                        payload: Record::Export(task),
+                    });
+                }
+                Err(result) => {
+                    let reason = result.reason.clone().unwrap_or_default();
+                    self.repo()
+                        .own_put(
+                            &self.t,
+                            &self.c,
+                            &export_sk(&n.request_id),
+                            &result,
+                            Condition::Always,
+                            None,
+                        )
+                        .await?;
+                    out.push(Pulled::Rejected { record, reason });
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Whether the export's seat may file candidates on its job: a linked team member with
+    /// access to that job in Recruitee (what LinkedIn offered it may be out of date).
+    fn may_export(
+        &self,
+        e: &renkei_vendors::linkedin::ExportedCandidate,
+        linked: &[AccountLink],
+        members: &[renkei_vendors::recruitee::Membership],
+        now: DateTime<Utc>,
+    ) -> Result<ExportTask, Box<ExportResult>> {
+        let refuse = |job: Option<u64>, reason: String| {
+            Box::new(ExportResult {
+                request_id: e.request_id.clone(),
+                seat: Some(e.exporter.clone()),
+                job,
+                status: "refused".into(),
+                candidate: None,
+                reason: Some(reason),
+                at: now,
+            })
+        };
+        let Ok(job) = e.external_job_posting_id.parse::<u64>() else {
+            return Err(refuse(
+                None,
+                format!("job {:?} is not a Recruitee job", e.external_job_posting_id),
+            ));
+        };
+        let Some(link) = linked.iter().find(|l| l.member == e.exporter) else {
+            return Err(refuse(
+                Some(job),
+                format!(
+                    "LinkedIn account {} is not linked to a Recruitee team member: link it first",
+                    e.exporter
+                ),
+            ));
+        };
+        let member = members.iter().find(|m| m.admin_id == link.admin_id);
+        let allowed = member.is_some_and(|m| m.role == "admin" || m.offer_ids.contains(&job));
+        if !allowed {
+            let who = member.map_or(format!("team member {}", link.admin_id), |m| {
+                format!("{} (team member {})", m.name, m.admin_id)
+            });
+            return Err(refuse(
+                Some(job),
+                format!("{who} may not access job {job} in Recruitee: ask an admin for access"),
+            ));
+        }
+        if e.candidate.member.is_empty() && name_of(&e.candidate).is_empty() {
+            return Err(refuse(Some(job), "the export carries no profile".into()));
+        }
+        Ok(ExportTask {
+            request_id: e.request_id.clone(),
+            seat: e.exporter.clone(),
+            job,
+            profile: e.candidate.clone(),
+        })
+    }
+
+    async fn inmail_page(
+        &mut self,
+        pos: &mut Position,
+    ) -> Result<Option<Vec<Pulled<Record>>>, SyncError> {
+        if pos.inmail_read {
+            return Ok(None);
+        }
+        let now = self.clock.now();
+        let cursor: InmailCursor = self
+            .repo()
+            .own_get(&self.t, &self.c, INMAIL)
+            .await?
+            .map(|(c, _)| c)
+            .unwrap_or_default();
+        let due = cursor.read_at.is_none_or(|at| {
+            now - at
+                >= Duration::minutes(INMAIL_MINUTES) - Duration::seconds(INMAIL_TOLERANCE_SECONDS)
+        });
+        if !due {
+            return Ok(None);
+        }
+        pos.inmail_read = true;
+        let owners: Vec<String> = links(self.store, &self.t, &self.c)
+            .await?
+            .into_iter()
+            .map(|l| l.member)
+            .collect();
+        let from = cursor.since_ms.map_or(now - Duration::days(1), |ms| {
+            DateTime::from_timestamp_millis(ms).unwrap_or(now)
+        }) - Duration::minutes(INMAIL_OVERLAP_MINUTES);
+        let stubs = self
+            .linkedin
+            .mail_stubs(&self.settings.contract, &owners, from.timestamp_millis())
+            .await?;
+        let newest = stubs.iter().map(|s| s.created_at).max();
+        pos.inbound.inmail = Some((newest.or(cursor.since_ms), now));
+        let records: Vec<Pulled<Record>> = stubs
+            .into_iter()
+            .map(|s| Pulled::Ready {
+                key: format!("M:{}", s.id),
+                payload: Record::Stub(s),
+            })
+            .collect();
+        Ok(Some(records))
+    }
+
+    /// The Recruitee candidate a LinkedIn member is: by email first, then by profile link.
+    async fn find(&self, p: &SharedProfile) -> Result<Option<Candidate>, SyncError> {
+        for q in [p.email_address.as_ref(), p.profile_url.as_ref()]
+            .into_iter()
+            .flatten()
+            .filter(|q| !q.trim().is_empty())
+        {
+            if let Some(c) = self.recruitee.search(q.trim()).await?.into_iter().next() {
+                return Ok(Some(c));
+            }
+        }
+        Ok(None)
+    }
+
+    fn new_candidate(p: &SharedProfile, source: &str) -> NewCandidate {
+        let mut c = NewCandidate {
+            name: name_of(p),
+            source: source.into(),
+            ..NewCandidate::default()
+        };
+        push_new(&mut c.emails, p.email_address.as_ref());
+        push_new(&mut c.phones, p.phone_number.as_ref());
+        push_new(&mut c.social_links, p.profile_url.as_ref());
+        c
+    }
+
+    /// Adds what the member shared to an existing candidate; true when something changed.
+    async fn enrich(&self, existing: &Candidate, p: &SharedProfile) -> Result<bool, SyncError> {
+        let mut c = NewCandidate {
+            emails: existing.emails.clone(),
+            phones: existing.phones.clone(),
+            social_links: existing.social_links.clone(),
+            ..NewCandidate::default()
+        };
+        let changed = push_new(&mut c.emails, p.email_address.as_ref())
+            | push_new(&mut c.phones, p.phone_number.as_ref())
+            | push_new(&mut c.social_links, p.profile_url.as_ref());
+        if changed {
+            self.recruitee.update_candidate(existing.id, &c).await?;
+        }
+        Ok(changed)
+    }
+
+    /// Files an export: the existing candidate gets the job, or a new one is created on it.
+    pub(super) async fn write_export(
+        &mut self,
+        task: &ExportTask,
+    ) -> Result<WriteResult, SyncError> {
+        let now = self.clock.now();
+        let (status, id, result) = match self.find(&task.profile).await? {
+            Some(existing) => {
+                self.enrich(&existing, &task.profile).await?;
+                self.recruitee.assign(existing.id, task.job).await?;
+                ("added", existing.id, WriteResult::Updated)
+            }
+            None => {
+                let c = Self::new_candidate(&task.profile, "LinkedIn Recruiter");
+                let created = self.recruitee.create_candidate(&c, &[task.job]).await?;
+                ("created", created.id, WriteResult::Created)
+            }
+        };
+        let log = ExportResult {
+            request_id: task.request_id.clone(),
+            seat: Some(task.seat.clone()),
+            job: Some(task.job),
+            status: status.into(),
+            candidate: Some(id),
+            reason: None,
+            at: now,
+        };
+        self.repo()
+            .own_put(
+                &self.t,
+                &self.c,
+                &export_sk(&task.request_id),
+                &log,
+                Condition::Always,
+                None,
+            )
+            .await?;
+        Ok(result)
+    }
+
+    /// Files a mail stub: the existing candidate is updated, or a new one created.
+    pub(super) async fn write_stub(&mut self, stub: &MailStub) -> Result<WriteResult, SyncError> {
+        match self.find(&stub.profile).await? {
+            Some(existing) => Ok(if self.enrich(&existing, &stub.profile).await? {
+                WriteResult::Updated
+            } else {
+                WriteResult::Unchanged
+            }),
+            None => {
+                if name_of(&stub.profile).is_empty() {
+                    return Ok(WriteResult::Rejected(format!(
+                        "mail stub {}: no name shared, so no candidate can be created",
+                        stub.id
+                    )));
+                }
+                let c = Self::new_candidate(&stub.profile, "LinkedIn InMail");
+                self.recruitee.create_candidate(&c, &[]).await?;
+                Ok(WriteResult::Created)
+            }
+        }
+    }
+}

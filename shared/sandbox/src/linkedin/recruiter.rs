@@ -1,0 +1,608 @@
+//! LinkedIn Recruiter's side of C5.4–C5.8 as the simulator keeps it: LinkedIn members (a
+//! directory with names, titles, companies, emails), a member's consent to an application
+//! (OAuth authorization code → member token → `GET /v2/me`), the seats' view of jobs and
+//! applications through the ACLs the ATS sent, exports to the ATS (the signed
+//! EXPORT_CANDIDATE_PROFILE notification to the callback URL, `exportedCandidates`, 300 per
+//! seat per month), InMail mail stubs per seat (`mailStubs`, start/count paging, owners
+//! required), and which member a synced candidate is matched to (email or name, unless the
+//! ATS sent a `manualMatchedMember`; `unmatchedMembers` are never matched), with
+//! `matchedMembers` suggestions and a member search.
+
+use super::*;
+use serde::Deserialize;
+
+/// Exports a seat may make in a calendar month.
+pub(crate) const EXPORTS_PER_MONTH: u32 = 300;
+
+#[derive(Default)]
+pub(crate) struct Recruiter {
+    /// Member id → `{id, name, firstName, lastName, headline, title, company, email}`.
+    members: BTreeMap<String, Value>,
+    /// Authorization code → (application, redirect URI, member, expiry).
+    codes: HashMap<String, (String, String, String, DateTime<Utc>)>,
+    /// Member token → (member, expiry).
+    member_tokens: HashMap<String, (String, DateTime<Utc>)>,
+    /// Export request id → its exportedCandidates element.
+    exports: HashMap<String, Value>,
+    /// (seat member, "YYYY-MM") → exports made.
+    export_counts: HashMap<(String, String), u32>,
+    /// Mail stubs, oldest first.
+    stubs: Vec<Value>,
+}
+
+pub(super) fn person(member: &str) -> String {
+    if member.starts_with("urn:li:person:") {
+        member.to_string()
+    } else {
+        format!("urn:li:person:{member}")
+    }
+}
+
+fn text(v: &Value, k: &str) -> String {
+    v[k].as_str().unwrap_or_default().trim().to_string()
+}
+
+impl Linkedin {
+    /// `grant_type=authorization_code`: a member's token for the application the code was
+    /// issued to (single use, 10 minutes, the same redirect URI).
+    pub(super) fn exchange(
+        &mut self,
+        form: &HashMap<String, String>,
+        now: DateTime<Utc>,
+    ) -> Response {
+        let get = |k: &str| form.get(k).cloned().unwrap_or_default();
+        let app = get("client_id");
+        if self
+            .apps
+            .get(&app)
+            .is_none_or(|a| a.secret != get("client_secret"))
+        {
+            return api_error(
+                StatusCode::UNAUTHORIZED,
+                json!({"error": "invalid_client", "error_description": "Client authentication failed"}),
+            );
+        }
+        let Some((code_app, redirect, member, expires)) = self.recruiter.codes.remove(&get("code"))
+        else {
+            return api_error(
+                StatusCode::BAD_REQUEST,
+                json!({"error": "invalid_grant", "error_description": "authorization code unknown or used"}),
+            );
+        };
+        if code_app != app || redirect != get("redirect_uri") || expires <= now {
+            return api_error(
+                StatusCode::BAD_REQUEST,
+                json!({"error": "invalid_grant", "error_description": "code expired or issued for another client or redirect_uri"}),
+            );
+        }
+        let token = format!("li-member-{}-{}", self.next(), fastrand::u64(..));
+        self.recruiter
+            .member_tokens
+            .insert(token.clone(), (member, now + Duration::days(60)));
+        Json(json!({"access_token": token, "expires_in": 5_184_000})).into_response()
+    }
+
+    /// `GET /v2/me` with a member token.
+    pub(super) fn me(&self, headers: &HeaderMap, now: DateTime<Utc>) -> Response {
+        let token = bearer(headers).unwrap_or_default();
+        match self.recruiter.member_tokens.get(&token) {
+            Some((m, exp)) if *exp > now => {
+                let v = self.recruiter.members.get(m).cloned().unwrap_or(json!({}));
+                Json(json!({"id": m, "localizedFirstName": v["firstName"],
+                    "localizedLastName": v["lastName"]}))
+                .into_response()
+            }
+            _ => li_error(StatusCode::UNAUTHORIZED, "Invalid access token"),
+        }
+    }
+
+    fn own_context(&self, app: &str) -> Result<String, Response> {
+        self.context_of(app)
+            .ok_or_else(|| li_error(StatusCode::FORBIDDEN, "the application is not integrated"))
+    }
+
+    /// `GET exportedCandidates?q=request&requestId=…`.
+    pub(super) fn exported(&self, app: &str, q: &dyn Fn(&str) -> String) -> Response {
+        if let Err(r) = self.own_context(app) {
+            return r;
+        }
+        if q("q") != "request" {
+            return li_error(StatusCode::BAD_REQUEST, "q=request is required");
+        }
+        let elements: Vec<Value> = self
+            .recruiter
+            .exports
+            .get(&q("requestId"))
+            .cloned()
+            .into_iter()
+            .collect();
+        Json(json!({"elements": elements})).into_response()
+    }
+
+    /// `GET mailStubs?q=contract&contract=…&owners=List(…)&createdDateStart=…&start&count`.
+    pub(super) fn mail_stubs(&self, app: &str, q: &dyn Fn(&str) -> String) -> Response {
+        let ctx = match self.own_context(app) {
+            Ok(c) => c,
+            Err(r) => return r,
+        };
+        let contract = q("contract");
+        let own_contract = self
+            .contexts
+            .get(&ctx)
+            .and_then(|c| c.contract.clone())
+            .map(|c| format!("urn:li:contract:{c}"));
+        if q("q") != "contract" || own_contract.as_deref() != Some(contract.as_str()) {
+            return li_error(
+                StatusCode::FORBIDDEN,
+                format!("contract {contract} is not this application's"),
+            );
+        }
+        let owners: Vec<String> = q("owners")
+            .trim_start_matches("List(")
+            .trim_end_matches(')')
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect();
+        if owners.is_empty() {
+            return li_error(StatusCode::BAD_REQUEST, "owners is required");
+        }
+        let from: i64 = q("createdDateStart").parse().unwrap_or(0);
+        let start: usize = q("start").parse().unwrap_or(0);
+        let count: usize = q("count").parse().unwrap_or(10).min(100);
+        let matching: Vec<&Value> = self
+            .recruiter
+            .stubs
+            .iter()
+            .filter(|s| s["contract"] == contract.as_str())
+            .filter(|s| owners.iter().any(|o| s["owner"] == o.as_str()))
+            .filter(|s| s["createdAt"].as_i64().unwrap_or(0) >= from)
+            .collect();
+        let total = matching.len();
+        let page: Vec<&Value> = matching.into_iter().skip(start).take(count).collect();
+        Json(json!({"elements": page, "paging": {"start": start, "count": count, "total": total}}))
+            .into_response()
+    }
+
+    /// The member a synced candidate is matched to, if any.
+    pub(super) fn matched(&self, candidate: &Value) -> Option<String> {
+        if let Some(m) = candidate["manualMatchedMember"].as_str() {
+            return Some(m.trim_start_matches("urn:li:person:").to_string());
+        }
+        let unmatched: Vec<String> = candidate["unmatchedMembers"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(|s| s.trim_start_matches("urn:li:person:").to_string())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let emails: Vec<String> = candidate["emailAddresses"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_lowercase)
+                    .collect()
+            })
+            .unwrap_or_default();
+        let name = format!(
+            "{} {}",
+            text(candidate, "firstName"),
+            text(candidate, "lastName")
+        );
+        let open = self
+            .recruiter
+            .members
+            .iter()
+            .filter(|(id, _)| !unmatched.contains(id));
+        let by_email = open
+            .clone()
+            .find(|(_, m)| emails.contains(&text(m, "email").to_lowercase()));
+        by_email
+            .or_else(|| open.clone().find(|(_, m)| text(m, "name") == name.trim()))
+            .map(|(id, _)| id.clone())
+    }
+
+    fn candidate_of(&self, ctx: &str, id: &str) -> Option<&Value> {
+        self.contexts
+            .get(ctx)?
+            .entities
+            .get("atsCandidates")?
+            .get(id)
+    }
+
+    fn describe(&self, id: &str, current: bool) -> Value {
+        let m = self.recruiter.members.get(id).cloned().unwrap_or(json!({}));
+        json!({"member": person(id), "name": m["name"], "headline": m["headline"],
+            "title": m["title"], "company": m["company"], "current": current})
+    }
+
+    /// `GET matchedMembers?q=candidate&atsCandidateId=…&integrationContext=…`: the member
+    /// the candidate is matched to (`current`), then members whose name or email is like
+    /// the candidate's.
+    pub(super) fn matched_members(&self, app: &str, q: &dyn Fn(&str) -> String) -> Response {
+        let ctx = q("integrationContext");
+        if self.context_of(app).as_deref() != Some(ctx.as_str()) {
+            return li_error(StatusCode::FORBIDDEN, format!("not integrated with {ctx}"));
+        }
+        let Some(cand) = self.candidate_of(&ctx, &q("atsCandidateId")) else {
+            return li_error(StatusCode::NOT_FOUND, "candidate not synced");
+        };
+        let current = self.matched(cand);
+        let mut out: Vec<Value> = current.iter().map(|m| self.describe(m, true)).collect();
+        let (first, last) = (text(cand, "firstName"), text(cand, "lastName"));
+        for (id, m) in &self.recruiter.members {
+            if Some(id) == current.as_ref() {
+                continue;
+            }
+            let n = text(m, "name");
+            if (!last.is_empty() && n.contains(&last)) || (!first.is_empty() && n.contains(&first))
+            {
+                out.push(self.describe(id, false));
+            }
+        }
+        Json(json!({"elements": out})).into_response()
+    }
+
+    /// `GET memberSearch?q=criteria&title=…&company=…` (either, case-insensitive contains).
+    pub(super) fn member_search(&self, q: &dyn Fn(&str) -> String) -> Response {
+        let (title, company) = (q("title").to_lowercase(), q("company").to_lowercase());
+        if title.is_empty() && company.is_empty() {
+            return li_error(StatusCode::BAD_REQUEST, "title or company is required");
+        }
+        let hits: Vec<Value> = self
+            .recruiter
+            .members
+            .iter()
+            .filter(|(_, m)| title.is_empty() || text(m, "title").to_lowercase().contains(&title))
+            .filter(|(_, m)| {
+                company.is_empty() || text(m, "company").to_lowercase().contains(&company)
+            })
+            .map(|(id, _)| self.describe(id, false))
+            .collect();
+        Json(json!({"elements": hits})).into_response()
+    }
+
+    /// The jobs a seat sees in "export to ATS" (through the ACLs: its assignments to ACL
+    /// groups, the groups' jobs) and the applications to them (past applications).
+    fn seat_view(&self, ctx: &str, member: &str) -> Value {
+        let urn = person(member);
+        let Some(c) = self.contexts.get(ctx) else {
+            return json!({"jobs": [], "applications": []});
+        };
+        let of = |r: &str| c.entities.get(r).cloned().unwrap_or_default();
+        let groups: Vec<String> = of("atsEntityAclAssignees")
+            .iter()
+            .filter(|(_, e)| e["member"] == urn.as_str())
+            .filter_map(|(k, _)| k.split_once('|').map(|(g, _)| g.to_string()))
+            .collect();
+        let jobs: std::collections::BTreeSet<String> = of("atsEntityAcls")
+            .keys()
+            .filter_map(|k| k.split_once('|'))
+            .filter(|(g, _)| groups.iter().any(|x| x == g))
+            .map(|(_, j)| j.to_string())
+            .collect();
+        let apps: Vec<String> = of("atsApplications")
+            .iter()
+            .filter(|(_, a)| a["job"].as_str().is_some_and(|j| jobs.contains(j)))
+            .map(|(k, _)| k.clone())
+            .collect();
+        json!({"member": urn, "jobs": jobs, "applications": apps})
+    }
+
+    /// The candidates (with their applications) shown on a member's profile in Recruiter.
+    fn member_view(&self, ctx: &str, member: &str) -> Value {
+        let Some(c) = self.contexts.get(ctx) else {
+            return json!({"candidates": []});
+        };
+        let cands: Vec<String> = c
+            .entities
+            .get("atsCandidates")
+            .into_iter()
+            .flat_map(|m| m.iter())
+            .filter(|(_, e)| self.matched(e).as_deref() == Some(member))
+            .map(|(k, _)| k.clone())
+            .collect();
+        json!({"member": person(member), "candidates": cands})
+    }
+}
+
+// ---- control
+
+/// `POST /_control/linkedin/consent`: the member signed in and approved the application of
+/// an authorization URL; answers where the browser is sent (redirect URI with code, state).
+#[derive(Deserialize)]
+struct Consent {
+    authorize_url: String,
+    member: String,
+}
+
+/// `POST /_control/linkedin/exports`: a seat exports a member's profile to a job.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Export {
+    /// The customer organization.
+    pub organization: String,
+    /// The exporting seat (member id).
+    pub seat: String,
+    /// The exported member (id in the directory).
+    pub member: String,
+    /// The ATS job (externalJobPostingId).
+    pub job: String,
+    /// Send the export under another integration context (a misrouted export).
+    #[serde(default)]
+    pub integration_context: Option<String>,
+}
+
+/// `POST /_control/linkedin/mail-stubs`: a member shared contact data with a seat's InMail.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Stub {
+    /// The customer organization.
+    pub organization: String,
+    /// The seat whose InMail was answered (member id).
+    pub seat: String,
+    /// The member who shared contact data.
+    pub member: String,
+    /// The email shared (default: the member's).
+    #[serde(default)]
+    pub email: Option<String>,
+    /// The phone shared (default: the member's).
+    #[serde(default)]
+    pub phone: Option<String>,
+}
+
+fn query_of(url: &str) -> HashMap<String, String> {
+    let q = url.split_once('?').map_or("", |(_, q)| q);
+    url::form_urlencoded::parse(q.as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}
+
+impl Sandbox {
+    /// Adds or changes a LinkedIn member.
+    pub fn linkedin_member(&self, id: &str, mut m: Value) {
+        m["id"] = json!(id);
+        let name = format!("{} {}", text(&m, "firstName"), text(&m, "lastName"));
+        m["name"] = json!(name.trim());
+        self.world()
+            .state::<Linkedin>()
+            .recruiter
+            .members
+            .insert(id.to_string(), m);
+    }
+
+    /// A member's consent at an authorization URL: the redirect with code and state.
+    pub fn linkedin_consent(&self, authorize_url: &str, member: &str) -> Result<String, String> {
+        let q = query_of(authorize_url);
+        let get = |k: &str| q.get(k).cloned().unwrap_or_default();
+        let mut w = self.world();
+        let now = w.clock.now();
+        let li = w.state::<Linkedin>();
+        if get("response_type") != "code" {
+            return Err("response_type=code is required".into());
+        }
+        if !li.apps.contains_key(&get("client_id")) {
+            return Err(format!("no application {}", get("client_id")));
+        }
+        if !li.recruiter.members.contains_key(member) {
+            return Err(format!("no LinkedIn member {member}"));
+        }
+        let redirect = get("redirect_uri");
+        let code = format!("code-{}-{}", li.next(), fastrand::u64(..));
+        li.recruiter.codes.insert(
+            code.clone(),
+            (
+                get("client_id"),
+                redirect.clone(),
+                member.to_string(),
+                now + Duration::minutes(10),
+            ),
+        );
+        let sep = if redirect.contains('?') { '&' } else { '?' };
+        let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+        Ok(format!(
+            "{redirect}{sep}code={}&state={}",
+            enc(&code),
+            enc(&get("state"))
+        ))
+    }
+
+    /// What a seat sees through the ACLs renkei sent.
+    pub fn linkedin_seat(&self, org: &str, member: &str) -> Value {
+        let ctx = integration(org);
+        let mut w = self.world();
+        let li = w.state::<Linkedin>();
+        let mut v = li.seat_view(&ctx, member);
+        let month = w.clock.now().format("%Y-%m").to_string();
+        let used = w
+            .state::<Linkedin>()
+            .recruiter
+            .export_counts
+            .get(&(member.to_string(), month))
+            .copied()
+            .unwrap_or(0);
+        v["exports_this_month"] = json!(used);
+        v
+    }
+
+    /// The candidates shown on a member's profile.
+    pub fn linkedin_member_view(&self, org: &str, member: &str) -> Value {
+        self.world()
+            .state::<Linkedin>()
+            .member_view(&integration(org), member)
+    }
+
+    /// A seat's export: counted (300 a month), kept for `exportedCandidates`, and notified
+    /// to the context's callback URL, signed with the integrated application's secret.
+    pub async fn linkedin_export(&self, e: Export) -> Result<Value, String> {
+        let ctx = integration(&e.organization);
+        let (body, url, secret) = {
+            let mut w = self.world();
+            let now = w.clock.now();
+            let li = w.state::<Linkedin>();
+            let member = li
+                .recruiter
+                .members
+                .get(&e.member)
+                .cloned()
+                .ok_or_else(|| format!("no LinkedIn member {}", e.member))?;
+            let c = li
+                .contexts
+                .get(&ctx)
+                .ok_or_else(|| format!("{ctx} is not integrated"))?;
+            let url = c
+                .callback_url
+                .clone()
+                .ok_or_else(|| format!("{ctx} has no CALLBACK_URL"))?;
+            let secret = li
+                .apps
+                .values()
+                .find(|a| a.context.as_deref() == Some(ctx.as_str()))
+                .map(|a| a.secret.clone())
+                .ok_or_else(|| format!("no application integrated with {ctx}"))?;
+            let month = now.format("%Y-%m").to_string();
+            let used = li
+                .recruiter
+                .export_counts
+                .entry((e.seat.clone(), month))
+                .or_default();
+            if *used >= EXPORTS_PER_MONTH {
+                return Err(format!(
+                    "seat {} has used its {EXPORTS_PER_MONTH} exports this month",
+                    e.seat
+                ));
+            }
+            *used += 1;
+            let n = li.next();
+            let request = format!("export-{n}");
+            li.recruiter.exports.insert(
+                request.clone(),
+                json!({"requestId": request,
+                    "integrationContext": e.integration_context.clone().unwrap_or(ctx.clone()),
+                    "exporter": person(&e.seat), "externalJobPostingId": e.job,
+                    "exportedAt": now.timestamp_millis(),
+                    "candidate": {"member": person(&e.member), "firstName": member["firstName"],
+                        "lastName": member["lastName"], "emailAddress": member["email"],
+                        "phoneNumber": member["phone"], "headline": member["headline"],
+                        "profileUrl": format!("https://www.linkedin.com/in/{}", e.member)}}),
+            );
+            let body = json!({"notificationId": format!("notification-{n}"),
+                "type": "EXPORT_CANDIDATE_PROFILE", "requestId": request,
+                "integrationContext": ctx, "createdAt": now.timestamp_millis()});
+            (body, url, secret)
+        };
+        let path = url::Url::parse(&url).map_err(|e| format!("callback URL: {e}"))?;
+        let seg: Vec<&str> = path
+            .path()
+            .trim_end_matches('/')
+            .rsplit('/')
+            .take(2)
+            .collect();
+        let (connection, tenant) = match seg.as_slice() {
+            [c, t] => (*c, *t),
+            _ => return Err(format!("callback URL {url} is not a renkei webhook URL")),
+        };
+        let answer =
+            crate::webhooks::send_signed(self, "linkedin", tenant, connection, &secret, &body)
+                .await;
+        Ok(json!({"requestId": body["requestId"], "notification": body,
+            "delivery": {"status": answer.status, "answer": answer.body}}))
+    }
+
+    /// A member shares contact data in reply to a seat's InMail: a mail stub.
+    pub fn linkedin_mail_stub(&self, s: &Stub) -> Result<Value, String> {
+        let ctx = integration(&s.organization);
+        let mut w = self.world();
+        let now = w.clock.now();
+        let li = w.state::<Linkedin>();
+        let member = li
+            .recruiter
+            .members
+            .get(&s.member)
+            .cloned()
+            .ok_or_else(|| format!("no LinkedIn member {}", s.member))?;
+        let contract = li
+            .contexts
+            .get(&ctx)
+            .and_then(|c| c.contract.clone())
+            .ok_or_else(|| format!("{ctx} is not integrated"))?;
+        let n = li.next();
+        let stub = json!({"id": format!("urn:li:mailStub:{n}"),
+            "contract": format!("urn:li:contract:{contract}"), "owner": person(&s.seat),
+            "createdAt": now.timestamp_millis(), "member": person(&s.member),
+            "firstName": member["firstName"], "lastName": member["lastName"],
+            "emailAddress": s.email.clone().map_or(member["email"].clone(), Value::from),
+            "phoneNumber": s.phone.clone().map_or(member["phone"].clone(), Value::from),
+            "profileUrl": format!("https://www.linkedin.com/in/{}", s.member)});
+        li.recruiter.stubs.push(stub.clone());
+        Ok(stub)
+    }
+}
+
+fn integration(org: &str) -> String {
+    format!("urn:li:organization:{org}")
+}
+
+fn answer(r: Result<Value, String>) -> Response {
+    match r {
+        Ok(v) => Json(v).into_response(),
+        Err(e) => crate::control_error(StatusCode::UNPROCESSABLE_ENTITY, e),
+    }
+}
+
+async fn control_member(
+    State(sb): State<Sandbox>,
+    Path(id): Path<String>,
+    Json(m): Json<Value>,
+) -> Response {
+    sb.linkedin_member(&id, m);
+    StatusCode::NO_CONTENT.into_response()
+}
+
+async fn control_consent(State(sb): State<Sandbox>, Json(c): Json<Consent>) -> Response {
+    answer(
+        sb.linkedin_consent(&c.authorize_url, &c.member)
+            .map(|r| json!({"redirect": r})),
+    )
+}
+
+async fn control_export(State(sb): State<Sandbox>, Json(e): Json<Export>) -> Response {
+    answer(sb.linkedin_export(e).await)
+}
+
+async fn control_stub(State(sb): State<Sandbox>, Json(s): Json<Stub>) -> Response {
+    answer(sb.linkedin_mail_stub(&s))
+}
+
+async fn control_seat(
+    State(sb): State<Sandbox>,
+    Path((org, member)): Path<(String, String)>,
+) -> Response {
+    Json(sb.linkedin_seat(&org, &member)).into_response()
+}
+
+async fn control_member_view(
+    State(sb): State<Sandbox>,
+    Path((org, member)): Path<(String, String)>,
+) -> Response {
+    Json(sb.linkedin_member_view(&org, &member)).into_response()
+}
+
+/// `/_control/linkedin/…` routes of Recruiter's side (docs/sandbox.md).
+pub(super) fn routes() -> Router<Sandbox> {
+    use axum::routing::{get, put};
+    Router::new()
+        .route("/linkedin/members/{id}", put(control_member))
+        .route("/linkedin/consent", post(control_consent))
+        .route("/linkedin/exports", post(control_export))
+        .route("/linkedin/mail-stubs", post(control_stub))
+        .route(
+            "/linkedin/organizations/{org}/seats/{member}",
+            get(control_seat),
+        )
+        .route(
+            "/linkedin/organizations/{org}/members/{member}",
+            get(control_member_view),
+        )
+}
