@@ -106,6 +106,13 @@ async fn c5_4_linked_members_see_exactly_the_jobs_recruitee_lets_them_access_kep
     want.sort();
     assert_eq!(rita, want, "the admin sees every job LinkedIn holds");
     assert_eq!(seat_jobs(&env, "hans"), vec![first.to_string()]);
+    // Past applications in Recruiter: only those to the jobs the seat may see.
+    let seat = env.sandbox.linkedin_seat(LINKEDIN_ORG, "hans");
+    let data = env.sandbox.linkedin_data(LINKEDIN_ORG);
+    for app in seat["applications"].as_array().unwrap() {
+        let job = &data["atsApplications"][app.as_str().unwrap()]["job"];
+        assert_eq!(job, &json!(first.to_string()), "{app} is to another job");
+    }
     let accounts = env.linkedin_admin(&c, "accounts", json!({})).await.unwrap();
     assert_eq!(accounts["accounts"].as_array().unwrap().len(), 2);
 
@@ -502,4 +509,80 @@ async fn c5_8_a_candidate_relinked_to_the_right_profile_moves_there_and_leaves_t
         .unwrap();
     run(&env, &c).await;
     assert!(shown("mario") && !shown("maria"));
+}
+
+#[tokio::test]
+async fn c5_6_mail_stubs_have_their_own_ten_minute_schedule_beside_the_fifteen_minute_pass() {
+    use chrono::{DurationRound, Timelike};
+    let (env, c) = connected().await;
+    env.link_account(&c, TEAM_ADMIN, "rita").await.unwrap();
+    run(&env, &c).await;
+    let repo = renkei_core::repo::Repo::new(&env.backend.store);
+    let (conn, _) = repo.connection(&env.tenant(), &c).await.unwrap().unwrap();
+    let now = renkei_core::Clock::now(env.clock.as_ref());
+    let next = |m: i64| now.duration_trunc(Duration::minutes(m)).unwrap() + Duration::minutes(m);
+    assert_eq!(
+        conn.next_run_at,
+        next(10).min(next(15)),
+        "the next run is the sooner of the InMail and the pass schedule (now {now})"
+    );
+    assert!(conn.next_run_at.minute() % 5 == 0);
+
+    // A stub shared now is read at the first run ten minutes after the last read, not before.
+    env.sandbox
+        .linkedin_mail_stub(&LinkedinStub {
+            organization: LINKEDIN_ORG.into(),
+            seat: "rita".into(),
+            member: "mario".into(),
+            ..Default::default()
+        })
+        .unwrap();
+    env.clock.advance(Duration::minutes(3));
+    run(&env, &c).await;
+    assert!(
+        candidates_with(&env, "mario@example.net").is_empty(),
+        "not due yet"
+    );
+    env.clock.advance(Duration::minutes(6));
+    run(&env, &c).await;
+    assert_eq!(
+        candidates_with(&env, "mario@example.net").len(),
+        1,
+        "due: read"
+    );
+}
+
+#[tokio::test]
+async fn c5_6_every_page_of_mail_stubs_is_read() {
+    let (env, c) = connected().await;
+    env.link_account(&c, TEAM_ADMIN, "rita").await.unwrap();
+    run(&env, &c).await;
+    for i in 0..120 {
+        let id = format!("lead{i}");
+        env.sandbox.linkedin_member(
+            &id,
+            json!({"firstName": "Lead", "lastName": format!("Nummer {i}"),
+                "email": format!("lead{i}@example.org")}),
+        );
+        env.sandbox
+            .linkedin_mail_stub(&LinkedinStub {
+                organization: LINKEDIN_ORG.into(),
+                seat: "rita".into(),
+                member: id,
+                ..Default::default()
+            })
+            .unwrap();
+    }
+    env.clock.advance(Duration::minutes(10));
+    let r = run(&env, &c).await;
+    // 120 candidates created in Recruitee, and the same run sends them to LinkedIn.
+    assert_eq!(r.counts.created, 240, "{r:?}");
+    let leads = env
+        .sandbox
+        .recruitee_candidates(RECRUITEE_COMPANY)
+        .unwrap()
+        .into_iter()
+        .filter(|c| c["source"] == "LinkedIn InMail")
+        .count();
+    assert_eq!(leads, 120);
 }

@@ -1,7 +1,9 @@
 //! C5 as an outside tester drives it: over HTTP only, against the sandbox's control API
 //! (docs/sandbox.md) — set Recruitee and LinkedIn up, connect (a Lite contract refused with
 //! its reason), run until LinkedIn reports the integration active, read back what LinkedIn
-//! holds, and have a deletion in Recruitee reach LinkedIn by webhook.
+//! holds, and have a deletion in Recruitee reach LinkedIn by webhook; then the LinkedIn →
+//! Recruitee half: a team member links a LinkedIn account through the consent redirect, a
+//! recruiter exports a profile in Recruiter, and Recruitee shows the candidate on the job.
 
 use renkei_e2e::*;
 use serde_json::{Value, json};
@@ -47,15 +49,10 @@ fn connect_body(base: &str, contract: &str) -> Value {
     })
 }
 
-#[tokio::test]
-async fn c5_1_connect_sync_and_delete_over_http_only() {
+/// Recruitee company 61 with 6 candidates and 3 jobs, LinkedIn organization 777 with a
+/// Corporate and a Lite contract, the partner's application.
+async fn vendors(ctl: &Control) {
     use reqwest::Method;
-    let env = env().await;
-    let base = format!("http://{}", env.addr);
-    let ctl = Control {
-        http: reqwest::Client::new(),
-        base: base.clone(),
-    };
     ctl.ok(
         Method::PUT,
         "/recruitee/companies/61",
@@ -90,6 +87,18 @@ async fn c5_1_connect_sync_and_delete_over_http_only() {
         Some(json!({"activation_checks": 1})),
     )
     .await;
+}
+
+#[tokio::test]
+async fn c5_1_connect_sync_and_delete_over_http_only() {
+    use reqwest::Method;
+    let env = env().await;
+    let base = format!("http://{}", env.addr);
+    let ctl = Control {
+        http: reqwest::Client::new(),
+        base: base.clone(),
+    };
+    vendors(&ctl).await;
 
     // A Lite contract is refused with the reason, and nothing is provisioned.
     let (status, refused) = ctl
@@ -162,4 +171,109 @@ async fn c5_1_connect_sync_and_delete_over_http_only() {
             .any(|k| k.starts_with(&format!("atsCandidateId={id}&")))),
         "the deleted candidate is gone from LinkedIn"
     );
+}
+
+#[tokio::test]
+async fn c5_5_an_export_in_recruiter_reaches_recruitee_over_http_only() {
+    use reqwest::Method;
+    let env = env().await;
+    let base = format!("http://{}", env.addr);
+    let ctl = Control {
+        http: reqwest::Client::new(),
+        base: base.clone(),
+    };
+    vendors(&ctl).await;
+    ctl.ok(
+        Method::PUT,
+        "/recruitee/companies/61/members/9",
+        Some(json!({"name": "Rita Recruiter", "email": "rita@acme.example", "role": "admin"})),
+    )
+    .await;
+    for (id, first, last, email) in [
+        ("rita", "Rita", "Recruiter", "rita@acme.example"),
+        ("maria", "Maria", "Schulz", "maria.schulz@example.net"),
+    ] {
+        ctl.ok(
+            Method::PUT,
+            &format!("/linkedin/members/{id}"),
+            Some(json!({"firstName": first, "lastName": last, "email": email,
+                "title": "Backend Engineer", "company": "Acme"})),
+        )
+        .await;
+    }
+    ctl.ok(
+        Method::POST,
+        "/connect/recruitee-linkedin",
+        Some(connect_body(&base, "1")),
+    )
+    .await;
+    let conn = json!({"tenant": "acme", "connection": "c5"});
+    for _ in 0..2 {
+        ctl.ok(Method::POST, "/run/recruitee-linkedin", Some(conn.clone()))
+            .await;
+    }
+
+    // Rita links her LinkedIn account: renkei's authorization URL, her consent on
+    // LinkedIn, her browser sent back to renkei.
+    let mut link = conn.clone();
+    link["team_member"] = json!(9);
+    let start = ctl
+        .ok(Method::POST, "/admin/recruitee-linkedin/link", Some(link))
+        .await;
+    let url = start["authorize_url"]
+        .as_str()
+        .expect("an authorization URL");
+    let consent = ctl
+        .ok(
+            Method::POST,
+            "/linkedin/consent",
+            Some(json!({"authorize_url": url, "member": "rita"})),
+        )
+        .await;
+    let back = ctl
+        .http
+        .get(consent["redirect"].as_str().expect("a redirect"))
+        .send()
+        .await
+        .expect("renkei answers the redirect");
+    assert_eq!(back.status(), 200);
+    ctl.ok(Method::POST, "/run/recruitee-linkedin", Some(conn.clone()))
+        .await;
+    let seat = ctl
+        .ok(Method::GET, "/linkedin/organizations/777/seats/rita", None)
+        .await;
+    let job = seat["jobs"][0]
+        .as_str()
+        .expect("Rita's seat sees the jobs in export to ATS")
+        .to_string();
+
+    // She exports Maria's profile to that job in Recruiter.
+    let export = ctl
+        .ok(
+            Method::POST,
+            "/linkedin/exports",
+            Some(json!({"organization": "777", "seat": "rita", "member": "maria", "job": job})),
+        )
+        .await;
+    assert_eq!(export["delivery"]["status"], 202, "{export}");
+    ctl.ok(Method::POST, "/deliver", Some(json!({}))).await;
+    let candidates = ctl
+        .ok(Method::GET, "/recruitee/companies/61/candidates", None)
+        .await;
+    let maria: Vec<&Value> = candidates
+        .as_array()
+        .expect("candidates")
+        .iter()
+        .filter(|c| c["emails"][0] == "maria.schulz@example.net")
+        .collect();
+    assert_eq!(maria.len(), 1, "{candidates}");
+    assert_eq!(maria[0]["placements"][0]["offer_id"].to_string(), job);
+    let exports = ctl
+        .ok(
+            Method::POST,
+            "/admin/recruitee-linkedin/exports",
+            Some(conn),
+        )
+        .await;
+    assert_eq!(exports["exports"][0]["status"], "created", "{exports}");
 }

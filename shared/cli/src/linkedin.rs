@@ -1,6 +1,9 @@
 //! `renkei linkedin …` (C5) on the embedded backend: connect Recruitee to a LinkedIn
 //! Recruiter contract (C5.1), see where activation and the sync stand (C5.2 progress), and
-//! ask LinkedIn again while it is enabling the integration ("notify partner", C5.3).
+//! ask LinkedIn again while it is enabling the integration ("notify partner", C5.3); team
+//! members' LinkedIn accounts (C5.4), exports and their results (C5.5), a candidate's
+//! LinkedIn profile and relinking it (C5.8) — the same operations as the admin surface's
+//! (`renkei_connectors::recruitee_linkedin::admin`).
 
 use crate::{ids, problems};
 use clap::Subcommand;
@@ -69,6 +72,231 @@ pub enum LinkedinCmd {
         #[arg(long, default_value = c5::NAME)]
         connection: String,
     },
+    /// Start linking a team member's personal LinkedIn account: prints the URL the member
+    /// opens; LinkedIn sends them back to the connection's callback URL, which links it.
+    Link {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long, default_value = c5::NAME)]
+        connection: String,
+        /// Recruitee team member (admin id).
+        #[arg(long)]
+        member: u64,
+    },
+    /// Unlink a team member's LinkedIn account (the next run withdraws its job visibility).
+    Unlink {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long, default_value = c5::NAME)]
+        connection: String,
+        #[arg(long)]
+        member: u64,
+    },
+    /// Linked accounts: team member, LinkedIn member, since.
+    Accounts {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long, default_value = c5::NAME)]
+        connection: String,
+    },
+    /// Exports to Recruitee, newest first, with their result or why they were refused, and
+    /// each seat's exports this month (LinkedIn allows 300).
+    Exports {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long, default_value = c5::NAME)]
+        connection: String,
+    },
+    /// A candidate's LinkedIn profile (the current match first, then suggestions), as a
+    /// linked team member sees it.
+    Profile {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long, default_value = c5::NAME)]
+        connection: String,
+        /// The linked team member asking.
+        #[arg(long = "as")]
+        as_member: u64,
+        /// Recruitee candidate id.
+        #[arg(long)]
+        candidate: u64,
+    },
+    /// Search LinkedIn members by current job title and/or company (to relink a candidate).
+    Search {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long, default_value = c5::NAME)]
+        connection: String,
+        #[arg(long = "as")]
+        as_member: u64,
+        #[arg(long)]
+        title: Option<String>,
+        #[arg(long)]
+        company: Option<String>,
+    },
+    /// Relink a candidate matched to the wrong LinkedIn profile: the right member, the
+    /// wrong one, or both; the next run moves the candidate's data.
+    Relink {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long, default_value = c5::NAME)]
+        connection: String,
+        #[arg(long)]
+        candidate: u64,
+        /// The right member (urn:li:person:… or its id).
+        #[arg(long)]
+        member: Option<String>,
+        /// The wrong member, never matched to this candidate again.
+        #[arg(long)]
+        wrong: Option<String>,
+    },
+}
+
+/// Runs one admin action and answers its JSON.
+async fn admin(
+    b: &LocalBackend,
+    action: &str,
+    tenant: &str,
+    connection: &str,
+    mut body: serde_json::Value,
+) -> Result<serde_json::Value, String> {
+    body["tenant"] = serde_json::json!(tenant);
+    body["connection"] = serde_json::json!(connection);
+    c5::admin::handle(&b.store, &b.secrets, action, &body, b.clock.now()).await
+}
+
+fn cell(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Null => "-".into(),
+        other => other.to_string(),
+    }
+}
+
+/// The recruiter-facing commands (link … relink).
+async fn people(b: &LocalBackend, cmd: LinkedinCmd, json: bool) -> Result<(), String> {
+    use serde_json::json as j;
+    let print = |v: &serde_json::Value| {
+        println!("{}", serde_json::to_string_pretty(v).unwrap_or_default());
+    };
+    match cmd {
+        LinkedinCmd::Link {
+            tenant,
+            connection,
+            member,
+        } => {
+            let v = admin(b, "link", &tenant, &connection, j!({"team_member": member})).await?;
+            if json {
+                print(&v);
+            } else {
+                println!("Team member {member}: open this URL and approve on LinkedIn:");
+                println!("{}", cell(&v["authorize_url"]));
+            }
+        }
+        LinkedinCmd::Unlink {
+            tenant,
+            connection,
+            member,
+        } => {
+            let v = admin(
+                b,
+                "unlink",
+                &tenant,
+                &connection,
+                j!({"team_member": member}),
+            )
+            .await?;
+            if v["unlinked"] == true {
+                println!("unlinked team member {member}");
+            } else {
+                println!("team member {member} had no linked LinkedIn account");
+            }
+        }
+        LinkedinCmd::Accounts { tenant, connection } => {
+            let v = admin(b, "accounts", &tenant, &connection, j!({})).await?;
+            let mut t = crate::table::Table::new(&["team_member", "linkedin_member", "linked_at"]);
+            for a in v["accounts"].as_array().into_iter().flatten() {
+                t.row(vec![
+                    cell(&a["team_member"]),
+                    cell(&a["linkedin_member"]),
+                    cell(&a["linked_at"]),
+                ]);
+            }
+            t.print(json);
+        }
+        LinkedinCmd::Exports { tenant, connection } => {
+            let v = admin(b, "exports", &tenant, &connection, j!({})).await?;
+            if json {
+                print(&v);
+                return Ok(());
+            }
+            let mut t = crate::table::Table::new(&[
+                "at",
+                "request",
+                "seat",
+                "job",
+                "status",
+                "candidate",
+                "reason",
+            ]);
+            for e in v["exports"].as_array().into_iter().flatten() {
+                t.row(
+                    [
+                        "at",
+                        "request_id",
+                        "seat",
+                        "job",
+                        "status",
+                        "candidate",
+                        "reason",
+                    ]
+                    .iter()
+                    .map(|k| cell(&e[*k]))
+                    .collect(),
+                );
+            }
+            t.print(false);
+            for s in v["per_seat"].as_array().into_iter().flatten() {
+                println!(
+                    "{}: {} of {} exports this month",
+                    cell(&s["seat"]),
+                    cell(&s["this_month"]),
+                    cell(&s["limit"])
+                );
+            }
+        }
+        LinkedinCmd::Profile {
+            tenant,
+            connection,
+            as_member,
+            candidate,
+        } => {
+            let body = j!({"team_member": as_member, "candidate": candidate});
+            print(&admin(b, "profile", &tenant, &connection, body).await?);
+        }
+        LinkedinCmd::Search {
+            tenant,
+            connection,
+            as_member,
+            title,
+            company,
+        } => {
+            let body = j!({"team_member": as_member, "title": title, "company": company});
+            print(&admin(b, "search", &tenant, &connection, body).await?);
+        }
+        LinkedinCmd::Relink {
+            tenant,
+            connection,
+            candidate,
+            member,
+            wrong,
+        } => {
+            let body = j!({"candidate": candidate, "member": member, "wrong": wrong});
+            print(&admin(b, "relink", &tenant, &connection, body).await?);
+        }
+        _ => unreachable!("connection commands are handled by linkedin()"),
+    }
+    Ok(())
 }
 
 fn activation_line(a: &ActivationState) -> String {
@@ -80,7 +308,7 @@ fn activation_line(a: &ActivationState) -> String {
     )
 }
 
-pub async fn linkedin(b: &LocalBackend, cmd: LinkedinCmd) -> Result<(), String> {
+pub async fn linkedin(b: &LocalBackend, cmd: LinkedinCmd, json: bool) -> Result<(), String> {
     match cmd {
         LinkedinCmd::Connect {
             tenant,
@@ -160,5 +388,6 @@ pub async fn linkedin(b: &LocalBackend, cmd: LinkedinCmd) -> Result<(), String> 
             println!("{}", activation_line(&a));
             Ok(())
         }
+        other => people(b, other, json).await,
     }
 }

@@ -246,7 +246,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Rules(cmd) => mynavi::rules_cmd(&open()?, cmd).await,
         Command::Hrbrain(cmd) => hrbrain::hrbrain(&open()?, cmd).await,
         Command::Personio(cmd) => personio::personio(&open()?, cmd).await,
-        Command::Linkedin(cmd) => linkedin::linkedin(&open()?, cmd).await,
+        Command::Linkedin(cmd) => linkedin::linkedin(&open()?, cmd, cli.json).await,
         Command::Connections { tenant } => ops::connections(&open()?, &tenant, cli.json).await,
         Command::Runs {
             tenant,

@@ -8,7 +8,7 @@
 //! Kept per connection: `L#{admin}` links, `O#{state}` authorizations under way (10
 //! minutes), `E#{request}` export results, `Q#{month}#{seat}` export counts, `R#{candidate}`
 //! relinks. Only linked members' seats see jobs in "export to ATS" (the ACLs the sync sends,
-//! [`super::sync`]), and only their exports are accepted.
+//! `sync`), and only their exports are accepted.
 
 use super::{Secret, Settings};
 use chrono::{DateTime, Duration, Utc};

@@ -51,6 +51,22 @@ pub async fn handle(
     let c = ConnectionId::new(text(body, "connection").ok_or("\"connection\" is required")?)
         .map_err(|e| e.to_string())?;
     let s = |e: renkei_core::engine::SyncError| e.to_string();
+    // Every action is about an existing C5 connection (a typo must not store anything).
+    match renkei_core::repo::Repo::new(store)
+        .connection(&t, &c)
+        .await
+        .map_err(|e| e.to_string())?
+    {
+        None => return Err(format!("no connection {t}/{c}")),
+        Some((conn, _)) if conn.connector != super::NAME => {
+            return Err(format!(
+                "{t}/{c} is a {} connection, not {}",
+                conn.connector,
+                super::NAME
+            ));
+        }
+        Some(_) => {}
+    }
     match action {
         "accounts" => {
             let links = accounts::links(store, &t, &c).await.map_err(s)?;

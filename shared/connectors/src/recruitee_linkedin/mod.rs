@@ -1,5 +1,6 @@
-//! C5: Recruitee ↔ LinkedIn Recruiter System Connect (seed 004, requirements C5.1–C5.8);
-//! this module is its ATS → LinkedIn half (C5.1–C5.3, C5.7).
+//! C5: Recruitee ↔ LinkedIn Recruiter System Connect (seed 004, requirements C5.1–C5.8).
+//! ATS → LinkedIn: C5.1–C5.3, C5.7; LinkedIn → ATS: C5.4–C5.6, C5.8 ([`accounts`],
+//! [`admin`], and the inbound and access steps of `sync`).
 //!
 //! - [`setup`]: connecting checks the Recruitee token and the LinkedIn contract (eligible
 //!   type, the enabling user's permission), provisions the customer's child application
@@ -16,7 +17,11 @@
 //!   spent the run stops as `continued` until the next UTC day. The 10,000 records per
 //!   minute are taken before each batch in the application's shared window.
 //! - Recruitee's webhooks (C5.7) request a run; `candidate_deleted` is kept (`D#<id>`) so
-//!   the run deletes it on LinkedIn.
+//!   the run deletes it on LinkedIn. LinkedIn's EXPORT_CANDIDATE_PROFILE is kept (`X#<id>`)
+//!   so the run files it (C5.5); a team member's consent comes back to the same address
+//!   ([`ConnectorFactory::authorization`], C5.4).
+//! - Every pass first does what LinkedIn sent (exports, mail stubs every 10 minutes,
+//!   relinks), then jobs, who sees them (ACLs), candidates.
 
 pub mod accounts;
 pub mod admin;

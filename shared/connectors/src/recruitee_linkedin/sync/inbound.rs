@@ -251,13 +251,15 @@ impl RecruiteeLinkedin<'_> {
             };
             match verdict {
                 Ok(task) => {
-                    count_export(self.store, &self.t, &self.c, &task.seat, now).await?;
                     out.push(Pulled::Ready {
                         key: format!("X:{}", task.request_id),
                         payload: Record::Export(task),
                     });
                 }
                 Err(result) => {
+                    if let Some(seat) = &result.seat {
+                        count_export(self.store, &self.t, &self.c, seat, now).await?;
+                    }
                     let reason = result.reason.clone().unwrap_or_default();
                     self.repo()
                         .own_put(
@@ -440,6 +442,9 @@ impl RecruiteeLinkedin<'_> {
                 ("created", created.id, WriteResult::Created)
             }
         };
+        // LinkedIn counts every export a seat makes against its 300 a month: counted once,
+        // when its result is kept (filed here, refused where it is refused).
+        count_export(self.store, &self.t, &self.c, &task.seat, now).await?;
         let log = ExportResult {
             request_id: task.request_id.clone(),
             seat: Some(task.seat.clone()),
