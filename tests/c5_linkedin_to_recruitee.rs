@@ -586,3 +586,45 @@ async fn c5_6_every_page_of_mail_stubs_is_read() {
         .count();
     assert_eq!(leads, 120);
 }
+
+#[tokio::test]
+async fn c5_5_a_crash_at_every_step_of_an_export_never_files_it_twice() {
+    use renkei_core::engine::Step;
+    for step in [
+        Step::LeaseTaken,
+        Step::RunOpened,
+        Step::Pulled,
+        Step::Written,
+        Step::Committed,
+        Step::Closing,
+    ] {
+        let (env, c) = connected().await;
+        env.link_account(&c, TEAM_ADMIN, "rita").await.unwrap();
+        run(&env, &c).await;
+        let job = env.first_job();
+        env.sandbox
+            .linkedin_export(export("rita", "maria", job))
+            .await
+            .unwrap();
+        env.clock.advance(Duration::minutes(1));
+        let _ = env
+            .backend
+            .run(
+                &RunRequest::manual(env.tenant(), c.clone()),
+                &CrashAt::new(step, 1),
+            )
+            .await;
+        env.clock.advance(Duration::minutes(10));
+        let r = run(&env, &c).await;
+        assert_eq!(r.error, None, "{step:?}: {r:?}");
+        let maria = candidates_with(&env, "maria.schulz@example.net");
+        assert_eq!(maria.len(), 1, "{step:?}: one candidate");
+        assert!(on_job(&maria[0], job), "{step:?}");
+        let log = env.linkedin_admin(&c, "exports", json!({})).await.unwrap();
+        assert_eq!(
+            log["exports"].as_array().unwrap().len(),
+            1,
+            "{step:?}: {log}"
+        );
+    }
+}

@@ -142,6 +142,16 @@ pub fn decode_settings<S: DeserializeOwned>(conn: &Connection) -> Result<S, Sync
         .map_err(|e| SyncError::Permanent(format!("connection settings unreadable: {e}")))
 }
 
+/// A connection's settings and secret as the connector's types (what every factory's build
+/// starts with): [`decode_settings`], then [`decode_secret`] with `missing` as its advice.
+pub fn decode_parts<S: DeserializeOwned, K: DeserializeOwned>(
+    conn: &Connection,
+    secret: Option<&str>,
+    missing: &str,
+) -> Result<(S, K), SyncError> {
+    Ok((decode_settings(conn)?, decode_secret(secret, missing)?))
+}
+
 /// A connection's secret as the connector's type: the one way every factory reads it.
 /// No secret stored is an authentication problem a person fixes (`missing` says how); an
 /// unreadable one is named by position only, since a decoder's message may quote a value.

@@ -22,7 +22,7 @@ use chrono::{DateTime, Utc};
 use renkei_core::Cadence;
 use renkei_core::engine::{
     BuildEnv, Change, Connector, ConnectorFactory, Page, Pulled, RunConnector, SyncError,
-    WebhookSource, WriteResult, decode_secret, decode_settings,
+    WebhookSource, WriteResult, decode_parts,
 };
 use renkei_core::repo::{Connection, Role};
 use renkei_core::webhook::WebhookVendor;
@@ -209,8 +209,8 @@ impl ConnectorFactory for Factory {
         secret: Option<String>,
         env: BuildEnv<'a>,
     ) -> Result<Box<dyn RunConnector + 'a>, SyncError> {
-        let settings: Settings = decode_settings(conn)?;
-        let secret: Secret = decode_secret(
+        let (settings, secret): (Settings, Secret) = decode_parts(
+            conn,
             secret.as_deref(),
             "HRBrainの認証情報がありません。連携を設定し直してください (credentials missing: connect again)",
         )?;

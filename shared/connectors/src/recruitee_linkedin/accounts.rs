@@ -12,7 +12,7 @@
 
 use super::{Secret, Settings};
 use chrono::{DateTime, Duration, Utc};
-use renkei_core::engine::{SyncError, decode_secret, decode_settings};
+use renkei_core::engine::{SyncError, decode_parts};
 use renkei_core::ports::{Condition, SecretStore, StateStore};
 use renkei_core::repo::{Connection, Repo};
 use renkei_core::{ConnectionId, TenantId};
@@ -178,12 +178,12 @@ impl Linked {
                 super::NAME
             )));
         }
-        let settings: Settings = decode_settings(&conn)?;
         let raw = secrets
             .get(&conn.secret_name)
             .await
             .map_err(|e| SyncError::Retryable(e.to_string()))?;
-        let secret: Secret = decode_secret(raw.as_deref(), "credentials missing: connect again")?;
+        let (settings, secret): (Settings, Secret) =
+            decode_parts(&conn, raw.as_deref(), "credentials missing: connect again")?;
         let linkedin = secret.customer(&settings)?;
         Ok(Self {
             conn,

@@ -37,7 +37,7 @@ use chrono::{DateTime, Utc};
 use renkei_core::Cadence;
 use renkei_core::engine::{
     Authorization, BuildEnv, ConnectorFactory, Delivery, Refusal, RunConnector, RunRecord,
-    RunStatus, SyncError, WebhookSource, decode_secret, decode_settings,
+    RunStatus, SyncError, WebhookSource, decode_parts,
 };
 use renkei_core::ports::Condition;
 use renkei_core::repo::{Connection, Repo, Role};
@@ -269,8 +269,8 @@ impl ConnectorFactory for Factory {
         secret: Option<String>,
         env: BuildEnv<'a>,
     ) -> Result<Box<dyn RunConnector + 'a>, SyncError> {
-        let settings: Settings = decode_settings(conn)?;
-        let secret: Secret = decode_secret(
+        let (settings, secret): (Settings, Secret) = decode_parts(
+            conn,
             secret.as_deref(),
             "Recruitee/LinkedIn credentials missing: connect again",
         )?;
@@ -296,9 +296,8 @@ impl ConnectorFactory for Factory {
             },
             message: e.to_string(),
         };
-        let settings: Settings = decode_settings(a.conn).map_err(refuse)?;
-        let secret: Secret =
-            decode_secret(a.secret, "credentials missing: connect again").map_err(refuse)?;
+        let (settings, secret): (Settings, Secret) =
+            decode_parts(a.conn, a.secret, "credentials missing: connect again").map_err(refuse)?;
         let linkedin = secret.customer(&settings).map_err(refuse)?;
         let l = accounts::Linked {
             conn: a.conn.clone(),

@@ -320,16 +320,6 @@ pub async fn refresh(
     c: &ConnectionId,
     now: DateTime<Utc>,
 ) -> Result<ActivationState, renkei_core::engine::SyncError> {
-    use renkei_core::engine::{SyncError, decode_secret, decode_settings};
-    let Some((conn, _)) = Repo::new(store).connection(t, c).await? else {
-        return Err(SyncError::Permanent(format!("no connection {t}/{c}")));
-    };
-    let settings: Settings = decode_settings(&conn)?;
-    let secret = secrets
-        .get(&conn.secret_name)
-        .await
-        .map_err(|e| SyncError::Retryable(e.to_string()))?;
-    let secret: Secret = decode_secret(secret.as_deref(), "credentials missing: connect again")?;
-    let customer = secret.customer(&settings)?;
-    check(store, t, c, &customer, &settings, now).await
+    let l = super::accounts::Linked::open(store, secrets, t, c).await?;
+    check(store, t, c, &l.linkedin, &l.settings, now).await
 }

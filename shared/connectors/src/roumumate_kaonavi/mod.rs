@@ -17,7 +17,7 @@ use chrono::NaiveDate;
 use renkei_core::Cadence;
 use renkei_core::engine::{
     BuildEnv, Change, Connector, ConnectorFactory, Page, RunConnector, SyncError, WriteResult,
-    decode_secret, decode_settings,
+    decode_parts,
 };
 use renkei_core::repo::{Connection, Role};
 use renkei_vendors::VendorError;
@@ -186,8 +186,8 @@ impl ConnectorFactory for Factory {
         secret: Option<String>,
         env: BuildEnv<'a>,
     ) -> Result<Box<dyn RunConnector + 'a>, SyncError> {
-        let settings: Settings = decode_settings(conn)?;
-        let secret: Secret = decode_secret(
+        let (settings, secret): (Settings, Secret) = decode_parts(
+            conn,
             secret.as_deref(),
             "認証情報がありません。連携を設定し直してください (credentials missing: set the connection up again)",
         )?;

@@ -30,7 +30,7 @@ use filing::TalentwunderPersonio;
 use renkei_core::Cadence;
 use renkei_core::engine::{
     BuildEnv, Change, Connector, ConnectorFactory, Delivery, Page, Pulled, Refusal, RunConnector,
-    SyncError, WebhookSource, WriteResult, decode_secret, decode_settings,
+    SyncError, WebhookSource, WriteResult, decode_parts,
 };
 use renkei_core::notify::NoticePolicy;
 use renkei_core::repo::{Connection, Role};
@@ -195,8 +195,8 @@ impl ConnectorFactory for Factory {
         secret: Option<String>,
         env: BuildEnv<'a>,
     ) -> Result<Box<dyn RunConnector + 'a>, SyncError> {
-        let settings: Settings = decode_settings(conn)?;
-        let secret: Secret = decode_secret(
+        let (settings, secret): (Settings, Secret) = decode_parts(
+            conn,
             secret.as_deref(),
             "Personio credentials missing: connect again (renkei personio connect)",
         )?;

@@ -29,6 +29,16 @@ pub(crate) struct Recruiter {
     stubs: Vec<Value>,
 }
 
+impl Recruiter {
+    /// A member of the directory, or why not.
+    fn member(&self, id: &str) -> Result<Value, String> {
+        self.members
+            .get(id)
+            .cloned()
+            .ok_or_else(|| format!("no LinkedIn member {id}"))
+    }
+}
+
 pub(super) fn person(member: &str) -> String {
     if member.starts_with("urn:li:person:") {
         member.to_string()

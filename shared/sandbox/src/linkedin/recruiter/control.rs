@@ -209,12 +209,7 @@ impl Sandbox {
         let mut w = self.world();
         let now = w.clock.now();
         let li = w.state::<Linkedin>();
-        let member = li
-            .recruiter
-            .members
-            .get(&s.member)
-            .cloned()
-            .ok_or_else(|| format!("no LinkedIn member {}", s.member))?;
+        let member = li.recruiter.member(&s.member)?;
         let contract = li
             .contexts
             .get(&ctx)
