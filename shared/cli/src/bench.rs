@@ -10,7 +10,7 @@ use std::time::Instant;
 
 #[derive(Args)]
 pub struct BenchArgs {
-    /// Connector to benchmark.
+    /// Connector to benchmark, or `cold-start` (every function's init time and package size).
     connector: String,
     /// Employees for the initial sync (limits off).
     #[arg(long, default_value_t = 10_000)]
@@ -36,6 +36,15 @@ pub struct BenchArgs {
     /// mynavi-hrmos: rows of the CP932 file.
     #[arg(long, default_value_t = 100_000)]
     rows: usize,
+    /// cold-start: where the host binaries of the functions are.
+    #[arg(long, default_value = "target/release")]
+    bin_dir: std::path::PathBuf,
+    /// cold-start: where cargo lambda put the zipped packages.
+    #[arg(long, default_value = "target/lambda")]
+    zip_dir: std::path::PathBuf,
+    /// cold-start: starts per function.
+    #[arg(long, default_value_t = 20)]
+    runs: usize,
 }
 
 pub(crate) fn peak_rss_kib() -> u64 {
@@ -66,6 +75,14 @@ pub async fn bench(a: BenchArgs) -> Result<(), String> {
                 candidates: a.candidates,
                 scale: a.time_scale.unwrap_or(10.0),
                 invocation_minutes: a.invocation_minutes,
+            })
+            .await
+        }
+        "cold-start" => {
+            crate::bench_cold::cold_start(crate::bench_cold::ColdStart {
+                bin_dir: a.bin_dir,
+                zip_dir: a.zip_dir,
+                runs: a.runs,
             })
             .await
         }

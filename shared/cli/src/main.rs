@@ -11,6 +11,7 @@
 
 mod bench;
 mod bench_c5;
+mod bench_cold;
 mod demo;
 mod hrbrain;
 mod linkedin;
