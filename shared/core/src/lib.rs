@@ -18,6 +18,7 @@ pub mod handler;
 pub mod heartbeat;
 pub mod ids;
 mod keeper;
+pub mod meter;
 pub mod metrics;
 pub mod notify;
 pub mod ports;
