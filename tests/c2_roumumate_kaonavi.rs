@@ -512,19 +512,25 @@ async fn p1_a_secret_under_the_old_name_moves_to_its_connector_scoped_name() {
     );
 }
 
-#[tokio::test]
-async fn p3_a_run_that_changes_nothing_commits_its_cursor_once_not_per_page() {
+/// 200 employees synced in pages of 20, then every one touched at Roumumate and none
+/// changed: ten pages of nothing to write, 15 minutes later.
+async fn synced_then_touched() -> (SandboxEnv, TenantId, ConnectionId) {
     let env = env().await;
     let (t, c) = env.connect(env.settings(20, no_limits())).await.unwrap();
-    env.sandbox
-        .roumumate_upsert(ROUMUMATE_TOKEN, renkei_testbed::seed::employees(200, 3))
-        .unwrap();
+    let touch = || {
+        env.sandbox
+            .roumumate_upsert(ROUMUMATE_TOKEN, renkei_testbed::seed::employees(200, 3))
+    };
+    touch().unwrap();
     env.next_slot(&t, &c).await.unwrap();
-    // Every employee touched at Roumumate, none changed: ten pages of nothing to write.
-    env.sandbox
-        .roumumate_upsert(ROUMUMATE_TOKEN, renkei_testbed::seed::employees(200, 3))
-        .unwrap();
+    touch().unwrap();
     env.clock.advance(chrono::Duration::minutes(15));
+    (env, t, c)
+}
+
+#[tokio::test]
+async fn p3_a_run_that_changes_nothing_commits_its_cursor_once_not_per_page() {
+    let (env, t, c) = synced_then_touched().await;
     let metered = renkei_core::meter::Metered::new(&env.backend.store);
     let ports = renkei_core::engine::Ports {
         store: &metered,
@@ -578,16 +584,7 @@ impl renkei_core::engine::StepHook for SlowPages {
 #[tokio::test]
 async fn p4_pages_that_changed_nothing_are_committed_before_the_deadline_so_a_continuation_goes_on()
 {
-    let env = env().await;
-    let (t, c) = env.connect(env.settings(20, no_limits())).await.unwrap();
-    env.sandbox
-        .roumumate_upsert(ROUMUMATE_TOKEN, renkei_testbed::seed::employees(200, 3))
-        .unwrap();
-    env.next_slot(&t, &c).await.unwrap();
-    env.sandbox
-        .roumumate_upsert(ROUMUMATE_TOKEN, renkei_testbed::seed::employees(200, 3))
-        .unwrap();
-    env.clock.advance(chrono::Duration::minutes(15));
+    let (env, t, c) = synced_then_touched().await;
     let mut req = RunRequest::manual(t.clone(), c.clone());
     req.deadline = Some(env.clock.now() + chrono::Duration::minutes(5));
     let Outcome::Ran(run) = env

@@ -589,15 +589,7 @@ async fn c5_6_every_page_of_mail_stubs_is_read() {
 
 #[tokio::test]
 async fn c5_5_a_crash_at_every_step_of_an_export_never_files_it_twice() {
-    use renkei_core::engine::Step;
-    for step in [
-        Step::LeaseTaken,
-        Step::RunOpened,
-        Step::Pulled,
-        Step::Written,
-        Step::Committed,
-        Step::Closing,
-    ] {
+    for step in STEPS {
         let (env, c) = connected().await;
         env.link_account(&c, TEAM_ADMIN, "rita").await.unwrap();
         run(&env, &c).await;

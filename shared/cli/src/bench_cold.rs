@@ -3,7 +3,7 @@
 //! ends and the function can take its first event — against a minimal Lambda Runtime API
 //! on loopback, and the size of each zipped arm64 package.
 //!
-//! Measured on the host build of the same code (`cargo build --release --bins`): the
+//! Measured on the host build of the same code (`cargo build --release --workspace --bins`): the
 //! arm64 package is what Lambda runs, but it cannot run here; what init does (tracing, the
 //! AWS SDK's configuration from the environment, the clients, no network call) is the same.
 //! Bounds: median ≤ 15 ms per function, each package ≤ 8 MB; the command exits non-zero
@@ -101,7 +101,7 @@ pub async fn cold_start(a: ColdStart) -> Result<(), String> {
         let bin = a.bin_dir.join(name);
         if !bin.exists() {
             return Err(format!(
-                "{} is missing: build the host binaries first (cargo build --release --bins)",
+                "{} is missing: build the host binaries first (cargo build --release --workspace --bins)",
                 bin.display()
             ));
         }
