@@ -1,0 +1,258 @@
+//! A run's page loop: pull, drop what the hashes say is unchanged, write, commit the page's
+//! hashes, errors and checkpoint under the lease's fence — and pages that changed nothing
+//! keep their cursor in memory until something is committed.
+
+use super::*;
+
+impl Engine<'_> {
+    /// Commits the cursor of pages that changed nothing, with the run record.
+    async fn commit_cursor(
+        &self,
+        t: &TenantId,
+        c: &ConnectionId,
+        run: &RunRecord,
+        keeper: &Keeper<'_>,
+        cursor: Option<String>,
+    ) -> Result<(), Stop> {
+        let now = self.ports.clock.now();
+        let items = vec![
+            Repo::checkpoint_item(
+                t,
+                c,
+                &Checkpoint {
+                    cursor,
+                    saved_at: now,
+                },
+            ),
+            Repo::run_item(run, self.retention()),
+        ];
+        self.repo().commit(&keeper.lease.fence(t, c), items).await?;
+        self.hook.reached(Step::Committed)?;
+        Ok(())
+    }
+
+    pub(super) async fn pages(
+        &self,
+        req: &RunRequest,
+        factory: &dyn ConnectorFactory,
+        conn: &Connection,
+        run: &mut RunRecord,
+        keeper: &mut Keeper<'_>,
+        pages_now: &mut u32,
+    ) -> Result<(), Stop> {
+        let (t, c) = (&req.tenant_id, &req.connection_id);
+        let repo = self.repo();
+        let secret = self
+            .ports
+            .secrets
+            .get(&conn.secret_name)
+            .await
+            .map_err(|e| {
+                SyncError::Retryable(format!("reading the connection's credentials: {e}"))
+            })?;
+        let (heartbeat, mut beats) = HeartbeatLink::channel();
+        let env = BuildEnv {
+            store: self.ports.store,
+            now: run.started_at,
+            clock: self.ports.clock,
+            heartbeat: &heartbeat,
+            scope: run.scope.as_deref(),
+        };
+        let mut connector = factory.build(conn, secret, env).await?;
+        keeper.drive(&mut beats, connector.begin()).await?;
+        let mut cursor = run.cursor_to.clone();
+        // Pages that changed nothing are not committed one by one (a no-change run of
+        // thousands of records would otherwise write a checkpoint and the run record per
+        // page): their cursor is kept here and committed with the next page that writes,
+        // at the end, before the deadline, or once DEFER_LIMIT has passed. A crash loses
+        // only re-reading them.
+        let mut deferred = false;
+        let mut last_commit = self.ports.clock.now();
+        loop {
+            if let Some(deadline) = req.deadline
+                && self.ports.clock.now() + self.config.budget_margin >= deadline
+            {
+                if deferred {
+                    run.cursor_to = cursor.clone();
+                    self.commit_cursor(t, c, run, keeper, cursor.clone())
+                        .await?;
+                    *pages_now += 1;
+                }
+                return Err(Stop::Budget { not_before: None });
+            }
+            let page = keeper
+                .drive(&mut beats, connector.pull(cursor.as_deref()))
+                .await?;
+            self.hook.reached(Step::Pulled)?;
+            let (ready, mut page_errors) = sort_page(page.records, &mut run.counts);
+            let keys: Vec<String> = ready.iter().map(|ch| ch.key.clone()).collect();
+            let stored = repo.hashes(t, c, &keys).await?;
+            let mut changes = Vec::new();
+            let mut new_hashes = Vec::new();
+            for change in ready {
+                let hash = content_hash(&change.payload.json);
+                if stored.get(&change.key) == Some(&hash) {
+                    run.counts.unchanged += 1;
+                } else {
+                    new_hashes.push((change.key.clone(), hash));
+                    changes.push(change);
+                }
+            }
+            // The fence is checked (and the lease extended) right before the vendor sees
+            // anything of this page; a dry run renews too, so it is never taken over. A page
+            // that changes nothing sends the vendor nothing: renewing on schedule suffices.
+            if !changes.is_empty() || keeper.renewal_due() {
+                keeper.renew(Duration::zero()).await?;
+            }
+            let results = if changes.is_empty() {
+                Vec::new()
+            } else {
+                keeper
+                    .drive(&mut beats, connector.write(&changes, req.dry_run))
+                    .await?
+            };
+            if results.len() != changes.len() {
+                return Err(SyncError::Permanent(format!(
+                    "connector answered {} results for {} changes",
+                    results.len(),
+                    changes.len()
+                ))
+                .into());
+            }
+            self.hook.reached(Step::Written)?;
+            let mut written = Vec::new();
+            for ((change, result), hash) in changes.iter().zip(results).zip(new_hashes) {
+                match result {
+                    WriteResult::Created => run.counts.created += 1,
+                    WriteResult::Updated => run.counts.updated += 1,
+                    WriteResult::Unchanged => run.counts.unchanged += 1,
+                    WriteResult::Rejected(reason) => {
+                        page_errors.push(ErrorRow {
+                            record: change.key.clone(),
+                            reason,
+                        });
+                        continue;
+                    }
+                }
+                written.push(hash);
+            }
+            run.counts.rejected += page_errors.len() as u64;
+            run.pages += 1;
+            let now = self.ports.clock.now();
+            let mut items = Repo::error_items(
+                t,
+                c,
+                &run.run_id,
+                run.error_items,
+                &page_errors,
+                self.retention(),
+            );
+            run.error_items += items.len();
+            if !req.dry_run
+                && items.is_empty()
+                && written.is_empty()
+                && page.has_more
+                && now - last_commit < DEFER_LIMIT
+            {
+                cursor = page.next_cursor;
+                run.cursor_to = cursor.clone();
+                deferred = true;
+                continue;
+            }
+            if !req.dry_run {
+                let expires = factory.hash_ttl().map(|ttl| now + ttl);
+                items.extend(Repo::hash_items(t, c, &written, expires));
+                cursor = page.next_cursor;
+                items.push(Repo::checkpoint_item(
+                    t,
+                    c,
+                    &Checkpoint {
+                        cursor: cursor.clone(),
+                        saved_at: now,
+                    },
+                ));
+            } else {
+                cursor = page.next_cursor;
+            }
+            run.cursor_to = cursor.clone();
+            // The run record goes last: the checkpoint and what it covers commit together.
+            items.push(Repo::run_item(run, self.retention()));
+            repo.commit(&keeper.lease.fence(t, c), items).await?;
+            self.hook.reached(Step::Committed)?;
+            (deferred, last_commit) = (false, now);
+            *pages_now += 1;
+            if !page.has_more {
+                return Ok(());
+            }
+        }
+    }
+}
+
+/// The longest a run goes without committing the cursor of pages that changed nothing.
+const DEFER_LIMIT: Duration = Duration::seconds(30);
+
+/// Splits a page into records to write and rejections. Two records with one key in one
+/// page (two changes of one employee between runs) collapse into the last one: the
+/// stores refuse a batch naming one key twice, and the last change is the current state.
+fn sort_page(records: Vec<Pulled>, counts: &mut Counts) -> (Vec<Change>, Vec<ErrorRow>) {
+    let mut ready: Vec<Change> = Vec::new();
+    let mut errors = Vec::new();
+    let mut at: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for record in records {
+        match record {
+            Pulled::Ready { key, payload } => match at.get(&key) {
+                Some(&i) => {
+                    ready[i].payload = payload;
+                    counts.skipped += 1;
+                }
+                None => {
+                    at.insert(key.clone(), ready.len());
+                    ready.push(Change { key, payload });
+                }
+            },
+            Pulled::Skipped => counts.skipped += 1,
+            Pulled::Rejected { record, reason } => errors.push(ErrorRow { record, reason }),
+        }
+    }
+    (ready, errors)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn p3_two_changes_of_one_key_in_one_page_collapse_to_the_last() {
+        let mut counts = Counts::default();
+        let (ready, errors) = sort_page(
+            vec![
+                Pulled::Ready {
+                    key: "0001".into(),
+                    payload: Payload::new(json!({"name": "old"})),
+                },
+                Pulled::Ready {
+                    key: "0002".into(),
+                    payload: Payload::new(json!({"name": "b"})),
+                },
+                Pulled::Ready {
+                    key: "0001".into(),
+                    payload: Payload::new(json!({"name": "new"})),
+                },
+            ],
+            &mut counts,
+        );
+        assert!(errors.is_empty());
+        assert_eq!(ready.len(), 2, "one write per key");
+        assert_eq!(ready[0].key, "0001");
+        assert_eq!(
+            ready[0].payload.json,
+            json!({"name": "new"}),
+            "the last change wins"
+        );
+        assert_eq!(
+            counts.skipped, 1,
+            "the superseded change is counted, not lost silently"
+        );
+    }
+}
