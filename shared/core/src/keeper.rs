@@ -32,11 +32,6 @@ fn chrono_of(d: std::time::Duration) -> Duration {
 }
 
 impl Keeper<'_> {
-    /// Whether the lease was last extended a renewal period ago or more.
-    pub(crate) fn renewal_due(&self) -> bool {
-        self.ports.clock.now() - self.renewed_at >= self.config.renew_every
-    }
-
     /// Extends the lease to cover `wait` plus a lease lifetime; only while it is still ours.
     pub(crate) async fn renew(&mut self, wait: Duration) -> Result<(), Halt> {
         if self.lost {

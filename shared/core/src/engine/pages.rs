@@ -1,36 +1,9 @@
 //! A run's page loop: pull, drop what the hashes say is unchanged, write, commit the page's
-//! hashes, errors and checkpoint under the lease's fence — and pages that changed nothing
-//! keep their cursor in memory until something is committed.
+//! hashes, errors and checkpoint under the lease's fence.
 
 use super::*;
 
 impl Engine<'_> {
-    /// Commits the cursor of pages that changed nothing, with the run record.
-    async fn commit_cursor(
-        &self,
-        t: &TenantId,
-        c: &ConnectionId,
-        run: &RunRecord,
-        keeper: &Keeper<'_>,
-        cursor: Option<String>,
-    ) -> Result<(), Stop> {
-        let now = self.ports.clock.now();
-        let items = vec![
-            Repo::checkpoint_item(
-                t,
-                c,
-                &Checkpoint {
-                    cursor,
-                    saved_at: now,
-                },
-            ),
-            Repo::run_item(run, self.retention()),
-        ];
-        self.repo().commit(&keeper.lease.fence(t, c), items).await?;
-        self.hook.reached(Step::Committed)?;
-        Ok(())
-    }
-
     pub(super) async fn pages(
         &self,
         req: &RunRequest,
@@ -61,23 +34,10 @@ impl Engine<'_> {
         let mut connector = factory.build(conn, secret, env).await?;
         keeper.drive(&mut beats, connector.begin()).await?;
         let mut cursor = run.cursor_to.clone();
-        // Pages that changed nothing are not committed one by one (a no-change run of
-        // thousands of records would otherwise write a checkpoint and the run record per
-        // page): their cursor is kept here and committed with the next page that writes,
-        // at the end, before the deadline, or once DEFER_LIMIT has passed. A crash loses
-        // only re-reading them.
-        let mut deferred = false;
-        let mut last_commit = self.ports.clock.now();
         loop {
             if let Some(deadline) = req.deadline
                 && self.ports.clock.now() + self.config.budget_margin >= deadline
             {
-                if deferred {
-                    run.cursor_to = cursor.clone();
-                    self.commit_cursor(t, c, run, keeper, cursor.clone())
-                        .await?;
-                    *pages_now += 1;
-                }
                 return Err(Stop::Budget { not_before: None });
             }
             let page = keeper
@@ -99,11 +59,8 @@ impl Engine<'_> {
                 }
             }
             // The fence is checked (and the lease extended) right before the vendor sees
-            // anything of this page; a dry run renews too, so it is never taken over. A page
-            // that changes nothing sends the vendor nothing: renewing on schedule suffices.
-            if !changes.is_empty() || keeper.renewal_due() {
-                keeper.renew(Duration::zero()).await?;
-            }
+            // anything of this page; a dry run renews too, so it is never taken over.
+            keeper.renew(Duration::zero()).await?;
             let results = if changes.is_empty() {
                 Vec::new()
             } else {
@@ -148,17 +105,6 @@ impl Engine<'_> {
                 self.retention(),
             );
             run.error_items += items.len();
-            if !req.dry_run
-                && items.is_empty()
-                && written.is_empty()
-                && page.has_more
-                && now - last_commit < DEFER_LIMIT
-            {
-                cursor = page.next_cursor;
-                run.cursor_to = cursor.clone();
-                deferred = true;
-                continue;
-            }
             if !req.dry_run {
                 let expires = factory.hash_ttl().map(|ttl| now + ttl);
                 items.extend(Repo::hash_items(t, c, &written, expires));
@@ -179,7 +125,6 @@ impl Engine<'_> {
             items.push(Repo::run_item(run, self.retention()));
             repo.commit(&keeper.lease.fence(t, c), items).await?;
             self.hook.reached(Step::Committed)?;
-            (deferred, last_commit) = (false, now);
             *pages_now += 1;
             if !page.has_more {
                 return Ok(());
@@ -187,9 +132,6 @@ impl Engine<'_> {
         }
     }
 }
-
-/// The longest a run goes without committing the cursor of pages that changed nothing.
-const DEFER_LIMIT: Duration = Duration::seconds(30);
 
 /// Splits a page into records to write and rejections. Two records with one key in one
 /// page (two changes of one employee between runs) collapse into the last one: the
