@@ -454,16 +454,25 @@ async fn run_connector(
     }
 }
 
+/// The backend's runner, or the answer that this sandbox has none.
+#[allow(clippy::result_large_err)]
+fn runner_of(sb: &Sandbox) -> Result<Arc<dyn Runner>, Response> {
+    sb.runner.clone().ok_or_else(|| {
+        control_error(
+            StatusCode::NOT_IMPLEMENTED,
+            "this sandbox was started without a backend (use `renkei sandbox`)",
+        )
+    })
+}
+
 async fn connect_connector(
     State(sb): State<Sandbox>,
     Path(connector): Path<String>,
     Json(body): Json<Value>,
 ) -> Response {
-    let Some(runner) = sb.runner.clone() else {
-        return control_error(
-            StatusCode::NOT_IMPLEMENTED,
-            "this sandbox was started without a backend (use `renkei sandbox`)",
-        );
+    let runner = match runner_of(&sb) {
+        Ok(r) => r,
+        Err(r) => return r,
     };
     match runner.connect(&connector, body).await {
         Ok(v) => Json(v).into_response(),
@@ -476,11 +485,9 @@ async fn admin_action(
     Path((connector, action)): Path<(String, String)>,
     Json(body): Json<Value>,
 ) -> Response {
-    let Some(runner) = sb.runner.clone() else {
-        return control_error(
-            StatusCode::NOT_IMPLEMENTED,
-            "this sandbox was started without a backend (use `renkei sandbox`)",
-        );
+    let runner = match runner_of(&sb) {
+        Ok(r) => r,
+        Err(r) => return r,
     };
     match runner.admin(&connector, &action, body).await {
         Ok(v) => Json(v).into_response(),
@@ -489,11 +496,9 @@ async fn admin_action(
 }
 
 async fn deliver(State(sb): State<Sandbox>) -> Response {
-    let Some(runner) = sb.runner.clone() else {
-        return control_error(
-            StatusCode::NOT_IMPLEMENTED,
-            "this sandbox was started without a backend (use `renkei sandbox`)",
-        );
+    let runner = match runner_of(&sb) {
+        Ok(r) => r,
+        Err(r) => return r,
     };
     match runner.deliver().await {
         Ok(v) => Json(v).into_response(),
