@@ -560,6 +560,8 @@ async fn c1_8_failures_are_mailed_to_admins_and_recruiters_telling_the_two_kinds
     // The other kind: Mynavi's side changed.
     let env = renkei_e2e::env().await;
     env.add_users().await.unwrap();
+    registered(&env).await;
+    // Mynavi changes its site after the account was registered.
     env.sandbox.mynavi_account(
         MYNAVI_LOGIN,
         MynaviAccountSetup {
@@ -568,7 +570,6 @@ async fn c1_8_failures_are_mailed_to_admins_and_recruiters_telling_the_two_kinds
             ..Default::default()
         },
     );
-    registered(&env).await;
     let runs = tick(&env).await;
     assert_eq!(runs[0].status, RunStatus::Failed);
     let mails = env.backend.outbox.sent();
@@ -779,13 +780,23 @@ async fn c1_dry_run_writes_nothing() {
 async fn c1_8_a_refused_hrmos_key_is_not_told_as_a_wrong_mynavi_password() {
     let env = env().await;
     env.add_users().await.unwrap();
-    let mut reg = env.mynavi_registration(MYNAVI_LOGIN, MYNAVI_PASSWORD);
-    reg.secret.hrmos_api_key = "revoked-key".into();
-    c1::register(
+    let c = c1::register(
         &env.backend.store,
         &env.backend.secrets,
         env.clock.now(),
-        reg,
+        env.mynavi_registration(MYNAVI_LOGIN, MYNAVI_PASSWORD),
+    )
+    .await
+    .unwrap();
+    // The tenant revokes the HRMOS key after registering (what the secret now holds).
+    let mut secret = env
+        .mynavi_registration(MYNAVI_LOGIN, MYNAVI_PASSWORD)
+        .secret;
+    secret.hrmos_api_key = "revoked-key".into();
+    SecretStore::put(
+        &env.backend.secrets,
+        &c.secret_name,
+        &serde_json::to_string(&secret).unwrap(),
     )
     .await
     .unwrap();
@@ -884,4 +895,64 @@ async fn c1_10_an_application_mynavi_lists_late_is_imported_once_within_the_lag(
         .unwrap();
     assert_eq!(third.counts.created, 0, "nothing is imported twice");
     assert_eq!(hrmos(&env).len(), 4);
+}
+
+/// The registration screen refuses what would only fail the first import hours later.
+async fn refused(env: &SandboxEnv, reg: c1::Registration) -> String {
+    let err = c1::register(
+        &env.backend.store,
+        &env.backend.secrets,
+        env.clock.now(),
+        reg,
+    )
+    .await
+    .expect_err("refused");
+    assert!(
+        c1::accounts(&env.backend.store, &env.tenant())
+            .await
+            .unwrap()
+            .is_empty(),
+        "nothing stored"
+    );
+    err.to_string()
+}
+
+#[tokio::test]
+async fn c1_1_registration_checks_hrmos_and_refuses_a_wrong_url_or_key_storing_nothing() {
+    let env = env().await;
+    let mut reg = env.mynavi_registration(MYNAVI_LOGIN, MYNAVI_PASSWORD);
+    reg.hrmos_url = format!("http://{}/not-hrmos", env.addr);
+    let why = refused(&env, reg).await;
+    assert!(why.starts_with("hrmos_url:"), "{why}");
+    let mut reg = env.mynavi_registration(MYNAVI_LOGIN, MYNAVI_PASSWORD);
+    reg.secret.hrmos_api_key = "wrong-key".into();
+    let why = refused(&env, reg).await;
+    assert!(why.starts_with("hrmos_api_key:"), "{why}");
+    let mut reg = env.mynavi_registration(MYNAVI_LOGIN, MYNAVI_PASSWORD);
+    reg.mynavi_url = format!("http://{}/hrmos", env.addr);
+    let why = refused(&env, reg).await;
+    assert!(why.starts_with("mynavi_url:"), "{why}");
+}
+
+#[tokio::test]
+async fn c1_1_hrmos_is_reached_with_or_without_its_api_prefix_in_the_url() {
+    let env = env().await;
+    registered(&env).await;
+    // The admin re-enters the account with HRMOS's documented API base URL.
+    let mut reg = env.mynavi_registration(MYNAVI_LOGIN, MYNAVI_PASSWORD);
+    reg.hrmos_url = format!("http://{}/hrmos/api/v1/", env.addr);
+    c1::register(
+        &env.backend.store,
+        &env.backend.secrets,
+        env.clock.now(),
+        reg,
+    )
+    .await
+    .unwrap();
+    env.sandbox
+        .mynavi_add(MYNAVI_LOGIN, apps(&env, 2, "P", 1))
+        .unwrap();
+    let runs = tick(&env).await;
+    assert_eq!(runs[0].status, RunStatus::Succeeded, "{:?}", runs[0].error);
+    assert_eq!(hrmos(&env).len(), 2);
 }

@@ -8,9 +8,8 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, ConditionCheck, GlobalSecondaryIndex,
-    KeySchemaElement, KeyType, KeysAndAttributes, Projection, ProjectionType, Put, PutRequest,
-    ScalarAttributeType, TimeToLiveSpecification, TransactWriteItem, WriteRequest,
+    AttributeValue, ConditionCheck, KeysAndAttributes, Put, PutRequest, TransactWriteItem,
+    WriteRequest,
 };
 use renkei_core::ports::{Condition, Fence, Item, Key, StateStore, StoreError};
 use std::collections::HashMap;
@@ -30,7 +29,7 @@ pub struct DynamoStore {
     table: String,
 }
 
-fn unavailable<E: ProvideErrorMetadata + std::fmt::Debug>(e: SdkError<E>) -> StoreError {
+pub(crate) fn unavailable<E: ProvideErrorMetadata + std::fmt::Debug>(e: SdkError<E>) -> StoreError {
     let detail = e
         .as_service_error()
         .and_then(|s| s.message().map(str::to_string));
@@ -184,63 +183,6 @@ impl DynamoStore {
             ("sk".to_string(), s(&key.sk)),
         ])
     }
-}
-
-/// Creates the table as infra/template.yaml declares it (for tests and local AWS stacks).
-pub async fn create_table(client: &Client, table: &str) -> Result<(), StoreError> {
-    let attr = |name: &str, t: ScalarAttributeType| {
-        AttributeDefinition::builder()
-            .attribute_name(name)
-            .attribute_type(t)
-            .build()
-            .map_err(|e| StoreError::Corrupt(e.to_string()))
-    };
-    let key = |name: &str, t: KeyType| {
-        KeySchemaElement::builder()
-            .attribute_name(name)
-            .key_type(t)
-            .build()
-            .map_err(|e| StoreError::Corrupt(e.to_string()))
-    };
-    let gsi = GlobalSecondaryIndex::builder()
-        .index_name(DUE_INDEX)
-        .key_schema(key("due_shard", KeyType::Hash)?)
-        .key_schema(key("due_at", KeyType::Range)?)
-        .projection(
-            Projection::builder()
-                .projection_type(ProjectionType::All)
-                .build(),
-        )
-        .build()
-        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    client
-        .create_table()
-        .table_name(table)
-        .billing_mode(BillingMode::PayPerRequest)
-        .attribute_definitions(attr("pk", ScalarAttributeType::S)?)
-        .attribute_definitions(attr("sk", ScalarAttributeType::S)?)
-        .attribute_definitions(attr("due_shard", ScalarAttributeType::S)?)
-        .attribute_definitions(attr("due_at", ScalarAttributeType::N)?)
-        .key_schema(key("pk", KeyType::Hash)?)
-        .key_schema(key("sk", KeyType::Range)?)
-        .global_secondary_indexes(gsi)
-        .send()
-        .await
-        .map_err(unavailable)?;
-    client
-        .update_time_to_live()
-        .table_name(table)
-        .time_to_live_specification(
-            TimeToLiveSpecification::builder()
-                .attribute_name("expires_at")
-                .enabled(true)
-                .build()
-                .map_err(|e| StoreError::Corrupt(e.to_string()))?,
-        )
-        .send()
-        .await
-        .map_err(unavailable)?;
-    Ok(())
 }
 
 /// DynamoDB batch limits.

@@ -7,11 +7,13 @@ mod dynamo;
 pub mod lambda;
 mod secrets;
 mod ses;
+mod table;
 
 pub use bus::{EventBridgeBus, put_in_batches};
-pub use dynamo::{DynamoStore, create_table};
+pub use dynamo::DynamoStore;
 pub use secrets::SecretsManager;
 pub use ses::SesNotifier;
+pub use table::{TEMPLATE, create_table, create_table_from, state_table_properties};
 
 /// Loads the shared SDK configuration once (region, credentials, `AWS_ENDPOINT_URL`).
 pub async fn sdk_config() -> aws_config::SdkConfig {
@@ -35,19 +37,27 @@ impl AwsPorts {
     pub async fn from_env() -> Result<Self, String> {
         let var =
             |k: &str| std::env::var(k).map_err(|_| format!("environment variable {k} is not set"));
-        let config = sdk_config().await;
-        Ok(Self {
-            store: DynamoStore::new(aws_sdk_dynamodb::Client::new(&config), var("RENKEI_TABLE")?),
-            secrets: SecretsManager::new(aws_sdk_secretsmanager::Client::new(&config)),
-            notifier: SesNotifier::new(
-                aws_sdk_sesv2::Client::new(&config),
-                var("RENKEI_MAIL_FROM")?,
-            ),
-            bus: EventBridgeBus::new(
-                aws_sdk_eventbridge::Client::new(&config),
-                var("RENKEI_BUS")?,
-            ),
-        })
+        let (table, mail_from, bus) = (
+            var("RENKEI_TABLE")?,
+            var("RENKEI_MAIL_FROM")?,
+            var("RENKEI_BUS")?,
+        );
+        Ok(Self::new(&sdk_config().await, table, bus, mail_from))
+    }
+
+    /// A stack's ports by name: its table and bus, and the sender of its emails.
+    pub fn new(
+        config: &aws_config::SdkConfig,
+        table: impl Into<String>,
+        bus: impl Into<String>,
+        mail_from: impl Into<String>,
+    ) -> Self {
+        Self {
+            store: DynamoStore::new(aws_sdk_dynamodb::Client::new(config), table),
+            secrets: SecretsManager::new(aws_sdk_secretsmanager::Client::new(config)),
+            notifier: SesNotifier::new(aws_sdk_sesv2::Client::new(config), mail_from),
+            bus: EventBridgeBus::new(aws_sdk_eventbridge::Client::new(config), bus),
+        }
     }
 
     /// The ports, with `clock`.

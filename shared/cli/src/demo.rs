@@ -1,5 +1,6 @@
 //! `renkei demo`, `renkei sandbox` and `renkei run`.
 
+use crate::backend::Backend;
 use chrono::Utc;
 use clap::Args;
 use renkei_connectors::mynavi_hrmos as c1;
@@ -156,7 +157,7 @@ pub struct RunArgs {
     dry_run: bool,
 }
 
-pub async fn run_once(b: &LocalBackend, a: RunArgs) -> Result<(), String> {
+pub async fn run_once(b: &Backend, a: RunArgs) -> Result<(), String> {
     if b.registry.get(&a.connector).is_none() {
         return Err(format!(
             "unknown connector {} (known: {})",
@@ -165,7 +166,7 @@ pub async fn run_once(b: &LocalBackend, a: RunArgs) -> Result<(), String> {
         ));
     }
     let (t, c) = crate::ids(&a.tenant, &a.connection)?;
-    let existing = Repo::new(&b.store)
+    let existing = Repo::new(b.store.as_ref())
         .connection(&t, &c)
         .await
         .map_err(|e| e.to_string())?;
@@ -185,12 +186,12 @@ pub async fn run_once(b: &LocalBackend, a: RunArgs) -> Result<(), String> {
             ));
         }
     }
-    crate::print_outcome(crate::run_now(b, &t, &c, a.dry_run).await?)
+    crate::run_now(b, &t, &c, a.dry_run).await
 }
 
 /// Sets up a C2 connection from `renkei run`'s flags (every one required here).
 async fn setup_c2(
-    b: &LocalBackend,
+    b: &Backend,
     t: &renkei_core::TenantId,
     c: &renkei_core::ConnectionId,
     a: RunArgs,
@@ -227,8 +228,8 @@ async fn setup_c2(
             roumumate_token,
         };
         c2::setup(
-            &b.store,
-            &b.secrets,
+            b.store.as_ref(),
+            b.secrets.as_ref(),
             Utc::now(),
             SetupInput {
                 tenant_id: t.clone(),

@@ -2,12 +2,12 @@
 //! (連携する), start a sync (HRBrainと同期) of departments or employees, the background-job
 //! list (バックグラウンド処理一覧) and its error files.
 
+use crate::backend::Backend;
 use crate::{ids, problems};
 use clap::{Subcommand, ValueEnum};
 use renkei_connectors::hrbrain_mikiwame::{self as c3, Secret, Settings, SetupInput, jobs};
 use renkei_core::RunId;
 use renkei_core::engine::SyncRequested;
-use renkei_local::LocalBackend;
 use std::path::PathBuf;
 
 /// What a sync does.
@@ -76,7 +76,7 @@ pub enum HrbrainCmd {
     },
 }
 
-pub async fn hrbrain(b: &LocalBackend, cmd: HrbrainCmd) -> Result<(), String> {
+pub async fn hrbrain(b: &Backend, cmd: HrbrainCmd) -> Result<(), String> {
     match cmd {
         HrbrainCmd::Connect {
             tenant,
@@ -108,7 +108,7 @@ pub async fn hrbrain(b: &LocalBackend, cmd: HrbrainCmd) -> Result<(), String> {
                 },
                 settings,
             };
-            let conn = c3::setup(&b.store, &b.secrets, b.clock.now(), input)
+            let conn = c3::setup(b.store.as_ref(), b.secrets.as_ref(), b.clock.now(), input)
                 .await
                 .map_err(problems)?;
             println!(
@@ -146,7 +146,7 @@ pub async fn hrbrain(b: &LocalBackend, cmd: HrbrainCmd) -> Result<(), String> {
         HrbrainCmd::Jobs { tenant, connection } => {
             let (t, c) = ids(&tenant, &connection)?;
             println!("実行内容\tステータス\t実行日時\tエラーファイル\trun");
-            for j in jobs::jobs(&b.store, &t, &c)
+            for j in jobs::jobs(b.store.as_ref(), &t, &c)
                 .await
                 .map_err(|e| e.to_string())?
             {
@@ -174,7 +174,7 @@ pub async fn hrbrain(b: &LocalBackend, cmd: HrbrainCmd) -> Result<(), String> {
         } => {
             let (t, c) = ids(&tenant, &connection)?;
             let run = RunId::new(run).map_err(|e| e.to_string())?;
-            let bytes = jobs::error_file(&b.store, &t, &c, &run)
+            let bytes = jobs::error_file(b.store.as_ref(), &t, &c, &run)
                 .await
                 .map_err(|e| e.to_string())?;
             match out {

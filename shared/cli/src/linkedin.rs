@@ -5,12 +5,12 @@
 //! LinkedIn profile and relinking it (C5.8) — the same operations as the admin surface's
 //! (`renkei_connectors::recruitee_linkedin::admin`).
 
+use crate::backend::Backend;
 use crate::{ids, problems};
 use clap::Subcommand;
 use renkei_connectors::recruitee_linkedin::{
     self as c5, ActivationState, Secret, Settings, SetupInput, budget::Progress,
 };
-use renkei_local::LocalBackend;
 
 // Parsed once per command line: the size of the connect variant costs nothing.
 #[allow(clippy::large_enum_variant)]
@@ -154,7 +154,7 @@ pub enum LinkedinCmd {
 
 /// Runs one admin action and answers its JSON.
 async fn admin(
-    b: &LocalBackend,
+    b: &Backend,
     action: &str,
     tenant: &str,
     connection: &str,
@@ -162,7 +162,14 @@ async fn admin(
 ) -> Result<serde_json::Value, String> {
     body["tenant"] = serde_json::json!(tenant);
     body["connection"] = serde_json::json!(connection);
-    c5::admin::handle(&b.store, &b.secrets, action, &body, b.clock.now()).await
+    c5::admin::handle(
+        b.store.as_ref(),
+        b.secrets.as_ref(),
+        action,
+        &body,
+        b.clock.now(),
+    )
+    .await
 }
 
 fn cell(v: &serde_json::Value) -> String {
@@ -174,7 +181,7 @@ fn cell(v: &serde_json::Value) -> String {
 }
 
 /// The recruiter-facing commands (link … relink).
-async fn people(b: &LocalBackend, cmd: LinkedinCmd, json: bool) -> Result<(), String> {
+async fn people(b: &Backend, cmd: LinkedinCmd, json: bool) -> Result<(), String> {
     use serde_json::json as j;
     let print = |v: &serde_json::Value| {
         println!("{}", serde_json::to_string_pretty(v).unwrap_or_default());
@@ -308,7 +315,7 @@ fn activation_line(a: &ActivationState) -> String {
     )
 }
 
-pub async fn linkedin(b: &LocalBackend, cmd: LinkedinCmd, json: bool) -> Result<(), String> {
+pub async fn linkedin(b: &Backend, cmd: LinkedinCmd, json: bool) -> Result<(), String> {
     match cmd {
         LinkedinCmd::Connect {
             tenant,
@@ -346,7 +353,7 @@ pub async fn linkedin(b: &LocalBackend, cmd: LinkedinCmd, json: bool) -> Result<
                 enabled_by,
                 webhook_base,
             };
-            let conn = c5::setup(&b.store, &b.secrets, input, b.clock.now())
+            let conn = c5::setup(b.store.as_ref(), b.secrets.as_ref(), input, b.clock.now())
                 .await
                 .map_err(problems)?;
             println!(
@@ -357,14 +364,14 @@ pub async fn linkedin(b: &LocalBackend, cmd: LinkedinCmd, json: bool) -> Result<
         }
         LinkedinCmd::Status { tenant, connection } => {
             let (t, c) = ids(&tenant, &connection)?;
-            match ActivationState::read(&b.store, &t, &c)
+            match ActivationState::read(b.store.as_ref(), &t, &c)
                 .await
                 .map_err(|e| e.to_string())?
             {
                 Some(a) => println!("{}", activation_line(&a)),
                 None => return Err(format!("no C5 connection {t}/{c}")),
             }
-            if let Some(p) = Progress::read(&b.store, &t, &c)
+            if let Some(p) = Progress::read(b.store.as_ref(), &t, &c)
                 .await
                 .map_err(|e| e.to_string())?
             {
@@ -382,7 +389,7 @@ pub async fn linkedin(b: &LocalBackend, cmd: LinkedinCmd, json: bool) -> Result<
         }
         LinkedinCmd::Refresh { tenant, connection } => {
             let (t, c) = ids(&tenant, &connection)?;
-            let a = c5::refresh(&b.store, &b.secrets, &t, &c, b.clock.now())
+            let a = c5::refresh(b.store.as_ref(), b.secrets.as_ref(), &t, &c, b.clock.now())
                 .await
                 .map_err(|e| e.to_string())?;
             println!("{}", activation_line(&a));

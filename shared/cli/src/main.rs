@@ -1,4 +1,5 @@
-//! `renkei`: the command line on the embedded backend (no AWS needed).
+//! `renkei`: the command line, on the embedded backend (`--backend local`, no AWS needed) or
+//! a deployed stack (`--backend aws --table … --bus …`, see backend.rs).
 //!
 //! - `renkei demo [--json]`: start the sandbox, seed realistic data, run every connector,
 //!   print a summary.
@@ -9,6 +10,7 @@
 //! - `renkei mynavi accounts|register|delete|import`, `renkei rules list|create|update|delete`:
 //!   C1's Mynavi accounts and routing rules.
 
+mod backend;
 mod bench;
 mod bench_c5;
 mod bench_cold;
@@ -20,8 +22,9 @@ mod ops;
 mod personio;
 mod table;
 
+use backend::{Backend, Kind, Requested};
 use clap::{Parser, Subcommand};
-use renkei_core::engine::{NoHook, Outcome, RunRequest};
+use renkei_core::engine::{Outcome, RunRequest};
 use renkei_core::repo::Repo;
 use renkei_core::{ConnectionId, SystemClock, TenantId};
 use renkei_local::LocalBackend;
@@ -32,9 +35,33 @@ use std::sync::Arc;
 #[command(
     name = "renkei",
     version,
-    about = "renkei (連携): HR data connectors, run locally on the embedded backend"
+    about = "renkei (連携): HR data connectors — the embedded backend or a deployed stack"
 )]
 struct Cli {
+    /// Where commands act: the embedded backend in --dir, or the deployed stack named by
+    /// --table and --bus (region, profile and AWS_ENDPOINT_URL from the AWS configuration).
+    #[arg(
+        long,
+        global = true,
+        env = "RENKEI_BACKEND",
+        value_enum,
+        default_value = "local"
+    )]
+    backend: Kind,
+    /// The stack's DynamoDB table (--backend aws; the stack output StateTableName).
+    #[arg(long, global = true, env = "RENKEI_TABLE")]
+    table: Option<String>,
+    /// The stack's EventBridge bus (--backend aws; the stack output BusName).
+    #[arg(long, global = true, env = "RENKEI_BUS")]
+    bus: Option<String>,
+    /// Sender of the failure emails of runs made in this process (--backend aws, --dry-run).
+    #[arg(
+        long,
+        global = true,
+        env = "RENKEI_MAIL_FROM",
+        default_value = "renkei@localhost"
+    )]
+    mail_from: String,
     /// Folder of the embedded backend (state.redb, outbox/).
     #[arg(long, global = true, env = "RENKEI_DIR", default_value = ".renkei")]
     dir: PathBuf,
@@ -146,8 +173,8 @@ impl From<RoleArg> for renkei_core::repo::Role {
     }
 }
 
-async fn users(b: &LocalBackend, cmd: UsersCmd, json: bool) -> Result<(), String> {
-    let repo = Repo::new(&b.store);
+async fn users(b: &Backend, cmd: UsersCmd, json: bool) -> Result<(), String> {
+    let repo = Repo::new(b.store.as_ref());
     let tenant = |t: &str| TenantId::new(t).map_err(|e| e.to_string());
     match cmd {
         UsersCmd::List { tenant: t } => {
@@ -226,7 +253,7 @@ async fn main() {
 }
 
 async fn run(cli: Cli) -> Result<(), String> {
-    let open = || {
+    let open_local = || {
         LocalBackend::open(
             &cli.dir,
             Arc::new(SystemClock),
@@ -234,59 +261,94 @@ async fn run(cli: Cli) -> Result<(), String> {
         )
         .map_err(|e| format!("opening {}: {e}", cli.dir.display()))
     };
+    let open = || async {
+        match cli.backend {
+            Kind::Local => Ok(Backend::local(open_local()?)),
+            Kind::Aws => {
+                let need = |v: &Option<String>, flag: &str| {
+                    v.clone().ok_or(format!(
+                        "--backend aws needs --{flag} (the stack's outputs; or RENKEI_{})",
+                        flag.to_uppercase()
+                    ))
+                };
+                let target = backend::AwsTarget {
+                    table: need(&cli.table, "table")?,
+                    bus: need(&cli.bus, "bus")?,
+                    mail_from: cli.mail_from.clone(),
+                };
+                Ok::<_, String>(Backend::aws(target, renkei_connectors::registry()).await)
+            }
+        }
+    };
     match cli.command {
         Command::Demo {
             employees,
             applicants,
         } => demo::demo(cli.json, employees, applicants).await,
-        Command::Sandbox { port } => demo::serve_sandbox(Arc::new(open()?), port).await,
-        Command::Run(args) => demo::run_once(&open()?, args).await,
+        Command::Sandbox { port } => {
+            let b = open().await?.embedded("renkei sandbox")?;
+            demo::serve_sandbox(b, port).await
+        }
+        Command::Run(args) => demo::run_once(&open().await?, args).await,
         Command::Bench(args) => bench::bench(args).await,
-        Command::Users(cmd) => users(&open()?, cmd, cli.json).await,
-        Command::Mynavi(cmd) => mynavi::mynavi(&open()?, cmd, cli.json).await,
-        Command::Rules(cmd) => mynavi::rules_cmd(&open()?, cmd).await,
-        Command::Hrbrain(cmd) => hrbrain::hrbrain(&open()?, cmd).await,
-        Command::Personio(cmd) => personio::personio(&open()?, cmd).await,
-        Command::Linkedin(cmd) => linkedin::linkedin(&open()?, cmd, cli.json).await,
-        Command::Connections { tenant } => ops::connections(&open()?, &tenant, cli.json).await,
+        Command::Users(cmd) => users(&open().await?, cmd, cli.json).await,
+        Command::Mynavi(cmd) => mynavi::mynavi(&open().await?, cmd, cli.json).await,
+        Command::Rules(cmd) => mynavi::rules_cmd(&open().await?, cmd).await,
+        Command::Hrbrain(cmd) => hrbrain::hrbrain(&open().await?, cmd).await,
+        Command::Personio(cmd) => personio::personio(&open().await?, cmd).await,
+        Command::Linkedin(cmd) => linkedin::linkedin(&open().await?, cmd, cli.json).await,
+        Command::Connections { tenant } => {
+            ops::connections(&open().await?, &tenant, cli.json).await
+        }
         Command::Runs {
             tenant,
             connection,
             limit,
-        } => ops::runs(&open()?, &tenant, &connection, limit, cli.json).await,
+        } => ops::runs(&open().await?, &tenant, &connection, limit, cli.json).await,
         Command::Errors {
             tenant,
             connection,
             run,
             csv,
-        } => ops::errors(&open()?, &tenant, &connection, &run, csv, cli.json).await,
+        } => ops::errors(&open().await?, &tenant, &connection, &run, csv, cli.json).await,
         Command::Pause { tenant, connection } => {
-            toggle(&open()?, &tenant, &connection, false).await
+            toggle(&open().await?, &tenant, &connection, false).await
         }
         Command::Resume { tenant, connection } => {
-            toggle(&open()?, &tenant, &connection, true).await
+            toggle(&open().await?, &tenant, &connection, true).await
         }
         Command::Disconnect { tenant, connection } => {
-            let b = open()?;
+            let b = open().await?;
             let (t, c) = ids(&tenant, &connection)?;
-            renkei_core::admin::disconnect(&b.store, &b.secrets, b.clock.as_ref(), &t, &c)
-                .await
-                .map_err(|e| e.to_string())?;
+            renkei_core::admin::disconnect(
+                b.store.as_ref(),
+                b.secrets.as_ref(),
+                b.clock.as_ref(),
+                &t,
+                &c,
+            )
+            .await
+            .map_err(|e| e.to_string())?;
             println!("disconnected {t}/{c}: credentials and state deleted");
             Ok(())
         }
         Command::MigrateSecrets { tenant } => {
-            let b = open()?;
+            let b = open().await?;
             let t = renkei_core::TenantId::new(&tenant).map_err(|e| e.to_string())?;
-            let conns = renkei_core::repo::Repo::new(&b.store)
+            let conns = renkei_core::repo::Repo::new(b.store.as_ref())
                 .connections(&t)
                 .await
                 .map_err(|e| e.to_string())?;
             for conn in conns {
                 let c = conn.connection_id;
-                let moved = renkei_core::admin::migrate_secret(&b.store, &b.secrets, &t, &c)
-                    .await
-                    .map_err(|e| e.to_string())?;
+                let moved = renkei_core::admin::migrate_secret(
+                    b.store.as_ref(),
+                    b.secrets.as_ref(),
+                    &t,
+                    &c,
+                )
+                .await
+                .map_err(|e| e.to_string())?;
                 println!(
                     "{t}/{c}: {}",
                     if moved { "moved" } else { "already scoped" }
@@ -297,9 +359,9 @@ async fn run(cli: Cli) -> Result<(), String> {
     }
 }
 
-async fn toggle(b: &LocalBackend, tenant: &str, connection: &str, on: bool) -> Result<(), String> {
+async fn toggle(b: &Backend, tenant: &str, connection: &str, on: bool) -> Result<(), String> {
     let (t, c) = ids(tenant, connection)?;
-    let conn = renkei_core::admin::set_automation(&b.store, b.clock.as_ref(), &t, &c, on)
+    let conn = renkei_core::admin::set_automation(b.store.as_ref(), b.clock.as_ref(), &t, &c, on)
         .await
         .map_err(|e| e.to_string())?;
     println!(
@@ -323,35 +385,55 @@ pub(crate) fn print_outcome(outcome: Outcome) -> Result<(), String> {
     Ok(())
 }
 
-/// Puts a person's run request on the bus, runs what it starts (the embedded bus delivers at
-/// once) and prints one line per run: `describe` for a run, why otherwise.
+/// Puts a person's run request on the bus and prints one line per run it started: `describe`
+/// for a run, why otherwise (the embedded bus delivers at once); on AWS, that it is queued.
 pub(crate) async fn request_run(
-    b: &LocalBackend,
+    b: &Backend,
     event: renkei_core::engine::SyncRequested,
     describe: impl Fn(&renkei_core::engine::RunRecord) -> String,
 ) -> Result<(), String> {
-    use renkei_core::ports::EventBus;
-    b.bus
-        .publish(&[event.to_event("renkei")])
-        .await
-        .map_err(|e| e.to_string())?;
-    for outcome in b.deliver().await? {
-        match outcome {
-            Outcome::Ran(r) => println!("{}", describe(&r)),
-            Outcome::Skipped(why) => println!("not started: {why}"),
-            Outcome::Fenced(r) => println!("run {} lost its lease and stopped", r.run_id),
+    let what = format!("{}/{}", event.tenant_id, event.connection_id);
+    match b.request(event).await? {
+        Requested::Queued => println!(
+            "{what}: requested — the connector's Lambda runs it (follow with `renkei runs`)"
+        ),
+        Requested::Ran(outcomes) => {
+            for outcome in outcomes {
+                match outcome {
+                    Outcome::Ran(r) => println!("{}", describe(&r)),
+                    Outcome::Skipped(why) => println!("not started: {why}"),
+                    Outcome::Fenced(r) => {
+                        println!("run {} lost its lease and stopped", r.run_id);
+                    }
+                }
+            }
         }
     }
     Ok(())
 }
 
-/// Runs a connection once by hand and prints its record.
+/// Runs a connection once by hand and prints its record: in this process on the embedded
+/// backend, and for a dry run (it counts without writing); otherwise on AWS a request on the
+/// bus that the connector's Lambda runs.
 pub(crate) async fn run_now(
-    b: &LocalBackend,
+    b: &Backend,
     t: &TenantId,
     c: &ConnectionId,
     dry_run: bool,
-) -> Result<Outcome, String> {
+) -> Result<(), String> {
+    if !dry_run && !b.runs_here() {
+        let conn = renkei_core::repo::Repo::new(b.store.as_ref())
+            .connection(t, c)
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| format!("connection {t}/{c} does not exist"))?
+            .0;
+        let event = renkei_core::engine::SyncRequested {
+            manual: true,
+            ..renkei_core::engine::SyncRequested::new(t.clone(), c.clone(), &conn.connector)
+        };
+        return request_run(b, event, |r| r.run_id.to_string()).await;
+    }
     let req = RunRequest {
         tenant_id: t.clone(),
         connection_id: c.clone(),
@@ -362,5 +444,5 @@ pub(crate) async fn run_now(
         webhook: false,
         scope: None,
     };
-    b.run(&req, &NoHook).await
+    print_outcome(b.run_here(&req).await?)
 }

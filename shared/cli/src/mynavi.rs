@@ -1,11 +1,11 @@
 //! `renkei mynavi …` (C1 accounts) and `renkei rules …` (振り分けルール) on the embedded
 //! backend: what the settings screens of seed 000 do.
 
+use crate::backend::Backend;
 use chrono::Utc;
 use clap::Subcommand;
 use renkei_connectors::mynavi_hrmos::{self as c1, Registration, Secret, rules};
 use renkei_core::TenantId;
-use renkei_local::LocalBackend;
 
 #[derive(Subcommand)]
 pub enum MynaviCmd {
@@ -89,7 +89,7 @@ fn tenant(t: &str) -> Result<TenantId, String> {
     TenantId::new(t).map_err(|e| e.to_string())
 }
 
-pub async fn mynavi(b: &LocalBackend, cmd: MynaviCmd, json: bool) -> Result<(), String> {
+pub async fn mynavi(b: &Backend, cmd: MynaviCmd, json: bool) -> Result<(), String> {
     match cmd {
         MynaviCmd::Accounts { tenant: t } => {
             let mut table = crate::table::Table::new(&[
@@ -100,7 +100,7 @@ pub async fn mynavi(b: &LocalBackend, cmd: MynaviCmd, json: bool) -> Result<(), 
                 "next_run",
                 "last_failure",
             ]);
-            for a in c1::accounts(&b.store, &tenant(&t)?)
+            for a in c1::accounts(b.store.as_ref(), &tenant(&t)?)
                 .await
                 .map_err(|e| e.to_string())?
             {
@@ -126,8 +126,8 @@ pub async fn mynavi(b: &LocalBackend, cmd: MynaviCmd, json: bool) -> Result<(), 
             name,
         } => {
             let conn = c1::register(
-                &b.store,
-                &b.secrets,
+                b.store.as_ref(),
+                b.secrets.as_ref(),
                 Utc::now(),
                 Registration {
                     tenant_id: tenant(&t)?,
@@ -155,7 +155,7 @@ pub async fn mynavi(b: &LocalBackend, cmd: MynaviCmd, json: bool) -> Result<(), 
             connection,
         } => {
             let (t, c) = crate::ids(&t, &connection)?;
-            c1::unlink(&b.store, &b.secrets, &t, &c)
+            c1::unlink(b.store.as_ref(), b.secrets.as_ref(), &t, &c)
                 .await
                 .map_err(|e| e.to_string())?;
             println!("{c}: 未連携 — imports stopped, credentials deleted");
@@ -167,12 +167,12 @@ pub async fn mynavi(b: &LocalBackend, cmd: MynaviCmd, json: bool) -> Result<(), 
             dry_run,
         } => {
             let (t, c) = crate::ids(&t, &connection)?;
-            crate::print_outcome(crate::run_now(b, &t, &c, dry_run).await?)
+            crate::run_now(b, &t, &c, dry_run).await
         }
     }
 }
 
-pub async fn rules_cmd(b: &LocalBackend, cmd: RulesCmd) -> Result<(), String> {
+pub async fn rules_cmd(b: &Backend, cmd: RulesCmd) -> Result<(), String> {
     let input = |position: String, job: String| rules::RuleInput {
         medium: c1::MEDIUM,
         position_name: position,
@@ -189,7 +189,7 @@ pub async fn rules_cmd(b: &LocalBackend, cmd: RulesCmd) -> Result<(), String> {
     };
     match cmd {
         RulesCmd::List { tenant: t } => {
-            for r in rules::list(&b.store, &tenant(&t)?)
+            for r in rules::list(b.store.as_ref(), &tenant(&t)?)
                 .await
                 .map_err(|e| e.to_string())?
             {
@@ -201,9 +201,14 @@ pub async fn rules_cmd(b: &LocalBackend, cmd: RulesCmd) -> Result<(), String> {
             position,
             job,
         } => print(
-            &rules::create(&b.store, &tenant(&t)?, input(position, job), Utc::now())
-                .await
-                .map_err(|e| e.to_string())?,
+            &rules::create(
+                b.store.as_ref(),
+                &tenant(&t)?,
+                input(position, job),
+                Utc::now(),
+            )
+            .await
+            .map_err(|e| e.to_string())?,
         ),
         RulesCmd::Update {
             tenant: t,
@@ -212,7 +217,7 @@ pub async fn rules_cmd(b: &LocalBackend, cmd: RulesCmd) -> Result<(), String> {
             job,
         } => print(
             &rules::update(
-                &b.store,
+                b.store.as_ref(),
                 &tenant(&t)?,
                 &id,
                 input(position, job),
@@ -222,7 +227,7 @@ pub async fn rules_cmd(b: &LocalBackend, cmd: RulesCmd) -> Result<(), String> {
             .map_err(|e| e.to_string())?,
         ),
         RulesCmd::Delete { tenant: t, id } => {
-            rules::delete(&b.store, &tenant(&t)?, &id)
+            rules::delete(b.store.as_ref(), &tenant(&t)?, &id)
                 .await
                 .map_err(|e| e.to_string())?;
             println!("deleted rule {id}");

@@ -1,13 +1,13 @@
 //! What an operator reads first: a tenant's connections, a connection's runs (newest first)
 //! and a run's error report — as aligned tables, or JSON with `--json`.
 
+use crate::backend::Backend;
 use crate::ids;
 use crate::table::Table;
 use renkei_core::repo::Repo;
 use renkei_core::{RunId, TenantId};
-use renkei_local::LocalBackend;
 
-pub async fn connections(b: &LocalBackend, tenant: &str, json: bool) -> Result<(), String> {
+pub async fn connections(b: &Backend, tenant: &str, json: bool) -> Result<(), String> {
     let t = TenantId::new(tenant).map_err(|e| e.to_string())?;
     let mut table = Table::new(&[
         "connection",
@@ -16,7 +16,7 @@ pub async fn connections(b: &LocalBackend, tenant: &str, json: bool) -> Result<(
         "next_run_at",
         "last",
     ]);
-    for c in Repo::new(&b.store)
+    for c in Repo::new(b.store.as_ref())
         .connections(&t)
         .await
         .map_err(|e| e.to_string())?
@@ -34,14 +34,14 @@ pub async fn connections(b: &LocalBackend, tenant: &str, json: bool) -> Result<(
 }
 
 pub async fn runs(
-    b: &LocalBackend,
+    b: &Backend,
     tenant: &str,
     connection: &str,
     limit: usize,
     json: bool,
 ) -> Result<(), String> {
     let (t, c) = ids(tenant, connection)?;
-    let mut runs = Repo::new(&b.store)
+    let mut runs = Repo::new(b.store.as_ref())
         .runs(&t, &c)
         .await
         .map_err(|e| e.to_string())?;
@@ -74,7 +74,7 @@ pub async fn runs(
 }
 
 pub async fn errors(
-    b: &LocalBackend,
+    b: &Backend,
     tenant: &str,
     connection: &str,
     run: &str,
@@ -83,7 +83,7 @@ pub async fn errors(
 ) -> Result<(), String> {
     let (t, c) = ids(tenant, connection)?;
     let r = RunId::new(run).map_err(|e| e.to_string())?;
-    let rows = Repo::new(&b.store)
+    let rows = Repo::new(b.store.as_ref())
         .errors(&t, &c, &r)
         .await
         .map_err(|e| e.to_string())?;

@@ -3,6 +3,7 @@
 //! Talentwunder project to a job, upload profiles as Talentwunder does, and read an
 //! upload's status per profile.
 
+use crate::backend::Backend;
 use crate::{ids, problems};
 use clap::Subcommand;
 use renkei_connectors::talentwunder_personio::{
@@ -10,7 +11,6 @@ use renkei_connectors::talentwunder_personio::{
 };
 use renkei_core::engine::SyncRequested;
 use renkei_core::repo::Repo;
-use renkei_local::LocalBackend;
 use serde_json::Value;
 use std::path::PathBuf;
 
@@ -111,9 +111,9 @@ pub enum PersonioCmd {
     },
 }
 
-async fn settings(b: &LocalBackend, tenant: &str, connection: &str) -> Result<Settings, String> {
+async fn settings(b: &Backend, tenant: &str, connection: &str) -> Result<Settings, String> {
     let (t, c) = ids(tenant, connection)?;
-    let (conn, _) = Repo::new(&b.store)
+    let (conn, _) = Repo::new(b.store.as_ref())
         .connection(&t, &c)
         .await
         .map_err(|e| e.to_string())?
@@ -129,7 +129,7 @@ fn print(v: &Value) -> Result<(), String> {
     Ok(())
 }
 
-pub async fn personio(b: &LocalBackend, cmd: PersonioCmd) -> Result<(), String> {
+pub async fn personio(b: &Backend, cmd: PersonioCmd) -> Result<(), String> {
     let now = renkei_core::Clock::now(b.clock.as_ref());
     match cmd {
         PersonioCmd::Connect {
@@ -161,7 +161,7 @@ pub async fn personio(b: &LocalBackend, cmd: PersonioCmd) -> Result<(), String> 
                 },
                 settings,
             };
-            let conn = c4::setup(&b.store, &b.secrets, now, input)
+            let conn = c4::setup(b.store.as_ref(), b.secrets.as_ref(), now, input)
                 .await
                 .map_err(problems)?;
             println!(
@@ -176,7 +176,7 @@ pub async fn personio(b: &LocalBackend, cmd: PersonioCmd) -> Result<(), String> 
         PersonioCmd::Jobs { tenant, connection } => {
             let s = settings(b, &tenant, &connection).await?;
             let (t, c) = ids(&tenant, &connection)?;
-            let jobs = links::jobs(&b.store, &t, &c, &s, now, false)
+            let jobs = links::jobs(b.store.as_ref(), &t, &c, &s, now, false)
                 .await
                 .map_err(|e| e.to_string())?;
             println!("job\ttitle\toffice\tdepartment");
@@ -188,7 +188,7 @@ pub async fn personio(b: &LocalBackend, cmd: PersonioCmd) -> Result<(), String> 
         PersonioCmd::Links { tenant, connection } => {
             let (t, c) = ids(&tenant, &connection)?;
             println!("project\tjob\tjob title\tlinked at");
-            for l in links::list(&b.store, &t, &c)
+            for l in links::list(b.store.as_ref(), &t, &c)
                 .await
                 .map_err(|e| e.to_string())?
             {
@@ -208,9 +208,18 @@ pub async fn personio(b: &LocalBackend, cmd: PersonioCmd) -> Result<(), String> 
         } => {
             let s = settings(b, &tenant, &connection).await?;
             let (t, c) = ids(&tenant, &connection)?;
-            let l = links::link(&b.store, &t, &c, &s, &project, project_name, job, now)
-                .await
-                .map_err(|e| e.to_string())?;
+            let l = links::link(
+                b.store.as_ref(),
+                &t,
+                &c,
+                &s,
+                &project,
+                project_name,
+                job,
+                now,
+            )
+            .await
+            .map_err(|e| e.to_string())?;
             println!(
                 "linked {} → {} {}",
                 l.project_id, l.job_position_id, l.job_name
@@ -223,7 +232,7 @@ pub async fn personio(b: &LocalBackend, cmd: PersonioCmd) -> Result<(), String> 
             project,
         } => {
             let (t, c) = ids(&tenant, &connection)?;
-            let l = links::unlink(&b.store, &t, &c, &project)
+            let l = links::unlink(b.store.as_ref(), &t, &c, &project)
                 .await
                 .map_err(|e| e.to_string())?;
             println!("unlinked {} (was job {})", l.project_id, l.job_position_id);
@@ -239,7 +248,7 @@ pub async fn personio(b: &LocalBackend, cmd: PersonioCmd) -> Result<(), String> 
                 .map_err(|e| format!("reading {}: {e}", file.display()))?;
             let body: Value = serde_json::from_str(&text)
                 .map_err(|e| format!("{} is not JSON: {e}", file.display()))?;
-            let receipt = upload::accept(&b.store, &t, &c, &body, now)
+            let receipt = upload::accept(b.store.as_ref(), &t, &c, &body, now)
                 .await
                 .map_err(|r| format!("upload refused ({}): {}", r.status, r.message))?;
             print(&receipt)?;
@@ -262,7 +271,7 @@ pub async fn personio(b: &LocalBackend, cmd: PersonioCmd) -> Result<(), String> 
         PersonioCmd::Uploads { tenant, connection } => {
             let (t, c) = ids(&tenant, &connection)?;
             println!("upload\treceived\tproject\tjob\tprofiles");
-            for u in upload::uploads(&b.store, &t, &c)
+            for u in upload::uploads(b.store.as_ref(), &t, &c)
                 .await
                 .map_err(|e| e.to_string())?
             {
@@ -284,7 +293,7 @@ pub async fn personio(b: &LocalBackend, cmd: PersonioCmd) -> Result<(), String> 
             upload: id,
         } => {
             let (t, c) = ids(&tenant, &connection)?;
-            let status = upload::status(&b.store, &t, &c, &id)
+            let status = upload::status(b.store.as_ref(), &t, &c, &id)
                 .await
                 .map_err(|e| e.to_string())?
                 .ok_or(format!("no upload {id}"))?;

@@ -6,6 +6,8 @@ use mapping::ColumnMap;
 use renkei_core::ports::{SecretStore, StateStore, StoreError};
 use renkei_core::repo::{Automation, Connection, Repo};
 use renkei_core::{Cadence, ConnectionId, TenantId};
+use renkei_vendors::hrmos::HrmosClient;
+use renkei_vendors::mynavi::{MynaviClient, MynaviError};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -101,6 +103,7 @@ pub async fn register(
             "the HRMOS API key is required".into(),
         ));
     }
+    check_ends(&reg).await?;
     let repo = Repo::new(store);
     let t = reg.tenant_id.clone();
     let c = connection_id_for(&s.login_id);
@@ -161,6 +164,48 @@ pub async fn register(
     let conn = Connection::new(t, c, NAME, settings, cadence, now, now);
     repo.put_connection(&conn, None).await?;
     Ok(conn)
+}
+
+/// Checks both ends before anything is stored, as C2's setup does: HRMOS must accept the
+/// key at the URL given (a wrong URL or key would only fail the first import hours later),
+/// and the Mynavi URL must be Mynavi's login. A refused Mynavi password is not a refusal here:
+/// C1.2 keeps such an account, shows the reason and retries every hour (as it does when
+/// Mynavi is in maintenance), so the admin sees it in the account list.
+async fn check_ends(reg: &Registration) -> Result<(), AccountError> {
+    use renkei_vendors::VendorError;
+    let hrmos = HrmosClient::new(&reg.hrmos_url, &reg.secret.hrmos_api_key, None)
+        .map_err(|e| AccountError::Invalid(format!("hrmos_url: {e}")))?;
+    match hrmos.jobs().await {
+        Ok(_) => {}
+        Err(VendorError::Auth { .. }) => {
+            return Err(AccountError::Invalid(format!(
+                "hrmos_api_key: HRMOS at {} refused the API key",
+                reg.hrmos_url
+            )));
+        }
+        Err(e @ VendorError::Retryable { .. }) => {
+            return Err(AccountError::Unavailable(format!(
+                "HRMOS at {} did not answer ({e}); try again",
+                reg.hrmos_url
+            )));
+        }
+        Err(e) => {
+            return Err(AccountError::Invalid(format!(
+                "hrmos_url: {} is not HRMOS's API (its jobs list answered: {e}); pass the API's base URL, e.g. https://<host>/api/v1",
+                reg.hrmos_url
+            )));
+        }
+    }
+    let mynavi = MynaviClient::new(&reg.mynavi_url, &reg.secret.login_id, &reg.secret.password)
+        .map_err(|e| AccountError::Invalid(format!("mynavi_url: {e}")))?;
+    match mynavi.login().await {
+        Ok(()) | Err(MynaviError::WrongCredentials) => Ok(()),
+        Err(MynaviError::Vendor(VendorError::Retryable { .. })) => Ok(()),
+        Err(MynaviError::Vendor(e)) => Err(AccountError::Invalid(format!(
+            "mynavi_url: {} is not the Mynavi employer site's login ({e})",
+            reg.mynavi_url
+        ))),
+    }
 }
 
 /// Deletes an account (C1.9): its secret is deleted, imports stop, the status becomes 未連携.

@@ -1,0 +1,248 @@
+//! A tenant's connections, their runs and error reports: read, pause, resume, run now,
+//! disconnect (what `renkei connections|runs|errors|pause|resume|disconnect` do).
+
+use crate::page::{Page, PageQuery};
+use crate::{AdminState, Caller, Problem, Query, known_connection, known_tenant};
+use axum::Json;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use chrono::{DateTime, Utc};
+use renkei_core::engine::{RunRecord, SyncRequested};
+use renkei_core::repo::ErrorRow;
+use renkei_core::repo::{Automation, Connection, Repo};
+use renkei_core::{ConnectionId, RunId};
+use serde::Serialize;
+
+pub(crate) fn routes() -> Router<AdminState> {
+    Router::new()
+        .route("/v1/tenants/{tenant}/connections", get(list))
+        .route(
+            "/v1/tenants/{tenant}/connections/{connection}",
+            get(one).delete(disconnect),
+        )
+        .route(
+            "/v1/tenants/{tenant}/connections/{connection}/pause",
+            post(pause),
+        )
+        .route(
+            "/v1/tenants/{tenant}/connections/{connection}/resume",
+            post(resume),
+        )
+        .route(
+            "/v1/tenants/{tenant}/connections/{connection}/runs",
+            get(runs).post(run_now),
+        )
+        .route(
+            "/v1/tenants/{tenant}/connections/{connection}/runs/{run}/errors",
+            get(errors),
+        )
+}
+
+/// A connection as the API shows it (settings hold no secrets; the secret is not shown).
+#[derive(Debug, Serialize)]
+pub struct ConnectionView {
+    connection: ConnectionId,
+    connector: String,
+    automation: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    paused_reason: Option<String>,
+    next_run_at: DateTime<Utc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last_status: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last_success_at: Option<DateTime<Utc>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last_error: Option<String>,
+    consecutive_failures: u32,
+    settings: serde_json::Value,
+}
+
+impl From<Connection> for ConnectionView {
+    fn from(c: Connection) -> Self {
+        let (automation, paused_reason) = match c.automation {
+            Automation::On => ("on", None),
+            Automation::Off => ("off", None),
+            Automation::Paused { reason } => ("paused", Some(reason)),
+        };
+        Self {
+            connection: c.connection_id,
+            connector: c.connector,
+            automation,
+            paused_reason,
+            next_run_at: c.next_run_at,
+            last_status: c.last_status.map(|s| s.as_str()),
+            last_success_at: c.last_success_at,
+            last_error: c.last_error,
+            consecutive_failures: c.consecutive_failures,
+            settings: c.settings,
+        }
+    }
+}
+
+type Result<T> = std::result::Result<T, Problem>;
+
+async fn list(
+    State(s): State<AdminState>,
+    caller: Caller,
+    Path(tenant): Path<String>,
+    Query(q): Query<PageQuery>,
+) -> Result<Json<Page<ConnectionView>>> {
+    let t = known_tenant(&s, &caller, &tenant).await?;
+    let all = Repo::new(s.store.as_ref()).connections(&t).await?;
+    let keyed = all
+        .into_iter()
+        .map(|c| (c.connection_id.to_string(), ConnectionView::from(c)))
+        .collect();
+    Ok(Json(q.page(keyed)?))
+}
+
+async fn one(
+    State(s): State<AdminState>,
+    caller: Caller,
+    Path((tenant, connection)): Path<(String, String)>,
+) -> Result<Json<ConnectionView>> {
+    let (_, conn) = known_connection(&s, &caller, &tenant, &connection).await?;
+    Ok(Json(conn.into()))
+}
+
+async fn toggle(
+    s: &AdminState,
+    caller: &Caller,
+    tenant: &str,
+    connection: &str,
+    on: bool,
+) -> Result<Json<ConnectionView>> {
+    let (t, conn) = known_connection(s, caller, tenant, connection).await?;
+    let updated = renkei_core::admin::set_automation(
+        s.store.as_ref(),
+        s.clock.as_ref(),
+        &t,
+        &conn.connection_id,
+        on,
+    )
+    .await
+    .map_err(|e| Problem::unavailable(e.to_string()))?;
+    Ok(Json(updated.into()))
+}
+
+async fn pause(
+    State(s): State<AdminState>,
+    caller: Caller,
+    Path((tenant, connection)): Path<(String, String)>,
+) -> Result<Json<ConnectionView>> {
+    toggle(&s, &caller, &tenant, &connection, false).await
+}
+
+async fn resume(
+    State(s): State<AdminState>,
+    caller: Caller,
+    Path((tenant, connection)): Path<(String, String)>,
+) -> Result<Json<ConnectionView>> {
+    toggle(&s, &caller, &tenant, &connection, true).await
+}
+
+async fn disconnect(
+    State(s): State<AdminState>,
+    caller: Caller,
+    Path((tenant, connection)): Path<(String, String)>,
+) -> Result<StatusCode> {
+    let (t, conn) = known_connection(&s, &caller, &tenant, &connection).await?;
+    renkei_core::admin::disconnect(
+        s.store.as_ref(),
+        s.secrets.as_ref(),
+        s.clock.as_ref(),
+        &t,
+        &conn.connection_id,
+    )
+    .await
+    .map_err(|e| Problem::unavailable(e.to_string()))?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// What "run now" answers: the request is on the bus; the connector's function runs it.
+#[derive(Debug, Serialize)]
+struct Requested {
+    connection: ConnectionId,
+    connector: String,
+    requested_at: DateTime<Utc>,
+}
+
+async fn run_now(
+    State(s): State<AdminState>,
+    caller: Caller,
+    Path((tenant, connection)): Path<(String, String)>,
+) -> Result<(StatusCode, Json<Requested>)> {
+    let (t, conn) = known_connection(&s, &caller, &tenant, &connection).await?;
+    let event = SyncRequested {
+        manual: true,
+        ..SyncRequested::new(t, conn.connection_id.clone(), &conn.connector)
+    };
+    s.bus
+        .publish(&[event.to_event("renkei")])
+        .await
+        .map_err(|e| Problem::unavailable(e.to_string()))?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(Requested {
+            connection: conn.connection_id,
+            connector: conn.connector,
+            requested_at: s.clock.now(),
+        }),
+    ))
+}
+
+/// Runs newest first (run ids start with their start time).
+async fn runs(
+    State(s): State<AdminState>,
+    caller: Caller,
+    Path((tenant, connection)): Path<(String, String)>,
+    Query(q): Query<PageQuery>,
+) -> Result<Json<Page<RunRecord>>> {
+    let (t, conn) = known_connection(&s, &caller, &tenant, &connection).await?;
+    let mut all = Repo::new(s.store.as_ref())
+        .runs(&t, &conn.connection_id)
+        .await?;
+    all.reverse();
+    let keyed = all.into_iter().map(|r| (r.run_id.to_string(), r)).collect();
+    Ok(Json(q.page(keyed)?))
+}
+
+/// A run's error report: JSON pages, or the whole report as CSV with `Accept: text/csv`.
+async fn errors(
+    State(s): State<AdminState>,
+    caller: Caller,
+    Path((tenant, connection, run)): Path<(String, String, String)>,
+    Query(q): Query<PageQuery>,
+    headers: HeaderMap,
+) -> Result<Response> {
+    let (t, conn) = known_connection(&s, &caller, &tenant, &connection).await?;
+    let r =
+        RunId::new(&run).map_err(|e| Problem::bad_request(Some("run".into()), e.to_string()))?;
+    let repo = Repo::new(s.store.as_ref());
+    if repo.run(&t, &conn.connection_id, &r).await?.is_none() {
+        return Err(Problem::not_found(format!(
+            "no run {run} of connection {connection}"
+        )));
+    }
+    let rows = repo.errors(&t, &conn.connection_id, &r).await?;
+    let csv = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/csv"));
+    if csv {
+        return Ok((
+            [(header::CONTENT_TYPE, "text/csv; charset=utf-8")],
+            renkei_core::report::to_csv(&rows),
+        )
+            .into_response());
+    }
+    let keyed: Vec<(String, ErrorRow)> = rows
+        .into_iter()
+        .enumerate()
+        .map(|(i, row)| (i.to_string(), row))
+        .collect();
+    Ok(Json(q.page(keyed)?).into_response())
+}

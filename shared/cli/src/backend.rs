@@ -1,0 +1,161 @@
+//! Where the CLI's commands act: the embedded backend (`--backend local`: a folder with
+//! state.redb and the outbox) or a deployed stack (`--backend aws`: its DynamoDB table,
+//! Secrets Manager, SES and EventBridge bus, with region, profile and `AWS_ENDPOINT_URL` from
+//! the standard AWS configuration). Every command goes through the same ports either way;
+//! the one difference is "run now": locally the connector runs in this process, on AWS the
+//! request is put on the bus and the connector's Lambda runs it, as the dispatcher's would.
+
+use renkei_core::Registry;
+use renkei_core::clock::Clock;
+use renkei_core::engine::{
+    Engine, EngineConfig, NoHook, Outcome, Ports, RunRequest, SyncRequested,
+};
+use renkei_core::ports::{EventBus, Notifier, SecretStore, StateStore};
+use renkei_local::LocalBackend;
+use std::sync::Arc;
+
+/// The command line's choice of backend.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Kind {
+    /// The embedded backend in `--dir` (no AWS needed).
+    Local,
+    /// The deployed stack named by `--table` and `--bus`.
+    Aws,
+}
+
+/// Where a deployed stack keeps its state (the SAM/CDK stack's outputs).
+pub struct AwsTarget {
+    /// DynamoDB table (output `StateTableName`).
+    pub table: String,
+    /// EventBridge bus (output `BusName`).
+    pub bus: String,
+    /// Sender of failure emails for runs this process makes (`--dry-run` only).
+    pub mail_from: String,
+}
+
+/// The ports a command works through, on either backend.
+pub struct Backend {
+    /// State (connections, runs, cursors, rules).
+    pub store: Arc<dyn StateStore>,
+    /// Credentials.
+    pub secrets: Arc<dyn SecretStore>,
+    /// Time.
+    pub clock: Arc<dyn Clock>,
+    /// The connectors renkei has.
+    pub registry: Registry,
+    place: Place,
+}
+
+/// What differs between the two: who runs a requested sync, and with which mail and bus.
+enum Place {
+    /// Runs happen in this process.
+    Local(Arc<LocalBackend>),
+    /// Runs happen in the stack's Lambdas.
+    Aws(renkei_aws::AwsPorts),
+}
+
+/// What asking for a run did.
+pub enum Requested {
+    /// The embedded backend ran it (and what it started) at once.
+    Ran(Vec<Outcome>),
+    /// The request is on the deployed stack's bus; its Lambda runs it.
+    Queued,
+}
+
+impl Backend {
+    /// The embedded backend.
+    pub fn local(b: LocalBackend) -> Self {
+        let b = Arc::new(b);
+        Self {
+            store: Arc::new(b.store.clone()),
+            secrets: Arc::new(b.secrets.clone()),
+            clock: b.clock.clone(),
+            registry: b.registry.clone(),
+            place: Place::Local(b),
+        }
+    }
+
+    /// A deployed stack, through the standard AWS configuration.
+    pub async fn aws(target: AwsTarget, registry: Registry) -> Self {
+        let config = renkei_aws::sdk_config().await;
+        let aws = renkei_aws::AwsPorts::new(&config, target.table, target.bus, target.mail_from);
+        Self {
+            store: Arc::new(aws.store.clone()),
+            secrets: Arc::new(aws.secrets.clone()),
+            clock: Arc::new(renkei_core::SystemClock),
+            registry,
+            place: Place::Aws(aws),
+        }
+    }
+
+    /// The embedded backend itself, for what only exists there (the sandbox's control API).
+    pub fn embedded(&self, what: &str) -> Result<Arc<LocalBackend>, String> {
+        match &self.place {
+            Place::Local(b) => Ok(b.clone()),
+            Place::Aws(_) => Err(format!(
+                "{what} runs on the embedded backend only (--backend local)"
+            )),
+        }
+    }
+
+    /// Whether runs happen in this process (the embedded backend).
+    pub fn runs_here(&self) -> bool {
+        matches!(self.place, Place::Local(_))
+    }
+
+    /// The ports, borrowed.
+    pub fn ports(&self) -> Ports<'_> {
+        let (notifier, bus): (&dyn Notifier, &dyn EventBus) = match &self.place {
+            Place::Local(b) => (&b.outbox, &b.bus),
+            Place::Aws(aws) => (&aws.notifier, &aws.bus),
+        };
+        Ports {
+            store: self.store.as_ref(),
+            secrets: self.secrets.as_ref(),
+            notifier,
+            bus,
+            clock: self.clock.as_ref(),
+        }
+    }
+
+    /// A person's "run now": on the bus as a SyncRequested (the connector's Lambda picks it
+    /// up on AWS; the embedded bus delivers at once and the runs happen here).
+    pub async fn request(&self, event: SyncRequested) -> Result<Requested, String> {
+        self.ports()
+            .bus
+            .publish(&[event.to_event("renkei")])
+            .await
+            .map_err(|e| e.to_string())?;
+        match &self.place {
+            Place::Local(b) => Ok(Requested::Ran(b.deliver().await?)),
+            Place::Aws(_) => Ok(Requested::Queued),
+        }
+    }
+
+    /// Runs one connection in this process (`--dry-run`: counts without writing, so there is
+    /// nothing to hand to a Lambda). On AWS it uses the stack's table, lease and secrets.
+    pub async fn run_here(&self, req: &RunRequest) -> Result<Outcome, String> {
+        if let Place::Local(b) = &self.place {
+            return b.run(req, &NoHook).await;
+        }
+        let conn = renkei_core::repo::Repo::new(self.store.as_ref())
+            .connection(&req.tenant_id, &req.connection_id)
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| {
+                format!(
+                    "connection {}/{} does not exist",
+                    req.tenant_id, req.connection_id
+                )
+            })?
+            .0;
+        let factory = self
+            .registry
+            .get(&conn.connector)
+            .ok_or_else(|| format!("unknown connector {}", conn.connector))?;
+        Engine::new(self.ports(), EngineConfig::default(), &NoHook)
+            .run(req, factory.as_ref())
+            .await
+            .map_err(|e| e.to_string())
+    }
+}
