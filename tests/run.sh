@@ -27,4 +27,4 @@ echo "== cfn-lint infra/template.yaml"; .venv/bin/cfn-lint infra/template.yaml
 echo "== cargo clippy"; cargo clippy --workspace --all-targets -- -D warnings
 echo "== cargo nextest"; cargo nextest run --workspace --no-fail-fast
 echo "== cargo lambda build --arm64 (the functions build for Lambda, as sam build does)"
-PATH="$PWD/.venv/bin:$PATH" cargo lambda build --arm64 -p dispatcher -p mynavi-hrmos -p roumumate-kaonavi -p hrbrain-mikiwame -p talentwunder-personio -p recruitee-linkedin -p webhooks
+PATH="$PWD/.venv/bin:$PATH" cargo lambda build --arm64 -p dispatcher -p mynavi-hrmos -p roumumate-kaonavi -p hrbrain-mikiwame -p talentwunder-personio -p recruitee-linkedin -p webhooks -p admin

@@ -128,9 +128,16 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
             })?;
         let de = &mut serde_json::Deserializer::from_slice(&bytes);
         serde_path_to_error::deserialize(de).map(Body).map_err(|e| {
+            let detail = e.inner().to_string();
             let path = e.path().to_string();
-            let field = (path != ".").then_some(path);
-            Problem::bad_request(field, e.inner().to_string())
+            // A missing or unknown field is reported at the object itself: serde names it
+            // in backticks ("missing field `hrmos_url`").
+            let field = if path == "." {
+                detail.split('`').nth(1).map(str::to_string)
+            } else {
+                Some(path)
+            };
+            Problem::bad_request(field, detail)
         })
     }
 }

@@ -25,7 +25,7 @@ pub enum Kind {
 
 /// Where a deployed stack keeps its state (the SAM/CDK stack's outputs).
 pub struct AwsTarget {
-    /// DynamoDB table (output `StateTableName`).
+    /// DynamoDB table (output `TableName`).
     pub table: String,
     /// EventBridge bus (output `BusName`).
     pub bus: String,

@@ -48,7 +48,7 @@ struct Cli {
         default_value = "local"
     )]
     backend: Kind,
-    /// The stack's DynamoDB table (--backend aws; the stack output StateTableName).
+    /// The stack's DynamoDB table (--backend aws; the stack output TableName).
     #[arg(long, global = true, env = "RENKEI_TABLE")]
     table: Option<String>,
     /// The stack's EventBridge bus (--backend aws; the stack output BusName).

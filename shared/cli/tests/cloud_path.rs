@@ -308,6 +308,42 @@ async fn the_deployed_stack_is_operated_with_the_cli_and_runs_a_connector_end_to
     );
     assert_eq!(accounts[0]["status"], "連携中", "{accounts}");
 
+    // And through the admin API's handler, on the same stack (an operator's IAM call).
+    let admin = renkei_admin::router(renkei_admin::AdminState {
+        store: std::sync::Arc::new(ports.store.clone()),
+        secrets: std::sync::Arc::new(ports.secrets.clone()),
+        bus: std::sync::Arc::new(ports.bus.clone()),
+        clock: std::sync::Arc::new(renkei_core::SystemClock),
+    })
+    .layer(axum::Extension(renkei_admin::Caller::Operator));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let server = tokio::spawn(async move { axum::serve(listener, admin).await });
+    let runs: Value = reqwest::get(format!(
+        "{base}/v1/tenants/{TENANT}/connections/{connection}/runs"
+    ))
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(runs["items"][0]["run_id"], run.as_str(), "{runs}");
+    assert_eq!(runs["items"][0]["status"], "partial");
+    let errors: Value = reqwest::get(format!(
+        "{base}/v1/tenants/{TENANT}/connections/{connection}/runs/{run}/errors"
+    ))
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(
+        errors["items"].as_array().unwrap().len(),
+        rejected,
+        "{errors}"
+    );
+    server.abort();
+
     // The failure email is in SES (moto keeps what was sent).
     let data: Value = reqwest::get(format!("{}/moto-api/data.json", moto()))
         .await

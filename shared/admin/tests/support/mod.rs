@@ -1,0 +1,131 @@
+//! The admin API served on a free loopback port over the embedded backend of a sandbox
+//! environment, with the caller identity a test chooses; and a store that counts writes, so
+//! a test can prove a refused request wrote nothing.
+#![allow(dead_code)]
+
+use async_trait::async_trait;
+use renkei_admin::{AdminState, Caller, router};
+use renkei_core::ports::{
+    BusError, BusEvent, Condition, EventBus, Fence, Item, Key, SecretError, SecretStore,
+    StateStore, StoreError,
+};
+use renkei_local::LocalBackend;
+use renkei_testbed::SandboxEnv;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Writes counted across the store and the secret store.
+#[derive(Default)]
+pub struct Writes(AtomicUsize);
+
+impl Writes {
+    pub fn count(&self) -> usize {
+        self.0.load(Ordering::SeqCst)
+    }
+    fn add(&self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// The embedded backend's ports, counting every write.
+pub struct Counting {
+    backend: Arc<LocalBackend>,
+    writes: Arc<Writes>,
+}
+
+#[async_trait]
+impl StateStore for Counting {
+    async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
+        self.backend.store.get(key).await
+    }
+    async fn get_many(&self, keys: &[Key]) -> Result<Vec<Item>, StoreError> {
+        self.backend.store.get_many(keys).await
+    }
+    async fn put(&self, item: Item, condition: Condition) -> Result<(), StoreError> {
+        self.writes.add();
+        self.backend.store.put(item, condition).await
+    }
+    async fn put_many(&self, items: Vec<Item>) -> Result<(), StoreError> {
+        self.writes.add();
+        self.backend.store.put_many(items).await
+    }
+    async fn delete(&self, key: &Key) -> Result<(), StoreError> {
+        self.writes.add();
+        self.backend.store.delete(key).await
+    }
+    async fn put_fenced(&self, fence: &Fence, items: Vec<Item>) -> Result<(), StoreError> {
+        self.writes.add();
+        self.backend.store.put_fenced(fence, items).await
+    }
+    async fn query(&self, pk: &str, sk_prefix: &str) -> Result<Vec<Item>, StoreError> {
+        self.backend.store.query(pk, sk_prefix).await
+    }
+    async fn due(&self, now: i64) -> Result<Vec<Item>, StoreError> {
+        self.backend.store.due(now).await
+    }
+}
+
+#[async_trait]
+impl SecretStore for Counting {
+    async fn put(&self, name: &str, value: &str) -> Result<(), SecretError> {
+        self.writes.add();
+        self.backend.secrets.put(name, value).await
+    }
+    async fn get(&self, name: &str) -> Result<Option<String>, SecretError> {
+        self.backend.secrets.get(name).await
+    }
+    async fn delete(&self, name: &str) -> Result<(), SecretError> {
+        self.writes.add();
+        self.backend.secrets.delete(name).await
+    }
+}
+
+#[async_trait]
+impl EventBus for Counting {
+    async fn publish(&self, events: &[BusEvent]) -> Result<(), BusError> {
+        self.writes.add();
+        self.backend.bus.publish(events).await
+    }
+}
+
+/// A running admin API.
+pub struct Api {
+    pub base: String,
+    pub writes: Arc<Writes>,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Api {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+/// Serves the admin API over `env`'s backend for `caller`.
+pub async fn serve(env: &SandboxEnv, caller: Caller) -> Api {
+    let writes = Arc::new(Writes::default());
+    let ports = Arc::new(Counting {
+        backend: env.backend.clone(),
+        writes: writes.clone(),
+    });
+    let state = AdminState {
+        store: ports.clone(),
+        secrets: ports.clone(),
+        bus: ports,
+        clock: env.clock.clone(),
+    };
+    let app = router(state).layer(axum::Extension(caller));
+    let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
+        .await
+        .unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = tokio::spawn(async move {
+        axum::serve(listener, app).await.unwrap();
+    });
+    Api {
+        base: format!("http://{addr}"),
+        writes,
+        server,
+    }
+}
