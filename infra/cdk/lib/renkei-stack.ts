@@ -1,0 +1,309 @@
+// renkei's stack in CDK: the same resources, logical IDs, rules and least-privilege policies
+// as infra/template.yaml (SAM), so that a team can deploy with either. tests/cdk_parity.rs
+// compares the synthesised template with the SAM one (functions, rules, table, queue, IAM
+// actions); keep the two in step.
+import * as path from 'node:path';
+import {
+  Aws, CfnCondition, CfnOutput, CfnParameter, Duration, Fn, Stack, StackProps, Validations,
+} from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { RustFunction } from 'cargo-lambda-cdk';
+import { Construct } from 'constructs';
+
+/** The workspace's Cargo.toml: every function is a binary of it (cargo lambda build). */
+const MANIFEST = path.join(__dirname, '..', '..', '..', 'Cargo.toml');
+
+/** The connectors: logical ID of the function and its binary (= `detail.connector`). */
+export const CONNECTORS: [string, string, number][] = [
+  ['MynaviHrmosFunction', 'mynavi-hrmos', 900],
+  ['RoumumateKaonaviFunction', 'roumumate-kaonavi', 900],
+  ['HrbrainMikiwameFunction', 'hrbrain-mikiwame', 900],
+  ['TalentwunderPersonioFunction', 'talentwunder-personio', 900],
+  ['RecruiteeLinkedinFunction', 'recruitee-linkedin', 900],
+];
+
+export class RenkeiStack extends Stack {
+  constructor(scope: Construct, id: string, props?: StackProps) {
+    super(scope, id, props);
+
+    const mailFrom = new CfnParameter(this, 'MailFrom', {
+      type: 'String', description: 'SES-verified sender address for failure emails',
+    });
+    const mailIdentity = new CfnParameter(this, 'MailIdentity', {
+      type: 'String', default: '', description: 'SES identity (domain or address) that MailFrom belongs to; empty = MailFrom',
+    });
+    const alarmTopicArn = new CfnParameter(this, 'AlarmTopicArn', {
+      type: 'String', default: '', description: 'SNS topic told when events fail to reach a function (empty = alarm only)',
+    });
+    const jwtIssuer = new CfnParameter(this, 'JwtIssuer', {
+      type: 'String', default: '', description: 'Issuer of the JWTs the admin API takes instead of IAM (empty = IAM / SigV4)',
+    });
+    const jwtAudience = new CfnParameter(this, 'JwtAudience', {
+      type: 'String', default: '', description: 'Audience (client id) of those JWTs',
+    });
+    const tenantClaim = new CfnParameter(this, 'TenantClaim', {
+      type: 'String', default: 'custom:tenant', description: 'JWT claim naming the tenant(s) a caller may act on',
+    });
+    const identityGiven = new CfnCondition(this, 'IdentityGiven', {
+      expression: Fn.conditionNot(Fn.conditionEquals(mailIdentity.valueAsString, '')),
+    });
+    const alarmTopicGiven = new CfnCondition(this, 'AlarmTopicGiven', {
+      expression: Fn.conditionNot(Fn.conditionEquals(alarmTopicArn.valueAsString, '')),
+    });
+    const jwtGiven = new CfnCondition(this, 'JwtGiven', {
+      expression: Fn.conditionNot(Fn.conditionEquals(jwtIssuer.valueAsString, '')),
+    });
+
+    // Single table: docs/state-store.md. Sparse "due" index; TTL on expires_at.
+    const table = new dynamodb.Table(this, 'StateTable', {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: 'expires_at',
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+    });
+    table.addGlobalSecondaryIndex({
+      indexName: 'due',
+      partitionKey: { name: 'due_shard', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'due_at', type: dynamodb.AttributeType.NUMBER },
+      projectionType: dynamodb.ProjectionType.ALL,
+    });
+    (table.node.defaultChild as dynamodb.CfnTable).overrideLogicalId('StateTable');
+
+    const bus = new events.EventBus(this, 'Bus', { eventBusName: `${Aws.STACK_NAME}-bus` });
+    (bus.node.defaultChild as events.CfnEventBus).overrideLogicalId('Bus');
+
+    const failed = new sqs.Queue(this, 'FailedInvocations', {
+      retentionPeriod: Duration.days(14),
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+    });
+    (failed.node.defaultChild as sqs.CfnQueue).overrideLogicalId('FailedInvocations');
+    Validations.of(failed).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-SQS3', reason: 'This queue is the dead-letter queue of every rule and function.',
+    });
+    failed.addToResourcePolicy(new iam.PolicyStatement({
+      principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+      actions: ['sqs:SendMessage'],
+      resources: [failed.queueArn],
+      conditions: {
+        ArnLike: { 'aws:SourceArn': `arn:${Aws.PARTITION}:events:${Aws.REGION}:${Aws.ACCOUNT_ID}:rule/${bus.eventBusName}/*` },
+      },
+    }));
+
+    const alarm = new cloudwatch.CfnAlarm(this, 'FailedInvocationsAlarm', {
+      alarmDescription: 'Events or invocations that never reached a connector (see the FailedInvocations queue)',
+      namespace: 'AWS/SQS',
+      metricName: 'ApproximateNumberOfMessagesVisible',
+      dimensions: [{ name: 'QueueName', value: failed.queueName }],
+      statistic: 'Maximum',
+      period: 300,
+      evaluationPeriods: 1,
+      threshold: 0,
+      comparisonOperator: 'GreaterThanThreshold',
+      treatMissingData: 'notBreaching',
+      alarmActions: Fn.conditionIf(alarmTopicGiven.logicalId, [alarmTopicArn.valueAsString], Aws.NO_VALUE) as unknown as string[],
+    });
+    alarm.overrideLogicalId('FailedInvocationsAlarm');
+    Validations.of(alarm).acknowledge({
+      id: 'CloudFormation-Validate::W1030',
+      reason: 'AlarmActions is AWS::NoValue when AlarmTopicArn is empty (condition AlarmTopicGiven).',
+    });
+
+    const rust = (logicalId: string, binary: string, memory: number, timeout: number, env: Record<string, string>) => {
+      const fn = new RustFunction(this, logicalId, {
+        manifestPath: MANIFEST,
+        binaryName: binary,
+        architecture: lambda.Architecture.ARM_64,
+        memorySize: memory,
+        timeout: Duration.seconds(timeout),
+        environment: {
+          RENKEI_TABLE: table.tableName,
+          RENKEI_BUS: bus.eventBusName,
+          AWS_LAMBDA_LOG_FORMAT: 'JSON',
+          ...env,
+        },
+      });
+      (fn.node.defaultChild as lambda.CfnFunction).overrideLogicalId(logicalId);
+      return fn;
+    };
+    const allow = (fn: lambda.Function, actions: string[], resources: string[]) =>
+      fn.addToRolePolicy(new iam.PolicyStatement({ actions, resources }));
+    const onFailure = (fn: lambda.Function, retries: number) => {
+      new lambda.CfnEventInvokeConfig(this, `${fn.node.id}EventInvokeConfig`, {
+        functionName: fn.functionName,
+        qualifier: '$LATEST',
+        maximumRetryAttempts: retries,
+        destinationConfig: { onFailure: { destination: failed.queueArn } },
+      });
+      allow(fn, ['sqs:SendMessage'], [failed.queueArn]);
+    };
+    const secrets = (prefix: string) =>
+      `arn:${Aws.PARTITION}:secretsmanager:${Aws.REGION}:${Aws.ACCOUNT_ID}:secret:renkei/${prefix}*`;
+    const sesIdentity = `arn:${Aws.PARTITION}:ses:${Aws.REGION}:${Aws.ACCOUNT_ID}:identity/${
+      Fn.conditionIf(identityGiven.logicalId, mailIdentity.valueAsString, mailFrom.valueAsString).toString()}`;
+
+    // The dispatcher: every minute, one SyncRequested per due connection.
+    const dispatcher = rust('DispatcherFunction', 'dispatcher', 256, 60, {});
+    new events.Rule(this, 'DispatcherEveryMinute', {
+      schedule: events.Schedule.expression('cron(* * * * ? *)'),
+      targets: [new targets.LambdaFunction(dispatcher)],
+    });
+    allow(dispatcher, ['dynamodb:Query'], [`${table.tableArn}/index/due`]);
+    allow(dispatcher, ['dynamodb:PutItem'], [table.tableArn]);
+    allow(dispatcher, ['events:PutEvents'], [bus.eventBusArn]);
+    onFailure(dispatcher, 0);
+
+    // One function per connector, fed by the bus rule on detail.connector.
+    const connectorFunctions: [string, lambda.Function][] = [];
+    for (const [logicalId, connector, timeout] of CONNECTORS) {
+      const fn = rust(logicalId, connector, 256, timeout, { RENKEI_MAIL_FROM: mailFrom.valueAsString });
+      new events.Rule(this, `${logicalId}SyncRequested`, {
+        eventBus: bus,
+        eventPattern: { source: ['renkei'], detailType: ['SyncRequested'], detail: { connector: [connector] } },
+        targets: [new targets.LambdaFunction(fn, {
+          retryAttempts: 2,
+          maxEventAge: Duration.hours(1),
+          deadLetterQueue: failed,
+        })],
+      });
+      allow(fn, [
+        'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Query',
+        'dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem',
+        // TransactWriteItems is authorised per item: its Puts (PutItem) and ConditionCheck.
+        'dynamodb:ConditionCheckItem',
+      ], [table.tableArn]);
+      allow(fn, ['secretsmanager:GetSecretValue'], [secrets(`${connector}/`)]);
+      allow(fn, ['ses:SendEmail'], [sesIdentity]);
+      allow(fn, ['events:PutEvents'], [bus.eventBusArn]);
+      onFailure(fn, 1);
+      connectorFunctions.push([connector, fn]);
+    }
+
+    // P9: the webhook ingress behind a Function URL (the HMAC signature authenticates).
+    const webhooks = rust('WebhooksFunction', 'webhooks', 128, 30, {});
+    const url = webhooks.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
+    (url.node.defaultChild as lambda.CfnUrl).overrideLogicalId('WebhooksFunctionUrl');
+    allow(webhooks, ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'], [table.tableArn]);
+    allow(webhooks, ['secretsmanager:GetSecretValue'], [
+      secrets('hrbrain-mikiwame/'), secrets('recruitee-linkedin/'), secrets('talentwunder-personio/'),
+    ]);
+    allow(webhooks, ['events:PutEvents'], [bus.eventBusArn]);
+
+    // The admin API (docs/openapi.yaml): IAM by default, JWT when JwtIssuer is set.
+    const admin = rust('AdminFunction', 'admin', 128, 29, {
+      RENKEI_MAIL_FROM: mailFrom.valueAsString,
+      RENKEI_TENANT_CLAIM: tenantClaim.valueAsString,
+    });
+    allow(admin, [
+      'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Query',
+      'dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem',
+    ], [table.tableArn]);
+    allow(admin, ['secretsmanager:CreateSecret', 'secretsmanager:PutSecretValue', 'secretsmanager:DeleteSecret'], [secrets('')]);
+    allow(admin, ['events:PutEvents'], [bus.eventBusArn]);
+    const api = new apigw.CfnApi(this, 'AdminApi', {
+      name: `${Aws.STACK_NAME}-admin`, protocolType: 'HTTP', description: 'renkei admin API (docs/openapi.yaml)',
+    });
+    const integration = new apigw.CfnIntegration(this, 'AdminIntegration', {
+      apiId: api.ref, integrationType: 'AWS_PROXY', integrationUri: admin.functionArn, payloadFormatVersion: '2.0',
+    });
+    const authorizer = new apigw.CfnAuthorizer(this, 'AdminJwtAuthorizer', {
+      apiId: api.ref, name: 'jwt', authorizerType: 'JWT', identitySource: ['$request.header.Authorization'],
+      jwtConfiguration: { issuer: jwtIssuer.valueAsString, audience: [jwtAudience.valueAsString] },
+    });
+    authorizer.cfnOptions.condition = jwtGiven;
+    const route = new apigw.CfnRoute(this, 'AdminRoute', {
+      apiId: api.ref,
+      routeKey: 'ANY /v1/{proxy+}',
+      target: `integrations/${integration.ref}`,
+      authorizationType: Fn.conditionIf(jwtGiven.logicalId, 'JWT', 'AWS_IAM').toString(),
+      authorizerId: Fn.conditionIf(jwtGiven.logicalId, authorizer.ref, Aws.NO_VALUE).toString(),
+    });
+    Validations.of(route).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-APIG4',
+      reason: 'The route is authorised by IAM or, with JwtIssuer, by JWT (a condition cdk-nag cannot evaluate); never NONE.',
+    });
+    const stage = new apigw.CfnStage(this, 'AdminStage', {
+      apiId: api.ref, stageName: '$default', autoDeploy: true,
+      defaultRouteSettings: { throttlingBurstLimit: 50, throttlingRateLimit: 20 },
+    });
+    Validations.of(stage).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-APIG1', reason: 'Every call is logged by the admin function itself (JSON logs, request id); the stage adds no information.',
+    });
+    new lambda.CfnPermission(this, 'AdminInvokePermission', {
+      action: 'lambda:InvokeFunction',
+      functionName: admin.functionName,
+      principal: 'apigateway.amazonaws.com',
+      sourceArn: `arn:${Aws.PARTITION}:execute-api:${Aws.REGION}:${Aws.ACCOUNT_ID}:${api.ref}/*/*/v1/*`,
+    });
+
+    new RenkeiDashboard(this, 'Dashboard', connectorFunctions);
+
+
+    Validations.of(this).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      reason: 'CloudWatch Logs only: the execution role SAM gives every function too.',
+    });
+    for (const prefix of ['', ...CONNECTORS.map(([, connector]) => `${connector}/`)]) {
+      Validations.of(this).acknowledge({
+        id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:renkei/${prefix}*]`,
+        reason: 'Secrets are named renkei/<connector>/<tenant>/<connection>, one per connection: a connector function reads its own connector\'s prefix only; the admin function writes (never reads) them all.',
+      });
+    }
+
+    new CfnOutput(this, 'WebhooksUrl', {
+      description: 'Base URL vendors call; append webhooks/{vendor}/{tenant}/{connection}', value: url.url,
+    });
+    new CfnOutput(this, 'AdminApiUrl', {
+      description: 'The admin API (docs/openapi.yaml); IAM-signed requests unless JwtIssuer is set',
+      value: `https://${api.ref}.execute-api.${Aws.REGION}.${Aws.URL_SUFFIX}`,
+    });
+    new CfnOutput(this, 'TableName', { value: table.tableName });
+    new CfnOutput(this, 'BusName', { value: bus.eventBusName });
+    new CfnOutput(this, 'FailedInvocationsQueue', { value: failed.queueUrl });
+  }
+}
+
+/** Per connector: runs and failed runs, records written/rejected, duration, the function's
+ *  errors and throttles — from the EMF metrics every run prints (namespace renkei). */
+class RenkeiDashboard extends Construct {
+  constructor(scope: Construct, id: string, functions: [string, lambda.Function][]) {
+    super(scope, id);
+    const m = (name: string, connector: string, statistic: string, label: string) =>
+      new cloudwatch.Metric({
+        namespace: 'renkei', metricName: name, dimensionsMap: { connector }, statistic, label, period: Duration.minutes(5),
+      });
+    const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      dashboardName: `${Stack.of(this).stackName}-connectors`,
+    });
+    (dashboard.node.defaultChild as cloudwatch.CfnDashboard).overrideLogicalId('ConnectorsDashboard');
+    for (const [connector, fn] of functions) {
+      dashboard.addWidgets(
+        new cloudwatch.GraphWidget({
+          title: `${connector}: runs`, width: 6,
+          left: [m('duration_ms', connector, 'SampleCount', 'runs'), m('failed_runs', connector, 'Sum', 'failed')],
+        }),
+        new cloudwatch.GraphWidget({
+          title: `${connector}: records`, width: 6,
+          left: ['created', 'updated', 'rejected'].map((n) => m(n, connector, 'Sum', n)),
+        }),
+        new cloudwatch.GraphWidget({
+          title: `${connector}: duration`, width: 6,
+          left: [m('duration_ms', connector, 'p50', 'p50'), m('duration_ms', connector, 'Maximum', 'max')],
+        }),
+        new cloudwatch.GraphWidget({
+          title: `${connector}: errors and throttles`, width: 6,
+          left: [fn.metricErrors({ label: 'errors' }), fn.metricThrottles({ label: 'throttles' })],
+        }),
+      );
+    }
+  }
+}
