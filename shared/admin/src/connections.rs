@@ -43,7 +43,7 @@ pub(crate) fn routes() -> Router<AdminState> {
 
 /// A connection as the API shows it (settings hold no secrets; the secret is not shown).
 #[derive(Debug, Serialize)]
-pub struct ConnectionView {
+pub(crate) struct ConnectionView {
     connection: ConnectionId,
     connector: String,
     automation: &'static str,
@@ -170,14 +170,46 @@ struct Requested {
     requested_at: DateTime<Utc>,
 }
 
+/// `?scope=`: the part of the work (HRBrain → ミキワメ: `departments` or `employees`).
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunQuery {
+    scope: Option<String>,
+}
+
+/// The scopes a person may ask for, per connector (the others run all of their work).
+const SCOPES: &[(&str, &[&str])] = &[("hrbrain-mikiwame", &["departments", "employees"])];
+
 async fn run_now(
     State(s): State<AdminState>,
     caller: Caller,
     Path((tenant, connection)): Path<(String, String)>,
+    Query(q): Query<RunQuery>,
 ) -> Result<(StatusCode, Json<Requested>)> {
     let (t, conn) = known_connection(&s, &caller, &tenant, &connection).await?;
+    if let Some(scope) = &q.scope {
+        let allowed = SCOPES
+            .iter()
+            .find(|(c, _)| *c == conn.connector)
+            .map_or(&[][..], |(_, s)| *s);
+        if !allowed.contains(&scope.as_str()) {
+            return Err(Problem::bad_request(
+                Some("scope".into()),
+                format!(
+                    "{} runs take no scope {scope:?} (allowed: {})",
+                    conn.connector,
+                    if allowed.is_empty() {
+                        "none".to_string()
+                    } else {
+                        allowed.join(", ")
+                    }
+                ),
+            ));
+        }
+    }
     let event = SyncRequested {
         manual: true,
+        scope: q.scope,
         ..SyncRequested::new(t, conn.connection_id.clone(), &conn.connector)
     };
     s.bus

@@ -9,6 +9,7 @@
 //! - Nothing is written before a request is fully checked (unknown tenant 404, another
 //!   tenant's connection 404, malformed body 400 naming the field, oversize body 413).
 
+mod connect;
 mod connections;
 mod page;
 mod people;
@@ -162,6 +163,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
 pub fn router(state: AdminState) -> Router {
     Router::new()
         .merge(connections::routes())
+        .merge(connect::routes())
         .merge(people::routes())
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
         .fallback(|| async { Problem::not_found("no such route") })

@@ -20,6 +20,9 @@ pub struct Problem {
     /// The request field at fault (extension member).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// Every problem a setup check found (extension member), each with its kind and field.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problems: Option<Box<serde_json::Value>>,
 }
 
 impl Problem {
@@ -30,6 +33,7 @@ impl Problem {
             status: status.as_u16(),
             detail: detail.into(),
             field: None,
+            problems: None,
         }
     }
 

@@ -69,7 +69,7 @@ async fn an_unknown_tenant_is_404_and_nothing_is_written() {
         assert_eq!(a.status, 404, "{method} {path}: {}", a.body);
         assert_eq!(a.body["status"], 404);
     }
-    assert_eq!(api.writes.count(), 0);
+    assert_eq!(api.writes.count(), 0, "{:?}", api.writes.what());
 }
 
 #[tokio::test]
@@ -114,7 +114,7 @@ async fn a_malformed_body_is_400_naming_the_field_and_nothing_is_written() {
         "{}",
         a.body
     );
-    assert_eq!(api.writes.count(), 0);
+    assert_eq!(api.writes.count(), 0, "{:?}", api.writes.what());
 }
 
 #[tokio::test]
@@ -171,7 +171,13 @@ async fn another_tenants_connection_is_not_found_and_a_token_for_another_tenant_
     )
     .await;
     assert_eq!(own.status, 200, "{}", own.body);
-    assert_eq!(operator.writes.count() + other.writes.count(), 0);
+    assert_eq!(
+        operator.writes.count() + other.writes.count(),
+        0,
+        "{:?} {:?}",
+        operator.writes.what(),
+        other.writes.what()
+    );
 }
 
 #[tokio::test]
@@ -187,7 +193,7 @@ async fn an_oversize_body_is_413_and_nothing_is_written() {
     )
     .await;
     assert_eq!(a.status, 413, "{}", a.body);
-    assert_eq!(api.writes.count(), 0);
+    assert_eq!(api.writes.count(), 0, "{:?}", api.writes.what());
 }
 
 #[tokio::test]
@@ -209,7 +215,7 @@ async fn c1_1_a_registration_hrmos_refuses_is_422_naming_the_field_and_stores_no
         "{}",
         a.body
     );
-    assert_eq!(api.writes.count(), 0);
+    assert_eq!(api.writes.count(), 0, "{:?}", api.writes.what());
     // The accepted one answers the account, never its secret.
     let a = call(
         "POST",
@@ -223,4 +229,82 @@ async fn c1_1_a_registration_hrmos_refuses_is_422_naming_the_field_and_stores_no
         !text.contains(MYNAVI_PASSWORD) && !text.contains(HRMOS_KEY),
         "{text}"
     );
+}
+
+fn c2_body(env: &SandboxEnv) -> Value {
+    json!({
+        "connector": "roumumate-kaonavi",
+        "connection": "hr",
+        "settings": env.settings(200, renkei_connectors::roumumate_kaonavi::KaonaviLimits::default()),
+        "secret": {
+            "roumumate_token": renkei_testbed::ROUMUMATE_TOKEN,
+            "consumer_key": renkei_testbed::KAONAVI_KEY,
+            "consumer_secret": renkei_testbed::KAONAVI_SECRET,
+        },
+    })
+}
+
+#[tokio::test]
+async fn a_connection_the_vendors_or_the_body_refuse_is_told_by_field_and_writes_nothing() {
+    let (env, mynavi) = env_with_connection().await;
+    let api = support::serve(&env, Caller::Operator).await;
+    let url = format!("{}/v1/tenants/{TENANT}/connections", api.base);
+    let post = |body: Value| call("POST", &url, Some(serde_json::to_vec(&body).unwrap()));
+    let mut unknown = c2_body(&env);
+    unknown["connector"] = json!("mynavi-hrmos");
+    let a = post(unknown).await;
+    assert_eq!(
+        (a.status, a.body["field"].as_str()),
+        (400, Some("connector")),
+        "{}",
+        a.body
+    );
+    let mut missing = c2_body(&env);
+    missing["settings"]
+        .as_object_mut()
+        .unwrap()
+        .remove("kaonavi_url");
+    let a = post(missing).await;
+    assert_eq!(
+        (a.status, a.body["field"].as_str()),
+        (400, Some("settings.kaonavi_url")),
+        "{}",
+        a.body
+    );
+    let mut wrong = c2_body(&env);
+    wrong["secret"]["consumer_secret"] = json!("not-the-secret");
+    let a = post(wrong).await;
+    assert_eq!(a.status, 422, "{}", a.body);
+    assert!(
+        a.body["problems"].as_array().is_some_and(|p| !p.is_empty()),
+        "{}",
+        a.body
+    );
+    // A Mynavi connection takes no scope.
+    let a = call(
+        "POST",
+        &format!(
+            "{}/v1/tenants/{TENANT}/connections/{mynavi}/runs?scope=departments",
+            api.base
+        ),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (a.status, a.body["field"].as_str()),
+        (400, Some("scope")),
+        "{}",
+        a.body
+    );
+    // Checking the credential called Kaonavi: that call counts in the Consumer Key's shared
+    // rate window (P6, a limit that must hold across runs and setups). Nothing else is written.
+    let written = api.writes.what();
+    assert!(
+        written.iter().all(|w| w.contains("/RATE#Kaonavi#")),
+        "{written:?}"
+    );
+    // The right one is connected, and answers without its secret.
+    let a = post(c2_body(&env)).await;
+    assert_eq!(a.status, 201, "{}", a.body);
+    assert!(!a.body.to_string().contains(renkei_testbed::KAONAVI_SECRET));
 }

@@ -72,6 +72,32 @@ async fn every_documented_operation_answers_as_documented() {
         renkei_core::engine::Outcome::Ran(r) => r.run_id.to_string(),
         other => panic!("{other:?}"),
     };
+    // An HRBrain → ミキワメ connection with one job, and a LinkedIn one (their own routes).
+    let hrbrain = env.connect_hrbrain(env.hrbrain_settings()).await.unwrap();
+    let job = match env
+        .backend
+        .run(
+            &renkei_core::engine::RunRequest::manual(env.tenant(), hrbrain.clone()),
+            &renkei_core::engine::NoHook,
+        )
+        .await
+        .unwrap()
+    {
+        renkei_core::engine::Outcome::Ran(r) => r.run_id.to_string(),
+        other => panic!("{other:?}"),
+    };
+    env.recruitee_linkedin_accounts(2).unwrap();
+    env.sandbox.linkedin_limits(renkei_sandbox::LinkedinLimits {
+        activation_checks: 0,
+        ..Default::default()
+    });
+    let linkedin = env
+        .connect_linkedin(
+            env.linkedin_settings(renkei_testbed::CONTRACT_CORPORATE),
+            renkei_testbed::LINKEDIN_ADMIN,
+        )
+        .await
+        .unwrap();
     let api = support::serve(&env, Caller::Operator).await;
     let spec = spec();
     let mut params = BTreeMap::from([
@@ -80,11 +106,21 @@ async fn every_documented_operation_answers_as_documented() {
         ("run", run),
         ("email", "new-recruiter@demo-co.example".to_string()),
         ("id", String::new()),
+        ("action", "accounts".to_string()),
     ]);
     let http = reqwest::Client::new();
     let mut called = 0;
     for (path, method, op) in operations(&spec) {
         let mut url = format!("{}{path}", api.base);
+        // A connector's own routes take a connection of that connector.
+        if path.contains("/hrbrain/") {
+            url = url
+                .replace("{connection}", hrbrain.as_str())
+                .replace("{run}", &job);
+        }
+        if path.contains("/linkedin/") {
+            url = url.replace("{connection}", linkedin.as_str());
+        }
         for (name, value) in &params {
             url = url.replace(&format!("{{{name}}}"), value);
         }
@@ -95,6 +131,19 @@ async fn every_documented_operation_answers_as_documented() {
             if body.get("mynavi_url").is_some() {
                 body["mynavi_url"] = json!(format!("http://{}/mynavi", env.addr));
                 body["hrmos_url"] = json!(format!("http://{}/hrmos/api/v1", env.addr));
+            }
+            // A connection is checked against the vendors: the sandbox's, with its accounts.
+            if body.get("connector").is_some() {
+                body["settings"] = serde_json::to_value(env.settings(
+                    200,
+                    renkei_connectors::roumumate_kaonavi::KaonaviLimits::default(),
+                ))
+                .unwrap();
+                body["secret"] = json!({
+                    "roumumate_token": renkei_testbed::ROUMUMATE_TOKEN,
+                    "consumer_key": renkei_testbed::KAONAVI_KEY,
+                    "consumer_secret": renkei_testbed::KAONAVI_SECRET,
+                });
             }
             req = req.json(&body);
         }
@@ -134,7 +183,7 @@ async fn every_documented_operation_answers_as_documented() {
         }
         called += 1;
     }
-    assert_eq!(called, 18, "every operation of the document was called");
+    assert_eq!(called, 22, "every operation of the document was called");
 }
 
 #[tokio::test]

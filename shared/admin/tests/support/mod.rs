@@ -15,16 +15,21 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// Writes counted across the store and the secret store.
+/// Writes counted across the store, the secret store and the bus, with what they wrote.
 #[derive(Default)]
-pub struct Writes(AtomicUsize);
+pub struct Writes(AtomicUsize, std::sync::Mutex<Vec<String>>);
 
 impl Writes {
     pub fn count(&self) -> usize {
         self.0.load(Ordering::SeqCst)
     }
-    fn add(&self) {
+    /// What was written (keys, secret names, "bus").
+    pub fn what(&self) -> Vec<String> {
+        self.1.lock().unwrap().clone()
+    }
+    fn add(&self, what: impl Into<String>) {
         self.0.fetch_add(1, Ordering::SeqCst);
+        self.1.lock().unwrap().push(what.into());
     }
 }
 
@@ -43,19 +48,19 @@ impl StateStore for Counting {
         self.backend.store.get_many(keys).await
     }
     async fn put(&self, item: Item, condition: Condition) -> Result<(), StoreError> {
-        self.writes.add();
+        self.writes.add(format!("{}/{}", item.key.pk, item.key.sk));
         self.backend.store.put(item, condition).await
     }
     async fn put_many(&self, items: Vec<Item>) -> Result<(), StoreError> {
-        self.writes.add();
+        self.writes.add(format!("{} items", items.len()));
         self.backend.store.put_many(items).await
     }
     async fn delete(&self, key: &Key) -> Result<(), StoreError> {
-        self.writes.add();
+        self.writes.add(format!("delete {}/{}", key.pk, key.sk));
         self.backend.store.delete(key).await
     }
     async fn put_fenced(&self, fence: &Fence, items: Vec<Item>) -> Result<(), StoreError> {
-        self.writes.add();
+        self.writes.add(format!("{} fenced items", items.len()));
         self.backend.store.put_fenced(fence, items).await
     }
     async fn query(&self, pk: &str, sk_prefix: &str) -> Result<Vec<Item>, StoreError> {
@@ -69,14 +74,14 @@ impl StateStore for Counting {
 #[async_trait]
 impl SecretStore for Counting {
     async fn put(&self, name: &str, value: &str) -> Result<(), SecretError> {
-        self.writes.add();
+        self.writes.add(format!("secret {name}"));
         self.backend.secrets.put(name, value).await
     }
     async fn get(&self, name: &str) -> Result<Option<String>, SecretError> {
         self.backend.secrets.get(name).await
     }
     async fn delete(&self, name: &str) -> Result<(), SecretError> {
-        self.writes.add();
+        self.writes.add(format!("delete secret {name}"));
         self.backend.secrets.delete(name).await
     }
 }
@@ -84,7 +89,7 @@ impl SecretStore for Counting {
 #[async_trait]
 impl EventBus for Counting {
     async fn publish(&self, events: &[BusEvent]) -> Result<(), BusError> {
-        self.writes.add();
+        self.writes.add("bus");
         self.backend.bus.publish(events).await
     }
 }

@@ -1,0 +1,250 @@
+//! Connecting a tenant's accounts and the connector-specific operations: what `renkei run
+//! roumumate-kaonavi`, `hrbrain connect|jobs|error-file` and `personio connect` and `linkedin
+//! connect|link|…` do. Each connector's own setup checks the vendors before anything is
+//! stored; their problems come back as one 422 naming the first field at fault.
+
+use crate::{AdminState, Body, Caller, Problem, known_connection, known_tenant};
+use axum::Json;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use renkei_connectors::{
+    hrbrain_mikiwame as c3, recruitee_linkedin as c5, roumumate_kaonavi as c2,
+    talentwunder_personio as c4,
+};
+use renkei_core::setup::{ProblemKind, SetupProblems};
+use renkei_core::{ConnectionId, RunId, TenantId};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+
+pub(crate) fn routes() -> Router<AdminState> {
+    Router::new()
+        .route("/v1/tenants/{tenant}/connections", post(connect))
+        .route(
+            "/v1/tenants/{tenant}/connections/{connection}/linkedin/{action}",
+            post(linkedin),
+        )
+        .route(
+            "/v1/tenants/{tenant}/connections/{connection}/hrbrain/jobs",
+            get(hrbrain_jobs),
+        )
+        .route(
+            "/v1/tenants/{tenant}/connections/{connection}/hrbrain/jobs/{run}/error-file",
+            get(hrbrain_error_file),
+        )
+}
+
+type Result<T> = std::result::Result<T, Problem>;
+
+impl From<SetupProblems> for Problem {
+    fn from(p: SetupProblems) -> Self {
+        let all = |k: ProblemKind| !p.0.is_empty() && p.0.iter().all(|x| x.kind == k);
+        let detail = p.to_string();
+        let mut problem = if all(ProblemKind::Unavailable) {
+            Problem::unavailable(detail)
+        } else if all(ProblemKind::Exists) {
+            Problem::conflict(detail)
+        } else {
+            Problem::refused(p.0.iter().find_map(|x| x.field.clone()), detail)
+        };
+        problem.problems = serde_json::to_value(&p.0).ok().map(Box::new);
+        problem
+    }
+}
+
+/// A connection to make: the connector, its id, its settings and its secret (written to
+/// the secret store only), as the connector's setup takes them.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Connect {
+    connector: String,
+    connection: String,
+    settings: Value,
+    secret: Value,
+    /// recruitee-linkedin: the LinkedIn member enabling the integration.
+    enabled_by: Option<String>,
+    /// recruitee-linkedin: the stack's webhook base URL (output WebhooksUrl + `webhooks`).
+    webhook_base: Option<String>,
+}
+
+/// `v` as `T`, or a 400 naming the field under `at` (`settings.kaonavi_url`).
+fn part<T: DeserializeOwned>(v: Value, at: &str) -> Result<T> {
+    serde_path_to_error::deserialize(v).map_err(|e| {
+        let detail = e.inner().to_string();
+        let path = e.path().to_string();
+        let inner = if path == "." {
+            detail.split('`').nth(1).map(str::to_string)
+        } else {
+            Some(path)
+        };
+        let field = match inner {
+            Some(f) => format!("{at}.{f}"),
+            None => at.to_string(),
+        };
+        Problem::bad_request(Some(field), detail)
+    })
+}
+
+fn required(v: Option<String>, field: &str) -> Result<String> {
+    v.filter(|s| !s.is_empty())
+        .ok_or_else(|| Problem::bad_request(Some(field.into()), format!("{field} is required")))
+}
+
+async fn connect(
+    State(s): State<AdminState>,
+    caller: Caller,
+    Path(tenant): Path<String>,
+    Body(body): Body<Connect>,
+) -> Result<(StatusCode, Json<crate::connections::ConnectionView>)> {
+    let t: TenantId = known_tenant(&s, &caller, &tenant).await?;
+    let c = ConnectionId::new(&body.connection)
+        .map_err(|e| Problem::bad_request(Some("connection".into()), e.to_string()))?;
+    let (store, secrets, now) = (s.store.as_ref(), s.secrets.as_ref(), s.clock.now());
+    let conn = match body.connector.as_str() {
+        c2::NAME => {
+            let input = c2::SetupInput {
+                tenant_id: t,
+                connection_id: c,
+                settings: part(body.settings, "settings")?,
+                secret: part(body.secret, "secret")?,
+            };
+            c2::setup(store, secrets, now, input)
+                .await
+                .map_err(SetupProblems::from)?
+        }
+        c3::NAME => {
+            let input = c3::SetupInput {
+                tenant_id: t,
+                connection_id: c,
+                settings: part(body.settings, "settings")?,
+                secret: part(body.secret, "secret")?,
+            };
+            c3::setup(store, secrets, now, input)
+                .await
+                .map_err(SetupProblems::from)?
+        }
+        c4::NAME => {
+            let input = c4::SetupInput {
+                tenant_id: t,
+                connection_id: c,
+                settings: part(body.settings, "settings")?,
+                secret: part(body.secret, "secret")?,
+            };
+            c4::setup(store, secrets, now, input).await?
+        }
+        c5::NAME => {
+            let input = c5::SetupInput {
+                tenant_id: t,
+                connection_id: c,
+                settings: part(body.settings, "settings")?,
+                secret: part(body.secret, "secret")?,
+                enabled_by: required(body.enabled_by, "enabled_by")?,
+                webhook_base: required(body.webhook_base, "webhook_base")?,
+            };
+            c5::setup(store, secrets, input, now).await?
+        }
+        other => {
+            return Err(Problem::bad_request(
+                Some("connector".into()),
+                format!(
+                    "{other:?} is not a connector that connects here (Mynavi accounts: POST …/mynavi/accounts); one of {}, {}, {}, {}",
+                    c2::NAME,
+                    c3::NAME,
+                    c4::NAME,
+                    c5::NAME
+                ),
+            ));
+        }
+    };
+    Ok((StatusCode::CREATED, Json(conn.into())))
+}
+
+/// One of C5's recruiter operations (link, unlink, accounts, exports, profile, search,
+/// relink) with its JSON body; `recruitee_linkedin::admin` does the work for the CLI too.
+async fn linkedin(
+    State(s): State<AdminState>,
+    caller: Caller,
+    Path((tenant, connection, action)): Path<(String, String, String)>,
+    Body(mut body): Body<Value>,
+) -> Result<Json<Value>> {
+    let (t, conn) = known_connection(&s, &caller, &tenant, &connection).await?;
+    if conn.connector != c5::NAME {
+        return Err(Problem::not_found(format!(
+            "{connection} is a {} connection, not {}",
+            conn.connector,
+            c5::NAME
+        )));
+    }
+    if !c5::admin::ACTIONS.contains(&action.as_str()) {
+        return Err(Problem::not_found(format!(
+            "no action {action} (one of {})",
+            c5::admin::ACTIONS.join(", ")
+        )));
+    }
+    if !body.is_object() {
+        return Err(Problem::bad_request(None, "the body is a JSON object"));
+    }
+    body["tenant"] = json!(t.to_string());
+    body["connection"] = json!(connection);
+    c5::admin::handle(
+        s.store.as_ref(),
+        s.secrets.as_ref(),
+        &action,
+        &body,
+        s.clock.now(),
+    )
+    .await
+    .map(Json)
+    .map_err(|why| Problem::refused(None, why))
+}
+
+async fn hrbrain_connection(
+    s: &AdminState,
+    caller: &Caller,
+    tenant: &str,
+    connection: &str,
+) -> Result<(TenantId, ConnectionId)> {
+    let (t, conn) = known_connection(s, caller, tenant, connection).await?;
+    if conn.connector != c3::NAME {
+        return Err(Problem::not_found(format!(
+            "{connection} is a {} connection, not {}",
+            conn.connector,
+            c3::NAME
+        )));
+    }
+    Ok((t, conn.connection_id))
+}
+
+/// バックグラウンド処理一覧: the syncs, newest first, with their status and error file.
+async fn hrbrain_jobs(
+    State(s): State<AdminState>,
+    caller: Caller,
+    Path((tenant, connection)): Path<(String, String)>,
+) -> Result<Json<Value>> {
+    let (t, c) = hrbrain_connection(&s, &caller, &tenant, &connection).await?;
+    let jobs = c3::jobs::jobs(s.store.as_ref(), &t, &c).await?;
+    Ok(Json(json!({ "items": jobs })))
+}
+
+/// A job's error file (CSV, UTF-8 with BOM, as Mikiwame users open it in Excel).
+async fn hrbrain_error_file(
+    State(s): State<AdminState>,
+    caller: Caller,
+    Path((tenant, connection, run)): Path<(String, String, String)>,
+) -> Result<Response> {
+    let (t, c) = hrbrain_connection(&s, &caller, &tenant, &connection).await?;
+    let r =
+        RunId::new(&run).map_err(|e| Problem::bad_request(Some("run".into()), e.to_string()))?;
+    if renkei_core::repo::Repo::new(s.store.as_ref())
+        .run(&t, &c, &r)
+        .await?
+        .is_none()
+    {
+        return Err(Problem::not_found(format!("no job {run}")));
+    }
+    let bytes = c3::jobs::error_file(s.store.as_ref(), &t, &c, &r).await?;
+    Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], bytes).into_response())
+}
