@@ -14,6 +14,7 @@ mod connections;
 mod page;
 mod people;
 mod problem;
+mod vendors;
 
 pub use page::Page;
 pub use problem::Problem;
@@ -164,6 +165,7 @@ pub fn router(state: AdminState) -> Router {
     Router::new()
         .merge(connections::routes())
         .merge(connect::routes())
+        .merge(vendors::routes())
         .merge(people::routes())
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
         .fallback(|| async { Problem::not_found("no such route") })

@@ -98,6 +98,27 @@ async fn every_documented_operation_answers_as_documented() {
         )
         .await
         .unwrap();
+    // Talentwunder → Personio, with one upload of two profiles.
+    let personio = env.connect_personio(env.personio_settings()).await.unwrap();
+    let body = renkei_sandbox::talentwunder_upload(
+        "conformance-1",
+        renkei_testbed::TALENTWUNDER_PROJECT,
+        env.talentwunder_profiles(2, 0, 0, 1),
+        env.clock.now(),
+    );
+    let receipt = renkei_connectors::talentwunder_personio::upload::accept(
+        &env.backend.store,
+        &env.tenant(),
+        &personio,
+        &body,
+        env.clock.now(),
+    )
+    .await
+    .unwrap_or_else(|r| panic!("upload refused: {}", r.message));
+    let upload = receipt["uploadId"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{receipt}"))
+        .to_string();
     let api = support::serve(&env, Caller::Operator).await;
     let spec = spec();
     let mut params = BTreeMap::from([
@@ -118,8 +139,14 @@ async fn every_documented_operation_answers_as_documented() {
                 .replace("{connection}", hrbrain.as_str())
                 .replace("{run}", &job);
         }
-        if path.contains("/linkedin/") {
+        if path.contains("/linkedin") {
             url = url.replace("{connection}", linkedin.as_str());
+        }
+        if path.contains("/personio/") {
+            url = url
+                .replace("{connection}", personio.as_str())
+                .replace("{project}", "proj-data")
+                .replace("{upload}", &upload);
         }
         for (name, value) in &params {
             url = url.replace(&format!("{{{name}}}"), value);
@@ -183,7 +210,7 @@ async fn every_documented_operation_answers_as_documented() {
         }
         called += 1;
     }
-    assert_eq!(called, 22, "every operation of the document was called");
+    assert_eq!(called, 30, "every operation of the document was called");
 }
 
 #[tokio::test]
