@@ -78,3 +78,46 @@ async fn eventbridge_put_events_delivers_every_entry() {
         .expect("bus");
     contract::event_bus(&EventBridgeBus::new(client, name)).await;
 }
+
+#[tokio::test]
+async fn p5_an_item_of_the_unsharded_due_index_is_still_dispatched_after_the_upgrade() {
+    use renkei_core::ports::StateStore;
+    let store = store("legacy-due").await;
+    let client = aws_sdk_dynamodb::Client::new(&sdk().await);
+    let s = |v: &str| aws_sdk_dynamodb::types::AttributeValue::S(v.into());
+    let n = |v: i64| aws_sdk_dynamodb::types::AttributeValue::N(v.to_string());
+    // As the store wrote items before the index was sharded: due_shard "due".
+    client
+        .put_item()
+        .table_name(store.table_name())
+        .item("pk", s("T#acme"))
+        .item("sk", s("CONN#old"))
+        .item("body", s("{}"))
+        .item("version", n(1))
+        .item("due_shard", s("due"))
+        .item("due_at", n(1_000))
+        .send()
+        .await
+        .unwrap();
+    let mut fresh = renkei_core::ports::Item::new(
+        renkei_core::ports::Key::new("T#acme", "CONN#new"),
+        serde_json::json!({}),
+    );
+    fresh.due_at = Some(900);
+    store
+        .put(fresh, renkei_core::ports::Condition::Always)
+        .await
+        .unwrap();
+    let due: Vec<String> = store
+        .due(1_000)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|i| i.key.sk)
+        .collect();
+    assert_eq!(
+        due,
+        ["CONN#new", "CONN#old"],
+        "both shards, oldest due first"
+    );
+}

@@ -8,6 +8,9 @@ use std::future::Future;
 pub const MAX_ENTRIES: usize = 10;
 /// Rounds of resending entries that PutEvents reported as failed.
 const ROUNDS: u32 = 5;
+/// PutEvents calls in flight at once.
+const BATCHES_IN_FLIGHT: usize = 8;
+use futures::{FutureExt, StreamExt};
 
 /// EventBridge bus.
 #[derive(Clone)]
@@ -42,9 +45,18 @@ where
     let mut last_reason = String::new();
     for round in 0..ROUNDS {
         let mut failed = Vec::new();
+        // PutEvents takes 10 entries a call: a fleet's thousands go BATCHES_IN_FLIGHT at once.
+        let mut calls = Vec::new();
         for batch in pending.chunks(MAX_ENTRIES) {
-            let results = send(batch.to_vec()).await?;
-            for (event, result) in batch.iter().zip(results) {
+            let batch = batch.to_vec();
+            calls.push(send(batch.clone()).map(move |answer| (batch, answer)));
+        }
+        let answers = futures::stream::iter(calls)
+            .buffered(BATCHES_IN_FLIGHT)
+            .collect::<Vec<_>>()
+            .await;
+        for (batch, results) in answers {
+            for (event, result) in batch.iter().zip(results?) {
                 if let Some(reason) = result {
                     last_reason = reason;
                     failed.push(event.clone());

@@ -16,9 +16,30 @@ use std::collections::HashMap;
 
 /// Name of the sparse index of due connections (see docs/state-store.md).
 pub const DUE_INDEX: &str = "due";
-/// The one partition of the due index. One partition holds thousands of connections
-/// comfortably; shard it (due#0..n) if a deployment ever reaches DynamoDB's partition limits.
-const DUE_SHARD: &str = "due";
+/// The due index is split over this many partition keys (`due#00`…`due#15`), each item's
+/// fixed by a hash of its key, so that 10,000 connections due at one quarter hour are not one
+/// hot partition; the dispatcher queries the shards concurrently and merges them.
+pub const DUE_SHARDS: u32 = 16;
+/// The one partition key of the index before it was sharded. Items still carrying it (not
+/// rewritten since) are read as well, so an upgrade never strands a connection.
+const LEGACY_DUE_SHARD: &str = "due";
+
+/// The due-index partition of the item at `key` (FNV-1a, mixed: stable across processes
+/// and releases).
+pub fn due_shard(key: &Key) -> String {
+    let mut h: u32 = 0x811c_9dc5;
+    for b in key.pk.bytes().chain([0]).chain(key.sk.bytes()) {
+        h ^= u32::from(b);
+        h = h.wrapping_mul(0x0100_0193);
+    }
+    // FNV's low bits vary little between similar keys: mix them (murmur3's finaliser).
+    h ^= h >> 16;
+    h = h.wrapping_mul(0x85eb_ca6b);
+    h ^= h >> 13;
+    h = h.wrapping_mul(0xc2b2_ae35);
+    h ^= h >> 16;
+    format!("due#{:02}", h % DUE_SHARDS)
+}
 
 type Attrs = HashMap<String, AttributeValue>;
 
@@ -53,7 +74,7 @@ fn to_attrs(item: &Item) -> Attrs {
         a.insert("expires_at".into(), n(e));
     }
     if let Some(d) = item.due_at {
-        a.insert("due_shard".into(), s(DUE_SHARD));
+        a.insert("due_shard".into(), s(&due_shard(&item.key)));
         a.insert("due_at".into(), n(d));
     }
     if let Some(o) = &item.owner {
@@ -164,6 +185,11 @@ impl DynamoStore {
             client,
             table: table.into(),
         }
+    }
+
+    /// The table's name.
+    pub fn table_name(&self) -> &str {
+        &self.table
     }
 
     /// Deletes the whole table (tests and throw-away local stacks clean up with it).
@@ -401,6 +427,20 @@ impl StateStore for DynamoStore {
     }
 
     async fn due(&self, now: i64) -> Result<Vec<Item>, StoreError> {
+        let shards = (0..DUE_SHARDS)
+            .map(|i| format!("due#{i:02}"))
+            .chain([LEGACY_DUE_SHARD.to_string()]);
+        let parts =
+            futures::future::try_join_all(shards.map(|shard| self.due_in(shard, now))).await?;
+        let mut out: Vec<Item> = parts.into_iter().flatten().collect();
+        out.sort_by_key(|i| i.due_at);
+        Ok(out)
+    }
+}
+
+impl DynamoStore {
+    /// The items of one due-index shard with `due_at <= now`, oldest first.
+    async fn due_in(&self, shard: String, now: i64) -> Result<Vec<Item>, StoreError> {
         let mut out = Vec::new();
         let mut start: Option<Attrs> = None;
         loop {
@@ -410,7 +450,7 @@ impl StateStore for DynamoStore {
                 .table_name(&self.table)
                 .index_name(DUE_INDEX)
                 .key_condition_expression("due_shard = :shard AND due_at <= :now")
-                .expression_attribute_values(":shard", s(DUE_SHARD))
+                .expression_attribute_values(":shard", s(&shard))
                 .expression_attribute_values(":now", n(now))
                 .set_exclusive_start_key(start.take())
                 .send()
@@ -424,5 +464,35 @@ impl StateStore for DynamoStore {
                 _ => return Ok(out),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod shard_tests {
+    use super::*;
+
+    #[test]
+    fn p5_a_fleet_spreads_over_every_due_shard_and_a_key_keeps_its_shard() {
+        let mut counts = std::collections::BTreeMap::new();
+        for i in 0..10_000 {
+            let key = Key::new(
+                format!("T#tenant-{:04}", i % 1000),
+                format!("CONN#conn-{i:05}"),
+            );
+            *counts.entry(due_shard(&key)).or_insert(0usize) += 1;
+        }
+        assert_eq!(counts.len(), DUE_SHARDS as usize, "{counts:?}");
+        // Even enough that no shard is a hot key: within ±20% of the mean.
+        let mean = 10_000 / DUE_SHARDS as usize;
+        assert!(
+            counts
+                .values()
+                .all(|&n| n * 5 > mean * 4 && n * 5 < mean * 6),
+            "{counts:?}"
+        );
+        let key = Key::new("T#acme", "CONN#c1");
+        assert_eq!(due_shard(&key), due_shard(&key.clone()));
+        let shard = due_shard(&key);
+        assert!(shard.starts_with("due#") && shard.len() == 6, "{shard}");
     }
 }

@@ -10,7 +10,7 @@ mod ses;
 mod table;
 
 pub use bus::{EventBridgeBus, put_in_batches};
-pub use dynamo::DynamoStore;
+pub use dynamo::{DUE_SHARDS, DynamoStore, due_shard};
 pub use secrets::SecretsManager;
 pub use ses::SesNotifier;
 pub use table::{TEMPLATE, create_table, create_table_from, state_table_properties};

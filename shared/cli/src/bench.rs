@@ -10,7 +10,8 @@ use std::time::Instant;
 
 #[derive(Args)]
 pub struct BenchArgs {
-    /// Connector to benchmark, or `cold-start` (every function's init time and package size).
+    /// Connector to benchmark, `cold-start` (every function's init time and package size) or
+    /// `dispatch` (a fleet due at once, against DynamoDB and EventBridge on moto).
     connector: String,
     /// Employees for the initial sync (limits off).
     #[arg(long, default_value_t = 10_000)]
@@ -36,6 +37,9 @@ pub struct BenchArgs {
     /// mynavi-hrmos: rows of the CP932 file.
     #[arg(long, default_value_t = 100_000)]
     rows: usize,
+    /// dispatch: connections due at one quarter hour (DynamoDB/EventBridge at AWS_ENDPOINT_URL).
+    #[arg(long, default_value_t = 10_000)]
+    connections: usize,
     /// cold-start: where the host binaries of the functions are.
     #[arg(long, default_value = "target/release")]
     bin_dir: std::path::PathBuf,
@@ -48,6 +52,7 @@ pub struct BenchArgs {
 }
 
 mod c2;
+mod fleet;
 use c2::bench_c2;
 
 pub(crate) fn peak_rss_kib() -> u64 {
@@ -81,6 +86,7 @@ pub async fn bench(a: BenchArgs) -> Result<(), String> {
             })
             .await
         }
+        "dispatch" => fleet::dispatch(a.connections).await,
         "cold-start" => {
             crate::bench_cold::cold_start(crate::bench_cold::ColdStart {
                 bin_dir: a.bin_dir,

@@ -24,6 +24,7 @@ pub const FUNCTIONS: &[&str] = &[
     "hrbrain-mikiwame",
     "talentwunder-personio",
     "recruitee-linkedin",
+    "admin",
 ];
 
 const MEDIAN_BOUND_MS: f64 = 15.0;
