@@ -72,20 +72,7 @@ struct Connect {
 
 /// `v` as `T`, or a 400 naming the field under `at` (`settings.kaonavi_url`).
 fn part<T: DeserializeOwned>(v: Value, at: &str) -> Result<T> {
-    serde_path_to_error::deserialize(v).map_err(|e| {
-        let detail = e.inner().to_string();
-        let path = e.path().to_string();
-        let inner = if path == "." {
-            detail.split('`').nth(1).map(str::to_string)
-        } else {
-            Some(path)
-        };
-        let field = match inner {
-            Some(f) => format!("{at}.{f}"),
-            None => at.to_string(),
-        };
-        Problem::bad_request(Some(field), detail)
-    })
+    serde_path_to_error::deserialize(v).map_err(|e| crate::body_problem(&e, Some(at)))
 }
 
 fn required(v: Option<String>, field: &str) -> Result<String> {

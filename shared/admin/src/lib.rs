@@ -129,18 +129,9 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
                 }
             })?;
         let de = &mut serde_json::Deserializer::from_slice(&bytes);
-        serde_path_to_error::deserialize(de).map(Body).map_err(|e| {
-            let detail = e.inner().to_string();
-            let path = e.path().to_string();
-            // A missing or unknown field is reported at the object itself: serde names it
-            // in backticks ("missing field `hrmos_url`").
-            let field = if path == "." {
-                detail.split('`').nth(1).map(str::to_string)
-            } else {
-                Some(path)
-            };
-            Problem::bad_request(field, detail)
-        })
+        serde_path_to_error::deserialize(de)
+            .map(Body)
+            .map_err(|e| body_problem(&e, None))
     }
 }
 
@@ -157,6 +148,28 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
             .map(Query)
             .map_err(|e| Problem::bad_request(None, format!("query: {e}")))
     }
+}
+
+/// A body that does not fit its type: 400 naming the field (under `at`, e.g. `settings`).
+pub(crate) fn body_problem(
+    e: &serde_path_to_error::Error<serde_json::Error>,
+    at: Option<&str>,
+) -> Problem {
+    let detail = e.inner().to_string();
+    let path = e.path().to_string();
+    // A missing or unknown field is reported at the object itself: serde names it in
+    // backticks ("missing field `hrmos_url`").
+    let inner = if path == "." {
+        detail.split('`').nth(1).map(str::to_string)
+    } else {
+        Some(path)
+    };
+    let field = match (at, inner) {
+        (Some(at), Some(f)) => Some(format!("{at}.{f}")),
+        (Some(at), None) => Some(at.to_string()),
+        (None, f) => f,
+    };
+    Problem::bad_request(field, detail)
 }
 
 /// The API's routes, on `state`. The caller identity must be set on each request (the

@@ -138,24 +138,8 @@ impl Backend {
         if let Place::Local(b) = &self.place {
             return b.run(req, &NoHook).await;
         }
-        let conn = renkei_core::repo::Repo::new(self.store.as_ref())
-            .connection(&req.tenant_id, &req.connection_id)
-            .await
-            .map_err(|e| e.to_string())?
-            .ok_or_else(|| {
-                format!(
-                    "connection {}/{} does not exist",
-                    req.tenant_id, req.connection_id
-                )
-            })?
-            .0;
-        let factory = self
-            .registry
-            .get(&conn.connector)
-            .ok_or_else(|| format!("unknown connector {}", conn.connector))?;
         Engine::new(self.ports(), EngineConfig::default(), &NoHook)
-            .run(req, factory.as_ref())
+            .run_registered(req, &self.registry)
             .await
-            .map_err(|e| e.to_string())
     }
 }

@@ -56,25 +56,9 @@ impl LocalBackend {
 
     /// Runs one connection once (as its Lambda would for a SyncRequested event).
     pub async fn run(&self, req: &RunRequest, hook: &dyn StepHook) -> Result<Outcome, String> {
-        let conn = renkei_core::repo::Repo::new(&self.store)
-            .connection(&req.tenant_id, &req.connection_id)
-            .await
-            .map_err(|e| e.to_string())?
-            .ok_or_else(|| {
-                format!(
-                    "connection {}/{} does not exist",
-                    req.tenant_id, req.connection_id
-                )
-            })?
-            .0;
-        let factory = self
-            .registry
-            .get(&conn.connector)
-            .ok_or_else(|| format!("unknown connector {}", conn.connector))?;
         Engine::new(self.ports(), self.config.clone(), hook)
-            .run(req, factory.as_ref())
+            .run_registered(req, &self.registry)
             .await
-            .map_err(|e| e.to_string())
     }
 
     /// One dispatcher tick followed by the runs it requested (and their continuations),

@@ -104,6 +104,33 @@ impl<'a> Engine<'a> {
         Repo::new(self.ports.store)
     }
 
+    /// Runs the connection `req` names with its connector from `registry` (what a person's
+    /// "run now" on the embedded backend and a dry run on AWS do; a Lambda knows its factory).
+    pub async fn run_registered(
+        &self,
+        req: &RunRequest,
+        registry: &crate::Registry,
+    ) -> Result<Outcome, String> {
+        let conn = self
+            .repo()
+            .connection(&req.tenant_id, &req.connection_id)
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| {
+                format!(
+                    "connection {}/{} does not exist",
+                    req.tenant_id, req.connection_id
+                )
+            })?
+            .0;
+        let factory = registry
+            .get(&conn.connector)
+            .ok_or_else(|| format!("unknown connector {}", conn.connector))?;
+        self.run(req, factory.as_ref())
+            .await
+            .map_err(|e| e.to_string())
+    }
+
     fn retention(&self) -> Option<DateTime<Utc>> {
         Some(self.ports.clock.now() + self.config.retention)
     }
