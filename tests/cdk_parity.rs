@@ -236,6 +236,7 @@ fn the_cdk_app_has_the_same_table_queue_alarm_dashboard_api_and_outputs() {
     assert_eq!(queue(&sam), queue(&cdk));
     for name in [
         "FailedInvocationsAlarm",
+        "PausedConnectionsAlarm",
         "ConnectorsDashboard",
         "AdminApi",
         "AdminRoute",

@@ -118,6 +118,25 @@ export class RenkeiStack extends Stack {
       reason: 'AlarmActions is AWS::NoValue when AlarmTopicArn is empty (condition AlarmTopicGiven).',
     });
 
+    // renkei paused a connection after repeated failures (renkei/paused_connections, EMF).
+    const paused = new cloudwatch.CfnAlarm(this, 'PausedConnectionsAlarm', {
+      alarmDescription: 'renkei paused a connection after repeated failures (renkei connections <tenant>; docs/operations.md)',
+      namespace: 'renkei',
+      metricName: 'paused_connections',
+      statistic: 'Sum',
+      period: 300,
+      evaluationPeriods: 1,
+      threshold: 0,
+      comparisonOperator: 'GreaterThanThreshold',
+      treatMissingData: 'notBreaching',
+      alarmActions: Fn.conditionIf(alarmTopicGiven.logicalId, [alarmTopicArn.valueAsString], Aws.NO_VALUE) as unknown as string[],
+    });
+    paused.overrideLogicalId('PausedConnectionsAlarm');
+    Validations.of(paused).acknowledge({
+      id: 'CloudFormation-Validate::W1030',
+      reason: 'AlarmActions is AWS::NoValue when AlarmTopicArn is empty (condition AlarmTopicGiven).',
+    });
+
     const rust = (logicalId: string, binary: string, memory: number, timeout: number, env: Record<string, string>) => {
       const fn = new RustFunction(this, logicalId, {
         manifestPath: MANIFEST,

@@ -36,6 +36,27 @@ pub fn run_document(run: &RunRecord, now: DateTime<Utc>) -> Value {
     })
 }
 
+/// The EMF document of a connection renkei has just paused after repeated failures (P8): one
+/// count per pause, by connector and in total (the stack's PausedConnectionsAlarm watches the
+/// total), so an operator hears of it without reading every tenant's email.
+pub fn pause_document(run: &RunRecord, now: DateTime<Utc>) -> Value {
+    json!({
+        "_aws": {
+            "Timestamp": now.timestamp_millis(),
+            "CloudWatchMetrics": [{
+                "Namespace": "renkei",
+                "Dimensions": [["connector"], []],
+                "Metrics": [{"Name": "paused_connections", "Unit": "Count"}]
+            }]
+        },
+        "connector": run.connector,
+        "tenant": run.tenant_id,
+        "connection": run.connection_id,
+        "run": run.run_id,
+        "paused_connections": 1,
+    })
+}
+
 /// The EMF document of a dispatcher tick: connections handed out, and items that could not
 /// be decoded (skipped, so that everyone else is still scheduled).
 pub fn dispatch_document(dispatched: usize, undecodable: usize, now: DateTime<Utc>) -> Value {
@@ -126,5 +147,14 @@ mod tests {
             "the dimension is top-level"
         );
         assert!(doc.get("fields").is_none(), "not nested in a log record");
+        let pause = pause_document(&run, now);
+        let metrics = &pause["_aws"]["CloudWatchMetrics"][0];
+        assert_eq!(metrics["Metrics"][0]["Name"], "paused_connections");
+        assert_eq!(
+            metrics["Dimensions"],
+            serde_json::json!([["connector"], []]),
+            "by connector and in total (what the alarm watches)"
+        );
+        assert_eq!(pause["paused_connections"], 1);
     }
 }

@@ -6,7 +6,7 @@ use crate::connector::{ConnectorFactory, EngineError, Outcome, RunRequest, SyncR
 use crate::ids::{ConnectionId, RunId, TenantId};
 use crate::notify::{self, Outgoing};
 use crate::ports::{Email, StoreError};
-use crate::repo::{Claim, Lease, Repo};
+use crate::repo::{Automation, Claim, Lease, Repo};
 use crate::run::{RunRecord, RunStatus};
 use chrono::Duration;
 
@@ -64,13 +64,19 @@ impl Engine<'_> {
         .await?;
         let policy = factory.notice_policy(self.config.notice);
         let mut outgoing = None;
+        let mut paused = false;
         repo.update_connection(t, c, |conn| {
             conn.last_status = Some(RunStatus::Interrupted);
             conn.last_error = old.error.clone();
             let advice = factory.failure_advice(conn, &old);
+            let was_on = conn.automation == Automation::On;
             outgoing = notify::after_run(conn, &old, &[], policy, advice.as_deref(), now);
+            paused = was_on && matches!(conn.automation, Automation::Paused { .. });
         })
         .await?;
+        if paused {
+            crate::metrics::emit(&crate::metrics::pause_document(&old, now));
+        }
         if let Some(out) = outgoing {
             self.tell(factory, t, c, &old.run_id, out).await?;
         }
@@ -115,6 +121,7 @@ impl Engine<'_> {
         };
         let policy = factory.notice_policy(self.config.notice);
         let mut outgoing = None;
+        let mut paused = false;
         let mut continuation = None;
         // A webhook that arrived after this run began reading may describe a change it did
         // not see (its run request was coalesced into this one), and a person's request may
@@ -169,9 +176,15 @@ impl Engine<'_> {
                     conn.claim = None;
                 }
                 let advice = factory.failure_advice(conn, &run);
+                let was_on = conn.automation == Automation::On;
                 outgoing = notify::after_run(conn, &run, &rejected, policy, advice.as_deref(), now);
+                // Set on every attempt of this read-modify-write: only the written one counts.
+                paused = was_on && matches!(conn.automation, Automation::Paused { .. });
             })
             .await?;
+        if paused {
+            crate::metrics::emit(&crate::metrics::pause_document(&run, now));
+        }
         if updated.is_none() {
             return Ok(Outcome::Ran(run));
         }
