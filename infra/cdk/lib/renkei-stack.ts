@@ -99,42 +99,36 @@ export class RenkeiStack extends Stack {
       },
     }));
 
-    const alarm = new cloudwatch.CfnAlarm(this, 'FailedInvocationsAlarm', {
-      alarmDescription: 'Events or invocations that never reached a connector (see the FailedInvocations queue)',
+    // An alarm on any value above 0 in 5 minutes, told to AlarmTopicArn when one is given.
+    const alarm = (logicalId: string, description: string,
+      metric: Pick<cloudwatch.CfnAlarmProps, 'namespace' | 'metricName' | 'dimensions' | 'statistic'>) => {
+      const a = new cloudwatch.CfnAlarm(this, logicalId, {
+        alarmDescription: description,
+        ...metric,
+        period: 300,
+        evaluationPeriods: 1,
+        threshold: 0,
+        comparisonOperator: 'GreaterThanThreshold',
+        treatMissingData: 'notBreaching',
+        alarmActions: Fn.conditionIf(alarmTopicGiven.logicalId, [alarmTopicArn.valueAsString], Aws.NO_VALUE) as unknown as string[],
+      });
+      a.overrideLogicalId(logicalId);
+      Validations.of(a).acknowledge({
+        id: 'CloudFormation-Validate::W1030',
+        reason: 'AlarmActions is AWS::NoValue when AlarmTopicArn is empty (condition AlarmTopicGiven).',
+      });
+    };
+    alarm('FailedInvocationsAlarm', 'Events or invocations that never reached a connector (see the FailedInvocations queue)', {
       namespace: 'AWS/SQS',
       metricName: 'ApproximateNumberOfMessagesVisible',
       dimensions: [{ name: 'QueueName', value: failed.queueName }],
       statistic: 'Maximum',
-      period: 300,
-      evaluationPeriods: 1,
-      threshold: 0,
-      comparisonOperator: 'GreaterThanThreshold',
-      treatMissingData: 'notBreaching',
-      alarmActions: Fn.conditionIf(alarmTopicGiven.logicalId, [alarmTopicArn.valueAsString], Aws.NO_VALUE) as unknown as string[],
     });
-    alarm.overrideLogicalId('FailedInvocationsAlarm');
-    Validations.of(alarm).acknowledge({
-      id: 'CloudFormation-Validate::W1030',
-      reason: 'AlarmActions is AWS::NoValue when AlarmTopicArn is empty (condition AlarmTopicGiven).',
-    });
-
     // renkei paused a connection after repeated failures (renkei/paused_connections, EMF).
-    const paused = new cloudwatch.CfnAlarm(this, 'PausedConnectionsAlarm', {
-      alarmDescription: 'renkei paused a connection after repeated failures (renkei connections <tenant>; docs/operations.md)',
+    alarm('PausedConnectionsAlarm', 'renkei paused a connection after repeated failures (renkei connections <tenant>; docs/operations.md)', {
       namespace: 'renkei',
       metricName: 'paused_connections',
       statistic: 'Sum',
-      period: 300,
-      evaluationPeriods: 1,
-      threshold: 0,
-      comparisonOperator: 'GreaterThanThreshold',
-      treatMissingData: 'notBreaching',
-      alarmActions: Fn.conditionIf(alarmTopicGiven.logicalId, [alarmTopicArn.valueAsString], Aws.NO_VALUE) as unknown as string[],
-    });
-    paused.overrideLogicalId('PausedConnectionsAlarm');
-    Validations.of(paused).acknowledge({
-      id: 'CloudFormation-Validate::W1030',
-      reason: 'AlarmActions is AWS::NoValue when AlarmTopicArn is empty (condition AlarmTopicGiven).',
     });
 
     const rust = (logicalId: string, binary: string, memory: number, timeout: number, env: Record<string, string>) => {

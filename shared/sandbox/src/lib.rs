@@ -12,6 +12,8 @@
 #![allow(clippy::result_large_err)]
 
 mod common;
+mod control;
+pub(crate) use control::control_error;
 mod faults;
 mod hrbrain;
 mod hrmos;
@@ -72,11 +74,7 @@ pub fn simulators() -> Vec<(&'static str, Option<&'static str>)> {
         .collect()
 }
 
-use axum::Json;
 use axum::Router;
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use axum::routing::{post, put};
 use chrono::{DateTime, Utc};
 pub use faults::Faults;
@@ -98,8 +96,7 @@ pub use personio::{PersonioSetup, SimJob as PersonioJob};
 pub use recruitee::{
     Edit as RecruiteeEdit, Load as RecruiteeLoad, Member as RecruiteeMember, RecruiteeSetup,
 };
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::any::{Any, TypeId};
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -251,13 +248,13 @@ impl Sandbox {
     pub fn router(&self) -> Router {
         let mut vendors = Router::new();
         let mut control = Router::new()
-            .route("/reset", post(reset))
-            .route("/faults", put(set_faults).get(get_faults))
-            .route("/time", put(set_time).get(get_time))
-            .route("/run/{connector}", post(run_connector))
-            .route("/deliver", post(deliver))
-            .route("/connect/{connector}", post(connect_connector))
-            .route("/admin/{connector}/{action}", post(admin_action));
+            .route("/reset", post(control::reset))
+            .route("/faults", put(control::set_faults).get(control::get_faults))
+            .route("/time", put(control::set_time).get(control::get_time))
+            .route("/run/{connector}", post(control::run_connector))
+            .route("/deliver", post(control::deliver))
+            .route("/connect/{connector}", post(control::connect_connector))
+            .route("/admin/{connector}/{action}", post(control::admin_action));
         for sim in SIMULATORS {
             if let Some(prefix) = sim.prefix() {
                 vendors = vendors.nest(prefix, sim.routes());
@@ -393,115 +390,5 @@ impl Sandbox {
     /// Sets the time scale.
     pub fn set_time_scale(&self, scale: f64) {
         self.world().clock.rescale(scale);
-    }
-}
-
-/// A control-API error answer.
-pub(crate) fn control_error(status: StatusCode, message: impl Into<String>) -> Response {
-    (status, Json(json!({"error": message.into()}))).into_response()
-}
-
-async fn reset(State(sb): State<Sandbox>) -> Response {
-    *sb.world() = World::new();
-    StatusCode::NO_CONTENT.into_response()
-}
-
-async fn set_faults(State(sb): State<Sandbox>, Json(f): Json<Faults>) -> Response {
-    let f = f.seeded();
-    sb.world().faults = f;
-    StatusCode::NO_CONTENT.into_response()
-}
-
-async fn get_faults(State(sb): State<Sandbox>) -> Response {
-    Json(sb.world().faults.clone()).into_response()
-}
-
-#[derive(Deserialize)]
-struct TimeBody {
-    scale: f64,
-}
-
-async fn set_time(State(sb): State<Sandbox>, Json(t): Json<TimeBody>) -> Response {
-    if !(t.scale.is_finite() && t.scale > 0.0) {
-        return control_error(StatusCode::BAD_REQUEST, "scale must be a positive number");
-    }
-    sb.world().clock.rescale(t.scale);
-    StatusCode::NO_CONTENT.into_response()
-}
-
-async fn get_time(State(sb): State<Sandbox>) -> Response {
-    let c = sb.world().clock;
-    Json(json!({"now": c.now(), "scale": c.scale})).into_response()
-}
-
-async fn run_connector(
-    State(sb): State<Sandbox>,
-    Path(connector): Path<String>,
-    body: Option<Json<Value>>,
-) -> Response {
-    let Some(runner) = sb.runner.clone() else {
-        return control_error(
-            StatusCode::NOT_IMPLEMENTED,
-            "this sandbox was started without a connector runner (use `renkei sandbox`)",
-        );
-    };
-    match runner
-        .run_once(&connector, body.map_or(Value::Null, |b| b.0))
-        .await
-    {
-        Ok(v) => Json(v).into_response(),
-        Err(e) => control_error(StatusCode::BAD_REQUEST, e),
-    }
-}
-
-/// The backend's runner, or the answer that this sandbox has none.
-#[allow(clippy::result_large_err)]
-fn runner_of(sb: &Sandbox) -> Result<Arc<dyn Runner>, Response> {
-    sb.runner.clone().ok_or_else(|| {
-        control_error(
-            StatusCode::NOT_IMPLEMENTED,
-            "this sandbox was started without a backend (use `renkei sandbox`)",
-        )
-    })
-}
-
-async fn connect_connector(
-    State(sb): State<Sandbox>,
-    Path(connector): Path<String>,
-    Json(body): Json<Value>,
-) -> Response {
-    let runner = match runner_of(&sb) {
-        Ok(r) => r,
-        Err(r) => return r,
-    };
-    match runner.connect(&connector, body).await {
-        Ok(v) => Json(v).into_response(),
-        Err(e) => control_error(StatusCode::BAD_REQUEST, e),
-    }
-}
-
-async fn admin_action(
-    State(sb): State<Sandbox>,
-    Path((connector, action)): Path<(String, String)>,
-    Json(body): Json<Value>,
-) -> Response {
-    let runner = match runner_of(&sb) {
-        Ok(r) => r,
-        Err(r) => return r,
-    };
-    match runner.admin(&connector, &action, body).await {
-        Ok(v) => Json(v).into_response(),
-        Err(e) => control_error(StatusCode::BAD_REQUEST, e),
-    }
-}
-
-async fn deliver(State(sb): State<Sandbox>) -> Response {
-    let runner = match runner_of(&sb) {
-        Ok(r) => r,
-        Err(r) => return r,
-    };
-    match runner.deliver().await {
-        Ok(v) => Json(v).into_response(),
-        Err(e) => control_error(StatusCode::INTERNAL_SERVER_ERROR, e),
     }
 }

@@ -138,7 +138,7 @@ impl HrmosClient {
         per_minute: Option<u32>,
     ) -> Result<Self, VendorError> {
         let config = HttpConfig {
-            base_url: crate::http::api_root(base_url, "/api/v1"),
+            base_url: crate::base_url::api_root(base_url, "/api/v1"),
             timeout: Duration::from_secs(30),
             retry: Default::default(),
             limit: per_minute.map(|n| (n, Duration::from_secs(60))),

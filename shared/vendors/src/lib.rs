@@ -2,6 +2,7 @@
 //! Retry-After, retries of transient errors with backoff and jitter within a budget, tokens
 //! fetched once and shared, and typed errors (Retryable / Permanent / Auth).
 
+pub mod base_url;
 mod error;
 pub mod hrbrain;
 pub mod hrmos;

@@ -101,7 +101,7 @@ impl RoumumateClient {
     /// A client; `page_size` employees per page (the contract allows up to 500).
     pub fn new(base_url: &str, token: &str, page_size: u32) -> Result<Self, VendorError> {
         let config = HttpConfig {
-            base_url: crate::http::api_root(base_url, "/api/v1"),
+            base_url: crate::base_url::api_root(base_url, "/api/v1"),
             timeout: Duration::from_secs(30),
             retry: Default::default(),
             limit: None,
