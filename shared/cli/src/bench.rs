@@ -34,9 +34,22 @@ pub struct BenchArgs {
     /// recruitee-linkedin: a Lambda invocation's deadline, in simulated minutes.
     #[arg(long, default_value_t = 15)]
     invocation_minutes: i64,
-    /// mynavi-hrmos: rows of the CP932 file.
+    /// mynavi-hrmos: rows of the generated CP932 file.
     #[arg(long, default_value_t = 100_000)]
     rows: usize,
+    /// mynavi-hrmos: read this download file (CP932 or UTF-8, CSV or TSV) instead.
+    #[arg(long)]
+    file: Option<std::path::PathBuf>,
+    /// mynavi-hrmos: only write the generated file here (to profile or to run the
+    /// baseline by hand: `python3 benches/mynavi_baseline.py FILE RULES`).
+    #[arg(long)]
+    write_file: Option<std::path::PathBuf>,
+    /// mynavi-hrmos: the Python interpreter of the baseline.
+    #[arg(long, default_value = "python3")]
+    python: String,
+    /// mynavi-hrmos: passes of the pipeline and of the floor (the fastest of each counts).
+    #[arg(long, default_value_t = 3)]
+    repeat: usize,
     /// dispatch: connections due at one quarter hour (DynamoDB/EventBridge at AWS_ENDPOINT_URL).
     #[arg(long, default_value_t = 10_000)]
     connections: usize,
@@ -51,6 +64,7 @@ pub struct BenchArgs {
     runs: usize,
 }
 
+mod c1;
 mod c2;
 mod fleet;
 use c2::bench_c2;
@@ -73,7 +87,13 @@ fn writes(stats: &Value) -> u64 {
 pub async fn bench(a: BenchArgs) -> Result<(), String> {
     match a.connector.as_str() {
         renkei_connectors::roumumate_kaonavi::NAME => bench_c2(a).await,
-        renkei_connectors::mynavi_hrmos::NAME => bench_c1(a.rows),
+        renkei_connectors::mynavi_hrmos::NAME => c1::bench_c1(c1::C1Bench {
+            rows: a.rows,
+            file: a.file,
+            write_file: a.write_file,
+            python: a.python,
+            repeat: a.repeat,
+        }),
         renkei_connectors::hrbrain_mikiwame::NAME => bench_c3(a.employees, a.departments).await,
         renkei_connectors::talentwunder_personio::NAME => {
             bench_c4(a.profiles, a.time_scale.unwrap_or(60.0)).await
@@ -97,130 +117,6 @@ pub async fn bench(a: BenchArgs) -> Result<(), String> {
         }
         other => Err(format!("no benchmark for {other}")),
     }
-}
-
-/// Writes a CP932 CSV download file of `rows` applications (every 97th with a non-RFC
-/// email), streaming, so that generating it does not count against the reader's memory.
-fn write_cp932_file(path: &std::path::Path, rows: usize) -> Result<(), String> {
-    use std::io::Write;
-    let file = std::fs::File::create(path).map_err(|e| e.to_string())?;
-    let mut out = std::io::BufWriter::new(file);
-    let quote = |v: &str| {
-        if v.contains([',', '"', '\n', '\r']) {
-            format!("\"{}\"", v.replace('"', "\"\""))
-        } else {
-            v.to_string()
-        }
-    };
-    let columns = renkei_sandbox::MYNAVI_COLUMNS;
-    let mut text = columns.join(",") + "\r\n";
-    let start = chrono::Utc::now() - chrono::Duration::days(2);
-    let mut done = 0;
-    while done < rows {
-        let n = (rows - done).min(1000);
-        for (i, mut app) in
-            renkei_sandbox::sample_applications(n, done as u64, &format!("B{done}-"), start, 0)
-                .into_iter()
-                .enumerate()
-        {
-            if (done + i) % 97 == 0 {
-                app["メールアドレス"] = "taro.@docomo.ne.jp".into();
-            }
-            let cells: Vec<String> = columns
-                .iter()
-                .map(|c| quote(app[*c].as_str().unwrap_or("")))
-                .collect();
-            text += &cells.join(",");
-            text += "\r\n";
-        }
-        out.write_all(&encoding_rs::SHIFT_JIS.encode(&text).0)
-            .map_err(|e| e.to_string())?;
-        text.clear();
-        done += n;
-    }
-    out.flush().map_err(|e| e.to_string())
-}
-
-/// C1: a CP932 file read in 64 KiB chunks through the connector's own pipeline
-/// ([`FileImport`]: decode, parse, map, validate, route, build the HRMOS body).
-fn bench_c1(rows: usize) -> Result<(), String> {
-    use renkei_connectors::mynavi_hrmos::{FileImport, MEDIUM, mapping::Router};
-    use renkei_core::engine::Pulled;
-    use std::io::Read;
-    let dir = std::env::temp_dir().join(format!("renkei-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-    let path = dir.join("oubo.csv");
-    write_cp932_file(&path, rows)?;
-    let bytes = std::fs::metadata(&path).map_err(|e| e.to_string())?.len();
-    let rss_before = peak_rss_kib();
-    let rules: Vec<renkei_core::repo::RoutingRule> = renkei_sandbox::SAMPLE_POSITIONS[..2]
-        .iter()
-        .enumerate()
-        .map(|(i, p)| renkei_core::repo::RoutingRule {
-            id: format!("r{i}"),
-            medium: MEDIUM,
-            position_name: p.to_string(),
-            job_id: format!("J{i}"),
-            updated_at: chrono::Utc::now(),
-        })
-        .collect();
-    let router = Router::new(
-        &rules,
-        MEDIUM,
-        [("J0".to_string(), true), ("J1".to_string(), true)],
-    );
-    let started = Instant::now();
-    let mut file = std::fs::File::open(&path).map_err(|e| e.to_string())?;
-    let mut import = FileImport::new(Default::default());
-    let mut buf = vec![0u8; 64 * 1024];
-    let (mut ready, mut rejected, mut routed) = (0u64, 0u64, 0u64);
-    loop {
-        while let Some(record) = import.next_record(&router) {
-            match record {
-                Pulled::Ready { payload, .. } => {
-                    ready += 1;
-                    routed += u64::from(matches!(
-                        payload.placement,
-                        renkei_vendors::hrmos::HrmosPlacement::Selection { .. }
-                    ));
-                }
-                Pulled::Rejected { .. } => rejected += 1,
-                Pulled::Skipped => {}
-            }
-        }
-        if import.done() {
-            break;
-        }
-        let n = file.read(&mut buf).map_err(|e| e.to_string())?;
-        import
-            .push(if n == 0 { None } else { Some(&buf[..n]) })
-            .map_err(|e| e.to_string())?;
-    }
-    let secs = started.elapsed().as_secs_f64();
-    let peak = peak_rss_kib();
-    let _ = std::fs::remove_dir_all(&dir);
-    let report = json!({
-        "mynavi_file": {
-            "rows": rows, "bytes": bytes, "encoding": "cp932", "format": "csv",
-            "imported": ready, "rejected": rejected, "routed_to_selection": routed,
-            "seconds": secs, "rows_per_second": rows as f64 / secs,
-            "peak_rss_mib": peak as f64 / 1024.0, "peak_rss_before_reading_mib": rss_before as f64 / 1024.0
-        }
-    });
-    println!(
-        "{}",
-        serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?
-    );
-    if ready + rejected != rows as u64 {
-        return Err(format!("{} of {rows} rows came out", ready + rejected));
-    }
-    if peak >= 64 * 1024 {
-        return Err(format!(
-            "peak memory {} MiB is not under 64 MiB",
-            peak / 1024
-        ));
-    }
-    Ok(())
 }
 
 /// An organization of `n` departments, 6 levels deep (1 top, 10 below it, then 4 children

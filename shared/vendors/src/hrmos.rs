@@ -19,76 +19,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::time::Duration;
 
+mod body;
+pub use body::{ApplicantBody, ApplicantFields, HrmosPlacement, NewApplicant, SourceKey};
+
 const VENDOR: &str = "HRMOS";
-
-/// An applicant to create (`POST /api/v1/applicants`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NewApplicant {
-    /// The idempotency key: 媒体 and the medium's applicant id.
-    pub source: SourceKey,
-    /// 選考管理 or 応募情報インポート.
-    pub placement: HrmosPlacement,
-    /// The person.
-    pub applicant: ApplicantFields,
-}
-
-/// 媒体 + source applicant id.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SourceKey {
-    /// Medium code.
-    pub medium: String,
-    /// The medium's applicant id.
-    pub id: String,
-}
-
-/// Where the applicant goes.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum HrmosPlacement {
-    /// 選考管理 for a job.
-    Selection {
-        /// HRMOS job id.
-        job_id: String,
-    },
-    /// 応募情報インポート, with a note telling the recruiter what to fix.
-    ImportQueue {
-        /// 職種名 as applied for.
-        position_name: String,
-        /// Why it was not routed.
-        note: String,
-    },
-}
-
-/// The applicant's data.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ApplicantFields {
-    /// 姓.
-    pub family_name: String,
-    /// 名.
-    pub given_name: String,
-    /// 姓カナ.
-    pub family_name_kana: String,
-    /// 名カナ.
-    pub given_name_kana: String,
-    /// Email.
-    pub email: String,
-    /// Phone numbers.
-    pub phones: Vec<String>,
-    /// 郵便番号.
-    pub postal_code: String,
-    /// 都道府県名.
-    pub prefecture: String,
-    /// 住所.
-    pub address: String,
-    /// 生年月日 (YYYY-MM-DD).
-    pub birthday: Option<String>,
-    /// 性別 as written.
-    pub gender: String,
-    /// 職種名.
-    pub position_name: String,
-    /// 応募日時 (RFC 3339, UTC).
-    pub applied_at: String,
-}
 
 /// A job (求人) registered in HRMOS.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -194,7 +128,7 @@ impl HrmosClient {
     }
 
     /// Creates an applicant, idempotent by its source key (so retrying is always safe).
-    pub async fn create_applicant(&self, body: &NewApplicant) -> Result<Created, VendorError> {
+    pub async fn create_applicant(&self, body: &ApplicantBody) -> Result<Created, VendorError> {
         #[derive(Deserialize)]
         struct Answer {
             id: String,
@@ -215,7 +149,8 @@ impl HrmosClient {
                 self.base
                     .request(Method::POST, "/api/v1/applicants")
                     .bearer_auth(&self.api_key)
-                    .json(body)
+                    .header(reqwest::header::CONTENT_TYPE, "application/json")
+                    .body(body.as_str().to_string())
             })
             .await;
         let reply = match reply {

@@ -4,13 +4,12 @@
 use super::*;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use mapping::{ColumnMap, Columns, Router};
+use mapping::{BodyScratch, ColumnMap, Columns, Placement, Router};
 use renkei_core::engine::{Change, Connector, Page, Pulled, SyncError, WriteResult};
-use renkei_vendors::hrmos::{Created, HrmosClient, NewApplicant};
-use renkei_vendors::mynavi::file::{FileError, FileReader, Row};
+use renkei_vendors::hrmos::{ApplicantBody, Created, HrmosClient};
+use renkei_vendors::mynavi::file::{FileError, FileReader};
 use renkei_vendors::mynavi::{Download, MynaviClient};
 use serde::{Deserialize, Serialize};
-use std::collections::VecDeque;
 
 /// Where the import stands; the engine keeps it as the checkpoint cursor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -32,13 +31,15 @@ pub enum Position {
 
 /// The rows of one download file on their way to becoming records: bytes go in as they
 /// arrive ([`FileImport::push`]), mapped, validated and routed records come out
-/// ([`FileImport::next_record`]). Used by the connector and by `renkei bench mynavi-hrmos`.
+/// ([`FileImport::next_record`]), one row at a time from the reader's buffer (nothing but
+/// the record itself is allocated per row). Used by the connector and by
+/// `renkei bench mynavi-hrmos`.
 pub struct FileImport {
     map: ColumnMap,
     reader: FileReader,
     columns: Option<Columns>,
-    rows: VecDeque<Row>,
-    ended: bool,
+    scratch: BodyScratch,
+    routed_to_selection: u64,
 }
 
 impl FileImport {
@@ -48,53 +49,59 @@ impl FileImport {
             map,
             reader: FileReader::new(),
             columns: None,
-            rows: VecDeque::new(),
-            ended: false,
+            scratch: BodyScratch::default(),
+            routed_to_selection: 0,
         }
     }
 
     /// The next bytes of the file, or None at its end.
-    pub fn push(&mut self, bytes: Option<&[u8]>) -> Result<(), SyncError> {
-        let mut fresh = Vec::new();
+    pub fn push(&mut self, bytes: Option<&[u8]>) {
         match bytes {
-            Some(b) => self.reader.feed(b, &mut fresh).map_err(file_error)?,
-            None => {
-                self.reader.finish(&mut fresh).map_err(file_error)?;
-                self.ended = true;
-            }
+            Some(b) => self.reader.feed(b),
+            None => self.reader.finish(),
         }
-        self.rows.extend(fresh);
-        if self.columns.is_none()
-            && let Some(header) = self.reader.header()
-        {
-            // A header without a mapped column fails the run, naming the column (C1.4).
-            self.columns = Some(Columns::resolve(&self.map, header).map_err(SyncError::Permanent)?);
-        }
-        Ok(())
     }
 
     /// The next record, or None when more bytes are needed or the file is done.
-    pub fn next_record(&mut self, router: &Router) -> Option<Pulled<NewApplicant>> {
-        let cols = self.columns.as_ref()?;
-        let row = self.rows.pop_front()?;
-        Some(match mapping::map_row(&row, cols) {
+    pub fn next_record(
+        &mut self,
+        router: &Router,
+    ) -> Result<Option<Pulled<ApplicantBody>>, SyncError> {
+        let (row, header) = match self.reader.next_row() {
+            Ok(Some(read)) => read,
+            Ok(None) => return Ok(None),
+            Err(e) => return Err(file_error(e)),
+        };
+        if self.columns.is_none() {
+            // A header without a mapped column fails the run, naming the column (C1.4).
+            self.columns = Some(Columns::resolve(&self.map, header).map_err(SyncError::Permanent)?);
+        }
+        let cols = self.columns.as_ref().expect("resolved above");
+        Ok(Some(match mapping::map_row(&row, cols) {
             Ok(applicant) => {
-                let placement = router.place(&applicant.position_name);
+                let placement = router.place(applicant.position_name);
+                self.routed_to_selection +=
+                    u64::from(matches!(placement, Placement::Selection { .. }));
                 Pulled::Ready {
-                    key: applicant.id.as_str().to_string(),
-                    payload: mapping::to_hrmos(&applicant, MEDIUM, &placement),
+                    key: applicant.id.to_string(),
+                    payload: mapping::to_hrmos(&applicant, MEDIUM, &placement, &mut self.scratch),
                 }
             }
             Err(reason) => Pulled::Rejected {
                 record: mapping::row_label(&row, cols),
                 reason,
             },
-        })
+        }))
     }
 
-    /// Whether every row has been handed out.
-    pub fn done(&self) -> bool {
-        self.ended && self.rows.is_empty()
+    /// Whether every row has been handed out (Err: the file had no header).
+    pub fn done(&self) -> Result<bool, SyncError> {
+        self.reader.done().map_err(file_error)
+    }
+
+    /// How many applicants went to a job's 選考管理 so far.
+    pub fn routed_to_selection(&self) -> u64 {
+        self.routed_to_selection
     }
 }
 
@@ -162,7 +169,7 @@ fn file_error(e: FileError) -> SyncError {
 
 #[async_trait]
 impl Connector for MynaviHrmos {
-    type Record = NewApplicant;
+    type Record = ApplicantBody;
     type Cursor = Position;
 
     async fn begin(&mut self) -> Result<(), SyncError> {
@@ -183,7 +190,7 @@ impl Connector for MynaviHrmos {
     async fn pull(
         &mut self,
         cursor: Option<Position>,
-    ) -> Result<Page<NewApplicant, Position>, SyncError> {
+    ) -> Result<Page<ApplicantBody, Position>, SyncError> {
         if self.active.is_none() {
             let position = cursor.unwrap_or(Position::Until {
                 until: self.now - first_window(),
@@ -212,17 +219,17 @@ impl Connector for MynaviHrmos {
         let a = self.active.as_mut().expect("a download is active");
         let mut records = Vec::new();
         while records.len() < self.settings.page_size.max(1) {
-            if let Some(record) = a.import.next_record(&self.router) {
+            if let Some(record) = a.import.next_record(&self.router)? {
                 records.push(record);
-            } else if a.import.done() {
+            } else if a.import.done()? {
                 break;
             } else {
                 self.heartbeat.beat(std::time::Duration::ZERO).await?;
                 let chunk = a.download.chunk().await?;
-                a.import.push(chunk.as_deref())?;
+                a.import.push(chunk.as_deref());
             }
         }
-        let (from, to, done) = (a.from, a.to, a.import.done());
+        let (from, to, done) = (a.from, a.to, a.import.done()?);
         if done {
             self.active = None;
             // A window resumed from an earlier run ends before this run's start: go on.
@@ -241,7 +248,7 @@ impl Connector for MynaviHrmos {
 
     async fn write(
         &mut self,
-        changes: &[Change<NewApplicant>],
+        changes: &[Change<ApplicantBody>],
         dry_run: bool,
     ) -> Result<Vec<WriteResult>, SyncError> {
         let mut out = Vec::with_capacity(changes.len());

@@ -8,13 +8,17 @@
 //! - [`Router`] applies the routing rules (C1.7): exact 職種名 match → selection for the
 //!   rule's job; otherwise the import queue, saying why.
 
+use super::dates::{parse_applied_at, parse_birthday, write_date, write_utc};
 use super::email;
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, TimeZone, Utc};
-use renkei_core::repo::{Medium, RoutingRule};
-use renkei_vendors::hrmos::{ApplicantFields, HrmosPlacement, NewApplicant, SourceKey};
+pub use super::routing::{Placement, Router, Unrouted};
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use renkei_core::repo::Medium;
+use renkei_vendors::hrmos::{
+    ApplicantBody, ApplicantFields, HrmosPlacement, NewApplicant, SourceKey,
+};
 use renkei_vendors::mynavi::file::Row;
 use serde::{Deserialize, Serialize};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 /// Column names of the download file. Optional fields may be switched off with `null`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -145,105 +149,62 @@ impl Columns {
     }
 }
 
-/// A Mynavi application id: the source key in HRMOS (C1.10).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct ApplicationId(String);
-
-impl ApplicationId {
-    /// The id as Mynavi writes it.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-/// A valid applicant from one row.
+/// A valid applicant from one row, borrowed from it (nothing is copied until the body is
+/// written).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Applicant {
-    /// Source key.
-    pub id: ApplicationId,
+pub struct Applicant<'a> {
+    /// Mynavi's application id: the source key in HRMOS (C1.10).
+    pub id: &'a str,
     /// 応募日時.
     pub applied_at: DateTime<FixedOffset>,
-    /// 姓, 名.
-    pub family_name: String,
+    /// 姓.
+    pub family_name: &'a str,
     /// 名.
-    pub given_name: String,
+    pub given_name: &'a str,
     /// 姓カナ.
-    pub family_name_kana: String,
+    pub family_name_kana: &'a str,
     /// 名カナ.
-    pub given_name_kana: String,
+    pub given_name_kana: &'a str,
     /// 職種名, exactly as in the file.
-    pub position_name: String,
+    pub position_name: &'a str,
     /// A valid RFC 5322 address.
-    pub email: String,
+    pub email: &'a str,
     /// 郵便番号.
-    pub postal_code: String,
+    pub postal_code: &'a str,
     /// 都道府県名.
-    pub prefecture: String,
+    pub prefecture: &'a str,
     /// 住所.
-    pub address: String,
+    pub address: &'a str,
     /// 生年月日.
     pub birthday: Option<NaiveDate>,
     /// 性別 as written.
-    pub gender: String,
-    /// Phone numbers given.
-    pub phones: Vec<String>,
-}
-
-fn jst() -> FixedOffset {
-    FixedOffset::east_opt(9 * 3600).expect("valid offset")
-}
-
-/// 応募日時: Mynavi writes JST without an offset; several separators are seen in exports.
-pub fn parse_applied_at(s: &str) -> Option<DateTime<FixedOffset>> {
-    let s = s.trim();
-    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Some(t);
-    }
-    [
-        "%Y/%m/%d %H:%M:%S",
-        "%Y/%m/%d %H:%M",
-        "%Y-%m-%d %H:%M:%S",
-        "%Y-%m-%d %H:%M",
-    ]
-    .iter()
-    .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
-    .and_then(|n| jst().from_local_datetime(&n).single())
-}
-
-fn parse_birthday(s: &str) -> Option<NaiveDate> {
-    ["%Y/%m/%d", "%Y-%m-%d", "%Y年%m月%d日"]
-        .iter()
-        .find_map(|f| NaiveDate::parse_from_str(s.trim(), f).ok())
+    pub gender: &'a str,
+    /// 電話番号1 and 2 (empty when not given).
+    pub phones: [&'a str; 2],
 }
 
 /// How the error report names a row.
-pub fn row_label(row: &Row, cols: &Columns) -> String {
-    match row
-        .fields
-        .get(cols.application_id)
-        .filter(|v| !v.is_empty())
-    {
+pub fn row_label(row: &Row<'_>, cols: &Columns) -> String {
+    match row.get(cols.application_id).filter(|v| !v.is_empty()) {
         Some(id) => format!("{}行目 (応募ID {id})", row.number),
         None => format!("{}行目", row.number),
     }
 }
 
 /// Maps one row, or says why it cannot be imported.
-pub fn map_row(row: &Row, cols: &Columns) -> Result<Applicant, String> {
-    if row.fields.len() < cols.width {
+pub fn map_row<'a>(row: &Row<'a>, cols: &Columns) -> Result<Applicant<'a>, String> {
+    if row.len() < cols.width {
         return Err(format!(
             "列が足りません ({} / {} 列)。ファイルの途中で切れている可能性があります (row has {} of {} columns; the file may be cut off)",
-            row.fields.len(),
+            row.len(),
             cols.width,
-            row.fields.len(),
+            row.len(),
             cols.width
         ));
     }
-    let get = |i: usize| row.fields[i].as_str();
-    let opt = |i: Option<usize>| {
-        i.map(|i| row.fields[i].trim().to_string())
-            .unwrap_or_default()
-    };
+    // Every column index is below the width checked above.
+    let get = |i: usize| row.get(i).unwrap_or_default();
+    let opt = |i: Option<usize>| i.map(|i| get(i).trim()).unwrap_or_default();
     let id = get(cols.application_id).trim();
     if id.is_empty() {
         return Err("応募IDが空です (no application id)".into());
@@ -252,7 +213,7 @@ pub fn map_row(row: &Row, cols: &Columns) -> Result<Applicant, String> {
     let applied_at = parse_applied_at(applied_raw).ok_or_else(|| {
         format!("応募日時「{applied_raw}」を読み取れません (unreadable application time)")
     })?;
-    let family_name = get(cols.family_name).trim().to_string();
+    let family_name = get(cols.family_name).trim();
     if family_name.is_empty() {
         return Err("姓が空です (no family name)".into());
     }
@@ -262,138 +223,97 @@ pub fn map_row(row: &Row, cols: &Columns) -> Result<Applicant, String> {
             "メールアドレス「{email_raw}」はRFCに準拠していないため取り込みません: {problem}"
         ));
     }
-    let birthday = match cols.birthday.map(|i| row.fields[i].trim()) {
-        None | Some("") => None,
-        Some(b) => Some(
+    let birthday = match opt(cols.birthday) {
+        "" => None,
+        b => Some(
             parse_birthday(b)
                 .ok_or_else(|| format!("生年月日「{b}」を読み取れません (unreadable birthday)"))?,
         ),
     };
-    let phones = [cols.phone1, cols.phone2]
-        .into_iter()
-        .map(opt)
-        .filter(|p| !p.is_empty())
-        .collect();
     Ok(Applicant {
-        id: ApplicationId(id.to_string()),
+        id,
         applied_at,
         family_name,
         given_name: opt(cols.given_name),
         family_name_kana: opt(cols.family_name_kana),
         given_name_kana: opt(cols.given_name_kana),
         // Exact, untrimmed: a rule matches the title character for character (C1.7).
-        position_name: get(cols.position_name).to_string(),
-        email: email_raw.to_string(),
+        position_name: get(cols.position_name),
+        email: email_raw,
         postal_code: opt(cols.postal_code),
         prefecture: opt(cols.prefecture),
         address: opt(cols.address),
         birthday,
         gender: opt(cols.gender),
-        phones,
+        phones: [opt(cols.phone1), opt(cols.phone2)],
     })
 }
 
-/// Where an applicant goes in HRMOS.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Placement {
-    /// 選考管理 for the job.
-    Selection {
-        /// HRMOS job id.
-        job_id: String,
-    },
-    /// 応募情報インポート, with a note that tells the recruiter what to fix.
-    ImportQueue {
-        /// Why it was not routed.
-        note: String,
-    },
-}
-
-/// Applies a tenant's routing rules for one medium.
-#[derive(Debug, Clone, Default)]
-pub struct Router {
-    by_position: HashMap<String, String>,
-    open_jobs: HashSet<String>,
-    known_jobs: HashSet<String>,
-}
-
-impl Router {
-    /// Rules of `medium`, checked against HRMOS's jobs (`(id, open)`).
-    pub fn new(
-        rules: &[RoutingRule],
-        medium: Medium,
-        jobs: impl IntoIterator<Item = (String, bool)>,
-    ) -> Self {
-        let mut r = Router::default();
-        for rule in rules.iter().filter(|r| r.medium == medium) {
-            r.by_position
-                .insert(rule.position_name.clone(), rule.job_id.clone());
-        }
-        for (id, open) in jobs {
-            if open {
-                r.open_jobs.insert(id.clone());
-            }
-            r.known_jobs.insert(id);
-        }
-        r
-    }
-
-    /// Where an applicant for `position_name` goes.
-    pub fn place(&self, position_name: &str) -> Placement {
-        match self.by_position.get(position_name) {
-            Some(job) if self.open_jobs.contains(job) => Placement::Selection {
-                job_id: job.clone(),
-            },
-            Some(job) if self.known_jobs.contains(job) => Placement::ImportQueue {
-                note: format!(
-                    "振り分けルールの振り分け先の求人 {job} は募集を終了しています。求人かルールを見直してください (募集ポジション名「{position_name}」)"
-                ),
-            },
-            Some(job) => Placement::ImportQueue {
-                note: format!(
-                    "振り分けルールの振り分け先の求人 {job} がHRMOS採用にありません。ルールを更新してください (募集ポジション名「{position_name}」)"
-                ),
-            },
-            None => Placement::ImportQueue {
-                note: format!(
-                    "募集ポジション名「{position_name}」に一致する振り分けルールがありません。マイナビ転職の職種名と完全に一致するルールを登録してください (no routing rule matched)"
-                ),
-            },
-        }
-    }
+/// Reused between rows so that writing a body allocates only the body.
+#[derive(Debug, Default)]
+pub struct BodyScratch {
+    applied_at: String,
+    birthday: String,
+    note: String,
 }
 
 /// The HRMOS create body for an applicant (docs/contracts/hrmos.md).
-pub fn to_hrmos(a: &Applicant, medium: Medium, placement: &Placement) -> NewApplicant {
-    NewApplicant {
-        source: SourceKey {
-            medium: medium.code().to_string(),
-            id: a.id.as_str().to_string(),
-        },
-        placement: match placement {
-            Placement::Selection { job_id } => HrmosPlacement::Selection {
-                job_id: job_id.clone(),
-            },
-            Placement::ImportQueue { note } => HrmosPlacement::ImportQueue {
-                position_name: a.position_name.clone(),
-                note: note.clone(),
-            },
-        },
-        applicant: ApplicantFields {
-            family_name: a.family_name.clone(),
-            given_name: a.given_name.clone(),
-            family_name_kana: a.family_name_kana.clone(),
-            given_name_kana: a.given_name_kana.clone(),
-            email: a.email.clone(),
-            phones: a.phones.clone(),
-            postal_code: a.postal_code.clone(),
-            prefecture: a.prefecture.clone(),
-            address: a.address.clone(),
-            birthday: a.birthday.map(|d| d.to_string()),
-            gender: a.gender.clone(),
-            position_name: a.position_name.clone(),
-            applied_at: a.applied_at.with_timezone(&Utc).to_rfc3339(),
-        },
+pub fn to_hrmos(
+    a: &Applicant<'_>,
+    medium: Medium,
+    placement: &Placement<'_>,
+    scratch: &mut BodyScratch,
+) -> ApplicantBody {
+    let BodyScratch {
+        applied_at,
+        birthday,
+        note,
+    } = scratch;
+    applied_at.clear();
+    write_utc(a.applied_at, applied_at);
+    birthday.clear();
+    if let Some(d) = a.birthday {
+        write_date(d, birthday);
     }
+    let placement = match placement {
+        Placement::Selection { job_id } => HrmosPlacement::selection(job_id),
+        Placement::ImportQueue(why) => {
+            note.clear();
+            why.write_note(a.position_name, note);
+            HrmosPlacement::import_queue(a.position_name, note)
+        }
+    };
+    let phones = a.phones;
+    let given = phones.iter().filter(|p| !p.is_empty()).count();
+    // Phone 2 alone moves to the front.
+    let phones = if phones[0].is_empty() {
+        [phones[1], ""]
+    } else {
+        phones
+    };
+    let body = NewApplicant {
+        applicant: ApplicantFields {
+            address: a.address,
+            applied_at,
+            birthday: a.birthday.map(|_| birthday.as_str()),
+            email: a.email,
+            family_name: a.family_name,
+            family_name_kana: a.family_name_kana,
+            gender: a.gender,
+            given_name: a.given_name,
+            given_name_kana: a.given_name_kana,
+            phones: &phones[..given],
+            position_name: a.position_name,
+            postal_code: a.postal_code,
+            prefecture: a.prefecture,
+        },
+        placement,
+        source: SourceKey {
+            id: a.id,
+            medium: medium.code(),
+        },
+    };
+    ApplicantBody::new(&body)
 }
 
 #[cfg(test)]
@@ -407,11 +327,16 @@ mod tests {
             .collect()
     }
 
-    fn row(n: u64, line: &str) -> Row {
-        Row {
-            number: n,
-            fields: line.split(',').map(str::to_string).collect(),
+    /// A row of `line`'s comma-separated fields, laid out as the reader lays them.
+    fn with_row<T>(n: u64, line: &str, f: impl FnOnce(&Row<'_>) -> T) -> T {
+        let mut text = String::new();
+        let mut ends = Vec::new();
+        for field in line.split(',') {
+            text.push_str(field);
+            ends.push(text.len());
         }
+        let mut spans = Vec::new();
+        f(&Row::laid_out(n, &text, &ends, &mut spans))
     }
 
     #[test]
@@ -446,45 +371,49 @@ mod tests {
     #[test]
     fn c1_5_a_row_with_a_non_rfc_email_is_rejected_with_the_reason() {
         let cols = Columns::resolve(&ColumnMap::default(), &header()).expect("columns");
-        let r = row(
-            7,
-            "A-1,2026/11/20 18:03,山田,太郎,ヤマダ,タロウ,営業職,100-0001,東京都,千代田区1-1,1990/04/01,男性,taro.@docomo.ne.jp,090-0000-0000,",
-        );
-        let err = map_row(&r, &cols).expect_err("rejected");
-        assert!(
-            err.contains("taro.@docomo.ne.jp") && err.contains("直前"),
-            "{err}"
-        );
-        assert_eq!(row_label(&r, &cols), "7行目 (応募ID A-1)");
+        let line = "A-1,2026/11/20 18:03,山田,太郎,ヤマダ,タロウ,営業職,100-0001,東京都,千代田区1-1,1990/04/01,男性,taro.@docomo.ne.jp,090-0000-0000,";
+        with_row(7, line, |r| {
+            let err = map_row(r, &cols).expect_err("rejected");
+            assert!(
+                err.contains("taro.@docomo.ne.jp") && err.contains("直前"),
+                "{err}"
+            );
+            assert_eq!(row_label(r, &cols), "7行目 (応募ID A-1)");
+        });
     }
 
     #[test]
-    fn c1_7_routing_is_exact() {
-        let rule = |p: &str, j: &str| RoutingRule {
-            id: p.into(),
-            medium: Medium::MynaviTenshoku,
-            position_name: p.into(),
-            job_id: j.into(),
-            updated_at: Utc::now(),
-        };
-        let router = Router::new(
-            &[rule("営業職（東京）", "J1"), rule("経理", "J9")],
-            Medium::MynaviTenshoku,
-            [("J1".to_string(), true), ("J9".to_string(), false)],
-        );
-        assert_eq!(
-            router.place("営業職（東京）"),
-            Placement::Selection {
-                job_id: "J1".into()
-            }
-        );
-        for other in ["営業職(東京)", "営業職（東京） ", "営業職"] {
-            assert!(
-                matches!(router.place(other), Placement::ImportQueue { note } if note.contains("一致する振り分けルールがありません"))
+    fn c1_10_the_body_is_its_own_canonical_json_so_its_hash_is_the_engines() {
+        let cols = Columns::resolve(&ColumnMap::default(), &header()).expect("columns");
+        let router = Router::new(&[], Medium::MynaviTenshoku, []);
+        let mut scratch = BodyScratch::default();
+        let line = "A-1,2026/11/20 18:03,山田,太郎,ヤマダ,タロウ,営業\"職,100-0001,東京都,千代田区1-1,,男性,taro@docomo.ne.jp,,080-1111-2222";
+        with_row(2, line, |r| {
+            let a = map_row(r, &cols).expect("valid");
+            let body = to_hrmos(
+                &a,
+                Medium::MynaviTenshoku,
+                &router.place(a.position_name),
+                &mut scratch,
             );
-        }
-        assert!(
-            matches!(router.place("経理"), Placement::ImportQueue { note } if note.contains("募集を終了"))
-        );
+            let value: serde_json::Value = serde_json::from_str(body.as_str()).expect("JSON");
+            // The engine hashes a record's Value written out: keys sorted, compact.
+            assert_eq!(value.to_string(), body.as_str());
+            assert_eq!(
+                value["applicant"]["applied_at"],
+                "2026-11-20T09:03:00+00:00"
+            );
+            assert_eq!(value["applicant"]["birthday"], serde_json::Value::Null);
+            assert_eq!(
+                value["applicant"]["phones"],
+                serde_json::json!(["080-1111-2222"])
+            );
+            assert_eq!(value["placement"]["kind"], "import_queue");
+            assert_eq!(value["placement"]["position_name"], "営業\"職");
+            assert_eq!(
+                value["source"],
+                serde_json::json!({"id": "A-1", "medium": "mynavi_tenshoku"})
+            );
+        });
     }
 }

@@ -13,10 +13,12 @@
 //!   [`rules`]) and creates them in HRMOS idempotently by source key (C1.10).
 
 mod accounts;
+pub mod dates;
 pub mod email;
 mod factory;
 mod import;
 pub mod mapping;
+pub mod routing;
 pub mod rules;
 
 pub use accounts::*;

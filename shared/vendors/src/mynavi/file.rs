@@ -11,6 +11,9 @@
 //! A last line cut off mid-way comes out as a row with fewer fields; the caller rejects it.
 
 use encoding_rs::{Decoder, Encoding, SHIFT_JIS, UTF_8};
+use split::split_record;
+
+mod split;
 
 /// The encoding found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,13 +35,70 @@ pub enum Separator {
     Tab,
 }
 
-/// One row of the file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Row {
+/// Where one field of a row is: a slice of the decoded text (most fields), or of the
+/// reader's buffer of quoted fields with their `""` made `"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span {
+    start: usize,
+    end: usize,
+    quoted: bool,
+}
+
+/// One row of the file, borrowed from the reader until the next row is asked for: its
+/// fields are slices of the decoded text, so reading a row copies nothing but quoted
+/// fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Row<'a> {
     /// Its row number as a spreadsheet shows it: the header is row 1.
     pub number: u64,
-    /// Field values.
-    pub fields: Vec<String>,
+    text: &'a str,
+    quoted: &'a str,
+    spans: &'a [Span],
+}
+
+impl<'a> Row<'a> {
+    /// A row of fields laid end to end in `text`, field `i` ending at `ends[i]` (`spans`
+    /// is where their places are kept).
+    pub fn laid_out(number: u64, text: &'a str, ends: &[usize], spans: &'a mut Vec<Span>) -> Self {
+        spans.clear();
+        let mut start = 0;
+        for &end in ends {
+            spans.push(Span {
+                start,
+                end,
+                quoted: false,
+            });
+            start = end;
+        }
+        Self {
+            number,
+            text,
+            quoted: "",
+            spans,
+        }
+    }
+
+    /// How many fields the row has.
+    pub fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    /// Whether the row has no fields.
+    pub fn is_empty(&self) -> bool {
+        self.spans.is_empty()
+    }
+
+    /// Field `i`, if the row has it.
+    pub fn get(&self, i: usize) -> Option<&'a str> {
+        let span = self.spans.get(i)?;
+        let from = if span.quoted { self.quoted } else { self.text };
+        from.get(span.start..span.end)
+    }
+
+    /// Every field in order.
+    pub fn fields(&self) -> impl Iterator<Item = &'a str> + '_ {
+        (0..self.len()).filter_map(|i| self.get(i))
+    }
 }
 
 /// Why the file cannot be read at all.
@@ -47,9 +107,6 @@ pub enum FileError {
     /// The file has no header line.
     #[error("the file is empty: it has no header line")]
     Empty,
-    /// A field is not valid text after decoding.
-    #[error("row {0}: undecodable text")]
-    Undecodable(u64),
 }
 
 /// How much undecided input to look at before choosing an encoding without a newline.
@@ -61,15 +118,17 @@ pub struct FileReader {
     undecided: Vec<u8>,
     decoder: Option<Decoder>,
     encoding: Option<FileEncoding>,
-    /// Decoded text not yet given to the CSV parser.
+    /// Decoded text; the records before `at` were handed out.
     text: String,
-    parser: Option<csv_core::Reader>,
+    at: usize,
+    /// The file has ended: the parser may see its last line.
+    ended: bool,
+    /// Every record of the ended file was split.
+    parsed_all: bool,
     separator: Option<Separator>,
-    /// The record being assembled (field bytes and field ends).
-    out: Vec<u8>,
-    out_len: usize,
-    ends: Vec<usize>,
-    ends_len: usize,
+    /// The row handed out last: its fields, and its quoted fields' text.
+    spans: Vec<Span>,
+    quoted: String,
     /// Rows seen so far (the header counts).
     rows: u64,
     header: Option<Vec<String>>,
@@ -89,12 +148,12 @@ impl FileReader {
             decoder: None,
             encoding: None,
             text: String::new(),
-            parser: None,
+            at: 0,
+            ended: false,
+            parsed_all: false,
             separator: None,
-            out: vec![0; 4096],
-            out_len: 0,
-            ends: vec![0; 64],
-            ends_len: 0,
+            spans: Vec::with_capacity(64),
+            quoted: String::new(),
             rows: 0,
             header: None,
         }
@@ -115,20 +174,79 @@ impl FileReader {
         self.header.as_deref()
     }
 
-    /// Feeds the next bytes of the file; complete data rows are appended to `rows`.
-    pub fn feed(&mut self, bytes: &[u8], rows: &mut Vec<Row>) -> Result<(), FileError> {
+    /// Feeds the next bytes of the file; its rows come out of [`FileReader::next_row`].
+    pub fn feed(&mut self, bytes: &[u8]) {
+        // What the parser has read is dropped first, so the text holds about one chunk.
+        self.text.drain(..self.at);
+        self.at = 0;
         self.decode(bytes, false);
-        self.parse(false, rows)
     }
 
-    /// Ends the file: flushes a last row without a line break.
-    pub fn finish(&mut self, rows: &mut Vec<Row>) -> Result<(), FileError> {
+    /// Ends the file: a last row without a line break comes out too.
+    pub fn finish(&mut self) {
+        self.text.drain(..self.at);
+        self.at = 0;
         self.decode(&[], true);
-        self.parse(true, rows)?;
-        if self.header.is_none() {
-            return Err(FileError::Empty);
+        self.ended = true;
+    }
+
+    /// The next data row and the header's column names, or None when more bytes are needed
+    /// (or the file is done, see [`FileReader::done`]). The header is read on the way.
+    pub fn next_row(&mut self) -> Result<Option<(Row<'_>, &[String])>, FileError> {
+        let Some(sep) = self.separator.or_else(|| self.choose_separator()) else {
+            return Ok(None);
+        };
+        let sep = if sep == Separator::Tab { b'\t' } else { b',' };
+        loop {
+            if self.at == self.text.len() {
+                self.parsed_all = self.ended;
+                return Ok(None);
+            }
+            let Some(next) = split_record(
+                &self.text,
+                self.at,
+                sep,
+                self.ended,
+                &mut self.spans,
+                &mut self.quoted,
+            ) else {
+                return Ok(None);
+            };
+            self.at = next;
+            // Blank lines are not rows.
+            if self.spans.len() == 1 && self.spans[0].start == self.spans[0].end {
+                continue;
+            }
+            self.rows += 1;
+            if self.header.is_some() {
+                break;
+            }
+            let header = self.row().fields().map(str::to_string).collect();
+            self.header = Some(header);
         }
-        Ok(())
+        let header = self.header.as_deref().unwrap_or_default();
+        Ok(Some((self.row(), header)))
+    }
+
+    /// The record just split.
+    fn row(&self) -> Row<'_> {
+        Row {
+            number: self.rows,
+            text: &self.text,
+            quoted: &self.quoted,
+            spans: &self.spans,
+        }
+    }
+
+    /// Whether the file ended and every row was read; Err if it had no header.
+    pub fn done(&self) -> Result<bool, FileError> {
+        if !self.parsed_all {
+            return Ok(false);
+        }
+        match self.header {
+            None => Err(FileError::Empty),
+            Some(_) => Ok(true),
+        }
     }
 
     fn decode(&mut self, bytes: &[u8], last: bool) {
@@ -163,89 +281,21 @@ impl FileReader {
         let _ = decoder.decode_to_string(bytes, &mut self.text, last);
     }
 
-    fn parse(&mut self, last: bool, rows: &mut Vec<Row>) -> Result<(), FileError> {
-        if self.parser.is_none() {
-            let line_end = self.text.find('\n');
-            if line_end.is_none() && !last {
-                return Ok(());
-            }
-            let first = &self.text[..line_end.unwrap_or(self.text.len())];
-            let tabs = first.matches('\t').count();
-            let commas = first.matches(',').count();
-            let sep = if tabs > commas {
-                Separator::Tab
-            } else {
-                Separator::Comma
-            };
-            self.separator = Some(sep);
-            self.parser = Some(
-                csv_core::ReaderBuilder::new()
-                    .delimiter(if sep == Separator::Tab { b'\t' } else { b',' })
-                    .build(),
-            );
+    /// Picks the separator from the header line once it is decoded; None until then.
+    fn choose_separator(&mut self) -> Option<Separator> {
+        let line_end = self.text.find('\n');
+        if line_end.is_none() && !self.ended {
+            return None;
         }
-        let mut input_at = 0;
-        loop {
-            let input = &self.text.as_bytes()[input_at..];
-            // An empty input tells the parser the file ended: only pass one at the end.
-            if input.is_empty() && !last {
-                break;
-            }
-            let parser = self.parser.as_mut().expect("parser set above");
-            let (result, nin, nout, nend) = parser.read_record(
-                input,
-                &mut self.out[self.out_len..],
-                &mut self.ends[self.ends_len..],
-            );
-            input_at += nin;
-            self.out_len += nout;
-            self.ends_len += nend;
-            match result {
-                csv_core::ReadRecordResult::InputEmpty if last => continue,
-                csv_core::ReadRecordResult::InputEmpty => break,
-                csv_core::ReadRecordResult::OutputFull => {
-                    let n = self.out.len() * 2;
-                    self.out.resize(n, 0);
-                }
-                csv_core::ReadRecordResult::OutputEndsFull => {
-                    let n = self.ends.len() * 2;
-                    self.ends.resize(n, 0);
-                }
-                csv_core::ReadRecordResult::Record => self.emit(rows)?,
-                csv_core::ReadRecordResult::End => break,
-            }
-        }
-        self.text.drain(..input_at);
-        Ok(())
-    }
-
-    fn emit(&mut self, rows: &mut Vec<Row>) -> Result<(), FileError> {
-        let ends = &self.ends[..self.ends_len];
-        let bytes = &self.out[..self.out_len];
-        let mut fields = Vec::with_capacity(ends.len());
-        let mut start = 0;
-        for &end in ends {
-            let field = std::str::from_utf8(&bytes[start..end])
-                .map_err(|_| FileError::Undecodable(self.rows + 1))?;
-            fields.push(field.to_string());
-            start = end;
-        }
-        self.out_len = 0;
-        self.ends_len = 0;
-        // Blank lines are not rows.
-        if fields.len() == 1 && fields[0].is_empty() {
-            return Ok(());
-        }
-        self.rows += 1;
-        if self.header.is_none() {
-            self.header = Some(fields);
+        let first = &self.text[..line_end.unwrap_or(self.text.len())];
+        let tabs = first.matches('\t').count();
+        let commas = first.matches(',').count();
+        self.separator = Some(if tabs > commas {
+            Separator::Tab
         } else {
-            rows.push(Row {
-                number: self.rows,
-                fields,
-            });
-        }
-        Ok(())
+            Separator::Comma
+        });
+        self.separator
     }
 }
 
@@ -276,20 +326,37 @@ fn detect(bytes: &[u8], last: bool) -> Option<FileEncoding> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    fn cp932(s: &str) -> Vec<u8> {
+    pub(super) fn cp932(s: &str) -> Vec<u8> {
         SHIFT_JIS.encode(s).0.into_owned()
     }
 
-    fn read_in_chunks(bytes: &[u8], chunk: usize) -> (FileReader, Vec<Row>) {
+    pub(super) struct Owned {
+        pub(super) number: u64,
+        pub(super) fields: Vec<String>,
+    }
+
+    fn drain(r: &mut FileReader, rows: &mut Vec<Owned>) {
+        while let Some((row, _)) = r.next_row().expect("row") {
+            rows.push(Owned {
+                number: row.number,
+                fields: row.fields().map(str::to_string).collect(),
+            });
+        }
+    }
+
+    pub(super) fn read_in_chunks(bytes: &[u8], chunk: usize) -> (FileReader, Vec<Owned>) {
         let mut r = FileReader::new();
         let mut rows = Vec::new();
         for c in bytes.chunks(chunk.max(1)) {
-            r.feed(c, &mut rows).expect("feed");
+            r.feed(c);
+            drain(&mut r, &mut rows);
         }
-        r.finish(&mut rows).expect("finish");
+        r.finish();
+        drain(&mut r, &mut rows);
+        assert_eq!(r.done(), Ok(true));
         (r, rows)
     }
 
@@ -331,9 +398,10 @@ mod tests {
     #[test]
     fn an_empty_file_has_no_header() {
         let mut r = FileReader::new();
-        let mut rows = Vec::new();
-        r.feed(b"", &mut rows).expect("feed");
-        assert_eq!(r.finish(&mut rows), Err(FileError::Empty));
+        r.feed(b"");
+        r.finish();
+        assert_eq!(r.next_row(), Ok(None));
+        assert_eq!(r.done(), Err(FileError::Empty));
     }
 
     #[test]
