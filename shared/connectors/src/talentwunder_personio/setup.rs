@@ -4,8 +4,8 @@
 //! - the career site's XML feed (`/xml` answering 404, or a web page instead of
 //!   `<workzag-jobs>`: the XML interface is off);
 //! - company ID and token (401), and the recruiting and Recruiting API features (403
-//!   `feature.*`), by a validation-only probe: an application dated tomorrow, which
-//!   Personio validates completely and refuses (`errors.date-validation.date-in-the-future`),
+//!   `feature.*`), by a validation-only probe: an application dated tomorrow everywhere on
+//!   Earth (see [`probe_date`]), which Personio validates completely and refuses (`errors.date-validation.date-in-the-future`),
 //!   so nothing is filed;
 //! - the channel ID in the same probe (`errors.posting-validation.channel-not-found`). Where
 //!   Personio would stop at the first error instead, an unknown channel is found at the
@@ -170,8 +170,10 @@ pub async fn setup(
     )
     .map_err(unavailable)?;
     let job = jobs.as_ref().and_then(|j| j.first()).map_or(0, |j| j.id);
-    let tomorrow = (now + chrono::Duration::days(1)).date_naive();
-    match client.probe(job, settings.channel_id, tomorrow).await {
+    match client
+        .probe(job, settings.channel_id, probe_date(now))
+        .await
+    {
         Ok(reasons) => {
             if reasons
                 .iter()
@@ -236,4 +238,48 @@ pub async fn setup(
             other => unavailable(other),
         })?;
     Ok(conn)
+}
+
+/// The probe's application date: the day after today in the easternmost time zone (UTC+14).
+/// Personio judges "in the future" by the company's own today (Berlin for most of ours), so
+/// UTC's tomorrow is not enough: from 23:00 UTC (22:00 in summer) it already is today in
+/// Berlin, and the probe would be filed as a real application.
+pub fn probe_date(now: DateTime<Utc>) -> chrono::NaiveDate {
+    (now + chrono::Duration::hours(14)).date_naive() + chrono::Days::new(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::probe_date;
+    use chrono::{DateTime, Duration, FixedOffset, Utc};
+
+    #[test]
+    fn c4_1_the_probe_is_dated_in_the_future_in_every_time_zone_at_any_hour() {
+        // The last hour of the UTC day is the edge: Berlin is already on the next date.
+        for at in [
+            "2026-11-22T00:00:00Z",
+            "2026-11-22T12:00:00Z",
+            "2026-11-22T22:30:00Z",
+            "2026-11-22T23:26:47Z",
+            "2026-11-22T23:59:59Z",
+            "2026-06-30T22:15:00Z",
+            "2026-12-31T23:59:59Z",
+        ] {
+            let now: DateTime<Utc> = at.parse().unwrap();
+            let date = probe_date(now);
+            for hours in -12..=14 {
+                let zone = FixedOffset::east_opt(hours * 3600).unwrap();
+                let today = now.with_timezone(&zone).date_naive();
+                assert!(
+                    date > today,
+                    "{at}: {date} is not after {today} at UTC{hours:+}"
+                );
+            }
+            // And it is not far off: at most two days after UTC's date.
+            assert!(
+                date <= (now + Duration::days(2)).date_naive(),
+                "{at}: {date}"
+            );
+        }
+    }
 }

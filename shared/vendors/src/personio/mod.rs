@@ -277,7 +277,7 @@ impl PersonioClient {
         Ok(crate::http::parse_json(VENDOR, &reply.body, "document")?)
     }
 
-    /// Connecting's check: an application that cannot be filed (dated tomorrow) for
+    /// Connecting's check: an application that cannot be filed (dated `date`, after Personio's today) for
     /// `job_position_id` with `channel`: Personio checks the credentials (401), the
     /// features (403) and every field, and answers the reasons (date-in-the-future, plus
     /// channel-not-found for an unknown channel). An answer of 201 would mean Personio
@@ -286,7 +286,7 @@ impl PersonioClient {
         &self,
         job_position_id: u64,
         channel: Option<u64>,
-        tomorrow: chrono::NaiveDate,
+        date: chrono::NaiveDate,
     ) -> Result<Vec<Reason>, PersonioError> {
         let app = Application {
             first_name: "renkei".into(),
@@ -295,7 +295,7 @@ impl PersonioClient {
             job_position_id,
             recruiting_channel_id: channel,
             message: Some("renkei connection check: never filed (dated in the future)".into()),
-            application_date: Some(tomorrow.format("%Y-%m-%d").to_string()),
+            application_date: Some(date.format("%Y-%m-%d").to_string()),
             attributes: Vec::new(),
             files: Vec::new(),
             tags: Vec::new(),
