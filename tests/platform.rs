@@ -292,3 +292,74 @@ impl Clock for ClockRef {
         self.0.now()
     }
 }
+
+/// Issue 14, goal 3: a run whose source was touched but not changed writes its lease, its
+/// run record (opened, closed), the cursor and the connection — the same six items in five
+/// calls for 2 pages as for 10, none per page — and the cursor it committed at its close is
+/// where the next run starts (P3: the quiet pages are not read again).
+#[tokio::test]
+async fn p3_a_run_that_changes_nothing_writes_the_same_few_items_whatever_its_pages() {
+    use renkei_core::engine::{Engine, NoHook, Ports};
+    use renkei_core::meter::Metered;
+    for employees in [4, 20] {
+        let env = env().await;
+        let (t, c) = env.connect(env.settings(2, no_limits())).await.unwrap();
+        env.sandbox
+            .roumumate_upsert(ROUMUMATE_TOKEN, seed(employees))
+            .unwrap();
+        let first = env.next_slot(&t, &c).await.unwrap();
+        assert_eq!(first.last().unwrap().counts.created, employees as u64);
+        // Every employee touched at Roumumate, none changed.
+        env.sandbox
+            .roumumate_upsert(ROUMUMATE_TOKEN, seed(employees))
+            .unwrap();
+        let metered = Metered::new(&env.backend.store);
+        let factory =
+            renkei_connectors::factory(renkei_connectors::roumumate_kaonavi::NAME).unwrap();
+        let ports = Ports {
+            store: &metered,
+            ..env.backend.ports()
+        };
+        env.clock.advance(Duration::minutes(15));
+        let outcome = Engine::new(ports, env.backend.config.clone(), &NoHook)
+            .run(&RunRequest::manual(t.clone(), c.clone()), factory.as_ref())
+            .await
+            .unwrap();
+        let Outcome::Ran(run) = outcome else {
+            panic!("{outcome:?}")
+        };
+        assert_eq!(run.status, RunStatus::Succeeded);
+        assert_eq!(run.counts.unchanged, employees as u64);
+        assert_eq!(run.pages as usize, employees / 2, "{employees}: pages read");
+        let kinds: Vec<String> = metered
+            .written()
+            .iter()
+            .map(|k| k.split('#').next().unwrap_or_default().to_string())
+            .collect();
+        assert_eq!(
+            kinds,
+            ["LEASE", "RUN", "CURSOR", "RUN", "CONN", "LEASE"],
+            "{employees} employees: lease, run opened, cursor + run closed, connection, lease"
+        );
+        assert_eq!(metered.usage().write_calls, 5, "{employees} employees");
+
+        // The close committed the cursor past the quiet pages: nothing to read again.
+        env.clock.advance(Duration::minutes(15));
+        let next = env
+            .backend
+            .run(
+                &RunRequest::manual(t.clone(), c.clone()),
+                &renkei_core::engine::NoHook,
+            )
+            .await
+            .unwrap();
+        let Outcome::Ran(next) = next else {
+            panic!("{next:?}")
+        };
+        assert_eq!(next.status, RunStatus::Succeeded);
+        assert_eq!(
+            next.counts.unchanged, 0,
+            "{employees}: the next run starts after the quiet pages"
+        );
+    }
+}

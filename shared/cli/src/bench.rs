@@ -16,6 +16,10 @@ pub struct BenchArgs {
     /// Employees for the initial sync (limits off).
     #[arg(long, default_value_t = 10_000)]
     employees: usize,
+    /// roumumate-kaonavi: employees of the no-change run on DynamoDB (with AWS_ENDPOINT_URL;
+    /// moto server's memory grew past 10 GB syncing 10,000 there, so fewer by default).
+    #[arg(long, default_value_t = 2_000)]
+    dynamodb_employees: usize,
     /// Employees for the rate-limit run (Kaonavi limits on, time-scaled).
     #[arg(long, default_value_t = 600)]
     limited_employees: usize,

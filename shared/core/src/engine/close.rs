@@ -6,9 +6,17 @@ use crate::connector::{ConnectorFactory, EngineError, Outcome, RunRequest, SyncR
 use crate::ids::{ConnectionId, RunId, TenantId};
 use crate::notify::{self, Outgoing};
 use crate::ports::{Email, StoreError};
-use crate::repo::{Automation, Claim, Lease, Repo};
+use crate::repo::{Automation, Checkpoint, Claim, Lease, Repo};
 use crate::run::{RunRecord, RunStatus};
 use chrono::Duration;
+
+/// What a segment leaves its close besides the run record.
+pub(super) struct Leftover {
+    /// The cursor of quiet pages not committed yet.
+    pub checkpoint: Option<Checkpoint>,
+    /// The vendor asked for a pause this long before the run goes on.
+    pub resume_after: Option<Duration>,
+}
 
 impl Engine<'_> {
     /// A segment that reached its budget continues, unless segment after segment has ended
@@ -90,20 +98,24 @@ impl Engine<'_> {
         mut run: RunRecord,
         status: RunStatus,
         lease: &Lease,
-        resume_after: Option<Duration>,
+        left: Leftover,
     ) -> Result<Outcome, EngineError> {
+        let Leftover {
+            checkpoint,
+            resume_after,
+        } = left;
         let (t, c) = (&req.tenant_id, &req.connection_id);
         let repo = self.repo();
         let now = self.ports.clock.now();
         run.status = status;
         run.finished_at = Some(now);
-        match repo
-            .commit(
-                &lease.fence(t, c),
-                vec![Repo::run_item(&run, self.retention())],
-            )
-            .await
-        {
+        // The cursor of quiet pages not yet committed goes with the final run record.
+        let mut items: Vec<_> = checkpoint
+            .iter()
+            .map(|cp| Repo::checkpoint_item(t, c, cp))
+            .collect();
+        items.push(Repo::run_item(&run, self.retention()));
+        match repo.commit(&lease.fence(t, c), items).await {
             Err(StoreError::ConditionFailed) => return Ok(Outcome::Fenced(run)),
             other => other?,
         }

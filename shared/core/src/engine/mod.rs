@@ -8,7 +8,8 @@
 //! 3. pull a page, keep what changed (content hash), renew the lease, write, collect
 //!    per-record errors;
 //! 4. commit the page — hashes, error rows, checkpoint and run record — in one write that
-//!    holds only while the lease is still ours;
+//!    holds only while the lease is still ours; a page with nothing to write or report
+//!    commits nothing, its cursor goes with the next commit or the close (`pages.rs`);
 //! 5. near the time budget (between pages, or inside a long wait): end the segment as
 //!    `continued` and hand the run to a new invocation;
 //! 6. close the run with a truthful status, schedule the next one, notify on failure.
@@ -257,10 +258,13 @@ impl<'a> Engine<'a> {
             deadline: req.deadline,
             lost: false,
         };
-        let mut pages_now = 0;
+        let mut progress = pages::Progress {
+            committed: run.cursor_to.clone(),
+            ..Default::default()
+        };
         let mut resume_after = None;
         let result = self
-            .pages(req, factory, &conn, &mut run, &mut keeper, &mut pages_now)
+            .pages(req, factory, &conn, &mut run, &mut keeper, &mut progress)
             .await;
         let status = match result {
             Ok(()) if run.counts.rejected > 0 => RunStatus::Partial,
@@ -272,7 +276,7 @@ impl<'a> Engine<'a> {
             }
             Err(Stop::Budget { not_before }) => {
                 resume_after = not_before;
-                self.budget_spent(&mut run, pages_now)
+                self.budget_spent(&mut run, progress.pages_now)
             }
             Err(Stop::Sync(SyncError::Auth(m))) => {
                 run.error = Some(m);
@@ -284,7 +288,14 @@ impl<'a> Engine<'a> {
             }
         };
         self.hook.reached(Step::Closing)?;
-        self.close(req, factory, run, status, &keeper.lease, resume_after)
+        let left = close::Leftover {
+            checkpoint: progress.cursor_pending.then(|| Checkpoint {
+                cursor: run.cursor_to.clone(),
+                saved_at: self.ports.clock.now(),
+            }),
+            resume_after,
+        };
+        self.close(req, factory, run, status, &keeper.lease, left)
             .await
     }
 
