@@ -10,8 +10,9 @@ use std::time::Instant;
 
 #[derive(Args)]
 pub struct BenchArgs {
-    /// Connector to benchmark, `cold-start` (every function's init time and package size) or
-    /// `dispatch` (a fleet due at once, against DynamoDB and EventBridge on moto).
+    /// Connector to benchmark, `cold-start` (every function's init time and package size),
+    /// `dispatch` (a fleet due at once, against DynamoDB and EventBridge on moto) or
+    /// `lambda-memory` (C2's connector process alone, the sandbox in a child process).
     connector: String,
     /// Employees for the initial sync (limits off).
     #[arg(long, default_value_t = 10_000)]
@@ -57,6 +58,12 @@ pub struct BenchArgs {
     /// dispatch: connections due at one quarter hour (DynamoDB/EventBridge at AWS_ENDPOINT_URL).
     #[arg(long, default_value_t = 10_000)]
     connections: usize,
+    /// lambda-memory: internal — run as the connector's process against this sandbox.
+    #[arg(long, hide = true)]
+    child: Option<String>,
+    /// lambda-memory: internal — `setup` (connect) or `run` (the initial sync).
+    #[arg(long, hide = true, default_value = "run")]
+    child_step: String,
     /// cold-start: where the host binaries of the functions are.
     #[arg(long, default_value = "target/release")]
     bin_dir: std::path::PathBuf,
@@ -71,6 +78,7 @@ pub struct BenchArgs {
 mod c1;
 mod c2;
 mod fleet;
+mod memory;
 use c2::bench_c2;
 
 pub(crate) fn peak_rss_kib() -> u64 {
@@ -91,6 +99,10 @@ fn writes(stats: &Value) -> u64 {
 pub async fn bench(a: BenchArgs) -> Result<(), String> {
     match a.connector.as_str() {
         renkei_connectors::roumumate_kaonavi::NAME => bench_c2(a).await,
+        "lambda-memory" => match &a.child {
+            Some(base) => memory::child(base, &a.child_step, a.employees).await,
+            None => memory::lambda_memory(a.employees).await,
+        },
         renkei_connectors::mynavi_hrmos::NAME => c1::bench_c1(c1::C1Bench {
             rows: a.rows,
             file: a.file,

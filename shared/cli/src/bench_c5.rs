@@ -35,13 +35,13 @@ pub struct C5Bench {
 }
 
 /// `renkei sandbox` in a child process, stopped when dropped.
-struct SandboxProcess {
+pub(crate) struct SandboxProcess {
     child: Child,
-    base: String,
+    pub(crate) base: String,
 }
 
 impl SandboxProcess {
-    fn start(dir: &std::path::Path) -> Result<Self, String> {
+    pub(crate) fn start(dir: &std::path::Path) -> Result<Self, String> {
         let exe = std::env::current_exe().map_err(|e| e.to_string())?;
         let mut child = Command::new(exe)
             .args(["sandbox", "--port", "0"])
@@ -74,7 +74,7 @@ impl Drop for SandboxProcess {
 }
 
 /// One call of the sandbox's control API; an error status is an error.
-async fn control(
+pub(crate) async fn control(
     http: &reqwest::Client,
     base: &str,
     method: reqwest::Method,
@@ -96,7 +96,7 @@ async fn control(
 
 /// Resets the process's peak resident set (VmHWM), so that the next reading is one
 /// invocation's peak.
-fn reset_peak() {
+pub(crate) fn reset_peak() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 

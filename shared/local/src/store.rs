@@ -47,8 +47,16 @@ fn in_use(path: &Path) -> String {
     )
 }
 
-/// The store's page cache.
-const CACHE_BYTES: usize = 16 << 20;
+/// The store's page cache: 16 MiB, or `RENKEI_STORE_CACHE_MIB` (`renkei bench
+/// lambda-memory` sets 1 in the connector's process, where the store stands in for
+/// DynamoDB, which holds nothing in a Lambda's memory).
+fn cache_bytes() -> usize {
+    std::env::var("RENKEI_STORE_CACHE_MIB")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .unwrap_or(16)
+        << 20
+}
 
 impl FileStore {
     /// Opens (or creates) the store file.
@@ -59,7 +67,10 @@ impl FileStore {
         // redb caches up to 1 GiB by default; the embedded backend is one person's CLI
         // store, and a bounded cache keeps its memory (and a benchmark's reading of a
         // connector's memory) from growing with every item written.
-        let db = match Database::builder().set_cache_size(CACHE_BYTES).create(path) {
+        let db = match Database::builder()
+            .set_cache_size(cache_bytes())
+            .create(path)
+        {
             Ok(db) => db,
             Err(redb::DatabaseError::DatabaseAlreadyOpen) => {
                 return Err(StoreError::Unavailable(in_use(path)));
