@@ -405,10 +405,16 @@ async fn c5_7_changes_reach_linkedin_by_webhook_and_unchanged_candidates_are_not
 #[tokio::test]
 async fn c5_7_a_deletion_no_webhook_told_is_found_by_the_daily_sweep_after_a_complete_enumeration()
 {
-    let (env, c) = connected(30, 10).await;
+    // Pages of 2: the sweep reads the stored hashes 20 at a time, so 30 take two reads.
+    let (env, c) = connected(30, 2).await;
     run(&env, &c).await;
     let cands = env.sandbox.recruitee_candidates(RECRUITEE_COMPANY).unwrap();
-    let gone = cands[7]["id"].as_u64().unwrap();
+    // The candidate whose stored key sorts last: found only if the sweep reads every page.
+    let gone = cands
+        .iter()
+        .filter_map(|c| c["id"].as_u64())
+        .max_by_key(u64::to_string)
+        .unwrap();
     // Deleted without a webhook (a missed delivery).
     let _ = reqwest::Client::new()
         .delete(format!("http://{}/_control/recruitee/companies/{RECRUITEE_COMPANY}/candidates/{gone}?quiet=true", env.addr))

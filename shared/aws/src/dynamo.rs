@@ -426,6 +426,50 @@ impl StateStore for DynamoStore {
         }
     }
 
+    async fn query_page(
+        &self,
+        pk: &str,
+        sk_prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Item>, StoreError> {
+        let mut out = Vec::new();
+        let mut start: Option<Attrs> = after.map(|a| {
+            Self::key_attrs(&Key {
+                pk: pk.to_string(),
+                sk: a.to_string(),
+            })
+        });
+        // Query's Limit counts the items it reads; with no filter, those it returns. A page
+        // can also end at 1 MB, so ask again for the rest.
+        while out.len() < limit {
+            let want = i32::try_from(limit - out.len()).unwrap_or(i32::MAX);
+            let mut req = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .consistent_read(true)
+                .limit(want)
+                .expression_attribute_values(":pk", s(pk))
+                .set_exclusive_start_key(start.take());
+            req = if sk_prefix.is_empty() {
+                req.key_condition_expression("pk = :pk")
+            } else {
+                req.key_condition_expression("pk = :pk AND begins_with(sk, :p)")
+                    .expression_attribute_values(":p", s(sk_prefix))
+            };
+            let resp = req.send().await.map_err(unavailable)?;
+            for a in resp.items() {
+                out.push(from_attrs(a)?);
+            }
+            match resp.last_evaluated_key() {
+                Some(k) if !k.is_empty() => start = Some(k.clone()),
+                _ => break,
+            }
+        }
+        Ok(out)
+    }
+
     async fn due(&self, now: i64) -> Result<Vec<Item>, StoreError> {
         let shards = (0..DUE_SHARDS)
             .map(|i| format!("due#{i:02}"))

@@ -53,6 +53,44 @@ pub async fn state_store(store: &dyn StateStore, ns: &str) {
         listed.windows(2).all(|w| w[0].key.sk < w[1].key.sk),
         "query is in sort-key order"
     );
+    // Paged: pages of 12 after the last key of the page before give the same 30 in order,
+    // and nothing of the neighbouring prefixes ("C#" sorts right after "B#").
+    store
+        .put(
+            Item::new(k("C#000"), json!("next prefix")),
+            Condition::Always,
+        )
+        .await
+        .expect("put neighbour");
+    let mut paged = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let page = store
+            .query_page(&format!("T#{ns}"), "B#", after.as_deref(), 12)
+            .await
+            .expect("query_page");
+        assert!(page.len() <= 12, "a page holds at most its limit");
+        let full = page.len() == 12;
+        after = page.last().map(|i| i.key.sk.clone());
+        paged.extend(page.into_iter().map(|i| i.key.sk));
+        assert!(
+            paged.len() <= 30,
+            "query_page must go on after `after`: {paged:?}"
+        );
+        if !full {
+            break;
+        }
+    }
+    let whole: Vec<String> = listed.iter().map(|i| i.key.sk.clone()).collect();
+    assert_eq!(paged, whole, "query_page, page after page, is query");
+    assert!(
+        store
+            .query_page(&format!("T#{ns}"), "B#", Some("B#029"), 12)
+            .await
+            .expect("query_page past the end")
+            .is_empty(),
+        "nothing after the last key"
+    );
     let keys: Vec<Key> = vec![k("B#001"), k("B#029"), k("B#999")];
     assert_eq!(
         store.get_many(&keys).await.expect("get_many").len(),

@@ -178,6 +178,18 @@ impl StateStore for Metered<'_> {
         Ok(r)
     }
 
+    async fn query_page(
+        &self,
+        pk: &str,
+        sk_prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Item>, StoreError> {
+        let r = self.inner.query_page(pk, sk_prefix, after, limit).await?;
+        self.read(&r);
+        Ok(r)
+    }
+
     async fn due(&self, now: i64) -> Result<Vec<Item>, StoreError> {
         let r = self.inner.due(now).await?;
         self.read(&r);

@@ -147,6 +147,24 @@ pub trait StateStore: Send + Sync {
     async fn put_fenced(&self, fence: &Fence, items: Vec<Item>) -> Result<(), StoreError>;
     /// Items of a partition whose sort key starts with `sk_prefix`, in sort-key order.
     async fn query(&self, pk: &str, sk_prefix: &str) -> Result<Vec<Item>, StoreError>;
+    /// One page of [`StateStore::query`]: at most `limit` items whose sort key comes after
+    /// `after` (the last one of the page before; `None` from the start), so that a prefix
+    /// of 100,000 items is never held whole. Stores that can page override this; the
+    /// default reads the whole prefix and keeps the page.
+    async fn query_page(
+        &self,
+        pk: &str,
+        sk_prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Item>, StoreError> {
+        let all = self.query(pk, sk_prefix).await?;
+        Ok(all
+            .into_iter()
+            .filter(|i| after.is_none_or(|a| i.key.sk.as_str() > a))
+            .take(limit)
+            .collect())
+    }
     /// Items with `due_at <= now`, across all tenants, oldest due first.
     async fn due(&self, now: i64) -> Result<Vec<Item>, StoreError>;
 }

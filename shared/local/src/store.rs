@@ -226,6 +226,35 @@ impl StateStore for FileStore {
         Ok(out)
     }
 
+    async fn query_page(
+        &self,
+        pk: &str,
+        sk_prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Item>, StoreError> {
+        let tx = self.db.begin_read().map_err(unavailable)?;
+        let table = tx.open_table(ITEMS).map_err(unavailable)?;
+        let prefix = format!("{pk}\u{0}{sk_prefix}");
+        let from = after.map_or_else(|| prefix.clone(), |a| format!("{pk}\u{0}{a}"));
+        let mut out = Vec::new();
+        for entry in table.range(from.as_str()..).map_err(unavailable)? {
+            if out.len() >= limit {
+                break;
+            }
+            let (k, v) = entry.map_err(unavailable)?;
+            let k = k.value();
+            if !k.starts_with(prefix.as_str()) {
+                break;
+            }
+            if k == from && after.is_some() {
+                continue;
+            }
+            out.push(Self::decode(v.value())?);
+        }
+        Ok(out)
+    }
+
     async fn due(&self, now: i64) -> Result<Vec<Item>, StoreError> {
         // A full scan stands in for DynamoDB's sparse due index: local stores are small.
         let tx = self.db.begin_read().map_err(unavailable)?;

@@ -424,6 +424,35 @@ impl<'a> Repo<'a> {
             .collect())
     }
 
+    /// One page of [`Repo::hashed`]: at most `limit` (key, hash) pairs whose key comes
+    /// after `after` (the last key of the page before).
+    pub async fn hashed_page(
+        &self,
+        t: &TenantId,
+        c: &ConnectionId,
+        prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        let after = after.map(|a| format!("H#{a}"));
+        let items = self
+            .store
+            .query_page(
+                &conn_pk(t, c),
+                &format!("H#{prefix}"),
+                after.as_deref(),
+                limit,
+            )
+            .await?;
+        Ok(items
+            .into_iter()
+            .filter_map(|i| {
+                let key = i.key.sk.trim_start_matches("H#").to_string();
+                i.body.as_str().map(|h| (key, h.to_string()))
+            })
+            .collect())
+    }
+
     /// The items that save content hashes of records whose writes succeeded.
     pub fn hash_items(
         t: &TenantId,

@@ -37,21 +37,36 @@ impl RecruiteeLinkedin<'_> {
 
     /// Candidates LinkedIn was sent that Recruitee no longer has: only after reading every
     /// id, and each confirmed by Recruitee answering 404 for it.
+    /// The stored hashes are read a page at a time: a company of 100,000 candidates would
+    /// otherwise hold every key and hash at once, on top of Recruitee's ids.
     pub(super) async fn sweep(&mut self) -> Result<Vec<Pulled<Record>>, SyncError> {
         let present = self.all_ids().await?;
+        // Ten candidate pages' worth of hashes a read (200 by default).
+        let sweep_page = self.settings.page_size.max(1) * 10;
         let mut out = Vec::new();
-        for (key, hash) in self.repo().hashed(&self.t, &self.c, "C:").await? {
-            let Some(id) = key.strip_prefix("C:").and_then(|s| s.parse::<u64>().ok()) else {
-                continue;
-            };
-            if present.contains(&id) || hash == tombstone_for(id) {
-                continue;
+        let mut after: Option<String> = None;
+        loop {
+            let page = self
+                .repo()
+                .hashed_page(&self.t, &self.c, "C:", after.as_deref(), sweep_page)
+                .await?;
+            let full = page.len() == sweep_page;
+            after = page.last().map(|(key, _)| key.clone());
+            for (key, hash) in page {
+                let Some(id) = key.strip_prefix("C:").and_then(|s| s.parse::<u64>().ok()) else {
+                    continue;
+                };
+                if present.contains(&id) || hash == tombstone_for(id) {
+                    continue;
+                }
+                if self.recruitee.candidate(id).await?.is_none() {
+                    out.push(gone(id));
+                }
             }
-            if self.recruitee.candidate(id).await?.is_none() {
-                out.push(gone(id));
+            if !full {
+                return Ok(out);
             }
         }
-        Ok(out)
     }
 
     /// Every candidate id Recruitee has, read to the end (an error: no answer at all).
