@@ -203,6 +203,44 @@ impl DynamoStore {
         Ok(())
     }
 
+    /// Items of `pk` under `sk_prefix` after `start`, up to `limit` (or all), in as many
+    /// Query calls as DynamoDB's 1 MB pages take. Query's Limit counts the items it reads;
+    /// with no filter expression, those it returns.
+    async fn query_from(
+        &self,
+        pk: &str,
+        sk_prefix: &str,
+        mut start: Option<Attrs>,
+        limit: Option<usize>,
+    ) -> Result<Vec<Item>, StoreError> {
+        let mut out = Vec::new();
+        loop {
+            let mut req = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .consistent_read(true)
+                .set_limit(limit.map(|l| i32::try_from(l - out.len()).unwrap_or(i32::MAX)))
+                .expression_attribute_values(":pk", s(pk))
+                .set_exclusive_start_key(start.take());
+            req = if sk_prefix.is_empty() {
+                req.key_condition_expression("pk = :pk")
+            } else {
+                req.key_condition_expression("pk = :pk AND begins_with(sk, :p)")
+                    .expression_attribute_values(":p", s(sk_prefix))
+            };
+            let resp = req.send().await.map_err(unavailable)?;
+            for a in resp.items() {
+                out.push(from_attrs(a)?);
+            }
+            let full = limit.is_some_and(|l| out.len() >= l);
+            match resp.last_evaluated_key() {
+                Some(k) if !k.is_empty() && !full => start = Some(k.clone()),
+                _ => return Ok(out),
+            }
+        }
+    }
+
     fn key_attrs(key: &Key) -> Attrs {
         Attrs::from([
             ("pk".to_string(), s(&key.pk)),
@@ -399,31 +437,7 @@ impl StateStore for DynamoStore {
     }
 
     async fn query(&self, pk: &str, sk_prefix: &str) -> Result<Vec<Item>, StoreError> {
-        let mut out = Vec::new();
-        let mut start: Option<Attrs> = None;
-        loop {
-            let mut req = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .consistent_read(true)
-                .expression_attribute_values(":pk", s(pk))
-                .set_exclusive_start_key(start.take());
-            req = if sk_prefix.is_empty() {
-                req.key_condition_expression("pk = :pk")
-            } else {
-                req.key_condition_expression("pk = :pk AND begins_with(sk, :p)")
-                    .expression_attribute_values(":p", s(sk_prefix))
-            };
-            let resp = req.send().await.map_err(unavailable)?;
-            for a in resp.items() {
-                out.push(from_attrs(a)?);
-            }
-            match resp.last_evaluated_key() {
-                Some(k) if !k.is_empty() => start = Some(k.clone()),
-                _ => return Ok(out),
-            }
-        }
+        self.query_from(pk, sk_prefix, None, None).await
     }
 
     async fn query_page(
@@ -433,41 +447,11 @@ impl StateStore for DynamoStore {
         after: Option<&str>,
         limit: usize,
     ) -> Result<Vec<Item>, StoreError> {
-        let mut out = Vec::new();
-        let mut start: Option<Attrs> = after.map(|a| {
-            Self::key_attrs(&Key {
-                pk: pk.to_string(),
-                sk: a.to_string(),
-            })
-        });
-        // Query's Limit counts the items it reads; with no filter, those it returns. A page
-        // can also end at 1 MB, so ask again for the rest.
-        while out.len() < limit {
-            let want = i32::try_from(limit - out.len()).unwrap_or(i32::MAX);
-            let mut req = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .consistent_read(true)
-                .limit(want)
-                .expression_attribute_values(":pk", s(pk))
-                .set_exclusive_start_key(start.take());
-            req = if sk_prefix.is_empty() {
-                req.key_condition_expression("pk = :pk")
-            } else {
-                req.key_condition_expression("pk = :pk AND begins_with(sk, :p)")
-                    .expression_attribute_values(":p", s(sk_prefix))
-            };
-            let resp = req.send().await.map_err(unavailable)?;
-            for a in resp.items() {
-                out.push(from_attrs(a)?);
-            }
-            match resp.last_evaluated_key() {
-                Some(k) if !k.is_empty() => start = Some(k.clone()),
-                _ => break,
-            }
+        if limit == 0 {
+            return Ok(Vec::new());
         }
-        Ok(out)
+        let start = after.map(|a| Self::key_attrs(&Key::new(pk, a)));
+        self.query_from(pk, sk_prefix, start, Some(limit)).await
     }
 
     async fn due(&self, now: i64) -> Result<Vec<Item>, StoreError> {

@@ -415,13 +415,7 @@ impl<'a> Repo<'a> {
             .store
             .query(&conn_pk(t, c), &format!("H#{prefix}"))
             .await?;
-        Ok(items
-            .into_iter()
-            .filter_map(|i| {
-                let key = i.key.sk.trim_start_matches("H#").to_string();
-                i.body.as_str().map(|h| (key, h.to_string()))
-            })
-            .collect())
+        Ok(hash_pairs(items))
     }
 
     /// One page of [`Repo::hashed`]: at most `limit` (key, hash) pairs whose key comes
@@ -444,13 +438,7 @@ impl<'a> Repo<'a> {
                 limit,
             )
             .await?;
-        Ok(items
-            .into_iter()
-            .filter_map(|i| {
-                let key = i.key.sk.trim_start_matches("H#").to_string();
-                i.body.as_str().map(|h| (key, h.to_string()))
-            })
-            .collect())
+        Ok(hash_pairs(items))
     }
 
     /// The items that save content hashes of records whose writes succeeded.
@@ -473,4 +461,15 @@ impl<'a> Repo<'a> {
             })
             .collect()
     }
+}
+
+/// Hash items as (record key, hash).
+fn hash_pairs(items: Vec<Item>) -> Vec<(String, String)> {
+    items
+        .into_iter()
+        .filter_map(|i| {
+            let key = i.key.sk.trim_start_matches("H#").to_string();
+            i.body.as_str().map(|h| (key, h.to_string()))
+        })
+        .collect()
 }
