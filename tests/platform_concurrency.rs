@@ -298,3 +298,133 @@ async fn p6_an_undecodable_due_item_is_skipped_and_everyone_else_is_scheduled() 
     assert_eq!(requests.len(), 1);
     assert_eq!(requests[0].connection_id, c);
 }
+
+/// A bus that takes `seconds` of the manual clock per publish and fails from publish
+/// number `fail_from` on (counting from 1); it records the size of every batch it took.
+struct SlowBus {
+    clock: Arc<renkei_core::ManualClock>,
+    seconds: i64,
+    fail_from: usize,
+    batches: std::sync::Mutex<Vec<usize>>,
+}
+
+#[async_trait::async_trait]
+impl renkei_core::ports::EventBus for SlowBus {
+    async fn publish(
+        &self,
+        events: &[renkei_core::ports::BusEvent],
+    ) -> Result<(), renkei_core::ports::BusError> {
+        self.clock.advance(Duration::seconds(self.seconds));
+        let mut batches = self.batches.lock().unwrap();
+        if batches.len() + 1 >= self.fail_from {
+            return Err(renkei_core::ports::BusError::Unavailable("bus down".into()));
+        }
+        batches.push(events.len());
+        Ok(())
+    }
+}
+
+/// `n` C2 connections of 100 tenants, automation on, due a minute ago.
+async fn fleet(env: &SandboxEnv, n: usize) {
+    let repo = Repo::new(&env.backend.store);
+    let due = env.clock.now() - Duration::minutes(1);
+    for i in 0..n {
+        let conn = renkei_core::repo::Connection::new(
+            TenantId::new(format!("fleet-{:03}", i % 100)).unwrap(),
+            ConnectionId::new(format!("conn-{i:04}")).unwrap(),
+            renkei_connectors::roumumate_kaonavi::NAME,
+            json!({}),
+            renkei_core::Cadence::AlignedMinutes { minutes: 15 },
+            due,
+            due,
+        );
+        repo.put_connection(&conn, None).await.unwrap();
+    }
+}
+
+async fn still_due(env: &SandboxEnv) -> usize {
+    Repo::new(&env.backend.store)
+        .due_connections(env.clock.now())
+        .await
+        .unwrap()
+        .connections
+        .len()
+}
+
+#[tokio::test]
+async fn p5_a_fleet_goes_out_round_by_round_and_what_the_deadline_leaves_is_due_at_the_next_tick() {
+    use renkei_core::dispatch::{ROUND, dispatch_due, dispatch_due_until};
+    let env = env().await;
+    let n = 2 * ROUND + 5;
+    fleet(&env, n).await;
+    // Each round's events take 40 s to publish; the dispatcher must stop claiming 60 s in.
+    let bus = SlowBus {
+        clock: env.clock.clone(),
+        seconds: 40,
+        fail_from: usize::MAX,
+        batches: Default::default(),
+    };
+    let stop = env.clock.now() + Duration::seconds(60);
+    let claim_ttl = env.backend.config.claim_ttl;
+    let sent = dispatch_due_until(
+        &env.backend.store,
+        &bus,
+        env.clock.as_ref(),
+        "renkei",
+        claim_ttl,
+        Some(stop),
+    )
+    .await
+    .unwrap();
+    // Round one at 0 s, round two at 40 s; at 80 s no third round is started.
+    assert_eq!(*bus.batches.lock().unwrap(), vec![ROUND, ROUND]);
+    assert_eq!(sent.len(), 2 * ROUND);
+    assert_eq!(
+        still_due(&env).await,
+        5,
+        "what was not reached is unclaimed and still due"
+    );
+    let next = dispatch_due(
+        &env.backend.store,
+        &bus,
+        env.clock.as_ref(),
+        "renkei",
+        claim_ttl,
+    )
+    .await
+    .unwrap();
+    assert_eq!(next.len(), 5, "the next tick sends exactly the rest");
+    let mut all: Vec<_> = sent.iter().chain(&next).map(|r| &r.connection_id).collect();
+    all.sort();
+    all.dedup();
+    assert_eq!(all.len(), n, "every connection was sent once");
+}
+
+#[tokio::test]
+async fn p5_a_bus_that_refuses_ends_the_tick_and_leaves_the_unclaimed_rest_due() {
+    use renkei_core::dispatch::{ROUND, dispatch_due};
+    let env = env().await;
+    fleet(&env, 2 * ROUND + 5).await;
+    let bus = SlowBus {
+        clock: env.clock.clone(),
+        seconds: 0,
+        fail_from: 2,
+        batches: Default::default(),
+    };
+    let tick = dispatch_due(
+        &env.backend.store,
+        &bus,
+        env.clock.as_ref(),
+        "renkei",
+        env.backend.config.claim_ttl,
+    )
+    .await;
+    assert!(
+        matches!(tick, Err(renkei_core::dispatch::DispatchError::Bus(_))),
+        "the tick says it failed: {tick:?}"
+    );
+    assert_eq!(*bus.batches.lock().unwrap(), vec![ROUND]);
+    // The second round was claimed and not announced (its claims expire and it goes out
+    // again); the third was never claimed and stays due.
+    assert_eq!(still_due(&env).await, 5);
+}

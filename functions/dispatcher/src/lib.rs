@@ -5,6 +5,10 @@ use renkei_core::Clock;
 use renkei_core::ports::{EventBus, StateStore};
 use serde_json::{Value, json};
 
+/// The time one round of claims and events may take (at most 320 of each; well under a
+/// second on DynamoDB, about two on moto).
+const ROUND_MARGIN: chrono::Duration = chrono::Duration::seconds(10);
+
 /// What the handler needs.
 pub struct Deps<S, B, C> {
     /// State (DynamoDB).
@@ -30,12 +34,19 @@ pub async fn handle<S: StateStore, B: EventBus, C: Clock>(
             format!("dispatcher expects an EventBridge \"Scheduled Event\", got {kind:?}").into(),
         );
     }
-    let sent = renkei_core::dispatch::dispatch_due(
+    // Lambda's deadline, less the time to claim and announce one more round: a dispatcher
+    // killed mid-round would leave that round's connections waiting for their claims to
+    // expire; the ones it never reached stay due for the next tick.
+    // (A context without one, as in tests, is no limit.)
+    let stop_claiming_at = (event.context.deadline > 0)
+        .then(|| chrono::DateTime::<chrono::Utc>::from(event.context.deadline()) - ROUND_MARGIN);
+    let sent = renkei_core::dispatch::dispatch_due_until(
         &deps.store,
         &deps.bus,
         &deps.clock,
         "renkei",
         renkei_core::engine::EngineConfig::default().claim_ttl,
+        stop_claiming_at,
     )
     .await?;
     tracing::info!(dispatched = sent.len(), "dispatched due connections");

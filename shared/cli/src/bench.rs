@@ -12,7 +12,8 @@ use std::time::Instant;
 pub struct BenchArgs {
     /// Connector to benchmark, `cold-start` (every function's init time and package size),
     /// `dispatch` (a fleet due at once, against DynamoDB and EventBridge on moto) or
-    /// `lambda-memory` (C2's connector process alone, the sandbox in a child process).
+    /// `lambda-memory` (C2's and C1's connector process alone, the sandbox in a child
+    /// process).
     connector: String,
     /// Employees for the initial sync (limits off).
     #[arg(long, default_value_t = 10_000)]
@@ -58,6 +59,10 @@ pub struct BenchArgs {
     /// dispatch: connections due at one quarter hour (DynamoDB/EventBridge at AWS_ENDPOINT_URL).
     #[arg(long, default_value_t = 10_000)]
     connections: usize,
+    /// lambda-memory: only this connector (roumumate-kaonavi: --employees; mynavi-hrmos:
+    /// --rows); both by default.
+    #[arg(long)]
+    only: Option<String>,
     /// lambda-memory: internal — run as the connector's process against this sandbox.
     #[arg(long, hide = true)]
     child: Option<String>,
@@ -79,6 +84,7 @@ mod c1;
 mod c2;
 mod fleet;
 mod memory;
+mod memory_c1;
 use c2::bench_c2;
 
 pub(crate) fn peak_rss_kib() -> u64 {
@@ -99,9 +105,12 @@ fn writes(stats: &Value) -> u64 {
 pub async fn bench(a: BenchArgs) -> Result<(), String> {
     match a.connector.as_str() {
         renkei_connectors::roumumate_kaonavi::NAME => bench_c2(a).await,
-        "lambda-memory" => match &a.child {
-            Some(base) => memory::child(base, &a.child_step, a.employees).await,
-            None => memory::lambda_memory(a.employees).await,
+        "lambda-memory" => match (&a.child, a.only.as_deref()) {
+            (Some(base), Some(renkei_connectors::mynavi_hrmos::NAME)) => {
+                memory_c1::child_c1(base, &a.child_step, a.rows).await
+            }
+            (Some(base), _) => memory::child(base, &a.child_step, a.employees).await,
+            (None, only) => memory::lambda_memory(a.employees, a.rows, only).await,
         },
         renkei_connectors::mynavi_hrmos::NAME => c1::bench_c1(c1::C1Bench {
             rows: a.rows,

@@ -35,10 +35,14 @@ pub async fn dispatch(connections: usize) -> Result<(), String> {
         .await
         .map_err(|e| format!("creating the bus: {e:?}"))?;
     let store = renkei_aws::DynamoStore::new(aws_sdk_dynamodb::Client::new(&config), table.clone());
-    let bus = renkei_aws::EventBridgeBus::new(
-        aws_sdk_eventbridge::Client::new(&config),
-        bus_name.clone(),
-    );
+    let bus = Timed {
+        bus: renkei_aws::EventBridgeBus::new(
+            aws_sdk_eventbridge::Client::new(&config),
+            bus_name.clone(),
+        ),
+        first: std::sync::OnceLock::new(),
+        rounds: std::sync::atomic::AtomicUsize::new(0),
+    };
 
     // A quarter hour: every connection of the fleet falls due at it.
     let due = chrono::DateTime::from_timestamp((chrono::Utc::now().timestamp() / 900) * 900, 0)
@@ -74,6 +78,11 @@ pub async fn dispatch(connections: usize) -> Result<(), String> {
     let started = Instant::now();
     let sent = tick().await?;
     let dispatch = started.elapsed().as_secs_f64();
+    let first = bus
+        .first
+        .get()
+        .map_or(f64::NAN, |at| at.duration_since(started).as_secs_f64());
+    let rounds = bus.rounds.load(std::sync::atomic::Ordering::Relaxed);
     let again = tick().await?;
 
     println!(
@@ -89,6 +98,10 @@ pub async fn dispatch(connections: usize) -> Result<(), String> {
         "  dispatch (query, claims, PutEvents)  {sent} SyncRequested in {dispatch:.2} s ({} PutEvents calls of ≤10)",
         sent.div_ceil(10)
     );
+    println!(
+        "  first SyncRequested put   after {first:.2} s ({rounds} rounds of ≤{} claims, then their events)",
+        renkei_core::dispatch::ROUND
+    );
     println!("  second tick               {again} (claimed runs are not due again)");
     let _ = renkei_aws::DynamoStore::new(aws_sdk_dynamodb::Client::new(&config), table)
         .delete_table()
@@ -103,6 +116,27 @@ pub async fn dispatch(connections: usize) -> Result<(), String> {
     }
     println!("  bound                     ≤ {BOUND_SECONDS} s: met");
     Ok(())
+}
+
+/// The bus, noting when the first round's events went out and how many rounds there were.
+struct Timed {
+    bus: renkei_aws::EventBridgeBus,
+    first: std::sync::OnceLock<Instant>,
+    rounds: std::sync::atomic::AtomicUsize,
+}
+
+#[async_trait::async_trait]
+impl renkei_core::ports::EventBus for Timed {
+    async fn publish(
+        &self,
+        events: &[renkei_core::ports::BusEvent],
+    ) -> Result<(), renkei_core::ports::BusError> {
+        let result = self.bus.publish(events).await;
+        let _ = self.first.set(Instant::now());
+        self.rounds
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        result
+    }
 }
 
 /// `n` connections across 1,000 tenants, automation on, due at `due`.

@@ -6,6 +6,7 @@
 //! at ×10 the data shows whether memory stays flat (pages streamed, nothing holding the
 //! whole set).
 
+use super::memory_c1::{check_c1, measure_c1};
 use super::*;
 use crate::bench_c5::{SandboxProcess, control};
 use renkei_connectors::roumumate_kaonavi::{self as c2, Secret, SetupInput, TargetFilter};
@@ -16,7 +17,7 @@ use reqwest::Method;
 use std::sync::Arc;
 
 /// Issue 14's bound for the process of one connector Lambda.
-const BOUND_MIB: f64 = 64.0;
+pub(super) const BOUND_MIB: f64 = 64.0;
 /// "Flat" at ×10 the data, in MiB: what grows is C2's set of 社員番号 known to Kaonavi
 /// (~70 bytes an employee; Kaonavi answers only whole-list reads, so create-or-update
 /// needs it), not the employees' data.
@@ -31,32 +32,92 @@ fn names(employees: usize) -> (String, String) {
     )
 }
 
-/// The parent: a sandbox process, C2's data at `employees` and ×10, one child per size.
-pub(super) async fn lambda_memory(employees: usize) -> Result<(), String> {
+/// The size of a measured sync, and so which connector's it is.
+#[derive(Clone, Copy)]
+pub(super) enum Size {
+    /// C2: employees at Roumumate.
+    Employees(usize),
+    /// C1: applications in the Mynavi file.
+    Rows(usize),
+}
+
+/// The parent: a sandbox process; C2's data at `employees` and ×10 and C1's at `rows` and
+/// ×10 (or only the connector `only` names), one child process per size.
+pub(super) async fn lambda_memory(
+    employees: usize,
+    rows: usize,
+    only: Option<&str>,
+) -> Result<(), String> {
     let dir = std::env::temp_dir().join(format!("renkei-bench-mem-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-    let result = measure(&dir, employees).await;
+    let result = measure(&dir, employees, rows, only).await;
     let _ = std::fs::remove_dir_all(&dir);
     result
 }
 
-async fn measure(dir: &std::path::Path, employees: usize) -> Result<(), String> {
+async fn measure(
+    dir: &std::path::Path,
+    employees: usize,
+    rows: usize,
+    only: Option<&str>,
+) -> Result<(), String> {
     let sandbox = SandboxProcess::start(dir)?;
     let http = reqwest::Client::new();
+    let wanted = |name: &str| only.is_none_or(|o| o == name);
+    let mut failures = Vec::new();
+    if wanted(c2::NAME)
+        && let Err(e) = measure_c2(&http, &sandbox.base, dir, employees).await
+    {
+        failures.push(e);
+    }
+    if wanted(renkei_connectors::mynavi_hrmos::NAME) {
+        let mut runs = Vec::new();
+        for n in [rows, rows * 10] {
+            runs.push(measure_c1(&http, &sandbox.base, n, &dir.join(format!("c1-{n}"))).await?);
+        }
+        let checked = check_c1(&runs);
+        let (peak, growth) = checked.as_ref().copied().unwrap_or((f64::NAN, f64::NAN));
+        let report = json!({
+            "connector": renkei_connectors::mynavi_hrmos::NAME, "bound_mib": BOUND_MIB,
+            "runs": runs, "growth_at_x10_mib": growth, "peak_at_first_size_mib": peak,
+        });
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?
+        );
+        if let Err(e) = checked {
+            failures.push(e);
+        }
+    }
+    drop(sandbox);
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(failures.join("; "))
+    }
+}
+
+/// C2 at `employees` and ×10; prints its report.
+async fn measure_c2(
+    http: &reqwest::Client,
+    base: &str,
+    dir: &std::path::Path,
+    employees: usize,
+) -> Result<(), String> {
     let mut rows = Vec::new();
     for n in [employees, employees * 10] {
         let (key, token) = names(n);
         let lambda_dir = dir.join(format!("lambda-{n}"));
         // Connect first (C2 syncs what changes after connecting), then load Roumumate.
-        vendors(&http, &sandbox.base, &key, &token).await?;
-        spawn(&sandbox.base, "setup", n, &lambda_dir).await?;
-        load(&http, &sandbox.base, &token, n).await?;
-        let out = spawn(&sandbox.base, "run", n, &lambda_dir).await?;
+        vendors(http, base, &key, &token).await?;
+        spawn(base, Size::Employees(n), "setup", &lambda_dir).await?;
+        load(http, base, &token, n).await?;
+        let out = spawn(base, Size::Employees(n), "run", &lambda_dir).await?;
         let row: Value = serde_json::from_slice(&out)
             .map_err(|e| format!("the connector process printed no report: {e}"))?;
         let members = control(
-            &http,
-            &sandbox.base,
+            http,
+            base,
             Method::GET,
             &format!("/kaonavi/companies/{key}/members"),
             None,
@@ -68,7 +129,6 @@ async fn measure(dir: &std::path::Path, employees: usize) -> Result<(), String> 
             .map_or(0, Vec::len);
         rows.push(json!({"employees": n, "in_kaonavi": in_kaonavi, "process": row}));
     }
-    drop(sandbox);
     let peaks: Vec<f64> = rows
         .iter()
         .map(|r| r["process"]["peak_rss_mib"].as_f64().unwrap_or(f64::MAX))
@@ -95,19 +155,25 @@ async fn measure(dir: &std::path::Path, employees: usize) -> Result<(), String> 
 
 /// One step of the connector's process (`setup`, `run`) in a process of its own; what it
 /// printed.
-async fn spawn(
+pub(super) async fn spawn(
     base: &str,
+    size: Size,
     step: &str,
-    employees: usize,
     dir: &std::path::Path,
 ) -> Result<Vec<u8>, String> {
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let (only, flag, n) = match size {
+        Size::Employees(n) => (c2::NAME, "--employees", n),
+        Size::Rows(n) => (renkei_connectors::mynavi_hrmos::NAME, "--rows", n),
+    };
     let out = tokio::process::Command::new(exe)
         .args([
             "bench",
             "lambda-memory",
-            "--employees",
-            &employees.to_string(),
+            "--only",
+            only,
+            flag,
+            &n.to_string(),
         ])
         .args(["--child", base, "--child-step", step])
         .env("RENKEI_DIR", dir)
@@ -119,7 +185,7 @@ async fn spawn(
         .map_err(|e| e.to_string())?;
     if !out.status.success() {
         return Err(format!(
-            "the connector process ({step}, {employees} employees) failed: {}",
+            "the connector process ({only} {step}, {flag} {n}) failed: {}",
             String::from_utf8_lossy(&out.stderr)
         ));
     }
@@ -218,9 +284,19 @@ pub(super) async fn child(base: &str, step: &str, employees: usize) -> Result<()
     }
     // Opening the store is part of the process; from here on is the run's.
     drop(input);
+    run_to_the_end(&backend, &clock, &t, &c).await
+}
+
+/// The run a Lambda would make, continuations followed (a Lambda's 15 minutes are never
+/// reached here), and one JSON line of what it did and the process's peak memory.
+pub(super) async fn run_to_the_end(
+    backend: &renkei_local::LocalBackend,
+    clock: &ManualClock,
+    t: &TenantId,
+    c: &ConnectionId,
+) -> Result<(), String> {
     let started = Instant::now();
     let mut last = None;
-    // A Lambda's 15 minutes are never reached here; continuations are followed all the same.
     for _ in 0..100 {
         clock.advance(chrono::Duration::minutes(1));
         let outcome = backend

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Every figure of docs/benchmarks.md in one command:
+#   bash benches/run-all.sh [OUT_DIR]        (default OUT_DIR: target/bench-results)
+# Builds what the benches run (the CLI and every function in release, the arm64 packages),
+# installs .venv as tests/run.sh does, starts moto server on a free loopback port for the
+# DynamoDB/EventBridge figures and stops it on exit, then runs each bench in turn. Each
+# bench's output goes to OUT_DIR/<name>.txt; a bench that misses its bound exits non-zero
+# and is listed at the end; the script exits non-zero if any did. About an hour on the
+# 2-core build host (half of it the arm64 packages, from a cold target directory).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+out=${1:-target/bench-results}
+mkdir -p "$out"
+
+set -e
+if [ ! -x .venv/bin/moto_server ] || [ ! -x .venv/bin/cargo-lambda ]; then
+  python3 -m venv .venv
+  .venv/bin/pip install --quiet --disable-pip-version-check 'moto[server]' cfn-lint cargo-lambda ziglang
+fi
+cargo build --release --workspace --bins
+PATH="$PWD/.venv/bin:$PATH" cargo lambda build --release --arm64 --output-format zip \
+  -p dispatcher -p mynavi-hrmos -p roumumate-kaonavi -p hrbrain-mikiwame \
+  -p talentwunder-personio -p recruitee-linkedin -p webhooks -p admin
+set +e
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+# A fresh moto per run: its tables live in its memory, and the dispatch figure is its
+# request time.
+.venv/bin/moto_server -H 127.0.0.1 -p "$port" >"$out/moto.log" 2>&1 &
+moto_pid=$!
+trap 'kill $moto_pid 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do
+  curl -fs "http://127.0.0.1:$port/moto-api/" >/dev/null 2>&1 && break
+  sleep 0.2
+done
+aws_env=(env AWS_ENDPOINT_URL="http://127.0.0.1:$port" AWS_REGION=ap-northeast-1
+  AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench)
+
+renkei=./target/release/renkei
+failed=()
+run() {
+  local name=$1
+  shift
+  echo "== $name: $*"
+  if "$@" >"$out/$name.txt" 2>&1; then
+    tail -n 25 "$out/$name.txt"
+  else
+    tail -n 25 "$out/$name.txt"
+    echo "!! $name missed a bound or failed (see $out/$name.txt)"
+    failed+=("$name")
+  fi
+}
+
+# Goal 1: the C1 pipeline against the decode+parse floor and the Python baseline.
+run mynavi-hrmos $renkei bench mynavi-hrmos --rows 100000
+run mynavi-hrmos-1m $renkei bench mynavi-hrmos --rows 1000000 --repeat 1
+# Goal 2: each connector's Lambda process alone (C2, C1), and C5's invocations.
+run lambda-memory $renkei bench lambda-memory --employees 10000 --rows 100000
+# Goal 3: a no-change run's state-store cost, embedded and on DynamoDB (moto).
+run roumumate-kaonavi "${aws_env[@]}" $renkei bench roumumate-kaonavi --employees 10000 --limited-employees 400 --time-scale 60
+# Goal 4: cold start of every function, and the packages' sizes.
+run cold-start $renkei bench cold-start --runs 20
+# Goal 5: 10,000 connections due at one quarter hour, against DynamoDB/EventBridge (moto).
+run dispatch "${aws_env[@]}" $renkei bench dispatch --connections 10000
+# The connectors' own figures.
+run hrbrain-mikiwame $renkei bench hrbrain-mikiwame
+run talentwunder-personio $renkei bench talentwunder-personio --time-scale 20
+run recruitee-linkedin $renkei bench recruitee-linkedin
+
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "benchmarks that missed a bound: ${failed[*]}"
+  exit 1
+fi
+echo "every benchmark met its bounds; outputs in $out"
