@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Every figure of docs/benchmarks.md in one command:
-#   bash benches/run-all.sh [OUT_DIR]        (default OUT_DIR: target/bench-results)
+#   bash benches/run-all.sh [--no-packages] [OUT_DIR]    (default OUT_DIR: target/bench-results)
+# --no-packages skips the arm64 package build (25 min from cold): cold-start then reports
+# the start times and whatever packages target/lambda already holds.
 # Builds what the benches run (the CLI and every function in release, the arm64 packages),
 # installs .venv as tests/run.sh does, starts moto server on a free loopback port for the
 # DynamoDB/EventBridge figures and stops it on exit, then runs each bench in turn. Each
@@ -9,6 +11,11 @@
 # 2-core build host (half of it the arm64 packages, from a cold target directory).
 set -uo pipefail
 cd "$(dirname "$0")/.."
+packages=yes
+if [ "${1:-}" = "--no-packages" ]; then
+  packages=no
+  shift
+fi
 out=${1:-target/bench-results}
 mkdir -p "$out"
 
@@ -18,9 +25,11 @@ if [ ! -x .venv/bin/moto_server ] || [ ! -x .venv/bin/cargo-lambda ]; then
   .venv/bin/pip install --quiet --disable-pip-version-check 'moto[server]' cfn-lint cargo-lambda ziglang
 fi
 cargo build --release --workspace --bins
-PATH="$PWD/.venv/bin:$PATH" cargo lambda build --release --arm64 --output-format zip \
-  -p dispatcher -p mynavi-hrmos -p roumumate-kaonavi -p hrbrain-mikiwame \
-  -p talentwunder-personio -p recruitee-linkedin -p webhooks -p admin
+if [ "$packages" = yes ]; then
+  PATH="$PWD/.venv/bin:$PATH" cargo lambda build --release --arm64 --output-format zip \
+    -p dispatcher -p mynavi-hrmos -p roumumate-kaonavi -p hrbrain-mikiwame \
+    -p talentwunder-personio -p recruitee-linkedin -p webhooks -p admin
+fi
 set +e
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')

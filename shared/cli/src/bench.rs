@@ -12,8 +12,8 @@ use std::time::Instant;
 pub struct BenchArgs {
     /// Connector to benchmark, `cold-start` (every function's init time and package size),
     /// `dispatch` (a fleet due at once, against DynamoDB and EventBridge on moto) or
-    /// `lambda-memory` (C2's and C1's connector process alone, the sandbox in a child
-    /// process).
+    /// `lambda-memory` (C2's, C1's and C3's connector process alone, the sandbox in a
+    /// child process).
     connector: String,
     /// Employees for the initial sync (limits off).
     #[arg(long, default_value_t = 10_000)]
@@ -60,7 +60,7 @@ pub struct BenchArgs {
     #[arg(long, default_value_t = 10_000)]
     connections: usize,
     /// lambda-memory: only this connector (roumumate-kaonavi: --employees; mynavi-hrmos:
-    /// --rows); both by default.
+    /// --rows; hrbrain-mikiwame: --employees people); all three by default.
     #[arg(long)]
     only: Option<String>,
     /// lambda-memory: internal — run as the connector's process against this sandbox.
@@ -85,6 +85,7 @@ mod c2;
 mod fleet;
 mod memory;
 mod memory_c1;
+mod memory_c3;
 use c2::bench_c2;
 
 pub(crate) fn peak_rss_kib() -> u64 {
@@ -108,6 +109,9 @@ pub async fn bench(a: BenchArgs) -> Result<(), String> {
         "lambda-memory" => match (&a.child, a.only.as_deref()) {
             (Some(base), Some(renkei_connectors::mynavi_hrmos::NAME)) => {
                 memory_c1::child_c1(base, &a.child_step, a.rows).await
+            }
+            (Some(base), Some(renkei_connectors::hrbrain_mikiwame::NAME)) => {
+                memory_c3::child_c3(base, &a.child_step, a.employees).await
             }
             (Some(base), _) => memory::child(base, &a.child_step, a.employees).await,
             (None, only) => memory::lambda_memory(a.employees, a.rows, only).await,

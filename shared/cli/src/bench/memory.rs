@@ -7,6 +7,7 @@
 //! whole set).
 
 use super::memory_c1::{check_c1, measure_c1};
+use super::memory_c3::{check_c3, measure_c3};
 use super::*;
 use crate::bench_c5::{SandboxProcess, control};
 use renkei_connectors::roumumate_kaonavi::{self as c2, Secret, SetupInput, TargetFilter};
@@ -39,10 +40,13 @@ pub(super) enum Size {
     Employees(usize),
     /// C1: applications in the Mynavi file.
     Rows(usize),
+    /// C3: people in the HRBrain company.
+    People(usize),
 }
 
-/// The parent: a sandbox process; C2's data at `employees` and ×10 and C1's at `rows` and
-/// ×10 (or only the connector `only` names), one child process per size.
+/// The parent: a sandbox process; C2's data at `employees` and ×10, C1's at `rows` and ×10
+/// and C3's at `employees` people and ×10 (or only the connector `only` names), one child
+/// process per size.
 pub(super) async fn lambda_memory(
     employees: usize,
     rows: usize,
@@ -75,19 +79,24 @@ async fn measure(
         for n in [rows, rows * 10] {
             runs.push(measure_c1(&http, &sandbox.base, n, &dir.join(format!("c1-{n}"))).await?);
         }
-        let checked = check_c1(&runs);
-        let (peak, growth) = checked.as_ref().copied().unwrap_or((f64::NAN, f64::NAN));
-        let report = json!({
-            "connector": renkei_connectors::mynavi_hrmos::NAME, "bound_mib": BOUND_MIB,
-            "runs": runs, "growth_at_x10_mib": growth, "peak_at_first_size_mib": peak,
-        });
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?
-        );
-        if let Err(e) = checked {
-            failures.push(e);
+        report(
+            renkei_connectors::mynavi_hrmos::NAME,
+            &runs,
+            check_c1(&runs),
+            &mut failures,
+        )?;
+    }
+    if wanted(renkei_connectors::hrbrain_mikiwame::NAME) {
+        let mut runs = Vec::new();
+        for n in [employees, employees * 10] {
+            runs.push(measure_c3(&http, &sandbox.base, n, &dir.join(format!("c3-{n}"))).await?);
         }
+        report(
+            renkei_connectors::hrbrain_mikiwame::NAME,
+            &runs,
+            check_c3(&runs),
+            &mut failures,
+        )?;
     }
     drop(sandbox);
     if failures.is_empty() {
@@ -95,6 +104,28 @@ async fn measure(
     } else {
         Err(failures.join("; "))
     }
+}
+
+/// Prints a connector's report: its runs, the first size's peak and the growth at ×10.
+fn report(
+    connector: &str,
+    runs: &[Value],
+    checked: Result<(f64, f64), String>,
+    failures: &mut Vec<String>,
+) -> Result<(), String> {
+    let (peak, growth) = checked.as_ref().copied().unwrap_or((f64::NAN, f64::NAN));
+    let report = json!({
+        "connector": connector, "bound_mib": BOUND_MIB,
+        "runs": runs, "growth_at_x10_mib": growth, "peak_at_first_size_mib": peak,
+    });
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?
+    );
+    if let Err(e) = checked {
+        failures.push(e);
+    }
+    Ok(())
 }
 
 /// C2 at `employees` and ×10; prints its report.
@@ -165,6 +196,7 @@ pub(super) async fn spawn(
     let (only, flag, n) = match size {
         Size::Employees(n) => (c2::NAME, "--employees", n),
         Size::Rows(n) => (renkei_connectors::mynavi_hrmos::NAME, "--rows", n),
+        Size::People(n) => (renkei_connectors::hrbrain_mikiwame::NAME, "--employees", n),
     };
     let out = tokio::process::Command::new(exe)
         .args([
