@@ -20,10 +20,8 @@ out=${1:-target/bench-results}
 mkdir -p "$out"
 
 set -e
-if [ ! -x .venv/bin/moto_server ] || [ ! -x .venv/bin/cargo-lambda ]; then
-  python3 -m venv .venv
-  .venv/bin/pip install --quiet --disable-pip-version-check 'moto[server]' cfn-lint cargo-lambda ziglang
-fi
+source tests/moto.sh
+ensure_venv
 cargo build --release --workspace --bins
 if [ "$packages" = yes ]; then
   PATH="$PWD/.venv/bin:$PATH" cargo lambda build --release --arm64 --output-format zip \
@@ -32,17 +30,10 @@ if [ "$packages" = yes ]; then
 fi
 set +e
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
 # A fresh moto per run: its tables live in its memory, and the dispatch figure is its
 # request time.
-.venv/bin/moto_server -H 127.0.0.1 -p "$port" >"$out/moto.log" 2>&1 &
-moto_pid=$!
-trap 'kill $moto_pid 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do
-  curl -fs "http://127.0.0.1:$port/moto-api/" >/dev/null 2>&1 && break
-  sleep 0.2
-done
-aws_env=(env AWS_ENDPOINT_URL="http://127.0.0.1:$port" AWS_REGION=ap-northeast-1
+start_moto "$out/moto.log"
+aws_env=(env AWS_ENDPOINT_URL="http://127.0.0.1:$moto_port" AWS_REGION=ap-northeast-1
   AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench)
 
 renkei=./target/release/renkei

@@ -6,21 +6,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ ! -x .venv/bin/moto_server ] || [ ! -x .venv/bin/cfn-lint ] || [ ! -x .venv/bin/cargo-lambda ]; then
-  python3 -m venv .venv
-  .venv/bin/pip install --quiet --disable-pip-version-check 'moto[server]' cfn-lint cargo-lambda ziglang
-fi
+source tests/moto.sh
+ensure_venv
 command -v cargo-nextest >/dev/null 2>&1 || cargo install --locked cargo-nextest
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
-.venv/bin/moto_server -H 127.0.0.1 -p "$port" >/tmp/renkei-moto-$port.log 2>&1 &
-moto_pid=$!
-trap 'kill $moto_pid 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do
-  curl -fs "http://127.0.0.1:$port/moto-api/" >/dev/null 2>&1 && break
-  sleep 0.2
-done
-export RENKEI_MOTO_ENDPOINT="http://127.0.0.1:$port"
+start_moto "/tmp/renkei-moto-$$.log"
+export RENKEI_MOTO_ENDPOINT="http://127.0.0.1:$moto_port"
 
 echo "== cargo fmt --check"; cargo fmt --all -- --check
 echo "== infra/cdk: npm ci, tsc, cdk synth (offline: no AWS account, no Rust build; cdk-nag AwsSolutions)"

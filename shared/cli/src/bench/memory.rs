@@ -143,21 +143,14 @@ async fn measure_c2(
         vendors(http, base, &key, &token).await?;
         spawn(base, Size::Employees(n), "setup", &lambda_dir).await?;
         load(http, base, &token, n).await?;
-        let out = spawn(base, Size::Employees(n), "run", &lambda_dir).await?;
-        let row: Value = serde_json::from_slice(&out)
-            .map_err(|e| format!("the connector process printed no report: {e}"))?;
-        let members = control(
+        let row = run_child(base, Size::Employees(n), &lambda_dir).await?;
+        let in_kaonavi = listed(
             http,
             base,
-            Method::GET,
             &format!("/kaonavi/companies/{key}/members"),
-            None,
+            "member_data",
         )
         .await?;
-        let in_kaonavi = members
-            .as_array()
-            .or_else(|| members["member_data"].as_array())
-            .map_or(0, Vec::len);
         rows.push(json!({"employees": n, "in_kaonavi": in_kaonavi, "process": row}));
     }
     let peaks: Vec<f64> = rows
@@ -275,14 +268,7 @@ async fn load(
 /// Lambda would, continuations followed). `run` prints one JSON line.
 pub(super) async fn child(base: &str, step: &str, employees: usize) -> Result<(), String> {
     let (key, token) = names(employees);
-    let dir = std::env::var_os("RENKEI_DIR")
-        .map(std::path::PathBuf::from)
-        .ok_or("RENKEI_DIR is not set")?;
-    let clock = Arc::new(ManualClock::new(chrono::Utc::now()));
-    let backend =
-        renkei_local::LocalBackend::open(&dir, clock.clone(), renkei_connectors::registry())
-            .map_err(|e| e.to_string())?;
-    let t = TenantId::new("bench-memory").map_err(|e| e.to_string())?;
+    let (backend, clock, t) = open_child()?;
     let c = ConnectionId::new(c2::NAME).map_err(|e| e.to_string())?;
     let input = SetupInput {
         tenant_id: t.clone(),
@@ -317,6 +303,54 @@ pub(super) async fn child(base: &str, step: &str, employees: usize) -> Result<()
     // Opening the store is part of the process; from here on is the run's.
     drop(input);
     run_to_the_end(&backend, &clock, &t, &c).await
+}
+
+/// What every connector's child process starts with: the embedded backend in RENKEI_DIR
+/// (standing in for DynamoDB), a manual clock at the real now, and the bench's tenant.
+pub(super) fn open_child()
+-> Result<(renkei_local::LocalBackend, Arc<ManualClock>, TenantId), String> {
+    let dir = std::env::var_os("RENKEI_DIR")
+        .map(std::path::PathBuf::from)
+        .ok_or("RENKEI_DIR is not set")?;
+    let clock = Arc::new(ManualClock::new(chrono::Utc::now()));
+    let backend =
+        renkei_local::LocalBackend::open(&dir, clock.clone(), renkei_connectors::registry())
+            .map_err(|e| e.to_string())?;
+    let t = TenantId::new("bench-memory").map_err(|e| e.to_string())?;
+    Ok((backend, clock, t))
+}
+
+/// The connection set up in one child process, then its sync in another; the sync's
+/// one-line report.
+pub(super) async fn setup_then_run(
+    base: &str,
+    size: Size,
+    dir: &std::path::Path,
+) -> Result<Value, String> {
+    spawn(base, size, "setup", dir).await?;
+    run_child(base, size, dir).await
+}
+
+/// The sync in a child process of its own; its one-line report.
+async fn run_child(base: &str, size: Size, dir: &std::path::Path) -> Result<Value, String> {
+    let out = spawn(base, size, "run", dir).await?;
+    serde_json::from_slice(&out)
+        .map_err(|e| format!("the connector process printed no report: {e}"))
+}
+
+/// How many entries a simulator's control API lists at `path` (a bare array, or the array
+/// under `field`).
+pub(super) async fn listed(
+    http: &reqwest::Client,
+    base: &str,
+    path: &str,
+    field: &str,
+) -> Result<usize, String> {
+    let list = control(http, base, Method::GET, path, None).await?;
+    Ok(list
+        .as_array()
+        .or_else(|| list[field].as_array())
+        .map_or(0, Vec::len))
 }
 
 /// The run a Lambda would make, continuations followed (a Lambda's 15 minutes are never

@@ -4,13 +4,12 @@
 //! routing, hashes, one HRMOS create per applicant — against the simulators in a child
 //! process (`renkei sandbox`), loaded over their control API.
 
-use super::memory::{BOUND_MIB, Size, run_to_the_end, spawn};
+use super::memory::{BOUND_MIB, Size, open_child, run_to_the_end, setup_then_run};
 use super::*;
 use crate::bench_c5::control;
 use renkei_connectors::mynavi_hrmos::{self as c1, Registration};
-use renkei_core::{Clock, ManualClock, TenantId};
+use renkei_core::Clock;
 use reqwest::Method;
-use std::sync::Arc;
 
 /// "Flat" at ×10 the data, in MiB: nothing of C1 grows with the file (rows are streamed
 /// page by page; the page's hashes are read and written in batches).
@@ -82,10 +81,7 @@ pub(super) async fn measure_c1(
         )
         .await?;
     }
-    spawn(base, Size::Rows(rows), "setup", dir).await?;
-    let out = spawn(base, Size::Rows(rows), "run", dir).await?;
-    let row: Value = serde_json::from_slice(&out)
-        .map_err(|e| format!("the connector process printed no report: {e}"))?;
+    let row = setup_then_run(base, Size::Rows(rows), dir).await?;
     let hrmos = control(
         http,
         base,
@@ -120,14 +116,7 @@ pub(super) fn check_c1(rows: &[Value]) -> Result<(f64, f64), String> {
 /// would, continuations followed). `run` prints one JSON line.
 pub(super) async fn child_c1(base: &str, step: &str, rows: usize) -> Result<(), String> {
     let (login, key) = names(rows);
-    let dir = std::env::var_os("RENKEI_DIR")
-        .map(std::path::PathBuf::from)
-        .ok_or("RENKEI_DIR is not set")?;
-    let clock = Arc::new(ManualClock::new(chrono::Utc::now()));
-    let backend =
-        renkei_local::LocalBackend::open(&dir, clock.clone(), renkei_connectors::registry())
-            .map_err(|e| e.to_string())?;
-    let t = TenantId::new("bench-memory").map_err(|e| e.to_string())?;
+    let (backend, clock, t) = open_child()?;
     let c = c1::connection_id_for(&login);
     if step == "setup" {
         for (i, position) in renkei_sandbox::SAMPLE_POSITIONS[..JOBS].iter().enumerate() {

@@ -3,13 +3,12 @@
 //! process of its own as its Lambda would run it, against the simulators in a child process
 //! (`renkei sandbox`), loaded over their control API with HRBrain's sample company.
 
-use super::memory::{BOUND_MIB, Size, run_to_the_end, spawn};
+use super::memory::{BOUND_MIB, Size, listed, open_child, run_to_the_end, setup_then_run};
 use super::*;
 use crate::bench_c5::control;
 use renkei_connectors::hrbrain_mikiwame::{self as c3, Secret, Settings, SetupInput};
-use renkei_core::{Clock, ConnectionId, ManualClock, TenantId};
+use renkei_core::{Clock, ConnectionId};
 use reqwest::Method;
-use std::sync::Arc;
 
 /// "Flat" at ×10 the people, in MiB. What may grow: the department tree (the sample's is
 /// fixed at 71) and Mikiwame's department codes; members are streamed page by page.
@@ -55,22 +54,14 @@ pub(super) async fn measure_c3(
         Some(json!({"people": people, "seed": 0})),
     )
     .await?;
-    spawn(base, Size::People(people), "setup", dir).await?;
-    let out = spawn(base, Size::People(people), "run", dir).await?;
-    let row: Value = serde_json::from_slice(&out)
-        .map_err(|e| format!("the connector process printed no report: {e}"))?;
-    let employees = control(
+    let row = setup_then_run(base, Size::People(people), dir).await?;
+    let in_mikiwame = listed(
         http,
         base,
-        Method::GET,
         &format!("/mikiwame/companies/{key}/employees"),
-        None,
+        "employees",
     )
     .await?;
-    let in_mikiwame = employees
-        .as_array()
-        .or_else(|| employees["employees"].as_array())
-        .map_or(0, Vec::len);
     Ok(json!({"people": people, "employees_in_mikiwame": in_mikiwame, "process": row}))
 }
 
@@ -104,14 +95,7 @@ pub(super) fn check_c3(rows: &[Value]) -> Result<(f64, f64), String> {
 /// Lambda would, continuations followed; prints one JSON line).
 pub(super) async fn child_c3(base: &str, step: &str, people: usize) -> Result<(), String> {
     let (subdomain, key) = names(people);
-    let dir = std::env::var_os("RENKEI_DIR")
-        .map(std::path::PathBuf::from)
-        .ok_or("RENKEI_DIR is not set")?;
-    let clock = Arc::new(ManualClock::new(chrono::Utc::now()));
-    let backend =
-        renkei_local::LocalBackend::open(&dir, clock.clone(), renkei_connectors::registry())
-            .map_err(|e| e.to_string())?;
-    let t = TenantId::new("bench-memory").map_err(|e| e.to_string())?;
+    let (backend, clock, t) = open_child()?;
     let c = ConnectionId::new(c3::NAME).map_err(|e| e.to_string())?;
     if step == "setup" {
         let input = SetupInput {
