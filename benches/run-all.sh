@@ -54,8 +54,8 @@ run() {
 # Goal 1: the C1 pipeline against the decode+parse floor and the Python baseline.
 run mynavi-hrmos $renkei bench mynavi-hrmos --rows 100000
 run mynavi-hrmos-1m $renkei bench mynavi-hrmos --rows 1000000 --repeat 1
-# Goal 2: each connector's Lambda process alone (C2, C1), and C5's invocations.
-run lambda-memory $renkei bench lambda-memory --employees 10000 --rows 100000
+# Goal 2: each connector's Lambda process alone (C2, C1, C3, C4), and C5's invocations.
+run lambda-memory $renkei bench lambda-memory --employees 10000 --rows 100000 --profiles 1000
 # Goal 3: a no-change run's state-store cost, embedded and on DynamoDB (moto).
 run roumumate-kaonavi "${aws_env[@]}" $renkei bench roumumate-kaonavi --employees 10000 --limited-employees 400 --time-scale 60
 # Goal 4: cold start of every function, and the packages' sizes.

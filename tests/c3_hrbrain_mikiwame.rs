@@ -387,6 +387,47 @@ async fn c3_5_matched_by_email_and_every_rejection_is_in_the_error_file_with_its
 }
 
 #[tokio::test]
+async fn c3_5_an_email_shared_by_the_first_and_the_last_page_is_refused_on_both() {
+    // Employees are read and written a page at a time; the shared email's holders are two
+    // pages apart, and a third member on the last page writes "dup" in capitals.
+    let env = env().await;
+    env.sandbox
+        .hrbrain_organization(HRBRAIN_SUBDOMAIN, small_tree())
+        .unwrap();
+    env.sandbox
+        .hrbrain_members(
+            HRBRAIN_SUBDOMAIN,
+            vec![
+                person("1", "dup@example.jp", Some("d")),
+                person("2", "a@example.jp", Some("d")),
+                person("3", "b@example.jp", Some("d")),
+                person("4", "c@example.jp", Some("d")),
+                person("5", "Dup@Example.jp", Some("d")),
+            ],
+        )
+        .unwrap();
+    let mut settings = env.hrbrain_settings();
+    settings.page_size = 2;
+    let c = env.connect_hrbrain(settings).await.unwrap();
+    let r = run(&env, &c, None).await;
+    assert_eq!(r.status, RunStatus::Partial, "{r:?}");
+    assert_eq!(
+        employees(&env).keys().collect::<Vec<_>>(),
+        ["a@example.jp", "b@example.jp", "c@example.jp"]
+    );
+    let errors = error_rows(&env, &c, &id(&r)).await;
+    assert_eq!(
+        errors.matches("複数の社員（2名）").count(),
+        2,
+        "member 1 and member 5: {errors}"
+    );
+    assert!(
+        errors.contains("HRBrainメンバーID 1") && errors.contains("HRBrainメンバーID 5"),
+        "{errors}"
+    );
+}
+
+#[tokio::test]
 async fn c3_6_jobs_list_what_status_when_and_an_excel_error_file() {
     let (env, c) = connected(small_tree(), vec![person("1", "a@example.jp", Some("s"))]).await;
     let t = env.tenant();

@@ -379,6 +379,59 @@ async fn c4_3_an_upload_is_answered_at_once_and_filed_with_channel_date_attribut
 // ---------------------------------------------------------------- C4.4 duplicates, bad profiles
 
 #[tokio::test]
+async fn c4_3_a_run_reads_only_uploads_with_open_profiles_oldest_first_a_page_at_a_time() {
+    let env = env().await;
+    let mut settings = env.personio_settings();
+    settings.page_size = 2;
+    let c = env.connect_personio(settings).await.unwrap();
+    let (t, store) = (env.tenant(), &env.backend.store);
+    let emails = |who: &str, n: usize| -> Vec<String> {
+        (0..n).map(|i| format!("{who}{i}@example.com")).collect()
+    };
+    let upload_of = |who: &str, n: usize| -> Vec<Value> {
+        emails(who, n)
+            .iter()
+            .map(|e| profile("Anna", "Alt", e))
+            .collect()
+    };
+    send(&env, "r-1", upload_of("a", 5)).await;
+    env.clock.advance(Duration::minutes(1));
+    send(&env, "r-2", upload_of("b", 3)).await;
+    let r = run(&env, &c).await;
+    assert_eq!((r.status, r.counts.created), (RunStatus::Succeeded, 8));
+    assert!(r.pages >= 4, "pages of 2: {}", r.pages);
+    let filed: Vec<String> = applications(&env)
+        .iter()
+        .map(|a| a["email"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        filed,
+        [emails("a", 5), emails("b", 3)].concat(),
+        "oldest upload first"
+    );
+
+    // The next pass finds nothing open in either upload and takes both off the open list:
+    // the 90 days of filed profiles kept for the status pages are not read again.
+    assert!(
+        upload::next_open(store, &t, &c, None)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    let r = run(&env, &c).await;
+    assert_eq!(r.counts.created + r.counts.rejected, 0);
+    assert_eq!(upload::next_open(store, &t, &c, None).await.unwrap(), None);
+    let (_, third) = send(&env, "r-3", upload_of("c", 1)).await;
+    let (_, open) = upload::next_open(store, &t, &c, None)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(open, third["uploadId"].as_str().unwrap());
+    assert_eq!(run(&env, &c).await.counts.created, 1);
+    assert_eq!(applications(&env).len(), 9);
+}
+
+#[tokio::test]
 async fn c4_4_already_applied_is_reported_per_profile_and_bad_profiles_get_clear_errors() {
     let (env, c) = connected().await;
     // Anna applied on the career page herself.

@@ -12,7 +12,7 @@ use std::time::Instant;
 pub struct BenchArgs {
     /// Connector to benchmark, `cold-start` (every function's init time and package size),
     /// `dispatch` (a fleet due at once, against DynamoDB and EventBridge on moto) or
-    /// `lambda-memory` (C2's, C1's and C3's connector process alone, the sandbox in a
+    /// `lambda-memory` (C2's, C1's, C3's and C4's connector process alone, the sandbox in a
     /// child process).
     connector: String,
     /// Employees for the initial sync (limits off).
@@ -31,7 +31,8 @@ pub struct BenchArgs {
     /// hrbrain-mikiwame: departments in the organization (6 levels).
     #[arg(long, default_value_t = 1_000)]
     departments: usize,
-    /// talentwunder-personio: profiles of the upload (Personio's limit on, time-scaled).
+    /// talentwunder-personio: profiles of the upload (Personio's limit on, time-scaled);
+    /// lambda-memory: profiles queued for C4's run (and ×10).
     #[arg(long, default_value_t = 200)]
     profiles: usize,
     /// recruitee-linkedin: candidates of the Recruitee company (historical sync).
@@ -60,7 +61,8 @@ pub struct BenchArgs {
     #[arg(long, default_value_t = 10_000)]
     connections: usize,
     /// lambda-memory: only this connector (roumumate-kaonavi: --employees; mynavi-hrmos:
-    /// --rows; hrbrain-mikiwame: --employees people); all three by default.
+    /// --rows; hrbrain-mikiwame: --employees people; talentwunder-personio: --profiles);
+    /// all four by default.
     #[arg(long)]
     only: Option<String>,
     /// lambda-memory: internal — run as the connector's process against this sandbox.
@@ -86,6 +88,7 @@ mod fleet;
 mod memory;
 mod memory_c1;
 mod memory_c3;
+mod memory_c4;
 use c2::bench_c2;
 
 pub(crate) fn peak_rss_kib() -> u64 {
@@ -113,8 +116,11 @@ pub async fn bench(a: BenchArgs) -> Result<(), String> {
             (Some(base), Some(renkei_connectors::hrbrain_mikiwame::NAME)) => {
                 memory_c3::child_c3(base, &a.child_step, a.employees).await
             }
+            (Some(base), Some(renkei_connectors::talentwunder_personio::NAME)) => {
+                memory_c4::child_c4(base, &a.child_step, a.profiles).await
+            }
             (Some(base), _) => memory::child(base, &a.child_step, a.employees).await,
-            (None, only) => memory::lambda_memory(a.employees, a.rows, only).await,
+            (None, only) => memory::lambda_memory(a.employees, a.rows, a.profiles, only).await,
         },
         renkei_connectors::mynavi_hrmos::NAME => c1::bench_c1(c1::C1Bench {
             rows: a.rows,

@@ -344,34 +344,44 @@ impl HrbrainClient {
         Ok(parse(&reply.body, "fields")?)
     }
 
-    /// One page of members with the given columns (aliases); answers them and the total.
+    /// At most `limit` members from `offset` (clamped to 1..=1000), with the given columns
+    /// (aliases); answers them and the total.
     pub async fn members_page(
         &self,
         columns: &[&str],
         offset: u64,
+        limit: usize,
     ) -> Result<(Vec<Member>, u64), HrbrainError> {
+        let limit = u32::try_from(limit).unwrap_or(u32::MAX).clamp(1, 1000);
         let reply = self
             .call(Scope::MemberRead, || {
                 let cols: Vec<(&str, &str)> = columns.iter().map(|c| ("columns", *c)).collect();
                 self.base
                     .request(Method::GET, "/members/v1/members")
                     .query(&cols)
-                    .query(&paging(offset, self.page_size))
+                    .query(&paging(offset, limit))
             })
             .await?;
         let page: MembersReply = parse(&reply.body, "members")?;
         Ok((page.data, page.paging.total_count))
     }
 
-    /// Every member, page by page until the total is reached (or a page comes back empty).
-    pub async fn all_members(&self, columns: &[&str]) -> Result<Vec<Member>, HrbrainError> {
-        let mut all = Vec::new();
+    /// Every member in pages of the configured size, each handed to `each` and dropped,
+    /// until the total is reached (or a page comes back empty).
+    pub async fn scan_members(
+        &self,
+        columns: &[&str],
+        mut each: impl FnMut(&[Member]),
+    ) -> Result<(), HrbrainError> {
+        let mut offset = 0;
         loop {
-            let (page, total) = self.members_page(columns, all.len() as u64).await?;
-            let empty = page.is_empty();
-            all.extend(page);
-            if empty || all.len() as u64 >= total {
-                return Ok(all);
+            let (page, total) = self
+                .members_page(columns, offset, self.page_size as usize)
+                .await?;
+            each(&page);
+            offset += page.len() as u64;
+            if page.is_empty() || offset >= total {
+                return Ok(());
             }
         }
     }

@@ -8,6 +8,7 @@
 
 use super::memory_c1::{check_c1, measure_c1};
 use super::memory_c3::{check_c3, measure_c3};
+use super::memory_c4::{check_c4, measure_c4};
 use super::*;
 use crate::bench_c5::{SandboxProcess, control};
 use renkei_connectors::roumumate_kaonavi::{self as c2, Secret, SetupInput, TargetFilter};
@@ -42,27 +43,29 @@ pub(super) enum Size {
     Rows(usize),
     /// C3: people in the HRBrain company.
     People(usize),
+    /// C4: Talentwunder profiles queued for Personio.
+    Profiles(usize),
 }
 
-/// The parent: a sandbox process; C2's data at `employees` and ×10, C1's at `rows` and ×10
-/// and C3's at `employees` people and ×10 (or only the connector `only` names), one child
-/// process per size.
+/// The parent: a sandbox process; C2's data at `employees` and ×10, C1's at `rows` and ×10,
+/// C3's at `employees` people and ×10 and C4's at `profiles` and ×10 (or only the connector
+/// `only` names), one child process per size.
 pub(super) async fn lambda_memory(
     employees: usize,
     rows: usize,
+    profiles: usize,
     only: Option<&str>,
 ) -> Result<(), String> {
     let dir = std::env::temp_dir().join(format!("renkei-bench-mem-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-    let result = measure(&dir, employees, rows, only).await;
+    let result = measure(&dir, [employees, rows, profiles], only).await;
     let _ = std::fs::remove_dir_all(&dir);
     result
 }
 
 async fn measure(
     dir: &std::path::Path,
-    employees: usize,
-    rows: usize,
+    [employees, rows, profiles]: [usize; 3],
     only: Option<&str>,
 ) -> Result<(), String> {
     let sandbox = SandboxProcess::start(dir)?;
@@ -95,6 +98,18 @@ async fn measure(
             renkei_connectors::hrbrain_mikiwame::NAME,
             &runs,
             check_c3(&runs),
+            &mut failures,
+        )?;
+    }
+    if wanted(renkei_connectors::talentwunder_personio::NAME) {
+        let mut runs = Vec::new();
+        for n in [profiles, profiles * 10] {
+            runs.push(measure_c4(&http, &sandbox.base, n, &dir.join(format!("c4-{n}"))).await?);
+        }
+        report(
+            renkei_connectors::talentwunder_personio::NAME,
+            &runs,
+            check_c4(&runs),
             &mut failures,
         )?;
     }
@@ -190,6 +205,11 @@ pub(super) async fn spawn(
         Size::Employees(n) => (c2::NAME, "--employees", n),
         Size::Rows(n) => (renkei_connectors::mynavi_hrmos::NAME, "--rows", n),
         Size::People(n) => (renkei_connectors::hrbrain_mikiwame::NAME, "--employees", n),
+        Size::Profiles(n) => (
+            renkei_connectors::talentwunder_personio::NAME,
+            "--profiles",
+            n,
+        ),
     };
     let out = tokio::process::Command::new(exe)
         .args([

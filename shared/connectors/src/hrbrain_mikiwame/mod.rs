@@ -4,9 +4,10 @@
 //!   API key, then stores one connection per tenant (C3.1).
 //! - A run does departments, employees, or both (the run's scope, C3.6): departments first
 //!   ([`departments`]: the validated tree, parents before children), then employees
-//!   ([`mapping`]), so that a full run's employees find the departments it just wrote. Both
-//!   are read whole from HRBrain (duplicate emails and cycles need everything) and written
-//!   page by page; the cursor is the position in that sequence.
+//!   ([`mapping`]), so that a full run's employees find the departments it just wrote. The
+//!   department tree is read whole (cycles need all of it); employees are read and written
+//!   one page at a time, after a first pass that counts shared emails over every member's
+//!   Email alone. The cursor is the position in that sequence.
 //! - Persons start syncs ([`jobs`] lists them with their error files), HRBrain's webhooks
 //!   start one of the affected kind (C3.7), and a daily run reconciles what webhooks missed.
 
@@ -225,7 +226,7 @@ impl ConnectorFactory for Factory {
             fields: None,
             tree: None,
             departments: None,
-            employees: None,
+            shared_emails: None,
             mikiwame_codes: None,
         }))
     }
@@ -260,8 +261,9 @@ pub struct HrbrainMikiwame {
     tree: Option<OrgTree>,
     /// This run's department records, in write order (read once per run).
     departments: Option<Vec<Pulled<Record>>>,
-    /// This run's employee records (read once per run, after the departments were written).
-    employees: Option<Vec<Pulled<Record>>>,
+    /// The emails HRBrain holds more than once (counted once per run, when the employees
+    /// begin, after the departments were written).
+    shared_emails: Option<mapping::SharedEmails>,
     /// The 部署コード Mikiwame holds (read when first needed, kept up to date as we write).
     mikiwame_codes: Option<HashSet<String>>,
 }
@@ -304,39 +306,77 @@ impl HrbrainMikiwame {
             .ok_or_else(|| SyncError::Retryable("departments not read".into()))
     }
 
-    /// The records of `kind`, read on first use in this run.
-    async fn records(&mut self, kind: Kind) -> Result<&[Pulled<Record>], SyncError> {
+    /// Up to `size` records of `kind` from the `done`th, and how many there are in all.
+    async fn records(
+        &mut self,
+        kind: Kind,
+        done: usize,
+        size: usize,
+    ) -> Result<(Vec<Pulled<Record>>, usize), SyncError> {
         match kind {
-            Kind::Departments if self.departments.is_none() => {
-                let items = self.tree().await?.departments();
-                self.departments = Some(departments::plan(&items));
+            Kind::Departments => {
+                if self.departments.is_none() {
+                    let items = self.tree().await?.departments();
+                    self.departments = Some(departments::plan(&items));
+                }
+                let all = self.departments.as_deref().unwrap_or_default();
+                let end = (done + size).min(all.len());
+                Ok((all.get(done..end).unwrap_or_default().to_vec(), all.len()))
             }
-            Kind::Employees if self.employees.is_none() => {
-                let renamed = mapping::renamed_fields(self.fields().await?);
-                let columns: Vec<&str> = if renamed.is_empty() {
-                    mapping::aliases()
-                } else {
-                    // Enough to name each rejected member.
-                    vec!["Email"]
-                };
-                let members = self.hrbrain.all_members(&columns).await?;
-                let items = self.tree().await?.departments();
-                // Mikiwame's departments as they are now (after this run's department sync).
-                self.mikiwame_codes = None;
-                let codes = self.mikiwame_codes().await?.clone();
-                let lookup = mapping::Departments {
-                    items: items.iter().map(|i| (i.id.as_str(), i)).collect(),
-                    mikiwame: &codes,
-                };
-                self.employees = Some(mapping::map_all(&members, &renamed, &lookup));
+            Kind::Employees => self.employees(done, size).await,
+        }
+    }
+
+    /// One page of employees, read from HRBrain at the position (a company of 100,000 is
+    /// never held whole: goal 2 of issue 14). The first page of a run also counts the
+    /// shared emails over every member and reads Mikiwame's departments as this run's
+    /// department sync left them.
+    async fn employees(
+        &mut self,
+        done: usize,
+        size: usize,
+    ) -> Result<(Vec<Pulled<Record>>, usize), SyncError> {
+        let renamed = mapping::renamed_fields(self.fields().await?);
+        let columns: Vec<&str> = if renamed.is_empty() {
+            mapping::aliases()
+        } else {
+            // Enough to name each rejected member.
+            vec!["Email"]
+        };
+        if self.shared_emails.is_none() {
+            let mut hashes = Vec::new();
+            if renamed.is_empty() {
+                self.hrbrain
+                    .scan_members(&["Email"], |page| {
+                        hashes.extend(page.iter().filter_map(mapping::email_hash));
+                    })
+                    .await?;
             }
-            _ => {}
+            self.shared_emails = Some(mapping::SharedEmails::count(hashes));
+            self.mikiwame_codes = None;
         }
-        Ok(match kind {
-            Kind::Departments => self.departments.as_deref(),
-            Kind::Employees => self.employees.as_deref(),
-        }
-        .unwrap_or_default())
+        let (members, total) = self
+            .hrbrain
+            .members_page(&columns, done as u64, size)
+            .await?;
+        let items = self.tree().await?.departments();
+        let codes = self.mikiwame_codes().await?.clone();
+        let lookup = mapping::Departments {
+            items: items.iter().map(|i| (i.id.as_str(), i)).collect(),
+            mikiwame: &codes,
+        };
+        let shared = self
+            .shared_emails
+            .as_ref()
+            .ok_or_else(|| SyncError::Retryable("shared emails not counted".into()))?;
+        let records = mapping::map_page(&members, &renamed, shared, &lookup);
+        // A company that shrank while paging ends where its pages end.
+        let total = if members.is_empty() {
+            done
+        } else {
+            usize::try_from(total).unwrap_or(usize::MAX)
+        };
+        Ok((records, total))
     }
 
     /// Where to go on from `cursor` for this run's requested kinds. A position that plans
@@ -395,11 +435,10 @@ impl Connector for HrbrainMikiwame {
     ) -> Result<Page<Record, Position>, SyncError> {
         let pos = self.position(cursor);
         let size = self.settings.page_size.max(1);
-        let records = self.records(pos.at).await?;
-        let end = (pos.done + size).min(records.len());
-        let page: Vec<Pulled<Record>> = records.get(pos.done..end).unwrap_or_default().to_vec();
+        let (page, total) = self.records(pos.at, pos.done, size).await?;
+        let end = pos.done + page.len();
         let next_kind = pos.plan.iter().find(|k| **k > pos.at).copied();
-        let (next_cursor, has_more) = match (end < records.len(), next_kind) {
+        let (next_cursor, has_more) = match (!page.is_empty() && end < total, next_kind) {
             (true, _) => (Some(Position { done: end, ..pos }), true),
             (false, Some(k)) => (
                 Some(Position {

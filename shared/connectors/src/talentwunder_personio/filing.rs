@@ -13,7 +13,6 @@ use renkei_vendors::personio::{Job, MAX_DOCUMENT_BYTES, PersonioClient, Personio
 use renkei_vendors::talentwunder::{DocumentError, fetch_document};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::collections::HashSet;
 
 /// renkei's mark that it sent (or filed) an email's application for a job
 /// (`X#F#<job>#<email hash>`): what makes a retry safe without a read-back.
@@ -41,8 +40,8 @@ pub struct TalentwunderPersonio<'a> {
     pub(super) now: DateTime<Utc>,
     /// The open jobs (read once per run, from the cache when it is fresh).
     pub(super) jobs: Option<Vec<Job>>,
-    /// Queue items handed to the engine in this run (never handed twice).
-    pub(super) handed: HashSet<String>,
+    /// Where this run's pass over the open uploads stands (never handing an item twice).
+    pub(super) scan: super::QueueScan,
 }
 
 /// Attempts at a create whose answers were lost, within one write.

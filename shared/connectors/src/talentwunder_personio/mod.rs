@@ -38,7 +38,7 @@ use renkei_core::webhook::WebhookVendor;
 use renkei_vendors::http::RunBound;
 use renkei_vendors::personio::{self, PersonioClient, PersonioConfig};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use upload::Queued;
 
 /// The connector's name (its function folder).
@@ -214,7 +214,7 @@ impl ConnectorFactory for Factory {
             personio,
             now: env.now,
             jobs: None,
-            handed: HashSet::new(),
+            scan: QueueScan::default(),
         }))
     }
 
@@ -266,29 +266,77 @@ impl ConnectorFactory for Factory {
     }
 }
 
+/// A run's pass over the open uploads (kept in memory: the next run makes its own pass,
+/// in which what this one filed is no longer open).
+#[derive(Debug, Default)]
+pub(crate) struct QueueScan {
+    /// The open-upload mark passed last.
+    passed: Option<String>,
+    /// The upload being read: its mark and id.
+    upload: Option<(String, String)>,
+    /// Its queue item read last.
+    after: Option<String>,
+    /// Whether this pass found any of its items open.
+    open_seen: bool,
+}
+
+impl QueueScan {
+    fn start(&mut self, upload: (String, String)) {
+        self.upload = Some(upload);
+        self.after = None;
+        self.open_seen = false;
+    }
+}
+
 #[async_trait]
 impl Connector for TalentwunderPersonio<'_> {
     type Record = Queued;
     type Cursor = String;
 
+    /// The next open profiles, oldest upload first: one pass per run over the open
+    /// uploads, a page of queue items at a time (nothing of a filed profile is kept).
     async fn pull(&mut self, cursor: Option<String>) -> Result<Page<Queued, String>, SyncError> {
-        let open: Vec<Queued> = upload::open(self.store, &self.t, &self.c)
-            .await?
-            .into_iter()
-            .filter(|q| !self.handed.contains(&q.sk()))
-            .collect();
         let size = self.settings.page_size.max(1);
-        let more = open.len() > size;
-        let page: Vec<Queued> = open.into_iter().take(size).collect();
+        let mut page: Vec<Queued> = Vec::new();
+        while page.len() < size {
+            let Some((mark, upload_id)) = self.scan.upload.clone() else {
+                match upload::next_open(self.store, &self.t, &self.c, self.scan.passed.as_deref())
+                    .await?
+                {
+                    Some(next) => self.scan.start(next),
+                    None => break,
+                }
+                continue;
+            };
+            let items = upload::queue_page(
+                self.store,
+                &self.t,
+                &self.c,
+                &upload_id,
+                self.scan.after.as_deref(),
+                size - page.len(),
+            )
+            .await?;
+            let Some(last) = items.last() else {
+                if !self.scan.open_seen {
+                    upload::close(self.store, &self.t, &self.c, &mark, &upload_id).await?;
+                }
+                self.scan.passed = Some(mark);
+                self.scan.upload = None;
+                continue;
+            };
+            self.scan.after = Some(last.sk());
+            let open: Vec<Queued> = items.into_iter().filter(|q| q.state.open()).collect();
+            self.scan.open_seen |= !open.is_empty();
+            page.extend(open);
+        }
+        let more = page.len() == size;
         let next = page.last().map(Queued::sk).or(cursor);
         let records = page
             .into_iter()
-            .map(|q| {
-                self.handed.insert(q.sk());
-                Pulled::Ready {
-                    key: q.record_key(),
-                    payload: q,
-                }
+            .map(|q| Pulled::Ready {
+                key: q.record_key(),
+                payload: q,
             })
             .collect();
         Ok(Page {

@@ -230,6 +230,19 @@ pub async fn accept(
         rejected: Vec::new(),
     };
     let expires = Some(now + Duration::days(KEEP));
+    // First: the mark that the upload has open profiles, so that a run finds every one
+    // queued below even if this intake stops part-way.
+    repo.own_put(
+        t,
+        c,
+        &open_sk(now, &id),
+        &OpenUpload {
+            upload_id: id.clone(),
+        },
+        Condition::Always,
+        expires,
+    )
+    .await?;
     let mut seen = HashSet::new();
     for (n, raw) in profiles.into_iter().enumerate() {
         let (profile, state) = match serde_json::from_value::<Profile>(raw.clone()) {
@@ -327,23 +340,73 @@ pub async fn profiles(
         .collect())
 }
 
-/// Every queue item still to be handled, oldest upload first.
-pub async fn open(
+/// An upload with profiles still to be handled (`X#O#<received ms>#<upload>`): the run's
+/// index of its work, oldest upload first, so that it never reads the 90 days of handled
+/// profiles kept for the status pages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpenUpload {
+    /// The upload.
+    pub upload_id: String,
+}
+
+fn open_sk(received_at: DateTime<Utc>, upload_id: &str) -> String {
+    format!(
+        "O#{:015}#{upload_id}",
+        received_at.timestamp_millis().max(0)
+    )
+}
+
+/// The open upload after the mark `after` (None: the oldest): its mark and upload id.
+pub async fn next_open(
     store: &dyn StateStore,
     t: &TenantId,
     c: &ConnectionId,
+    after: Option<&str>,
+) -> Result<Option<(String, String)>, StoreError> {
+    Ok(Repo::new(store)
+        .own_query_page::<OpenUpload>(t, c, "O#", after, 1)
+        .await?
+        .pop()
+        .map(|(sk, o)| (sk, o.upload_id)))
+}
+
+/// At most `limit` of an upload's queue items after the item `after` (None: its first), in
+/// upload order.
+pub async fn queue_page(
+    store: &dyn StateStore,
+    t: &TenantId,
+    c: &ConnectionId,
+    upload_id: &str,
+    after: Option<&str>,
+    limit: usize,
 ) -> Result<Vec<Queued>, StoreError> {
-    let mut open: Vec<Queued> = Repo::new(store)
-        .own_query::<Queued>(t, c, "Q#")
+    Ok(Repo::new(store)
+        .own_query_page::<Queued>(t, c, &format!("Q#{upload_id}#"), after, limit)
         .await?
         .into_iter()
         .map(|(_, q)| q)
-        .filter(|q| q.state.open())
-        .collect();
-    open.sort_by(|a, b| {
-        (a.received_at, &a.upload_id, a.n).cmp(&(b.received_at, &b.upload_id, b.n))
-    });
-    Ok(open)
+        .collect())
+}
+
+/// Takes an upload off the open list once a full pass found none of its profiles open —
+/// and only if its intake finished (the upload item, written last, exists): an intake
+/// still under way may queue more.
+pub async fn close(
+    store: &dyn StateStore,
+    t: &TenantId,
+    c: &ConnectionId,
+    mark: &str,
+    upload_id: &str,
+) -> Result<(), StoreError> {
+    let repo = Repo::new(store);
+    if repo
+        .own_get::<Upload>(t, c, &format!("U#{upload_id}"))
+        .await?
+        .is_some()
+    {
+        repo.own_delete(t, c, mark).await?;
+    }
+    Ok(())
 }
 
 /// Saves a queue item's new state (final states keep it for [`KEEP`] days).

@@ -62,6 +62,32 @@ impl Repo<'_> {
             .collect()
     }
 
+    /// One page of [`Repo::own_query`]: at most `limit` items after the key `after` (a key
+    /// as this answers it; `None`: from the start of `prefix`).
+    pub async fn own_query_page<T: DeserializeOwned>(
+        &self,
+        t: &TenantId,
+        c: &ConnectionId,
+        prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<(String, T)>, StoreError> {
+        let after = after.map(|a| format!("X#{a}"));
+        let items = self
+            .store
+            .query_page(
+                &conn_pk(t, c),
+                &format!("X#{prefix}"),
+                after.as_deref(),
+                limit,
+            )
+            .await?;
+        items
+            .iter()
+            .map(|i| Ok((i.key.sk.trim_start_matches("X#").to_string(), decode(i)?)))
+            .collect()
+    }
+
     /// Deletes a connector's own item (no error when it is already gone).
     pub async fn own_delete(
         &self,

@@ -146,7 +146,7 @@ impl Sandbox {
         company: &str,
         application: Value,
     ) -> Result<(), String> {
-        self.with_personio(company, |c| c.applications.push(application))
+        self.with_personio(company, |c| c.add_application(application))
             .ok_or_else(|| format!("no Personio company {company}"))
     }
 
