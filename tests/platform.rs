@@ -89,6 +89,53 @@ async fn p5_a_held_lease_skips_a_second_run() {
 }
 
 #[tokio::test]
+async fn p3_a_run_reads_as_running_before_it_writes_a_record_and_is_interrupted_if_it_dies_then() {
+    let env = env().await;
+    let (t, c) = env.connect(env.settings(50, no_limits())).await.unwrap();
+    make_due(&env, &t, &c).await;
+    let repo = Repo::new(&env.backend.store);
+    let before = repo.runs(&t, &c).await.unwrap().len();
+    // The run opens (no record written: its lease carries the opening) and its process dies.
+    let hook = CrashAt::new(Step::RunOpened, 1);
+    assert!(env.backend.run(&request(&t, &c), &hook).await.is_err());
+    let runs = repo.runs(&t, &c).await.unwrap();
+    assert_eq!(runs.len(), before + 1, "{runs:?}");
+    let open = runs.last().unwrap();
+    assert_eq!(
+        (open.status, open.connector.as_str()),
+        (RunStatus::Running, "roumumate-kaonavi")
+    );
+    assert_eq!(
+        repo.run(&t, &c, &open.run_id).await.unwrap().as_ref(),
+        Some(open),
+        "the same run by its id"
+    );
+    // Its lease expires; the next run takes over, tells it as interrupted and runs.
+    env.clock.advance(Duration::minutes(10));
+    make_due(&env, &t, &c).await;
+    let next = env
+        .backend
+        .run(&request(&t, &c), &renkei_core::engine::NoHook)
+        .await
+        .unwrap();
+    assert!(
+        matches!(next, Outcome::Ran(ref r) if r.status == RunStatus::Succeeded),
+        "{next:?}"
+    );
+    let dead = repo.run(&t, &c, &open.run_id).await.unwrap().unwrap();
+    assert_eq!(dead.status, RunStatus::Interrupted);
+    assert!(dead.finished_at.is_some());
+    let statuses: Vec<_> = repo
+        .runs(&t, &c)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.status)
+        .collect();
+    assert!(!statuses.contains(&RunStatus::Running), "{statuses:?}");
+}
+
+#[tokio::test]
 async fn p6_with_20_percent_faults_runs_converge_and_statuses_stay_truthful() {
     let env = env().await;
     let mut settings = env.settings(10, no_limits());
@@ -338,10 +385,10 @@ async fn p3_a_run_that_changes_nothing_writes_the_same_few_items_whatever_its_pa
             .collect();
         assert_eq!(
             kinds,
-            ["LEASE", "RUN", "CURSOR", "RUN", "CONN", "LEASE"],
-            "{employees} employees: lease, run opened, cursor + run closed, connection, lease"
+            ["LEASE", "CURSOR", "RUN", "CONN", "LEASE"],
+            "{employees} employees: lease (with the run's opening), cursor + run record, connection, lease"
         );
-        assert_eq!(metered.usage().write_calls, 5, "{employees} employees");
+        assert_eq!(metered.usage().write_calls, 4, "{employees} employees");
 
         // The close committed the cursor past the quiet pages: nothing to read again.
         env.clock.advance(Duration::minutes(15));

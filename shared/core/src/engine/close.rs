@@ -48,11 +48,16 @@ impl Engine<'_> {
         factory: &dyn ConnectorFactory,
         t: &TenantId,
         c: &ConnectionId,
-        run_id: &RunId,
+        abandoned: &Lease,
         lease: &Lease,
     ) -> Result<(), StoreError> {
         let repo = self.repo();
-        let Some(mut old) = repo.run(t, c, run_id).await? else {
+        // A run that never wrote its record is known by the lease it abandoned.
+        let found = match repo.run(t, c, &abandoned.run_id).await? {
+            Some(run) => Some(run),
+            None => abandoned.opened_run(t, c),
+        };
+        let Some(mut old) = found else {
             return Ok(());
         };
         if old.status != RunStatus::Running {

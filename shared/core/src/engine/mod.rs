@@ -2,7 +2,8 @@
 //!
 //! 1. take the connection's lease (a fencing token with a generation) or exit quietly; a
 //!    lease left to expire by a crashed run is taken over and that run is marked interrupted
-//!    (which counts as a failed run);
+//!    (which counts as a failed run). The lease carries the run's opening (`Opening`): the
+//!    run reads as running from it until it writes its record with its first commit;
 //! 2. run only what was handed out: a scheduled event must carry the connection's current
 //!    claim (or, without one, find the connection due); a continuation resumes its run;
 //! 3. pull a page, keep what changed (content hash), renew the lease, write, collect
@@ -22,7 +23,7 @@ use crate::heartbeat::{Halt, HeartbeatLink};
 use crate::ids::{ConnectionId, RunId, TenantId};
 use crate::keeper::Keeper;
 use crate::ports::StoreError;
-use crate::repo::{Checkpoint, Connection, ErrorRow, LeaseClaim, Repo};
+use crate::repo::{Checkpoint, Connection, ErrorRow, LeaseClaim, Opening, Repo};
 use chrono::{DateTime, Duration, Utc};
 
 mod admit;
@@ -154,16 +155,22 @@ impl<'a> Engine<'a> {
             )));
         }
         // A connection that is gone gets no lease item: after a disconnect nothing remains.
-        if repo.connection(t, c).await?.is_none() {
+        let Some((before, _)) = repo.connection(t, c).await? else {
             return Ok(Outcome::Skipped(
                 "connection does not exist (disconnected?)".into(),
             ));
-        }
+        };
         let now = self.ports.clock.now();
         let run_id = RunId::generate(now);
         let until = now + self.config.lease_ttl;
+        let opening = Opening {
+            connector: before.connector,
+            started_at: now,
+            dry_run: req.dry_run,
+            scope: req.scope.clone(),
+        };
         let (lease, abandoned) = match repo
-            .acquire_lease(t, c, run_id.as_str(), &run_id, now, until)
+            .acquire_run_lease(t, c, &run_id, opening.clone(), until)
             .await?
         {
             LeaseClaim::Held if req.manual || req.webhook => {
@@ -185,10 +192,7 @@ impl<'a> Engine<'a> {
         self.hook.reached(Step::LeaseTaken)?;
         let fence = lease.fence(t, c);
         if let Some(abandoned) = abandoned {
-            match self
-                .interrupted(factory, t, c, &abandoned.run_id, &lease)
-                .await
-            {
+            match self.interrupted(factory, t, c, &abandoned, &lease).await {
                 Err(StoreError::ConditionFailed) => {
                     return Ok(Outcome::Skipped("lost the lease while taking over".into()));
                 }
@@ -210,7 +214,9 @@ impl<'a> Engine<'a> {
             }
         };
         let cursor = repo.checkpoint(t, c).await?.and_then(|cp| cp.cursor);
-        let mut run = match self.resumable(t, c, resume).await? {
+        let resumed = self.resumable(t, c, resume).await?;
+        let continues = resumed.is_some();
+        let mut run = match resumed {
             Some(mut old) => {
                 old.status = RunStatus::Running;
                 old.segments += 1;
@@ -219,31 +225,22 @@ impl<'a> Engine<'a> {
                 old
             }
             None => RunRecord {
-                tenant_id: t.clone(),
-                connection_id: c.clone(),
-                run_id,
-                connector: conn.connector.clone(),
-                status: RunStatus::Running,
-                dry_run: req.dry_run,
-                started_at: now,
-                finished_at: None,
                 cursor_from: cursor.clone(),
                 cursor_to: cursor,
-                counts: Counts::default(),
-                pages: 0,
-                error: None,
-                error_items: 0,
-                segments: 1,
-                stalled_segments: 0,
-                scope: req.scope.clone(),
+                ..opening.record(t, c, &run_id)
             },
         };
-        match repo
-            .commit(&fence, vec![Repo::run_item(&run, self.retention())])
-            .await
-        {
-            Err(StoreError::ConditionFailed) => return Ok(Outcome::Fenced(run)),
-            other => other?,
+        // A new run is open from here, as its lease's Opening tells; its record is written
+        // with its first committed page or its close. A continuation's record, which says
+        // "continued" until now, is brought back to running at once.
+        if continues {
+            match repo
+                .commit(&fence, vec![Repo::run_item(&run, self.retention())])
+                .await
+            {
+                Err(StoreError::ConditionFailed) => return Ok(Outcome::Fenced(run)),
+                other => other?,
+            }
         }
         self.hook.reached(Step::RunOpened)?;
 

@@ -6,7 +6,7 @@ use crate::ids::{ConnectionId, RunId, TenantId};
 use crate::ports::{Condition, Item, Key, StoreError};
 use chrono::{DateTime, Utc};
 
-use super::model::{Lease, LeaseClaim};
+use super::model::{Lease, LeaseClaim, Opening};
 
 impl Repo<'_> {
     // ---- lease
@@ -48,6 +48,46 @@ impl Repo<'_> {
         now: DateTime<Utc>,
         until: DateTime<Utc>,
     ) -> Result<LeaseClaim, StoreError> {
+        let lease = Lease {
+            owner: owner.to_string(),
+            run_id: run_id.clone(),
+            expires_at: until,
+            generation: 0,
+            released: false,
+            opening: None,
+        };
+        self.take_lease(t, c, lease, now).await
+    }
+
+    /// [`Repo::acquire_lease`] for a run that opens with it (owned by its run id, taken at
+    /// its start): the lease holds the run's [`Opening`] until the run writes its record.
+    pub async fn acquire_run_lease(
+        &self,
+        t: &TenantId,
+        c: &ConnectionId,
+        run_id: &RunId,
+        opening: Opening,
+        until: DateTime<Utc>,
+    ) -> Result<LeaseClaim, StoreError> {
+        let now = opening.started_at;
+        let lease = Lease {
+            owner: run_id.as_str().to_string(),
+            run_id: run_id.clone(),
+            expires_at: until,
+            generation: 0,
+            released: false,
+            opening: Some(opening),
+        };
+        self.take_lease(t, c, lease, now).await
+    }
+
+    async fn take_lease(
+        &self,
+        t: &TenantId,
+        c: &ConnectionId,
+        mut lease: Lease,
+        now: DateTime<Utc>,
+    ) -> Result<LeaseClaim, StoreError> {
         let previous = self.lease(t, c).await?;
         if let Some(p) = &previous
             && !p.released
@@ -55,13 +95,7 @@ impl Repo<'_> {
         {
             return Ok(LeaseClaim::Held);
         }
-        let lease = Lease {
-            owner: owner.to_string(),
-            run_id: run_id.clone(),
-            expires_at: until,
-            generation: previous.as_ref().map_or(1, |p| p.generation + 1),
-            released: false,
-        };
+        lease.generation = previous.as_ref().map_or(1, |p| p.generation + 1);
         let condition = match &previous {
             Some(p) => Condition::LeaseExpired {
                 version: p.generation,
@@ -144,6 +178,7 @@ impl Repo<'_> {
             expires_at: now,
             generation: previous.map_or(1, |p| p.generation + 1),
             released: true,
+            opening: None,
         };
         self.store
             .put(Self::lease_item(t, c, &tombstone), Condition::Always)

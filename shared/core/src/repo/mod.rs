@@ -308,7 +308,8 @@ impl<'a> Repo<'a> {
         item
     }
 
-    /// One run record.
+    /// One run record; a run under way that has not written one yet reads as it began
+    /// (from its lease, [`Opening`]).
     pub async fn run(
         &self,
         t: &TenantId,
@@ -321,18 +322,40 @@ impl<'a> Repo<'a> {
             .await?
         {
             Some(item) => Ok(Some(decode(&item)?)),
-            None => Ok(None),
+            None => Ok(self.opened_run(t, c).await?.filter(|o| o.run_id == *r)),
         }
     }
 
-    /// The connection's runs, oldest first (run ids sort by start time).
+    /// The connection's runs, oldest first (run ids sort by start time), the run under way
+    /// included before it wrote its record.
     pub async fn runs(
         &self,
         t: &TenantId,
         c: &ConnectionId,
     ) -> Result<Vec<crate::run::RunRecord>, StoreError> {
         let items = self.store.query(&conn_pk(t, c), "RUN#").await?;
-        items.iter().map(decode).collect()
+        let mut runs: Vec<crate::run::RunRecord> =
+            items.iter().map(decode).collect::<Result<_, _>>()?;
+        if let Some(open) = self.opened_run(t, c).await?
+            && !runs.iter().any(|r| r.run_id == open.run_id)
+        {
+            runs.push(open);
+            runs.sort_by(|a, b| a.run_id.as_str().cmp(b.run_id.as_str()));
+        }
+        Ok(runs)
+    }
+
+    /// The run the connection's lease is held for, as it began, while it is held.
+    async fn opened_run(
+        &self,
+        t: &TenantId,
+        c: &ConnectionId,
+    ) -> Result<Option<crate::run::RunRecord>, StoreError> {
+        Ok(self
+            .lease(t, c)
+            .await?
+            .filter(|l| !l.released)
+            .and_then(|l| l.opened_run(t, c)))
     }
 
     // ---- error report
@@ -428,17 +451,30 @@ impl<'a> Repo<'a> {
         after: Option<&str>,
         limit: usize,
     ) -> Result<Vec<(String, String)>, StoreError> {
-        let after = after.map(|a| format!("H#{a}"));
-        let items = self
-            .store
+        let items = self.tagged_page(t, c, "H#", prefix, after, limit).await?;
+        Ok(hash_pairs(items))
+    }
+
+    /// One page of a connection's items under `tag` (`H#`, `X#`) whose key (without the
+    /// tag) starts with `prefix`, after the key `after` (also without it).
+    pub(super) async fn tagged_page(
+        &self,
+        t: &TenantId,
+        c: &ConnectionId,
+        tag: &str,
+        prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Item>, StoreError> {
+        let after = after.map(|a| format!("{tag}{a}"));
+        self.store
             .query_page(
                 &conn_pk(t, c),
-                &format!("H#{prefix}"),
+                &format!("{tag}{prefix}"),
                 after.as_deref(),
                 limit,
             )
-            .await?;
-        Ok(hash_pairs(items))
+            .await
     }
 
     /// The items that save content hashes of records whose writes succeeded.

@@ -5,6 +5,7 @@ use super::Repo;
 use crate::cadence::Cadence;
 use crate::ids::{ConnectionId, RunId, TenantId};
 use crate::ports::Fence;
+use crate::run::{Counts, RunRecord, RunStatus};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -168,9 +169,63 @@ pub struct Lease {
     /// Given back (or fenced by a disconnect): free for the next run.
     #[serde(default)]
     pub released: bool,
+    /// The run it was taken for, as that run began (None: a lease taken without one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opening: Option<Opening>,
+}
+
+/// A run as it began, kept in the lease taken for it. A new run writes no record when it
+/// opens: its record is written with its first committed page, or when it closes. So a run
+/// that changes nothing writes its record once (issue 14, goal 3: five state-store items).
+/// Until then the run reads as running from its lease ([`Lease::opened_run`]), and a
+/// takeover marks it interrupted from here.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Opening {
+    /// Connector name.
+    pub connector: String,
+    /// Started.
+    pub started_at: DateTime<Utc>,
+    /// Nothing is to be written.
+    #[serde(default)]
+    pub dry_run: bool,
+    /// The part of the connection's work the run does (None: all).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+}
+
+impl Opening {
+    /// The run's record as it begins: running, nothing done yet, no cursor.
+    pub fn record(&self, t: &TenantId, c: &ConnectionId, run_id: &RunId) -> RunRecord {
+        RunRecord {
+            tenant_id: t.clone(),
+            connection_id: c.clone(),
+            run_id: run_id.clone(),
+            connector: self.connector.clone(),
+            status: RunStatus::Running,
+            dry_run: self.dry_run,
+            started_at: self.started_at,
+            finished_at: None,
+            cursor_from: None,
+            cursor_to: None,
+            counts: Counts::default(),
+            pages: 0,
+            error: None,
+            error_items: 0,
+            segments: 1,
+            stalled_segments: 0,
+            scope: self.scope.clone(),
+        }
+    }
 }
 
 impl Lease {
+    /// The record of the run this lease was taken for, as it began (None: taken without an
+    /// [`Opening`]).
+    pub fn opened_run(&self, t: &TenantId, c: &ConnectionId) -> Option<RunRecord> {
+        let o = self.opening.as_ref()?;
+        Some(o.record(t, c, &self.run_id))
+    }
+
     /// The fencing token of this holding.
     pub fn fence(&self, t: &TenantId, c: &ConnectionId) -> Fence {
         Fence {
@@ -182,6 +237,8 @@ impl Lease {
 }
 
 /// What an attempt to take the lease found.
+// Returned once per run and matched at once: boxing the lease would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LeaseClaim {
     /// Taken. `abandoned` is the previous holder's lease when it expired without a release:

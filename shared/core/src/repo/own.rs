@@ -72,16 +72,7 @@ impl Repo<'_> {
         after: Option<&str>,
         limit: usize,
     ) -> Result<Vec<(String, T)>, StoreError> {
-        let after = after.map(|a| format!("X#{a}"));
-        let items = self
-            .store
-            .query_page(
-                &conn_pk(t, c),
-                &format!("X#{prefix}"),
-                after.as_deref(),
-                limit,
-            )
-            .await?;
+        let items = self.tagged_page(t, c, "X#", prefix, after, limit).await?;
         items
             .iter()
             .map(|i| Ok((i.key.sk.trim_start_matches("X#").to_string(), decode(i)?)))
