@@ -3,7 +3,8 @@
 //! naming it), and so is Mikiwame's API key; then the connection is stored, one per tenant,
 //! usable by every admin and without expiry.
 
-use super::{NAME, Secret, Settings, cadence, clients};
+use super::settings::clients;
+use super::{NAME, Secret, Settings, cadence};
 use chrono::{DateTime, Utc};
 use renkei_core::ports::{SecretStore, StateStore, StoreError};
 use renkei_core::repo::{Connection, Repo};
