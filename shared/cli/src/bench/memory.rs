@@ -77,42 +77,40 @@ async fn measure(
     {
         failures.push(e);
     }
-    if wanted(renkei_connectors::mynavi_hrmos::NAME) {
-        let mut runs = Vec::new();
-        for n in [rows, rows * 10] {
-            runs.push(measure_c1(&http, &sandbox.base, n, &dir.join(format!("c1-{n}"))).await?);
-        }
-        report(
-            renkei_connectors::mynavi_hrmos::NAME,
-            &runs,
-            check_c1(&runs),
-            &mut failures,
-        )?;
+    // A connector at its size and ×10, each in a directory of its own, then its report.
+    macro_rules! at_two_sizes {
+        ($name:expr, $tag:literal, $n:expr, $measure:ident, $check:ident) => {
+            if wanted($name) {
+                let mut runs = Vec::new();
+                for n in [$n, $n * 10] {
+                    let at = dir.join(format!("{}-{n}", $tag));
+                    runs.push($measure(&http, &sandbox.base, n, &at).await?);
+                }
+                report($name, &runs, $check(&runs), &mut failures)?;
+            }
+        };
     }
-    if wanted(renkei_connectors::hrbrain_mikiwame::NAME) {
-        let mut runs = Vec::new();
-        for n in [employees, employees * 10] {
-            runs.push(measure_c3(&http, &sandbox.base, n, &dir.join(format!("c3-{n}"))).await?);
-        }
-        report(
-            renkei_connectors::hrbrain_mikiwame::NAME,
-            &runs,
-            check_c3(&runs),
-            &mut failures,
-        )?;
-    }
-    if wanted(renkei_connectors::talentwunder_personio::NAME) {
-        let mut runs = Vec::new();
-        for n in [profiles, profiles * 10] {
-            runs.push(measure_c4(&http, &sandbox.base, n, &dir.join(format!("c4-{n}"))).await?);
-        }
-        report(
-            renkei_connectors::talentwunder_personio::NAME,
-            &runs,
-            check_c4(&runs),
-            &mut failures,
-        )?;
-    }
+    at_two_sizes!(
+        renkei_connectors::mynavi_hrmos::NAME,
+        "c1",
+        rows,
+        measure_c1,
+        check_c1
+    );
+    at_two_sizes!(
+        renkei_connectors::hrbrain_mikiwame::NAME,
+        "c3",
+        employees,
+        measure_c3,
+        check_c3
+    );
+    at_two_sizes!(
+        renkei_connectors::talentwunder_personio::NAME,
+        "c4",
+        profiles,
+        measure_c4,
+        check_c4
+    );
     drop(sandbox);
     if failures.is_empty() {
         Ok(())
