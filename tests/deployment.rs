@@ -88,3 +88,93 @@ fn p9_the_webhooks_function_has_a_url_and_least_privilege() {
     assert!(text.contains("events:PutEvents") && text.contains("dynamodb:PutItem"));
     assert!(TEMPLATE.contains("!GetAtt WebhooksFunctionUrl.FunctionUrl"));
 }
+
+/// The bin targets cargo builds for a plain `cargo lambda build --release --bin <name>` at the
+/// workspace root (no -p): those of the workspace's default members.
+fn binaries_at_the_root() -> std::collections::BTreeSet<String> {
+    let out = std::process::Command::new(env!("CARGO"))
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--no-deps",
+            "--offline",
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let meta: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let defaults = meta["workspace_default_members"].as_array().unwrap();
+    meta["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| defaults.contains(&p["id"]))
+        .flat_map(|p| p["targets"].as_array().unwrap())
+        .filter(|t| t["kind"].as_array().unwrap().iter().any(|k| k == "bin"))
+        .map(|t| t["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// `sam build` (BuildMethod rust-cargolambda at CodeUri ..) and `cdk deploy` (RustFunction
+/// at the root manifest) both run `cargo lambda build --release --bin <Binary>` at the
+/// workspace root: every Binary of both templates must be found there, not only with -p
+/// (tests/run.sh builds one in full through sam build and the CDK's bundling, and the
+/// others the same way in the dev profile).
+#[test]
+fn p15_every_function_of_both_templates_is_a_binary_cargo_finds_at_the_workspace_root() {
+    let bins = binaries_at_the_root();
+    let sam: serde_yaml::Value = serde_yaml::from_str(TEMPLATE).unwrap();
+    let mut sam_binaries = Vec::new();
+    for (id, r) in sam["Resources"].as_mapping().unwrap() {
+        if r["Type"] != "AWS::Serverless::Function" {
+            continue;
+        }
+        assert_eq!(r["Metadata"]["BuildMethod"], "rust-cargolambda", "{id:?}");
+        assert_eq!(
+            r["Properties"]["CodeUri"], "..",
+            "{id:?}: SAM builds at the workspace root"
+        );
+        let binary = r["Metadata"]["BuildProperties"]["Binary"].as_str().unwrap();
+        assert!(
+            bins.contains(binary),
+            "SAM's {id:?}: no binary {binary} at the root ({bins:?})"
+        );
+        sam_binaries.push(binary.to_string());
+    }
+    assert_eq!(sam_binaries.len(), 8, "{sam_binaries:?}");
+
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/infra/cdk/cdk.out/Renkei.template.json"
+    );
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| {
+        panic!("{path}: {e} — run bash tests/run.sh, which synthesises the CDK app first")
+    });
+    let cdk: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let mut cdk_binaries: Vec<String> = cdk["Resources"]
+        .as_object()
+        .unwrap()
+        .values()
+        .filter(|r| r["Type"] == "AWS::Lambda::Function")
+        .filter_map(|r| r["Metadata"]["renkei:Binary"].as_str())
+        .map(str::to_string)
+        .collect();
+    for b in &cdk_binaries {
+        assert!(
+            bins.contains(b),
+            "CDK: no binary {b} at the root ({bins:?})"
+        );
+    }
+    cdk_binaries.sort();
+    sam_binaries.sort();
+    assert_eq!(
+        cdk_binaries, sam_binaries,
+        "both templates build the same functions"
+    );
+}

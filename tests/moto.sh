@@ -2,11 +2,12 @@
 # both need, and a moto server on a free loopback port that stops when the sourcing script
 # exits.
 
-# Installs .venv (moto server, cfn-lint, cargo-lambda with zig) unless it is there.
+# Installs .venv (moto server, cfn-lint, cargo-lambda with zig, the SAM CLI) unless it is there.
 ensure_venv() {
-  if [ ! -x .venv/bin/moto_server ] || [ ! -x .venv/bin/cfn-lint ] || [ ! -x .venv/bin/cargo-lambda ]; then
+  if [ ! -x .venv/bin/moto_server ] || [ ! -x .venv/bin/cfn-lint ] || [ ! -x .venv/bin/cargo-lambda ] \
+     || [ ! -x .venv/bin/sam ]; then
     python3 -m venv .venv
-    .venv/bin/pip install --quiet --disable-pip-version-check 'moto[server]' cfn-lint cargo-lambda ziglang
+    .venv/bin/pip install --quiet --disable-pip-version-check 'moto[server]' cfn-lint cargo-lambda ziglang aws-sam-cli
   fi
 }
 

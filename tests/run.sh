@@ -23,5 +23,16 @@ echo "== cfn-lint infra/template.yaml infra/cdk/cdk.out/Renkei.template.json"
 .venv/bin/cfn-lint --ignore-checks W3005 -- infra/cdk/cdk.out/Renkei.template.json
 echo "== cargo clippy"; cargo clippy --workspace --all-targets -- -D warnings
 echo "== cargo nextest"; cargo nextest run --workspace --no-fail-fast
-echo "== cargo lambda build --arm64 (the functions build for Lambda, as sam build does)"
-PATH="$PWD/.venv/bin:$PATH" cargo lambda build --arm64 -p dispatcher -p mynavi-hrmos -p roumumate-kaonavi -p hrbrain-mikiwame -p talentwunder-personio -p recruitee-linkedin -p webhooks -p admin
+# The README's deploy builds, as their tools run them (tests/deployment.rs checks that every
+# Binary of both templates is found at the workspace root the same way). One function is
+# built in full through each tool — a cold arm64 release build of all eight takes ~25 min on
+# 2 cores — and every function in the dev profile with the selection SAM and the CDK use.
+export PATH="$PWD/.venv/bin:$PATH"
+echo "== sam build -t infra/template.yaml DispatcherFunction (SAM → cargo lambda → zig → bootstrap, release, arm64)"
+SAM_CLI_TELEMETRY=0 sam build -t infra/template.yaml DispatcherFunction
+python3 tests/elf_arm64.py .aws-sam/build/DispatcherFunction/bootstrap
+echo "== the CDK's bundling of the dispatcher (cdk deploy's cargo lambda build, same manifest and flags)"
+(cd infra/cdk && npx tsx bin/bundle-check.ts dispatcher)
+echo "== cargo lambda build --arm64 --bin <each Binary> at the root (how SAM and the CDK select them)"
+cargo lambda build --arm64 --bin dispatcher --bin mynavi-hrmos --bin roumumate-kaonavi --bin hrbrain-mikiwame \
+  --bin talentwunder-personio --bin recruitee-linkedin --bin webhooks --bin admin

@@ -14,11 +14,21 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { RustFunction } from 'cargo-lambda-cdk';
+import { RustFunction, RustFunctionProps } from 'cargo-lambda-cdk';
 import { Construct } from 'constructs';
 
 /** The workspace's Cargo.toml: every function is a binary of it (cargo lambda build). */
 const MANIFEST = path.join(__dirname, '..', '..', '..', 'Cargo.toml');
+
+/** Every function's logical ID and binary, in the order the stack defines them. */
+/**
+ * How a function is built: `cargo lambda build --release --arm64 --bin <binary>` at the
+ * workspace root (RustFunction's local bundling). One place, so that bin/bundle-check.ts —
+ * which CI runs to prove the bundling — builds exactly as `cdk deploy` does.
+ */
+export function rustBuild(binary: string): Pick<RustFunctionProps, 'manifestPath' | 'binaryName' | 'architecture'> {
+  return { manifestPath: MANIFEST, binaryName: binary, architecture: lambda.Architecture.ARM_64 };
+}
 
 /** The connectors: logical ID of the function and its binary (= `detail.connector`). */
 export const CONNECTORS: [string, string, number][] = [
@@ -27,6 +37,14 @@ export const CONNECTORS: [string, string, number][] = [
   ['HrbrainMikiwameFunction', 'hrbrain-mikiwame', 900],
   ['TalentwunderPersonioFunction', 'talentwunder-personio', 900],
   ['RecruiteeLinkedinFunction', 'recruitee-linkedin', 900],
+];
+
+/** Every function's logical ID and binary (tests/deployment.rs checks each builds by its name). */
+export const FUNCTIONS: [string, string][] = [
+  ['DispatcherFunction', 'dispatcher'],
+  ...CONNECTORS.map(([id, binary]): [string, string] => [id, binary]),
+  ['WebhooksFunction', 'webhooks'],
+  ['AdminFunction', 'admin'],
 ];
 
 export class RenkeiStack extends Stack {
@@ -133,9 +151,7 @@ export class RenkeiStack extends Stack {
 
     const rust = (logicalId: string, binary: string, memory: number, timeout: number, env: Record<string, string>) => {
       const fn = new RustFunction(this, logicalId, {
-        manifestPath: MANIFEST,
-        binaryName: binary,
-        architecture: lambda.Architecture.ARM_64,
+        ...rustBuild(binary),
         memorySize: memory,
         timeout: Duration.seconds(timeout),
         environment: {
@@ -145,7 +161,11 @@ export class RenkeiStack extends Stack {
           ...env,
         },
       });
-      (fn.node.defaultChild as lambda.CfnFunction).overrideLogicalId(logicalId);
+      const cfn = fn.node.defaultChild as lambda.CfnFunction;
+      cfn.overrideLogicalId(logicalId);
+      // The binary cdk deploy builds, in the template as SAM's BuildProperties say it, so
+      // tests/deployment.rs checks that cargo finds every one at the workspace root.
+      cfn.addMetadata('renkei:Binary', binary);
       return fn;
     };
     const allow = (fn: lambda.Function, actions: string[], resources: string[]) =>

@@ -14,6 +14,7 @@ mod connections;
 mod page;
 mod people;
 mod problem;
+mod settings;
 mod vendors;
 
 pub use page::Page;
@@ -180,6 +181,7 @@ pub fn router(state: AdminState) -> Router {
         .merge(connect::routes())
         .merge(vendors::routes())
         .merge(people::routes())
+        .merge(settings::routes())
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
         .fallback(|| async { Problem::not_found("no such route") })
         .with_state(state)

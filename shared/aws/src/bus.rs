@@ -104,7 +104,7 @@ impl EventBus for EventBridgeBus {
                     .set_entries(Some(entries))
                     .send()
                     .await
-                    .map_err(|e| BusError::Unavailable(format!("{e:?}")))?;
+                    .map_err(|e| BusError::Unavailable(crate::describe_sdk_error(&e)))?;
                 let mut results: Vec<Option<String>> = out
                     .entries()
                     .iter()

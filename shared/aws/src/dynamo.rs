@@ -56,11 +56,19 @@ pub struct DynamoStore {
     table: String,
 }
 
-pub(crate) fn unavailable<E: ProvideErrorMetadata + std::fmt::Debug>(e: SdkError<E>) -> StoreError {
-    let detail = e
-        .as_service_error()
-        .and_then(|s| s.message().map(str::to_string));
-    StoreError::Unavailable(detail.unwrap_or_else(|| format!("{e:?}")))
+/// A failed call on `table` in one line; a table that does not exist said so by its name.
+pub(crate) fn unavailable<E>(table: &str, e: SdkError<E>) -> StoreError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    if e.as_service_error().and_then(ProvideErrorMetadata::code)
+        == Some("ResourceNotFoundException")
+    {
+        return StoreError::Unavailable(format!(
+            "DynamoDB table {table} not found (in this account and region)"
+        ));
+    }
+    StoreError::Unavailable(crate::describe_sdk_error(&e))
 }
 
 impl DynamoStore {
@@ -84,7 +92,7 @@ impl DynamoStore {
             .table_name(&self.table)
             .send()
             .await
-            .map_err(unavailable)?;
+            .map_err(|e| unavailable(&self.table, e))?;
         Ok(())
     }
 
@@ -114,7 +122,7 @@ impl DynamoStore {
                 req.key_condition_expression("pk = :pk AND begins_with(sk, :p)")
                     .expression_attribute_values(":p", s(sk_prefix))
             };
-            let resp = req.send().await.map_err(unavailable)?;
+            let resp = req.send().await.map_err(|e| unavailable(&self.table, e))?;
             for a in resp.items() {
                 out.push(from_attrs(a)?);
             }
@@ -152,7 +160,7 @@ impl StateStore for DynamoStore {
             .consistent_read(true)
             .send()
             .await
-            .map_err(unavailable)?;
+            .map_err(|e| unavailable(&self.table, e))?;
         out.item().map(from_attrs).transpose()
     }
 
@@ -181,7 +189,7 @@ impl StateStore for DynamoStore {
                     .request_items(&self.table, ka)
                     .send()
                     .await
-                    .map_err(unavailable)?;
+                    .map_err(|e| unavailable(&self.table, e))?;
                 if let Some(items) = resp.responses().and_then(|r| r.get(&self.table)) {
                     for a in items {
                         out.push(from_attrs(a)?);
@@ -218,7 +226,7 @@ impl StateStore for DynamoStore {
         match req.send().await {
             Ok(_) => Ok(()),
             Err(e) if is_condition_failure(&e) => Err(StoreError::ConditionFailed),
-            Err(e) => Err(unavailable(e)),
+            Err(e) => Err(unavailable(&self.table, e)),
         }
     }
 
@@ -263,7 +271,7 @@ impl StateStore for DynamoStore {
             {
                 Ok(_) => {}
                 Err(e) if is_fence_failure(&e) => return Err(StoreError::ConditionFailed),
-                Err(e) => return Err(unavailable(e)),
+                Err(e) => return Err(unavailable(&self.table, e)),
             }
         }
         Ok(())
@@ -296,7 +304,7 @@ impl StateStore for DynamoStore {
                     .request_items(&self.table, pending)
                     .send()
                     .await
-                    .map_err(unavailable)?;
+                    .map_err(|e| unavailable(&self.table, e))?;
                 pending = resp
                     .unprocessed_items()
                     .and_then(|u| u.get(&self.table))
@@ -317,7 +325,7 @@ impl StateStore for DynamoStore {
             .set_key(Some(Self::key_attrs(key)))
             .send()
             .await
-            .map_err(unavailable)?;
+            .map_err(|e| unavailable(&self.table, e))?;
         Ok(())
     }
 
@@ -368,7 +376,7 @@ impl DynamoStore {
                 .set_exclusive_start_key(start.take())
                 .send()
                 .await
-                .map_err(unavailable)?;
+                .map_err(|e| unavailable(&self.table, e))?;
             for a in resp.items() {
                 out.push(from_attrs(a)?);
             }

@@ -5,19 +5,35 @@
 mod bus;
 mod dynamo;
 pub mod lambda;
+mod sdk_error;
 mod secrets;
 mod ses;
+pub mod stack;
 mod table;
 
 pub use bus::{EventBridgeBus, put_in_batches};
 pub use dynamo::{DUE_SHARDS, DynamoStore, due_shard};
+pub use sdk_error::describe_sdk_error;
 pub use secrets::SecretsManager;
 pub use ses::SesNotifier;
 pub use table::{TEMPLATE, create_table, create_table_from, state_table_properties};
 
 /// Loads the shared SDK configuration once (region, credentials, `AWS_ENDPOINT_URL`).
 pub async fn sdk_config() -> aws_config::SdkConfig {
-    aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await
+    sdk_config_with(None, None).await
+}
+
+/// The shared SDK configuration with a region and a named profile chosen by the caller (the
+/// CLI's `--region` and `--profile`), each in place of the environment's when given.
+pub async fn sdk_config_with(region: Option<&str>, profile: Option<&str>) -> aws_config::SdkConfig {
+    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+    if let Some(profile) = profile {
+        loader = loader.profile_name(profile);
+    }
+    if let Some(region) = region {
+        loader = loader.region(aws_config::Region::new(region.to_string()));
+    }
+    loader.load().await
 }
 
 /// Every port a connector function needs, on AWS.

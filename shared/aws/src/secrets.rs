@@ -16,7 +16,7 @@ impl SecretsManager {
     }
 }
 
-fn classify<E: ProvideErrorMetadata + std::fmt::Debug>(e: SdkError<E>) -> SecretError {
+fn classify<E: ProvideErrorMetadata + std::error::Error + 'static>(e: SdkError<E>) -> SecretError {
     match e
         .as_service_error()
         .and_then(|s| s.code().map(str::to_string))
@@ -27,7 +27,7 @@ fn classify<E: ProvideErrorMetadata + std::fmt::Debug>(e: SdkError<E>) -> Secret
                 e.as_service_error().and_then(|s| s.message()).unwrap_or("")
             ))
         }
-        _ => SecretError::Unavailable(format!("{e:?}")),
+        _ => SecretError::Unavailable(crate::describe_sdk_error(&e)),
     }
 }
 

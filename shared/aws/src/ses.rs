@@ -60,7 +60,7 @@ impl Notifier for SesNotifier {
                     s.code().unwrap_or("?"),
                     s.message().unwrap_or("")
                 )),
-                None => NotifyError::Unavailable(format!("{e:?}")),
+                None => NotifyError::Unavailable(crate::describe_sdk_error(&e)),
             })?;
         Ok(())
     }

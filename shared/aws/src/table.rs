@@ -92,7 +92,7 @@ pub async fn create_table_from(
                 .map_err(bad)?,
         );
     }
-    create.send().await.map_err(unavailable)?;
+    create.send().await.map_err(|e| unavailable(table, e))?;
     if let Some(ttl) = p.get("TimeToLiveSpecification") {
         client
             .update_time_to_live()
@@ -106,7 +106,7 @@ pub async fn create_table_from(
             )
             .send()
             .await
-            .map_err(unavailable)?;
+            .map_err(|e| unavailable(table, e))?;
     }
     Ok(())
 }

@@ -31,6 +31,10 @@ pub struct AwsTarget {
     pub bus: String,
     /// Sender of failure emails for runs this process makes (`--dry-run` only).
     pub mail_from: String,
+    /// `--region`, in place of the AWS configuration's.
+    pub region: Option<String>,
+    /// `--profile`, in place of `AWS_PROFILE`.
+    pub profile: Option<String>,
 }
 
 /// The ports a command works through, on either backend.
@@ -75,17 +79,25 @@ impl Backend {
         }
     }
 
-    /// A deployed stack, through the standard AWS configuration.
-    pub async fn aws(target: AwsTarget, registry: Registry) -> Self {
-        let config = renkei_aws::sdk_config().await;
+    /// A deployed stack, through the standard AWS configuration (with `--region` and
+    /// `--profile` in place of its own). No region is refused here, in words, rather than
+    /// by the SDK at the first call.
+    pub async fn aws(target: AwsTarget, registry: Registry) -> Result<Self, String> {
+        let config =
+            renkei_aws::sdk_config_with(target.region.as_deref(), target.profile.as_deref()).await;
+        if config.region().is_none() {
+            return Err(
+                "no AWS region: pass --region, set AWS_REGION, or give the profile a region".into(),
+            );
+        }
         let aws = renkei_aws::AwsPorts::new(&config, target.table, target.bus, target.mail_from);
-        Self {
+        Ok(Self {
             store: Arc::new(aws.store.clone()),
             secrets: Arc::new(aws.secrets.clone()),
             clock: Arc::new(renkei_core::SystemClock),
             registry,
             place: Place::Aws(aws),
-        }
+        })
     }
 
     /// The embedded backend itself, for what only exists there (the sandbox's control API).
@@ -95,6 +107,14 @@ impl Backend {
             Place::Aws(_) => Err(format!(
                 "{what} runs on the embedded backend only (--backend local)"
             )),
+        }
+    }
+
+    /// The bus "run now" publishes to, shared (the admin API's).
+    pub fn bus(&self) -> Arc<dyn EventBus> {
+        match &self.place {
+            Place::Local(b) => Arc::new(LocalBus(b.clone())),
+            Place::Aws(aws) => Arc::new(aws.bus.clone()),
         }
     }
 
@@ -141,5 +161,18 @@ impl Backend {
         Engine::new(self.ports(), EngineConfig::default(), &NoHook)
             .run_registered(req, &self.registry)
             .await
+    }
+}
+
+/// The embedded backend's bus behind an `Arc` (it is a field of the backend, not shared).
+struct LocalBus(Arc<LocalBackend>);
+
+#[async_trait::async_trait]
+impl EventBus for LocalBus {
+    async fn publish(
+        &self,
+        events: &[renkei_core::ports::BusEvent],
+    ) -> Result<(), renkei_core::ports::BusError> {
+        self.0.bus.publish(events).await
     }
 }

@@ -240,7 +240,7 @@ pub async fn bench_c5(b: C5Bench) -> Result<(), String> {
             .await
             .map_err(|e| e.to_string())?;
         let line = json!({
-            "run": r.run_id, "status": r.status.as_str(), "counts": r.counts,
+            "run_id": r.run_id, "status": r.status.as_str(), "counts": r.counts,
             "real_seconds": real.elapsed().as_secs_f64(), "peak_rss_mib": peak_mib(),
             "phase": progress.as_ref().map(|p| p.phase.clone()),
             "done": progress.as_ref().map(|p| p.done), "total": progress.as_ref().and_then(|p| p.total),

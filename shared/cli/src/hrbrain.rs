@@ -3,11 +3,12 @@
 //! list (バックグラウンド処理一覧) and its error files.
 
 use crate::backend::Backend;
-use crate::{ids, problems};
+use crate::table::{Cell, Table};
+use crate::{args, ids, lookup, problems};
 use clap::{Subcommand, ValueEnum};
 use renkei_connectors::hrbrain_mikiwame::{self as c3, Secret, Settings, SetupInput, jobs};
-use renkei_core::RunId;
 use renkei_core::engine::SyncRequested;
+use serde_json::json;
 use std::path::PathBuf;
 
 /// What a sync does.
@@ -25,9 +26,11 @@ pub enum What {
 pub enum HrbrainCmd {
     /// Connect HRBrain to Mikiwame (checks the token, both scopes and the API key at once).
     Connect {
-        #[arg(long)]
+        /// Tenant id.
+        #[arg(long, value_parser = args::tenant)]
         tenant: String,
-        #[arg(long, default_value = c3::NAME)]
+        /// Connection id.
+        #[arg(long, default_value = c3::NAME, value_parser = args::connection)]
         connection: String,
         /// クライアントID: the subdomain of https://{subdomain}.members.hrbrain.jp.
         #[arg(long)]
@@ -38,8 +41,10 @@ pub enum HrbrainCmd {
         /// HRBrain API base URL (default https://{subdomain}.oapi.hrbrain.jp).
         #[arg(long)]
         hrbrain_url: Option<String>,
+        /// Mikiwame API base URL.
         #[arg(long)]
         mikiwame_url: String,
+        /// Mikiwame API key.
         #[arg(long, env = "MIKIWAME_API_KEY", hide_env_values = true)]
         mikiwame_api_key: String,
         /// The signing secret entered in HRBrain's Webhook設定 (C3.7).
@@ -48,27 +53,35 @@ pub enum HrbrainCmd {
     },
     /// HRBrainと同期: start a sync; it runs in the background (here: the bus, delivered at once).
     Sync {
-        #[arg(long)]
+        /// Tenant id.
+        #[arg(long, value_parser = args::tenant)]
         tenant: String,
-        #[arg(long, default_value = c3::NAME)]
+        /// Connection id.
+        #[arg(long, default_value = c3::NAME, value_parser = args::connection)]
         connection: String,
+        /// What to sync.
         #[arg(long, value_enum)]
         what: What,
     },
     /// バックグラウンド処理一覧: 実行内容, ステータス, 実行日時, エラーファイル (newest first).
     Jobs {
-        #[arg(long)]
+        /// Tenant id.
+        #[arg(long, value_parser = args::tenant)]
         tenant: String,
-        #[arg(long, default_value = c3::NAME)]
+        /// Connection id.
+        #[arg(long, default_value = c3::NAME, value_parser = args::connection)]
         connection: String,
     },
     /// Write a job's エラーファイル (CSV, UTF-8 with BOM).
     ErrorFile {
-        #[arg(long)]
+        /// Tenant id.
+        #[arg(long, value_parser = args::tenant)]
         tenant: String,
-        #[arg(long, default_value = c3::NAME)]
+        /// Connection id.
+        #[arg(long, default_value = c3::NAME, value_parser = args::connection)]
         connection: String,
         /// The job's run id (from `renkei hrbrain jobs`).
+        #[arg(value_parser = args::run)]
         run: String,
         /// File to write (default: standard output).
         #[arg(long)]
@@ -76,7 +89,7 @@ pub enum HrbrainCmd {
     },
 }
 
-pub async fn hrbrain(b: &Backend, cmd: HrbrainCmd) -> Result<(), String> {
+pub async fn hrbrain(b: &Backend, cmd: HrbrainCmd, json: bool) -> Result<(), String> {
     match cmd {
         HrbrainCmd::Connect {
             tenant,
@@ -111,10 +124,21 @@ pub async fn hrbrain(b: &Backend, cmd: HrbrainCmd) -> Result<(), String> {
             let conn = c3::setup(b.store.as_ref(), b.secrets.as_ref(), b.clock.now(), input)
                 .await
                 .map_err(problems)?;
-            println!(
-                "連携が完了しました: {} (daily reconciliation next at {})",
-                conn.connection_id, conn.next_run_at
-            );
+            if json {
+                println!(
+                    "{:#}",
+                    json!({
+                        "tenant_id": conn.tenant_id,
+                        "connection_id": conn.connection_id,
+                        "next_run_at": conn.next_run_at.to_rfc3339(),
+                    })
+                );
+            } else {
+                println!(
+                    "連携が完了しました: {} (daily reconciliation next at {})",
+                    conn.connection_id, conn.next_run_at
+                );
+            }
             Ok(())
         }
         HrbrainCmd::Sync {
@@ -122,7 +146,8 @@ pub async fn hrbrain(b: &Backend, cmd: HrbrainCmd) -> Result<(), String> {
             connection,
             what,
         } => {
-            let (t, c) = ids(&tenant, &connection)?;
+            let (t, conn) = lookup::connection(b, &tenant, &connection).await?;
+            let c = conn.connection_id;
             let scope = match what {
                 What::Departments => Some("departments".to_string()),
                 What::Employees => Some("employees".to_string()),
@@ -133,7 +158,7 @@ pub async fn hrbrain(b: &Backend, cmd: HrbrainCmd) -> Result<(), String> {
                 scope,
                 ..SyncRequested::new(t, c, c3::NAME)
             };
-            crate::request_run(b, event, |r| {
+            crate::outcome::request_run(b, event, json, |r| {
                 format!(
                     "{}\t{}\t{}",
                     r.run_id,
@@ -144,26 +169,25 @@ pub async fn hrbrain(b: &Backend, cmd: HrbrainCmd) -> Result<(), String> {
             .await
         }
         HrbrainCmd::Jobs { tenant, connection } => {
-            let (t, c) = ids(&tenant, &connection)?;
-            println!("実行内容\tステータス\t実行日時\tエラーファイル\trun");
-            for j in jobs::jobs(b.store.as_ref(), &t, &c)
+            let (t, conn) = lookup::connection(b, &tenant, &connection).await?;
+            let mut table = Table::new(&[
+                "what", "status", "started", "errors", "run_id", "dry_run", "error",
+            ]);
+            for j in jobs::jobs(b.store.as_ref(), &t, &conn.connection_id)
                 .await
                 .map_err(|e| e.to_string())?
             {
-                let file = if j.errors > 0 {
-                    format!("{}件", j.errors)
-                } else {
-                    "-".into()
-                };
-                println!(
-                    "{}\t{}\t{}\t{file}\t{}{}",
-                    j.what,
-                    j.status.label(),
-                    j.started,
-                    j.run_id,
-                    j.error.map(|e| format!("\t{e}")).unwrap_or_default()
-                );
+                table.row(vec![
+                    Cell::from(j.what),
+                    j.status.label().into(),
+                    j.started.into(),
+                    j.errors.into(),
+                    j.run_id.to_string().into(),
+                    j.dry_run.into(),
+                    j.error.into(),
+                ]);
             }
+            table.print(json);
             Ok(())
         }
         HrbrainCmd::ErrorFile {
@@ -172,14 +196,22 @@ pub async fn hrbrain(b: &Backend, cmd: HrbrainCmd) -> Result<(), String> {
             run,
             out,
         } => {
-            let (t, c) = ids(&tenant, &connection)?;
-            let run = RunId::new(run).map_err(|e| e.to_string())?;
-            let bytes = jobs::error_file(b.store.as_ref(), &t, &c, &run)
-                .await
-                .map_err(|e| e.to_string())?;
+            let r = lookup::run(b, &tenant, &connection, &run).await?;
+            let bytes =
+                jobs::error_file(b.store.as_ref(), &r.tenant_id, &r.connection_id, &r.run_id)
+                    .await
+                    .map_err(|e| e.to_string())?;
             match out {
-                Some(path) => std::fs::write(&path, bytes)
-                    .map_err(|e| format!("writing {}: {e}", path.display())),
+                Some(path) => {
+                    std::fs::write(&path, bytes)
+                        .map_err(|e| format!("writing {}: {e}", path.display()))?;
+                    if json {
+                        println!("{:#}", json!({"run_id": r.run_id, "file": path}));
+                    } else {
+                        println!("wrote {}", path.display());
+                    }
+                    Ok(())
+                }
                 None => {
                     use std::io::Write;
                     std::io::stdout()

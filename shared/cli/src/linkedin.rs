@@ -6,7 +6,8 @@
 //! (`renkei_connectors::recruitee_linkedin::admin`).
 
 use crate::backend::Backend;
-use crate::{ids, problems};
+use crate::table::Cell;
+use crate::{ids, lookup, problems};
 use clap::Subcommand;
 use renkei_connectors::recruitee_linkedin::{
     self as c5, ActivationState, Secret, Settings, SetupInput, budget::Progress,
@@ -20,9 +21,11 @@ pub enum LinkedinCmd {
     /// contract (Corporate or RPS) and the enabling member's permission, provisions the
     /// customer's application, enables the integrations and sets the callback URL.
     Connect {
-        #[arg(long)]
+        /// Tenant id.
+        #[arg(long, value_parser = crate::args::tenant)]
         tenant: String,
-        #[arg(long, default_value = c5::NAME)]
+        /// Connection id.
+        #[arg(long, default_value = c5::NAME, value_parser = crate::args::connection)]
         connection: String,
         /// Recruitee company id.
         #[arg(long)]
@@ -39,6 +42,7 @@ pub enum LinkedinCmd {
         /// renkei's partner (parent) application on LinkedIn.
         #[arg(long, env = "LINKEDIN_PARTNER_CLIENT_ID")]
         partner_client_id: String,
+        /// The partner application's client secret.
         #[arg(long, env = "LINKEDIN_PARTNER_CLIENT_SECRET", hide_env_values = true)]
         partner_client_secret: String,
         /// LinkedIn API and OAuth base (default LinkedIn's own).
@@ -59,25 +63,31 @@ pub enum LinkedinCmd {
     },
     /// Where activation and the sync stand: status, LinkedIn's message, records done/total, ETA.
     Status {
-        #[arg(long)]
+        /// Tenant id.
+        #[arg(long, value_parser = crate::args::tenant)]
         tenant: String,
-        #[arg(long, default_value = c5::NAME)]
+        /// Connection id.
+        #[arg(long, default_value = c5::NAME, value_parser = crate::args::connection)]
         connection: String,
     },
     /// Ask LinkedIn for the activation status now ("notify partner"); the sync starts by
     /// itself at its next run once LinkedIn reports it active.
     Refresh {
-        #[arg(long)]
+        /// Tenant id.
+        #[arg(long, value_parser = crate::args::tenant)]
         tenant: String,
-        #[arg(long, default_value = c5::NAME)]
+        /// Connection id.
+        #[arg(long, default_value = c5::NAME, value_parser = crate::args::connection)]
         connection: String,
     },
     /// Start linking a team member's personal LinkedIn account: prints the URL the member
     /// opens; LinkedIn sends them back to the connection's callback URL, which links it.
     Link {
-        #[arg(long)]
+        /// Tenant id.
+        #[arg(long, value_parser = crate::args::tenant)]
         tenant: String,
-        #[arg(long, default_value = c5::NAME)]
+        /// Connection id.
+        #[arg(long, default_value = c5::NAME, value_parser = crate::args::connection)]
         connection: String,
         /// Recruitee team member (admin id).
         #[arg(long)]
@@ -85,34 +95,43 @@ pub enum LinkedinCmd {
     },
     /// Unlink a team member's LinkedIn account (the next run withdraws its job visibility).
     Unlink {
-        #[arg(long)]
+        /// Tenant id.
+        #[arg(long, value_parser = crate::args::tenant)]
         tenant: String,
-        #[arg(long, default_value = c5::NAME)]
+        /// Connection id.
+        #[arg(long, default_value = c5::NAME, value_parser = crate::args::connection)]
         connection: String,
+        /// Recruitee team member (admin id).
         #[arg(long)]
         member: u64,
     },
     /// Linked accounts: team member, LinkedIn member, since.
     Accounts {
-        #[arg(long)]
+        /// Tenant id.
+        #[arg(long, value_parser = crate::args::tenant)]
         tenant: String,
-        #[arg(long, default_value = c5::NAME)]
+        /// Connection id.
+        #[arg(long, default_value = c5::NAME, value_parser = crate::args::connection)]
         connection: String,
     },
     /// Exports to Recruitee, newest first, with their result or why they were refused, and
     /// each seat's exports this month (LinkedIn allows 300).
     Exports {
-        #[arg(long)]
+        /// Tenant id.
+        #[arg(long, value_parser = crate::args::tenant)]
         tenant: String,
-        #[arg(long, default_value = c5::NAME)]
+        /// Connection id.
+        #[arg(long, default_value = c5::NAME, value_parser = crate::args::connection)]
         connection: String,
     },
     /// A candidate's LinkedIn profile (the current match first, then suggestions), as a
     /// linked team member sees it.
     Profile {
-        #[arg(long)]
+        /// Tenant id.
+        #[arg(long, value_parser = crate::args::tenant)]
         tenant: String,
-        #[arg(long, default_value = c5::NAME)]
+        /// Connection id.
+        #[arg(long, default_value = c5::NAME, value_parser = crate::args::connection)]
         connection: String,
         /// The linked team member asking.
         #[arg(long = "as")]
@@ -123,24 +142,32 @@ pub enum LinkedinCmd {
     },
     /// Search LinkedIn members by current job title and/or company (to relink a candidate).
     Search {
-        #[arg(long)]
+        /// Tenant id.
+        #[arg(long, value_parser = crate::args::tenant)]
         tenant: String,
-        #[arg(long, default_value = c5::NAME)]
+        /// Connection id.
+        #[arg(long, default_value = c5::NAME, value_parser = crate::args::connection)]
         connection: String,
+        /// The linked team member asking.
         #[arg(long = "as")]
         as_member: u64,
+        /// Current job title to match.
         #[arg(long)]
         title: Option<String>,
+        /// Current company to match.
         #[arg(long)]
         company: Option<String>,
     },
     /// Relink a candidate matched to the wrong LinkedIn profile: the right member, the
     /// wrong one, or both; the next run moves the candidate's data.
     Relink {
-        #[arg(long)]
+        /// Tenant id.
+        #[arg(long, value_parser = crate::args::tenant)]
         tenant: String,
-        #[arg(long, default_value = c5::NAME)]
+        /// Connection id.
+        #[arg(long, default_value = c5::NAME, value_parser = crate::args::connection)]
         connection: String,
+        /// Recruitee candidate id.
         #[arg(long)]
         candidate: u64,
         /// The right member (urn:li:person:… or its id).
@@ -160,6 +187,7 @@ async fn admin(
     connection: &str,
     mut body: serde_json::Value,
 ) -> Result<serde_json::Value, String> {
+    crate::lookup::connection(b, tenant, connection).await?;
     body["tenant"] = serde_json::json!(tenant);
     body["connection"] = serde_json::json!(connection);
     c5::admin::handle(
@@ -172,12 +200,8 @@ async fn admin(
     .await
 }
 
-fn cell(v: &serde_json::Value) -> String {
-    match v {
-        serde_json::Value::String(s) => s.clone(),
-        serde_json::Value::Null => "-".into(),
-        other => other.to_string(),
-    }
+fn cell(v: &serde_json::Value) -> Cell {
+    Cell::from(v)
 }
 
 /// The recruiter-facing commands (link … relink).
@@ -213,7 +237,9 @@ async fn people(b: &Backend, cmd: LinkedinCmd, json: bool) -> Result<(), String>
                 j!({"team_member": member}),
             )
             .await?;
-            if v["unlinked"] == true {
+            if json {
+                print(&v);
+            } else if v["unlinked"] == true {
                 println!("unlinked team member {member}");
             } else {
                 println!("team member {member} had no linked LinkedIn account");
@@ -356,25 +382,41 @@ pub async fn linkedin(b: &Backend, cmd: LinkedinCmd, json: bool) -> Result<(), S
             let conn = c5::setup(b.store.as_ref(), b.secrets.as_ref(), input, b.clock.now())
                 .await
                 .map_err(problems)?;
-            println!(
-                "connected: {} (LinkedIn is enabling the integration; `renkei linkedin status`)",
-                conn.connection_id
-            );
+            if json {
+                println!(
+                    "{:#}",
+                    serde_json::json!({
+                        "tenant_id": conn.tenant_id,
+                        "connection_id": conn.connection_id,
+                    })
+                );
+            } else {
+                println!(
+                    "connected: {} (LinkedIn is enabling the integration; `renkei linkedin status`)",
+                    conn.connection_id
+                );
+            }
             Ok(())
         }
         LinkedinCmd::Status { tenant, connection } => {
-            let (t, c) = ids(&tenant, &connection)?;
-            match ActivationState::read(b.store.as_ref(), &t, &c)
+            let (t, conn) = lookup::connection(b, &tenant, &connection).await?;
+            let c = conn.connection_id;
+            let activation = ActivationState::read(b.store.as_ref(), &t, &c)
                 .await
                 .map_err(|e| e.to_string())?
-            {
-                Some(a) => println!("{}", activation_line(&a)),
-                None => return Err(format!("no C5 connection {t}/{c}")),
+                .ok_or_else(|| format!("{c} in tenant {t} is not a {} connection", c5::NAME))?;
+            let progress = Progress::read(b.store.as_ref(), &t, &c)
+                .await
+                .map_err(|e| e.to_string())?;
+            if json {
+                println!(
+                    "{:#}",
+                    serde_json::json!({"activation": activation, "sync": progress})
+                );
+                return Ok(());
             }
-            if let Some(p) = Progress::read(b.store.as_ref(), &t, &c)
-                .await
-                .map_err(|e| e.to_string())?
-            {
+            println!("{}", activation_line(&activation));
+            if let Some(p) = progress {
                 let total = p.total.map_or("-".into(), |n| n.to_string());
                 let eta = p.eta.map_or("-".into(), |e| e.to_rfc3339());
                 println!(
@@ -388,11 +430,16 @@ pub async fn linkedin(b: &Backend, cmd: LinkedinCmd, json: bool) -> Result<(), S
             Ok(())
         }
         LinkedinCmd::Refresh { tenant, connection } => {
-            let (t, c) = ids(&tenant, &connection)?;
+            let (t, conn) = lookup::connection(b, &tenant, &connection).await?;
+            let c = conn.connection_id;
             let a = c5::refresh(b.store.as_ref(), b.secrets.as_ref(), &t, &c, b.clock.now())
                 .await
                 .map_err(|e| e.to_string())?;
-            println!("{}", activation_line(&a));
+            if json {
+                println!("{:#}", serde_json::json!({ "activation": a }));
+            } else {
+                println!("{}", activation_line(&a));
+            }
             Ok(())
         }
         other => people(b, other, json).await,

@@ -7,25 +7,41 @@
 //! - `renkei run <connector> …`: set a connection up against given URLs and run it once.
 //! - `renkei bench <connector> …`: the benchmark of docs/benchmarks.md.
 //! - `renkei connections|runs|errors|pause|resume|disconnect`: look after connections.
+//! - `renkei settings show|set`, `renkei credentials show|set`: change a connection's
+//!   settings, cadence and credentials after connecting (settings.rs).
 //! - `renkei mynavi accounts|register|delete|import`, `renkei rules list|create|update|delete`:
 //!   C1's Mynavi accounts and routing rules.
+//! - `renkei completions bash|zsh|fish`: the shell's completion script.
+//!
+//! Conventions every command keeps: `--json` answers, exit codes ([`exit`]), unknown names as
+//! errors ([`lookup`]), ids and emails checked while parsing ([`args`]).
 
+mod admin;
+mod args;
 mod backend;
 mod bench;
 mod bench_c5;
 mod bench_cold;
 mod demo;
+mod exit;
+#[cfg(test)]
+mod help_tests;
 mod hrbrain;
 mod linkedin;
+mod lookup;
 mod mynavi;
 mod ops;
+mod outcome;
 mod personio;
+mod settings;
+mod stack;
 mod table;
+mod term;
+mod users;
 
-use backend::{Backend, Kind, Requested};
-use clap::{Parser, Subcommand};
-use renkei_core::engine::{Outcome, RunRequest};
-use renkei_core::repo::Repo;
+use backend::{Backend, Kind};
+use clap::{CommandFactory, Parser, Subcommand};
+use exit::Failure;
 use renkei_core::{ConnectionId, SystemClock, TenantId};
 use renkei_local::LocalBackend;
 use std::path::PathBuf;
@@ -35,7 +51,8 @@ use std::sync::Arc;
 #[command(
     name = "renkei",
     version,
-    about = "renkei (連携): HR data connectors — the embedded backend or a deployed stack"
+    about = "renkei (連携): HR data connectors — the embedded backend or a deployed stack",
+    after_help = exit::HELP
 )]
 struct Cli {
     /// Where commands act: the embedded backend in --dir, or the deployed stack named by
@@ -54,6 +71,12 @@ struct Cli {
     /// The stack's EventBridge bus (--backend aws; the stack output BusName).
     #[arg(long, global = true, env = "RENKEI_BUS")]
     bus: Option<String>,
+    /// AWS region of the stack (--backend aws; default: AWS_REGION or the profile's).
+    #[arg(long, global = true)]
+    region: Option<String>,
+    /// Named AWS profile to use (--backend aws; default: AWS_PROFILE or `default`).
+    #[arg(long, global = true)]
+    profile: Option<String>,
     /// Sender of the failure emails of runs made in this process (--backend aws, --dry-run).
     #[arg(
         long,
@@ -65,7 +88,8 @@ struct Cli {
     /// Folder of the embedded backend (state.redb, outbox/).
     #[arg(long, global = true, env = "RENKEI_DIR", default_value = ".renkei")]
     dir: PathBuf,
-    /// Lists as JSON (an array of objects) instead of a table, for scripts.
+    /// Answer as JSON for scripts: lists as arrays of objects (`[]` when empty), other
+    /// answers as one object, run outcomes as an array; numbers as numbers.
     #[arg(long, global = true)]
     json: bool,
     #[command(subcommand)]
@@ -74,15 +98,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Start the sandbox, seed data, run every connector, print a summary.
-    Demo {
-        /// Employees to seed.
-        #[arg(long, default_value_t = 300)]
-        employees: usize,
-        /// Mynavi applications to seed (over the last three days).
-        #[arg(long, default_value_t = 150)]
-        applicants: usize,
-    },
+    /// Start the sandbox, seed data, run every connector, print a summary; the state and the
+    /// failure emails are kept in --out.
+    Demo(demo::DemoArgs),
     /// Serve the vendor simulators and the control API (docs/sandbox.md).
     Sandbox {
         /// Port on 127.0.0.1 (0 = any free port).
@@ -93,11 +111,25 @@ enum Command {
     Run(demo::RunArgs),
     /// Benchmark a connector against the sandbox (docs/benchmarks.md).
     Bench(bench::BenchArgs),
+    /// Print a shell completion script, e.g.
+    /// `renkei completions bash > ~/.local/share/bash-completion/completions/renkei`.
+    Completions {
+        /// The shell: bash, zsh or fish (also elvish, powershell).
+        shell: clap_complete::Shell,
+    },
     /// List a tenant's connections.
-    Connections { tenant: String },
+    Connections {
+        /// Tenant id.
+        #[arg(value_parser = args::tenant)]
+        tenant: String,
+    },
     /// List a connection's runs, newest first.
     Runs {
+        /// Tenant id.
+        #[arg(value_parser = args::tenant)]
         tenant: String,
+        /// Connection id (from `renkei connections`).
+        #[arg(value_parser = args::connection)]
         connection: String,
         /// How many (the newest).
         #[arg(long, default_value_t = 20)]
@@ -105,25 +137,35 @@ enum Command {
     },
     /// Show a run's error report.
     Errors {
+        /// Tenant id.
+        #[arg(value_parser = args::tenant)]
         tenant: String,
+        /// Connection id (from `renkei connections`).
+        #[arg(value_parser = args::connection)]
         connection: String,
+        /// Run id (from `renkei runs`).
+        #[arg(value_parser = args::run)]
         run: String,
-        /// As CSV (record,reason).
+        /// As CSV (record,reason; UTF-8 with a BOM so Excel reads it), in place of --json.
         #[arg(long)]
         csv: bool,
     },
     /// Switch automation off (temporary stop).
-    Pause { tenant: String, connection: String },
+    Pause(ConnectionArgs),
     /// Switch automation on again (also after renkei paused it).
-    Resume { tenant: String, connection: String },
+    Resume(ConnectionArgs),
     /// Disconnect: delete the credentials and all state of the connection.
-    Disconnect { tenant: String, connection: String },
+    Disconnect(ConnectionArgs),
     /// Move every connection's secret of a tenant to its connector-scoped name
     /// (renkei/<connector>/<tenant>/<connection>), as the deployed IAM policies require.
-    MigrateSecrets { tenant: String },
+    MigrateSecrets {
+        /// Tenant id.
+        #[arg(value_parser = args::tenant)]
+        tenant: String,
+    },
     /// Tenant users who receive failure emails, by role.
     #[command(subcommand)]
-    Users(UsersCmd),
+    Users(users::UsersCmd),
     /// マイナビ転職 accounts (C1).
     #[command(subcommand)]
     Mynavi(mynavi::MynaviCmd),
@@ -139,81 +181,41 @@ enum Command {
     /// C5 Recruitee → LinkedIn RSC: connect a contract, activation and sync status, refresh.
     #[command(subcommand)]
     Linkedin(linkedin::LinkedinCmd),
+    /// A connection's settings and cadence: show them, or change them (checked by its
+    /// connector's settings type; the next run uses them).
+    #[command(subcommand)]
+    Settings(settings::SettingsCmd),
+    /// Rotate a connection's credentials (write-only: only field names are ever shown).
+    #[command(subcommand)]
+    Credentials(settings::CredentialsCmd),
+    /// The deployed stack's resources on one machine (moto): create them, deliver their
+    /// events to the connectors (README "The deployed shape on your machine").
+    #[command(subcommand)]
+    Stack(stack::StackCmd),
+    /// The admin HTTP API (docs/openapi.yaml), served locally on either backend.
+    #[command(subcommand)]
+    Admin(AdminCmd),
 }
 
 #[derive(Subcommand)]
-enum UsersCmd {
-    /// List a tenant's users and roles.
-    List { tenant: String },
-    /// Add a user (or replace their roles): admin (管理者), recruiter (採用担当者), member.
-    Add {
-        tenant: String,
-        email: String,
-        #[arg(long = "role", value_enum, required = true)]
-        roles: Vec<RoleArg>,
+enum AdminCmd {
+    /// Serve the admin API on 127.0.0.1 (unauthenticated: every request is the operator's).
+    Serve {
+        /// Port on 127.0.0.1 (0 = any free port).
+        #[arg(long, default_value_t = 8791)]
+        port: u16,
     },
-    /// Remove a user.
-    Remove { tenant: String, email: String },
 }
 
-#[derive(Clone, Copy, clap::ValueEnum)]
-enum RoleArg {
-    Admin,
-    Recruiter,
-    Member,
-}
-
-impl From<RoleArg> for renkei_core::repo::Role {
-    fn from(r: RoleArg) -> Self {
-        match r {
-            RoleArg::Admin => Self::Admin,
-            RoleArg::Recruiter => Self::Recruiter,
-            RoleArg::Member => Self::Member,
-        }
-    }
-}
-
-async fn users(b: &Backend, cmd: UsersCmd, json: bool) -> Result<(), String> {
-    let repo = Repo::new(b.store.as_ref());
-    let tenant = |t: &str| TenantId::new(t).map_err(|e| e.to_string());
-    match cmd {
-        UsersCmd::List { tenant: t } => {
-            let mut table = table::Table::new(&["email", "roles"]);
-            for u in repo.users(&tenant(&t)?).await.map_err(|e| e.to_string())? {
-                let roles: Vec<String> = u
-                    .roles
-                    .iter()
-                    .map(|r| format!("{r:?}").to_lowercase())
-                    .collect();
-                table.row(vec![u.email, roles.join(",")]);
-            }
-            table.print(json);
-        }
-        UsersCmd::Add {
-            tenant: t,
-            email,
-            roles,
-        } => {
-            if !email.contains('@') {
-                return Err(format!("{email:?} is not an email address"));
-            }
-            let user = renkei_core::repo::TenantUser {
-                email,
-                roles: roles.into_iter().map(Into::into).collect(),
-            };
-            repo.put_user(&tenant(&t)?, &user)
-                .await
-                .map_err(|e| e.to_string())?;
-            println!("{}\t{:?}", user.email, user.roles);
-        }
-        UsersCmd::Remove { tenant: t, email } => {
-            repo.delete_user(&tenant(&t)?, &email)
-                .await
-                .map_err(|e| e.to_string())?;
-            println!("removed {email}");
-        }
-    }
-    Ok(())
+/// One connection of a tenant, named on the command line.
+#[derive(clap::Args)]
+struct ConnectionArgs {
+    /// Tenant id.
+    #[arg(value_parser = args::tenant)]
+    tenant: String,
+    /// Connection id (from `renkei connections`).
+    #[arg(value_parser = args::connection)]
+    connection: String,
 }
 
 /// How the CLI shows a setup check's problems: one line each, with its kind and field.
@@ -244,15 +246,22 @@ async fn main() {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(term::stderr_is_terminal())
         .init();
     let cli = Cli::parse();
-    if let Err(e) = run(cli).await {
-        eprintln!("error: {e}");
-        std::process::exit(1);
+    match run(cli).await {
+        Ok(()) => std::process::exit(exit::code()),
+        Err(Failure::Usage(message)) => Cli::command()
+            .error(clap::error::ErrorKind::ValueValidation, message)
+            .exit(),
+        Err(Failure::Error(message)) => {
+            eprintln!("error: {message}");
+            std::process::exit(exit::ERROR);
+        }
     }
 }
 
-async fn run(cli: Cli) -> Result<(), String> {
+async fn run(cli: Cli) -> Result<(), Failure> {
     let open_local = || {
         LocalBackend::open(
             &cli.dir,
@@ -266,37 +275,48 @@ async fn run(cli: Cli) -> Result<(), String> {
             Kind::Local => Ok(Backend::local(open_local()?)),
             Kind::Aws => {
                 let need = |v: &Option<String>, flag: &str| {
-                    v.clone().ok_or(format!(
+                    v.clone().ok_or(Failure::Usage(format!(
                         "--backend aws needs --{flag} (the stack's outputs; or RENKEI_{})",
                         flag.to_uppercase()
-                    ))
+                    )))
                 };
                 let target = backend::AwsTarget {
                     table: need(&cli.table, "table")?,
                     bus: need(&cli.bus, "bus")?,
                     mail_from: cli.mail_from.clone(),
+                    region: cli.region.clone(),
+                    profile: cli.profile.clone(),
                 };
-                Ok::<_, String>(Backend::aws(target, renkei_connectors::registry()).await)
+                Ok::<_, Failure>(Backend::aws(target, renkei_connectors::registry()).await?)
             }
         }
     };
-    match cli.command {
-        Command::Demo {
-            employees,
-            applicants,
-        } => demo::demo(cli.json, employees, applicants).await,
+    let done = match cli.command {
+        Command::Demo(args) => demo::demo(cli.json, args).await,
         Command::Sandbox { port } => {
             let b = open().await?.embedded("renkei sandbox")?;
-            demo::serve_sandbox(b, port).await
+            demo::serve_sandbox(b, port, cli.json).await
         }
-        Command::Run(args) => demo::run_once(&open().await?, args).await,
+        Command::Run(args) => return demo::run_once(&open().await?, args, cli.json).await,
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "renkei", &mut std::io::stdout());
+            Ok(())
+        }
         Command::Bench(args) => bench::bench(args).await,
-        Command::Users(cmd) => users(&open().await?, cmd, cli.json).await,
+        Command::Users(cmd) => users::users(&open().await?, cmd, cli.json).await,
         Command::Mynavi(cmd) => mynavi::mynavi(&open().await?, cmd, cli.json).await,
-        Command::Rules(cmd) => mynavi::rules_cmd(&open().await?, cmd).await,
-        Command::Hrbrain(cmd) => hrbrain::hrbrain(&open().await?, cmd).await,
-        Command::Personio(cmd) => personio::personio(&open().await?, cmd).await,
+        Command::Rules(cmd) => mynavi::rules_cmd(&open().await?, cmd, cli.json).await,
+        Command::Hrbrain(cmd) => hrbrain::hrbrain(&open().await?, cmd, cli.json).await,
+        Command::Personio(cmd) => personio::personio(&open().await?, cmd, cli.json).await,
         Command::Linkedin(cmd) => linkedin::linkedin(&open().await?, cmd, cli.json).await,
+        Command::Settings(cmd) => settings::settings(&open().await?, cmd, cli.json).await,
+        Command::Credentials(cmd) => settings::credentials(&open().await?, cmd, cli.json).await,
+        Command::Stack(cmd) => {
+            let config =
+                renkei_aws::sdk_config_with(cli.region.as_deref(), cli.profile.as_deref()).await;
+            stack::stack(cmd, config, &cli.mail_from, cli.json).await
+        }
+        Command::Admin(AdminCmd::Serve { port }) => admin::serve(open().await?, port).await,
         Command::Connections { tenant } => {
             ops::connections(&open().await?, &tenant, cli.json).await
         }
@@ -311,138 +331,18 @@ async fn run(cli: Cli) -> Result<(), String> {
             run,
             csv,
         } => ops::errors(&open().await?, &tenant, &connection, &run, csv, cli.json).await,
-        Command::Pause { tenant, connection } => {
-            toggle(&open().await?, &tenant, &connection, false).await
+        Command::Pause(a) => {
+            ops::set_automation(&open().await?, &a.tenant, &a.connection, false, cli.json).await
         }
-        Command::Resume { tenant, connection } => {
-            toggle(&open().await?, &tenant, &connection, true).await
+        Command::Resume(a) => {
+            ops::set_automation(&open().await?, &a.tenant, &a.connection, true, cli.json).await
         }
-        Command::Disconnect { tenant, connection } => {
-            let b = open().await?;
-            let (t, c) = ids(&tenant, &connection)?;
-            renkei_core::admin::disconnect(
-                b.store.as_ref(),
-                b.secrets.as_ref(),
-                b.clock.as_ref(),
-                &t,
-                &c,
-            )
-            .await
-            .map_err(|e| e.to_string())?;
-            println!("disconnected {t}/{c}: credentials and state deleted");
-            Ok(())
+        Command::Disconnect(a) => {
+            ops::disconnect(&open().await?, &a.tenant, &a.connection, cli.json).await
         }
         Command::MigrateSecrets { tenant } => {
-            let b = open().await?;
-            let t = renkei_core::TenantId::new(&tenant).map_err(|e| e.to_string())?;
-            let conns = renkei_core::repo::Repo::new(b.store.as_ref())
-                .connections(&t)
-                .await
-                .map_err(|e| e.to_string())?;
-            for conn in conns {
-                let c = conn.connection_id;
-                let moved = renkei_core::admin::migrate_secret(
-                    b.store.as_ref(),
-                    b.secrets.as_ref(),
-                    &t,
-                    &c,
-                )
-                .await
-                .map_err(|e| e.to_string())?;
-                println!(
-                    "{t}/{c}: {}",
-                    if moved { "moved" } else { "already scoped" }
-                );
-            }
-            Ok(())
+            ops::migrate_secrets(&open().await?, &tenant, cli.json).await
         }
-    }
-}
-
-async fn toggle(b: &Backend, tenant: &str, connection: &str, on: bool) -> Result<(), String> {
-    let (t, c) = ids(tenant, connection)?;
-    let conn = renkei_core::admin::set_automation(b.store.as_ref(), b.clock.as_ref(), &t, &c, on)
-        .await
-        .map_err(|e| e.to_string())?;
-    println!(
-        "{t}/{c}: automation {:?}, next run at {}",
-        conn.automation,
-        conn.next_run_at.to_rfc3339()
-    );
-    Ok(())
-}
-
-/// Prints what a run by hand did: its record as JSON, or why nothing ran.
-pub(crate) fn print_outcome(outcome: Outcome) -> Result<(), String> {
-    match outcome {
-        Outcome::Ran(r) => println!(
-            "{}",
-            serde_json::to_string_pretty(&r).map_err(|e| e.to_string())?
-        ),
-        Outcome::Skipped(why) => println!("skipped: {why}"),
-        Outcome::Fenced(r) => println!("run {} lost its lease and stopped", r.run_id),
-    }
-    Ok(())
-}
-
-/// Puts a person's run request on the bus and prints one line per run it started: `describe`
-/// for a run, why otherwise (the embedded bus delivers at once); on AWS, that it is queued.
-pub(crate) async fn request_run(
-    b: &Backend,
-    event: renkei_core::engine::SyncRequested,
-    describe: impl Fn(&renkei_core::engine::RunRecord) -> String,
-) -> Result<(), String> {
-    let what = format!("{}/{}", event.tenant_id, event.connection_id);
-    match b.request(event).await? {
-        Requested::Queued => println!(
-            "{what}: requested — the connector's Lambda runs it (follow with `renkei runs`)"
-        ),
-        Requested::Ran(outcomes) => {
-            for outcome in outcomes {
-                match outcome {
-                    Outcome::Ran(r) => println!("{}", describe(&r)),
-                    Outcome::Skipped(why) => println!("not started: {why}"),
-                    Outcome::Fenced(r) => {
-                        println!("run {} lost its lease and stopped", r.run_id);
-                    }
-                }
-            }
-        }
-    }
-    Ok(())
-}
-
-/// Runs a connection once by hand and prints its record: in this process on the embedded
-/// backend, and for a dry run (it counts without writing); otherwise on AWS a request on the
-/// bus that the connector's Lambda runs.
-pub(crate) async fn run_now(
-    b: &Backend,
-    t: &TenantId,
-    c: &ConnectionId,
-    dry_run: bool,
-) -> Result<(), String> {
-    if !dry_run && !b.runs_here() {
-        let conn = renkei_core::repo::Repo::new(b.store.as_ref())
-            .connection(t, c)
-            .await
-            .map_err(|e| e.to_string())?
-            .ok_or_else(|| format!("connection {t}/{c} does not exist"))?
-            .0;
-        let event = renkei_core::engine::SyncRequested {
-            manual: true,
-            ..renkei_core::engine::SyncRequested::new(t.clone(), c.clone(), &conn.connector)
-        };
-        return request_run(b, event, |r| r.run_id.to_string()).await;
-    }
-    let req = RunRequest {
-        tenant_id: t.clone(),
-        connection_id: c.clone(),
-        deadline: None,
-        dry_run,
-        manual: true,
-        claim: None,
-        webhook: false,
-        scope: None,
     };
-    print_outcome(b.run_here(&req).await?)
+    done.map_err(Failure::from)
 }

@@ -1,22 +1,29 @@
 //! `renkei mynavi …` (C1 accounts) and `renkei rules …` (振り分けルール) on the embedded
 //! backend: what the settings screens of seed 000 do.
 
+use crate::args;
 use crate::backend::Backend;
+use crate::lookup;
+use crate::table::{Cell, Table};
 use chrono::Utc;
 use clap::Subcommand;
 use renkei_connectors::mynavi_hrmos::{self as c1, Registration, Secret, rules};
 use renkei_core::TenantId;
+use renkei_core::repo::RoutingRule;
+use serde_json::json;
 
 #[derive(Subcommand)]
 pub enum MynaviCmd {
-    /// List the tenant's Mynavi accounts: status, last import, last failure.
+    /// List the tenant's Mynavi accounts: status, last import, next run, last failure.
     Accounts {
-        #[arg(long)]
+        /// Tenant id.
+        #[arg(long, value_parser = args::tenant)]
         tenant: String,
     },
     /// Add an account, or re-enter its ID and password (starts authentication at once).
     Register {
-        #[arg(long)]
+        /// Tenant id (a new one is created by its first account).
+        #[arg(long, value_parser = args::tenant)]
         tenant: String,
         /// マイナビ転職 ID.
         #[arg(long)]
@@ -27,8 +34,10 @@ pub enum MynaviCmd {
         /// The tenant's HRMOS API key.
         #[arg(long, env = "HRMOS_API_KEY", hide_env_values = true)]
         hrmos_api_key: String,
+        /// Mynavi's base URL (the sandbox prints its own).
         #[arg(long)]
         mynavi_url: String,
+        /// HRMOS's API base URL (with or without /api/v1).
         #[arg(long)]
         hrmos_url: String,
         /// Name shown in lists and emails (default: the login ID, masked).
@@ -37,15 +46,22 @@ pub enum MynaviCmd {
     },
     /// Delete an account: imports stop, its secret is deleted, status 未連携.
     Delete {
-        #[arg(long)]
+        /// Tenant id.
+        #[arg(long, value_parser = args::tenant)]
         tenant: String,
+        /// The account's connection id (from `renkei mynavi accounts`).
+        #[arg(value_parser = args::connection)]
         connection: String,
     },
     /// Import now (or only count with --dry-run).
     Import {
-        #[arg(long)]
+        /// Tenant id.
+        #[arg(long, value_parser = args::tenant)]
         tenant: String,
+        /// The account's connection id (from `renkei mynavi accounts`).
+        #[arg(value_parser = args::connection)]
         connection: String,
+        /// Count what would be imported without writing to HRMOS.
         #[arg(long)]
         dry_run: bool,
     },
@@ -55,69 +71,92 @@ pub enum MynaviCmd {
 pub enum RulesCmd {
     /// List the tenant's routing rules.
     List {
-        #[arg(long)]
+        /// Tenant id.
+        #[arg(long, value_parser = args::tenant)]
         tenant: String,
     },
     /// Create a rule: 募集ポジション名 (exactly Mynavi's 職種名) → HRMOS job id.
     Create {
-        #[arg(long)]
+        /// Tenant id.
+        #[arg(long, value_parser = args::tenant)]
         tenant: String,
+        /// 募集ポジション名: compared byte for byte with Mynavi's 職種名.
         #[arg(long)]
         position: String,
+        /// The HRMOS job id applicants of that position go to.
         #[arg(long)]
         job: String,
     },
     /// Change a rule's position name and job.
     Update {
-        #[arg(long)]
+        /// Tenant id.
+        #[arg(long, value_parser = args::tenant)]
         tenant: String,
+        /// The rule's id (from `renkei rules list`).
         id: String,
+        /// 募集ポジション名: compared byte for byte with Mynavi's 職種名.
         #[arg(long)]
         position: String,
+        /// The HRMOS job id applicants of that position go to.
         #[arg(long)]
         job: String,
     },
     /// Delete a rule.
     Delete {
-        #[arg(long)]
+        /// Tenant id.
+        #[arg(long, value_parser = args::tenant)]
         tenant: String,
+        /// The rule's id (from `renkei rules list`).
         id: String,
     },
 }
 
-fn tenant(t: &str) -> Result<TenantId, String> {
-    TenantId::new(t).map_err(|e| e.to_string())
+fn print_json(v: &serde_json::Value) {
+    println!("{}", serde_json::to_string_pretty(v).unwrap_or_default());
+}
+
+/// 連携状況 as its code (`linked`, …), as the admin API shows it.
+fn status_code(s: c1::AccountStatus) -> Cell {
+    serde_json::to_value(s)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .into()
+}
+
+async fn accounts(b: &Backend, tenant: &str, json: bool) -> Result<(), String> {
+    let t = lookup::tenant(b, tenant).await?;
+    let mut table = Table::new(&[
+        "connection_id",
+        "account_name",
+        "status",
+        "status_label",
+        "last_import_at",
+        "next_run_at",
+        "last_error",
+    ]);
+    for a in c1::accounts(b.store.as_ref(), &t)
+        .await
+        .map_err(|e| e.to_string())?
+    {
+        table.row(vec![
+            Cell::from(a.connection_id.to_string()),
+            a.account_name.into(),
+            status_code(a.status),
+            a.status_label.into(),
+            a.last_import_at.into(),
+            a.next_run_at.into(),
+            a.last_error.into(),
+        ]);
+    }
+    table.print(json);
+    Ok(())
 }
 
 pub async fn mynavi(b: &Backend, cmd: MynaviCmd, json: bool) -> Result<(), String> {
     match cmd {
-        MynaviCmd::Accounts { tenant: t } => {
-            let mut table = crate::table::Table::new(&[
-                "connection",
-                "account",
-                "status",
-                "last_import",
-                "next_run",
-                "last_failure",
-            ]);
-            for a in c1::accounts(b.store.as_ref(), &tenant(&t)?)
-                .await
-                .map_err(|e| e.to_string())?
-            {
-                table.row(vec![
-                    a.connection_id.to_string(),
-                    a.account_name,
-                    a.status_label.to_string(),
-                    a.last_import_at.map_or("-".into(), |t| t.to_rfc3339()),
-                    a.next_run_at.map_or("-".into(), |t| t.to_rfc3339()),
-                    a.last_error.unwrap_or_default(),
-                ]);
-            }
-            table.print(json);
-            Ok(())
-        }
+        MynaviCmd::Accounts { tenant } => accounts(b, &tenant, json).await,
         MynaviCmd::Register {
-            tenant: t,
+            tenant,
             login_id,
             password,
             hrmos_api_key,
@@ -130,7 +169,7 @@ pub async fn mynavi(b: &Backend, cmd: MynaviCmd, json: bool) -> Result<(), Strin
                 b.secrets.as_ref(),
                 Utc::now(),
                 Registration {
-                    tenant_id: tenant(&t)?,
+                    tenant_id: TenantId::new(&tenant).map_err(|e| e.to_string())?,
                     account_name: name,
                     secret: Secret {
                         login_id,
@@ -144,41 +183,73 @@ pub async fn mynavi(b: &Backend, cmd: MynaviCmd, json: bool) -> Result<(), Strin
             )
             .await
             .map_err(crate::problems)?;
-            println!(
-                "{}: 初回取り込み待ち — authentication starts with the next dispatcher tick (renkei mynavi import --tenant {t} {} to run it now)",
-                conn.connection_id, conn.connection_id
-            );
+            let c = conn.connection_id;
+            if json {
+                print_json(&json!({
+                    "tenant_id": conn.tenant_id,
+                    "connection_id": c,
+                    "status": "awaiting_first_import",
+                    "status_label": c1::AccountStatus::AwaitingFirstImport.label(),
+                    // The Mynavi ID and password are tried by the first import, not here.
+                    "mynavi_login_verified": false,
+                }));
+            } else {
+                // What register checked (c1::register): HRMOS's key, and that the Mynavi URL
+                // is Mynavi's login — not the Mynavi password, which the first import tries.
+                println!(
+                    "{c}: 初回取り込み待ち — HRMOS accepted the API key and the Mynavi URL is Mynavi's login.\n\
+                     The Mynavi login (ID and password) is not verified yet: the first import logs in, at the next \
+                     dispatcher tick (`renkei mynavi import --tenant {tenant} {c}` runs it now). If Mynavi refuses it, \
+                     `renkei mynavi accounts` shows the failure, the tenant's admins and recruiters are emailed, and the \
+                     import is retried every hour until the password is entered again (`renkei mynavi register` with the \
+                     same --login-id)."
+                );
+            }
             Ok(())
         }
-        MynaviCmd::Delete {
-            tenant: t,
-            connection,
-        } => {
-            let (t, c) = crate::ids(&t, &connection)?;
+        MynaviCmd::Delete { tenant, connection } => {
+            let (t, conn) = lookup::connection(b, &tenant, &connection).await?;
+            let c = conn.connection_id;
             c1::unlink(b.store.as_ref(), b.secrets.as_ref(), &t, &c)
                 .await
                 .map_err(|e| e.to_string())?;
-            println!("{c}: 未連携 — imports stopped, credentials deleted");
+            if json {
+                print_json(&json!({
+                    "tenant_id": t,
+                    "connection_id": c,
+                    "status": "unlinked",
+                    "status_label": c1::AccountStatus::Unlinked.label(),
+                }));
+            } else {
+                println!("{c}: 未連携 — imports stopped, credentials deleted");
+            }
             Ok(())
         }
         MynaviCmd::Import {
-            tenant: t,
+            tenant,
             connection,
             dry_run,
         } => {
-            let (t, c) = crate::ids(&t, &connection)?;
-            crate::run_now(b, &t, &c, dry_run).await
+            let (t, conn) = lookup::connection(b, &tenant, &connection).await?;
+            crate::outcome::run_now(b, &t, &conn.connection_id, dry_run, json).await
         }
     }
 }
 
-pub async fn rules_cmd(b: &Backend, cmd: RulesCmd) -> Result<(), String> {
-    let input = |position: String, job: String| rules::RuleInput {
-        medium: c1::MEDIUM,
-        position_name: position,
-        job_id: job,
-    };
-    let print = |r: &renkei_core::repo::RoutingRule| {
+fn rule_json(r: &RoutingRule) -> serde_json::Value {
+    json!({
+        "id": r.id,
+        "medium": r.medium.code(),
+        "position_name": r.position_name,
+        "job_id": r.job_id,
+        "updated_at": r.updated_at.to_rfc3339(),
+    })
+}
+
+fn print_rule(r: &RoutingRule, json: bool) {
+    if json {
+        print_json(&rule_json(r));
+    } else {
         println!(
             "{}\t{}\t「{}」\t→ {}",
             r.id,
@@ -186,51 +257,66 @@ pub async fn rules_cmd(b: &Backend, cmd: RulesCmd) -> Result<(), String> {
             r.position_name,
             r.job_id
         );
+    }
+}
+
+pub async fn rules_cmd(b: &Backend, cmd: RulesCmd, json: bool) -> Result<(), String> {
+    let input = |position: String, job: String| rules::RuleInput {
+        medium: c1::MEDIUM,
+        position_name: position,
+        job_id: job,
     };
     match cmd {
-        RulesCmd::List { tenant: t } => {
-            for r in rules::list(b.store.as_ref(), &tenant(&t)?)
+        RulesCmd::List { tenant } => {
+            let t = lookup::tenant(b, &tenant).await?;
+            let mut table = Table::new(&["id", "medium", "position_name", "job_id", "updated_at"]);
+            for r in rules::list(b.store.as_ref(), &t)
                 .await
                 .map_err(|e| e.to_string())?
             {
-                print(&r);
+                table.row(vec![
+                    Cell::from(r.id),
+                    r.medium.code().into(),
+                    r.position_name.into(),
+                    r.job_id.into(),
+                    r.updated_at.into(),
+                ]);
             }
+            table.print(json);
         }
         RulesCmd::Create {
-            tenant: t,
+            tenant,
             position,
             job,
-        } => print(
-            &rules::create(
-                b.store.as_ref(),
-                &tenant(&t)?,
-                input(position, job),
-                Utc::now(),
-            )
-            .await
-            .map_err(|e| e.to_string())?,
-        ),
+        } => {
+            let t = lookup::tenant(b, &tenant).await?;
+            let rule = rules::create(b.store.as_ref(), &t, input(position, job), Utc::now())
+                .await
+                .map_err(|e| e.to_string())?;
+            print_rule(&rule, json);
+        }
         RulesCmd::Update {
-            tenant: t,
+            tenant,
             id,
             position,
             job,
-        } => print(
-            &rules::update(
-                b.store.as_ref(),
-                &tenant(&t)?,
-                &id,
-                input(position, job),
-                Utc::now(),
-            )
-            .await
-            .map_err(|e| e.to_string())?,
-        ),
-        RulesCmd::Delete { tenant: t, id } => {
-            rules::delete(b.store.as_ref(), &tenant(&t)?, &id)
+        } => {
+            let t = lookup::tenant(b, &tenant).await?;
+            let rule = rules::update(b.store.as_ref(), &t, &id, input(position, job), Utc::now())
                 .await
                 .map_err(|e| e.to_string())?;
-            println!("deleted rule {id}");
+            print_rule(&rule, json);
+        }
+        RulesCmd::Delete { tenant, id } => {
+            let t = lookup::tenant(b, &tenant).await?;
+            rules::delete(b.store.as_ref(), &t, &id)
+                .await
+                .map_err(|e| e.to_string())?;
+            if json {
+                print_json(&json!({"id": id, "deleted": true}));
+            } else {
+                println!("deleted rule {id}");
+            }
         }
     }
     Ok(())

@@ -1,32 +1,58 @@
-//! What an operator reads first: a tenant's connections, a connection's runs (newest first)
-//! and a run's error report — as aligned tables, or JSON with `--json`.
+//! What an operator reads and does first: a tenant's connections, a connection's runs
+//! (newest first) and a run's error report — as aligned tables, or JSON with `--json` — and
+//! switching a connection's automation off and on, disconnecting it, moving its secret.
 
 use crate::backend::Backend;
-use crate::ids;
-use crate::table::Table;
-use renkei_core::repo::Repo;
-use renkei_core::{RunId, TenantId};
+use crate::lookup;
+use crate::table::{Cell, Table};
+use renkei_core::repo::{Automation, Connection, Repo};
+use serde_json::json;
+
+/// When a connection runs next: never while its automation is off or paused.
+fn next_run(c: &Connection) -> Cell {
+    (c.automation == Automation::On)
+        .then_some(c.next_run_at)
+        .into()
+}
+
+fn automation(c: &Connection) -> &'static str {
+    match c.automation {
+        Automation::On => "on",
+        Automation::Off => "off",
+        Automation::Paused { .. } => "paused",
+    }
+}
+
+fn print_json(v: &serde_json::Value) {
+    println!("{}", serde_json::to_string_pretty(v).unwrap_or_default());
+}
 
 pub async fn connections(b: &Backend, tenant: &str, json: bool) -> Result<(), String> {
-    let t = TenantId::new(tenant).map_err(|e| e.to_string())?;
+    let t = lookup::tenant(b, tenant).await?;
     let mut table = Table::new(&[
-        "connection",
+        "connection_id",
         "connector",
         "automation",
         "next_run_at",
-        "last",
+        "last_status",
+        "paused_reason",
     ]);
     for c in Repo::new(b.store.as_ref())
         .connections(&t)
         .await
         .map_err(|e| e.to_string())?
     {
+        let paused = match &c.automation {
+            Automation::Paused { reason } => Some(reason.clone()),
+            Automation::On | Automation::Off => None,
+        };
         table.row(vec![
-            c.connection_id.to_string(),
-            c.connector.clone(),
-            format!("{:?}", c.automation).to_lowercase(),
-            c.next_run_at.to_rfc3339(),
-            c.last_status.map_or("-", |s| s.as_str()).to_string(),
+            Cell::from(c.connection_id.to_string()),
+            c.connector.clone().into(),
+            automation(&c).into(),
+            next_run(&c),
+            c.last_status.map(|s| s.as_str()).into(),
+            paused.into(),
         ]);
     }
     table.print(json);
@@ -40,16 +66,17 @@ pub async fn runs(
     limit: usize,
     json: bool,
 ) -> Result<(), String> {
-    let (t, c) = ids(tenant, connection)?;
+    let (t, conn) = lookup::connection(b, tenant, connection).await?;
     let mut runs = Repo::new(b.store.as_ref())
-        .runs(&t, &c)
+        .runs(&t, &conn.connection_id)
         .await
         .map_err(|e| e.to_string())?;
     // Run ids start with their start time: the store keeps them oldest first.
     runs.reverse();
     let mut table = Table::new(&[
-        "run",
+        "run_id",
         "status",
+        "dry_run",
         "created",
         "updated",
         "unchanged",
@@ -59,20 +86,23 @@ pub async fn runs(
     ]);
     for r in runs.into_iter().take(limit) {
         table.row(vec![
-            r.run_id.to_string(),
-            r.status.as_str().to_string(),
-            r.counts.created.to_string(),
-            r.counts.updated.to_string(),
-            r.counts.unchanged.to_string(),
-            r.counts.rejected.to_string(),
-            r.counts.skipped.to_string(),
-            r.error.unwrap_or_default(),
+            Cell::from(r.run_id.to_string()),
+            r.status.as_str().into(),
+            r.dry_run.into(),
+            r.counts.created.into(),
+            r.counts.updated.into(),
+            r.counts.unchanged.into(),
+            r.counts.rejected.into(),
+            r.counts.skipped.into(),
+            r.error.into(),
         ]);
     }
     table.print(json);
     Ok(())
 }
 
+/// A run's error report: a table, JSON, or with `csv` the CSV file (UTF-8 with a BOM, so
+/// Excel reads the Japanese text, like HRBrain's error file).
 pub async fn errors(
     b: &Backend,
     tenant: &str,
@@ -81,19 +111,101 @@ pub async fn errors(
     csv: bool,
     json: bool,
 ) -> Result<(), String> {
-    let (t, c) = ids(tenant, connection)?;
-    let r = RunId::new(run).map_err(|e| e.to_string())?;
+    let r = lookup::run(b, tenant, connection, run).await?;
     let rows = Repo::new(b.store.as_ref())
-        .errors(&t, &c, &r)
+        .errors(&r.tenant_id, &r.connection_id, &r.run_id)
         .await
         .map_err(|e| e.to_string())?;
     if csv {
-        print!("{}", renkei_core::report::to_csv(&rows));
+        print!("\u{feff}{}", renkei_core::report::to_csv(&rows));
         return Ok(());
     }
     let mut table = Table::new(&["record", "reason"]);
     for row in rows {
         table.row(vec![row.record, row.reason]);
+    }
+    table.print(json);
+    Ok(())
+}
+
+/// Switches automation on or off and shows the connection's state after it.
+pub async fn set_automation(
+    b: &Backend,
+    tenant: &str,
+    connection: &str,
+    on: bool,
+    json: bool,
+) -> Result<(), String> {
+    let (t, conn) = lookup::connection(b, tenant, connection).await?;
+    let c = conn.connection_id;
+    let conn = renkei_core::admin::set_automation(b.store.as_ref(), b.clock.as_ref(), &t, &c, on)
+        .await
+        .map_err(|e| e.to_string())?;
+    let next = (conn.automation == Automation::On).then_some(conn.next_run_at);
+    if json {
+        print_json(&json!({
+            "tenant_id": t,
+            "connection_id": c,
+            "automation": automation(&conn),
+            "next_run_at": next.map(|n| n.to_rfc3339()),
+        }));
+    } else {
+        match next {
+            Some(at) => println!(
+                "{t}/{c}: automation {}, next run at {}",
+                automation(&conn),
+                at.to_rfc3339()
+            ),
+            None => println!(
+                "{t}/{c}: automation {}, no scheduled runs until resumed",
+                automation(&conn)
+            ),
+        }
+    }
+    Ok(())
+}
+
+/// Full disconnect: credentials and every stored item of the connection.
+pub async fn disconnect(
+    b: &Backend,
+    tenant: &str,
+    connection: &str,
+    json: bool,
+) -> Result<(), String> {
+    let (t, conn) = lookup::connection(b, tenant, connection).await?;
+    let c = conn.connection_id;
+    renkei_core::admin::disconnect(
+        b.store.as_ref(),
+        b.secrets.as_ref(),
+        b.clock.as_ref(),
+        &t,
+        &c,
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    if json {
+        print_json(&json!({"tenant_id": t, "connection_id": c, "disconnected": true}));
+    } else {
+        println!("disconnected {t}/{c}: credentials and state deleted");
+    }
+    Ok(())
+}
+
+/// Moves every connection's secret of a tenant to its connector-scoped name.
+pub async fn migrate_secrets(b: &Backend, tenant: &str, json: bool) -> Result<(), String> {
+    let t = lookup::tenant(b, tenant).await?;
+    let conns = Repo::new(b.store.as_ref())
+        .connections(&t)
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut table = Table::new(&["connection_id", "moved"]);
+    for conn in conns {
+        let c = conn.connection_id;
+        let moved =
+            renkei_core::admin::migrate_secret(b.store.as_ref(), b.secrets.as_ref(), &t, &c)
+                .await
+                .map_err(|e| e.to_string())?;
+        table.row(vec![Cell::from(c.to_string()), moved.into()]);
     }
     table.print(json);
     Ok(())

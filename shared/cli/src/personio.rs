@@ -4,24 +4,35 @@
 //! upload's status per profile.
 
 use crate::backend::Backend;
-use crate::{ids, problems};
+use crate::table::{Cell, Table};
+use crate::{args, ids, lookup, problems};
 use clap::Subcommand;
 use renkei_connectors::talentwunder_personio::{
     self as c4, Secret, Settings, SetupInput, links, upload,
 };
+use renkei_core::TenantId;
 use renkei_core::engine::SyncRequested;
-use renkei_core::repo::Repo;
-use serde_json::Value;
-use std::path::PathBuf;
+use renkei_core::repo::Connection;
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+
+/// The connection a command acts on.
+#[derive(clap::Args)]
+pub struct Conn {
+    /// Tenant id.
+    #[arg(long, value_parser = args::tenant)]
+    tenant: String,
+    /// Connection id.
+    #[arg(long, default_value = c4::NAME, value_parser = args::connection)]
+    connection: String,
+}
 
 #[derive(Subcommand)]
 pub enum PersonioCmd {
     /// Connect Talentwunder to Personio (every setting checked at once).
     Connect {
-        #[arg(long)]
-        tenant: String,
-        #[arg(long, default_value = c4::NAME)]
-        connection: String,
+        #[command(flatten)]
+        on: Conn,
         /// Unternehmens-ID of the Recruiting API key.
         #[arg(long)]
         company_id: String,
@@ -48,27 +59,17 @@ pub enum PersonioCmd {
         jobs_site_url: Option<String>,
     },
     /// The open jobs of the XML feed.
-    Jobs {
-        #[arg(long)]
-        tenant: String,
-        #[arg(long, default_value = c4::NAME)]
-        connection: String,
-    },
+    Jobs(Conn),
     /// Project links (Talentwunder project → Personio job).
-    Links {
-        #[arg(long)]
-        tenant: String,
-        #[arg(long, default_value = c4::NAME)]
-        connection: String,
-    },
+    Links(Conn),
     /// Link a project to a job of the feed (linking again replaces the link).
     Link {
-        #[arg(long)]
-        tenant: String,
-        #[arg(long, default_value = c4::NAME)]
-        connection: String,
+        #[command(flatten)]
+        on: Conn,
+        /// Talentwunder's project id.
         #[arg(long)]
         project: String,
+        /// The project's name, shown in lists.
         #[arg(long)]
         project_name: Option<String>,
         /// The Personio job position id (from `renkei personio jobs`).
@@ -77,64 +78,47 @@ pub enum PersonioCmd {
     },
     /// Remove a project's link.
     Unlink {
-        #[arg(long)]
-        tenant: String,
-        #[arg(long, default_value = c4::NAME)]
-        connection: String,
+        #[command(flatten)]
+        on: Conn,
+        /// Talentwunder's project id.
         #[arg(long)]
         project: String,
     },
     /// Upload profiles as Talentwunder does (a JSON file of the contract's request body),
     /// then run the filing.
     Upload {
-        #[arg(long)]
-        tenant: String,
-        #[arg(long, default_value = c4::NAME)]
-        connection: String,
+        #[command(flatten)]
+        on: Conn,
         /// The request body (docs/contracts/talentwunder.md).
         file: PathBuf,
     },
     /// Uploads, newest first.
-    Uploads {
-        #[arg(long)]
-        tenant: String,
-        #[arg(long, default_value = c4::NAME)]
-        connection: String,
-    },
+    Uploads(Conn),
     /// The status of every profile of an upload.
     Status {
-        #[arg(long)]
-        tenant: String,
-        #[arg(long, default_value = c4::NAME)]
-        connection: String,
+        #[command(flatten)]
+        on: Conn,
+        /// The upload's id (from `renkei personio uploads`).
         upload: String,
     },
 }
 
-async fn settings(b: &Backend, tenant: &str, connection: &str) -> Result<Settings, String> {
-    let (t, c) = ids(tenant, connection)?;
-    let (conn, _) = Repo::new(b.store.as_ref())
-        .connection(&t, &c)
-        .await
-        .map_err(|e| e.to_string())?
-        .ok_or(format!("no connection {tenant}/{connection}"))?;
-    renkei_core::engine::decode_settings(&conn).map_err(|e| e.to_string())
+async fn known(b: &Backend, on: &Conn) -> Result<(TenantId, Connection), String> {
+    lookup::connection(b, &on.tenant, &on.connection).await
 }
 
-fn print(v: &Value) -> Result<(), String> {
-    println!(
-        "{}",
-        serde_json::to_string_pretty(v).map_err(|e| e.to_string())?
-    );
-    Ok(())
+fn settings(conn: &Connection) -> Result<Settings, String> {
+    renkei_core::engine::decode_settings(conn).map_err(|e| e.to_string())
 }
 
-pub async fn personio(b: &Backend, cmd: PersonioCmd) -> Result<(), String> {
-    let now = renkei_core::Clock::now(b.clock.as_ref());
+fn print(v: &Value) {
+    println!("{v:#}");
+}
+
+pub async fn personio(b: &Backend, cmd: PersonioCmd, json: bool) -> Result<(), String> {
     match cmd {
         PersonioCmd::Connect {
-            tenant,
-            connection,
+            on,
             company_id,
             access_token,
             jobs_domain,
@@ -144,7 +128,7 @@ pub async fn personio(b: &Backend, cmd: PersonioCmd) -> Result<(), String> {
             api_url,
             jobs_site_url,
         } => {
-            let (t, c) = ids(&tenant, &connection)?;
+            let (t, c) = ids(&on.tenant, &on.connection)?;
             let mut settings = Settings::new(&company_id, &jobs_domain, channel_id);
             settings.language = language;
             settings.api_url = api_url;
@@ -161,57 +145,118 @@ pub async fn personio(b: &Backend, cmd: PersonioCmd) -> Result<(), String> {
                 },
                 settings,
             };
-            let conn = c4::setup(b.store.as_ref(), b.secrets.as_ref(), now, input)
+            let conn = c4::setup(b.store.as_ref(), b.secrets.as_ref(), b.clock.now(), input)
                 .await
                 .map_err(problems)?;
-            println!(
-                "connected: {} (uploads go to /webhooks/talentwunder/{}/{})",
-                conn.connection_id, conn.tenant_id, conn.connection_id
+            let path = format!(
+                "/webhooks/talentwunder/{}/{}",
+                conn.tenant_id, conn.connection_id
             );
-            if generated {
-                println!("upload secret for Talentwunder (shown once): {upload_secret}");
+            let shown = generated.then_some(upload_secret);
+            if json {
+                print(&json!({
+                    "tenant_id": conn.tenant_id,
+                    "connection_id": conn.connection_id,
+                    "upload_path": path,
+                    "upload_secret": shown,
+                }));
+            } else {
+                println!("connected: {} (uploads go to {path})", conn.connection_id);
+                if let Some(secret) = shown {
+                    println!("upload secret for Talentwunder (shown once): {secret}");
+                }
             }
             Ok(())
         }
-        PersonioCmd::Jobs { tenant, connection } => {
-            let s = settings(b, &tenant, &connection).await?;
-            let (t, c) = ids(&tenant, &connection)?;
-            let jobs = links::jobs(b.store.as_ref(), &t, &c, &s, now, false)
+        PersonioCmd::Upload { on, file } => upload(b, &on, &file, json).await,
+        other => lists(b, other, json).await,
+    }
+}
+
+/// An upload as Talentwunder sends it, then the filing run: the receipt and the runs.
+async fn upload(b: &Backend, on: &Conn, file: &Path, json: bool) -> Result<(), String> {
+    let (t, conn) = known(b, on).await?;
+    let c = conn.connection_id;
+    let text =
+        std::fs::read_to_string(file).map_err(|e| format!("reading {}: {e}", file.display()))?;
+    let body: Value =
+        serde_json::from_str(&text).map_err(|e| format!("{} is not JSON: {e}", file.display()))?;
+    let receipt = upload::accept(b.store.as_ref(), &t, &c, &body, b.clock.now())
+        .await
+        .map_err(|r| format!("upload refused ({}): {}", r.status, r.message))?;
+    let event = SyncRequested {
+        manual: true,
+        ..SyncRequested::new(t.clone(), c.clone(), c4::NAME)
+    };
+    let asked = crate::outcome::ask(b, event).await?;
+    if json {
+        print(&json!({"receipt": receipt, "runs": asked.json()}));
+        return Ok(());
+    }
+    print(&receipt);
+    asked.print(false, &|r| {
+        format!(
+            "run {}: {} (filed {}, already applied {}, failed {})",
+            r.run_id,
+            r.status.as_str(),
+            r.counts.created,
+            r.counts.unchanged,
+            r.counts.rejected
+        )
+    });
+    Ok(())
+}
+
+/// Jobs, links, uploads and an upload's status; a link made or removed.
+async fn lists(b: &Backend, cmd: PersonioCmd, json: bool) -> Result<(), String> {
+    let now = b.clock.now();
+    match cmd {
+        PersonioCmd::Jobs(on) => {
+            let (t, conn) = known(b, &on).await?;
+            let s = settings(&conn)?;
+            let jobs = links::jobs(b.store.as_ref(), &t, &conn.connection_id, &s, now, false)
                 .await
                 .map_err(|e| e.to_string())?;
-            println!("job\ttitle\toffice\tdepartment");
+            let mut table = Table::new(&["job_position_id", "title", "office", "department"]);
             for j in jobs {
-                println!("{}\t{}\t{}\t{}", j.id, j.name, j.office, j.department);
+                table.row(vec![
+                    Cell::from(j.id),
+                    j.name.into(),
+                    j.office.into(),
+                    j.department.into(),
+                ]);
             }
-            Ok(())
+            table.print(json);
         }
-        PersonioCmd::Links { tenant, connection } => {
-            let (t, c) = ids(&tenant, &connection)?;
-            println!("project\tjob\tjob title\tlinked at");
-            for l in links::list(b.store.as_ref(), &t, &c)
+        PersonioCmd::Links(on) => {
+            let (t, conn) = known(b, &on).await?;
+            let mut table = Table::new(&["project_id", "job_position_id", "job_name", "linked_at"]);
+            for l in links::list(b.store.as_ref(), &t, &conn.connection_id)
                 .await
                 .map_err(|e| e.to_string())?
             {
-                println!(
-                    "{}\t{}\t{}\t{}",
-                    l.project_id, l.job_position_id, l.job_name, l.linked_at
-                );
+                table.row(vec![
+                    Cell::from(l.project_id),
+                    l.job_position_id.into(),
+                    l.job_name.into(),
+                    l.linked_at.into(),
+                ]);
             }
-            Ok(())
+            table.print(json);
         }
         PersonioCmd::Link {
-            tenant,
-            connection,
+            on,
             project,
             project_name,
             job,
         } => {
-            let s = settings(b, &tenant, &connection).await?;
-            let (t, c) = ids(&tenant, &connection)?;
+            let (t, conn) = known(b, &on).await?;
+            let s = settings(&conn)?;
+            let c = &conn.connection_id;
             let l = links::link(
                 b.store.as_ref(),
                 &t,
-                &c,
+                c,
                 &s,
                 &project,
                 project_name,
@@ -220,84 +265,69 @@ pub async fn personio(b: &Backend, cmd: PersonioCmd) -> Result<(), String> {
             )
             .await
             .map_err(|e| e.to_string())?;
-            println!(
-                "linked {} → {} {}",
-                l.project_id, l.job_position_id, l.job_name
-            );
-            Ok(())
+            if json {
+                print(&json!(l));
+            } else {
+                println!(
+                    "linked {} → {} {}",
+                    l.project_id, l.job_position_id, l.job_name
+                );
+            }
         }
-        PersonioCmd::Unlink {
-            tenant,
-            connection,
-            project,
-        } => {
-            let (t, c) = ids(&tenant, &connection)?;
-            let l = links::unlink(b.store.as_ref(), &t, &c, &project)
+        PersonioCmd::Unlink { on, project } => {
+            let (t, conn) = known(b, &on).await?;
+            let l = links::unlink(b.store.as_ref(), &t, &conn.connection_id, &project)
                 .await
                 .map_err(|e| e.to_string())?;
-            println!("unlinked {} (was job {})", l.project_id, l.job_position_id);
-            Ok(())
+            if json {
+                print(&json!({
+                    "project_id": l.project_id,
+                    "job_position_id": l.job_position_id,
+                    "unlinked": true,
+                }));
+            } else {
+                println!("unlinked {} (was job {})", l.project_id, l.job_position_id);
+            }
         }
-        PersonioCmd::Upload {
-            tenant,
-            connection,
-            file,
-        } => {
-            let (t, c) = ids(&tenant, &connection)?;
-            let text = std::fs::read_to_string(&file)
-                .map_err(|e| format!("reading {}: {e}", file.display()))?;
-            let body: Value = serde_json::from_str(&text)
-                .map_err(|e| format!("{} is not JSON: {e}", file.display()))?;
-            let receipt = upload::accept(b.store.as_ref(), &t, &c, &body, now)
-                .await
-                .map_err(|r| format!("upload refused ({}): {}", r.status, r.message))?;
-            print(&receipt)?;
-            let event = SyncRequested {
-                manual: true,
-                ..SyncRequested::new(t.clone(), c.clone(), c4::NAME)
-            };
-            crate::request_run(b, event, |r| {
-                format!(
-                    "run {}: {} (filed {}, already applied {}, failed {})",
-                    r.run_id,
-                    r.status.as_str(),
-                    r.counts.created,
-                    r.counts.unchanged,
-                    r.counts.rejected
-                )
-            })
-            .await
-        }
-        PersonioCmd::Uploads { tenant, connection } => {
-            let (t, c) = ids(&tenant, &connection)?;
-            println!("upload\treceived\tproject\tjob\tprofiles");
-            for u in upload::uploads(b.store.as_ref(), &t, &c)
+        PersonioCmd::Uploads(on) => {
+            let (t, conn) = known(b, &on).await?;
+            let mut table = Table::new(&[
+                "upload_id",
+                "received_at",
+                "project_id",
+                "job_position_id",
+                "job_name",
+                "profiles",
+            ]);
+            for u in upload::uploads(b.store.as_ref(), &t, &conn.connection_id)
                 .await
                 .map_err(|e| e.to_string())?
             {
-                println!(
-                    "{}\t{}\t{}\t{} {}\t{}",
-                    u.upload_id,
-                    u.received_at,
-                    u.project_id,
-                    u.job_position_id,
-                    u.job_name,
-                    u.profiles
-                );
+                table.row(vec![
+                    Cell::from(u.upload_id),
+                    u.received_at.into(),
+                    u.project_id.into(),
+                    u.job_position_id.into(),
+                    u.job_name.into(),
+                    u.profiles.into(),
+                ]);
             }
-            Ok(())
+            table.print(json);
         }
-        PersonioCmd::Status {
-            tenant,
-            connection,
-            upload: id,
-        } => {
-            let (t, c) = ids(&tenant, &connection)?;
-            let status = upload::status(b.store.as_ref(), &t, &c, &id)
+        PersonioCmd::Status { on, upload: id } => {
+            let (t, conn) = known(b, &on).await?;
+            let status = upload::status(b.store.as_ref(), &t, &conn.connection_id, &id)
                 .await
                 .map_err(|e| e.to_string())?
-                .ok_or(format!("no upload {id}"))?;
-            print(&status)
+                .ok_or(format!(
+                    "no upload {id} of connection {} in tenant {t}",
+                    conn.connection_id
+                ))?;
+            print(&status);
+        }
+        PersonioCmd::Connect { .. } | PersonioCmd::Upload { .. } => {
+            unreachable!("personio() handles connect and upload")
         }
     }
+    Ok(())
 }

@@ -1,14 +1,14 @@
-//! The cloud path on one machine (issue 13): the deployed stack's resources in moto server —
-//! the table as infra/template.yaml declares it, the bus with the connector's rule as the
-//! template declares it (an SQS queue stands in for the function as its target), secrets and
-//! SES — operated only through `renkei --backend aws`; the real dispatcher handler fires on
-//! events/dispatcher-scheduled.json, the SyncRequested it put is taken from the rule's target
-//! and handed to the real connector handler, which syncs against the sandbox; the run, its
-//! error report and the failure email are then read back from AWS.
+//! The cloud path on one machine (issues 13, 26): the deployed stack's resources in moto
+//! server made by `renkei stack create` — the table as infra/template.yaml declares it, the
+//! bus with each connector's rule as the template declares it (an SQS queue stands in for the
+//! function as its target), SES — operated only through `renkei --backend aws`; the real
+//! dispatcher handler fires on events/dispatcher-scheduled.json, `renkei stack deliver` hands
+//! the SyncRequested the rule routed to the real connector handler, which syncs against the
+//! sandbox; the run, its error report and the failure email are then read back from AWS, the
+//! runs also through the admin API served by `renkei admin serve`.
 //!
 //! tests/run.sh starts moto and sets RENKEI_MOTO_ENDPOINT.
 
-use renkei_core::engine::EngineConfig;
 use renkei_sandbox::{Limits, bad_applications, sample_applications};
 use renkei_testbed::{HRMOS_KEY, MYNAVI_LOGIN, MYNAVI_PASSWORD, SandboxEnv, TENANT};
 use serde_json::Value;
@@ -35,80 +35,48 @@ async fn sdk() -> aws_config::SdkConfig {
 
 /// A deployed stack's names, unique per test run (moto is shared by the whole suite).
 struct Stack {
+    name: String,
     table: String,
     bus: String,
-    queue_url: String,
 }
 
-/// The template's event pattern of `function`'s SyncRequested rule, as JSON.
-fn rule_pattern(function: &str) -> String {
-    let doc: serde_yaml::Value = serde_yaml::from_str(renkei_aws::TEMPLATE).unwrap();
-    let pattern = &doc["Resources"][function]["Properties"]["Events"]["SyncRequested"]["Properties"]
-        ["Pattern"];
-    assert!(!pattern.is_null(), "{function} has a SyncRequested rule");
-    serde_json::to_string(&serde_json::to_value(pattern).unwrap()).unwrap()
-}
-
-async fn deploy(config: &aws_config::SdkConfig, function: &str) -> Stack {
-    let id = format!("{:08x}", fastrand::u32(..));
-    let table = format!("renkei-state-{id}");
-    renkei_aws::create_table(&aws_sdk_dynamodb::Client::new(config), &table)
+/// `renkei stack create`, as README "The deployed shape on your machine" runs it: the table
+/// and the rules from infra/template.yaml, the bus, the SES identity, a queue per rule.
+async fn deploy() -> Stack {
+    let name = format!("renkei-{:08x}", fastrand::u32(..));
+    let out = Command::new(env!("CARGO_BIN_EXE_renkei"))
+        .args([
+            "--json",
+            "--mail-from",
+            MAIL_FROM,
+            "stack",
+            "create",
+            "--endpoint",
+            &moto(),
+            "--name",
+            &name,
+        ])
+        .env("AWS_REGION", "ap-northeast-1")
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .output()
         .await
         .unwrap();
-    let events = aws_sdk_eventbridge::Client::new(config);
-    let bus = format!("renkei-bus-{id}");
-    events.create_event_bus().name(&bus).send().await.unwrap();
-    let sqs = aws_sdk_sqs::Client::new(config);
-    let queue_url = sqs
-        .create_queue()
-        .queue_name(format!("renkei-{function}-{id}"))
-        .send()
-        .await
-        .unwrap()
-        .queue_url
-        .unwrap();
-    let arn = sqs
-        .get_queue_attributes()
-        .queue_url(&queue_url)
-        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
-        .send()
-        .await
-        .unwrap()
-        .attributes
-        .unwrap()[&aws_sdk_sqs::types::QueueAttributeName::QueueArn]
-        .clone();
-    events
-        .put_rule()
-        .name(format!("{function}-sync-requested"))
-        .event_bus_name(&bus)
-        .event_pattern(rule_pattern(function))
-        .send()
-        .await
-        .unwrap();
-    events
-        .put_targets()
-        .rule(format!("{function}-sync-requested"))
-        .event_bus_name(&bus)
-        .targets(
-            aws_sdk_eventbridge::types::Target::builder()
-                .id("function")
-                .arn(arn)
-                .build()
-                .unwrap(),
-        )
-        .send()
-        .await
-        .unwrap();
-    aws_sdk_sesv2::Client::new(config)
-        .create_email_identity()
-        .email_identity(MAIL_FROM)
-        .send()
-        .await
-        .unwrap();
+    assert!(
+        out.status.success(),
+        "renkei stack create: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let made = json(&String::from_utf8_lossy(&out.stdout));
+    assert_eq!(
+        made["queues"].as_array().unwrap().len(),
+        5,
+        "a rule and queue per connector: {made}"
+    );
     Stack {
-        table,
-        bus,
-        queue_url,
+        table: made["table"].as_str().unwrap().to_string(),
+        bus: made["bus"].as_str().unwrap().to_string(),
+        name,
     }
 }
 
@@ -147,32 +115,67 @@ fn json(text: &str) -> Value {
     serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
 }
 
-/// The EventBridge events the rule's target holds now.
-async fn delivered(config: &aws_config::SdkConfig, stack: &Stack) -> Vec<Value> {
-    let sqs = aws_sdk_sqs::Client::new(config);
-    let mut events = Vec::new();
-    loop {
-        let got = sqs
-            .receive_message()
-            .queue_url(&stack.queue_url)
-            .max_number_of_messages(10)
-            .send()
-            .await
-            .unwrap();
-        let messages = got.messages.unwrap_or_default();
-        if messages.is_empty() {
-            return events;
-        }
-        for m in messages {
-            events.push(json(m.body.as_deref().unwrap_or_default()));
-            sqs.delete_message()
-                .queue_url(&stack.queue_url)
-                .receipt_handle(m.receipt_handle.unwrap_or_default())
-                .send()
-                .await
-                .unwrap();
-        }
-    }
+/// `renkei stack deliver --once --no-dispatch`: what the rules routed, handed to each
+/// connector's handler (the Lambda's own `answer_sync_event`) in the CLI's process; one JSON
+/// line per delivered event.
+async fn deliver(stack: &Stack) -> Vec<Value> {
+    renkei(
+        stack,
+        &[
+            "--json",
+            "--mail-from",
+            MAIL_FROM,
+            "stack",
+            "deliver",
+            "--name",
+            &stack.name,
+            "--once",
+            "--no-dispatch",
+        ],
+    )
+    .await
+    .lines()
+    .map(json)
+    .collect()
+}
+
+/// `renkei admin serve --port 0` on the stack, in the background: the API's base URL.
+async fn admin_serve(stack: &Stack) -> (String, tokio::process::Child) {
+    use tokio::io::AsyncBufReadExt;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_renkei"))
+        .args([
+            "--backend",
+            "aws",
+            "--table",
+            &stack.table,
+            "--bus",
+            &stack.bus,
+            "admin",
+            "serve",
+            "--port",
+            "0",
+        ])
+        .env("AWS_ENDPOINT_URL", moto())
+        .env("AWS_REGION", "ap-northeast-1")
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines
+        .next_line()
+        .await
+        .unwrap()
+        .expect("admin serve prints its address");
+    let base = first
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap_or_else(|| panic!("no URL in {first:?}"))
+        .trim_end_matches('/')
+        .to_string();
+    (base, child)
 }
 
 #[tokio::test]
@@ -187,7 +190,7 @@ async fn the_deployed_stack_is_operated_with_the_cli_and_runs_a_connector_end_to
     env.sandbox.mynavi_add(MYNAVI_LOGIN, applications).unwrap();
 
     let config = sdk().await;
-    let stack = deploy(&config, "MynaviHrmosFunction").await;
+    let stack = deploy().await;
 
     // Set up as the README's deploy walkthrough does, through the CLI only.
     renkei(
@@ -244,7 +247,10 @@ async fn the_deployed_stack_is_operated_with_the_cli_and_runs_a_connector_end_to
     .await;
     let connections = json(&renkei(&stack, &["--json", "connections", TENANT]).await);
     assert_eq!(connections.as_array().unwrap().len(), 1, "{connections}");
-    let connection = connections[0]["connection"].as_str().unwrap().to_string();
+    let connection = connections[0]["connection_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
 
     // The schedule fires the real dispatcher handler; the bus routes its SyncRequested by the
     // template's pattern to the connector's target.
@@ -262,26 +268,17 @@ async fn the_deployed_stack_is_operated_with_the_cli_and_runs_a_connector_end_to
     .await
     .unwrap();
     assert_eq!(answer["dispatched"], 1, "{answer}");
-    let events = delivered(&config, &stack).await;
+    // The rule routed it to the connector's queue; the local delivery loop hands it to the
+    // connector function's handler on the stack's ports.
+    let delivered = deliver(&stack).await;
     assert_eq!(
-        events.len(),
+        delivered.len(),
         1,
-        "one SyncRequested reached the target: {events:?}"
+        "one SyncRequested reached the connector: {delivered:?}"
     );
-    assert_eq!(events[0]["detail"]["connection_id"], connection.as_str());
-
-    // The connector function's handler runs it on the stack's ports.
-    let ports = renkei_aws::AwsPorts::new(&config, &stack.table, &stack.bus, MAIL_FROM);
-    let answer = renkei_aws::lambda::answer_sync_event(
-        events[0].clone(),
-        None,
-        ports.ports(&renkei_core::SystemClock),
-        EngineConfig::default(),
-        &renkei_connectors::mynavi_hrmos::Factory,
-    )
-    .await
-    .unwrap();
-    assert_eq!(answer["status"], "partial", "{answer}");
+    assert_eq!(delivered[0]["connector"], "mynavi-hrmos");
+    let answer = &delivered[0]["answer"];
+    assert_eq!(answer["status"], "partial", "{delivered:?}");
     let applicants = env.sandbox.hrmos_applicants(HRMOS_KEY);
     assert_eq!(applicants.len(), 3, "the good applications are in HRMOS");
     assert!(
@@ -294,7 +291,7 @@ async fn the_deployed_stack_is_operated_with_the_cli_and_runs_a_connector_end_to
     // Read back from AWS through the CLI.
     let runs = json(&renkei(&stack, &["--json", "runs", TENANT, &connection]).await);
     assert_eq!(runs[0]["status"], "partial", "{runs}");
-    let run = runs[0]["run"].as_str().unwrap().to_string();
+    let run = runs[0]["run_id"].as_str().unwrap().to_string();
     let report = renkei(&stack, &["errors", TENANT, &connection, &run, "--csv"]).await;
     let rejected = bad_applications("CLOUD-BAD-", now).len();
     assert_eq!(report.lines().count(), 1 + rejected, "{report}");
@@ -306,19 +303,10 @@ async fn the_deployed_stack_is_operated_with_the_cli_and_runs_a_connector_end_to
         )
         .await,
     );
-    assert_eq!(accounts[0]["status"], "連携中", "{accounts}");
+    assert_eq!(accounts[0]["status_label"], "連携中", "{accounts}");
 
-    // And through the admin API's handler, on the same stack (an operator's IAM call).
-    let admin = renkei_admin::router(renkei_admin::AdminState {
-        store: std::sync::Arc::new(ports.store.clone()),
-        secrets: std::sync::Arc::new(ports.secrets.clone()),
-        bus: std::sync::Arc::new(ports.bus.clone()),
-        clock: std::sync::Arc::new(renkei_core::SystemClock),
-    })
-    .layer(axum::Extension(renkei_admin::Caller::Operator));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let server = tokio::spawn(async move { axum::serve(listener, admin).await });
+    // And through the admin API served locally on the same stack (`renkei admin serve`).
+    let (base, admin) = admin_serve(&stack).await;
     let runs: Value = reqwest::get(format!(
         "{base}/v1/tenants/{TENANT}/connections/{connection}/runs"
     ))
@@ -342,7 +330,7 @@ async fn the_deployed_stack_is_operated_with_the_cli_and_runs_a_connector_end_to
         rejected,
         "{errors}"
     );
-    server.abort();
+    drop(admin);
 
     // The failure email is in SES (moto keeps what was sent).
     let data: Value = reqwest::get(format!("{}/moto-api/data.json", moto()))
@@ -370,9 +358,14 @@ async fn the_deployed_stack_is_operated_with_the_cli_and_runs_a_connector_end_to
     )
     .await;
     assert!(said.contains("requested"), "{said}");
-    let events = delivered(&config, &stack).await;
-    assert_eq!(events.len(), 1, "{events:?}");
-    assert_eq!(events[0]["detail"]["manual"], true);
     let runs = json(&renkei(&stack, &["--json", "runs", TENANT, &connection]).await);
     assert_eq!(runs.as_array().unwrap().len(), 1, "nothing ran in the CLI");
+    let delivered = deliver(&stack).await;
+    assert_eq!(delivered.len(), 1, "{delivered:?}");
+    assert!(
+        delivered[0]["answer"]["run_id"].is_string(),
+        "the person's request ran: {delivered:?}"
+    );
+    let runs = json(&renkei(&stack, &["--json", "runs", TENANT, &connection]).await);
+    assert_eq!(runs.as_array().unwrap().len(), 2, "{runs}");
 }

@@ -1,5 +1,13 @@
 //! What people do to connections, for every connector (P10, C2.9, C2.10): switch
-//! automation on and off, and disconnect (credentials and state deleted).
+//! automation on and off, disconnect (credentials and state deleted), and change settings,
+//! schedule and credentials (`change.rs`).
+
+mod change;
+
+pub use change::{
+    CredentialFields, Rotated, Rotation, SettingsChange, SettingsView, change_settings,
+    credential_fields, set_credentials, settings,
+};
 
 use crate::clock::Clock;
 use crate::ports::{SecretStore, StateStore};
@@ -15,6 +23,12 @@ pub enum AdminError {
     /// Storage trouble.
     #[error("{0}")]
     Store(String),
+    /// The change does not fit the connector's types; nothing was written.
+    #[error("{0}")]
+    Refused(crate::setup::SetupProblems),
+    /// The connection's connector takes no such change here.
+    #[error("{0}")]
+    Unsupported(String),
 }
 
 /// Turns automation on (also after renkei paused it; failure counters restart) or off.

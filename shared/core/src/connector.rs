@@ -221,6 +221,13 @@ pub trait ConnectorFactory: Send + Sync {
         None
     }
 
+    /// The connector's settings and secret types, which check what people change after
+    /// connecting (`renkei settings|credentials set`, the admin API). None: nothing of its
+    /// connections can be changed by hand.
+    fn schema(&self) -> Option<crate::config::Schema> {
+        None
+    }
+
     /// The notification policy for this connector's connections.
     fn notice_policy(&self, default: NoticePolicy) -> NoticePolicy {
         default

@@ -73,16 +73,27 @@ pub async fn handle_sync_request(
         });
     }
     let request = req.to_request(deadline);
+    let (tenant, connection) = (&request.tenant_id, &request.connection_id);
+    // Lambda discards what an async invocation answers, so each outcome is also one log line:
+    // an invocation that did nothing says why (lease held, stale claim, not due, …).
     match Engine::new(ports, config, &NoHook)
         .run(&request, factory)
         .await?
     {
-        Outcome::Ran(run) => Ok(json!({
-            "run": run.run_id, "status": run.status.as_str(), "counts": run.counts
-        })),
-        Outcome::Skipped(why) => Ok(json!({ "skipped": why })),
-        Outcome::Fenced(run) => Ok(json!({
-            "run": run.run_id, "fenced": "lost the lease mid-run; stopped without writing more"
-        })),
+        Outcome::Ran(run) => {
+            tracing::info!(%tenant, %connection, run = %run.run_id, status = run.status.as_str(), "run finished");
+            Ok(json!({
+                "run_id": run.run_id, "status": run.status.as_str(), "counts": run.counts
+            }))
+        }
+        Outcome::Skipped(why) => {
+            tracing::info!(%tenant, %connection, "nothing ran: {why}");
+            Ok(json!({ "skipped": why }))
+        }
+        Outcome::Fenced(run) => {
+            let why = "lost the lease mid-run; stopped without writing more";
+            tracing::warn!(%tenant, %connection, run = %run.run_id, "{why}");
+            Ok(json!({ "run_id": run.run_id, "fenced": why }))
+        }
     }
 }

@@ -141,6 +141,11 @@ pub async fn serve<T>(
     }
 }
 
+/// The longest rate wait a setup check sits through: a person is waiting for its answer,
+/// so a longer one (the credential's window is used up by its runs, or the vendor answered
+/// 429 with a long Retry-After) refuses setup with the time to try again.
+pub const SETUP_MAX_WAIT: Duration = Duration::from_secs(30);
+
 /// The credential's shared windows, without a lease (see [`outside_run`]).
 struct LedgerOnly<'a> {
     repo: crate::repo::Repo<'a>,
@@ -149,7 +154,12 @@ struct LedgerOnly<'a> {
 
 #[async_trait]
 impl Answerer for LedgerOnly<'_> {
-    async fn beat(&mut self, _: Duration) -> Result<(), Halt> {
+    async fn beat(&mut self, wait: Duration) -> Result<(), Halt> {
+        if wait > SETUP_MAX_WAIT {
+            return Err(Halt::Backoff {
+                seconds: wait.as_secs().max(1),
+            });
+        }
         Ok(())
     }
 

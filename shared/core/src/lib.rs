@@ -9,6 +9,7 @@ pub mod admin;
 pub mod backoff;
 pub mod cadence;
 pub mod clock;
+pub mod config;
 pub mod connector;
 pub mod contract;
 pub mod dispatch;

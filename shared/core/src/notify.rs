@@ -151,16 +151,14 @@ pub fn after_run(
 
 fn resolved_email(conn: &Connection, run: &RunRecord, untold: &[String]) -> Message {
     let body = format!(
-        "連携は回復しました (the connection works again)\n\n{}\n前回の通知以降、次の実行で問題がありました (problems since the last email, not mailed separately): {}\n詳細: renkei runs {} {}\n",
+        "連携は回復しました (the connection works again)\n\n{}\n前回の通知以降、次の実行で問題がありました (problems since the last email, not mailed separately): {}\n詳細は接続の実行履歴でご確認いただけます (the connection's run history shows them).\n",
         header(conn, run),
         untold.join(", "),
-        conn.tenant_id,
-        conn.connection_id
     );
     Message {
         subject: format!(
-            "[renkei] {} {}: recovered after earlier problems",
-            conn.connector, conn.connection_id
+            "[renkei] {}: recovered after earlier problems",
+            connection_name(conn)
         ),
         body,
     }
@@ -213,15 +211,48 @@ fn problem_email(
     })
 }
 
+/// How an email names the connection: its id after the connector's name, or the id alone
+/// when it says the connector's name already (`roumumate-kaonavi` once, not twice).
+fn connection_name(conn: &Connection) -> String {
+    let id = conn.connection_id.as_str();
+    if id.starts_with(conn.connector.as_str()) {
+        id.to_string()
+    } else {
+        format!("{} {id}", conn.connector)
+    }
+}
+
 fn header(conn: &Connection, run: &RunRecord) -> String {
     format!(
-        "テナント / tenant: {}\n接続 / connection: {} ({})\n実行 / run: {}\n状態 / status: {}\n",
+        "テナント / tenant: {}\n接続 / connection: {}\n実行 / run: {}\n状態 / status: {}\n",
         conn.tenant_id,
-        conn.connection_id,
-        conn.connector,
+        connection_name(conn),
         run.run_id,
         run.status.as_str()
     )
+}
+
+/// What to do, when the connector has no advice of its own: the email goes to the tenant's
+/// people (no operator commands), and says what renkei does next given the automation's
+/// state — switching it back on is asked only when it is off.
+fn default_advice(conn: &Connection, run: &RunRecord) -> &'static str {
+    match (&conn.automation, run.status) {
+        (Automation::Paused { .. }, _) => {
+            "連携の自動化はrenkeiが停止しています。内容を確認・修正したうえで、再度『連携の自動化』をONにしてください (automation was paused by renkei: switch it back on once fixed)."
+        }
+        (Automation::Off, _) => {
+            "連携の自動化はOFFです (automation is off): ONにするまで自動では実行されません。"
+        }
+        (Automation::On, RunStatus::Partial) => {
+            "上記のデータを元のシステムで確認・修正してください。その他のデータは連携済みです。連携の自動化はONのままで、次回の実行は予定どおり行われます (correct these records at the source; the rest were synced; automation stays on)."
+        }
+        (Automation::On, RunStatus::AuthFailed) => {
+            "認証情報を確認し、接続の設定で入力し直してください。連携の自動化はONのままで、次回の実行で再試行します (check the credentials and enter them again in the connection's settings; automation stays on and the next run tries again)."
+        }
+        (Automation::On, _) => {
+            "連携の自動化はONのままで、次回の実行で自動的に再試行します (automation stays on; the next run tries again)."
+        }
+    }
 }
 
 fn render(
@@ -260,9 +291,10 @@ fn render(
             body += &format!("- {}: {}\n", row.record, row.reason);
         }
         if rejected.len() > ROWS_IN_EMAIL {
+            let more = rejected.len() - ROWS_IN_EMAIL;
             body += &format!(
-                "… {} more in the error report.\n",
-                rejected.len() - ROWS_IN_EMAIL
+                "… 他 {more} 件は実行 {} のエラーレポートにあります ({more} more in the error report of run {}).\n",
+                run.run_id, run.run_id
             );
         }
     }
@@ -272,34 +304,23 @@ fn render(
             untold.join(", ")
         );
     }
-    match advice {
-        Some(advice) => body += &format!("\n{advice}\n"),
-        None => body += "\n内容を確認・修正したうえで、再度『連携の自動化』をONにしてください。\n",
-    }
-    body += &format!(
-        "Full report: renkei errors {} {} {} --csv\n",
-        conn.tenant_id, conn.connection_id, run.run_id
-    );
+    let advice = advice.unwrap_or_else(|| default_advice(conn, run));
+    body += &format!("\n{advice}\n");
     Message {
-        subject: format!(
-            "[renkei] {} {}: {}",
-            conn.connector, conn.connection_id, what
-        ),
+        subject: format!("[renkei] {}: {what}", connection_name(conn)),
         body,
     }
 }
 
 fn pause_email(conn: &Connection, run: &RunRecord, reason: &str) -> Message {
     let body = format!(
-        "連携を一時停止しました (the connection has been paused)\n\n{}\n理由 / reason: {reason}\n\n原因を修正したうえで、『連携の自動化』をONにしてください (renkei resume {} {}).\n",
+        "連携を一時停止しました (the connection has been paused)\n\n{}\n理由 / reason: {reason}\n\n原因を修正したうえで、接続の設定で『連携の自動化』をONにしてください (switch automation back on once the cause is fixed).\n",
         header(conn, run),
-        conn.tenant_id,
-        conn.connection_id
     );
     Message {
         subject: format!(
-            "[renkei] {} {}: paused after repeated failures",
-            conn.connector, conn.connection_id
+            "[renkei] {}: paused after repeated failures",
+            connection_name(conn)
         ),
         body,
     }
@@ -308,6 +329,102 @@ fn pause_email(conn: &Connection, run: &RunRecord, reason: &str) -> Message {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{Cadence, ConnectionId, TenantId};
+
+    fn connection(connector: &str, id: &str) -> Connection {
+        let now = Utc::now();
+        Connection::new(
+            TenantId::new("acme").unwrap(),
+            ConnectionId::new(id).unwrap(),
+            connector,
+            serde_json::json!({}),
+            Cadence::AlignedMinutes { minutes: 15 },
+            now,
+            now,
+        )
+    }
+
+    fn run(conn: &Connection, status: &str, error: Option<&str>) -> RunRecord {
+        serde_json::from_value(serde_json::json!({
+            "tenant_id": conn.tenant_id, "connection_id": conn.connection_id,
+            "run_id": "20261207T101500000Z-0000abcd", "connector": conn.connector,
+            "status": status, "dry_run": false, "started_at": Utc::now(),
+            "counts": {"created": 1, "updated": 0, "unchanged": 0, "rejected": 1, "skipped": 0},
+            "pages": 1, "error": error,
+        }))
+        .unwrap()
+    }
+
+    fn email(conn: &mut Connection, status: &str) -> Message {
+        let r = run(conn, status, Some("Kaonavi refused the request"));
+        let rows = [ErrorRow {
+            record: "99002".into(),
+            reason: "gender option not mapped".into(),
+        }];
+        let policy = NoticePolicy::default();
+        after_run(conn, &r, &rows, policy, None, Utc::now())
+            .expect("an email")
+            .message
+    }
+
+    #[test]
+    fn p8_an_email_subject_names_a_connection_named_after_its_connector_once() {
+        let mut conn = connection("roumumate-kaonavi", "roumumate-kaonavi");
+        let subject = email(&mut conn, "partial").subject;
+        assert_eq!(subject.matches("roumumate-kaonavi").count(), 1, "{subject}");
+        let mut other = connection("mynavi-hrmos", "mynavi-3f2a9c01b7de");
+        let subject = email(&mut other, "failed").subject;
+        assert!(
+            subject.contains("mynavi-hrmos mynavi-3f2a9c01b7de:"),
+            "a connection id that does not say its connector gets it: {subject}"
+        );
+    }
+
+    #[test]
+    fn p8_a_tenant_email_has_no_operator_command() {
+        for status in ["partial", "failed", "auth_failed"] {
+            let mut conn = connection("roumumate-kaonavi", "roumumate-kaonavi");
+            let m = email(&mut conn, status);
+            assert!(!m.body.contains("renkei "), "{status}: {}", m.body);
+        }
+        let mut conn = connection("roumumate-kaonavi", "roumumate-kaonavi");
+        conn.consecutive_failures = NoticePolicy::default().pause_after - 1;
+        let pause = email(&mut conn, "failed");
+        assert!(pause.subject.contains("paused"), "{}", pause.subject);
+        assert!(!pause.body.contains("renkei "), "{}", pause.body);
+        let r = run(&conn, "succeeded", None);
+        untold(
+            &mut conn,
+            &RunId::new("20261207T091500000Z-00000001").unwrap(),
+            Utc::now(),
+        );
+        let resolved = after_run(
+            &mut conn,
+            &r,
+            &[],
+            NoticePolicy::default(),
+            None,
+            Utc::now(),
+        )
+        .expect("the recovery tells the untold run")
+        .message;
+        assert!(!resolved.body.contains("renkei "), "{}", resolved.body);
+    }
+
+    #[test]
+    fn p8_switching_automation_back_on_is_asked_only_when_renkei_paused_it() {
+        let on = "『連携の自動化』をONにしてください";
+        let mut conn = connection("roumumate-kaonavi", "roumumate-kaonavi");
+        let m = email(&mut conn, "failed");
+        assert!(!m.body.contains(on), "automation is on: {}", m.body);
+        assert!(m.body.contains("ONのまま"), "{}", m.body);
+        let mut paused = connection("roumumate-kaonavi", "roumumate-kaonavi");
+        paused.automation = Automation::Paused {
+            reason: "12 failed runs in a row".into(),
+        };
+        let m = email(&mut paused, "failed");
+        assert!(m.body.contains(on), "{}", m.body);
+    }
 
     #[test]
     fn p8_one_persistent_failure_has_one_fingerprint_whatever_ids_and_times_it_names() {

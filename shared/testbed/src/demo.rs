@@ -40,6 +40,9 @@ pub struct DemoRun {
 pub trait Scenario: Send + Sync {
     /// The connector shown.
     fn connector(&self) -> &'static str;
+    /// The bad records this scenario seeds on purpose (so its run is `partial`: they are
+    /// rejected, each with its reason, while the rest sync); None when it seeds none.
+    fn bad_on_purpose(&self) -> Option<&'static str>;
     /// Seeds, connects and runs once through the dispatcher.
     async fn run(&self, env: &SandboxEnv, size: DemoSize) -> Result<DemoRun, String>;
 }
@@ -76,6 +79,12 @@ struct MynaviHrmos;
 impl Scenario for MynaviHrmos {
     fn connector(&self) -> &'static str {
         c1::NAME
+    }
+
+    fn bad_on_purpose(&self) -> Option<&'static str> {
+        Some(
+            "5 applications: 4 email addresses Mynavi accepts but RFC 5322 does not (taro.@…, a leading dot, two dots in a row, a full-width ＠) and one without an application id",
+        )
     }
 
     async fn run(&self, env: &SandboxEnv, size: DemoSize) -> Result<DemoRun, String> {
@@ -124,6 +133,12 @@ impl Scenario for RoumumateKaonavi {
         c2::NAME
     }
 
+    fn bad_on_purpose(&self) -> Option<&'static str> {
+        Some(
+            "4 employees: no 社員番号, a gender option not mapped to Kaonavi, a 123-character name, the birth date 1990-02-30 (the 3 out of scope — an applicant, a leaver, an unfinished entry — are skipped, not rejected)",
+        )
+    }
+
     async fn run(&self, env: &SandboxEnv, size: DemoSize) -> Result<DemoRun, String> {
         let limits = KaonaviLimits {
             requests_per_hour: None,
@@ -163,6 +178,12 @@ impl Scenario for HrbrainMikiwame {
         c3::NAME
     }
 
+    fn bad_on_purpose(&self) -> Option<&'static str> {
+        Some(
+            "a department without a code (and the member whose main department it is), one email address on two members (both refused), a member without kana, an employee number with a full-width ー",
+        )
+    }
+
     async fn run(&self, env: &SandboxEnv, size: DemoSize) -> Result<DemoRun, String> {
         let sample = renkei_sandbox::hrbrain_sample(size.employees, 3);
         let people = sample.members.len();
@@ -198,6 +219,12 @@ struct TalentwunderPersonio;
 impl Scenario for TalentwunderPersonio {
     fn connector(&self) -> &'static str {
         c4::NAME
+    }
+
+    fn bad_on_purpose(&self) -> Option<&'static str> {
+        Some(
+            "2 profiles listed twice in the upload and 3 bad ones: no last name, an email without @, a CV that is an .exe",
+        )
     }
 
     async fn run(&self, env: &SandboxEnv, _size: DemoSize) -> Result<DemoRun, String> {
@@ -250,6 +277,10 @@ struct RecruiteeLinkedin;
 impl Scenario for RecruiteeLinkedin {
     fn connector(&self) -> &'static str {
         c5::NAME
+    }
+
+    fn bad_on_purpose(&self) -> Option<&'static str> {
+        None
     }
 
     async fn run(&self, env: &SandboxEnv, _size: DemoSize) -> Result<DemoRun, String> {

@@ -18,6 +18,7 @@ use renkei_sandbox::{
 use renkei_vendors::kaonavi::Credentials;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// A sandbox on a free loopback port plus an embedded backend on simulated time.
@@ -32,13 +33,17 @@ pub struct SandboxEnv {
     pub backend: Arc<LocalBackend>,
     /// Its clock.
     pub clock: Arc<ManualClock>,
-    dir: std::path::PathBuf,
+    /// The backend's folder when this env made it in the temp dir (removed on drop); None
+    /// when the caller gave it ([`SandboxEnv::start_in`]: kept).
+    temp_dir: Option<PathBuf>,
 }
 
 impl Drop for SandboxEnv {
     fn drop(&mut self) {
         self.server.abort();
-        let _ = std::fs::remove_dir_all(&self.dir);
+        if let Some(dir) = &self.temp_dir {
+            let _ = std::fs::remove_dir_all(dir);
+        }
     }
 }
 
@@ -83,9 +88,26 @@ impl SandboxEnv {
             std::process::id(),
             fastrand::u32(..)
         ));
+        let mut env = Self::open(&dir, limits, task_polls, registry).await?;
+        env.temp_dir = Some(dir);
+        Ok(env)
+    }
+
+    /// As [`SandboxEnv::start`], with the backend's state and outbox in `dir`, which is kept
+    /// after the env is dropped (`renkei demo --out`: the user opens them afterwards).
+    pub async fn start_in(dir: &Path, limits: Limits, task_polls: u32) -> Result<Self, String> {
+        Self::open(dir, limits, task_polls, renkei_connectors::registry()).await
+    }
+
+    async fn open(
+        dir: &Path,
+        limits: Limits,
+        task_polls: u32,
+        registry: Registry,
+    ) -> Result<Self, String> {
         let clock = Arc::new(ManualClock::new(Utc::now()));
         let backend =
-            Arc::new(LocalBackend::open(&dir, clock.clone(), registry).map_err(|e| e.to_string())?);
+            Arc::new(LocalBackend::open(dir, clock.clone(), registry).map_err(|e| e.to_string())?);
         let sandbox = Sandbox::new().with_runner(Arc::new(LocalRunner(backend.clone())));
         let (addr, server) = sandbox
             .serve(SocketAddr::from(([127, 0, 0, 1], 0)))
@@ -129,7 +151,7 @@ impl SandboxEnv {
             server,
             backend,
             clock,
-            dir,
+            temp_dir: None,
         };
         env.hrbrain_accounts();
         env.personio_accounts();

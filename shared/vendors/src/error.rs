@@ -37,6 +37,49 @@ pub enum VendorError {
     Halted(Halt),
 }
 
+impl VendorError {
+    /// What a person setting a connection up is told of this error. A rate-limit wait too
+    /// long to sit through (see `renkei_core::heartbeat::SETUP_MAX_WAIT`) refuses setup and
+    /// says when to try again; nothing is stored.
+    pub fn at_setup(&self) -> String {
+        let refused = "setup was refused and nothing was stored";
+        match self {
+            VendorError::Halted(Halt::Backoff { seconds }) => {
+                let wait = in_words(*seconds);
+                format!(
+                    "the rate limit of these credentials allows no call for {wait}: {refused} — try again in {wait}"
+                )
+            }
+            VendorError::Retryable { vendor, message } if message.starts_with("HTTP 429") => {
+                format!(
+                    "{vendor} kept answering 429 Too Many Requests (its rate limit for these credentials): {refused} — try again in a few minutes"
+                )
+            }
+            VendorError::Retryable { .. } => format!("{self}: {refused} — try again later"),
+            other => other.to_string(),
+        }
+    }
+
+    /// A request that could not be built (its URL is not one): it never left and never will,
+    /// so it is not retried like an outage.
+    pub(crate) fn unsendable(vendor: &'static str, e: &reqwest::Error) -> Self {
+        VendorError::Permanent {
+            vendor,
+            status: 0,
+            message: format!("the request could not be made: {e}"),
+        }
+    }
+}
+
+/// A wait as a person reads it: seconds below two minutes, minutes below two hours, hours.
+fn in_words(seconds: u64) -> String {
+    match seconds {
+        0..120 => format!("{seconds} s"),
+        120..7200 => format!("{} min", seconds.div_ceil(60)),
+        _ => format!("{} h", seconds.div_ceil(3600)),
+    }
+}
+
 impl From<VendorError> for SyncError {
     fn from(e: VendorError) -> Self {
         match e {
@@ -45,5 +88,30 @@ impl From<VendorError> for SyncError {
             VendorError::Permanent { .. } => SyncError::Permanent(e.to_string()),
             VendorError::Halted(h) => SyncError::Halted(h),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rate_limit_wait_during_setup_says_setup_was_refused_and_when_to_retry() {
+        let long = VendorError::Halted(Halt::Backoff { seconds: 900 }).at_setup();
+        assert!(long.contains("setup was refused"), "{long}");
+        assert!(long.contains("try again in 15 min"), "{long}");
+        assert!(
+            !long.contains("the run continues"),
+            "no run at setup: {long}"
+        );
+        let throttled = VendorError::Retryable {
+            vendor: "kaonavi",
+            message: "HTTP 429 (gave up after 6 attempts)".into(),
+        }
+        .at_setup();
+        assert!(
+            throttled.contains("setup was refused") && throttled.contains("429"),
+            "{throttled}"
+        );
     }
 }

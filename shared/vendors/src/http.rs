@@ -100,8 +100,9 @@ pub struct VendorClient {
 }
 
 impl VendorClient {
-    /// A client for `vendor`.
+    /// A client for `vendor` (a base URL that is not a URL is Permanent: see base_url.rs).
     pub fn new(vendor: &'static str, config: HttpConfig) -> Result<Self, VendorError> {
+        crate::base_url::usable(vendor, &config.base_url)?;
         let http = reqwest::Client::builder()
             // Redirects are answers to read (a login page, an expired session), never to
             // follow blindly with credentials attached.
@@ -271,6 +272,7 @@ impl VendorClient {
                         });
                     }
                 }
+                Err(e) if e.is_builder() => return Err(VendorError::unsendable(self.vendor, &e)),
                 Err(e) if e.is_connect() || retry_ambiguous => {
                     (backoff(&policy, attempt), e.to_string())
                 }
@@ -410,6 +412,7 @@ impl VendorClient {
                         return Ok(resp);
                     }
                 }
+                Err(e) if e.is_builder() => return Err(VendorError::unsendable(self.vendor, &e)),
                 Err(e) => (backoff(&policy, attempt), e.to_string()),
             };
             self.retry_or_give_up(started, attempt, wait, message)

@@ -33,7 +33,7 @@ pub async fn dispatch(connections: usize) -> Result<(), String> {
         .name(&bus_name)
         .send()
         .await
-        .map_err(|e| format!("creating the bus: {e:?}"))?;
+        .map_err(|e| format!("creating the bus: {}", renkei_aws::describe_sdk_error(&e)))?;
     let store = renkei_aws::DynamoStore::new(aws_sdk_dynamodb::Client::new(&config), table.clone());
     let bus = Timed {
         bus: renkei_aws::EventBridgeBus::new(

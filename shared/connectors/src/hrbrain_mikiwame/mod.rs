@@ -11,6 +11,7 @@
 //! - Persons start syncs ([`jobs`] lists them with their error files), HRBrain's webhooks
 //!   start one of the affected kind (C3.7), and a daily run reconciles what webhooks missed.
 
+mod config;
 pub mod departments;
 pub mod jobs;
 pub mod mapping;
@@ -130,6 +131,11 @@ impl ConnectorFactory for Factory {
     /// Mikiwame's administrators (管理者), who operate the integration.
     fn notify_roles(&self) -> &'static [Role] {
         &[Role::Admin]
+    }
+
+    /// People's changes are checked by the connector's settings and secret types.
+    fn schema(&self) -> Option<renkei_core::config::Schema> {
+        Some(renkei_core::config::Schema::of::<Settings, Secret>())
     }
 
     async fn build<'a>(

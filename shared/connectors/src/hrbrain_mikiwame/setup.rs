@@ -11,6 +11,7 @@ use renkei_core::repo::{Connection, Repo};
 use renkei_core::setup::{ProblemKind, SetupProblem, SetupProblems};
 use renkei_core::{ConnectionId, TenantId};
 use renkei_vendors::VendorError;
+use renkei_vendors::base_url::{self, NotAUrl};
 use renkei_vendors::hrbrain::{Field, HrbrainError, Scope};
 
 /// Why connecting was refused; each names what to fix.
@@ -33,13 +34,16 @@ pub enum SetupError {
         "HRBrain連携は設定済みです（{0}）。設定し直すには先に連携を解除してください (one connection per tenant)"
     )]
     Exists(String),
+    /// A URL setting is not a URL.
+    #[error(transparent)]
+    NotAUrl(#[from] NotAUrl),
 }
 
 impl From<VendorError> for SetupError {
     fn from(e: VendorError) -> Self {
         match e {
             VendorError::Auth { message, .. } => SetupError::Credentials(message),
-            other => SetupError::Unavailable(other.to_string()),
+            other => SetupError::Unavailable(other.at_setup()),
         }
     }
 }
@@ -58,6 +62,7 @@ impl From<SetupError> for SetupProblems {
             SetupError::Setting(_) => (ProblemKind::Setting, Some("organization_id")),
             SetupError::Unavailable(_) => (ProblemKind::Unavailable, None),
             SetupError::Exists(_) => (ProblemKind::Exists, None),
+            SetupError::NotAUrl(e) => return e.problem().into(),
         };
         let problem = SetupProblem::new(kind, e.to_string());
         match field {
@@ -109,6 +114,10 @@ pub async fn setup(
     {
         return Err(SetupError::Exists(other.connection_id.to_string()));
     }
+    if let Some(url) = &input.settings.hrbrain_url {
+        base_url::check("hrbrain_url", url)?;
+    }
+    base_url::check("mikiwame_url", &input.settings.mikiwame_url)?;
     let (hrbrain, mikiwame) = clients(&input.settings, &input.secret)?;
     hrbrain.authenticate().await.map_err(hrbrain_error)?;
     // Both scopes are probed before anything is said, so one answer names all that is missing.

@@ -103,6 +103,13 @@ pub async fn register(
             "the HRMOS API key is required".into(),
         ));
     }
+    for (field, url) in [
+        ("mynavi_url", &reg.mynavi_url),
+        ("hrmos_url", &reg.hrmos_url),
+    ] {
+        renkei_vendors::base_url::check(field, url)
+            .map_err(|e| AccountError::Invalid(e.to_string()))?;
+    }
     check_ends(&reg).await?;
     let repo = Repo::new(store);
     let t = reg.tenant_id.clone();
@@ -166,11 +173,12 @@ pub async fn register(
     Ok(conn)
 }
 
-/// Checks both ends before anything is stored, as C2's setup does: HRMOS must accept the
-/// key at the URL given (a wrong URL or key would only fail the first import hours later),
-/// and the Mynavi URL must be Mynavi's login. A refused Mynavi password is not a refusal here:
-/// C1.2 keeps such an account, shows the reason and retries every hour (as it does when
-/// Mynavi is in maintenance), so the admin sees it in the account list.
+/// Checks what can be checked before anything is stored: HRMOS must accept the key at the
+/// URL given (a wrong URL or key would only fail the first import hours later), and the
+/// Mynavi URL must answer as Mynavi's login. The Mynavi ID and password are not verified
+/// here — Mynavi's answer to them is not kept: the first import logs in, and C1.2 keeps an
+/// account it refuses, shows the reason and retries every hour (as it does when Mynavi is in
+/// maintenance), so the admin sees it in the account list.
 async fn check_ends(reg: &Registration) -> Result<(), AccountError> {
     use renkei_vendors::VendorError;
     let hrmos = HrmosClient::new(&reg.hrmos_url, &reg.secret.hrmos_api_key, None)
@@ -183,10 +191,11 @@ async fn check_ends(reg: &Registration) -> Result<(), AccountError> {
                 reg.hrmos_url
             )));
         }
-        Err(e @ VendorError::Retryable { .. }) => {
+        Err(e @ (VendorError::Retryable { .. } | VendorError::Halted(_))) => {
             return Err(AccountError::Unavailable(format!(
-                "HRMOS at {} did not answer ({e}); try again",
-                reg.hrmos_url
+                "HRMOS at {}: {}",
+                reg.hrmos_url,
+                e.at_setup()
             )));
         }
         Err(e) => {
@@ -200,7 +209,7 @@ async fn check_ends(reg: &Registration) -> Result<(), AccountError> {
         .map_err(|e| AccountError::Invalid(format!("mynavi_url: {e}")))?;
     match mynavi.login().await {
         Ok(()) | Err(MynaviError::WrongCredentials) => Ok(()),
-        Err(MynaviError::Vendor(VendorError::Retryable { .. })) => Ok(()),
+        Err(MynaviError::Vendor(VendorError::Retryable { .. } | VendorError::Halted(_))) => Ok(()),
         Err(MynaviError::Vendor(e)) => Err(AccountError::Invalid(format!(
             "mynavi_url: {} is not the Mynavi employer site's login ({e})",
             reg.mynavi_url

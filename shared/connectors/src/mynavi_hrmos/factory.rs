@@ -33,6 +33,11 @@ impl ConnectorFactory for Factory {
         &[Role::Admin, Role::Recruiter]
     }
 
+    /// People's changes are checked by the connector's settings and secret types.
+    fn schema(&self) -> Option<renkei_core::config::Schema> {
+        Some(renkei_core::config::Schema::of::<Settings, Secret>())
+    }
+
     async fn build<'a>(
         &self,
         conn: &Connection,
@@ -121,10 +126,8 @@ impl ConnectorFactory for Factory {
         Some(match run.status {
             RunStatus::AuthFailed => format!(
                 "マイナビ転職アカウント「{name}」の連携に失敗しました: ①ID・パスワードの誤り (wrong ID or password).\n\
-                 対処: 設定 → 自動応募者取り込み → マイナビ転職 で、このアカウントのIDとパスワードを入力し直してください\n\
-                 (renkei mynavi register --tenant {} --login-id <ID> --password <パスワード> …)。\n\
-                 成功するまで1時間ごとに自動で再試行します。",
-                conn.tenant_id
+                 対処: 設定 → 自動応募者取り込み → マイナビ転職 で、このアカウントのIDとパスワードを入力し直してください。\n\
+                 成功するまで1時間ごとに自動で再試行します。"
             ),
             RunStatus::Partial => format!(
                 "マイナビ転職アカウント「{name}」: 一部の応募者を取り込めませんでした (some applicants were not imported).\n\

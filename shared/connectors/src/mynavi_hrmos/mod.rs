@@ -13,6 +13,7 @@
 //!   [`rules`]) and creates them in HRMOS idempotently by source key (C1.10).
 
 mod accounts;
+mod config;
 pub mod dates;
 pub mod email;
 mod factory;

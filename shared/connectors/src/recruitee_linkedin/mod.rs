@@ -26,6 +26,7 @@
 pub mod accounts;
 pub mod admin;
 pub mod budget;
+mod config;
 pub mod mapping;
 pub mod setup;
 mod sync;
@@ -261,6 +262,11 @@ impl ConnectorFactory for Factory {
     /// Recruitee admins operate the integration.
     fn notify_roles(&self) -> &'static [Role] {
         &[Role::Admin]
+    }
+
+    /// People's changes are checked by the connector's settings and secret types.
+    fn schema(&self) -> Option<renkei_core::config::Schema> {
+        Some(renkei_core::config::Schema::of::<Settings, Secret>())
     }
 
     async fn build<'a>(

@@ -19,6 +19,7 @@ use renkei_core::repo::{Connection, Repo};
 use renkei_core::setup::{ProblemKind, SetupProblem, SetupProblems};
 use renkei_core::{ConnectionId, TenantId};
 use renkei_vendors::VendorError;
+use renkei_vendors::base_url;
 use renkei_vendors::linkedin::{Activation, ChildApp, LinkedinClient, integration_context};
 use renkei_vendors::recruitee::RecruiteeClient;
 use serde::{Deserialize, Serialize};
@@ -153,6 +154,17 @@ pub async fn setup(
             "the LinkedIn member enabling RSC, by email",
         ));
     }
+    let urls = [
+        ("recruitee_url", s.recruitee_url.as_deref()),
+        ("linkedin_api_url", Some(s.linkedin_api_url.as_str())),
+        ("linkedin_oauth_url", Some(s.linkedin_oauth_url.as_str())),
+        ("webhook_base", Some(input.webhook_base.as_str())),
+    ];
+    for (field, url) in urls {
+        if let Some(Err(e)) = url.map(|u| base_url::check(field, u)) {
+            problems.push(e.problem());
+        }
+    }
     if !problems.is_empty() {
         return Err(SetupProblems(problems));
     }
@@ -173,7 +185,7 @@ pub async fn setup(
             "company_id",
             format!("Recruitee has no company {}", settings.company_id),
         )),
-        Err(e) => return Err(unavailable(e)),
+        Err(e) => return Err(unavailable(e.at_setup())),
     }
     let config = settings.linkedin();
     let partner = LinkedinClient::new(
@@ -225,7 +237,7 @@ pub async fn setup(
             "partner_client_secret",
             message,
         )),
-        Err(e) => return Err(unavailable(e)),
+        Err(e) => return Err(unavailable(e.at_setup())),
     }
     if !problems.is_empty() {
         return Err(SetupProblems(problems));

@@ -7,6 +7,7 @@
 //!   changed employees, maps them ([`mapping`]), and upserts by 社員番号 (C2.4): POST for
 //!   codes Kaonavi does not have, PATCH for the others, then waits for Kaonavi's tasks.
 
+mod config;
 pub mod mapping;
 mod setup;
 
@@ -178,6 +179,11 @@ impl ConnectorFactory for Factory {
     /// C2.9: the Roumumate administrators.
     fn notify_roles(&self) -> &'static [Role] {
         &[Role::Admin]
+    }
+
+    /// People's changes are checked by the connector's settings and secret types.
+    fn schema(&self) -> Option<renkei_core::config::Schema> {
+        Some(renkei_core::config::Schema::of::<Settings, Secret>())
     }
 
     async fn build<'a>(

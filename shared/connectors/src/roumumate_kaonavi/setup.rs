@@ -10,6 +10,7 @@ use renkei_core::repo::{Checkpoint, Connection, Repo};
 use renkei_core::setup::{ProblemKind, SetupProblem, SetupProblems};
 use renkei_core::{ConnectionId, TenantId};
 use renkei_vendors::VendorError;
+use renkei_vendors::base_url::{self, NotAUrl};
 use renkei_vendors::http::RunBound;
 use renkei_vendors::kaonavi::{KaonaviClient, KaonaviError, MemberData, Permission};
 use renkei_vendors::roumumate::RoumumateClient;
@@ -35,13 +36,16 @@ pub enum SetupError {
     /// The connection exists already.
     #[error("connection {0} exists already; disconnect it first or choose another id")]
     Exists(String),
+    /// A URL setting is not a URL.
+    #[error(transparent)]
+    NotAUrl(#[from] NotAUrl),
 }
 
 impl From<VendorError> for SetupError {
     fn from(e: VendorError) -> Self {
         match e {
             VendorError::Auth { message, .. } => SetupError::Credentials(message),
-            other => SetupError::Unavailable(other.to_string()),
+            other => SetupError::Unavailable(other.at_setup()),
         }
     }
 }
@@ -56,6 +60,7 @@ impl From<SetupError> for SetupProblems {
             }
             SetupError::Unavailable(_) => ProblemKind::Unavailable,
             SetupError::Exists(_) => ProblemKind::Exists,
+            SetupError::NotAUrl(e) => return e.problem().into(),
         };
         let problem = SetupProblem::new(kind, e.to_string());
         match e {
@@ -144,6 +149,8 @@ pub async fn setup(
         return Err(SetupError::Exists(input.connection_id.to_string()));
     }
     let s = &input.settings;
+    base_url::check("roumumate_url", &s.roumumate_url)?;
+    base_url::check("kaonavi_url", &s.kaonavi_url)?;
     let mut kaonavi = kaonavi_client(s, input.secret.kaonavi.clone())?;
     // Setup's Dry-Run writes count in the Consumer Key's shared window, like every run's.
     let (link, mut asks) = HeartbeatLink::channel();

@@ -15,6 +15,7 @@
 //!   `errors.applicant-already-exists`): after a lost answer that error means *our* earlier
 //!   create landed (C4.4, docs/contracts/personio.md).
 
+mod config;
 mod filing;
 pub mod links;
 pub mod mapping;
@@ -189,6 +190,11 @@ impl ConnectorFactory for Factory {
         &[Role::Recruiter, Role::Admin]
     }
 
+    /// People's changes are checked by the connector's settings and secret types.
+    fn schema(&self) -> Option<renkei_core::config::Schema> {
+        Some(renkei_core::config::Schema::of::<Settings, Secret>())
+    }
+
     async fn build<'a>(
         &self,
         conn: &Connection,
@@ -198,7 +204,7 @@ impl ConnectorFactory for Factory {
         let (settings, secret): (Settings, Secret) = decode_parts(
             conn,
             secret.as_deref(),
-            "Personio credentials missing: connect again (renkei personio connect)",
+            "Personio credentials missing: connect again",
         )?;
         let mut personio = PersonioClient::new(
             &settings.personio(),

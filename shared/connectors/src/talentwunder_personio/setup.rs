@@ -18,6 +18,7 @@ use renkei_core::repo::{Connection, Repo};
 use renkei_core::setup::{ProblemKind, SetupProblem, SetupProblems};
 use renkei_core::{ConnectionId, TenantId};
 use renkei_vendors::VendorError;
+use renkei_vendors::base_url;
 use renkei_vendors::personio::{FeedError, LANGUAGES, PersonioClient, PersonioError, explain};
 
 /// What connecting needs.
@@ -50,7 +51,7 @@ fn unavailable(e: impl std::fmt::Display) -> SetupProblems {
     .into()
 }
 
-/// The settings' own shape: a domain label, a numeric company ID, a feed language.
+/// The settings' own shape: a domain label, a numeric company ID, a feed language, URLs.
 fn shape(s: &mut Settings) -> Vec<SetupProblem> {
     let mut out = Vec::new();
     s.company_id = s.company_id.trim().to_string();
@@ -99,6 +100,11 @@ fn shape(s: &mut Settings) -> Vec<SetupProblem> {
                 LANGUAGES.join(", ")
             ),
         ));
+    }
+    for (field, url) in [("api_url", &s.api_url), ("jobs_site_url", &s.jobs_site_url)] {
+        if let Some(Err(e)) = url.as_deref().map(|u| base_url::check(field, u)) {
+            out.push(e.problem());
+        }
     }
     out
 }
@@ -203,6 +209,7 @@ pub async fn setup(
                 format!("{} ({code})", explain(&code)),
             ));
         }
+        Err(PersonioError::Vendor(e)) => return Err(unavailable(e.at_setup())),
         Err(e) => return Err(unavailable(e)),
     }
     if !problems.is_empty() {

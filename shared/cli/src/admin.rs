@@ -1,0 +1,60 @@
+//! `renkei admin serve`: the admin HTTP API of docs/openapi.yaml served on 127.0.0.1 by
+//! this process, on either backend, so every operation can be tried with curl. The deployed
+//! API authorises callers with IAM or JWTs at API Gateway; here nothing sits in front, so
+//! every request acts as the stack's operator — which is why it binds to loopback only.
+//! On the embedded backend, "run now" runs here: the bus is delivered every second.
+
+use crate::backend::Backend;
+use renkei_admin::{AdminState, Caller, router};
+use renkei_core::engine::Outcome;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+pub async fn serve(b: Backend, port: u16) -> Result<(), String> {
+    let state = AdminState {
+        store: b.store.clone(),
+        secrets: b.secrets.clone(),
+        bus: b.bus(),
+        clock: b.clock.clone(),
+    };
+    let app = router(state).layer(axum::Extension(Caller::Operator));
+    let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port)))
+        .await
+        .map_err(|e| format!("binding 127.0.0.1:{port}: {e}"))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    println!(
+        "admin API on http://{addr}/ (docs/openapi.yaml) — local and unauthenticated: \
+         every request acts as the stack's operator"
+    );
+    if let Ok(local) = b.embedded("delivering run requests") {
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                match local.deliver().await {
+                    Ok(outcomes) => {
+                        for o in outcomes {
+                            eprintln!("{}", ran(&o));
+                        }
+                    }
+                    Err(e) => eprintln!("delivering run requests: {e}"),
+                }
+            }
+        });
+    }
+    axum::serve(listener, app).await.map_err(|e| e.to_string())
+}
+
+/// One line for what a delivered run request did.
+fn ran(o: &Outcome) -> String {
+    match o {
+        Outcome::Ran(r) => format!(
+            "run {} of {}/{}: {}",
+            r.run_id,
+            r.tenant_id,
+            r.connection_id,
+            r.status.as_str()
+        ),
+        Outcome::Skipped(why) => format!("nothing ran: {why}"),
+        Outcome::Fenced(r) => format!("run {} lost its lease and stopped", r.run_id),
+    }
+}

@@ -1,0 +1,37 @@
+//! What people may change of a Mynavi account after registering it (`renkei settings set`,
+//! the admin API): checked by [`Settings`]' types and these ranges.
+
+use super::{Secret, Settings};
+use renkei_core::config::{Checks, Configurable};
+use renkei_core::setup::SetupProblem;
+
+impl Configurable for Settings {
+    const MANAGED: &'static [(&'static str, &'static str)] = &[
+        (
+            "status",
+            "the account's 連携状況, moved by registering and importing",
+        ),
+        (
+            "first_import_at",
+            "when the first import ran, the anchor of the 4-hour cadence",
+        ),
+    ];
+
+    fn problems(&self) -> Vec<SetupProblem> {
+        Checks::new()
+            .url("mynavi_url", &self.mynavi_url)
+            .url("hrmos_url", &self.hrmos_url)
+            .that(
+                "account_name",
+                !self.account_name.trim().is_empty(),
+                "must not be empty",
+            )
+            .within("page_size", self.page_size, 1, None)
+            .rate("hrmos_per_minute", self.hrmos_per_minute, None)
+            // 応募日時 has minute precision: a window must reach back at least one minute.
+            .within("overlap_minutes", self.overlap_minutes, 1, Some(24 * 60))
+            .done()
+    }
+}
+
+impl Configurable for Secret {}

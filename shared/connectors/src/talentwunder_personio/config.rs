@@ -1,0 +1,61 @@
+//! What people may change of a C4 connection after connecting it (`renkei settings set`, the
+//! admin API): checked by [`Settings`]' types and these ranges.
+
+use super::mapping::CUSTOM_FIELDS;
+use super::{Secret, Settings};
+use renkei_core::config::{Checks, Configurable};
+use renkei_core::setup::SetupProblem;
+use renkei_vendors::personio;
+
+impl Configurable for Settings {
+    const MANAGED: &'static [(&'static str, &'static str)] = &[(
+        "company_id",
+        "the Personio company connected, whose token the secret holds: connect again to change it",
+    )];
+
+    fn problems(&self) -> Vec<SetupProblem> {
+        let mut checks = Checks::new()
+            .that(
+                "jobs_domain",
+                !self.jobs_domain.trim().is_empty(),
+                "must not be empty",
+            )
+            .within("page_size", self.page_size, 1, None)
+            // Personio takes no more than 20 applications and documents a minute per company.
+            .rate(
+                "per_minute",
+                self.per_minute,
+                Some(personio::REQUESTS_PER_MINUTE),
+            )
+            .positive("time_scale", self.time_scale);
+        for url in [
+            ("api_url", &self.api_url),
+            ("jobs_site_url", &self.jobs_site_url),
+        ] {
+            if let (key, Some(value)) = url {
+                checks = checks.url(key, value);
+            }
+        }
+        for (field, attribute) in &self.custom_attributes {
+            checks = checks
+                .that(
+                    &format!("custom_attributes.{field}"),
+                    CUSTOM_FIELDS.contains(&field.as_str()),
+                    format!(
+                        "is not a profile field (one of {})",
+                        CUSTOM_FIELDS.join(", ")
+                    ),
+                )
+                .that(
+                    &format!("custom_attributes.{field}"),
+                    attribute.starts_with("custom_attribute_"),
+                    format!(
+                        "{attribute:?} is not a Personio custom attribute (custom_attribute_N)"
+                    ),
+                );
+        }
+        checks.done()
+    }
+}
+
+impl Configurable for Secret {}

@@ -1,0 +1,342 @@
+//! P10/P12: every connector's settings and credentials can be changed after connecting, and
+//! each change is checked by the connector's own types: a key it does not read, a value out
+//! of the vendor's range or a key renkei keeps is refused, naming the key.
+
+use renkei_connectors::{
+    hrbrain_mikiwame as c3, recruitee_linkedin as c5, registry, talentwunder_personio as c4,
+};
+use renkei_core::config::Schema;
+use serde_json::{Value, json};
+
+fn schema(connector: &str) -> Schema {
+    registry()
+        .get(connector)
+        .and_then(|f| f.schema())
+        .unwrap_or_else(|| panic!("{connector} has a schema"))
+}
+
+/// The keys a refused change names.
+fn refused(connector: &str, stored: &Value, patch: Value) -> Vec<String> {
+    let problems = schema(connector)
+        .change_settings(stored, &patch)
+        .expect_err("refused");
+    problems.into_iter().filter_map(|p| p.field).collect()
+}
+
+fn mynavi() -> Value {
+    json!({"mynavi_url": "https://mynavi.example", "hrmos_url": "https://hrmos.example/api/v1",
+           "account_name": "acme", "status": "linked"})
+}
+
+fn roumumate() -> Value {
+    json!({"roumumate_url": "https://roumumate.example/api/v1", "kaonavi_url": "https://api.kaonavi.jp/api/v2.0",
+           "gender_map": {"male": "男性", "female": "女性"}})
+}
+
+fn hrbrain() -> Value {
+    serde_json::to_value(c3::Settings {
+        subdomain: "acme".into(),
+        hrbrain_url: None,
+        mikiwame_url: "https://mikiwame.example".into(),
+        organization_id: None,
+        page_size: 100,
+        hrbrain_per_minute: Some(60),
+        mikiwame_per_minute: Some(60),
+    })
+    .unwrap()
+}
+
+#[test]
+fn p10_every_connector_checks_changes_by_its_own_types() {
+    for f in registry().iter() {
+        assert!(f.schema().is_some(), "{} has no schema", f.name());
+    }
+}
+
+#[test]
+fn p10_c1_page_size_and_overlap_must_be_at_least_one_and_the_status_is_renkeis() {
+    assert_eq!(
+        refused(
+            "mynavi-hrmos",
+            &mynavi(),
+            json!({"page_size": 0, "overlap_minutes": 0})
+        ),
+        ["settings.page_size", "settings.overlap_minutes"]
+    );
+    assert_eq!(
+        refused(
+            "mynavi-hrmos",
+            &mynavi(),
+            json!({"status": "awaiting_first_import"})
+        ),
+        ["settings.status"]
+    );
+    let merged = schema("mynavi-hrmos")
+        .change_settings(&mynavi(), &json!({"hrmos_per_minute": 120}))
+        .unwrap();
+    assert_eq!(merged["hrmos_per_minute"], 120);
+    assert_eq!(merged["status"], "linked");
+}
+
+#[test]
+fn p10_c2_page_size_is_within_roumumates_limit_and_kaonavis_limits_are_positive() {
+    assert_eq!(
+        refused("roumumate-kaonavi", &roumumate(), json!({"page_size": 501})),
+        ["settings.page_size"]
+    );
+    assert_eq!(
+        refused(
+            "roumumate-kaonavi",
+            &roumumate(),
+            json!({"kaonavi_limits": {"requests_per_hour": 0}})
+        ),
+        ["settings.kaonavi_limits.requests_per_hour"]
+    );
+    // One key of a group changes alone (the others keep their defaults), and null is "no
+    // limit", as the settings type documents.
+    let merged = schema("roumumate-kaonavi")
+        .change_settings(
+            &roumumate(),
+            &json!({"kaonavi_limits": {"requests_per_hour": null}}),
+        )
+        .unwrap();
+    assert_eq!(
+        merged["kaonavi_limits"],
+        json!({"requests_per_hour": null, "writes_per_minute": 5, "time_scale": 1.0})
+    );
+}
+
+#[test]
+fn p10_c2_target_filters_are_checked() {
+    assert_eq!(
+        refused(
+            "roumumate-kaonavi",
+            &roumumate(),
+            json!({"filter": {"hired_from": "2025-04-01", "hired_to": "2024-04-01"}})
+        ),
+        ["settings.filter.hired_to"]
+    );
+    assert_eq!(
+        refused(
+            "roumumate-kaonavi",
+            &roumumate(),
+            json!({"filter": {"hired_from": "April"}})
+        ),
+        ["settings.filter.hired_from"]
+    );
+    assert_eq!(
+        refused(
+            "roumumate-kaonavi",
+            &roumumate(),
+            json!({"filter": {"employment_type": ["正社員"]}})
+        ),
+        ["settings.filter.employment_type"]
+    );
+    schema("roumumate-kaonavi")
+        .change_settings(
+            &roumumate(),
+            &json!({"filter": {"employment_types": ["正社員"]}}),
+        )
+        .unwrap();
+}
+
+#[test]
+fn p10_c3_the_subdomain_is_fixed_by_connecting_and_rates_are_positive() {
+    assert_eq!(
+        refused(
+            "hrbrain-mikiwame",
+            &hrbrain(),
+            json!({"subdomain": "other", "mikiwame_per_minute": 0})
+        ),
+        ["settings.subdomain", "settings.mikiwame_per_minute"]
+    );
+}
+
+#[test]
+fn p10_c4_personio_takes_at_most_20_a_minute_and_custom_attributes_name_profile_fields() {
+    let stored = serde_json::to_value(c4::Settings::new("12345", "acme", None)).unwrap();
+    assert_eq!(
+        refused("talentwunder-personio", &stored, json!({"per_minute": 21})),
+        ["settings.per_minute"]
+    );
+    assert_eq!(
+        refused(
+            "talentwunder-personio",
+            &stored,
+            json!({"custom_attributes": {"shoe_size": "custom_attribute_1"}})
+        ),
+        ["settings.custom_attributes.shoe_size"]
+    );
+    schema("talentwunder-personio")
+        .change_settings(
+            &stored,
+            &json!({"per_minute": 10, "tags": ["talentwunder"]}),
+        )
+        .unwrap();
+}
+
+#[test]
+fn p10_c5_linkedins_daily_budget_and_what_connecting_provisioned() {
+    let stored = serde_json::to_value(c5::Settings::new("acme", "org-1", "contract-1")).unwrap();
+    assert_eq!(
+        refused(
+            "recruitee-linkedin",
+            &stored,
+            json!({"requests_per_day": 100_001, "contract": "other"})
+        ),
+        ["settings.contract", "settings.requests_per_day"]
+    );
+    assert_eq!(
+        schema("recruitee-linkedin").secret_managed()[0].0,
+        "child",
+        "a replacement of C5's secret would lose its provisioned child application"
+    );
+}
+
+#[test]
+fn p12_every_connectors_secret_takes_a_rotated_field_and_refuses_an_unknown_one() {
+    let secrets = [
+        (
+            "mynavi-hrmos",
+            json!({"login_id": "l", "password": "p", "hrmos_api_key": "k"}),
+            "password",
+        ),
+        (
+            "roumumate-kaonavi",
+            json!({"consumer_key": "k", "consumer_secret": "s", "roumumate_token": "t"}),
+            "consumer_secret",
+        ),
+        (
+            "hrbrain-mikiwame",
+            json!({"hrbrain_token": "t", "mikiwame_api_key": "k"}),
+            "hrbrain_token",
+        ),
+        (
+            "talentwunder-personio",
+            json!({"access_token": "t", "upload_secret": "u"}),
+            "access_token",
+        ),
+        (
+            "recruitee-linkedin",
+            json!({"recruitee_token": "t", "partner_client_id": "i", "partner_client_secret": "s"}),
+            "recruitee_token",
+        ),
+    ];
+    for (connector, stored, field) in secrets {
+        let s = schema(connector);
+        let merged = s
+            .change_secret(Some(&stored), &json!({ field: "new-value" }))
+            .unwrap_or_else(|e| panic!("{connector}: {e:?}"));
+        assert_eq!(merged[field], "new-value", "{connector}");
+        let err = s
+            .change_secret(Some(&stored), &json!({ format!("{field}x"): "new-value" }))
+            .expect_err(connector);
+        assert_eq!(
+            err[0].field.as_deref(),
+            Some(format!("{field}x").as_str()),
+            "{connector}"
+        );
+        assert!(
+            !format!("{err:?}").contains("new-value"),
+            "{connector}: {err:?}"
+        );
+    }
+}
+
+/// C5's secret holds the child application connecting provisioned: a rotation merges into
+/// it, and a replacement that cannot read it back (the admin API's) is refused.
+#[tokio::test]
+async fn p12_c5s_provisioned_child_app_survives_a_rotation_and_a_replacement_is_refused() {
+    use renkei_core::admin::{self, AdminError, Rotation};
+    use renkei_core::ports::SecretStore;
+    use renkei_core::repo::{Connection, Repo};
+    use renkei_core::{ConnectionId, SystemClock, TenantId};
+
+    let dir = tempfile::tempdir().unwrap();
+    let b =
+        renkei_local::LocalBackend::open(dir.path(), std::sync::Arc::new(SystemClock), registry())
+            .unwrap();
+    let (t, c) = (
+        TenantId::new("acme").unwrap(),
+        ConnectionId::new("c5").unwrap(),
+    );
+    let now = chrono::Utc::now();
+    let settings = serde_json::to_value(c5::Settings::new("acme", "org-1", "contract-1")).unwrap();
+    let conn = Connection::new(
+        t.clone(),
+        c.clone(),
+        c5::NAME,
+        settings,
+        c5::cadence(),
+        now,
+        now,
+    );
+    Repo::new(&b.store)
+        .put_connection(&conn, None)
+        .await
+        .unwrap();
+    let stored = json!({"recruitee_token": "old", "partner_client_id": "p", "partner_client_secret": "ps",
+                        "child": {"client_id": "child-id", "client_secret": "child-secret"}});
+    b.secrets
+        .put(&conn.secret_name, &stored.to_string())
+        .await
+        .unwrap();
+    let secret = || async {
+        serde_json::from_str::<Value>(&b.secrets.get(&conn.secret_name).await.unwrap().unwrap())
+            .unwrap()
+    };
+    let new_token = serde_json::Map::from_iter([("recruitee_token".to_string(), json!("new"))]);
+
+    let err = admin::set_credentials(
+        &b.store,
+        &b.secrets,
+        &registry(),
+        &t,
+        &c,
+        &new_token,
+        Rotation::Replace,
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(&err, AdminError::Unsupported(m) if m.contains("child")),
+        "{err}"
+    );
+    assert_eq!(secret().await, stored, "nothing was written");
+
+    let child = serde_json::Map::from_iter([(
+        "child".to_string(),
+        json!({"client_id": "x", "client_secret": "y"}),
+    )]);
+    let err = admin::set_credentials(
+        &b.store,
+        &b.secrets,
+        &registry(),
+        &t,
+        &c,
+        &child,
+        Rotation::Merge,
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(&err, AdminError::Refused(p) if p.0[0].field.as_deref() == Some("child")),
+        "{err}"
+    );
+
+    let rotated = admin::set_credentials(
+        &b.store,
+        &b.secrets,
+        &registry(),
+        &t,
+        &c,
+        &new_token,
+        Rotation::Merge,
+    )
+    .await
+    .unwrap();
+    assert_eq!(rotated.changed, ["recruitee_token"]);
+    let now_stored = secret().await;
+    assert_eq!(now_stored["recruitee_token"], "new");
+    assert_eq!(now_stored["child"], stored["child"]);
+}
