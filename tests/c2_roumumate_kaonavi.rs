@@ -326,6 +326,7 @@ async fn c2_10_disconnect_deletes_credentials_and_reconnect_starts_from_setup() 
         env.clock.as_ref(),
         &t,
         &c,
+        renkei_core::ports::SecretDeletion::Recoverable(Default::default()),
     )
     .await
     .unwrap();
@@ -510,4 +511,47 @@ async fn p1_a_secret_under_the_old_name_moves_to_its_connector_scoped_name() {
         RunStatus::Succeeded,
         "the connection runs with the moved secret"
     );
+}
+
+/// Issue 28, item 14: the deployed grants are `renkei/<connector>/*`, so a legacy name
+/// `renkei/<tenant>/<connection>` is only ever readable when the tenant is named like a
+/// connector — by that other connector's function. Runs read the connector-scoped name
+/// alone: a legacy-named connection fails, saying what to do, until it is migrated.
+#[tokio::test]
+async fn s28_14_a_legacy_secret_name_is_never_read_the_run_fails_until_migrated() {
+    use renkei_core::ports::SecretStore;
+    let env = env().await;
+    let (t, c) = env.connect(env.settings(50, no_limits())).await.unwrap();
+    let conn = stored_connection(&env, &t, &c).await;
+    let value = env
+        .backend
+        .secrets
+        .get(&conn.secret_name)
+        .await
+        .unwrap()
+        .unwrap();
+    let legacy = format!("renkei/{t}/{c}");
+    env.backend.secrets.put(&legacy, &value).await.unwrap();
+    Repo::new(&env.backend.store)
+        .update_connection(&t, &c, |conn| conn.secret_name = legacy.clone())
+        .await
+        .unwrap();
+    make_due(&env, &t, &c).await;
+    let before = env.sandbox.kaonavi_stats(KAONAVI_KEY)["requests"].clone();
+    let run = env.next_slot(&t, &c).await.unwrap().pop().unwrap();
+    assert_eq!(run.status, RunStatus::Failed, "{run:?}");
+    let why = run.error.clone().unwrap_or_default();
+    assert!(why.contains("migrate-secrets"), "{why}");
+    assert_eq!(
+        env.sandbox.kaonavi_stats(KAONAVI_KEY)["requests"],
+        before,
+        "nothing was called with the legacy credentials"
+    );
+
+    renkei_core::admin::migrate_secret(&env.backend.store, &env.backend.secrets, &t, &c)
+        .await
+        .unwrap();
+    make_due(&env, &t, &c).await;
+    let run = env.next_slot(&t, &c).await.unwrap().pop().unwrap();
+    assert_ne!(run.status, RunStatus::Failed, "{run:?}");
 }

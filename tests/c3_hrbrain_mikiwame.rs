@@ -562,7 +562,7 @@ async fn c3_7_a_signed_hrbrain_webhook_over_http_becomes_one_sync_of_the_affecte
         "/connect/hrbrain-mikiwame",
         json!({
             "tenant": "acme", "connection": "c3",
-            "secret": {"hrbrain_token": "t", "mikiwame_api_key": "k", "webhook_secret": "s"},
+            "secret": {"hrbrain_token": "t", "mikiwame_api_key": "k", "webhook_secret": "hrbrain-webhook-secret-1"},
             "settings": {"subdomain": "acme", "hrbrain_url": format!("{sandbox}/hrbrain/acme"),
                          "mikiwame_url": format!("{sandbox}/mikiwame"),
                          "hrbrain_per_minute": null, "mikiwame_per_minute": null},
@@ -574,7 +574,7 @@ async fn c3_7_a_signed_hrbrain_webhook_over_http_becomes_one_sync_of_the_affecte
         &env,
         "PUT",
         "/hrbrain/companies/acme/webhook",
-        json!({"tenant": "acme", "connection": "c3", "secret": "s"}),
+        json!({"tenant": "acme", "connection": "c3", "secret": "hrbrain-webhook-secret-1"}),
     )
     .await;
     let first = control(
@@ -666,6 +666,7 @@ async fn c3_8_disconnect_removes_the_connection_its_credentials_and_state() {
         env.clock.as_ref(),
         &t,
         &c,
+        renkei_core::ports::SecretDeletion::Recoverable(Default::default()),
     )
     .await
     .unwrap();

@@ -361,6 +361,17 @@ async fn c5_5_the_challenge_answer_equals_an_independently_computed_vector() {
     renkei_core::ports::SecretStore::put(&env.backend.secrets, &name, &secret.to_string())
         .await
         .unwrap();
+    // The webhooks function reads the endpoint's own copy (issue 28), written again from the
+    // connection's secret as `renkei migrate-secrets` does.
+    renkei_core::admin::migrate_endpoint_secrets(
+        &env.backend.store,
+        &env.backend.secrets,
+        &env.backend.registry,
+        &env.tenant(),
+        &c,
+    )
+    .await
+    .unwrap();
     let answer: Value = reqwest::get(format!(
         "http://{}/webhooks/linkedin/{}/{c}?challengeCode=challenge-2026-11-22",
         env.addr,

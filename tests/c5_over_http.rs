@@ -39,7 +39,7 @@ fn connect_body(base: &str, contract: &str) -> Value {
     json!({
         "tenant": "acme", "connection": "c5",
         "enabled_by": "admin@acme.example", "webhook_base": format!("{base}/webhooks"),
-        "secret": {"recruitee_token": "rt", "recruitee_webhook_secret": "ws",
+        "secret": {"recruitee_token": "rt", "recruitee_webhook_secret": "recruitee-webhook-secret-1",
                    "partner_client_id": "p", "partner_client_secret": "ps"},
         "settings": {"company_id": "61", "recruitee_url": format!("{base}/recruitee/c/61"),
                      "linkedin_api_url": format!("{base}/linkedin"),
@@ -57,7 +57,7 @@ async fn vendors(ctl: &Control) {
         Method::PUT,
         "/recruitee/companies/61",
         Some(json!({"token": "rt",
-            "webhook": {"tenant": "acme", "connection": "c5", "secret": "ws"}})),
+            "webhook": {"tenant": "acme", "connection": "c5", "secret": "recruitee-webhook-secret-1"}})),
     )
     .await;
     ctl.ok(

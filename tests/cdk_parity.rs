@@ -53,7 +53,7 @@ fn resource_kind(r: &Value) -> String {
     if text.contains(":identity/") {
         return "ses identity".into();
     }
-    for name in ["StateTable", "Bus", "FailedInvocations"] {
+    for name in ["StateTable", "Bus", "FailedInvocations", "WebhookDecoyKey"] {
         if text.contains(name) {
             return name.into();
         }
@@ -155,6 +155,13 @@ fn the_cdk_app_defines_the_same_functions_with_the_same_settings_and_least_privi
             cdk_grants(&cdk, cdk_fns[name]),
             "{name}: the same actions on the same resources"
         );
+        // The webhooks function's reserved concurrency (issue 28): the same parameter.
+        let reserved = |v: &Value| v.to_string().replace(['!', '"', ' '], "");
+        assert_eq!(
+            reserved(&c["ReservedConcurrentExecutions"]).contains("WebhooksConcurrency"),
+            reserved(&p["ReservedConcurrentExecutions"]).contains("WebhooksConcurrency"),
+            "{name} reserved concurrency"
+        );
     }
 }
 
@@ -241,6 +248,7 @@ fn the_cdk_app_has_the_same_table_queue_alarm_dashboard_api_and_outputs() {
         "AdminApi",
         "AdminRoute",
         "AdminJwtAuthorizer",
+        "WebhookDecoyKey",
     ] {
         assert_eq!(
             sam["Resources"][name]["Type"], cdk["Resources"][name]["Type"],

@@ -50,10 +50,22 @@ fn missing(factory: &dyn ConnectorFactory) -> Vec<String> {
         let hooks = template
             .split("  WebhooksFunction:")
             .nth(1)
-            .unwrap_or_default();
-        if !hooks.contains(&format!(":secret:renkei/{name}/*\"")) {
+            .unwrap_or_default()
+            .lines()
+            .skip(1)
+            .take_while(|l| l.is_empty() || l.starts_with("   "))
+            .collect::<Vec<_>>()
+            .join("\n");
+        // It reads each endpoint's own signing secret (issue 28), never the connector's
+        // connection secrets, which hold the vendor API credentials.
+        if !hooks.contains(":secret:renkei-webhook/*\"") {
             gaps.push(format!(
-                "{name} takes webhooks but WebhooksFunction may not read renkei/{name}/*"
+                "{name} takes webhooks but WebhooksFunction may not read the endpoint secrets renkei-webhook/*"
+            ));
+        }
+        if hooks.contains(&format!(":secret:renkei/{name}/")) {
+            gaps.push(format!(
+                "WebhooksFunction may read renkei/{name}/* (API credentials): it needs renkei-webhook/* only"
             ));
         }
     }
@@ -118,7 +130,6 @@ fn a_connector_with_nothing_but_its_code_is_reported_piece_by_piece() {
         "no SAM function",
         "no EventBridge rule",
         "no secret scope",
-        "WebhooksFunction may not read",
         "no sample event",
         "names no vendors",
         "no demo entry",

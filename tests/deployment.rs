@@ -89,6 +89,75 @@ fn p9_the_webhooks_function_has_a_url_and_least_privilege() {
     assert!(TEMPLATE.contains("!GetAtt WebhooksFunctionUrl.FunctionUrl"));
 }
 
+/// Issue 28, item 1: the public function reads the endpoints' own signing secrets and the
+/// decoy key, never a connection's secret (`renkei/…`, which holds the vendor API
+/// credentials); the admin function writes both kinds; the environment the function reads is
+/// set.
+#[test]
+fn s28_1_the_webhooks_function_may_read_no_connection_secret() {
+    let sam: serde_yaml::Value = serde_yaml::from_str(TEMPLATE).unwrap();
+    let f = &sam["Resources"]["WebhooksFunction"]["Properties"];
+    let reads: Vec<String> = f["Policies"][0]["Statement"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .filter(|s| {
+            serde_yaml::to_string(&s["Action"])
+                .unwrap()
+                .contains("secretsmanager:")
+        })
+        .flat_map(|s| {
+            s["Resource"]
+                .as_sequence()
+                .cloned()
+                .unwrap_or_else(|| vec![s["Resource"].clone()])
+        })
+        .map(|r| serde_yaml::to_string(&r).unwrap())
+        .collect();
+    assert_eq!(reads.len(), 2, "{reads:?}");
+    assert!(reads[0].contains(":secret:renkei-webhook/*"), "{reads:?}");
+    assert!(reads[1].contains("WebhookDecoyKey"), "{reads:?}");
+    assert!(!resource("WebhooksFunction").contains(":secret:renkei/"));
+    assert_eq!(
+        sam["Resources"]["WebhookDecoyKey"]["Type"],
+        "AWS::SecretsManager::Secret"
+    );
+    assert!(resource("AdminFunction").contains(":secret:renkei-webhook/*"));
+    let globals = sam["Globals"]["Function"]["Environment"]["Variables"]
+        .as_mapping()
+        .unwrap();
+    let own = f["Environment"]["Variables"].as_mapping().unwrap();
+    let env: Vec<String> = globals
+        .keys()
+        .chain(own.keys())
+        .map(|k| k.as_str().unwrap().to_string())
+        .collect();
+    for k in renkei_aws::lambda::WEBHOOKS_ENV {
+        assert!(
+            env.iter().any(|e| e == k),
+            "{k} is not set for the webhooks function: {env:?}"
+        );
+    }
+}
+
+/// Issue 28, item 2: a flood of webhooks cannot take the connector functions' concurrency —
+/// the webhooks function's concurrency is reserved (and capped) by a stack parameter, 10 by
+/// default.
+#[test]
+fn s28_2_the_webhooks_function_has_reserved_concurrency_from_a_parameter() {
+    let sam: serde_yaml::Value = serde_yaml::from_str(TEMPLATE).unwrap();
+    let p = &sam["Parameters"]["WebhooksConcurrency"];
+    assert_eq!(
+        (p["Type"].as_str(), p["Default"].as_u64()),
+        (Some("Number"), Some(10))
+    );
+    let text = resource("WebhooksFunction");
+    assert!(
+        text.contains("ReservedConcurrentExecutions: !If [WebhooksConcurrencyGiven, !Ref WebhooksConcurrency, !Ref AWS::NoValue]"),
+        "{text}"
+    );
+}
+
 /// The bin targets cargo builds for a plain `cargo lambda build --release --bin <name>` at the
 /// workspace root (no -p): those of the workspace's default members.
 fn binaries_at_the_root() -> std::collections::BTreeSet<String> {
@@ -177,4 +246,146 @@ fn p15_every_function_of_both_templates_is_a_binary_cargo_finds_at_the_workspace
         cdk_binaries, sam_binaries,
         "both templates build the same functions"
     );
+}
+
+/// The secret prefixes (`<connector>/`) a policy grants GetSecretValue on, from its
+/// statements (SAM's `!Sub` strings and CDK's `Fn::Join` alike carry `:secret:renkei/…*`).
+fn secret_reads(statements: &[serde_json::Value]) -> std::collections::BTreeSet<String> {
+    let list = |v: &serde_json::Value| match v {
+        serde_json::Value::Array(a) => a.clone(),
+        other => vec![other.clone()],
+    };
+    let mut out = std::collections::BTreeSet::new();
+    for s in statements {
+        if !list(&s["Action"])
+            .iter()
+            .any(|a| a == "secretsmanager:GetSecretValue")
+        {
+            continue;
+        }
+        for r in list(&s["Resource"]) {
+            let text = r.to_string();
+            let at = text.find(":secret:renkei/").expect("a renkei secret ARN") + 15;
+            let rest = &text[at..];
+            out.insert(rest[..rest.find('*').expect("a prefix")].to_string());
+        }
+    }
+    out
+}
+
+fn sam_secret_reads(sam: &serde_json::Value, function: &str) -> std::collections::BTreeSet<String> {
+    let statements: Vec<serde_json::Value> = sam["Resources"][function]["Properties"]["Policies"]
+        .as_array()
+        .unwrap_or_else(|| panic!("SAM {function}"))
+        .iter()
+        .flat_map(|p| p["Statement"].as_array().unwrap().clone())
+        .collect();
+    secret_reads(&statements)
+}
+
+fn cdk_secret_reads(cdk: &serde_json::Value, function: &str) -> std::collections::BTreeSet<String> {
+    let role = &cdk["Resources"][function]["Properties"]["Role"]["Fn::GetAtt"][0];
+    let statements: Vec<serde_json::Value> = cdk["Resources"]
+        .as_object()
+        .unwrap()
+        .values()
+        .filter(|r| r["Type"] == "AWS::IAM::Policy")
+        .filter(|p| {
+            p["Properties"]["Roles"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|r| &r["Ref"] == role)
+        })
+        .flat_map(|p| {
+            p["Properties"]["PolicyDocument"]["Statement"]
+                .as_array()
+                .unwrap()
+                .clone()
+        })
+        .collect();
+    secret_reads(&statements)
+}
+
+/// Issue 28 item 11: per function, the secrets its code reads (a connector function its own
+/// connector's; the admin API the prefixes of `renkei_admin::SECRETS_READ`, which
+/// shared/admin/tests/security.rs holds the routes to) are exactly what both templates
+/// let it read — a read in code with no grant fails in a deployed stack, a grant with no
+/// read is privilege nobody needs.
+#[test]
+fn s28_11_every_secret_read_in_code_is_granted_in_both_templates_and_no_more() {
+    let sam =
+        serde_json::to_value(serde_yaml::from_str::<serde_yaml::Value>(TEMPLATE).unwrap()).unwrap();
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/infra/cdk/cdk.out/Renkei.template.json"
+    );
+    let text = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("{path}: {e} — run `npm run synth` in infra/cdk first"));
+    let cdk: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let prefixes = |names: &[&str]| -> std::collections::BTreeSet<String> {
+        names.iter().map(|c| format!("{c}/")).collect()
+    };
+    let mut reads: Vec<(&str, std::collections::BTreeSet<String>)> =
+        vec![("AdminFunction", prefixes(renkei_admin::SECRETS_READ))];
+    for (function, connector) in [
+        ("MynaviHrmosFunction", "mynavi-hrmos"),
+        ("RoumumateKaonaviFunction", "roumumate-kaonavi"),
+        ("HrbrainMikiwameFunction", "hrbrain-mikiwame"),
+        ("TalentwunderPersonioFunction", "talentwunder-personio"),
+        ("RecruiteeLinkedinFunction", "recruitee-linkedin"),
+    ] {
+        reads.push((function, prefixes(&[connector])));
+    }
+    for (function, read) in reads {
+        assert_eq!(sam_secret_reads(&sam, function), read, "SAM {function}");
+        assert_eq!(cdk_secret_reads(&cdk, function), read, "CDK {function}");
+    }
+}
+
+fn both_templates() -> [(&'static str, serde_json::Value); 2] {
+    let sam =
+        serde_json::to_value(serde_yaml::from_str::<serde_yaml::Value>(TEMPLATE).unwrap()).unwrap();
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/infra/cdk/cdk.out/Renkei.template.json"
+    );
+    let text = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("{path}: {e} — run `npm run synth` in infra/cdk first"));
+    [("SAM", sam), ("CDK", serde_json::from_str(&text).unwrap())]
+}
+
+/// Issue 28 items 6–8: the admin function is told its own API's id and stage (so a direct
+/// invocation cannot pass as the API), the tenant claim defaults to one users cannot set,
+/// and a disconnected secret's recovery window is a parameter (default 7 days).
+#[test]
+fn s28_7_the_admin_function_knows_its_api_and_the_tenant_claim_is_not_user_writable() {
+    for (name, t) in both_templates() {
+        let env = &t["Resources"]["AdminFunction"]["Properties"]["Environment"]["Variables"];
+        // SAM's `!Ref X` reads as {"!Ref": X}, CDK's as {"Ref": X}.
+        let reference = |v: &serde_json::Value| v.get("Ref").or(v.get("!Ref")).cloned();
+        assert_eq!(
+            reference(&env["RENKEI_ADMIN_API_ID"]),
+            Some("AdminApi".into()),
+            "{name}"
+        );
+        assert_eq!(env["RENKEI_ADMIN_API_STAGE"], "$default", "{name}");
+        assert_eq!(
+            t["Resources"]["AdminStage"]["Properties"]["StageName"], "$default",
+            "{name}"
+        );
+        assert_eq!(
+            t["Parameters"]["TenantClaim"]["Default"], "cognito:groups",
+            "{name}"
+        );
+        assert_eq!(
+            reference(&env["RENKEI_SECRET_RECOVERY_DAYS"]),
+            Some("SecretRecoveryDays".into()),
+            "{name}"
+        );
+        assert_eq!(
+            t["Parameters"]["SecretRecoveryDays"]["Default"], 7,
+            "{name}"
+        );
+    }
 }

@@ -7,6 +7,14 @@ use renkei_core::handler::{HandlerError, handle_sync_request};
 use renkei_e2e::*;
 use serde_json::Value;
 
+/// The engine as the embedded backend runs it: the sandbox is on loopback.
+fn local_engine() -> EngineConfig {
+    EngineConfig {
+        outbound: renkei_core::outbound::OutboundPolicy::Local,
+        ..EngineConfig::default()
+    }
+}
+
 async fn invoke(
     env: &SandboxEnv,
     event: &str,
@@ -14,14 +22,7 @@ async fn invoke(
 ) -> Result<Value, HandlerError> {
     let payload: Value = serde_json::from_str(event).unwrap();
     let request = sync_request(payload).map_err(HandlerError::BadEvent)?;
-    handle_sync_request(
-        request,
-        None,
-        env.backend.ports(),
-        EngineConfig::default(),
-        factory,
-    )
-    .await
+    handle_sync_request(request, None, env.backend.ports(), local_engine(), factory).await
 }
 
 #[tokio::test]
@@ -97,7 +98,7 @@ async fn another_connectors_event_is_acknowledged_not_failed_so_lambda_does_not_
         payload,
         None,
         env.backend.ports(),
-        EngineConfig::default(),
+        local_engine(),
         &renkei_connectors::mynavi_hrmos::Factory,
     )
     .await

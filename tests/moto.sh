@@ -2,12 +2,13 @@
 # both need, and a moto server on a free loopback port that stops when the sourcing script
 # exits.
 
-# Installs .venv (moto server, cfn-lint, cargo-lambda with zig, the SAM CLI) unless it is there.
+# Installs .venv (moto server, cfn-lint, cargo-lambda with zig, the SAM CLI, schemathesis)
+# unless it is there.
 ensure_venv() {
   if [ ! -x .venv/bin/moto_server ] || [ ! -x .venv/bin/cfn-lint ] || [ ! -x .venv/bin/cargo-lambda ] \
-     || [ ! -x .venv/bin/sam ]; then
+     || [ ! -x .venv/bin/sam ] || [ ! -x .venv/bin/schemathesis ]; then
     python3 -m venv .venv
-    .venv/bin/pip install --quiet --disable-pip-version-check 'moto[server]' cfn-lint cargo-lambda ziglang aws-sam-cli
+    .venv/bin/pip install --quiet --disable-pip-version-check 'moto[server]' cfn-lint cargo-lambda ziglang aws-sam-cli schemathesis
   fi
 }
 

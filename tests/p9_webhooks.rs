@@ -173,6 +173,17 @@ async fn p9_linkedin_challenge_is_answered_with_the_hmac_of_the_code() {
         )
         .await
         .unwrap();
+    // The webhooks function reads the endpoint's own copy (issue 28), written as
+    // `renkei migrate-secrets` writes it.
+    renkei_core::admin::migrate_endpoint_secrets(
+        &env.backend.store,
+        &env.backend.secrets,
+        &env.backend.registry,
+        &renkei_core::TenantId::new("demo-co").unwrap(),
+        &renkei_core::ConnectionId::new("li").unwrap(),
+    )
+    .await
+    .unwrap();
     let answer = ingress(&env)
         .handle(&WebhookRequest {
             method: "GET".into(),

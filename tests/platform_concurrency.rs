@@ -139,6 +139,7 @@ async fn p10_disconnect_during_a_run_leaves_nothing_of_the_connection() {
         env.clock.as_ref(),
         &t,
         &c,
+        renkei_core::ports::SecretDeletion::Recoverable(Default::default()),
     )
     .await
     .unwrap();

@@ -23,6 +23,8 @@ echo "== cfn-lint infra/template.yaml infra/cdk/cdk.out/Renkei.template.json"
 .venv/bin/cfn-lint --ignore-checks W3005 -- infra/cdk/cdk.out/Renkei.template.json
 echo "== cargo clippy"; cargo clippy --workspace --all-targets -- -D warnings
 echo "== cargo nextest"; cargo nextest run --workspace --no-fail-fast
+echo "== schemathesis: docs/openapi.yaml against renkei admin serve (bounded; no 5xx, every answer as documented)"
+bash tests/schemathesis.sh
 # The README's deploy builds, as their tools run them (tests/deployment.rs checks that every
 # Binary of both templates is found at the workspace root the same way). One function is
 # built in full through each tool — a cold arm64 release build of all eight takes ~25 min on

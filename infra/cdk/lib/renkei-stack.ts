@@ -13,6 +13,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { RustFunction, RustFunctionProps } from 'cargo-lambda-cdk';
 import { Construct } from 'constructs';
@@ -67,7 +68,20 @@ export class RenkeiStack extends Stack {
       type: 'String', default: '', description: 'Audience (client id) of those JWTs',
     });
     const tenantClaim = new CfnParameter(this, 'TenantClaim', {
-      type: 'String', default: 'custom:tenant', description: 'JWT claim naming the tenant(s) a caller may act on',
+      type: 'String', default: 'cognito:groups',
+      description: 'JWT claim naming the tenant(s) a caller may act on; users must not be able to set it (default Cognito groups, values tenant:<id>; docs/operations.md)',
+    });
+    const secretRecoveryDays = new CfnParameter(this, 'SecretRecoveryDays', {
+      type: 'Number', default: 7, minValue: 7, maxValue: 30,
+      description: 'Days a disconnected connection\'s secret stays restorable (only an operator purges at once)',
+    });
+    const allowedVendorHosts = new CfnParameter(this, 'AllowedVendorHosts', {
+      type: 'String', default: '',
+      description: 'Comma-separated hosts the functions may call besides each vendor\'s documented ones (https only; HRMOS, Mynavi, Mikiwame and Roumumate document none; docs/operations.md)',
+    });
+    const webhooksConcurrency = new CfnParameter(this, 'WebhooksConcurrency', {
+      type: 'Number', default: 10, minValue: 0,
+      description: 'Reserved (and most) concurrent executions of the public webhooks function, so that a flood of webhooks cannot take the connector functions\' concurrency (0 = none reserved, for accounts whose quota is too small)',
     });
     const identityGiven = new CfnCondition(this, 'IdentityGiven', {
       expression: Fn.conditionNot(Fn.conditionEquals(mailIdentity.valueAsString, '')),
@@ -77,6 +91,9 @@ export class RenkeiStack extends Stack {
     });
     const jwtGiven = new CfnCondition(this, 'JwtGiven', {
       expression: Fn.conditionNot(Fn.conditionEquals(jwtIssuer.valueAsString, '')),
+    });
+    const webhooksConcurrencyGiven = new CfnCondition(this, 'WebhooksConcurrencyGiven', {
+      expression: Fn.conditionNot(Fn.conditionEquals(webhooksConcurrency.valueAsString, '0')),
     });
 
     // Single table: docs/state-store.md. Sparse "due" index; TTL on expires_at.
@@ -157,6 +174,7 @@ export class RenkeiStack extends Stack {
         environment: {
           RENKEI_TABLE: table.tableName,
           RENKEI_BUS: bus.eventBusName,
+          RENKEI_ALLOWED_VENDOR_HOSTS: allowedVendorHosts.valueAsString,
           AWS_LAMBDA_LOG_FORMAT: 'JSON',
           ...env,
         },
@@ -181,6 +199,8 @@ export class RenkeiStack extends Stack {
     };
     const secrets = (prefix: string) =>
       `arn:${Aws.PARTITION}:secretsmanager:${Aws.REGION}:${Aws.ACCOUNT_ID}:secret:renkei/${prefix}*`;
+    // Each webhook endpoint's own signing secret: renkei-webhook/<vendor>/<tenant>/<connection>.
+    const endpointSecrets = `arn:${Aws.PARTITION}:secretsmanager:${Aws.REGION}:${Aws.ACCOUNT_ID}:secret:renkei-webhook/*`;
     const sesIdentity = `arn:${Aws.PARTITION}:ses:${Aws.REGION}:${Aws.ACCOUNT_ID}:identity/${
       Fn.conditionIf(identityGiven.logicalId, mailIdentity.valueAsString, mailFrom.valueAsString).toString()}`;
 
@@ -221,30 +241,57 @@ export class RenkeiStack extends Stack {
       connectorFunctions.push([connector, fn]);
     }
 
-    // P9: the webhook ingress behind a Function URL (the HMAC signature authenticates).
-    const webhooks = rust('WebhooksFunction', 'webhooks', 128, 30, {});
+    // The key with which the webhooks function answers an address without a connection as
+    // one with (a LinkedIn challenge's HMAC): generated once per stack, read by it only.
+    const decoy = new secretsmanager.Secret(this, 'WebhookDecoyKey', {
+      description: 'renkei webhooks - decoy key for addresses without a connection',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+    });
+    (decoy.node.defaultChild as secretsmanager.CfnSecret).overrideLogicalId('WebhookDecoyKey');
+    Validations.of(decoy).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-SMG4',
+      reason: 'A random key that only makes answers for missing webhook addresses unpredictable; nothing authenticates with it, so rotating it buys nothing.',
+    });
+
+    // P9: the webhook ingress behind a Function URL (the HMAC signature authenticates). It
+    // reads the endpoints' own signing secrets (renkei-webhook/...), never a connection's.
+    const webhooks = rust('WebhooksFunction', 'webhooks', 128, 30, {
+      RENKEI_WEBHOOK_DECOY_KEY: decoy.secretArn,
+    });
+    (webhooks.node.defaultChild as lambda.CfnFunction).reservedConcurrentExecutions = Fn.conditionIf(
+      webhooksConcurrencyGiven.logicalId, webhooksConcurrency.valueAsNumber, Aws.NO_VALUE,
+    ) as unknown as number;
     const url = webhooks.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
     (url.node.defaultChild as lambda.CfnUrl).overrideLogicalId('WebhooksFunctionUrl');
     allow(webhooks, ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'], [table.tableArn]);
-    allow(webhooks, ['secretsmanager:GetSecretValue'], [
-      secrets('hrbrain-mikiwame/'), secrets('recruitee-linkedin/'), secrets('talentwunder-personio/'),
-    ]);
+    allow(webhooks, ['secretsmanager:GetSecretValue'], [endpointSecrets, decoy.secretArn]);
     allow(webhooks, ['events:PutEvents'], [bus.eventBusArn]);
 
     // The admin API (docs/openapi.yaml): IAM by default, JWT when JwtIssuer is set.
     const admin = rust('AdminFunction', 'admin', 128, 29, {
       RENKEI_MAIL_FROM: mailFrom.valueAsString,
       RENKEI_TENANT_CLAIM: tenantClaim.valueAsString,
+      RENKEI_SECRET_RECOVERY_DAYS: secretRecoveryDays.valueAsString,
     });
     allow(admin, [
       'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Query',
       'dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem',
     ], [table.tableArn]);
-    allow(admin, ['secretsmanager:CreateSecret', 'secretsmanager:PutSecretValue', 'secretsmanager:DeleteSecret'], [secrets('')]);
+    allow(admin, [
+      'secretsmanager:CreateSecret', 'secretsmanager:PutSecretValue', 'secretsmanager:DeleteSecret', 'secretsmanager:RestoreSecret',
+    ], [secrets(''), endpointSecrets]);
+    // The LinkedIn routes call LinkedIn with the connection's credentials and answer with
+    // what it says: read on the recruitee-linkedin secrets only (docs/security.md).
+    allow(admin, ['secretsmanager:GetSecretValue'], [secrets('recruitee-linkedin/')]);
     allow(admin, ['events:PutEvents'], [bus.eventBusArn]);
     const api = new apigw.CfnApi(this, 'AdminApi', {
       name: `${Aws.STACK_NAME}-admin`, protocolType: 'HTTP', description: 'renkei admin API (docs/openapi.yaml)',
     });
+    // The function believes a request context's authoriser only when it names this API and
+    // stage (a direct invocation could claim to be an IAM operator). No cycle: the API
+    // references nothing; the integration references the function.
+    admin.addEnvironment('RENKEI_ADMIN_API_ID', api.ref);
+    admin.addEnvironment('RENKEI_ADMIN_API_STAGE', '$default');
     const integration = new apigw.CfnIntegration(this, 'AdminIntegration', {
       apiId: api.ref, integrationType: 'AWS_PROXY', integrationUri: admin.functionArn, payloadFormatVersion: '2.0',
     });
@@ -291,6 +338,10 @@ export class RenkeiStack extends Stack {
         reason: 'Secrets are named renkei/<connector>/<tenant>/<connection>, one per connection: a connector function reads its own connector\'s prefix only; the admin function writes (never reads) them all.',
       });
     }
+    Validations.of(this).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:renkei-webhook/*]',
+      reason: 'One signing secret per webhook endpoint, renkei-webhook/<vendor>/<tenant>/<connection>: the webhooks function reads them (and no connection secret), the admin function writes (never reads) them.',
+    });
 
     new CfnOutput(this, 'WebhooksUrl', {
       description: 'Base URL vendors call; append webhooks/{vendor}/{tenant}/{connection}', value: url.url,

@@ -89,6 +89,7 @@ async fn connect(
     let t: TenantId = known_tenant(&s, &caller, &tenant).await?;
     let c = ConnectionId::new(&body.connection)
         .map_err(|e| Problem::bad_request(Some("connection".into()), e.to_string()))?;
+    crate::outbound::check_settings(&s.outbound, &body.connector, &body.settings)?;
     let (store, secrets, now) = (s.store.as_ref(), s.secrets.as_ref(), s.clock.now());
     let conn = match body.connector.as_str() {
         c2::NAME => {
@@ -174,6 +175,8 @@ async fn linkedin(
     if !body.is_object() {
         return Err(Problem::bad_request(None, "the body is a JSON object"));
     }
+    // These operations call LinkedIn at the connection's stored addresses.
+    crate::outbound::check_settings(&s.outbound, &conn.connector, &conn.settings)?;
     body["tenant"] = json!(t.to_string());
     body["connection"] = json!(connection);
     c5::admin::handle(

@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use chrono::{DateTime, Utc};
 use renkei_core::engine::{RunRecord, SyncRequested};
+use renkei_core::ports::SecretDeletion;
 use renkei_core::repo::ErrorRow;
 use renkei_core::repo::{Automation, Connection, Repo};
 use renkei_core::{ConnectionId, RunId};
@@ -144,11 +145,31 @@ async fn resume(
     toggle(&s, &caller, &tenant, &connection, true).await
 }
 
+/// `?purge=true`: delete the secret at once instead of after the recovery window.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DisconnectQuery {
+    #[serde(default)]
+    purge: bool,
+}
+
+/// A tenant's disconnect leaves the secret restorable for the stack's recovery window (a
+/// stolen token must not destroy credentials for good); only an operator may purge.
 async fn disconnect(
     State(s): State<AdminState>,
     caller: Caller,
     Path((tenant, connection)): Path<(String, String)>,
+    Query(q): Query<DisconnectQuery>,
 ) -> Result<StatusCode> {
+    let how = match (q.purge, &caller) {
+        (false, _) => SecretDeletion::Recoverable(s.recovery),
+        (true, Caller::Operator) => SecretDeletion::Purge,
+        (true, Caller::Tenants(_)) => {
+            return Err(Problem::forbidden(
+                "only an operator may purge a secret; a disconnect keeps it restorable",
+            ));
+        }
+    };
     let (t, conn) = known_connection(&s, &caller, &tenant, &connection).await?;
     renkei_core::admin::disconnect(
         s.store.as_ref(),
@@ -156,6 +177,7 @@ async fn disconnect(
         s.clock.as_ref(),
         &t,
         &conn.connection_id,
+        how,
     )
     .await
     .map_err(|e| Problem::unavailable(e.to_string()))?;

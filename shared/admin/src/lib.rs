@@ -11,6 +11,7 @@
 
 mod connect;
 mod connections;
+mod outbound;
 mod page;
 mod people;
 mod problem;
@@ -24,11 +25,18 @@ use axum::Router;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use renkei_core::clock::Clock;
-use renkei_core::ports::{EventBus, SecretStore, StateStore};
+use renkei_core::ports::{EventBus, RecoveryWindow, SecretStore, StateStore};
 use renkei_core::repo::Repo;
 use renkei_core::{ConnectionId, TenantId};
 use serde::de::DeserializeOwned;
 use std::sync::Arc;
+
+/// The connectors whose secrets (`renkei/<connector>/…`) the API reads: the LinkedIn
+/// routes call LinkedIn with the connection's credentials and answer with what it says.
+/// Every other route only writes secrets. Both templates grant the admin function
+/// GetSecretValue on exactly these prefixes (tests/deployment.rs), and
+/// tests/security.rs holds the routes to this list.
+pub const SECRETS_READ: &[&str] = &["recruitee-linkedin"];
 
 /// Largest request body taken (a Mynavi registration is a few hundred bytes).
 pub const BODY_LIMIT: usize = 64 * 1024;
@@ -44,6 +52,12 @@ pub struct AdminState {
     pub bus: Arc<dyn EventBus>,
     /// Time.
     pub clock: Arc<dyn Clock>,
+    /// How long a disconnected connection's secret stays restorable (stack parameter
+    /// SecretRecoveryDays); only an operator may purge at once.
+    pub recovery: RecoveryWindow,
+    /// Where the vendor addresses people give may point (the stack: its vendors' documented
+    /// hosts and AllowedVendorHosts; the embedded backend: the sandbox on loopback too).
+    pub outbound: renkei_core::outbound::OutboundPolicy,
 }
 
 /// Who is calling, as API Gateway's authoriser established it (functions/admin sets it on

@@ -107,4 +107,40 @@ mod tests {
             Some("cursor")
         );
     }
+
+    mod properties {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(256))]
+
+            /// Following `next_cursor` from the first page gives back every item once, in
+            /// list order, in pages of `limit`, whatever the keys look like.
+            #[test]
+            fn s28_17_cursors_resume_exactly_after_the_last_item_given(
+                keys in prop::collection::btree_set("\\PC{1,12}", 0..60),
+                limit in 1..=25usize,
+            ) {
+                let items: Vec<(String, usize)> =
+                    keys.into_iter().enumerate().map(|(i, k)| (k, i)).collect();
+                let n = items.len();
+                let (mut seen, mut cursor, mut pages) = (Vec::new(), None, 0);
+                loop {
+                    let q = PageQuery { limit: Some(limit), cursor: cursor.take() };
+                    let page = q.page(items.clone()).expect("page");
+                    prop_assert!(page.items.len() <= limit);
+                    pages += 1;
+                    seen.extend(page.items);
+                    match page.next_cursor {
+                        Some(c) => cursor = Some(c),
+                        None => break,
+                    }
+                    prop_assert!(pages <= n, "cursors do not advance");
+                }
+                prop_assert_eq!(seen, (0..n).collect::<Vec<_>>());
+                prop_assert_eq!(pages, n.div_ceil(limit).max(1));
+            }
+        }
+    }
 }

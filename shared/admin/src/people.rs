@@ -159,6 +159,10 @@ async fn register(
     Body(body): Body<Registration>,
 ) -> Result<(StatusCode, Json<AccountView>)> {
     let t = known_tenant(&s, &caller, &tenant).await?;
+    crate::outbound::check(
+        &s.outbound,
+        &c1::endpoints(&body.mynavi_url, &body.hrmos_url),
+    )?;
     let conn = c1::register(
         s.store.as_ref(),
         s.secrets.as_ref(),

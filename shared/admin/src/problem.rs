@@ -23,6 +23,10 @@ pub struct Problem {
     /// Every problem a setup check found (extension member), each with its kind and field.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub problems: Option<Box<serde_json::Value>>,
+    /// On a 5xx: the id under which the cause was logged (extension member). The cause
+    /// itself (an AWS SDK error's debug text, a table or secret name) is never answered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<Box<str>>,
 }
 
 impl Problem {
@@ -34,6 +38,7 @@ impl Problem {
             detail: detail.into(),
             field: None,
             problems: None,
+            request_id: None,
         }
     }
 
@@ -98,14 +103,23 @@ impl Problem {
         }
     }
 
-    /// 503: the store, a secret or the bus did not answer; retry later.
-    pub fn unavailable(detail: impl Into<String>) -> Self {
-        Self::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "unavailable",
-            "Temporarily unavailable",
-            detail,
-        )
+    /// 503: the store, a secret or the bus did not answer; retry later. `cause` is logged
+    /// under a fresh request id and only the id is answered: the cause may be an SDK
+    /// error's debug text naming tables, secrets and the account.
+    pub fn unavailable(cause: impl Into<String>) -> Self {
+        let request_id = format!("{:016x}", fastrand::u64(..));
+        tracing::error!(request_id, cause = cause.into(), "answered 503");
+        Self {
+            request_id: Some(request_id.as_str().into()),
+            ..Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "Temporarily unavailable",
+                format!(
+                    "a service the API depends on did not answer; retry later, or quote request id {request_id}"
+                ),
+            )
+        }
     }
 }
 
@@ -124,5 +138,36 @@ impl IntoResponse for Problem {
 impl From<renkei_core::ports::StoreError> for Problem {
     fn from(e: renkei_core::ports::StoreError) -> Self {
         Self::unavailable(e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn s28_10_a_5xx_answers_a_request_id_and_not_the_cause() {
+        let cause = "state store unavailable: DispatchFailure(ConnectorError { kind: Io, \
+                     source: hyper::Error(Connect, \"arn:aws:dynamodb:eu-central-1:123456789012:table/renkei\") })";
+        let p = Problem::unavailable(cause);
+        assert_eq!(p.status, 503);
+        let id = p.request_id.clone().expect("a request id").to_string();
+        assert_eq!(id.len(), 16);
+        let body = serde_json::to_string(&p).unwrap();
+        for leak in [
+            "DispatchFailure",
+            "arn:aws",
+            "123456789012",
+            "hyper",
+            "state store",
+        ] {
+            assert!(!body.contains(leak), "{leak} in {body}");
+        }
+        assert!(p.detail.contains(&id), "the detail names the id to quote");
+        assert_ne!(
+            Problem::unavailable(cause).request_id,
+            Some(id.into()),
+            "one id per answer"
+        );
     }
 }

@@ -71,7 +71,20 @@ async fn change(
     Path((tenant, connection)): Path<(String, String)>,
     Body(change): Body<SettingsChange>,
 ) -> Result<Json<SettingsView>> {
-    let (t, c) = target(&s, &caller, &tenant, &connection).await?;
+    let (t, conn) = known_connection(&s, &caller, &tenant, &connection).await?;
+    // The settings as they would be after the change; a change the connector's types refuse
+    // is told by change_settings below.
+    let changed = registry()
+        .get(&conn.connector)
+        .and_then(|f| f.schema())
+        .and_then(|schema| {
+            let patch = Value::Object(change.settings.clone());
+            schema.change_settings(&conn.settings, &patch).ok()
+        });
+    if let Some(changed) = changed {
+        crate::outbound::check_settings(&s.outbound, &conn.connector, &changed)?;
+    }
+    let c = conn.connection_id;
     let view = admin::change_settings(
         s.store.as_ref(),
         s.clock.as_ref(),

@@ -13,6 +13,7 @@ use lambda_runtime::{Diagnostic, Error, LambdaEvent, run, service_fn};
 use renkei_core::connector::SyncRequested;
 use renkei_core::engine::{ConnectorFactory, EngineConfig};
 use renkei_core::handler::{HandlerError, answer_sync_request};
+use renkei_core::outbound::OutboundPolicy;
 use renkei_core::webhook::{Ingress, IngressConfig, IngressPorts, WebhookRequest, WebhookResponse};
 use renkei_core::{Registry, SystemClock};
 use serde_json::Value;
@@ -38,11 +39,18 @@ pub async fn answer_sync_event(
     answer_sync_request(sync_request(payload), deadline, ports, config, factory).await
 }
 
+/// A deployed function's outbound policy: strict, with the hosts the operator allowed (stack
+/// parameter AllowedVendorHosts → `RENKEI_ALLOWED_VENDOR_HOSTS`). Read once at start.
+pub fn outbound_policy() -> OutboundPolicy {
+    OutboundPolicy::deployed(&std::env::var("RENKEI_ALLOWED_VENDOR_HOSTS").unwrap_or_default())
+}
+
 /// Serves SyncRequested events for `factory`'s connector until Lambda stops the process.
 pub async fn serve_connector(factory: &dyn ConnectorFactory) -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
     let aws = AwsPorts::from_env().await?;
     let aws = &aws;
+    let outbound = &outbound_policy();
     run(service_fn(|event: LambdaEvent<Value>| async move {
         // Leave time to save and hand over before Lambda's own limit.
         let deadline = event.context.deadline().into();
@@ -50,7 +58,10 @@ pub async fn serve_connector(factory: &dyn ConnectorFactory) -> Result<(), Error
             event.payload,
             Some(deadline),
             aws.ports(&SystemClock),
-            EngineConfig::default(),
+            EngineConfig {
+                outbound: outbound.clone(),
+                ..EngineConfig::default()
+            },
             factory,
         )
         .await
@@ -119,17 +130,45 @@ pub async fn answer_webhook_event(
     webhook_response(&answer)
 }
 
+/// The environment the webhooks function reads (both templates set each): its table and
+/// bus, and the ARN of the stack's generated decoy key. No mail sender: it sends none.
+pub const WEBHOOKS_ENV: [&str; 3] = ["RENKEI_TABLE", "RENKEI_BUS", "RENKEI_WEBHOOK_DECOY_KEY"];
+
+/// The ingress's settings in a stack: the decoy key is the stack's generated secret (so that
+/// every instance answers a missing address alike), read once per instance.
+pub async fn webhooks_config(
+    secrets: &dyn renkei_core::ports::SecretStore,
+    decoy_secret: &str,
+) -> Result<IngressConfig, String> {
+    let value = secrets
+        .get(decoy_secret)
+        .await
+        .map_err(|e| format!("the webhook decoy key {decoy_secret}: {e}"))?
+        .ok_or_else(|| format!("the webhook decoy key {decoy_secret} does not exist"))?;
+    Ok(IngressConfig {
+        decoy: renkei_core::webhook::DecoyKey::from_secret(&value),
+        ..IngressConfig::default()
+    })
+}
+
 /// Serves the webhook ingress behind a Lambda Function URL until Lambda stops the process.
+/// The function may read endpoint secrets (`renkei-webhook/…`) and the decoy key only.
 pub async fn serve_webhooks(registry: Registry) -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
-    let aws = AwsPorts::from_env().await?;
+    let [table, bus, decoy] = WEBHOOKS_ENV
+        .map(|k| std::env::var(k).map_err(|_| format!("environment variable {k} is not set")));
+    let sdk = crate::sdk_config().await;
+    let store = crate::DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), table?);
+    let secrets = crate::SecretsManager::new(aws_sdk_secretsmanager::Client::new(&sdk));
+    let bus = crate::EventBridgeBus::new(aws_sdk_eventbridge::Client::new(&sdk), bus?);
+    let config = webhooks_config(&secrets, &decoy?).await?;
     let ports = IngressPorts {
-        store: &aws.store,
-        secrets: &aws.secrets,
-        bus: &aws.bus,
+        store: &store,
+        secrets: &secrets,
+        bus: &bus,
         clock: &SystemClock,
     };
-    let ingress = Ingress::new(ports, &registry, IngressConfig::default());
+    let ingress = Ingress::new(ports, &registry, config);
     let ingress = &ingress;
     run(service_fn(|event: LambdaEvent<Value>| async move {
         Ok::<_, Error>(answer_webhook_event(event.payload, ingress).await)

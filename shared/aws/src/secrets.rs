@@ -1,7 +1,7 @@
 use async_trait::async_trait;
 use aws_sdk_secretsmanager::Client;
 use aws_sdk_secretsmanager::error::{ProvideErrorMetadata, SdkError};
-use renkei_core::ports::{SecretError, SecretStore};
+use renkei_core::ports::{RecoveryWindow, SecretError, SecretStore};
 
 /// Secrets Manager: one secret per connection, named `renkei/<tenant>/<connection>`.
 #[derive(Clone)]
@@ -47,6 +47,24 @@ impl SecretStore for SecretsManager {
             .await
         {
             Ok(_) => Ok(()),
+            // A secret deleted with a recovery window is "marked for deletion" and takes no
+            // new value until restored: reconnecting within the window restores it first.
+            Err(e) if is_code(&e, "InvalidRequestException") => {
+                self.client
+                    .restore_secret()
+                    .secret_id(name)
+                    .send()
+                    .await
+                    .map_err(classify)?;
+                self.client
+                    .put_secret_value()
+                    .secret_id(name)
+                    .secret_string(value)
+                    .send()
+                    .await
+                    .map_err(classify)?;
+                Ok(())
+            }
             Err(e) if is_code(&e, "ResourceNotFoundException") => {
                 self.client
                     .create_secret()
@@ -80,6 +98,31 @@ impl SecretStore for SecretsManager {
         {
             Ok(_) => Ok(()),
             Err(e) if is_code(&e, "ResourceNotFoundException") => Ok(()),
+            Err(e) => Err(classify(e)),
+        }
+    }
+
+    async fn delete_recoverable(
+        &self,
+        name: &str,
+        window: RecoveryWindow,
+    ) -> Result<(), SecretError> {
+        match self
+            .client
+            .delete_secret()
+            .secret_id(name)
+            .recovery_window_in_days(i64::from(window.in_days()))
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            // Absent, or already scheduled for deletion: either way it is deleted.
+            Err(e)
+                if is_code(&e, "ResourceNotFoundException")
+                    || is_code(&e, "InvalidRequestException") =>
+            {
+                Ok(())
+            }
             Err(e) => Err(classify(e)),
         }
     }

@@ -11,6 +11,7 @@ use aws_sdk_sqs::types::QueueAttributeName;
 use renkei_core::Registry;
 use renkei_core::clock::Clock;
 use renkei_core::engine::EngineConfig;
+use renkei_core::outbound::OutboundPolicy;
 use serde_json::Value;
 
 /// Why the stack could not be created or its events delivered.
@@ -239,12 +240,15 @@ pub struct Delivery {
 }
 
 /// Hands every event waiting on the stack's queues to its connector's handler in this
-/// process, once each (a handler error leaves the event queued, as Lambda would retry it).
+/// process, once each (a handler error leaves the event queued, as Lambda would retry it),
+/// calling out as `outbound` allows: the stack's functions' policy, or anywhere when the
+/// vendors are the sandbox on this machine (the caller's choice, `renkei --vendors`).
 pub async fn deliver(
     config: &aws_config::SdkConfig,
     stack: &LocalStack,
     registry: &Registry,
     clock: &dyn Clock,
+    outbound: &OutboundPolicy,
 ) -> Result<Vec<Delivery>, StackError> {
     let sqs = aws_sdk_sqs::Client::new(config);
     let ports = AwsPorts::new(config, &stack.table, &stack.bus, &stack.mail_from);
@@ -273,7 +277,10 @@ pub async fn deliver(
                     payload,
                     None,
                     ports.ports(clock),
-                    EngineConfig::default(),
+                    EngineConfig {
+                        outbound: outbound.clone(),
+                        ..EngineConfig::default()
+                    },
                     factory.as_ref(),
                 )
                 .await;

@@ -16,6 +16,8 @@ pub async fn serve(b: Backend, port: u16) -> Result<(), String> {
         secrets: b.secrets.clone(),
         bus: b.bus(),
         clock: b.clock.clone(),
+        recovery: renkei_core::ports::RecoveryWindow::DEFAULT,
+        outbound: b.outbound.clone(),
     };
     let app = router(state).layer(axum::Extension(Caller::Operator));
     let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port)))

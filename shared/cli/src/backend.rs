@@ -10,6 +10,7 @@ use renkei_core::clock::Clock;
 use renkei_core::engine::{
     Engine, EngineConfig, NoHook, Outcome, Ports, RunRequest, SyncRequested,
 };
+use renkei_core::outbound::OutboundPolicy;
 use renkei_core::ports::{EventBus, Notifier, SecretStore, StateStore};
 use renkei_local::LocalBackend;
 use std::sync::Arc;
@@ -35,6 +36,8 @@ pub struct AwsTarget {
     pub region: Option<String>,
     /// `--profile`, in place of `AWS_PROFILE`.
     pub profile: Option<String>,
+    /// Where runs this process makes may call out (`--vendors`).
+    pub outbound: OutboundPolicy,
 }
 
 /// The ports a command works through, on either backend.
@@ -47,6 +50,9 @@ pub struct Backend {
     pub clock: Arc<dyn Clock>,
     /// The connectors renkei has.
     pub registry: Registry,
+    /// Where runs and setup checks made here may call out: anywhere on the embedded backend
+    /// (the sandbox is on loopback), the `--vendors` choice on a stack.
+    pub outbound: OutboundPolicy,
     place: Place,
 }
 
@@ -75,6 +81,7 @@ impl Backend {
             secrets: Arc::new(b.secrets.clone()),
             clock: b.clock.clone(),
             registry: b.registry.clone(),
+            outbound: OutboundPolicy::Local,
             place: Place::Local(b),
         }
     }
@@ -96,6 +103,7 @@ impl Backend {
             secrets: Arc::new(aws.secrets.clone()),
             clock: Arc::new(renkei_core::SystemClock),
             registry,
+            outbound: target.outbound,
             place: Place::Aws(aws),
         })
     }
@@ -158,7 +166,11 @@ impl Backend {
         if let Place::Local(b) = &self.place {
             return b.run(req, &NoHook).await;
         }
-        Engine::new(self.ports(), EngineConfig::default(), &NoHook)
+        let config = EngineConfig {
+            outbound: self.outbound.clone(),
+            ..EngineConfig::default()
+        };
+        Engine::new(self.ports(), config, &NoHook)
             .run_registered(req, &self.registry)
             .await
     }

@@ -42,6 +42,7 @@ mod users;
 use backend::{Backend, Kind};
 use clap::{CommandFactory, Parser, Subcommand};
 use exit::Failure;
+use renkei_core::ports::{RecoveryWindow, SecretDeletion};
 use renkei_core::{ConnectionId, SystemClock, TenantId};
 use renkei_local::LocalBackend;
 use std::path::PathBuf;
@@ -77,6 +78,18 @@ struct Cli {
     /// Named AWS profile to use (--backend aws; default: AWS_PROFILE or `default`).
     #[arg(long, global = true)]
     profile: Option<String>,
+    /// Where runs made by this process on a stack may call out: `deployed` — https to the
+    /// vendors' documented hosts and RENKEI_ALLOWED_VENDOR_HOSTS, as the stack's functions —
+    /// or `local` — any URL, loopback included (a stack on moto with the sandbox's vendors;
+    /// `renkei stack create --endpoint` prints it). The embedded backend is always local.
+    #[arg(
+        long,
+        global = true,
+        env = "RENKEI_VENDORS",
+        value_enum,
+        default_value = "deployed"
+    )]
+    vendors: Vendors,
     /// Sender of the failure emails of runs made in this process (--backend aws, --dry-run).
     #[arg(
         long,
@@ -154,10 +167,22 @@ enum Command {
     Pause(ConnectionArgs),
     /// Switch automation on again (also after renkei paused it).
     Resume(ConnectionArgs),
-    /// Disconnect: delete the credentials and all state of the connection.
-    Disconnect(ConnectionArgs),
+    /// Disconnect: delete the credentials and all state of the connection. The secret
+    /// stays restorable for the recovery window unless --purge is given.
+    Disconnect {
+        #[command(flatten)]
+        c: ConnectionArgs,
+        /// Delete the secret at once, beyond recovery (an operator's decision).
+        #[arg(long)]
+        purge: bool,
+        /// Days the secret stays restorable (7 to 30).
+        #[arg(long, default_value_t = 7, conflicts_with = "purge")]
+        recovery_days: u32,
+    },
     /// Move every connection's secret of a tenant to its connector-scoped name
-    /// (renkei/<connector>/<tenant>/<connection>), as the deployed IAM policies require.
+    /// (renkei/<connector>/<tenant>/<connection>), as the deployed IAM policies require, and
+    /// write each webhook endpoint's own signing secret (renkei-webhook/<vendor>/<tenant>/<connection>),
+    /// the only secrets the public webhooks function may read.
     MigrateSecrets {
         /// Tenant id.
         #[arg(value_parser = args::tenant)]
@@ -195,6 +220,24 @@ enum Command {
     /// The admin HTTP API (docs/openapi.yaml), served locally on either backend.
     #[command(subcommand)]
     Admin(AdminCmd),
+}
+
+/// `--vendors`: the outbound policy of runs made on a stack.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Vendors {
+    /// As the deployed functions: https to documented or allowed hosts only.
+    Deployed,
+    /// Anywhere, loopback included: the sandbox's simulators on this machine.
+    Local,
+}
+
+impl Vendors {
+    fn policy(self) -> renkei_core::outbound::OutboundPolicy {
+        match self {
+            Vendors::Deployed => renkei_aws::lambda::outbound_policy(),
+            Vendors::Local => renkei_core::outbound::OutboundPolicy::Local,
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -286,6 +329,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                     mail_from: cli.mail_from.clone(),
                     region: cli.region.clone(),
                     profile: cli.profile.clone(),
+                    outbound: cli.vendors.policy(),
                 };
                 Ok::<_, Failure>(Backend::aws(target, renkei_connectors::registry()).await?)
             }
@@ -314,7 +358,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Stack(cmd) => {
             let config =
                 renkei_aws::sdk_config_with(cli.region.as_deref(), cli.profile.as_deref()).await;
-            stack::stack(cmd, config, &cli.mail_from, cli.json).await
+            stack::stack(cmd, config, cli.vendors.policy(), &cli.mail_from, cli.json).await
         }
         Command::Admin(AdminCmd::Serve { port }) => admin::serve(open().await?, port).await,
         Command::Connections { tenant } => {
@@ -337,8 +381,17 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Resume(a) => {
             ops::set_automation(&open().await?, &a.tenant, &a.connection, true, cli.json).await
         }
-        Command::Disconnect(a) => {
-            ops::disconnect(&open().await?, &a.tenant, &a.connection, cli.json).await
+        Command::Disconnect {
+            c,
+            purge,
+            recovery_days,
+        } => {
+            let how = if purge {
+                SecretDeletion::Purge
+            } else {
+                SecretDeletion::Recoverable(RecoveryWindow::days(recovery_days)?)
+            };
+            ops::disconnect(&open().await?, &c.tenant, &c.connection, how, cli.json).await
         }
         Command::MigrateSecrets { tenant } => {
             ops::migrate_secrets(&open().await?, &tenant, cli.json).await

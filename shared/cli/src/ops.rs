@@ -5,6 +5,7 @@
 use crate::backend::Backend;
 use crate::lookup;
 use crate::table::{Cell, Table};
+use renkei_core::ports::SecretDeletion;
 use renkei_core::repo::{Automation, Connection, Repo};
 use serde_json::json;
 
@@ -165,11 +166,13 @@ pub async fn set_automation(
     Ok(())
 }
 
-/// Full disconnect: credentials and every stored item of the connection.
+/// Full disconnect: credentials (recoverable for a window, or purged) and every stored item
+/// of the connection.
 pub async fn disconnect(
     b: &Backend,
     tenant: &str,
     connection: &str,
+    how: SecretDeletion,
     json: bool,
 ) -> Result<(), String> {
     let (t, conn) = lookup::connection(b, tenant, connection).await?;
@@ -180,32 +183,58 @@ pub async fn disconnect(
         b.clock.as_ref(),
         &t,
         &c,
+        how,
     )
     .await
     .map_err(|e| e.to_string())?;
+    let secret = match how {
+        SecretDeletion::Purge => "credentials purged".to_string(),
+        SecretDeletion::Recoverable(w) => {
+            format!("credentials restorable for {} days", w.in_days())
+        }
+    };
     if json {
-        print_json(&json!({"tenant_id": t, "connection_id": c, "disconnected": true}));
+        print_json(
+            &json!({"tenant_id": t, "connection_id": c, "disconnected": true,
+            "secret_purged": how == SecretDeletion::Purge}),
+        );
     } else {
-        println!("disconnected {t}/{c}: credentials and state deleted");
+        println!("disconnected {t}/{c}: state deleted, {secret}");
     }
     Ok(())
 }
 
-/// Moves every connection's secret of a tenant to its connector-scoped name.
+/// Moves every connection's secret of a tenant to its connector-scoped name, and writes each
+/// webhook endpoint's own secret from it (`renkei-webhook/<vendor>/<tenant>/<connection>`,
+/// which the webhooks function reads instead of the connection's secret). Safe to run again:
+/// a moved secret stays, endpoint secrets are written afresh.
 pub async fn migrate_secrets(b: &Backend, tenant: &str, json: bool) -> Result<(), String> {
     let t = lookup::tenant(b, tenant).await?;
     let conns = Repo::new(b.store.as_ref())
         .connections(&t)
         .await
         .map_err(|e| e.to_string())?;
-    let mut table = Table::new(&["connection_id", "moved"]);
+    let mut table = Table::new(&["connection_id", "moved", "webhook_secrets"]);
     for conn in conns {
         let c = conn.connection_id;
         let moved =
             renkei_core::admin::migrate_secret(b.store.as_ref(), b.secrets.as_ref(), &t, &c)
                 .await
                 .map_err(|e| e.to_string())?;
-        table.row(vec![Cell::from(c.to_string()), moved.into()]);
+        let endpoints = renkei_core::admin::migrate_endpoint_secrets(
+            b.store.as_ref(),
+            b.secrets.as_ref(),
+            &b.registry,
+            &t,
+            &c,
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+        table.row(vec![
+            Cell::from(c.to_string()),
+            moved.into(),
+            endpoints.into(),
+        ]);
     }
     table.print(json);
     Ok(())

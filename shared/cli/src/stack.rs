@@ -9,6 +9,7 @@
 use clap::Subcommand;
 use renkei_aws::stack::{self, Delivery, LocalStack};
 use renkei_core::clock::{Clock, SystemClock};
+use renkei_core::outbound::OutboundPolicy;
 use std::time::Duration;
 
 #[derive(Subcommand)]
@@ -55,6 +56,7 @@ fn config(config: &aws_config::SdkConfig, endpoint: Option<String>) -> aws_confi
 pub async fn stack(
     cmd: StackCmd,
     sdk: aws_config::SdkConfig,
+    outbound: OutboundPolicy,
     mail_from: &str,
     json: bool,
 ) -> Result<(), String> {
@@ -85,7 +87,7 @@ pub async fn stack(
                 if !no_dispatch {
                     dispatch(&config, &local).await?;
                 }
-                let delivered = stack::deliver(&config, &local, &registry, &SystemClock)
+                let delivered = stack::deliver(&config, &local, &registry, &SystemClock, &outbound)
                     .await
                     .map_err(|e| e.to_string())?;
                 report(&delivered, json)?;
@@ -96,9 +98,10 @@ pub async fn stack(
                 // dispatcher's pass is once a minute, as its schedule in the template.
                 for _ in 0..30 {
                     tokio::time::sleep(Duration::from_secs(2)).await;
-                    let delivered = stack::deliver(&config, &local, &registry, &SystemClock)
-                        .await
-                        .map_err(|e| e.to_string())?;
+                    let delivered =
+                        stack::deliver(&config, &local, &registry, &SystemClock, &outbound)
+                            .await
+                            .map_err(|e| e.to_string())?;
                     report(&delivered, json)?;
                     if SystemClock.now() - started >= chrono::Duration::seconds(60) {
                         break;
@@ -136,6 +139,7 @@ fn print_created(made: &LocalStack, endpoint: Option<&str>, json: bool) -> Resul
         let v = serde_json::json!({
             "table": made.table, "bus": made.bus, "mail_from": made.mail_from,
             "endpoint": endpoint,
+            "vendors": if endpoint.is_some() { "local" } else { "deployed" },
             "queues": made.queues.iter().map(|(c, q)| serde_json::json!({"connector": c, "queue_url": q})).collect::<Vec<_>>(),
         });
         println!("{v}");
@@ -155,6 +159,9 @@ fn print_created(made: &LocalStack, endpoint: Option<&str>, json: bool) -> Resul
     eprintln!("next: eval these lines, then `renkei stack deliver` in another terminal");
     if let Some(e) = endpoint {
         println!("export AWS_ENDPOINT_URL={e}");
+        // A stack on a local endpoint is tried with the sandbox's vendors on loopback, which
+        // a deployed stack's policy refuses (https to the vendors' own hosts only).
+        println!("export RENKEI_VENDORS=local");
     }
     println!("export RENKEI_BACKEND=aws");
     println!("export RENKEI_TABLE={}", made.table);

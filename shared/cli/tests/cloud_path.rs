@@ -69,6 +69,10 @@ async fn deploy() -> Stack {
     );
     let made = json(&String::from_utf8_lossy(&out.stdout));
     assert_eq!(
+        made["vendors"], "local",
+        "a local stack's runs may call the sandbox: {made}"
+    );
+    assert_eq!(
         made["queues"].as_array().unwrap().len(),
         5,
         "a rule and queue per connector: {made}"
@@ -98,6 +102,8 @@ async fn renkei(stack: &Stack, args: &[&str]) -> String {
         .env("AWS_REGION", "ap-northeast-1")
         .env("AWS_ACCESS_KEY_ID", "testing")
         .env("AWS_SECRET_ACCESS_KEY", "testing")
+        // The sandbox's vendors on loopback, as `stack create --endpoint` exports.
+        .env("RENKEI_VENDORS", "local")
         .env_remove("RENKEI_DIR")
         .output()
         .await
@@ -159,6 +165,8 @@ async fn admin_serve(stack: &Stack) -> (String, tokio::process::Child) {
         .env("AWS_REGION", "ap-northeast-1")
         .env("AWS_ACCESS_KEY_ID", "testing")
         .env("AWS_SECRET_ACCESS_KEY", "testing")
+        // The sandbox's vendors on loopback, as `stack create --endpoint` exports.
+        .env("RENKEI_VENDORS", "local")
         .stdout(std::process::Stdio::piped())
         .kill_on_drop(true)
         .spawn()

@@ -76,7 +76,9 @@ impl Operator {
                     .env("AWS_ENDPOINT_URL", moto())
                     .env("AWS_REGION", "ap-northeast-1")
                     .env("AWS_ACCESS_KEY_ID", "testing")
-                    .env("AWS_SECRET_ACCESS_KEY", "testing");
+                    .env("AWS_SECRET_ACCESS_KEY", "testing")
+                    // The sandbox's vendors on loopback (a deployed stack refuses them).
+                    .env("RENKEI_VENDORS", "local");
             }
         }
         let mut child = cmd

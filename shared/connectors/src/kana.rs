@@ -85,4 +85,41 @@ mod tests {
         assert!(katakana("山田").is_err());
         assert!(katakana("ﾞ").is_err(), "a voiced mark alone is no reading");
     }
+
+    mod properties {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        /// Readings as people type them: hiragana, half- and full-width katakana with their
+        /// voiced marks (combining ones too), prolonged sound and middle dot, ligatures
+        /// (ゟ, ヿ), ASCII and ideographic spaces. Refused text is the next property's.
+        const READING: &str = "[ぁ-ゖゝゞゟァ-ヿｦ-ﾟ\u{3099}\u{309A}ー・･　 \t]{0,16}";
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(512))]
+
+            /// A stored reading read back (a second sync, or a reading already in the
+            /// target) must not change: normalising is idempotent.
+            #[test]
+            fn s28_17_kana_normalisation_is_idempotent(s in READING) {
+                if let Ok(once) = katakana(&s) {
+                    prop_assert_eq!(katakana(&once), Ok(once.clone()), "input {:?}", s);
+                }
+            }
+
+            #[test]
+            fn s28_17_kana_normalisation_is_idempotent_on_any_text(s in any::<String>()) {
+                if let Ok(once) = katakana(&s) {
+                    prop_assert_eq!(katakana(&once), Ok(once.clone()), "input {:?}", s);
+                }
+            }
+
+            #[test]
+            fn s28_17_employee_number_folding_is_idempotent(s in "[0-9A-Za-z０-９Ａ-Ｚａ-ｚ\\-_.－＿．ー 　]{0,12}") {
+                if let Ok(once) = half_width_code(&s) {
+                    prop_assert_eq!(half_width_code(&once), Ok(once.clone()), "input {:?}", s);
+                }
+            }
+        }
+    }
 }

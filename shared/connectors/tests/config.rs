@@ -213,7 +213,7 @@ fn p12_every_connectors_secret_takes_a_rotated_field_and_refuses_an_unknown_one(
         ),
         (
             "talentwunder-personio",
-            json!({"access_token": "t", "upload_secret": "u"}),
+            json!({"access_token": "t", "upload_secret": "upload-signing-secret"}),
             "access_token",
         ),
         (
@@ -339,4 +339,134 @@ async fn p12_c5s_provisioned_child_app_survives_a_rotation_and_a_replacement_is_
     let now_stored = secret().await;
     assert_eq!(now_stored["recruitee_token"], "new");
     assert_eq!(now_stored["child"], stored["child"]);
+}
+
+/// Issue 28, items 1 and 5: a rotation checks every connector's webhook signing secret (long
+/// enough, never an API credential, named by its field, never quoted) and writes the
+/// endpoints' own copies that the webhooks function reads; a signing secret removed stops its
+/// endpoint.
+#[tokio::test]
+async fn s28_5_a_rotation_checks_the_signing_secret_and_writes_the_endpoint_secrets() {
+    use renkei_core::admin::{self, AdminError, Rotation};
+    use renkei_core::ports::SecretStore;
+    use renkei_core::repo::{Connection, Repo};
+    use renkei_core::webhook::{WebhookVendor, endpoint_secret_name};
+    use renkei_core::{ConnectionId, SystemClock, TenantId};
+
+    let dir = tempfile::tempdir().unwrap();
+    let b =
+        renkei_local::LocalBackend::open(dir.path(), std::sync::Arc::new(SystemClock), registry())
+            .unwrap();
+    let t = TenantId::new("acme").unwrap();
+    let now = chrono::Utc::now();
+    let cases = [
+        (
+            "hrbrain-mikiwame",
+            json!({"subdomain": "acme", "mikiwame_url": "https://mikiwame.example"}),
+            json!({"hrbrain_token": "hrbrain-token-0123456789", "mikiwame_api_key": "mikiwame-key-0123456789"}),
+            "webhook_secret",
+            WebhookVendor::HrBrain,
+            "hrbrain_token",
+        ),
+        (
+            "talentwunder-personio",
+            serde_json::to_value(renkei_connectors::talentwunder_personio::Settings::new(
+                "1", "acme", None,
+            ))
+            .unwrap(),
+            json!({"access_token": "personio-token-0123456789", "upload_secret": "upload-secret-0123456789"}),
+            "upload_secret",
+            WebhookVendor::Talentwunder,
+            "access_token",
+        ),
+        (
+            "recruitee-linkedin",
+            serde_json::to_value(c5::Settings::new("acme", "org-1", "contract-1")).unwrap(),
+            json!({"recruitee_token": "recruitee-token-0123456789", "partner_client_id": "p", "partner_client_secret": "partner-secret-0123456789",
+                   "child": {"client_id": "child-id", "client_secret": "child-secret-0123456789"}}),
+            "recruitee_webhook_secret",
+            WebhookVendor::Recruitee,
+            "recruitee_token",
+        ),
+    ];
+    for (connector, settings, stored, field, vendor, token) in cases {
+        let c = ConnectionId::new(connector).unwrap();
+        let cadence = renkei_core::Cadence::AlignedMinutes { minutes: 15 };
+        let conn = Connection::new(t.clone(), c.clone(), connector, settings, cadence, now, now);
+        Repo::new(&b.store)
+            .put_connection(&conn, None)
+            .await
+            .unwrap();
+        b.secrets
+            .put(&conn.secret_name, &stored.to_string())
+            .await
+            .unwrap();
+        let set = |value: Value| {
+            let given = serde_json::Map::from_iter([(field.to_string(), value)]);
+            let (b, t, c) = (&b, &t, &c);
+            async move {
+                admin::set_credentials(
+                    &b.store,
+                    &b.secrets,
+                    &registry(),
+                    t,
+                    c,
+                    &given,
+                    Rotation::Merge,
+                )
+                .await
+            }
+        };
+        let refused = |err: AdminError, says: &str| match err {
+            AdminError::Refused(p) => {
+                assert_eq!(p.0[0].field.as_deref(), Some(field), "{connector}");
+                assert!(p.0[0].message.contains(says), "{connector}: {p}");
+                assert!(
+                    !p.to_string().contains(stored[token].as_str().unwrap()),
+                    "{connector}: a value quoted"
+                );
+            }
+            other => panic!("{connector}: {other}"),
+        };
+        refused(
+            set(json!("too-short")).await.unwrap_err(),
+            "at least 16 characters",
+        );
+        refused(
+            set(stored[token].clone()).await.unwrap_err(),
+            &format!("same as {token}"),
+        );
+        let endpoint = endpoint_secret_name(vendor, &t, &c);
+        assert_eq!(
+            b.secrets.get(&endpoint).await.unwrap(),
+            None,
+            "{connector}: nothing written"
+        );
+
+        set(json!("a-new-signing-secret-2026")).await.unwrap();
+        let written: Value =
+            serde_json::from_str(&b.secrets.get(&endpoint).await.unwrap().unwrap()).unwrap();
+        assert_eq!(
+            written,
+            json!({"signing_secret": "a-new-signing-secret-2026"}),
+            "{connector}"
+        );
+        if connector == c5::NAME {
+            let linkedin: Value = serde_json::from_str(
+                &b.secrets
+                    .get(&endpoint_secret_name(WebhookVendor::LinkedIn, &t, &c))
+                    .await
+                    .unwrap()
+                    .unwrap(),
+            )
+            .unwrap();
+            assert_eq!(
+                linkedin,
+                json!({"signing_secret": "child-secret-0123456789", "client_id": "child-id"})
+            );
+            // No webhooks from Recruitee any more: its endpoint stops.
+            set(Value::Null).await.unwrap();
+            assert_eq!(b.secrets.get(&endpoint).await.unwrap(), None);
+        }
+    }
 }

@@ -58,13 +58,15 @@ pub async fn set_automation(
 }
 
 /// Full disconnect: fences any run in flight (its next write fails and it stops), deletes
-/// the credentials, then every stored item of the connection. Reconnecting starts from setup.
+/// the credentials (`how`: recoverable for a window, or purged by an operator), then every
+/// stored item of the connection. Reconnecting starts from setup.
 pub async fn disconnect(
     store: &dyn StateStore,
     secrets: &dyn SecretStore,
     clock: &dyn Clock,
     t: &TenantId,
     c: &ConnectionId,
+    how: crate::ports::SecretDeletion,
 ) -> Result<(), AdminError> {
     let repo = Repo::new(store);
     let (conn, _) = repo
@@ -75,8 +77,12 @@ pub async fn disconnect(
     repo.break_lease(t, c, clock.now())
         .await
         .map_err(|e| AdminError::Store(e.to_string()))?;
+    // The webhook endpoints stop at once.
+    crate::webhook::delete_endpoint_secrets(secrets, t, c)
+        .await
+        .map_err(|e| AdminError::Store(e.to_string()))?;
     secrets
-        .delete(&conn.secret_name)
+        .delete_as(&conn.secret_name, how)
         .await
         .map_err(|e| AdminError::Store(e.to_string()))?;
     repo.delete_connection(t, c)
@@ -117,4 +123,42 @@ pub async fn migrate_secret(
     // two copies, never none.
     secrets.delete(&old).await.map_err(secret_err)?;
     Ok(true)
+}
+
+/// Writes a connection's webhook endpoint secrets (`renkei-webhook/<vendor>/<tenant>/
+/// <connection>`) from its connection secret: what connections made before them need once
+/// (`renkei migrate-secrets`), and what re-creates them after the connection secret was
+/// restored. Reads the connection secret, so operators only (the CLI). Answers how many were
+/// written (0: the connection takes no webhooks, or has no signing secret).
+pub async fn migrate_endpoint_secrets(
+    store: &dyn StateStore,
+    secrets: &dyn SecretStore,
+    registry: &crate::Registry,
+    t: &TenantId,
+    c: &ConnectionId,
+) -> Result<usize, AdminError> {
+    let store_err = |e: crate::ports::StoreError| AdminError::Store(e.to_string());
+    let secret_err = |e: crate::ports::SecretError| AdminError::Store(e.to_string());
+    let (conn, _) = Repo::new(store)
+        .connection(t, c)
+        .await
+        .map_err(store_err)?
+        .ok_or_else(|| AdminError::NotFound(t.clone(), c.clone()))?;
+    let Some(factory) = registry.get(&conn.connector) else {
+        return Ok(0);
+    };
+    if factory.webhooks().is_empty() {
+        return Ok(0);
+    }
+    // Only a connector-scoped name is read (a legacy one is moved by migrate_secret first).
+    let name = conn.scoped_secret().map_err(AdminError::Unsupported)?;
+    let whole = secrets
+        .get(name)
+        .await
+        .map_err(secret_err)?
+        .and_then(|s| serde_json::from_str::<serde_json::Value>(&s).ok())
+        .unwrap_or(serde_json::Value::Null);
+    crate::webhook::store_endpoint_secrets(secrets, factory.webhooks(), t, c, &whole)
+        .await
+        .map_err(secret_err)
 }

@@ -22,6 +22,13 @@ pub trait Configurable: Serialize + DeserializeOwned {
     fn problems(&self) -> Vec<SetupProblem> {
         Vec::new()
     }
+
+    /// The vendor addresses these settings make renkei call, each checked against the
+    /// deployment's [`crate::outbound::OutboundPolicy`] at connect, on every change and before
+    /// every run. Default: none.
+    fn endpoints(&self) -> Vec<crate::outbound::Endpoint> {
+        Vec::new()
+    }
 }
 
 impl Configurable for Cadence {
@@ -42,6 +49,9 @@ impl Configurable for Cadence {
         }
     }
 }
+
+/// The fewest characters a webhook signing secret may have, for every vendor.
+pub const MIN_SIGNING_SECRET: usize = 16;
 
 /// The checks of a settings type that its types cannot say, each problem naming its key.
 #[derive(Debug, Default)]
@@ -115,6 +125,39 @@ impl Checks {
         )
     }
 
+    /// A webhook signing secret (None: the connection takes no webhooks from that vendor): at
+    /// least [`MIN_SIGNING_SECRET`] characters, and none of the vendor API credentials
+    /// `credentials` (each as its field and value) — the signing secret is copied to where the
+    /// public webhooks function reads it, an API credential must never be. Problems name the
+    /// field, never a value.
+    pub fn signing_secret(
+        mut self,
+        key: &str,
+        value: Option<&str>,
+        credentials: &[(&str, &str)],
+    ) -> Self {
+        let Some(value) = value else {
+            return self;
+        };
+        let mut problem = |message: String| {
+            self.0
+                .push(SetupProblem::new(ProblemKind::Credentials, message).at(key));
+        };
+        if value.chars().count() < MIN_SIGNING_SECRET {
+            problem(format!(
+                "the webhook signing secret must have at least {MIN_SIGNING_SECRET} characters: set a longer one at the vendor and here"
+            ));
+        }
+        for (field, credential) in credentials {
+            if !credential.is_empty() && value == *credential {
+                problem(format!(
+                    "the webhook signing secret must not be the same as {field}: the public webhooks function reads the signing secret, never an API credential; set a separate one at the vendor and here"
+                ));
+            }
+        }
+        self
+    }
+
     /// Every problem found.
     pub fn done(self) -> Vec<SetupProblem> {
         self.0
@@ -157,6 +200,11 @@ pub struct Schema {
     secret: Checker,
     settings_managed: &'static [(&'static str, &'static str)],
     secret_managed: &'static [(&'static str, &'static str)],
+    endpoints: fn(&Value) -> Vec<crate::outbound::Endpoint>,
+}
+
+fn endpoints_of<S: Configurable>(settings: &Value) -> Vec<crate::outbound::Endpoint> {
+    S::deserialize(settings).map_or_else(|_| Vec::new(), |s| s.endpoints())
 }
 
 /// `stored` changed by `patch`, checked as one type: the result as that type writes it.
@@ -170,7 +218,14 @@ impl Schema {
             secret: change::<K>,
             settings_managed: S::MANAGED,
             secret_managed: K::MANAGED,
+            endpoints: endpoints_of::<S>,
         }
+    }
+
+    /// The vendor addresses of `settings` as stored (none when they do not read as the
+    /// connector's settings: then nothing can be called with them either).
+    pub fn endpoints(&self, settings: &Value) -> Vec<crate::outbound::Endpoint> {
+        (self.endpoints)(settings)
     }
 
     /// The settings as the connector reads them (its defaults filled in), or the problems

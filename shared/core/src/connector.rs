@@ -184,6 +184,9 @@ pub struct BuildEnv<'a> {
     /// The part of the work the run was asked for (one of the factory's
     /// [`ConnectorFactory::scopes`]); None: all of it.
     pub scope: Option<&'a str>,
+    /// Where the deployment lets the connector call out (addresses that come with the work,
+    /// such as a CV's download URL, are checked against it).
+    pub outbound: &'a crate::outbound::OutboundPolicy,
 }
 
 /// Builds a connector for a connection from its settings and secret.
@@ -273,11 +276,10 @@ pub trait ConnectorFactory: Send + Sync {
 
     /// Finishes a person's authorization (OAuth code flow) that the vendor sent back to the
     /// connection's webhook address; the answer is shown to the person. Default: none.
+    /// (Refused as an unknown authorization, as for an address that does not exist, so that
+    /// the answer tells nothing about which connections exist.)
     async fn authorization(&self, _a: Authorization<'_>) -> Result<serde_json::Value, Refusal> {
-        Err(Refusal {
-            status: 404,
-            message: "this connection takes no authorizations".into(),
-        })
+        Err(Refusal::unknown_authorization())
     }
 }
 
@@ -290,8 +292,11 @@ pub struct Authorization<'a> {
     pub store: &'a dyn StateStore,
     /// The connection.
     pub conn: &'a crate::repo::Connection,
-    /// The connection's whole secret (JSON), if any.
-    pub secret: Option<&'a str>,
+    /// The calling vendor (the `{vendor}` of the address).
+    pub vendor: crate::webhook::WebhookVendor,
+    /// The endpoint's own secret (JSON: `signing_secret` and the source's `also` fields);
+    /// never the connection's secret, which the webhooks function cannot read.
+    pub endpoint_secret: &'a serde_json::Value,
     /// The authorization code.
     pub code: &'a str,
     /// The state the connector issued.
@@ -325,6 +330,22 @@ pub struct Refusal {
     pub message: String,
 }
 
+/// What every authorization that cannot be finished is told, whatever the reason (an
+/// unknown, used or expired state, an address that does not exist, a connection that takes
+/// none): one answer, so that it tells nothing about which connections exist.
+pub const UNKNOWN_AUTHORIZATION: &str =
+    "this authorization is unknown, used or expired: start linking again";
+
+impl Refusal {
+    /// 400 [`UNKNOWN_AUTHORIZATION`].
+    pub fn unknown_authorization() -> Self {
+        Self {
+            status: 400,
+            message: UNKNOWN_AUTHORIZATION.into(),
+        }
+    }
+}
+
 impl From<StoreError> for Refusal {
     fn from(_: StoreError) -> Self {
         Self {
@@ -335,12 +356,33 @@ impl From<StoreError> for Refusal {
 }
 
 /// A vendor whose signed webhooks may start a connection's run.
+///
+/// The webhooks function never reads the connection's secret: setup, rotation and
+/// `renkei migrate-secrets` copy the signing secret (and `also`) into the endpoint's own
+/// secret ([`crate::webhook::endpoint_secret_name`]), which only that function may read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WebhookSource {
     /// The calling vendor.
     pub vendor: crate::webhook::WebhookVendor,
-    /// The field of the connection's secret (a JSON object) holding the signing secret.
+    /// The field of the connection's secret (a JSON object) holding the signing secret: a
+    /// top-level name, or a JSON pointer (`/child/client_secret`).
     pub secret_field: &'static str,
+    /// Other fields the endpoint needs beside the signing secret, each as (its name in the
+    /// endpoint's secret, where it is in the connection's secret): C5's LinkedIn client id,
+    /// for the authorizations LinkedIn sends back to the same address. Never a vendor API
+    /// credential.
+    pub also: &'static [(&'static str, &'static str)],
+}
+
+impl WebhookSource {
+    /// A source whose endpoint needs the signing secret only.
+    pub const fn new(vendor: crate::webhook::WebhookVendor, secret_field: &'static str) -> Self {
+        Self {
+            vendor,
+            secret_field,
+            also: &[],
+        }
+    }
 }
 
 #[cfg(test)]

@@ -22,6 +22,7 @@ mod keeper;
 pub mod meter;
 pub mod metrics;
 pub mod notify;
+pub mod outbound;
 pub mod ports;
 pub mod rate;
 pub mod registry;

@@ -196,8 +196,63 @@ pub trait SecretStore: Send + Sync {
     async fn put(&self, name: &str, value: &str) -> Result<(), SecretError>;
     /// Reads a secret; `None` when it does not exist.
     async fn get(&self, name: &str) -> Result<Option<String>, SecretError>;
-    /// Deletes a secret at once (no recovery window: a disconnect must really forget).
+    /// Deletes a secret at once, beyond recovery: an operator's purge, or a copy that is
+    /// no longer the connection's secret (after `migrate-secrets`).
     async fn delete(&self, name: &str) -> Result<(), SecretError>;
+    /// Deletes a secret so that it stays restorable for `window` (Secrets Manager's
+    /// RecoveryWindowInDays): a tenant's own disconnect must not destroy credentials an
+    /// operator may need back. The name reads as absent at once; a later `put` of the same
+    /// name restores and replaces it.
+    async fn delete_recoverable(
+        &self,
+        name: &str,
+        window: RecoveryWindow,
+    ) -> Result<(), SecretError>;
+
+    /// Deletes `name` as `how` says.
+    async fn delete_as(&self, name: &str, how: SecretDeletion) -> Result<(), SecretError> {
+        match how {
+            SecretDeletion::Recoverable(window) => self.delete_recoverable(name, window).await,
+            SecretDeletion::Purge => self.delete(name).await,
+        }
+    }
+}
+
+/// How many days a deleted secret stays restorable: 7 to 30, Secrets Manager's range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecoveryWindow(u8);
+
+impl RecoveryWindow {
+    /// The shortest window Secrets Manager takes, and the stack's default.
+    pub const DEFAULT: RecoveryWindow = RecoveryWindow(7);
+
+    /// A window of `days`, or why not (Permanent: a configuration error).
+    pub fn days(days: u32) -> Result<Self, String> {
+        match u8::try_from(days) {
+            Ok(d @ 7..=30) => Ok(Self(d)),
+            _ => Err(format!("a recovery window is 7 to 30 days, not {days}")),
+        }
+    }
+
+    /// The window in days.
+    pub fn in_days(self) -> u8 {
+        self.0
+    }
+}
+
+impl Default for RecoveryWindow {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
+}
+
+/// How a disconnect deletes a connection's secret.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecretDeletion {
+    /// Restorable for the window (every tenant's disconnect).
+    Recoverable(RecoveryWindow),
+    /// Gone at once (an operator's explicit purge only).
+    Purge,
 }
 
 // ---------------------------------------------------------------- notifier

@@ -83,6 +83,8 @@ pub struct EngineConfig {
     pub notice: NoticePolicy,
     /// EventBridge source of the events the engine emits.
     pub event_source: String,
+    /// Where the connectors may call out (strict unless the embedded backend says Local).
+    pub outbound: crate::outbound::OutboundPolicy,
 }
 
 impl Default for EngineConfig {
@@ -96,6 +98,7 @@ impl Default for EngineConfig {
             budget_margin: Duration::seconds(90),
             notice: NoticePolicy::default(),
             event_source: "renkei".into(),
+            outbound: crate::outbound::OutboundPolicy::default(),
         }
     }
 }

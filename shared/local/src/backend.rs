@@ -38,7 +38,11 @@ impl LocalBackend {
             outbox: Outbox::new(dir.join("outbox"), "renkei@localhost"),
             bus: InProcessBus::default(),
             clock,
-            config: EngineConfig::default(),
+            // The embedded backend runs against the sandbox, whose vendors listen on loopback.
+            config: EngineConfig {
+                outbound: renkei_core::outbound::OutboundPolicy::Local,
+                ..EngineConfig::default()
+            },
             registry,
         })
     }

@@ -1,7 +1,7 @@
 use async_trait::async_trait;
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 use renkei_core::ports::{
-    Condition, Fence, Item, Key, SecretError, SecretStore, StateStore, StoreError,
+    Condition, Fence, Item, Key, RecoveryWindow, SecretError, SecretStore, StateStore, StoreError,
 };
 use std::path::Path;
 use std::sync::Arc;
@@ -10,6 +10,10 @@ use std::sync::Arc;
 const ITEMS: TableDefinition<&str, &[u8]> = TableDefinition::new("items");
 /// Secrets by name.
 const SECRETS: TableDefinition<&str, &str> = TableDefinition::new("secrets");
+/// Secrets deleted with a recovery window, by name: absent to `get`, gone on a purge or
+/// replaced by the next `put`, as in Secrets Manager. One difference: the embedded backend
+/// has no scheduler, so they stay here past the window until purged (docs/operations.md).
+const RECOVERABLE: TableDefinition<&str, &str> = TableDefinition::new("secrets_recoverable");
 
 fn flat(key: &Key) -> String {
     format!("{}\u{0}{}", key.pk, key.sk)
@@ -290,6 +294,10 @@ impl SecretStore for FileSecrets {
             .map_err(secret_err)?
             .insert(name, value)
             .map_err(secret_err)?;
+        tx.open_table(RECOVERABLE)
+            .map_err(secret_err)?
+            .remove(name)
+            .map_err(secret_err)?;
         tx.commit().map_err(secret_err)
     }
 
@@ -304,10 +312,29 @@ impl SecretStore for FileSecrets {
 
     async fn delete(&self, name: &str) -> Result<(), SecretError> {
         let tx = self.db.begin_write().map_err(secret_err)?;
-        tx.open_table(SECRETS)
+        for table in [SECRETS, RECOVERABLE] {
+            tx.open_table(table)
+                .map_err(secret_err)?
+                .remove(name)
+                .map_err(secret_err)?;
+        }
+        tx.commit().map_err(secret_err)
+    }
+
+    async fn delete_recoverable(&self, name: &str, _: RecoveryWindow) -> Result<(), SecretError> {
+        let tx = self.db.begin_write().map_err(secret_err)?;
+        let value = tx
+            .open_table(SECRETS)
             .map_err(secret_err)?
             .remove(name)
-            .map_err(secret_err)?;
+            .map_err(secret_err)?
+            .map(|v| v.value().to_string());
+        if let Some(value) = value {
+            tx.open_table(RECOVERABLE)
+                .map_err(secret_err)?
+                .insert(name, value.as_str())
+                .map_err(secret_err)?;
+        }
         tx.commit().map_err(secret_err)
     }
 }

@@ -64,7 +64,17 @@ impl Runner for LocalRunner {
             bus: &b.bus,
             clock: b.clock.as_ref(),
         };
-        let ingress = Ingress::new(ports, &b.registry, IngressConfig::default());
+        // One decoy key for the process: an address without a connection is answered the
+        // same way every time, as every instance of a stack answers it (issue 28).
+        static DECOY: std::sync::OnceLock<renkei_core::webhook::DecoyKey> =
+            std::sync::OnceLock::new();
+        let config = IngressConfig {
+            decoy: DECOY
+                .get_or_init(renkei_core::webhook::DecoyKey::random)
+                .clone(),
+            ..IngressConfig::default()
+        };
+        let ingress = Ingress::new(ports, &b.registry, config);
         let answer = ingress
             .handle(&WebhookRequest {
                 method: call.method,

@@ -17,6 +17,10 @@ const VENDOR: &str = "HRBrain";
 /// Members per page (the contract's `limit`; HRBrain's clients use 100).
 pub const PAGE_SIZE: u32 = 100;
 
+/// Where a deployed stack may call HRBrain: `{subdomain}.oapi.hrbrain.jp`
+/// (docs/contracts/hrbrain.md).
+pub const HOSTS: &[renkei_core::outbound::HostPattern] = &["*.oapi.hrbrain.jp"];
+
 /// The production base URL of a subdomain.
 pub fn base_url(subdomain: &str) -> String {
     format!("https://{subdomain}.oapi.hrbrain.jp")

@@ -22,6 +22,11 @@ use std::time::Duration;
 mod body;
 pub use body::{ApplicantBody, ApplicantFields, HrmosPlacement, NewApplicant, SourceKey};
 
+/// Where a deployed stack may call HRMOS without the operator's allowance: nowhere, since HRMOS
+/// documents no API host (docs/contracts/hrmos.md); the operator names the customer's host in
+/// the stack parameter `AllowedVendorHosts`.
+pub const HOSTS: &[renkei_core::outbound::HostPattern] = &[];
+
 const VENDOR: &str = "HRMOS";
 
 /// A job (求人) registered in HRMOS.

@@ -102,10 +102,30 @@ pub struct VendorClient {
 impl VendorClient {
     /// A client for `vendor` (a base URL that is not a URL is Permanent: see base_url.rs).
     pub fn new(vendor: &'static str, config: HttpConfig) -> Result<Self, VendorError> {
+        Self::with_builder(vendor, config, reqwest::Client::builder())
+    }
+
+    /// A client whose connections to `host` go to `addrs` only, whatever the name resolves
+    /// to later: the addresses the caller resolved and checked (crate::address).
+    pub fn pinned(
+        vendor: &'static str,
+        config: HttpConfig,
+        host: &str,
+        addrs: &[std::net::SocketAddr],
+    ) -> Result<Self, VendorError> {
+        let builder = reqwest::Client::builder().resolve_to_addrs(host, addrs);
+        Self::with_builder(vendor, config, builder)
+    }
+
+    fn with_builder(
+        vendor: &'static str,
+        config: HttpConfig,
+        builder: reqwest::ClientBuilder,
+    ) -> Result<Self, VendorError> {
         crate::base_url::usable(vendor, &config.base_url)?;
-        let http = reqwest::Client::builder()
+        let http = builder
             // Redirects are answers to read (a login page, an expired session), never to
-            // follow blindly with credentials attached.
+            // follow blindly with credentials attached (nor away from a pinned address).
             .redirect(reqwest::redirect::Policy::none())
             .timeout(config.timeout)
             .connect_timeout(config.timeout.min(Duration::from_secs(10)))
@@ -472,25 +492,4 @@ pub fn parse_json<T: serde::de::DeserializeOwned>(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn p6_a_retry_after_longer_than_one_wait_stops_the_run_to_continue_after_it() {
-        let mut config = HttpConfig {
-            base_url: "http://127.0.0.1:9".into(),
-            timeout: Duration::from_secs(1),
-            retry: RetryPolicy::default(),
-            limit: None,
-            write_limit: None,
-        };
-        config.retry.max_delay = Duration::from_secs(30);
-        let client = VendorClient::new("test", config).expect("client");
-        assert_eq!(client.too_long(Some(Duration::from_secs(10))), Ok(()));
-        assert_eq!(
-            client.too_long(Some(Duration::from_secs(600))),
-            Err(VendorError::Halted(Halt::Backoff { seconds: 600 })),
-            "not capped at the longest wait and slept through"
-        );
-    }
-}
+mod tests;

@@ -12,6 +12,8 @@ use std::time::Duration;
 
 /// Default base URL.
 pub const BASE_URL: &str = "https://api.kaonavi.jp/api/v2.0";
+/// Where a deployed stack may call Kaonavi: its public API's host (developer.kaonavi.jp).
+pub const HOSTS: &[renkei_core::outbound::HostPattern] = &["api.kaonavi.jp"];
 const VENDOR: &str = "Kaonavi";
 
 /// Consumer Key and Secret (C2.1).

@@ -2,6 +2,7 @@
 //! Retry-After, retries of transient errors with backoff and jitter within a budget, tokens
 //! fetched once and shared, and typed errors (Retryable / Permanent / Auth).
 
+pub mod address;
 pub mod base_url;
 mod error;
 pub mod hrbrain;
@@ -15,6 +16,7 @@ pub mod mynavi;
 pub mod personio;
 pub mod recruitee;
 mod retry;
+pub use retry::parse_retry_after;
 pub mod roumumate;
 pub mod talentwunder;
 mod token;

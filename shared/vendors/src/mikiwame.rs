@@ -9,6 +9,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::time::Duration;
 
+/// Where a deployed stack may call Mikiwame without the operator's allowance: nowhere, since Mikiwame
+/// documents no API host (docs/contracts/mikiwame.md); the operator names the customer's host in
+/// the stack parameter `AllowedVendorHosts`.
+pub const HOSTS: &[renkei_core::outbound::HostPattern] = &[];
+
 const VENDOR: &str = "Mikiwame";
 
 /// Records per upsert call (the contract's limit).

@@ -15,6 +15,9 @@ const VENDOR: &str = "Recruitee";
 /// Candidates per page of a sync.
 pub const PAGE_SIZE: u32 = 100;
 
+/// Where a deployed stack may call Recruitee: its API host (docs.recruitee.com).
+pub const HOSTS: &[renkei_core::outbound::HostPattern] = &["api.recruitee.com"];
+
 /// The production API base of a company.
 pub fn base_url(company_id: &str) -> String {
     format!("https://api.recruitee.com/c/{company_id}")

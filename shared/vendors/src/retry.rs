@@ -14,18 +14,22 @@ const RETRY_AFTER_CAP: Duration = Duration::from_secs(86_400);
 /// Retry-After as delay-seconds or as an HTTP-date (RFC 9110 §10.2.3). Negative, non-finite
 /// or unreadable values are ignored; huge ones are capped, never a panic.
 pub(crate) fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
-    let v = headers
-        .get(reqwest::header::RETRY_AFTER)?
-        .to_str()
-        .ok()?
-        .trim();
+    let v = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
+    parse_retry_after(v, chrono::Utc::now())
+}
+
+/// A Retry-After header's value (`value`, a vendor's bytes) as a wait from `now`: seconds or
+/// an HTTP-date; None when negative, non-finite or unreadable; capped at a day. Public so
+/// that the fuzz target (fuzz/) reads it as the client does.
+pub fn parse_retry_after(value: &str, now: chrono::DateTime<chrono::Utc>) -> Option<Duration> {
+    let v = value.trim();
     if let Ok(secs) = v.parse::<f64>() {
         return (secs.is_finite() && secs >= 0.0)
             .then(|| Duration::try_from_secs_f64(secs).unwrap_or(RETRY_AFTER_CAP))
             .map(|d| d.min(RETRY_AFTER_CAP));
     }
     let at = chrono::DateTime::parse_from_rfc2822(v).ok()?;
-    let ms = (at.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_milliseconds();
+    let ms = (at.with_timezone(&chrono::Utc) - now).num_milliseconds();
     Some(Duration::from_millis(u64::try_from(ms).unwrap_or(0)).min(RETRY_AFTER_CAP))
 }
 

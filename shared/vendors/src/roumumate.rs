@@ -13,6 +13,11 @@ use reqwest::{Method, StatusCode};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
+/// Where a deployed stack may call Roumumate without the operator's allowance: nowhere, since Roumumate
+/// documents no API host (docs/contracts/roumumate.md); the operator names the customer's host in
+/// the stack parameter `AllowedVendorHosts`.
+pub const HOSTS: &[renkei_core::outbound::HostPattern] = &[];
+
 const VENDOR: &str = "Roumumate";
 
 /// An employee as Roumumate sends it: every field raw and optional. The connector's mapping

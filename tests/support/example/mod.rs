@@ -69,20 +69,12 @@ impl ConnectorFactory for Factory {
     }
 
     fn webhooks(&self) -> &'static [WebhookSource] {
-        &[
-            WebhookSource {
-                vendor: WebhookVendor::HrBrain,
-                secret_field: "webhook_secret",
-            },
-            WebhookSource {
-                vendor: WebhookVendor::Recruitee,
-                secret_field: "webhook_secret",
-            },
-            WebhookSource {
-                vendor: WebhookVendor::LinkedIn,
-                secret_field: "client_secret",
-            },
-        ]
+        const WEBHOOKS: &[WebhookSource] = &[
+            WebhookSource::new(WebhookVendor::HrBrain, "webhook_secret"),
+            WebhookSource::new(WebhookVendor::Recruitee, "webhook_secret"),
+            WebhookSource::new(WebhookVendor::LinkedIn, "client_secret"),
+        ];
+        WEBHOOKS
     }
 }
 
@@ -128,7 +120,8 @@ impl Connector for Example {
 }
 
 /// Connects `tenant/connection` to the example connector: reconciled daily, its secret
-/// holding the webhook secrets. Not due until a webhook (or the daily run) comes.
+/// holding the webhook secrets, each endpoint's copy written as setup writes it. Not due
+/// until a webhook (or the daily run) comes.
 pub async fn connect(
     store: &dyn StateStore,
     secrets: &dyn SecretStore,
@@ -155,6 +148,15 @@ pub async fn connect(
         .put(&conn.secret_name, &secret.to_string())
         .await
         .unwrap();
+    renkei_core::webhook::store_endpoint_secrets(
+        secrets,
+        Factory::default().webhooks(),
+        &t,
+        &c,
+        &secret,
+    )
+    .await
+    .unwrap();
     Repo::new(store).put_connection(&conn, None).await.unwrap();
     (t, c)
 }

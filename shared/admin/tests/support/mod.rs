@@ -6,8 +6,8 @@
 use async_trait::async_trait;
 use renkei_admin::{AdminState, Caller, router};
 use renkei_core::ports::{
-    BusError, BusEvent, Condition, EventBus, Fence, Item, Key, SecretError, SecretStore,
-    StateStore, StoreError,
+    BusError, BusEvent, Condition, EventBus, Fence, Item, Key, RecoveryWindow, SecretError,
+    SecretStore, StateStore, StoreError,
 };
 use renkei_local::LocalBackend;
 use renkei_testbed::SandboxEnv;
@@ -37,6 +37,7 @@ impl Writes {
 pub struct Counting {
     backend: Arc<LocalBackend>,
     writes: Arc<Writes>,
+    reads: Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 #[async_trait]
@@ -78,11 +79,23 @@ impl SecretStore for Counting {
         self.backend.secrets.put(name, value).await
     }
     async fn get(&self, name: &str) -> Result<Option<String>, SecretError> {
+        self.reads.lock().unwrap().push(name.to_string());
         self.backend.secrets.get(name).await
     }
     async fn delete(&self, name: &str) -> Result<(), SecretError> {
         self.writes.add(format!("delete secret {name}"));
         self.backend.secrets.delete(name).await
+    }
+    async fn delete_recoverable(
+        &self,
+        name: &str,
+        window: RecoveryWindow,
+    ) -> Result<(), SecretError> {
+        self.writes.add(format!(
+            "delete secret {name} recoverable for {} days",
+            window.in_days()
+        ));
+        self.backend.secrets.delete_recoverable(name, window).await
     }
 }
 
@@ -98,6 +111,8 @@ impl EventBus for Counting {
 pub struct Api {
     pub base: String,
     pub writes: Arc<Writes>,
+    /// The names of the secrets read.
+    pub secret_reads: Arc<std::sync::Mutex<Vec<String>>>,
     server: tokio::task::JoinHandle<()>,
 }
 
@@ -110,15 +125,19 @@ impl Drop for Api {
 /// Serves the admin API over `env`'s backend for `caller`.
 pub async fn serve(env: &SandboxEnv, caller: Caller) -> Api {
     let writes = Arc::new(Writes::default());
+    let reads = Arc::new(std::sync::Mutex::new(Vec::new()));
     let ports = Arc::new(Counting {
         backend: env.backend.clone(),
         writes: writes.clone(),
+        reads: reads.clone(),
     });
     let state = AdminState {
         store: ports.clone(),
         secrets: ports.clone(),
         bus: ports,
         clock: env.clock.clone(),
+        recovery: RecoveryWindow::DEFAULT,
+        outbound: renkei_core::outbound::OutboundPolicy::Local,
     };
     let app = router(state).layer(axum::Extension(caller));
     let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
@@ -131,6 +150,7 @@ pub async fn serve(env: &SandboxEnv, caller: Caller) -> Api {
     Api {
         base: format!("http://{addr}"),
         writes,
+        secret_reads: reads,
         server,
     }
 }

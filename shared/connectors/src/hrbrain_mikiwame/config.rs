@@ -3,7 +3,9 @@
 
 use super::{Secret, Settings};
 use renkei_core::config::{Checks, Configurable};
+use renkei_core::outbound::Endpoint;
 use renkei_core::setup::SetupProblem;
+use renkei_vendors::{hrbrain, mikiwame};
 
 impl Configurable for Settings {
     const MANAGED: &'static [(&'static str, &'static str)] = &[(
@@ -22,6 +24,34 @@ impl Configurable for Settings {
         }
         checks.done()
     }
+
+    fn endpoints(&self) -> Vec<Endpoint> {
+        // Without hrbrain_url the address is built from the subdomain, which is then what
+        // a refusal names (a subdomain like `evil.example#` would leave HRBrain's host).
+        let hrbrain_key = match self.hrbrain_url {
+            Some(_) => "hrbrain_url",
+            None => "subdomain",
+        };
+        vec![
+            Endpoint::new(hrbrain_key, self.hrbrain_url(), hrbrain::HOSTS),
+            Endpoint::new("mikiwame_url", &self.mikiwame_url, mikiwame::HOSTS),
+        ]
+    }
 }
 
-impl Configurable for Secret {}
+/// The webhook signing secret: long enough, and neither API credential (the public webhooks
+/// function reads it).
+impl Configurable for Secret {
+    fn problems(&self) -> Vec<SetupProblem> {
+        Checks::new()
+            .signing_secret(
+                "webhook_secret",
+                self.webhook_secret.as_deref(),
+                &[
+                    ("hrbrain_token", &self.hrbrain_token),
+                    ("mikiwame_api_key", &self.mikiwame_api_key),
+                ],
+            )
+            .done()
+    }
+}

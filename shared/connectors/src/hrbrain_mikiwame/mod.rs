@@ -113,10 +113,7 @@ pub struct Position {
 #[derive(Default)]
 pub struct Factory;
 
-const WEBHOOKS: &[WebhookSource] = &[WebhookSource {
-    vendor: WebhookVendor::HrBrain,
-    secret_field: "webhook_secret",
-}];
+const WEBHOOKS: &[WebhookSource] = &[WebhookSource::new(WebhookVendor::HrBrain, "webhook_secret")];
 
 #[async_trait]
 impl ConnectorFactory for Factory {

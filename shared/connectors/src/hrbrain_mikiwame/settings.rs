@@ -43,7 +43,7 @@ fn default_mikiwame_rate() -> Option<u32> {
 }
 
 impl Settings {
-    fn hrbrain_url(&self) -> String {
+    pub(super) fn hrbrain_url(&self) -> String {
         self.hrbrain_url
             .clone()
             .unwrap_or_else(|| hrbrain::base_url(&self.subdomain))

@@ -4,8 +4,9 @@
 //! usable by every admin and without expiry.
 
 use super::settings::clients;
-use super::{NAME, Secret, Settings, cadence};
+use super::{NAME, Secret, Settings, WEBHOOKS, cadence};
 use chrono::{DateTime, Utc};
+use renkei_core::config::Configurable;
 use renkei_core::ports::{SecretStore, StateStore, StoreError};
 use renkei_core::repo::{Connection, Repo};
 use renkei_core::setup::{ProblemKind, SetupProblem, SetupProblems};
@@ -37,6 +38,10 @@ pub enum SetupError {
     /// A URL setting is not a URL.
     #[error(transparent)]
     NotAUrl(#[from] NotAUrl),
+    /// A credential that cannot be taken as it is (a webhook secret too short, or the same as
+    /// an API credential), each naming its field.
+    #[error("{0}")]
+    Secret(SetupProblems),
 }
 
 impl From<VendorError> for SetupError {
@@ -63,6 +68,7 @@ impl From<SetupError> for SetupProblems {
             SetupError::Unavailable(_) => (ProblemKind::Unavailable, None),
             SetupError::Exists(_) => (ProblemKind::Exists, None),
             SetupError::NotAUrl(e) => return e.problem().into(),
+            SetupError::Secret(p) => return p.clone(),
         };
         let problem = SetupProblem::new(kind, e.to_string());
         match field {
@@ -114,6 +120,10 @@ pub async fn setup(
     {
         return Err(SetupError::Exists(other.connection_id.to_string()));
     }
+    let problems = input.secret.problems();
+    if !problems.is_empty() {
+        return Err(SetupError::Secret(SetupProblems(problems)));
+    }
     if let Some(url) = &input.settings.hrbrain_url {
         base_url::check("hrbrain_url", url)?;
     }
@@ -157,6 +167,18 @@ pub async fn setup(
         .put(&secret_name, &secret_json)
         .await
         .map_err(|e| SetupError::Unavailable(e.to_string()))?;
+    // The webhook endpoint's own copy of the signing secret: all the webhooks function reads.
+    let whole =
+        serde_json::to_value(&input.secret).map_err(|e| SetupError::Unavailable(e.to_string()))?;
+    renkei_core::webhook::store_endpoint_secrets(
+        secrets,
+        WEBHOOKS,
+        &input.tenant_id,
+        &input.connection_id,
+        &whole,
+    )
+    .await
+    .map_err(|e| SetupError::Unavailable(e.to_string()))?;
     let settings = serde_json::to_value(&input.settings)
         .map_err(|e| SetupError::Unavailable(e.to_string()))?;
     let cadence = cadence(now);

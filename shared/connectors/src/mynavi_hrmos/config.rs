@@ -3,7 +3,9 @@
 
 use super::{Secret, Settings};
 use renkei_core::config::{Checks, Configurable};
+use renkei_core::outbound::Endpoint;
 use renkei_core::setup::SetupProblem;
+use renkei_vendors::{hrmos, mynavi};
 
 impl Configurable for Settings {
     const MANAGED: &'static [(&'static str, &'static str)] = &[
@@ -32,6 +34,19 @@ impl Configurable for Settings {
             .within("overlap_minutes", self.overlap_minutes, 1, Some(24 * 60))
             .done()
     }
+
+    fn endpoints(&self) -> Vec<Endpoint> {
+        endpoints(&self.mynavi_url, &self.hrmos_url)
+    }
+}
+
+/// The vendor addresses an account calls: a registration's URLs are checked against the
+/// deployment's outbound policy as its settings will be.
+pub fn endpoints(mynavi_url: &str, hrmos_url: &str) -> Vec<Endpoint> {
+    vec![
+        Endpoint::new("mynavi_url", mynavi_url, mynavi::HOSTS),
+        Endpoint::new("hrmos_url", hrmos_url, hrmos::HOSTS),
+    ]
 }
 
 impl Configurable for Secret {}

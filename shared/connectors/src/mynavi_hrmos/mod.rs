@@ -24,6 +24,7 @@ pub mod rules;
 
 pub use accounts::*;
 use chrono::{DateTime, Duration, Utc};
+pub use config::endpoints;
 pub use factory::Factory;
 pub use import::{FileImport, MynaviHrmos, Position};
 use mapping::ColumnMap;

@@ -179,7 +179,7 @@ impl Linked {
             )));
         }
         let raw = secrets
-            .get(&conn.secret_name)
+            .get(conn.scoped_secret().map_err(SyncError::Permanent)?)
             .await
             .map_err(|e| SyncError::Retryable(e.to_string()))?;
         let (settings, secret): (Settings, Secret) =
@@ -194,12 +194,17 @@ impl Linked {
     }
 
     fn callback(&self) -> Result<&str, SyncError> {
-        self.settings.callback_url.as_deref().ok_or_else(|| {
-            SyncError::Permanent(
-                "this connection has no callback URL (connected before C5.4): connect again".into(),
-            )
-        })
+        callback(&self.settings)
     }
+}
+
+/// Where LinkedIn sends members back after their consent.
+fn callback(settings: &Settings) -> Result<&str, SyncError> {
+    settings.callback_url.as_deref().ok_or_else(|| {
+        SyncError::Permanent(
+            "this connection has no callback URL (connected before C5.4): connect again".into(),
+        )
+    })
 }
 
 /// Starts linking team member `admin_id`'s LinkedIn account: the URL to open.
@@ -226,25 +231,34 @@ pub async fn start_link(
 
 /// Finishes an authorization LinkedIn sent back (`state`, `code`): keeps the link. A
 /// state used, unknown or expired is refused (Permanent).
+///
+/// Runs in the public webhooks function: `linkedin` is the child application as the LinkedIn
+/// endpoint's own secret gives it (that function reads no connection secret). The state is
+/// checked before anything else, and an unknown one is told in the words every unfinished
+/// authorization gets ([`renkei_core::connector::UNKNOWN_AUTHORIZATION`]).
 pub async fn finish_link(
     store: &dyn StateStore,
-    l: &Linked,
+    conn: &Connection,
+    settings: &Settings,
+    linkedin: impl FnOnce() -> Result<LinkedinClient, SyncError>,
     state: &str,
     code: &str,
     now: DateTime<Utc>,
 ) -> Result<AccountLink, SyncError> {
     let repo = Repo::new(store);
-    let (t, c) = (&l.conn.tenant_id, &l.conn.connection_id);
+    let (t, c) = (&conn.tenant_id, &conn.connection_id);
     let sk = format!("O#{state}");
     let pending: Option<(Pending, u64)> = repo.own_get(t, c, &sk).await?;
     let Some((p, _)) = pending.filter(|(p, _)| p.expires > now) else {
         return Err(SyncError::Permanent(
-            "this authorization is unknown, used or expired: start linking again".into(),
+            renkei_core::connector::UNKNOWN_AUTHORIZATION.into(),
         ));
     };
     // Used once, before LinkedIn is asked (a replayed redirect changes nothing).
     repo.own_delete(t, c, &sk).await?;
-    let member = l.linkedin.authorized_member(code, l.callback()?).await?;
+    let member = linkedin()?
+        .authorized_member(code, callback(settings)?)
+        .await?;
     if let Some(other) = links(store, t, c)
         .await?
         .into_iter()

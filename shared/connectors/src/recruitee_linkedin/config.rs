@@ -3,8 +3,9 @@
 
 use super::{Secret, Settings};
 use renkei_core::config::{Checks, Configurable};
+use renkei_core::outbound::Endpoint;
 use renkei_core::setup::SetupProblem;
-use renkei_vendors::linkedin;
+use renkei_vendors::{linkedin, recruitee};
 
 /// Why a key is fixed by connecting: LinkedIn provisioned and enabled the integration for it.
 const PROVISIONED: &str = "LinkedIn provisioned the integration for it: connect again to change it";
@@ -40,6 +41,26 @@ impl Configurable for Settings {
         }
         checks.done()
     }
+
+    fn endpoints(&self) -> Vec<Endpoint> {
+        let (recruitee_key, recruitee_url) = match &self.recruitee_url {
+            Some(url) => ("recruitee_url", url.clone()),
+            None => ("company_id", recruitee::base_url(&self.company_id)),
+        };
+        vec![
+            Endpoint::new(recruitee_key, recruitee_url, recruitee::HOSTS),
+            Endpoint::new(
+                "linkedin_api_url",
+                &self.linkedin_api_url,
+                linkedin::API_HOSTS,
+            ),
+            Endpoint::new(
+                "linkedin_oauth_url",
+                &self.linkedin_oauth_url,
+                linkedin::OAUTH_HOSTS,
+            ),
+        ]
+    }
 }
 
 impl Configurable for Secret {
@@ -47,4 +68,21 @@ impl Configurable for Secret {
         "child",
         "the customer's LinkedIn child application, provisioned by connecting",
     )];
+
+    /// Recruitee's webhook secret: long enough, and none of the API credentials (the public
+    /// webhooks function reads it).
+    fn problems(&self) -> Vec<SetupProblem> {
+        let child = self.child.as_ref().map_or("", |c| c.client_secret.as_str());
+        Checks::new()
+            .signing_secret(
+                "recruitee_webhook_secret",
+                self.recruitee_webhook_secret.as_deref(),
+                &[
+                    ("recruitee_token", &self.recruitee_token),
+                    ("partner_client_secret", &self.partner_client_secret),
+                    ("child.client_secret", child),
+                ],
+            )
+            .done()
+    }
 }

@@ -38,7 +38,7 @@ use chrono::{DateTime, Utc};
 use renkei_core::Cadence;
 use renkei_core::engine::{
     Authorization, BuildEnv, ConnectorFactory, Delivery, Refusal, RunConnector, RunRecord,
-    RunStatus, SyncError, WebhookSource, decode_parts,
+    RunStatus, SyncError, WebhookSource, decode_parts, decode_settings,
 };
 use renkei_core::ports::Condition;
 use renkei_core::repo::{Connection, Repo, Role};
@@ -205,14 +205,15 @@ pub struct Factory;
 
 /// Recruitee's webhooks, and LinkedIn's notifications signed with the customer's child
 /// application's secret (LinkedIn signs with the secret of the application it calls for).
+/// LinkedIn's endpoint also takes the child application's id: members' authorizations come
+/// back to the same address and are finished with that application (its secret is the
+/// signing secret already). The Recruitee token and the partner credentials stay out of it.
 const WEBHOOKS: &[WebhookSource] = &[
-    WebhookSource {
-        vendor: WebhookVendor::Recruitee,
-        secret_field: "recruitee_webhook_secret",
-    },
+    WebhookSource::new(WebhookVendor::Recruitee, "recruitee_webhook_secret"),
     WebhookSource {
         vendor: WebhookVendor::LinkedIn,
         secret_field: "/child/client_secret",
+        also: &[("client_id", "/child/client_id")],
     },
 ];
 
@@ -293,8 +294,13 @@ impl ConnectorFactory for Factory {
         WEBHOOKS
     }
 
-    /// A team member back from LinkedIn's consent page (C5.4): the link is kept.
+    /// A team member back from LinkedIn's consent page (C5.4): the link is kept. This runs
+    /// in the public webhooks function, which reads no connection secret: the child
+    /// application's id and secret come from the LinkedIn endpoint's own secret.
     async fn authorization(&self, a: Authorization<'_>) -> Result<serde_json::Value, Refusal> {
+        if a.vendor != WebhookVendor::LinkedIn {
+            return Err(Refusal::unknown_authorization());
+        }
         let refuse = |e: SyncError| Refusal {
             status: match e {
                 SyncError::Retryable(_) => 503,
@@ -302,18 +308,26 @@ impl ConnectorFactory for Factory {
             },
             message: e.to_string(),
         };
-        let (settings, secret): (Settings, Secret) =
-            decode_parts(a.conn, a.secret, "credentials missing: connect again").map_err(refuse)?;
-        let linkedin = secret.customer(&settings).map_err(refuse)?;
-        let l = accounts::Linked {
-            conn: a.conn.clone(),
-            settings,
-            secret,
-            linkedin,
+        let settings: Settings =
+            decode_settings(a.conn).map_err(|_| Refusal::unknown_authorization())?;
+        let child = |field: &str| {
+            a.endpoint_secret
+                .get(field)
+                .and_then(serde_json::Value::as_str)
+                .filter(|s| !s.is_empty())
         };
-        let link = accounts::finish_link(a.store, &l, a.state, a.code, a.now)
-            .await
-            .map_err(refuse)?;
+        let config = settings.linkedin();
+        let app = child("client_id").zip(child(renkei_core::webhook::SIGNING_SECRET));
+        let linkedin = || {
+            let (id, secret) = app.ok_or_else(|| {
+                SyncError::Auth("no LinkedIn child application provisioned: connect again".into())
+            })?;
+            Ok(LinkedinClient::new(&config, id, secret)?)
+        };
+        let link =
+            accounts::finish_link(a.store, a.conn, &settings, linkedin, a.state, a.code, a.now)
+                .await
+                .map_err(refuse)?;
         Ok(serde_json::json!({
             "linked": true, "team_member": link.admin_id, "linkedin_member": link.member,
             "message": "Your LinkedIn account is linked. You can close this window.",

@@ -165,6 +165,8 @@ pub async fn setup(
             problems.push(e.problem());
         }
     }
+    // Recruitee's webhook secret: long enough, and none of the API credentials.
+    problems.extend(renkei_core::config::Configurable::problems(&input.secret));
     if !problems.is_empty() {
         return Err(SetupProblems(problems));
     }
@@ -268,6 +270,13 @@ pub async fn setup(
     let secret_json = serde_json::to_string(&input.secret).map_err(unavailable)?;
     secrets
         .put(&secret_name, &secret_json)
+        .await
+        .map_err(unavailable)?;
+    // The endpoints' own copies (Recruitee's signing secret; the child application's secret
+    // and id for LinkedIn): all the webhooks function reads, never the Recruitee token or the
+    // partner credentials.
+    let whole = serde_json::to_value(&input.secret).map_err(unavailable)?;
+    renkei_core::webhook::store_endpoint_secrets(secrets, super::WEBHOOKS, &t, &c, &whole)
         .await
         .map_err(unavailable)?;
     ActivationState {

@@ -3,7 +3,9 @@
 
 use super::{Secret, Settings};
 use renkei_core::config::{Checks, Configurable};
+use renkei_core::outbound::Endpoint;
 use renkei_core::setup::SetupProblem;
+use renkei_vendors::{kaonavi, roumumate};
 
 /// Roumumate's largest page (`limit`, docs/contracts/roumumate.md).
 const MAX_PAGE: u32 = 500;
@@ -51,6 +53,13 @@ impl Configurable for Settings {
                 );
         }
         checks.done()
+    }
+
+    fn endpoints(&self) -> Vec<Endpoint> {
+        vec![
+            Endpoint::new("roumumate_url", &self.roumumate_url, roumumate::HOSTS),
+            Endpoint::new("kaonavi_url", &self.kaonavi_url, kaonavi::HOSTS),
+        ]
     }
 }
 

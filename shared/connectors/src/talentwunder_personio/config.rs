@@ -4,6 +4,7 @@
 use super::mapping::CUSTOM_FIELDS;
 use super::{Secret, Settings};
 use renkei_core::config::{Checks, Configurable};
+use renkei_core::outbound::Endpoint;
 use renkei_core::setup::SetupProblem;
 use renkei_vendors::personio;
 
@@ -56,6 +57,29 @@ impl Configurable for Settings {
         }
         checks.done()
     }
+
+    fn endpoints(&self) -> Vec<Endpoint> {
+        let jobs_key = match self.jobs_site_url {
+            Some(_) => "jobs_site_url",
+            None => "jobs_domain",
+        };
+        vec![
+            Endpoint::new("api_url", self.personio().api_url, personio::API_HOSTS),
+            Endpoint::new(jobs_key, self.jobs_url(), personio::JOBS_HOSTS),
+        ]
+    }
 }
 
-impl Configurable for Secret {}
+/// The upload signing secret: long enough, and not the Personio token (the public webhooks
+/// function reads it).
+impl Configurable for Secret {
+    fn problems(&self) -> Vec<SetupProblem> {
+        Checks::new()
+            .signing_secret(
+                "upload_secret",
+                Some(&self.upload_secret),
+                &[("access_token", &self.access_token)],
+            )
+            .done()
+    }
+}

@@ -38,6 +38,8 @@ pub struct TalentwunderPersonio<'a> {
     pub(super) settings: Settings,
     pub(super) personio: PersonioClient,
     pub(super) now: DateTime<Utc>,
+    /// Where the deployment lets CV downloads go.
+    pub(super) outbound: &'a renkei_core::outbound::OutboundPolicy,
     /// The open jobs (read once per run, from the cache when it is fresh).
     pub(super) jobs: Option<Vec<Job>>,
     /// Where this run's pass over the open uploads stands (never handing an item twice).
@@ -126,7 +128,7 @@ impl TalentwunderPersonio<'_> {
             return Ok(Ok(Some((uuid.clone(), cv.file_name))));
         }
         let bytes = match (&cv.url, &cv.content_base64) {
-            (Some(url), _) => match fetch_document(url, MAX_DOCUMENT_BYTES).await {
+            (Some(url), _) => match fetch_document(url, MAX_DOCUMENT_BYTES, self.outbound).await {
                 Ok(b) => b,
                 Err(DocumentError::Vendor(v)) => return Err(v.into()),
                 Err(e) => return Ok(Err(format!("CV {:?}: {e}", cv.file_name))),

@@ -170,10 +170,10 @@ pub struct Secret {
 #[derive(Default)]
 pub struct Factory;
 
-const WEBHOOKS: &[WebhookSource] = &[WebhookSource {
-    vendor: WebhookVendor::Talentwunder,
-    secret_field: "upload_secret",
-}];
+const WEBHOOKS: &[WebhookSource] = &[WebhookSource::new(
+    WebhookVendor::Talentwunder,
+    "upload_secret",
+)];
 
 #[async_trait]
 impl ConnectorFactory for Factory {
@@ -219,6 +219,7 @@ impl ConnectorFactory for Factory {
             settings,
             personio,
             now: env.now,
+            outbound: env.outbound,
             jobs: None,
             scan: QueueScan::default(),
         }))

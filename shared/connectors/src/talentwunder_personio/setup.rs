@@ -143,13 +143,8 @@ pub async fn setup(
             "the access token is required",
         ));
     }
-    if input.secret.upload_secret.len() < 16 {
-        problems.push(problem(
-            ProblemKind::Setting,
-            Some("upload_secret"),
-            "the upload secret Talentwunder signs with must have at least 16 characters",
-        ));
-    }
+    // The upload secret Talentwunder signs with: long enough, and not the Personio token.
+    problems.extend(renkei_core::config::Configurable::problems(&input.secret));
     if !problems.is_empty() {
         return Err(SetupProblems(problems));
     }
@@ -220,6 +215,11 @@ pub async fn setup(
     let secret_json = serde_json::to_string(&input.secret).map_err(unavailable)?;
     secrets
         .put(&secret_name, &secret_json)
+        .await
+        .map_err(unavailable)?;
+    // The upload endpoint's own copy of the signing secret: all the webhooks function reads.
+    let whole = serde_json::to_value(&input.secret).map_err(unavailable)?;
+    renkei_core::webhook::store_endpoint_secrets(secrets, super::WEBHOOKS, &t, &c, &whole)
         .await
         .map_err(unavailable)?;
     let settings_json = serde_json::to_value(&input.settings).map_err(unavailable)?;

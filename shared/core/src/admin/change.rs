@@ -110,21 +110,24 @@ async fn load(
 }
 
 fn schema_of(registry: &Registry, conn: &Connection) -> Result<Schema, AdminError> {
-    registry
-        .get(&conn.connector)
-        .ok_or_else(|| {
-            AdminError::Unsupported(format!(
-                "connector {} is not part of this build",
-                conn.connector
-            ))
-        })?
-        .schema()
-        .ok_or_else(|| {
-            AdminError::Unsupported(format!(
-                "{}'s connections cannot be changed by hand",
-                conn.connector
-            ))
-        })
+    factory_of(registry, conn)?.schema().ok_or_else(|| {
+        AdminError::Unsupported(format!(
+            "{}'s connections cannot be changed by hand",
+            conn.connector
+        ))
+    })
+}
+
+fn factory_of(
+    registry: &Registry,
+    conn: &Connection,
+) -> Result<std::sync::Arc<dyn crate::connector::ConnectorFactory>, AdminError> {
+    registry.get(&conn.connector).ok_or_else(|| {
+        AdminError::Unsupported(format!(
+            "connector {} is not part of this build",
+            conn.connector
+        ))
+    })
 }
 
 fn view(conn: &Connection, schema: &Schema) -> SettingsView {
@@ -239,6 +242,8 @@ pub async fn set_credentials(
 ) -> Result<Rotated, AdminError> {
     let conn = load(store, t, c).await?;
     let schema = schema_of(registry, &conn)?;
+    // A legacy-named secret is moved by migrate-secrets first, never rotated in place.
+    conn.scoped_secret().map_err(AdminError::Unsupported)?;
     if given.is_empty() {
         return Err(refused(vec![SetupProblem::new(
             ProblemKind::Credentials,
@@ -266,6 +271,18 @@ pub async fn set_credentials(
         .put(&conn.secret_name, &merged.to_string())
         .await
         .map_err(store_err)?;
+    // The endpoints' own copies of the signing secrets follow (the webhooks function reads
+    // those, never this secret).
+    let sources = factory_of(registry, &conn)?.webhooks();
+    crate::webhook::store_endpoint_secrets(
+        secrets,
+        sources,
+        &conn.tenant_id,
+        &conn.connection_id,
+        &merged,
+    )
+    .await
+    .map_err(store_err)?;
     let changed = given
         .iter()
         .filter(|(k, v)| stored.as_ref().and_then(|s| s.get(k.as_str())) != Some(*v))

@@ -228,3 +228,37 @@ fn p10_a_cadence_must_divide_the_hour() {
     let err = change_cadence(&every_15, &json!({"kind": "weekly"})).unwrap_err();
     assert_eq!(fields(&err), ["cadence.kind"], "{err:?}");
 }
+
+#[test]
+fn s28_5_a_signing_secret_is_long_enough_and_no_api_credential_and_never_quoted() {
+    let check = |value: Option<&str>| {
+        Checks::new()
+            .signing_secret(
+                "webhook_secret",
+                value,
+                &[("api_token", "the-api-token-0123456789"), ("empty", "")],
+            )
+            .done()
+    };
+    assert!(check(None).is_empty(), "no webhooks: nothing to check");
+    assert!(check(Some("a-long-enough-signing-secret")).is_empty());
+    let short = check(Some("short-secret"));
+    assert_eq!(fields(&short), ["webhook_secret"]);
+    assert_eq!(short[0].kind, ProblemKind::Credentials);
+    assert!(
+        short[0].message.contains("at least 16 characters"),
+        "{short:?}"
+    );
+    let same = check(Some("the-api-token-0123456789"));
+    assert_eq!(fields(&same), ["webhook_secret"]);
+    assert!(
+        same[0]
+            .message
+            .contains("must not be the same as api_token"),
+        "{same:?}"
+    );
+    assert!(!format!("{same:?}{short:?}").contains("the-api-token-0123456789"));
+    assert!(!format!("{short:?}").contains("short-secret"));
+    // Sixteen characters, counted as characters.
+    assert!(check(Some("署名シークレット署名シークレット署名")).is_empty());
+}

@@ -23,14 +23,20 @@ impl Engine<'_> {
     ) -> Result<(), Stop> {
         let (t, c) = (&req.tenant_id, &req.connection_id);
         let repo = self.repo();
-        let secret = self
-            .ports
-            .secrets
-            .get(&conn.secret_name)
-            .await
-            .map_err(|e| {
-                SyncError::Retryable(format!("reading the connection's credentials: {e}"))
-            })?;
+        // A connection stored before the deployment's outbound policy (or written around the
+        // admin API) is refused here too, before its credentials are read or sent anywhere.
+        if let Some(refused) = factory.schema().and_then(|schema| {
+            let endpoints = schema.endpoints(&conn.settings);
+            endpoints
+                .iter()
+                .find_map(|e| self.config.outbound.check(e).err())
+        }) {
+            return Err(SyncError::Permanent(format!("settings.{refused}")).into());
+        }
+        let name = conn.scoped_secret().map_err(SyncError::Permanent)?;
+        let secret = self.ports.secrets.get(name).await.map_err(|e| {
+            SyncError::Retryable(format!("reading the connection's credentials: {e}"))
+        })?;
         let (heartbeat, mut beats) = HeartbeatLink::channel();
         let env = BuildEnv {
             store: self.ports.store,
@@ -38,6 +44,7 @@ impl Engine<'_> {
             clock: self.ports.clock,
             heartbeat: &heartbeat,
             scope: run.scope.as_deref(),
+            outbound: &self.config.outbound,
         };
         let mut connector = factory.build(conn, secret, env).await?;
         keeper.drive(&mut beats, connector.begin()).await?;

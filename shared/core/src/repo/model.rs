@@ -98,6 +98,24 @@ pub struct Connection {
 }
 
 impl Connection {
+    /// The secret a run may read: the connector-scoped name only (issue 28, item 14). A
+    /// connection still named by the legacy scheme (`renkei/<tenant>/<connection>`, from
+    /// before `migrate-secrets`) is refused, not read: under the deployed grants
+    /// (`renkei/<connector>/*`) a legacy name is readable only when the tenant is named like a
+    /// connector — that connector's function reading another connector's credentials.
+    pub fn scoped_secret(&self) -> Result<&str, String> {
+        let scoped = super::secret_name(&self.connector, &self.tenant_id, &self.connection_id);
+        if self.secret_name == scoped {
+            Ok(&self.secret_name)
+        } else {
+            Err(format!(
+                "the credentials are stored under {:?}, a name from before connector-scoped \
+                 secrets; an operator must move them (renkei migrate-secrets {})",
+                self.secret_name, self.tenant_id
+            ))
+        }
+    }
+
     /// A new connection with automation on, due at `next_run_at`, and no history: the one
     /// way every connector creates its connections (the secret named by [`super::secret_name`]).
     pub fn new(

@@ -2,33 +2,52 @@
 //! vendor, free of Lambda and HTTP-server types so that the Lambda (functions/webhooks) and
 //! the sandbox (`renkei sandbox`, `/webhooks/...`) run the same code.
 //!
+//! The ingress answers the internet, so it reads no connection's secret: each endpoint has
+//! its own (`secrets.rs`, `renkei-webhook/{vendor}/{tenant}/{connection}`), named by the
+//! address alone. Until a request is authenticated, an address with a connection behind it
+//! and one without are answered alike, status and body (docs/contracts/webhooks.md).
+//!
 //! `POST /webhooks/{vendor}/{tenant}/{connection}`:
-//! 1. over 256 KiB → 413; unknown vendor, tenant or connection, or a connection whose
-//!    connector takes no webhooks from this vendor → 401 (nothing says which);
-//! 2. signature over the raw body, in constant time, with the connection's secret → 401;
-//! 3. body not JSON → 400; Recruitee's `{"test":true}` → 200, nothing else happens;
-//! 4. a timestamp outside the window (where the vendor sends one) → 401;
+//! 1. a path that is no webhook address → 404; over 256 KiB → 413; Recruitee's
+//!    `{"test":true}` → 200 at any Recruitee address (it changes nothing and says nothing);
+//! 2. no signature header → 401 `signature missing`; the signature over the raw body, in
+//!    constant time, with the endpoint's secret — or, where there is none, with a decoy
+//!    secret that never verifies — → 401 `signature invalid`. Nothing is read or written
+//!    before this but the endpoint's secret (cached for a minute per instance);
+//! 3. body not JSON → 400; a timestamp outside the window (HRBrain, Talentwunder), or a body
+//!    time older than the vendor's redelivery window (Recruitee, LinkedIn) → 401;
+//! 4. the connection, its connector and what it takes from the vendor (gone since: 401);
 //! 5. what the delivery carries is kept where the connector keeps such things
 //!    (`accept_delivery`: a Talentwunder upload's profiles; idempotent, its answer's fields
 //!    join every answer below, a refusal answers its own status);
-//! 6. a delivery seen before (TTL dedupe item, conditional put) → 200 `duplicate`;
+//! 6. a delivery seen before (dedupe item kept for the vendor's redelivery window,
+//!    conditional put) → 200 `duplicate`;
 //! 7. the first webhook of a coalescing window publishes one `SyncRequested` for the
 //!    connection; the rest of the burst joins it → 202.
 //!
 //! No vendor work happens here, and bodies are never logged. `GET` with `challengeCode`
-//! answers LinkedIn's validation.
+//! answers LinkedIn's validation (an HMAC with the endpoint's secret, or the decoy's where
+//! there is none); `GET` with `code` and `state` finishes a person's authorization.
 
+mod secrets;
 mod vendor;
 
+pub use secrets::{
+    DecoyKey, ENDPOINT_SECRET_PREFIX, SIGNING_SECRET, delete_endpoint_secrets, endpoint_secret,
+    endpoint_secret_name, store_endpoint_secrets,
+};
 pub use vendor::{WebhookVendor, hmac_hex};
 
 use crate::clock::Clock;
-use crate::connector::{Authorization, ConnectorFactory, Delivery, SyncRequested, WebhookSource};
+use crate::connector::{
+    Authorization, ConnectorFactory, Delivery, Refusal, SyncRequested, WebhookSource,
+};
 use crate::ids::{ConnectionId, TenantId};
 use crate::ports::{EventBus, SecretStore, StateStore, StoreError};
 use crate::registry::Registry;
 use crate::repo::{Connection, Repo};
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
+use secrets::SecretCache;
 use serde_json::{Value, json};
 use std::sync::Arc;
 
@@ -98,10 +117,17 @@ pub struct IngressConfig {
     pub max_body: usize,
     /// Webhooks within this window of the one that requested a run join that run.
     pub coalesce: Duration,
-    /// How long a delivery id is remembered (vendors retry for about a day).
+    /// The least time a delivery id is remembered; a vendor's own redelivery window
+    /// ([`WebhookVendor::redelivery_window`]) is used where it is longer.
     pub dedupe_ttl: Duration,
-    /// How far a vendor's timestamp may be from now, either way (clock skew included).
+    /// How far a vendor's signed timestamp may be from now, either way (clock skew included).
     pub max_age: Duration,
+    /// How far ahead of now a body's time may be (a vendor's clock running fast).
+    pub max_ahead: Duration,
+    /// How long an endpoint secret read (found or not) is used before it is read again.
+    pub secret_ttl: Duration,
+    /// The key of the decoy secrets of addresses without an endpoint secret.
+    pub decoy: DecoyKey,
     /// EventBridge source of the events published.
     pub event_source: String,
 }
@@ -113,6 +139,9 @@ impl Default for IngressConfig {
             coalesce: Duration::seconds(60),
             dedupe_ttl: Duration::days(3),
             max_age: Duration::minutes(5),
+            max_ahead: Duration::hours(1),
+            secret_ttl: Duration::seconds(60),
+            decoy: DecoyKey::random(),
             event_source: "renkei".into(),
         }
     }
@@ -123,7 +152,7 @@ impl Default for IngressConfig {
 pub struct IngressPorts<'a> {
     /// Connections, dedupe items, coalescing marks.
     pub store: &'a dyn StateStore,
-    /// Connection secrets (the signing secret is a field of it).
+    /// Endpoint secrets (`renkei-webhook/…`); never a connection's secret.
     pub secrets: &'a dyn SecretStore,
     /// Where run requests go.
     pub bus: &'a dyn EventBus,
@@ -136,17 +165,22 @@ pub struct Ingress<'a> {
     ports: IngressPorts<'a>,
     registry: &'a Registry,
     config: IngressConfig,
+    cache: SecretCache,
 }
 
-/// The connection a path names, with what it takes from the vendor.
+/// What an address signs with: its endpoint secret, or the decoy's stand-in.
+struct Signing {
+    /// The signing secret.
+    secret: String,
+    /// The endpoint secret as stored; None: the address has none (the secret is a decoy, and
+    /// nothing it verifies is accepted).
+    stored: Option<Value>,
+}
+
+/// The connection an authenticated request is for, with what it takes from the vendor.
 struct Target {
-    vendor: WebhookVendor,
     conn: Connection,
     factory: Arc<dyn ConnectorFactory>,
-    /// The signing secret (the source's field).
-    secret: Option<String>,
-    /// The connection's whole secret, for a connector finishing an authorization.
-    whole_secret: Option<String>,
 }
 
 /// An early answer, with what the log says about it (never the body).
@@ -163,10 +197,20 @@ impl From<StoreError> for Answer {
     }
 }
 
+fn unknown_authorization() -> Answer {
+    let r = Refusal::unknown_authorization();
+    Answer(
+        WebhookResponse::error(r.status, &r.message),
+        "authorization unknown",
+    )
+}
+
 impl<'a> Ingress<'a> {
-    /// An ingress over the ports, for the connectors of `registry`.
+    /// An ingress over the ports, for the connectors of `registry`. Keep one per process
+    /// (a Lambda instance): it caches endpoint secrets for `config.secret_ttl`.
     pub fn new(ports: IngressPorts<'a>, registry: &'a Registry, config: IngressConfig) -> Self {
         Self {
+            cache: SecretCache::new(config.secret_ttl),
             ports,
             registry,
             config,
@@ -200,85 +244,106 @@ impl<'a> Ingress<'a> {
         if req.body.len() > self.config.max_body {
             return Err(reject(413, "body over 256 KiB"));
         }
-        let target = self.target(*vendor, t, c).await?;
+        // Everything up to the signature check depends on the request alone, never on
+        // whether the address has a connection behind it.
         match req.method.to_ascii_uppercase().as_str() {
-            "GET" if req.query_param("code").is_some() || req.query_param("error").is_some() => {
-                self.authorization(req, &target).await
+            "GET" if req.query_param("error").is_some() => {
+                Err(Answer(refused_consent(req), "consent refused"))
             }
-            "GET" => self.challenge(req, &target),
-            "POST" => self.delivery(req, &target).await,
+            "GET" if req.query_param("code").is_some() => {
+                self.authorization(req, *vendor, t, c).await
+            }
+            "GET" => self.challenge(req, *vendor, t, c).await,
+            "POST" => self.delivery(req, *vendor, t, c).await,
             _ => Err(reject(405, "method not allowed")),
         }
     }
 
-    /// The connection, if it exists and its connector takes this vendor's webhooks.
+    /// What the address signs with: its endpoint secret (the cache's for a minute), or a
+    /// decoy secret derived from the deployment's key and the address.
+    async fn signing(
+        &self,
+        vendor: WebhookVendor,
+        t: &TenantId,
+        c: &ConnectionId,
+    ) -> Result<Signing, Answer> {
+        let name = endpoint_secret_name(vendor, t, c);
+        let now = self.ports.clock.now();
+        let stored = match self.cache.get(&name, now) {
+            Some(stored) => stored,
+            None => {
+                let raw = self
+                    .ports
+                    .secrets
+                    .get(&name)
+                    .await
+                    .map_err(|_| reject(503, "secret store unavailable"))?;
+                let stored = raw
+                    .and_then(|s| serde_json::from_str::<Value>(&s).ok())
+                    .filter(|v| signing_secret(v).is_some());
+                self.cache.put(&name, stored.clone(), now);
+                stored
+            }
+        };
+        Ok(match stored.as_ref().and_then(signing_secret) {
+            Some(secret) => Signing {
+                secret: secret.to_string(),
+                stored,
+            },
+            None => Signing {
+                secret: self.config.decoy.signing_secret(vendor, t, c),
+                stored: None,
+            },
+        })
+    }
+
+    /// The connection an authenticated request is for, if it still exists and its
+    /// connector takes this vendor's webhooks.
     async fn target(
         &self,
         vendor: WebhookVendor,
         t: &TenantId,
         c: &ConnectionId,
-    ) -> Result<Target, Answer> {
-        let unknown = || reject(401, "unknown webhook endpoint");
-        let (conn, _) = Repo::new(self.ports.store)
-            .connection(t, c)
-            .await?
-            .ok_or_else(unknown)?;
-        let factory: Arc<dyn ConnectorFactory> =
-            self.registry.get(&conn.connector).ok_or_else(unknown)?;
-        let source: &WebhookSource = factory
+    ) -> Result<Option<Target>, Answer> {
+        let Some((conn, _)) = Repo::new(self.ports.store).connection(t, c).await? else {
+            return Ok(None);
+        };
+        let Some(factory) = self.registry.get(&conn.connector) else {
+            return Ok(None);
+        };
+        let takes = factory
             .webhooks()
             .iter()
-            .find(|s| s.vendor == vendor)
-            .ok_or_else(unknown)?;
-        let secret = self
-            .ports
-            .secrets
-            .get(&conn.secret_name)
-            .await
-            .map_err(|_| reject(503, "secret store unavailable"))?;
-        // The field is a top-level name, or a JSON pointer (`/child/client_secret`).
-        let field = secret
-            .as_deref()
-            .and_then(|s| serde_json::from_str::<Value>(s).ok())
-            .and_then(|v| {
-                let at = if source.secret_field.starts_with('/') {
-                    v.pointer(source.secret_field)
-                } else {
-                    v.get(source.secret_field)
-                };
-                at.and_then(Value::as_str).map(str::to_string)
-            })
-            .filter(|s| !s.is_empty());
-        Ok(Target {
-            vendor,
-            conn,
-            factory,
-            secret: field,
-            whole_secret: secret,
-        })
+            .any(|s: &WebhookSource| s.vendor == vendor);
+        Ok(takes.then_some(Target { conn, factory }))
     }
 
     /// A person coming back from a vendor's consent page (OAuth code flow): the connector
-    /// checks the state it issued and finishes. A refused consent is said so.
+    /// checks the state it issued and finishes. Every authorization that cannot be finished
+    /// is told the same, whether or not the address has a connection behind it.
     async fn authorization(
         &self,
         req: &WebhookRequest,
-        target: &Target,
+        vendor: WebhookVendor,
+        t: &TenantId,
+        c: &ConnectionId,
     ) -> Result<WebhookResponse, Answer> {
-        if let Some(e) = req.query_param("error") {
-            let why = req.query_param("error_description").unwrap_or(e);
-            return Ok(WebhookResponse::error(
-                400,
-                &format!("the authorization was not given: {why}"),
-            ));
-        }
         let (Some(code), Some(state)) = (req.query_param("code"), req.query_param("state")) else {
             return Err(reject(400, "code and state are required"));
+        };
+        // The state the connector issued is the authentication, and it is in the store: the
+        // connection is read whether or not the address has an endpoint secret, so that both
+        // cost the same reads up to the connector's own check of the state.
+        let target = self.target(vendor, t, c).await?;
+        let signing = self.signing(vendor, t, c).await?;
+        let (Some(target), Some(endpoint_secret)) = (target, signing.stored.as_ref()) else {
+            return Err(unknown_authorization());
         };
         let a = Authorization {
             store: self.ports.store,
             conn: &target.conn,
-            secret: target.whole_secret.as_deref(),
+            vendor,
+            endpoint_secret,
             code,
             state,
             now: self.ports.clock.now(),
@@ -293,24 +358,28 @@ impl<'a> Ingress<'a> {
     }
 
     /// LinkedIn's endpoint validation: `challengeResponse` = hex HMAC-SHA256 of the code
-    /// with the client secret.
-    fn challenge(&self, req: &WebhookRequest, target: &Target) -> Result<WebhookResponse, Answer> {
-        if target.vendor != WebhookVendor::LinkedIn {
+    /// with the client secret — or, at an address without one, with its decoy secret, so
+    /// that the answer looks the same.
+    async fn challenge(
+        &self,
+        req: &WebhookRequest,
+        vendor: WebhookVendor,
+        t: &TenantId,
+        c: &ConnectionId,
+    ) -> Result<WebhookResponse, Answer> {
+        if vendor != WebhookVendor::LinkedIn {
             return Err(reject(405, "method not allowed"));
         }
         let code = req
             .query_param("challengeCode")
             .filter(|c| !c.is_empty())
             .ok_or_else(|| reject(400, "challengeCode missing"))?;
-        let secret = target
-            .secret
-            .as_deref()
-            .ok_or_else(|| reject(401, "unknown webhook endpoint"))?;
+        let signing = self.signing(vendor, t, c).await?;
         Ok(WebhookResponse::new(
             200,
             json!({
                 "challengeCode": code,
-                "challengeResponse": hmac_hex(secret.as_bytes(), code.as_bytes()),
+                "challengeResponse": hmac_hex(signing.secret.as_bytes(), code.as_bytes()),
             }),
         ))
     }
@@ -318,24 +387,26 @@ impl<'a> Ingress<'a> {
     async fn delivery(
         &self,
         req: &WebhookRequest,
-        target: &Target,
+        vendor: WebhookVendor,
+        t: &TenantId,
+        c: &ConnectionId,
     ) -> Result<WebhookResponse, Answer> {
-        let vendor = target.vendor;
         // Recruitee sends its test ping when the webhook is created, before the customer
-        // can store the secret it generates; it changes nothing, so it needs no signature.
+        // can store the secret it generates; it changes nothing, so it needs no signature,
+        // and it is answered alike at every Recruitee address.
         if vendor == WebhookVendor::Recruitee && is_test_ping(&req.body) {
             return Ok(WebhookResponse::new(200, json!({ "test": "ok" })));
         }
-        let secret = target
-            .secret
-            .as_deref()
-            .ok_or_else(|| reject(401, "unknown webhook endpoint"))?;
         let signature = req
             .header(vendor.signature_header())
             .ok_or_else(|| reject(401, "signature missing"))?;
-        if !vendor.verify(secret.as_bytes(), &req.body, signature) {
+        let signing = self.signing(vendor, t, c).await?;
+        // The decoy is checked too (and then refused), so that both take the same time.
+        let verified = vendor.verify(signing.secret.as_bytes(), &req.body, signature);
+        if !(verified && signing.stored.is_some()) {
             return Err(reject(401, "signature invalid"));
         }
+        // Authenticated: from here on the caller holds the endpoint's secret.
         let json: Value =
             serde_json::from_slice(&req.body).map_err(|_| reject(400, "body is not JSON"))?;
         let now = self.ports.clock.now();
@@ -345,7 +416,21 @@ impl<'a> Ingress<'a> {
                 return Err(reject(401, "timestamp outside the accepted window"));
             }
         }
-        let (t, c) = (&target.conn.tenant_id, &target.conn.connection_id);
+        let window = vendor.redelivery_window().max(self.config.dedupe_ttl);
+        let sent_at = match vendor.sent_at(&json) {
+            Some(Ok(at)) => Some(at),
+            Some(Err(_)) => return Err(reject(400, "timestamp malformed")),
+            None => None,
+        };
+        if let Some(at) = sent_at
+            && (now - at > window || at - now > self.config.max_ahead)
+        {
+            // Older than any redelivery: a replay the dedupe item no longer catches.
+            return Err(reject(401, "timestamp outside the accepted window"));
+        }
+        let Some(target) = self.target(vendor, t, c).await? else {
+            return Err(reject(401, "unknown webhook endpoint"));
+        };
         let kept = target
             .factory
             .accept_delivery(Delivery {
@@ -365,15 +450,11 @@ impl<'a> Ingress<'a> {
         let kept = kept.as_ref();
         let repo = Repo::new(self.ports.store);
         let id = vendor.delivery_id(&req.body, &json);
+        // Remembered until the body's own time is past the window: a replay after that is
+        // refused by its time (above).
+        let expires = dedupe_expiry(now, sent_at, window);
         if !repo
-            .first_delivery(
-                t,
-                c,
-                vendor.as_str(),
-                &id,
-                now,
-                now + self.config.dedupe_ttl,
-            )
+            .first_delivery(t, c, vendor.as_str(), &id, now, expires)
             .await?
         {
             return Ok(WebhookResponse::new(200, json!({ "duplicate": true })).with(kept));
@@ -407,6 +488,32 @@ impl<'a> Ingress<'a> {
     }
 }
 
+/// When a delivery's dedupe item may go: a window after the later of now and the time its
+/// body says it was made.
+fn dedupe_expiry(
+    now: DateTime<Utc>,
+    sent_at: Option<DateTime<Utc>>,
+    window: Duration,
+) -> DateTime<Utc> {
+    sent_at.map_or(now, |at| at.max(now)) + window
+}
+
+/// An endpoint secret's signing secret.
+fn signing_secret(stored: &Value) -> Option<&str> {
+    stored
+        .get(SIGNING_SECRET)
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+}
+
+/// A consent the person refused at the vendor: said so (it changes nothing, so it is
+/// answered alike at every address).
+fn refused_consent(req: &WebhookRequest) -> WebhookResponse {
+    let e = req.query_param("error").unwrap_or_default();
+    let why = req.query_param("error_description").unwrap_or(e);
+    WebhookResponse::error(400, &format!("the authorization was not given: {why}"))
+}
+
 fn is_test_ping(body: &[u8]) -> bool {
     serde_json::from_slice::<Value>(body).is_ok_and(|v| v == json!({ "test": true }))
 }
@@ -433,6 +540,19 @@ fn parse_path(path: &str) -> Option<(WebhookVendor, TenantId, ConnectionId)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn s28_4_a_delivery_is_remembered_until_its_body_time_is_past_the_window() {
+        let now = Utc::now();
+        let w = Duration::days(30);
+        assert_eq!(dedupe_expiry(now, None, w), now + w);
+        assert_eq!(
+            dedupe_expiry(now, Some(now - Duration::days(2)), w),
+            now + w
+        );
+        let ahead = now + Duration::minutes(30);
+        assert_eq!(dedupe_expiry(now, Some(ahead), w), ahead + w);
+    }
 
     #[test]
     fn p9_paths_name_vendor_tenant_and_connection() {

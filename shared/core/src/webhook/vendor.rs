@@ -2,7 +2,7 @@
 //! is, what it signs, how a delivery is identified and whether it carries a timestamp.
 //! Verification compares MACs in constant time (the hmac crate's `verify_slice`).
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, TimeZone, Utc};
 use hmac::{Hmac, Mac};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -94,6 +94,41 @@ impl WebhookVendor {
         }
     }
 
+    /// How long the vendor may send one delivery again — its automatic retries, and a
+    /// person's re-send from the vendor's delivery log (docs/contracts/webhooks.md cites each
+    /// figure, or says it is assumed). A delivery's id is remembered at least this long, and
+    /// a delivery whose body says it was made longer ago than this is refused: a captured
+    /// delivery cannot be replayed once its dedupe item has expired.
+    pub fn redelivery_window(self) -> Duration {
+        match self {
+            // Retries "delayed more and more" (docs.recruitee.com/docs/webhooks, "Delivery
+            // guarantees"); a person can re-send any request of the log, kept 30 days.
+            Self::Recruitee => Duration::days(30),
+            // Assumed: LinkedIn publishes no retry policy for RSC notifications.
+            Self::LinkedIn => Duration::days(30),
+            // Their signed time must be within minutes of now ([`Self::timestamp`]), so an id
+            // need outlive only that; kept 3 days as before.
+            Self::HrBrain | Self::Talentwunder => Duration::days(3),
+        }
+    }
+
+    /// When the vendor made a delivery, for the vendors whose bodies carry a time but no
+    /// signed window ([`Self::timestamp`] is theirs who do): Recruitee's `created_at`
+    /// (RFC 3339), LinkedIn's `processedAt` or `createdAt` (epoch milliseconds, or RFC
+    /// 3339). None: the body says no time (nothing to check); Err: it says one that cannot be
+    /// read.
+    pub fn sent_at(self, json: &Value) -> Option<Result<DateTime<Utc>, String>> {
+        let fields: &[&str] = match self {
+            Self::Recruitee => &["created_at"],
+            Self::LinkedIn => &["processedAt", "createdAt"],
+            Self::HrBrain | Self::Talentwunder => return None,
+        };
+        let (field, value) = fields
+            .iter()
+            .find_map(|f| json.get(*f).filter(|v| !v.is_null()).map(|v| (*f, v)))?;
+        Some(time_value(value).ok_or_else(|| format!("{field} is not a time")))
+    }
+
     /// When the vendor says the event happened, where it says so (HRBrain's `occurredAt`,
     /// Talentwunder's `sentAt`); checked against a window so that an old signed body cannot
     /// be replayed later.
@@ -113,6 +148,26 @@ impl WebhookVendor {
                         .map_err(|_| format!("{field} is not an RFC 3339 time"))
                 }),
         )
+    }
+}
+
+/// A time as vendors write it: RFC 3339, or a Unix time in milliseconds (seconds when too
+/// small to be milliseconds of this century).
+fn time_value(v: &Value) -> Option<DateTime<Utc>> {
+    match v {
+        Value::String(s) => DateTime::parse_from_rfc3339(s)
+            .ok()
+            .map(|t| t.with_timezone(&Utc)),
+        Value::Number(n) => {
+            let n = n.as_i64()?;
+            let millis = if n.abs() < 100_000_000_000 {
+                n.checked_mul(1000)?
+            } else {
+                n
+            };
+            Utc.timestamp_millis_opt(millis).single()
+        }
+        _ => None,
     }
 }
 
@@ -139,6 +194,57 @@ mod tests {
     }
 
     #[test]
+    fn s28_4_recruitee_and_linkedin_bodies_say_when_they_were_made() {
+        use serde_json::json;
+        let at =
+            |v: WebhookVendor, body: Value| v.sent_at(&body).map(|r| r.map(|t| t.to_rfc3339()));
+        assert_eq!(
+            at(
+                WebhookVendor::Recruitee,
+                json!({"id": 1, "created_at": "2026-11-22T09:00:00Z"})
+            ),
+            Some(Ok("2026-11-22T09:00:00+00:00".into()))
+        );
+        // LinkedIn writes epoch milliseconds; seconds are taken as seconds.
+        for t in [
+            json!(1_795_338_000_000_i64),
+            json!(1_795_338_000),
+            json!("2026-11-22T09:00:00Z"),
+        ] {
+            assert_eq!(
+                at(WebhookVendor::LinkedIn, json!({"processedAt": t})),
+                Some(Ok("2026-11-22T09:00:00+00:00".into()))
+            );
+        }
+        assert_eq!(
+            at(
+                WebhookVendor::LinkedIn,
+                json!({"createdAt": 1_795_338_000_000_i64})
+            ),
+            Some(Ok("2026-11-22T09:00:00+00:00".into()))
+        );
+        assert!(matches!(
+            at(WebhookVendor::Recruitee, json!({"created_at": "yesterday"})),
+            Some(Err(_))
+        ));
+        assert!(matches!(
+            at(WebhookVendor::LinkedIn, json!({"processedAt": true})),
+            Some(Err(_))
+        ));
+        assert_eq!(at(WebhookVendor::Recruitee, json!({"id": 1})), None);
+        assert_eq!(
+            at(
+                WebhookVendor::HrBrain,
+                json!({"created_at": "2026-11-22T09:00:00Z"})
+            ),
+            None
+        );
+        // Ids are kept at least as long as a vendor may deliver again.
+        assert!(WebhookVendor::Recruitee.redelivery_window() >= Duration::days(30));
+        assert!(WebhookVendor::LinkedIn.redelivery_window() >= Duration::days(30));
+    }
+
+    #[test]
     fn p9_prefixes_are_accepted_and_case_of_hex_does_not_matter() {
         let sig = hmac_hex(b"s", b"{}");
         assert!(WebhookVendor::LinkedIn.verify(b"s", b"{}", &format!("hmacsha256={sig}")));
@@ -149,5 +255,56 @@ mod tests {
         assert!(!WebhookVendor::Recruitee.verify(b"t", b"{}", &sig));
         assert!(!WebhookVendor::Recruitee.verify(b"s", b"{}", "zz"));
         assert!(!WebhookVendor::Recruitee.verify(b"s", b"{}", ""));
+    }
+
+    mod properties {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        /// How each vendor writes the signature header around the hex MAC.
+        fn header(vendor: WebhookVendor, hex: &str) -> String {
+            match vendor {
+                WebhookVendor::HrBrain | WebhookVendor::Talentwunder => format!("sha256={hex}"),
+                WebhookVendor::LinkedIn => format!("hmacsha256={hex}"),
+                WebhookVendor::Recruitee => hex.to_string(),
+            }
+        }
+
+        fn vendor() -> impl Strategy<Value = WebhookVendor> {
+            prop::sample::select(WebhookVendor::ALL.to_vec())
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(256))]
+
+            /// What a vendor signs with the shared secret verifies, for any secret and body.
+            #[test]
+            fn s28_17_verify_accepts_what_sign_made(
+                v in vendor(),
+                secret in prop::collection::vec(any::<u8>(), 0..80),
+                body in prop::collection::vec(any::<u8>(), 0..512),
+            ) {
+                let sig = header(v, &hmac_hex(&secret, &body));
+                prop_assert!(v.verify(&secret, &body, &sig));
+            }
+
+            /// Any change to the body or the secret, however small, is refused.
+            #[test]
+            fn s28_17_verify_refuses_a_changed_body_or_secret(
+                v in vendor(),
+                secret in prop::collection::vec(any::<u8>(), 1..80),
+                body in prop::collection::vec(any::<u8>(), 1..512),
+                at in any::<prop::sample::Index>(),
+                flip in 1..=255u8,
+            ) {
+                let sig = header(v, &hmac_hex(&secret, &body));
+                let mut other_body = body.clone();
+                other_body[at.index(body.len())] ^= flip;
+                prop_assert!(!v.verify(&secret, &other_body, &sig));
+                let mut other_secret = secret.clone();
+                other_secret[at.index(secret.len())] ^= flip;
+                prop_assert!(!v.verify(&other_secret, &body, &sig));
+            }
+        }
     }
 }

@@ -24,6 +24,12 @@ pub use types::*;
 
 const VENDOR: &str = "LinkedIn";
 
+/// Where a deployed stack may call LinkedIn's API (Recruiter System Connect).
+pub const API_HOSTS: &[renkei_core::outbound::HostPattern] = &["api.linkedin.com"];
+/// Where a deployed stack may call LinkedIn's OAuth endpoints (`/oauth/v2/accessToken`,
+/// `/oauth/v2/authorization`): LinkedIn's own host for them, the client's default.
+pub const OAUTH_HOSTS: &[renkei_core::outbound::HostPattern] = &["www.linkedin.com"];
+
 /// The client of one LinkedIn application (the partner's parent or a customer's child).
 #[derive(Debug)]
 pub struct LinkedinClient {
@@ -51,6 +57,20 @@ struct TokenReply {
 
 fn parse<T: serde::de::DeserializeOwned>(body: &str, what: &str) -> Result<T, VendorError> {
     crate::http::parse_json(VENDOR, body, what)
+}
+
+/// Each of `ids`' status in a rest.li batch answer `body`, as `batch_update` and
+/// `batch_delete` read it. Public so that the fuzz target (fuzz/) decodes answers as the
+/// client does.
+pub fn batch_statuses(
+    resource: Resource,
+    ids: &[&str],
+    context: &str,
+    body: &str,
+    deleting: bool,
+) -> Result<Vec<EntityStatus>, VendorError> {
+    let b: BatchReply = parse(body, "batch")?;
+    Ok(b.statuses(resource, ids, context, deleting))
 }
 
 fn http(base_url: &str) -> HttpConfig {
@@ -358,8 +378,7 @@ impl LinkedinClient {
         reply: &Reply,
         deleting: bool,
     ) -> Result<Vec<EntityStatus>, VendorError> {
-        let b: BatchReply = parse(&reply.body, "batch")?;
-        Ok(b.statuses(resource, ids, context, deleting))
+        batch_statuses(resource, ids, context, &reply.body, deleting)
     }
 
     /// Upserts ≤ [`MAX_BATCH`] entities of `resource` (rest.li `batch_update`), answering
@@ -479,5 +498,21 @@ impl LinkedinClient {
                 }
             })
             .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Found while writing the fuzz target's oracle (fuzz/fuzz_targets/vendor_json.rs): a
+    /// status past u16 wrapped (`as u16`), so 65736 read as 200 and the entity as done.
+    #[test]
+    fn s28_15_a_batch_status_that_is_no_http_status_is_a_failure_not_done() {
+        let key = Resource::Candidates.key("1", "ctx");
+        let body = json!({ "results": { key: { "status": 65736 } } }).to_string();
+        let got =
+            batch_statuses(Resource::Candidates, &["1"], "ctx", &body, false).expect("decodes");
+        assert!(matches!(got[..], [EntityStatus::Failed(_)]), "{got:?}");
     }
 }

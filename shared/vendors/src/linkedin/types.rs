@@ -383,7 +383,11 @@ impl BatchReply {
                 let Some(e) = entry else {
                     return EntityStatus::Failed("no status for it in LinkedIn's answer".into());
                 };
-                let status = e["status"].as_u64().unwrap_or(500) as u16;
+                // A status that is no HTTP status (65736 would wrap to 200) is a failure.
+                let status = e["status"]
+                    .as_u64()
+                    .and_then(|s| u16::try_from(s).ok())
+                    .unwrap_or(500);
                 match status {
                     200..=299 => EntityStatus::Done,
                     404 if deleting => EntityStatus::Done,

@@ -18,6 +18,11 @@ use reqwest::{Method, StatusCode, header};
 use std::time::Duration;
 use tokio::sync::Mutex;
 
+/// Where a deployed stack may call Mynavi without the operator's allowance: nowhere, since
+/// Mynavi documents no API host (docs/contracts/mynavi.md: a login and a download page); the
+/// operator names the host in the stack parameter `AllowedVendorHosts`.
+pub const HOSTS: &[renkei_core::outbound::HostPattern] = &[];
+
 const VENDOR: &str = "Mynavi";
 const SESSION_COOKIE: &str = "MYNAVI_SESSION";
 /// What Mynavi's login page says on wrong credentials.

@@ -19,6 +19,13 @@ const VENDOR: &str = "Personio";
 
 /// The Recruiting API's base URL.
 pub const API_URL: &str = "https://api.personio.de";
+/// Where a deployed stack may call Personio's Recruiting API (docs/contracts/personio.md).
+pub const API_HOSTS: &[renkei_core::outbound::HostPattern] = &["api.personio.de"];
+/// Where a deployed stack may read a career site's XML feed: `{domain}.jobs.personio.de`
+/// (docs/contracts/personio.md) and its `.com` twin, which Personio serves for accounts
+/// hosted outside Germany.
+pub const JOBS_HOSTS: &[renkei_core::outbound::HostPattern] =
+    &["*.jobs.personio.de", "*.jobs.personio.com"];
 
 /// Requests per window per company, applications and documents together.
 pub const REQUESTS_PER_MINUTE: u32 = 20;

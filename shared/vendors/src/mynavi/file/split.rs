@@ -123,4 +123,89 @@ mod tests {
             }
         }
     }
+
+    mod properties {
+        use super::super::super::tests::{cp932, read_in_chunks};
+        use proptest::prelude::*;
+
+        /// Column names as Mynavi writes them: no separators, quotes or line breaks, so that
+        /// the header line alone decides the separator.
+        const NAME: &str = "[a-zA-Z0-9_応募姓名漢字ｶﾅ]{1,6}";
+        /// Values that CP932 can hold, with everything a CSV writer must quote.
+        const VALUE: &str = "[a-z0-9 ,\t\"\r\n山田髙橋﨑あいうｱｲｳ]{0,8}";
+
+        fn file() -> impl Strategy<Value = (Vec<String>, Vec<Vec<String>>)> {
+            prop::collection::vec(NAME, 2..6).prop_flat_map(|header| {
+                let rows =
+                    prop::collection::vec(prop::collection::vec(VALUE, 1..=header.len() + 1), 0..8);
+                (Just(header), rows)
+            })
+        }
+
+        /// The file as a spreadsheet or the csv crate writes it.
+        fn write(header: &[String], rows: &[Vec<String>], tab: bool, crlf: bool) -> String {
+            let mut w = csv::WriterBuilder::new()
+                .flexible(true)
+                .delimiter(if tab { b'\t' } else { b',' })
+                .terminator(if crlf {
+                    csv::Terminator::CRLF
+                } else {
+                    csv::Terminator::Any(b'\n')
+                })
+                .from_writer(Vec::new());
+            w.write_record(header).expect("write");
+            for row in rows {
+                w.write_record(row).expect("write");
+            }
+            String::from_utf8(w.into_inner().expect("flush")).expect("utf-8")
+        }
+
+        /// What the csv crate reads from the same text. A record of one empty field is no
+        /// row for either reader: a blank line in a spreadsheet's export.
+        fn csv_reads(text: &str, tab: bool) -> Vec<Vec<String>> {
+            csv::ReaderBuilder::new()
+                .has_headers(false)
+                .flexible(true)
+                .delimiter(if tab { b'\t' } else { b',' })
+                .from_reader(text.as_bytes())
+                .records()
+                .map(|r| {
+                    r.expect("csv")
+                        .iter()
+                        .map(str::to_string)
+                        .collect::<Vec<_>>()
+                })
+                .filter(|fields| fields != &[""])
+                .collect()
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(256))]
+
+            /// On any well-formed file, in CP932 or UTF-8 with a BOM, split into chunks of any
+            /// size, the streaming reader reads what the csv crate reads.
+            #[test]
+            fn s28_17_mynavi_reader_equals_the_csv_crate_on_valid_files(
+                (header, rows) in file(),
+                tab in any::<bool>(),
+                crlf in any::<bool>(),
+                bom in any::<bool>(),
+                chunk in 1..64usize,
+            ) {
+                let text = write(&header, &rows, tab, crlf);
+                let mut expected = csv_reads(&text, tab);
+                prop_assert_eq!(&expected[0], &header);
+                expected.remove(0);
+                let bytes = if bom {
+                    [&[0xEF, 0xBB, 0xBF][..], text.as_bytes()].concat()
+                } else {
+                    cp932(&text)
+                };
+                let (r, got) = read_in_chunks(&bytes, chunk);
+                prop_assert_eq!(r.header().expect("header"), header.as_slice());
+                let got: Vec<Vec<String>> = got.into_iter().map(|r| r.fields).collect();
+                prop_assert_eq!(got, expected, "{:?}", text);
+            }
+        }
+    }
 }

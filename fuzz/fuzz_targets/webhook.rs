@@ -1,0 +1,31 @@
+//! What a webhook caller controls: the body, the signature header and the body's fields the
+//! ingress reads (delivery id, timestamp). No panic; a signature verifies only when it is
+//! the MAC of exactly this body, whatever prefix or case the header uses.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use renkei_core::webhook::{WebhookVendor, hmac_hex};
+
+const SECRET: &[u8] = b"whsec-0123456789abcdef";
+
+fuzz_target!(|data: &[u8]| {
+    // The header and the body, split at the first newline (the header must be text).
+    let split = data.iter().position(|&b| b == b'\n').unwrap_or(data.len());
+    let (header, body) = (&data[..split], data.get(split + 1..).unwrap_or_default());
+    let Ok(header) = std::str::from_utf8(header) else {
+        return;
+    };
+    let mac = hmac_hex(SECRET, body);
+    for vendor in WebhookVendor::ALL {
+        if vendor.verify(SECRET, body, header) {
+            let hex = header.trim().rsplit('=').next().unwrap_or_default();
+            assert!(hex.eq_ignore_ascii_case(&mac), "{vendor:?} took {header:?}");
+        }
+        assert!(vendor.verify(SECRET, body, &mac));
+        if let Ok(json) = serde_json::from_slice::<serde_json::Value>(body) {
+            let id = vendor.delivery_id(body, &json);
+            assert!(id.starts_with("id:") || id.starts_with("sha256:"));
+            let _ = vendor.timestamp(&json);
+        }
+    }
+});
