@@ -314,8 +314,11 @@ fn detect(bytes: &[u8], last: bool) -> Option<FileEncoding> {
     let sample = &bytes[..line_end.unwrap_or(bytes.len())];
     let utf8 = match std::str::from_utf8(sample) {
         Ok(_) => true,
-        // Cut mid-character at the sample's end only.
-        Err(e) => e.error_len().is_none(),
+        // Cut mid-character at the sample's end: UTF-8 so far only when the sample itself
+        // was cut (no line end within the sniff limit). A whole line that ends in half a
+        // UTF-8 character is not UTF-8 — a CP932 half-width kana (ﾅ = C5) looks like a lead
+        // byte (found by s28_17_mynavi_reader_equals_the_csv_crate_on_valid_files).
+        Err(e) => line_end.is_none() && !last && e.error_len().is_none(),
     };
     if utf8 && !sample.is_ascii() {
         Some(FileEncoding::Utf8)
@@ -409,5 +412,16 @@ pub(super) mod tests {
         let (r, rows) = read_in_chunks(&cp932("応募ID,姓漢字\r\n"), 3);
         assert!(rows.is_empty());
         assert_eq!(r.header().expect("header").len(), 2);
+    }
+
+    /// A header line that ends in a half-width kana is CP932, though its last byte (ﾅ = C5)
+    /// could begin a UTF-8 character: the line is whole, so nothing follows to complete it.
+    #[test]
+    fn s28_17_a_whole_header_line_ending_in_a_cp932_kana_is_cp932() {
+        for chunk in [1, 2, 64] {
+            let (r, rows) = read_in_chunks(&cp932("A,ﾅ\nx,ｱ\n"), chunk);
+            assert_eq!(r.header().expect("header"), ["A", "ﾅ"], "chunks of {chunk}");
+            assert_eq!(rows[0].fields, ["x", "ｱ"]);
+        }
     }
 }

@@ -201,6 +201,11 @@ mod tests {
                 } else {
                     cp932(&text)
                 };
+                // A CP932 header line whose bytes are also valid UTF-8 with non-ASCII (e.g.
+                // ﾅ募字 = C5 95 E5 8E 9A) is read as UTF-8, as the module documents: no reader
+                // can tell the two apart. The property holds for the files detection decides.
+                let first = &bytes[..bytes.iter().position(|&b| b == b'\n').unwrap_or(bytes.len())];
+                prop_assume!(bom || first.is_ascii() || std::str::from_utf8(first).is_err());
                 let (r, got) = read_in_chunks(&bytes, chunk);
                 prop_assert_eq!(r.header().expect("header"), header.as_slice());
                 let got: Vec<Vec<String>> = got.into_iter().map(|r| r.fields).collect();
