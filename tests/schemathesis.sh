@@ -8,7 +8,8 @@
 # (`.venv/bin/pip install schemathesis`).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-renkei="${RENKEI:-$root/target/debug/renkei}"
+renkei="${RENKEI:-${CARGO_TARGET_DIR:-$root/target}/debug/renkei}"
+[[ -x "$renkei" ]] || (cd "$root" && cargo build --quiet -p renkei)
 st="${SCHEMATHESIS:-$root/.venv/bin/schemathesis}"
 max_examples="${MAX_EXAMPLES:-25}"
 
