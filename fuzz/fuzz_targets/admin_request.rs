@@ -51,6 +51,8 @@ fn world() -> &'static World {
             bus: Arc::new(InProcessBus::default()),
             clock: Arc::new(SystemClock),
             recovery: renkei_core::ports::RecoveryWindow::DEFAULT,
+            // As a deployed stack: no fuzzed URL may make the admin function call out.
+            outbound: renkei_core::outbound::OutboundPolicy::default(),
         };
         let app = router(state).layer(axum::Extension(Caller::Operator));
         World { rt, app, _dir: dir }
