@@ -5,7 +5,7 @@
 
 use chrono::Duration;
 use renkei_core::engine::{NoHook, Outcome, RunRecord, RunRequest};
-use renkei_core::{ConnectionId, webhook};
+use renkei_core::{Clock, ConnectionId, webhook};
 use renkei_e2e::*;
 use renkei_sandbox::{LinkedinExport, LinkedinLimits, LinkedinStub};
 use renkei_testbed::{
@@ -110,7 +110,7 @@ async fn c5_4_linked_members_see_exactly_the_jobs_recruitee_lets_them_access_kep
     let seat = env.sandbox.linkedin_seat(LINKEDIN_ORG, "hans");
     let data = env.sandbox.linkedin_data(LINKEDIN_ORG);
     for app in seat["applications"].as_array().unwrap() {
-        let job = &data["atsApplications"][app.as_str().unwrap()]["job"];
+        let job = &data["atsApplications"][app.as_str().unwrap()]["atsJobPostingId"];
         assert_eq!(job, &json!(first.to_string()), "{app} is to another job");
     }
     let accounts = env.linkedin_admin(&c, "accounts", json!({})).await.unwrap();
@@ -348,7 +348,8 @@ async fn c5_5_the_challenge_answer_equals_an_independently_computed_vector() {
     let (env, c) = connected().await;
     // The child application's secret set to a known value; the vector below was computed
     // with Python's hmac module: hmac.new(b"li-child-secret-fixed",
-    // b"challenge-2026-11-22", hashlib.sha256).hexdigest().
+    // b"7d444840-9dc0-41d2-a1c6-2f1e1e9c6b3a", hashlib.sha256).hexdigest(). LinkedIn's codes
+    // are type-4 UUIDs, and nothing else is answered (tests/s27_linkedin_webhooks.rs).
     let name = renkei_core::repo::secret_name("recruitee-linkedin", &env.tenant(), &c);
     let mut secret: Value = serde_json::from_str(
         &renkei_core::ports::SecretStore::get(&env.backend.secrets, &name)
@@ -373,7 +374,7 @@ async fn c5_5_the_challenge_answer_equals_an_independently_computed_vector() {
     .await
     .unwrap();
     let answer: Value = reqwest::get(format!(
-        "http://{}/webhooks/linkedin/{}/{c}?challengeCode=challenge-2026-11-22",
+        "http://{}/webhooks/linkedin/{}/{c}?challengeCode=7d444840-9dc0-41d2-a1c6-2f1e1e9c6b3a",
         env.addr,
         env.tenant()
     ))
@@ -382,10 +383,135 @@ async fn c5_5_the_challenge_answer_equals_an_independently_computed_vector() {
     .json()
     .await
     .unwrap();
-    assert_eq!(answer["challengeCode"], "challenge-2026-11-22");
+    assert_eq!(
+        answer["challengeCode"],
+        "7d444840-9dc0-41d2-a1c6-2f1e1e9c6b3a"
+    );
     assert_eq!(
         answer["challengeResponse"],
-        "0dc4235e9de63552815fdb640bd1a39d0852a04453074b7c03e18685b8c40130"
+        "d948d577b8f4af445c1ad863f7cd26a3e587f0eac5c0a28bd695d2809e70e3a1"
+    );
+}
+
+#[tokio::test]
+async fn s27_10_the_challenge_is_answered_for_the_child_application_and_refused_for_another() {
+    let (env, c) = connected().await;
+    let name = renkei_core::repo::secret_name("recruitee-linkedin", &env.tenant(), &c);
+    let secret: Value = serde_json::from_str(
+        &renkei_core::ports::SecretStore::get(&env.backend.secrets, &name)
+            .await
+            .unwrap()
+            .unwrap(),
+    )
+    .unwrap();
+    // Setup copied the child application's id into the endpoint secret, so the webhooks
+    // function knows it without reading the connection's secret.
+    let child = secret["child"]["client_id"].as_str().unwrap().to_string();
+    let code = "7d444840-9dc0-41d2-a1c6-2f1e1e9c6b3a";
+    let get = |at: String, application: Option<&str>| {
+        let mut url =
+            reqwest::Url::parse(&format!("http://{}/webhooks/linkedin/{at}", env.addr)).unwrap();
+        url.query_pairs_mut().append_pair("challengeCode", code);
+        if let Some(a) = application {
+            url.query_pairs_mut().append_pair("applicationId", a);
+        }
+        async move {
+            let r = reqwest::get(url).await.unwrap();
+            (r.status().as_u16(), r.json::<Value>().await.unwrap())
+        }
+    };
+    let ours = format!("{}/{c}", env.tenant());
+    let (status, body) = get(ours.clone(), Some(child.as_str())).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["challengeResponse"],
+        webhook::hmac_hex(
+            secret["child"]["client_secret"]
+                .as_str()
+                .unwrap()
+                .as_bytes(),
+            code.as_bytes()
+        )
+    );
+    // Another application (the partner's, or a guess), here or at an address without a
+    // connection: the same refusal, and no HMAC.
+    let refused = get(ours, Some("partner-or-guess")).await;
+    assert_eq!(refused.0, 400, "{}", refused.1);
+    assert!(
+        refused.1.get("challengeResponse").is_none(),
+        "{}",
+        refused.1
+    );
+    let nobody = format!("{}/nobody", env.tenant());
+    assert_eq!(get(nobody.clone(), Some("partner-or-guess")).await, refused);
+    assert_eq!(get(nobody, Some(child.as_str())).await, refused);
+}
+
+#[tokio::test]
+async fn s27_12_refused_or_forged_exports_and_their_notifications_expire_after_the_retention() {
+    let (env, c) = connected().await;
+    env.link_account(&c, TEAM_ADMIN, "rita").await.unwrap();
+    run(&env, &c).await;
+    let t = env.tenant();
+    // Forged: signed with the child application's secret, for an export LinkedIn never made.
+    let name = renkei_core::repo::secret_name("recruitee-linkedin", &t, &c);
+    let secret: Value = serde_json::from_str(
+        &renkei_core::ports::SecretStore::get(&env.backend.secrets, &name)
+            .await
+            .unwrap()
+            .unwrap(),
+    )
+    .unwrap();
+    let child_secret = secret["child"]["client_secret"].as_str().unwrap();
+    let body = json!({"notificationId": "n-forged", "type": "EXPORT_CANDIDATE_PROFILE",
+        "requestId": "export-never-made", "createdAt": env.clock.now().timestamp_millis()})
+    .to_string();
+    let delivered = reqwest::Client::new()
+        .post(format!("http://{}/webhooks/linkedin/{t}/{c}", env.addr))
+        .header(
+            "X-LI-Signature",
+            webhook::hmac_hex(child_secret.as_bytes(), body.as_bytes()),
+        )
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(delivered.status(), 202);
+    // Refused: by a seat nobody linked.
+    env.sandbox
+        .linkedin_export(export("mario", "maria", env.first_job()))
+        .await
+        .unwrap();
+    let retention = renkei_core::engine::EngineConfig::default().retention;
+    let expiring = |items: &[renkei_core::ports::Item], prefix: &str| {
+        let now = env.clock.now();
+        let kept: Vec<_> = items
+            .iter()
+            .filter(|i| i.key.sk.starts_with(prefix))
+            .collect();
+        assert_eq!(kept.len(), 2, "{prefix}: {kept:?}");
+        for i in kept {
+            let at = i
+                .expires_at
+                .unwrap_or_else(|| panic!("{} never expires", i.key.sk));
+            assert!(
+                ((now + retention - Duration::hours(1)).timestamp()
+                    ..=(now + retention).timestamp())
+                    .contains(&at),
+                "{}: expires at {at}",
+                i.key.sk
+            );
+        }
+    };
+    let items = connection_items(&env.backend.store, &t, &c).await;
+    expiring(items.as_slice(), "X#X#");
+    let r = run(&env, &c).await;
+    assert_eq!(r.counts.rejected, 2, "{r:?}");
+    let items = connection_items(&env.backend.store, &t, &c).await;
+    expiring(items.as_slice(), "X#E#");
+    assert!(
+        !items.iter().any(|i| i.key.sk.starts_with("X#X#")),
+        "the notifications were taken"
     );
 }
 
@@ -630,4 +756,186 @@ async fn c5_5_a_crash_at_every_step_of_an_export_never_files_it_twice() {
             "{step:?}: {log}"
         );
     }
+}
+
+/// A client of the demo company's Recruitee in the sandbox.
+fn recruitee_client(env: &SandboxEnv) -> renkei_vendors::recruitee::RecruiteeClient {
+    use renkei_vendors::recruitee::{RecruiteeClient, RecruiteeConfig};
+    let base = format!("http://{}/recruitee/c/{RECRUITEE_COMPANY}", env.addr);
+    RecruiteeClient::new(
+        RecruiteeConfig::new(&base, None),
+        renkei_testbed::RECRUITEE_TOKEN,
+    )
+    .unwrap()
+}
+
+fn candidates_with_any_case(env: &SandboxEnv, email: &str) -> Vec<Value> {
+    env.sandbox
+        .recruitee_candidates(RECRUITEE_COMPANY)
+        .unwrap()
+        .into_iter()
+        .filter(|c| {
+            c["emails"].as_array().is_some_and(|e| {
+                e.iter()
+                    .any(|x| x.as_str().unwrap().eq_ignore_ascii_case(email))
+            })
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn c5_14_an_export_lands_on_the_candidate_with_that_email_never_a_near_miss_nor_a_duplicate()
+{
+    let (env, c) = connected().await;
+    env.link_account(&c, TEAM_ADMIN, "rita").await.unwrap();
+    for (name, email) in [
+        // Ria's address is inside Maria's: the search finds her too; she is not Maria.
+        ("Ria Schulz", "ria.schulz@example.net"),
+        // Maria is in Recruitee already, her address written in other case.
+        ("Maria Schulz", "Maria.Schulz@Example.NET"),
+    ] {
+        env.sandbox
+            .recruitee_edit(
+                RECRUITEE_COMPANY,
+                renkei_sandbox::RecruiteeEdit::Add {
+                    candidate: json!({"name": name, "emails": [email], "quiet": true}),
+                },
+            )
+            .await
+            .unwrap();
+    }
+    let job = env.first_job();
+    env.sandbox
+        .linkedin_export(export("rita", "maria", job))
+        .await
+        .expect("exports");
+    let r = run(&env, &c).await;
+    assert_eq!(r.error, None, "{r:?}");
+    let maria = candidates_with_any_case(&env, "maria.schulz@example.net");
+    assert_eq!(maria.len(), 1, "no second Maria: {maria:?}");
+    assert!(on_job(&maria[0], job), "the export's job: {}", maria[0]);
+    let ria = candidates_with(&env, "ria.schulz@example.net");
+    assert_eq!(ria.len(), 1);
+    assert!(!on_job(&ria[0], job), "Ria is not Maria: {}", ria[0]);
+    assert!(!ria[0]["social_links"].to_string().contains("in/maria"));
+}
+
+#[tokio::test]
+async fn c5_14_finding_by_email_or_profile_link_is_exact_after_the_fuzzy_search() {
+    let env = env().await;
+    env.recruitee_linkedin_accounts(3).expect("accounts");
+    let client = recruitee_client(&env);
+    let add = |name: &str, email: &str, link: &str| renkei_vendors::recruitee::NewCandidate {
+        name: name.into(),
+        emails: vec![email.into()],
+        social_links: vec![link.into()],
+        source: "test".into(),
+        ..Default::default()
+    };
+    let maria = client
+        .create_candidate(
+            &add(
+                "Maria Schulz",
+                "Maria.Schulz@Example.net",
+                "https://www.linkedin.com/in/maria/",
+            ),
+            &[],
+        )
+        .await
+        .unwrap();
+    let ria = client
+        .create_candidate(
+            &add(
+                "Ria Schulz",
+                "ria.schulz@example.net",
+                "https://www.linkedin.com/in/mari",
+            ),
+            &[],
+        )
+        .await
+        .unwrap();
+    let by_email = |e: &'static str| client.find_by_email(e);
+    let id = |c: Option<renkei_vendors::recruitee::Candidate>| c.map(|c| c.id);
+    assert_eq!(
+        id(by_email("maria.schulz@example.net").await.unwrap()),
+        Some(maria.id)
+    );
+    assert_eq!(
+        id(by_email("ria.schulz@example.net").await.unwrap()),
+        Some(ria.id)
+    );
+    assert_eq!(id(by_email("a.schulz@example.net").await.unwrap()), None);
+    let by_link = |l: &'static str| client.find_by_profile_url(l);
+    assert_eq!(
+        id(by_link("linkedin.com/in/maria").await.unwrap()),
+        Some(maria.id)
+    );
+    assert_eq!(
+        id(by_link("https://de.linkedin.com/in/mari/").await.unwrap()),
+        Some(ria.id)
+    );
+    assert_eq!(
+        id(by_link("https://www.linkedin.com/in/mar").await.unwrap()),
+        None
+    );
+    // The candidates list's `query` is a name or a job: an email finds nobody there.
+    let listed: Value = reqwest::Client::new()
+        .get(format!(
+            "http://{}/recruitee/c/{RECRUITEE_COMPANY}/candidates?query=ria.schulz@example.net",
+            env.addr
+        ))
+        .bearer_auth(renkei_testbed::RECRUITEE_TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed["candidates"], json!([]));
+}
+
+#[tokio::test]
+async fn c5_15_every_page_of_the_team_is_read_with_names_and_emails_from_the_references() {
+    let (env, c) = connected().await;
+    // 120 members whose names sort before Rita's: she is on the second page of 100.
+    for i in 0..120u64 {
+        env.sandbox
+            .recruitee_member(
+                RECRUITEE_COMPANY,
+                1000 + i,
+                renkei_sandbox::RecruiteeMember {
+                    name: format!("Aaron Filler{i:03}"),
+                    email: format!("aaron.{i}@demo-gmbh.example"),
+                    role: "recruiter".into(),
+                    offer_ids: vec![],
+                },
+            )
+            .unwrap();
+    }
+    let team = recruitee_client(&env).memberships().await.unwrap();
+    assert_eq!(team.len(), 123, "every member once");
+    let rita = team.iter().find(|m| m.admin_id == TEAM_ADMIN).unwrap();
+    assert_eq!(
+        (rita.name.as_str(), rita.email.as_str(), rita.role.as_str()),
+        (
+            "Rita Recruiter",
+            "rita.recruiter@demo-gmbh.example",
+            "admin"
+        )
+    );
+    // The connector reads the same pages: Rita, linked, sees every job.
+    env.link_account(&c, TEAM_ADMIN, "rita").await.unwrap();
+    run(&env, &c).await;
+    let all = env
+        .sandbox
+        .recruitee_offers(RECRUITEE_COMPANY)
+        .unwrap()
+        .iter()
+        .filter(|o| o["status"] == "published" || o["status"] == "internal")
+        .count();
+    assert_eq!(seat_jobs(&env, "rita").len(), all);
+    assert_eq!(
+        env.sandbox.recruitee_stats(RECRUITEE_COMPANY).unwrap()["violations"],
+        json!([])
+    );
 }

@@ -1,6 +1,7 @@
 //! C5 as an outside tester drives it: over HTTP only, against the sandbox's control API
-//! (docs/sandbox.md) — set Recruitee and LinkedIn up, connect (a Lite contract refused with
-//! its reason), run until LinkedIn reports the integration active, read back what LinkedIn
+//! (docs/sandbox.md) — set Recruitee and LinkedIn up, connect, have the customer's admin
+//! save LinkedIn's widget (a Lite contract refused with LinkedIn's reason) and notify
+//! renkei, run until LinkedIn reports the integration active, read back what LinkedIn
 //! holds, and have a deletion in Recruitee reach LinkedIn by webhook; then the LinkedIn →
 //! Recruitee half: a team member links a LinkedIn account through the consent redirect, a
 //! recruiter exports a profile in Recruiter, and Recruitee shows the candidate on the job.
@@ -37,16 +38,53 @@ impl Control {
 
 fn connect_body(base: &str, contract: &str) -> Value {
     json!({
-        "tenant": "acme", "connection": "c5",
-        "enabled_by": "admin@acme.example", "webhook_base": format!("{base}/webhooks"),
-        "secret": {"recruitee_token": "rt", "recruitee_webhook_secret": "recruitee-webhook-secret-1",
-                   "partner_client_id": "p", "partner_client_secret": "ps"},
+        "tenant": "acme", "connection": "c5", "webhook_base": format!("{base}/webhooks"),
+        "secret": {"recruitee_token": "rt", "recruitee_webhook_secret": "recruitee-webhook-secret-1"},
         "settings": {"company_id": "61", "recruitee_url": format!("{base}/recruitee/c/61"),
                      "linkedin_api_url": format!("{base}/linkedin"),
                      "linkedin_oauth_url": format!("{base}/linkedin"),
+                     "linkedin_platform_url": format!("{base}/linkedin"),
+                     "onboarding_url": base,
                      "organization": "777", "contract": contract,
                      "recruitee_per_minute": null},
     })
+}
+
+/// The customer's admin saves LinkedIn's widget on the onboarding page (of origin `base`)
+/// with RSC ticked on `contract` as `member`: LinkedIn's answer.
+async fn save_widget(ctl: &Control, base: &str, member: &str, contract: &str) -> (u16, Value) {
+    use reqwest::Method;
+    let apps = ctl.ok(Method::GET, "/linkedin/apps", None).await;
+    let child = apps["apps"][0]["client_id"].clone();
+    ctl.call(
+        Method::POST,
+        "/linkedin/widget",
+        Some(
+            json!({"api_key": child, "origin": base, "member": member, "contract": contract,
+            "bundles": ["RECRUITER_SYSTEM_CONNECT_COMPANY", "RECRUITER_SYSTEM_CONNECT_CONTRACT"]}),
+        ),
+    )
+    .await
+}
+
+/// Connects, and onboards as the customer's admin does: the widget saved, then "notify
+/// partner".
+async fn connect_and_onboard(ctl: &Control, base: &str) {
+    use reqwest::Method;
+    ctl.ok(
+        Method::POST,
+        "/connect/recruitee-linkedin",
+        Some(connect_body(base, "1")),
+    )
+    .await;
+    let (status, saved) = save_widget(ctl, base, "admin@acme.example", "1").await;
+    assert_eq!(status, 200, "{saved}");
+    ctl.ok(
+        Method::POST,
+        "/admin/recruitee-linkedin/refresh",
+        Some(json!({"tenant": "acme", "connection": "c5"})),
+    )
+    .await;
 }
 
 /// Recruitee company 61 with 6 candidates and 3 jobs, LinkedIn organization 777 with a
@@ -66,12 +104,7 @@ async fn vendors(ctl: &Control) {
         Some(json!({"candidates": 6, "offers": 3, "seed": 5})),
     )
     .await;
-    ctl.ok(
-        Method::PUT,
-        "/linkedin/partner",
-        Some(json!({"client_id": "p", "client_secret": "ps"})),
-    )
-    .await;
+    // The partner application is the sandbox's own (the local stack's partner secret).
     let users = json!({"admin@acme.example": ["ADMIN"]});
     ctl.ok(
         Method::PUT,
@@ -100,21 +133,15 @@ async fn c5_1_connect_sync_and_delete_over_http_only() {
     };
     vendors(&ctl).await;
 
-    // A Lite contract is refused with the reason, and nothing is provisioned.
+    // Partner credentials in a connection's secret are refused.
+    let mut partner = connect_body(&base, "1");
+    partner["secret"]["partner_client_id"] = json!("p");
+    partner["secret"]["partner_client_secret"] = json!("ps");
     let (status, refused) = ctl
-        .call(
-            Method::POST,
-            "/connect/recruitee-linkedin",
-            Some(connect_body(&base, "2")),
-        )
+        .call(Method::POST, "/connect/recruitee-linkedin", Some(partner))
         .await;
     assert_eq!(status, 400, "{refused}");
-    assert!(
-        refused.to_string().contains("Lite"),
-        "the reason names the contract type: {refused}"
-    );
-    let apps = ctl.ok(Method::GET, "/linkedin/apps", None).await;
-    assert_eq!(apps["apps"].as_array().map(Vec::len), Some(0), "{apps}");
+    assert!(refused.to_string().contains("partner"), "{refused}");
 
     ctl.ok(
         Method::POST,
@@ -122,8 +149,18 @@ async fn c5_1_connect_sync_and_delete_over_http_only() {
         Some(connect_body(&base, "1")),
     )
     .await;
+    // LinkedIn's widget refuses a Lite contract with its reason, pre-authorizing nothing.
+    let (status, refused) = save_widget(&ctl, &base, "admin@acme.example", "2").await;
+    assert_eq!(status, 403, "{refused}");
+    assert!(
+        refused.to_string().contains("RECRUITER_LITE"),
+        "the reason names the contract type: {refused}"
+    );
+    let (status, saved) = save_widget(&ctl, &base, "admin@acme.example", "1").await;
+    assert_eq!(status, 200, "{saved}");
     let run = json!({"tenant": "acme", "connection": "c5"});
-    // The first run finds the activation pending and waits; the next finds it active.
+    // The first run names the integrations, sets CALLBACK_URL and finds the activation
+    // pending; the next finds it active.
     let first = ctl
         .ok(Method::POST, "/run/recruitee-linkedin", Some(run.clone()))
         .await;
@@ -201,12 +238,7 @@ async fn c5_5_an_export_in_recruiter_reaches_recruitee_over_http_only() {
         )
         .await;
     }
-    ctl.ok(
-        Method::POST,
-        "/connect/recruitee-linkedin",
-        Some(connect_body(&base, "1")),
-    )
-    .await;
+    connect_and_onboard(&ctl, &base).await;
     let conn = json!({"tenant": "acme", "connection": "c5"});
     for _ in 0..2 {
         ctl.ok(Method::POST, "/run/recruitee-linkedin", Some(conn.clone()))

@@ -140,3 +140,14 @@ fn a_connector_with_nothing_but_its_code_is_reported_piece_by_piece() {
         );
     }
 }
+
+/// Issue 28 item 14: every registered connector's name is one no tenant may take.
+#[test]
+fn s28_14_every_connector_name_is_reserved_from_tenants() {
+    for name in renkei_connectors::registry().names() {
+        assert!(
+            renkei_core::TenantId::RESERVED.contains(&name),
+            "add {name} to TenantId::RESERVED (shared/core/src/ids.rs)"
+        );
+    }
+}

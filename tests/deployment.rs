@@ -249,7 +249,8 @@ fn p15_every_function_of_both_templates_is_a_binary_cargo_finds_at_the_workspace
 }
 
 /// The secret prefixes (`<connector>/`) a policy grants GetSecretValue on, from its
-/// statements (SAM's `!Sub` strings and CDK's `Fn::Join` alike carry `:secret:renkei/…*`).
+/// statements (SAM's `!Sub` strings and CDK's `Fn::Join` alike carry `:secret:renkei/…*`),
+/// and `LinkedinPartnerSecretName` for the secret that stack parameter names.
 fn secret_reads(statements: &[serde_json::Value]) -> std::collections::BTreeSet<String> {
     let list = |v: &serde_json::Value| match v {
         serde_json::Value::Array(a) => a.clone(),
@@ -265,6 +266,10 @@ fn secret_reads(statements: &[serde_json::Value]) -> std::collections::BTreeSet<
         }
         for r in list(&s["Resource"]) {
             let text = r.to_string();
+            if text.contains("LinkedinPartnerSecretName") {
+                out.insert("LinkedinPartnerSecretName".to_string());
+                continue;
+            }
             let at = text.find(":secret:renkei/").expect("a renkei secret ARN") + 15;
             let rest = &text[at..];
             out.insert(rest[..rest.find('*').expect("a prefix")].to_string());
@@ -335,7 +340,12 @@ fn s28_11_every_secret_read_in_code_is_granted_in_both_templates_and_no_more() {
         ("TalentwunderPersonioFunction", "talentwunder-personio"),
         ("RecruiteeLinkedinFunction", "recruitee-linkedin"),
     ] {
-        reads.push((function, prefixes(&[connector])));
+        let mut read = prefixes(&[connector]);
+        // C5 provisions customers' child applications with the deployment's partner app.
+        if connector == "recruitee-linkedin" {
+            read.insert("LinkedinPartnerSecretName".to_string());
+        }
+        reads.push((function, read));
     }
     for (function, read) in reads {
         assert_eq!(sam_secret_reads(&sam, function), read, "SAM {function}");
@@ -386,6 +396,130 @@ fn s28_7_the_admin_function_knows_its_api_and_the_tenant_claim_is_not_user_writa
         assert_eq!(
             t["Parameters"]["SecretRecoveryDays"]["Default"], 7,
             "{name}"
+        );
+    }
+}
+
+/// Every IAM statement of `function` in template `t` (SAM inline policies, CDK role policies).
+fn statements(t: &serde_json::Value, function: &str) -> Vec<serde_json::Value> {
+    let f = &t["Resources"][function]["Properties"];
+    if let Some(policies) = f["Policies"].as_array() {
+        return policies
+            .iter()
+            .flat_map(|p| p["Statement"].as_array().unwrap().clone())
+            .collect();
+    }
+    let role = &f["Role"]["Fn::GetAtt"][0];
+    t["Resources"]
+        .as_object()
+        .unwrap()
+        .values()
+        .filter(|r| r["Type"] == "AWS::IAM::Policy")
+        .filter(|p| {
+            p["Properties"]["Roles"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|r| &r["Ref"] == role)
+        })
+        .flat_map(|p| {
+            p["Properties"]["PolicyDocument"]["Statement"]
+                .as_array()
+                .unwrap()
+                .clone()
+        })
+        .collect()
+}
+
+/// Issue 27 item 11: the LinkedIn partner credentials are one secret per stack, named by
+/// a parameter; the recruitee-linkedin function is told its name and may read it, the admin
+/// function (tenants' requests) is denied everything on it, and no other function names it.
+#[test]
+fn s27_11_only_the_recruitee_linkedin_function_may_read_the_partner_secret() {
+    for (name, t) in both_templates() {
+        assert_eq!(
+            t["Parameters"]["LinkedinPartnerSecretName"]["Default"], "renkei/linkedin-partner",
+            "{name}"
+        );
+        let env = &t["Resources"]["RecruiteeLinkedinFunction"]["Properties"]["Environment"]["Variables"]
+            ["RENKEI_LINKEDIN_PARTNER_SECRET"];
+        let reference = env.get("Ref").or(env.get("!Ref")).cloned();
+        assert_eq!(
+            reference,
+            Some("LinkedinPartnerSecretName".into()),
+            "{name}"
+        );
+        let functions: Vec<String> = t["Resources"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .filter(|(_, r)| {
+                matches!(
+                    r["Type"].as_str(),
+                    Some("AWS::Serverless::Function" | "AWS::Lambda::Function")
+                )
+            })
+            .map(|(k, _)| k.clone())
+            .collect();
+        for function in functions {
+            let naming: Vec<serde_json::Value> = statements(&t, &function)
+                .into_iter()
+                .filter(|s| {
+                    s["Resource"]
+                        .to_string()
+                        .contains("LinkedinPartnerSecretName")
+                })
+                .collect();
+            match function.as_str() {
+                "RecruiteeLinkedinFunction" => {
+                    assert_eq!(naming.len(), 1, "{name} {function}: {naming:?}");
+                    assert_eq!(naming[0]["Effect"], "Allow");
+                    assert_eq!(
+                        naming[0]["Action"].to_string().replace(['[', ']'], ""),
+                        "\"secretsmanager:GetSecretValue\"",
+                        "{name}: read only"
+                    );
+                }
+                "AdminFunction" => {
+                    assert_eq!(naming.len(), 1, "{name} {function}: {naming:?}");
+                    assert_eq!(naming[0]["Effect"], "Deny", "{name}");
+                    assert!(naming[0]["Action"].to_string().contains("secretsmanager:*"));
+                }
+                _ => assert!(naming.is_empty(), "{name} {function}: {naming:?}"),
+            }
+        }
+    }
+}
+
+/// Issue 27 item 5: the onboarding page and its "notify partner" are the admin API's only
+/// routes without an authoriser (the signed link is their authority), and API Gateway may
+/// invoke the function for them.
+#[test]
+fn s27_5_the_onboarding_page_is_the_admin_apis_only_public_route() {
+    for (name, t) in both_templates() {
+        let mut open: Vec<String> = t["Resources"]
+            .as_object()
+            .unwrap()
+            .values()
+            .filter(|r| r["Type"] == "AWS::ApiGatewayV2::Route")
+            .filter(|r| r["Properties"]["AuthorizationType"] == "NONE")
+            .map(|r| r["Properties"]["RouteKey"].as_str().unwrap().to_string())
+            .collect();
+        open.sort();
+        assert_eq!(
+            open,
+            [
+                "GET /onboarding/linkedin/{token}",
+                "POST /onboarding/linkedin/{token}/notify"
+            ],
+            "{name}"
+        );
+        let permission =
+            t["Resources"]["AdminOnboardingInvokePermission"]["Properties"]["SourceArn"]
+                .to_string();
+        assert!(
+            permission.contains("/*/*/onboarding/*"),
+            "{name}: {permission}"
         );
     }
 }

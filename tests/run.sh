@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test command (README, .ci/run): installs what it needs into .venv, starts moto server on
-# a free loopback port, runs formatting, lint, every test and the template check,
+# a free loopback port, runs formatting, lint, every test (and C5's onboarding in headless
+# Chromium, tests/browser) and the template check,
 # synthesises the CDK app, cross-builds the functions for arm64 Lambda, and stops moto on
 # exit. Works on a fresh machine with Rust, Python 3, Node.js and the registries.
 set -euo pipefail
@@ -23,7 +24,12 @@ echo "== cfn-lint infra/template.yaml infra/cdk/cdk.out/Renkei.template.json"
 .venv/bin/cfn-lint --ignore-checks W3005 -- infra/cdk/cdk.out/Renkei.template.json
 echo "== cargo clippy"; cargo clippy --workspace --all-targets -- -D warnings
 echo "== cargo nextest"; cargo nextest run --workspace --no-fail-fast
-echo "== schemathesis: docs/openapi.yaml against renkei admin serve (bounded; no 5xx, every answer as documented)"
+echo "== tests/browser: C5 onboarding as a LinkedIn admin does it, in headless Chromium (Debian's chromium, playwright-core)"
+[ -x /usr/bin/chromium ] || apt-get install -y chromium || { apt-get update && apt-get install -y chromium; }
+(cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
+cargo build --quiet -p renkei
+node tests/browser/onboarding.mjs
+echo "== schemathesis: docs/openapi.yaml against renkei admin serve (bounded; no 5xx, every answer as documented, no other tenant's data)"
 bash tests/schemathesis.sh
 # The README's deploy builds, as their tools run them (tests/deployment.rs checks that every
 # Binary of both templates is found at the workspace root the same way). One function is

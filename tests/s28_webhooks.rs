@@ -683,7 +683,6 @@ async fn s28_5_setup_refuses_a_short_signing_secret_or_one_equal_to_an_api_token
             connection_id: ConnectionId::new("c5").unwrap(),
             settings: env.linkedin_settings(CONTRACT_CORPORATE),
             secret,
-            enabled_by: LINKEDIN_ADMIN.into(),
             webhook_base: format!("http://{}/webhooks", env.addr),
         },
         now,

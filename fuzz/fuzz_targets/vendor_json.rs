@@ -7,15 +7,12 @@
 use libfuzzer_sys::fuzz_target;
 use renkei_vendors::hrbrain::{Member, OrgTree};
 use renkei_vendors::kaonavi::{KaonaviClient, MemberData, TaskProgress};
-use renkei_vendors::linkedin::{EntityStatus, Resource, batch_statuses};
+use renkei_vendors::linkedin::{EntityStatus, Resource, batch_statuses, decode_key};
 use renkei_vendors::recruitee::{Candidate, InterviewResult, Membership, Note, Offer};
 
-const RESOURCES: [Resource; 7] = [
+const RESOURCES: [Resource; 4] = [
     Resource::Candidates,
     Resource::Applications,
-    Resource::Stages,
-    Resource::Notes,
-    Resource::Feedback,
     Resource::EntityAcls,
     Resource::AclAssignees,
 ];
@@ -26,12 +23,18 @@ fn decode<T: serde::de::DeserializeOwned>(body: &str) -> Option<T> {
 
 const CONTEXT: &str = "urn:li:organization:1";
 
-/// The HTTP status LinkedIn gave entity `id` in `body`, as a number, if it gave one.
+/// The HTTP status LinkedIn gave entity `id` in `body`, as a number, if it gave one: the
+/// entry whose key decodes to the entity's fields, an error before a result.
 fn status_of(body: &serde_json::Value, resource: Resource, id: &str) -> Option<u64> {
-    let key = resource.key(id, CONTEXT);
-    let entry = body["errors"]
-        .get(&key)
-        .or_else(|| body["results"].get(&key))?;
+    let key = resource.key(id, CONTEXT).decoded();
+    let find = |part: &str| {
+        body[part]
+            .as_object()?
+            .iter()
+            .find(|(k, _)| decode_key(k) == key)
+            .map(|(_, v)| v.clone())
+    };
+    let entry = find("errors").or_else(|| find("results"))?;
     entry["status"].as_u64()
 }
 

@@ -83,6 +83,14 @@ export class RenkeiStack extends Stack {
       type: 'Number', default: 10, minValue: 0,
       description: 'Reserved (and most) concurrent executions of the public webhooks function, so that a flood of webhooks cannot take the connector functions\' concurrency (0 = none reserved, for accounts whose quota is too small)',
     });
+    const linkedinPartnerSecretName = new CfnParameter(this, 'LinkedinPartnerSecretName', {
+      type: 'String', default: 'renkei/linkedin-partner', allowedPattern: '^[A-Za-z0-9/_+=.@-]+$',
+      description: 'Secrets Manager name of the deployment\'s LinkedIn partner application ({"client_id","client_secret"}; `renkei linkedin partner`); only the recruitee-linkedin function may read it (docs/operations.md)',
+    });
+    Validations.of(this).acknowledge({
+      id: 'CloudFormation-Validate::W2509',
+      reason: 'The name of a secret, not a secret: the value stays in Secrets Manager.',
+    });
     const identityGiven = new CfnCondition(this, 'IdentityGiven', {
       expression: Fn.conditionNot(Fn.conditionEquals(mailIdentity.valueAsString, '')),
     });
@@ -201,6 +209,8 @@ export class RenkeiStack extends Stack {
       `arn:${Aws.PARTITION}:secretsmanager:${Aws.REGION}:${Aws.ACCOUNT_ID}:secret:renkei/${prefix}*`;
     // Each webhook endpoint's own signing secret: renkei-webhook/<vendor>/<tenant>/<connection>.
     const endpointSecrets = `arn:${Aws.PARTITION}:secretsmanager:${Aws.REGION}:${Aws.ACCOUNT_ID}:secret:renkei-webhook/*`;
+    // The deployment's LinkedIn partner secret (Secrets Manager adds six characters).
+    const partnerSecret = `arn:${Aws.PARTITION}:secretsmanager:${Aws.REGION}:${Aws.ACCOUNT_ID}:secret:${linkedinPartnerSecretName.valueAsString}-??????`;
     const sesIdentity = `arn:${Aws.PARTITION}:ses:${Aws.REGION}:${Aws.ACCOUNT_ID}:identity/${
       Fn.conditionIf(identityGiven.logicalId, mailIdentity.valueAsString, mailFrom.valueAsString).toString()}`;
 
@@ -240,6 +250,14 @@ export class RenkeiStack extends Stack {
       onFailure(fn, 1);
       connectorFunctions.push([connector, fn]);
     }
+    // C5 alone reads the partner secret: a run provisions the customer's child application
+    // and keeps its credentials in the connection's secret and the LinkedIn endpoint's.
+    const c5 = connectorFunctions.find(([connector]) => connector === 'recruitee-linkedin')![1];
+    c5.addEnvironment('RENKEI_LINKEDIN_PARTNER_SECRET', linkedinPartnerSecretName.valueAsString);
+    allow(c5, ['secretsmanager:GetSecretValue'], [partnerSecret]);
+    allow(c5, ['secretsmanager:PutSecretValue'], [secrets('recruitee-linkedin/')]);
+    allow(c5, ['secretsmanager:CreateSecret', 'secretsmanager:PutSecretValue'],
+      [`arn:${Aws.PARTITION}:secretsmanager:${Aws.REGION}:${Aws.ACCOUNT_ID}:secret:renkei-webhook/linkedin/*`]);
 
     // The key with which the webhooks function answers an address without a connection as
     // one with (a LinkedIn challenge's HMAC): generated once per stack, read by it only.
@@ -283,6 +301,11 @@ export class RenkeiStack extends Stack {
     // The LinkedIn routes call LinkedIn with the connection's credentials and answer with
     // what it says: read on the recruitee-linkedin secrets only (docs/security.md).
     allow(admin, ['secretsmanager:GetSecretValue'], [secrets('recruitee-linkedin/')]);
+    // The LinkedIn partner secret is the deployment's: tenants' requests never reach it,
+    // whatever renkei/* above would allow.
+    admin.addToRolePolicy(new iam.PolicyStatement({
+      effect: iam.Effect.DENY, actions: ['secretsmanager:*'], resources: [partnerSecret],
+    }));
     allow(admin, ['events:PutEvents'], [bus.eventBusArn]);
     const api = new apigw.CfnApi(this, 'AdminApi', {
       name: `${Aws.STACK_NAME}-admin`, protocolType: 'HTTP', description: 'renkei admin API (docs/openapi.yaml)',
@@ -311,6 +334,20 @@ export class RenkeiStack extends Stack {
       id: 'AwsSolutions::AwsSolutions-APIG4',
       reason: 'The route is authorised by IAM or, with JwtIssuer, by JWT (a condition cdk-nag cannot evaluate); never NONE.',
     });
+    // The onboarding page of a recruitee-linkedin connection and its "Notify partner":
+    // public, reached through an expiring, signed link (the token is the authority).
+    for (const [logicalId, routeKey] of [
+      ['AdminOnboardingRoute', 'GET /onboarding/linkedin/{token}'],
+      ['AdminOnboardingNotifyRoute', 'POST /onboarding/linkedin/{token}/notify'],
+    ]) {
+      const open = new apigw.CfnRoute(this, logicalId, {
+        apiId: api.ref, routeKey, target: `integrations/${integration.ref}`, authorizationType: 'NONE',
+      });
+      Validations.of(open).acknowledge({
+        id: 'AwsSolutions::AwsSolutions-APIG4',
+        reason: 'A customer\'s LinkedIn admin opens this page from a link; the link\'s HMAC-signed, expiring token (one connection) is the authorization.',
+      });
+    }
     const stage = new apigw.CfnStage(this, 'AdminStage', {
       apiId: api.ref, stageName: '$default', autoDeploy: true,
       defaultRouteSettings: { throttlingBurstLimit: 50, throttlingRateLimit: 20 },
@@ -323,6 +360,12 @@ export class RenkeiStack extends Stack {
       functionName: admin.functionName,
       principal: 'apigateway.amazonaws.com',
       sourceArn: `arn:${Aws.PARTITION}:execute-api:${Aws.REGION}:${Aws.ACCOUNT_ID}:${api.ref}/*/*/v1/*`,
+    });
+    new lambda.CfnPermission(this, 'AdminOnboardingInvokePermission', {
+      action: 'lambda:InvokeFunction',
+      functionName: admin.functionName,
+      principal: 'apigateway.amazonaws.com',
+      sourceArn: `arn:${Aws.PARTITION}:execute-api:${Aws.REGION}:${Aws.ACCOUNT_ID}:${api.ref}/*/*/onboarding/*`,
     });
 
     new RenkeiDashboard(this, 'Dashboard', connectorFunctions);
@@ -338,6 +381,14 @@ export class RenkeiStack extends Stack {
         reason: 'Secrets are named renkei/<connector>/<tenant>/<connection>, one per connection: a connector function reads its own connector\'s prefix only; the admin function writes (never reads) them all.',
       });
     }
+    Validations.of(this).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:renkei-webhook/linkedin/*]',
+      reason: 'The recruitee-linkedin function writes the LinkedIn endpoint\'s signing secret of each connection when its run provisions the child application.',
+    });
+    Validations.of(this).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-IAM5[Action::secretsmanager:*]',
+      reason: 'A Deny: the admin function may do nothing at all with the LinkedIn partner secret.',
+    });
     Validations.of(this).acknowledge({
       id: 'AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:renkei-webhook/*]',
       reason: 'One signing secret per webhook endpoint, renkei-webhook/<vendor>/<tenant>/<connection>: the webhooks function reads them (and no connection secret), the admin function writes (never reads) them.',

@@ -64,10 +64,20 @@ struct Connect {
     connection: String,
     settings: Value,
     secret: Value,
-    /// recruitee-linkedin: the LinkedIn member enabling the integration.
-    enabled_by: Option<String>,
     /// recruitee-linkedin: the stack's webhook base URL (output WebhooksUrl + `webhooks`).
     webhook_base: Option<String>,
+}
+
+/// Where this API is reached (`https://{Host}` behind API Gateway, which sets
+/// X-Forwarded-Proto; plain http on `renkei admin serve`): the onboarding page's origin
+/// when a recruitee-linkedin connection names none.
+fn own_url(headers: &axum::http::HeaderMap) -> Option<String> {
+    let host = headers.get(header::HOST)?.to_str().ok()?;
+    let scheme = headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("http");
+    Some(format!("{scheme}://{host}"))
 }
 
 /// `v` as `T`, or a 400 naming the field under `at` (`settings.kaonavi_url`).
@@ -84,8 +94,18 @@ async fn connect(
     State(s): State<AdminState>,
     caller: Caller,
     Path(tenant): Path<String>,
-    Body(body): Body<Connect>,
+    headers: axum::http::HeaderMap,
+    Body(mut body): Body<Connect>,
 ) -> Result<(StatusCode, Json<crate::connections::ConnectionView>)> {
+    if body.connector == c5::NAME
+        && body
+            .settings
+            .get("onboarding_url")
+            .is_none_or(Value::is_null)
+        && let (Some(url), Some(settings)) = (own_url(&headers), body.settings.as_object_mut())
+    {
+        settings.insert("onboarding_url".into(), json!(url));
+    }
     let t: TenantId = known_tenant(&s, &caller, &tenant).await?;
     let c = ConnectionId::new(&body.connection)
         .map_err(|e| Problem::bad_request(Some("connection".into()), e.to_string()))?;
@@ -125,14 +145,24 @@ async fn connect(
         }
         c5::NAME => {
             let input = c5::SetupInput {
-                tenant_id: t,
-                connection_id: c,
+                tenant_id: t.clone(),
+                connection_id: c.clone(),
                 settings: part(body.settings, "settings")?,
                 secret: part(body.secret, "secret")?,
-                enabled_by: required(body.enabled_by, "enabled_by")?,
                 webhook_base: required(body.webhook_base, "webhook_base")?,
             };
-            c5::setup(store, secrets, input, now).await?
+            let conn = c5::setup(store, secrets, input, now).await?;
+            // Its first run provisions the LinkedIn application (the connector's function
+            // alone reads the deployment's partner secret): at once, not at the next tick.
+            let event = renkei_core::engine::SyncRequested {
+                manual: true,
+                ..renkei_core::engine::SyncRequested::new(t, c, c5::NAME)
+            };
+            s.bus
+                .publish(&[event.to_event("renkei")])
+                .await
+                .map_err(|e| Problem::unavailable(e.to_string()))?;
+            conn
         }
         other => {
             return Err(Problem::bad_request(

@@ -8,9 +8,12 @@
 //! - Secrets are write-only: they go to the secret store and are never returned.
 //! - Nothing is written before a request is fully checked (unknown tenant 404, another
 //!   tenant's connection 404, malformed body 400 naming the field, oversize body 413).
+//! - One public page (`onboarding.rs`): a recruitee-linkedin connection's onboarding page,
+//!   whose signed, expiring link is its authority (no caller identity).
 
 mod connect;
 mod connections;
+mod onboarding;
 mod outbound;
 mod page;
 mod people;
@@ -196,6 +199,7 @@ pub fn router(state: AdminState) -> Router {
         .merge(vendors::routes())
         .merge(people::routes())
         .merge(settings::routes())
+        .merge(onboarding::routes())
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
         .fallback(|| async { Problem::not_found("no such route") })
         .with_state(state)

@@ -1,7 +1,8 @@
 //! `renkei admin serve`: the admin HTTP API of docs/openapi.yaml served on 127.0.0.1 by
 //! this process, on either backend, so every operation can be tried with curl. The deployed
 //! API authorises callers with IAM or JWTs at API Gateway; here nothing sits in front, so
-//! every request acts as the stack's operator — which is why it binds to loopback only.
+//! every request acts as the stack's operator — which is why it binds to loopback only —
+//! or, with `--as-tenant`, as a user of that one tenant (the JWT path's rules).
 //! On the embedded backend, "run now" runs here: the bus is delivered every second.
 
 use crate::backend::Backend;
@@ -10,7 +11,7 @@ use renkei_core::engine::Outcome;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-pub async fn serve(b: Backend, port: u16) -> Result<(), String> {
+pub async fn serve(b: Backend, port: u16, as_tenant: Option<String>) -> Result<(), String> {
     let state = AdminState {
         store: b.store.clone(),
         secrets: b.secrets.clone(),
@@ -19,14 +20,21 @@ pub async fn serve(b: Backend, port: u16) -> Result<(), String> {
         recovery: renkei_core::ports::RecoveryWindow::DEFAULT,
         outbound: b.outbound.clone(),
     };
-    let app = router(state).layer(axum::Extension(Caller::Operator));
+    let (caller, who) = match as_tenant {
+        Some(t) => (
+            Caller::Tenants(vec![t.clone()]),
+            format!("a user of tenant {t}"),
+        ),
+        None => (Caller::Operator, "the stack's operator".to_string()),
+    };
+    let app = router(state).layer(axum::Extension(caller));
     let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port)))
         .await
         .map_err(|e| format!("binding 127.0.0.1:{port}: {e}"))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     println!(
         "admin API on http://{addr}/ (docs/openapi.yaml) — local and unauthenticated: \
-         every request acts as the stack's operator"
+         every request acts as {who}"
     );
     if let Ok(local) = b.embedded("delivering run requests") {
         tokio::spawn(async move {

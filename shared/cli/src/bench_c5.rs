@@ -192,25 +192,45 @@ pub async fn bench_c5(b: C5Bench) -> Result<(), String> {
     settings.linkedin_api_url = format!("{base}/linkedin");
     settings.linkedin_oauth_url = format!("{base}/linkedin");
     // Recruitee publishes no limit and the sandbox sets none: this measures LinkedIn's.
+    settings.linkedin_platform_url = format!("{base}/linkedin");
+    settings.onboarding_url = Some(base.clone());
     settings.recruitee_per_minute = None;
     settings.time_scale = b.scale;
+    // The deployment's partner application, as the local stack keeps it.
+    c5::partner::PartnerApp {
+        client_id: PARTNER.0.into(),
+        client_secret: PARTNER.1.into(),
+    }
+    .write(&backend.secrets, &c5::partner::secret_name())
+    .await?;
     let input = c5::SetupInput {
         tenant_id: t.clone(),
         connection_id: c.clone(),
         settings,
-        secret: c5::Secret {
-            recruitee_token: TOKEN.into(),
-            recruitee_webhook_secret: None,
-            partner_client_id: PARTNER.0.into(),
-            partner_client_secret: PARTNER.1.into(),
-            child: None,
-        },
-        enabled_by: ADMIN.into(),
+        secret: c5::Secret::new(TOKEN, None),
         webhook_base: format!("{base}/webhooks"),
     };
     c5::setup(&backend.store, &backend.secrets, input, clock.now())
         .await
         .map_err(|e| e.to_string())?;
+    // The first run's provisioning, then the customer's admin enabling RSC in LinkedIn's
+    // widget on the onboarding page (its origin: `onboarding_url`).
+    c5::partner::provision_now(&backend.store, &backend.secrets, &t, &c)
+        .await
+        .map_err(|e| e.to_string())?;
+    let apps = control(&http, &base, Method::GET, "/linkedin/apps", None).await?;
+    let child = apps["apps"][0]["client_id"].clone();
+    control(
+        &http,
+        &base,
+        Method::POST,
+        "/linkedin/widget",
+        Some(
+            json!({"api_key": child, "origin": base, "member": ADMIN, "contract": CONTRACT,
+            "bundles": ["RECRUITER_SYSTEM_CONNECT_COMPANY", "RECRUITER_SYSTEM_CONNECT_CONTRACT"]}),
+        ),
+    )
+    .await?;
 
     // Invocations as the function gets them: the schedule's first (the activation is still
     // pending: it only checks), the next ones, then continuations under their claims, each

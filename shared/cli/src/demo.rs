@@ -134,7 +134,10 @@ pub async fn serve_sandbox(
     port: u16,
     json: bool,
 ) -> Result<(), String> {
-    let sandbox = Sandbox::new().with_runner(Arc::new(renkei_testbed::LocalRunner(backend)));
+    let sandbox =
+        Sandbox::new().with_runner(Arc::new(renkei_testbed::LocalRunner(backend.clone())));
+    // C5's partner application: the sandbox's own, kept as this local stack's partner secret.
+    renkei_testbed::install_partner(&sandbox, &backend.secrets).await?;
     let (addr, server) = sandbox
         .serve(SocketAddr::from(([127, 0, 0, 1], port)))
         .await

@@ -1,6 +1,8 @@
-//! `renkei linkedin …` (C5) on the embedded backend: connect Recruitee to a LinkedIn
-//! Recruiter contract (C5.1), see where activation and the sync stand (C5.2 progress), and
-//! ask LinkedIn again while it is enabling the integration ("notify partner", C5.3); team
+//! `renkei linkedin …` (C5): the deployment's partner application (`partner`), connect
+//! Recruitee to a LinkedIn Recruiter contract (C5.1), the signed onboarding link for the
+//! customer's LinkedIn admin (`onboarding-link`), see where activation and the sync stand
+//! (C5.2 progress), and ask LinkedIn again while it is enabling the integration ("notify
+//! partner", C5.3); team
 //! members' LinkedIn accounts (C5.4), exports and their results (C5.5), a candidate's
 //! LinkedIn profile and relinking it (C5.8) — the same operations as the admin surface's
 //! (`renkei_connectors::recruitee_linkedin::admin`).
@@ -10,16 +12,29 @@ use crate::table::Cell;
 use crate::{ids, lookup, problems};
 use clap::Subcommand;
 use renkei_connectors::recruitee_linkedin::{
-    self as c5, ActivationState, Secret, Settings, SetupInput, budget::Progress,
+    self as c5, ActivationState, Secret, Settings, SetupInput, budget::Progress, partner,
 };
 
 // Parsed once per command line: the size of the connect variant costs nothing.
 #[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 pub enum LinkedinCmd {
-    /// Connect Recruitee to a LinkedIn Recruiter contract: checks the Recruitee token, the
-    /// contract (Corporate or RPS) and the enabling member's permission, provisions the
-    /// customer's application, enables the integrations and sets the callback URL.
+    /// Keep the deployment's LinkedIn partner (parent) application as the stack's partner
+    /// secret (an operator, once per stack); connections never carry it.
+    Partner {
+        /// The partner application's client id.
+        #[arg(long, env = "LINKEDIN_PARTNER_CLIENT_ID")]
+        client_id: String,
+        /// Its client secret.
+        #[arg(long, env = "LINKEDIN_PARTNER_CLIENT_SECRET", hide_env_values = true)]
+        client_secret: String,
+        /// The stack's partner secret (stack parameter LinkedinPartnerSecretName).
+        #[arg(long, env = partner::SECRET_NAME_VAR, default_value = partner::DEFAULT_SECRET_NAME)]
+        secret_name: String,
+    },
+    /// Connect Recruitee to a LinkedIn Recruiter contract: checks the Recruitee token and the
+    /// addresses and stores the connection; its first run (requested at once) provisions the
+    /// customer's LinkedIn application. Then send the customer's admin an onboarding link.
     Connect {
         /// Tenant id.
         #[arg(long, value_parser = crate::args::tenant)]
@@ -39,13 +54,8 @@ pub enum LinkedinCmd {
         /// The secret of Recruitee's webhook (C5.7).
         #[arg(long, env = "RECRUITEE_WEBHOOK_SECRET", hide_env_values = true)]
         recruitee_webhook_secret: Option<String>,
-        /// renkei's partner (parent) application on LinkedIn.
-        #[arg(long, env = "LINKEDIN_PARTNER_CLIENT_ID")]
-        partner_client_id: String,
-        /// The partner application's client secret.
-        #[arg(long, env = "LINKEDIN_PARTNER_CLIENT_SECRET", hide_env_values = true)]
-        partner_client_secret: String,
-        /// LinkedIn API and OAuth base (default LinkedIn's own).
+        /// LinkedIn API, OAuth and platform base (default LinkedIn's own; the sandbox's
+        /// `…/linkedin` serves all three).
         #[arg(long)]
         linkedin_url: Option<String>,
         /// The customer's LinkedIn organization id.
@@ -54,12 +64,26 @@ pub enum LinkedinCmd {
         /// The Recruiter contract for this connection.
         #[arg(long)]
         contract: String,
-        /// The LinkedIn member (admin or product settings on the contract) enabling it.
-        #[arg(long)]
-        enabled_by: String,
         /// The webhook ingress's base URL (the CALLBACK_URL is {base}/linkedin/{t}/{c}).
         #[arg(long)]
         webhook_base: String,
+        /// Where the stack serves the onboarding page (the admin API's URL, output
+        /// AdminApiUrl; `renkei admin serve`'s address locally).
+        #[arg(long)]
+        onboarding_url: String,
+    },
+    /// Make the signed link the customer's LinkedIn admin opens to enable Recruiter System
+    /// Connect in LinkedIn's widget (this connection only; refused once expired or changed).
+    OnboardingLink {
+        /// Tenant id.
+        #[arg(long, value_parser = crate::args::tenant)]
+        tenant: String,
+        /// Connection id.
+        #[arg(long, default_value = c5::NAME, value_parser = crate::args::connection)]
+        connection: String,
+        /// How long it works: 90m, 24h, 7d (at most 7 days).
+        #[arg(long, default_value = "24h")]
+        ttl: String,
     },
     /// Where activation and the sync stand: status, LinkedIn's message, records done/total, ETA.
     Status {
@@ -327,6 +351,22 @@ async fn people(b: &Backend, cmd: LinkedinCmd, json: bool) -> Result<(), String>
             let body = j!({"candidate": candidate, "member": member, "wrong": wrong});
             print(&admin(b, "relink", &tenant, &connection, body).await?);
         }
+        LinkedinCmd::OnboardingLink {
+            tenant,
+            connection,
+            ttl,
+        } => {
+            let v = admin(b, "onboarding-link", &tenant, &connection, j!({"ttl": ttl})).await?;
+            if json {
+                print(&v);
+            } else {
+                println!("{}", cell(&v["url"]));
+                println!(
+                    "works until {} for {tenant}/{connection} only: send it to the customer's LinkedIn admin",
+                    cell(&v["expires_at"])
+                );
+            }
+        }
         _ => unreachable!("connection commands are handled by linkedin()"),
     }
     Ok(())
@@ -343,6 +383,27 @@ fn activation_line(a: &ActivationState) -> String {
 
 pub async fn linkedin(b: &Backend, cmd: LinkedinCmd, json: bool) -> Result<(), String> {
     match cmd {
+        LinkedinCmd::Partner {
+            client_id,
+            client_secret,
+            secret_name,
+        } => {
+            partner::PartnerApp {
+                client_id: client_id.clone(),
+                client_secret,
+            }
+            .write(b.secrets.as_ref(), &secret_name)
+            .await?;
+            if json {
+                println!(
+                    "{:#}",
+                    serde_json::json!({"partner_client_id": client_id, "secret": secret_name})
+                );
+            } else {
+                println!("LinkedIn partner application {client_id} kept in {secret_name}");
+            }
+            Ok(())
+        }
         LinkedinCmd::Connect {
             tenant,
             connection,
@@ -350,50 +411,64 @@ pub async fn linkedin(b: &Backend, cmd: LinkedinCmd, json: bool) -> Result<(), S
             recruitee_token,
             recruitee_url,
             recruitee_webhook_secret,
-            partner_client_id,
-            partner_client_secret,
             linkedin_url,
             organization,
             contract,
-            enabled_by,
             webhook_base,
+            onboarding_url,
         } => {
             let (t, c) = ids(&tenant, &connection)?;
             let mut settings = Settings::new(&company, &organization, &contract);
             settings.recruitee_url = recruitee_url;
+            settings.onboarding_url = Some(onboarding_url);
             if let Some(url) = linkedin_url {
                 settings.linkedin_api_url.clone_from(&url);
-                settings.linkedin_oauth_url = url;
+                settings.linkedin_oauth_url.clone_from(&url);
+                settings.linkedin_platform_url = url;
             }
             let input = SetupInput {
                 tenant_id: t.clone(),
                 connection_id: c.clone(),
                 settings,
-                secret: Secret {
-                    recruitee_token,
-                    recruitee_webhook_secret,
-                    partner_client_id,
-                    partner_client_secret,
-                    child: None,
-                },
-                enabled_by,
+                secret: Secret::new(&recruitee_token, recruitee_webhook_secret.as_deref()),
                 webhook_base,
             };
             let conn = c5::setup(b.store.as_ref(), b.secrets.as_ref(), input, b.clock.now())
                 .await
                 .map_err(problems)?;
+            // The first run provisions the LinkedIn application (here on the embedded
+            // backend; the connector's function on a stack).
+            let event = renkei_core::engine::SyncRequested {
+                manual: true,
+                ..renkei_core::engine::SyncRequested::new(t.clone(), c.clone(), c5::NAME)
+            };
+            let ran = b.request(event).await?;
+            let activation = ActivationState::read(b.store.as_ref(), &t, &c)
+                .await
+                .map_err(|e| e.to_string())?;
             if json {
                 println!(
                     "{:#}",
                     serde_json::json!({
                         "tenant_id": conn.tenant_id,
                         "connection_id": conn.connection_id,
+                        "activation": activation,
                     })
                 );
             } else {
+                println!("connected: {}", conn.connection_id);
+                match ran {
+                    crate::backend::Requested::Ran(_) => {
+                        if let Some(a) = &activation {
+                            println!("{}", activation_line(a));
+                        }
+                    }
+                    crate::backend::Requested::Queued => {
+                        println!("its first run (queued) provisions the LinkedIn application");
+                    }
+                }
                 println!(
-                    "connected: {} (LinkedIn is enabling the integration; `renkei linkedin status`)",
-                    conn.connection_id
+                    "next: `renkei linkedin onboarding-link --tenant {t} --connection {c}` for the customer's LinkedIn admin"
                 );
             }
             Ok(())

@@ -182,7 +182,9 @@ enum Command {
     /// Move every connection's secret of a tenant to its connector-scoped name
     /// (renkei/<connector>/<tenant>/<connection>), as the deployed IAM policies require, and
     /// write each webhook endpoint's own signing secret (renkei-webhook/<vendor>/<tenant>/<connection>),
-    /// the only secrets the public webhooks function may read.
+    /// the only secrets the public webhooks function may read; strip the LinkedIn partner
+    /// credentials older recruitee-linkedin connections kept (the stack's partner secret is
+    /// written from them if it has none).
     MigrateSecrets {
         /// Tenant id.
         #[arg(value_parser = args::tenant)]
@@ -247,6 +249,10 @@ enum AdminCmd {
         /// Port on 127.0.0.1 (0 = any free port).
         #[arg(long, default_value_t = 8791)]
         port: u16,
+        /// Act as a user of this tenant (as a JWT with its tenant claim would), not as the
+        /// operator: to try the tenant rules, e.g. tests/schemathesis.sh's cross-tenant run.
+        #[arg(long, value_parser = args::tenant)]
+        as_tenant: Option<String>,
     },
 }
 
@@ -360,7 +366,9 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 renkei_aws::sdk_config_with(cli.region.as_deref(), cli.profile.as_deref()).await;
             stack::stack(cmd, config, cli.vendors.policy(), &cli.mail_from, cli.json).await
         }
-        Command::Admin(AdminCmd::Serve { port }) => admin::serve(open().await?, port).await,
+        Command::Admin(AdminCmd::Serve { port, as_tenant }) => {
+            admin::serve(open().await?, port, as_tenant).await
+        }
         Command::Connections { tenant } => {
             ops::connections(&open().await?, &tenant, cli.json).await
         }

@@ -206,17 +206,20 @@ pub async fn disconnect(
 
 /// Moves every connection's secret of a tenant to its connector-scoped name, and writes each
 /// webhook endpoint's own secret from it (`renkei-webhook/<vendor>/<tenant>/<connection>`,
-/// which the webhooks function reads instead of the connection's secret). Safe to run again:
-/// a moved secret stays, endpoint secrets are written afresh.
+/// which the webhooks function reads instead of the connection's secret), and strips the
+/// LinkedIn partner credentials older recruitee-linkedin connections kept (written as the
+/// stack's partner secret first if it has none). Safe to run again: a moved secret stays,
+/// endpoint secrets are written afresh.
 pub async fn migrate_secrets(b: &Backend, tenant: &str, json: bool) -> Result<(), String> {
     let t = lookup::tenant(b, tenant).await?;
     let conns = Repo::new(b.store.as_ref())
         .connections(&t)
         .await
         .map_err(|e| e.to_string())?;
-    let mut table = Table::new(&["connection_id", "moved", "webhook_secrets"]);
+    let mut table = Table::new(&["connection_id", "moved", "webhook_secrets", "partner"]);
     for conn in conns {
         let c = conn.connection_id;
+        let c5 = conn.connector == renkei_connectors::recruitee_linkedin::NAME;
         let moved =
             renkei_core::admin::migrate_secret(b.store.as_ref(), b.secrets.as_ref(), &t, &c)
                 .await
@@ -230,10 +233,24 @@ pub async fn migrate_secrets(b: &Backend, tenant: &str, json: bool) -> Result<()
         )
         .await
         .map_err(|e| e.to_string())?;
+        let partner = if c5 {
+            use renkei_connectors::recruitee_linkedin::partner;
+            let name =
+                renkei_core::repo::secret_name(renkei_connectors::recruitee_linkedin::NAME, &t, &c);
+            let m = partner::migrate(b.secrets.as_ref(), &name, &partner::secret_name()).await?;
+            match (m.stripped, m.partner_written) {
+                (true, true) => "stripped; stack secret written",
+                (true, false) => "stripped",
+                _ => "none held",
+            }
+        } else {
+            "-"
+        };
         table.row(vec![
             Cell::from(c.to_string()),
             moved.into(),
             endpoints.into(),
+            Cell::from(partner),
         ]);
     }
     table.print(json);

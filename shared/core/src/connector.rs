@@ -175,6 +175,9 @@ pub fn decode_secret<S: DeserializeOwned>(
 pub struct BuildEnv<'a> {
     /// The state store (e.g. a tenant's routing rules).
     pub store: &'a dyn StateStore,
+    /// The secret store, for what a connector keeps besides the connection's secret (the
+    /// deployment's own credentials, a credential it provisions); IAM decides which names.
+    pub secrets: &'a dyn crate::ports::SecretStore,
     /// The run's start: the one "now" a connector uses (time windows end here).
     pub now: DateTime<Utc>,
     /// The engine's clock, for what is measured while the run goes on (progress, ETA).

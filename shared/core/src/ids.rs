@@ -6,7 +6,9 @@ use std::fmt;
 
 /// Why an identifier was refused.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[error("invalid {kind} {value:?}: use 1-64 characters of letters, digits, '-', '_' or '.'")]
+#[error(
+    "invalid {kind} {value:?}: use 1-64 characters of letters, digits, '-', '_' or '.', and not a connector's name"
+)]
 pub struct InvalidId {
     kind: &'static str,
     value: String,
@@ -25,7 +27,8 @@ macro_rules! id_type {
                 let value = value.into();
                 let ok = !value.is_empty()
                     && value.len() <= 64
-                    && value.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+                    && value.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+                    && !Self::RESERVED.contains(&value.as_str());
                 if ok { Ok(Self(value)) } else { Err(InvalidId { kind: $kind, value }) }
             }
             /// The identifier as text.
@@ -68,7 +71,30 @@ id_type!(
     "run id"
 );
 
+impl TenantId {
+    /// Names no tenant may have: the connectors'. A connector's function may read the
+    /// secrets `renkei/<connector>/*`, and the secret names of an earlier release were
+    /// `renkei/<tenant>/<connection>`: a tenant named like a connector would have put its
+    /// secrets under that connector's grant (issue 28 item 14). tests/consistency.rs checks
+    /// that every registered connector is listed.
+    pub const RESERVED: &'static [&'static str] = &[
+        "mynavi-hrmos",
+        "roumumate-kaonavi",
+        "hrbrain-mikiwame",
+        "talentwunder-personio",
+        "recruitee-linkedin",
+    ];
+}
+
+impl ConnectionId {
+    /// None reserved.
+    pub const RESERVED: &'static [&'static str] = &[];
+}
+
 impl RunId {
+    /// None reserved.
+    pub const RESERVED: &'static [&'static str] = &[];
+
     /// A fresh, time-ordered run id: sortable by start time, unique by a random suffix.
     pub fn generate(now: chrono::DateTime<chrono::Utc>) -> Self {
         Self(format!(
@@ -88,5 +114,15 @@ mod tests {
         assert!(TenantId::new("acme#other").is_err());
         assert!(TenantId::new("").is_err());
         assert!(TenantId::new("acme-01").is_ok());
+    }
+
+    /// Issue 28 item 14: a tenant named like a connector would fall under its secret grant.
+    #[test]
+    fn s28_14_a_tenant_may_not_be_named_like_a_connector() {
+        for name in TenantId::RESERVED {
+            let e = TenantId::new(*name).expect_err(name);
+            assert!(e.to_string().contains("connector"), "{e}");
+            assert!(ConnectionId::new(*name).is_ok(), "connections may be");
+        }
     }
 }

@@ -282,10 +282,26 @@ impl Sandbox {
     }
 }
 
+/// A fresh `challengeCode` as LinkedIn documents it: a type-4 UUID (random bits, with the
+/// version and variant bits set).
+fn challenge_code() -> String {
+    let bits = fastrand::u128(..);
+    let v = (((bits & !(0xf << 76)) | (0x4 << 76)) & !(0xc << 60)) | (0x8 << 60);
+    let h = format!("{v:032x}");
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..]
+    )
+}
+
 /// LinkedIn's endpoint validation: a GET with a fresh `challengeCode`; the answer is valid
 /// when `challengeResponse` is the hex HMAC-SHA256 of the code with the client secret.
 async fn challenge(State(sb): State<Sandbox>, Json(c): Json<Challenge>) -> Response {
-    let code = format!("{:032x}", fastrand::u128(..));
+    let code = challenge_code();
     let call = HttpCall {
         method: "GET".into(),
         path: format!("/webhooks/linkedin/{}/{}", c.tenant, c.connection),

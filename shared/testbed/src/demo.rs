@@ -306,9 +306,9 @@ impl Scenario for RecruiteeLinkedin {
                 count("jobs"),
                 count("atsCandidates"),
                 count("atsApplications"),
-                count("atsApplicationStages"),
-                count("atsApplicationNotes"),
-                count("atsInterviewFeedbacks"),
+                count("atsApplications/stages"),
+                count("atsCandidates/notes"),
+                count("atsApplications/interviewFeedback"),
             ),
             run,
         })

@@ -124,6 +124,7 @@ impl SandboxEnv {
             },
         );
         sandbox.roumumate_tenant(ROUMUMATE_TOKEN);
+        crate::linkedin::install_partner(&sandbox, &backend.secrets).await?;
         sandbox.mynavi_account(
             MYNAVI_LOGIN,
             MynaviAccountSetup {

@@ -1,11 +1,15 @@
 //! C5 in the testbed: the demo company's Recruitee (candidates with placements, stages,
 //! notes and interview feedback) and its LinkedIn organization with two Recruiter contracts
-//! (Corporate and Lite), the partner's parent application, and a connection between them.
+//! (Corporate and Lite), the sandbox's own partner application (registered with the
+//! simulator and kept as the local stack's partner secret), and a connection between them,
+//! onboarded as a customer's admin does it: LinkedIn's widget saved on the onboarding page's
+//! origin, then "notify partner".
 
 use crate::SandboxEnv;
-use renkei_connectors::recruitee_linkedin::{self as c5, Secret, SetupInput};
+use renkei_connectors::recruitee_linkedin::{self as c5, Secret, SetupInput, partner};
+use renkei_core::ports::SecretStore;
 use renkei_core::{Clock, ConnectionId};
-use renkei_sandbox::{LinkedinOrganization, RecruiteeLoad, RecruiteeSetup, WebhookTarget};
+use renkei_sandbox::{LinkedinOrganization, RecruiteeLoad, RecruiteeSetup, Sandbox, WebhookTarget};
 use serde_json::json;
 
 /// The demo company's Recruitee company id.
@@ -30,6 +34,24 @@ pub const LINKEDIN_ADMIN: &str = "admin@demo-gmbh.example";
 pub const LINKEDIN_RECRUITER: &str = "recruiter@demo-gmbh.example";
 /// The demo tenant's C5 connection.
 pub const LINKEDIN_CONNECTION: &str = "recruitee-linkedin";
+/// The bundles an admin ticks in LinkedIn's widget for renkei's RSC.
+pub const RSC_BUNDLES: &[&str] = &[
+    "RECRUITER_SYSTEM_CONNECT_COMPANY",
+    "RECRUITER_SYSTEM_CONNECT_CONTRACT",
+];
+
+/// The sandbox's own partner application: registered with its LinkedIn simulator and kept
+/// as the local stack's partner secret (what `renkei sandbox`, the demo and the tests use in
+/// place of the deployment's).
+pub async fn install_partner(sandbox: &Sandbox, secrets: &dyn SecretStore) -> Result<(), String> {
+    sandbox.linkedin_partner(PARTNER_ID, PARTNER_SECRET);
+    partner::PartnerApp {
+        client_id: PARTNER_ID.into(),
+        client_secret: PARTNER_SECRET.into(),
+    }
+    .write(secrets, &partner::secret_name())
+    .await
+}
 
 impl SandboxEnv {
     /// Sets up the demo company's Recruitee (with `candidates` loaded), its LinkedIn
@@ -55,8 +77,10 @@ impl SandboxEnv {
                 seed: 7,
             },
         )?;
-        self.sandbox.linkedin_partner(PARTNER_ID, PARTNER_SECRET);
-        let users = json!({LINKEDIN_ADMIN: ["ADMIN"], LINKEDIN_RECRUITER: ["RECRUITER"]});
+        // The contract's seat holders: its admin, a recruiter, and the two members the team
+        // links to (seatsV2 lists them; their InMails' stubs are read by seat).
+        let users = json!({LINKEDIN_ADMIN: ["ADMIN"], LINKEDIN_RECRUITER: ["RECRUITER"],
+            "rita@demo-gmbh.example": ["RECRUITER"], "hans@demo-gmbh.example": ["RECRUITER"]});
         self.sandbox.linkedin_organization(
             LINKEDIN_ORG,
             LinkedinOrganization {
@@ -78,26 +102,40 @@ impl SandboxEnv {
         ));
         s.linkedin_api_url = format!("http://{}/linkedin", self.addr);
         s.linkedin_oauth_url = format!("http://{}/linkedin", self.addr);
+        s.linkedin_platform_url = format!("http://{}/linkedin", self.addr);
+        s.onboarding_url = Some(self.onboarding_origin());
         s.recruitee_per_minute = None;
         s
     }
 
-    /// The demo company's C5 secret (before provisioning).
-    pub fn linkedin_secret(&self) -> Secret {
-        Secret {
-            recruitee_token: RECRUITEE_TOKEN.into(),
-            recruitee_webhook_secret: Some(RECRUITEE_WEBHOOK_SECRET.into()),
-            partner_client_id: PARTNER_ID.into(),
-            partner_client_secret: PARTNER_SECRET.into(),
-            child: None,
-        }
+    /// Where the testbed's onboarding page is (as served by the stack's admin API).
+    pub fn onboarding_origin(&self) -> String {
+        format!("http://{}", self.addr)
     }
 
-    /// Connects Recruitee to LinkedIn for the demo tenant, enabled by `enabled_by`.
+    /// The demo company's C5 secret (Recruitee's credentials: all a connection takes).
+    pub fn linkedin_secret(&self) -> Secret {
+        Secret::new(RECRUITEE_TOKEN, Some(RECRUITEE_WEBHOOK_SECRET))
+    }
+
+    /// Connects Recruitee to LinkedIn for the demo tenant and onboards it: the connection's
+    /// LinkedIn application provisioned (as its first run does), then [`Self::onboard_linkedin`]
+    /// by `enabled_by` on the settings' contract. Errors name LinkedIn's refusal.
     pub async fn connect_linkedin(
         &self,
         settings: c5::Settings,
         enabled_by: &str,
+    ) -> Result<ConnectionId, String> {
+        let contract = settings.contract.clone();
+        let c = self.connect_linkedin_only(settings).await?;
+        self.onboard_linkedin(&c, enabled_by, &contract).await?;
+        Ok(c)
+    }
+
+    /// Connects and provisions, without onboarding.
+    pub async fn connect_linkedin_only(
+        &self,
+        settings: c5::Settings,
     ) -> Result<ConnectionId, String> {
         let c = ConnectionId::new(LINKEDIN_CONNECTION).map_err(|e| e.to_string())?;
         let input = SetupInput {
@@ -105,7 +143,6 @@ impl SandboxEnv {
             connection_id: c.clone(),
             settings,
             secret: self.linkedin_secret(),
-            enabled_by: enabled_by.into(),
             webhook_base: format!("http://{}/webhooks", self.addr),
         };
         c5::setup(
@@ -116,7 +153,54 @@ impl SandboxEnv {
         )
         .await
         .map_err(|e| e.to_string())?;
+        partner::provision_now(
+            &self.backend.store,
+            &self.backend.secrets,
+            &self.tenant(),
+            &c,
+        )
+        .await
+        .map_err(|e| e.to_string())?;
         Ok(c)
+    }
+
+    /// The customer's admin `member` saves LinkedIn's widget on the onboarding page with
+    /// RSC ticked on `contract`, and the page notifies renkei ("notify partner").
+    pub async fn onboard_linkedin(
+        &self,
+        c: &ConnectionId,
+        member: &str,
+        contract: &str,
+    ) -> Result<c5::ActivationState, String> {
+        let secret: Secret = self
+            .backend
+            .secrets
+            .get(&renkei_core::repo::secret_name(c5::NAME, &self.tenant(), c))
+            .await
+            .map_err(|e| e.to_string())?
+            .and_then(|s| serde_json::from_str(&s).ok())
+            .ok_or("no connection secret")?;
+        let child = secret.child.ok_or("no child application provisioned")?;
+        let bundles: Vec<String> = RSC_BUNDLES.iter().map(|b| b.to_string()).collect();
+        self.sandbox
+            .linkedin_pre_authorize(
+                &child.client_id,
+                Some(&self.onboarding_origin()),
+                member,
+                contract,
+                &bundles,
+            )
+            .await
+            .map_err(|(status, m)| format!("LinkedIn's widget refused ({status}): {m}"))?;
+        c5::refresh(
+            &self.backend.store,
+            &self.backend.secrets,
+            &self.tenant(),
+            c,
+            self.clock.now(),
+        )
+        .await
+        .map_err(|e| e.to_string())
     }
 }
 

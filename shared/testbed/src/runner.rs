@@ -154,18 +154,22 @@ impl Runner for LocalRunner {
             c5::NAME => {
                 let (secret, settings) = parts(&request)?;
                 let input = c5::SetupInput {
-                    tenant_id: t,
-                    connection_id: c,
+                    tenant_id: t.clone(),
+                    connection_id: c.clone(),
                     settings,
                     secret,
-                    // The LinkedIn member enabling the integration (C5.1 checks the
-                    // permission) and where the CALLBACK_URL points (the sandbox's ingress).
-                    enabled_by: text("enabled_by")?,
+                    // Where the CALLBACK_URL points (the sandbox's ingress).
                     webhook_base: text("webhook_base")?,
                 };
-                c5::setup(&b.store, &b.secrets, input, now)
+                let conn = c5::setup(&b.store, &b.secrets, input, now)
                     .await
-                    .map_err(|e| e.to_string())?
+                    .map_err(|e| e.to_string())?;
+                // As the connection's first run: its LinkedIn application, with the
+                // sandbox's own partner application (the local stack's partner secret).
+                c5::partner::provision_now(&b.store, &b.secrets, &t, &c)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                conn
             }
             other => {
                 return Err(format!(

@@ -1,14 +1,22 @@
 //! Recruitee API client (home side of C5), as in vendor-contracts.md and
 //! docs/contracts/recruitee.md: base `…/c/{company_id}`, `Authorization: Bearer <personal
-//! API token>`, candidates paged by limit/offset (optionally `updated_after`), one candidate,
-//! its notes and interview results, and the offers (jobs). Recruitee publishes no rate
-//! limit: a conservative configurable one is enforced before sending, and 429 is honoured.
+//! API token>`, candidates paged newest first by limit/offset (the only order and paging
+//! docs.recruitee.com/reference/candidates-get documents), one candidate, its notes and
+//! interview results, the offers (jobs), a candidate found by email or profile link through
+//! the search (fuzzy: matched exactly here) and the team's memberships, page by page.
+//! Recruitee publishes no rate limit: a conservative configurable one is enforced before
+//! sending, and 429 is honoured.
 
 use crate::http::{CallKind, HttpConfig, Reply, VendorClient, VendorError};
 use chrono::{DateTime, Utc};
 use reqwest::{Method, StatusCode};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
+
+mod search;
+mod team;
+pub use search::{profile_key, same_email, same_profile};
+pub use team::{MEMBERSHIP_PAGE, Membership};
 
 const VENDOR: &str = "Recruitee";
 
@@ -102,30 +110,6 @@ pub struct NewCandidate {
     pub source: String,
 }
 
-/// A team member with the jobs they may access (`GET /memberships`; admins: every job).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Membership {
-    /// The member's id (Recruitee's admin id).
-    pub admin_id: u64,
-    /// Name.
-    #[serde(default)]
-    pub name: String,
-    /// Login email.
-    #[serde(default)]
-    pub email: String,
-    /// admin, recruiter, hiring_manager.
-    #[serde(default)]
-    pub role: String,
-    /// The jobs the member may access.
-    #[serde(default)]
-    pub offer_ids: Vec<u64>,
-}
-
-#[derive(Deserialize)]
-struct MembershipsReply {
-    memberships: Vec<Membership>,
-}
-
 /// A note on a candidate.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Note {
@@ -191,6 +175,7 @@ pub struct Offer {
 struct CandidatesReply {
     candidates: Vec<Candidate>,
 }
+
 #[derive(Deserialize)]
 struct CandidateReply {
     candidate: Candidate,
@@ -284,21 +269,15 @@ impl RecruiteeClient {
         Ok(reply)
     }
 
-    /// One page of candidates in creation order (`updated_after`: only those changed since).
-    pub async fn candidates(
-        &self,
-        offset: u64,
-        limit: u32,
-        updated_after: Option<DateTime<Utc>>,
-    ) -> Result<Vec<Candidate>, VendorError> {
-        let mut q = vec![
+    /// One page of candidates, newest first (`sort=by_date`, Recruitee's default). There is
+    /// no documented ascending order and no `updated_after`: candidates created while a
+    /// caller pages move the later pages (see the connector's pass).
+    pub async fn candidates(&self, offset: u64, limit: u32) -> Result<Vec<Candidate>, VendorError> {
+        let q = [
             ("limit", limit.to_string()),
             ("offset", offset.to_string()),
-            ("sort", "by_date_asc".to_string()),
+            ("sort", "by_date".to_string()),
         ];
-        if let Some(t) = updated_after {
-            q.push(("updated_after", t.to_rfc3339()));
-        }
         let reply = self.get("/candidates", &q).await?;
         Ok(parse::<CandidatesReply>(&reply.body, "candidates")?.candidates)
     }
@@ -362,13 +341,6 @@ impl RecruiteeClient {
         Ok(reply)
     }
 
-    /// Candidates whose email, phone or profile link is exactly `query`.
-    pub async fn search(&self, query: &str) -> Result<Vec<Candidate>, VendorError> {
-        let q = [("query", query.to_string()), ("limit", "10".to_string())];
-        let reply = self.get("/candidates", &q).await?;
-        Ok(parse::<CandidatesReply>(&reply.body, "candidates")?.candidates)
-    }
-
     /// Creates a candidate on `offers`. Not retried when Recruitee may have created it: the
     /// caller finds it by email or profile link instead.
     pub async fn create_candidate(
@@ -409,12 +381,6 @@ impl RecruiteeClient {
             }) if message.contains("already assigned") => Ok(()),
             Err(e) => Err(e),
         }
-    }
-
-    /// The team and who may access which job.
-    pub async fn memberships(&self) -> Result<Vec<Membership>, VendorError> {
-        let reply = self.get("/memberships", &[]).await?;
-        Ok(parse::<MembershipsReply>(&reply.body, "memberships")?.memberships)
     }
 
     /// Every offer (jobs of all statuses).

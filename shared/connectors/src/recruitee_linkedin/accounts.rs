@@ -6,9 +6,10 @@
 //! wrong LinkedIn profile (suggestions, search, the chosen member kept for the next sync).
 //!
 //! Kept per connection: `L#{admin}` links, `O#{state}` authorizations under way (10
-//! minutes), `E#{request}` export results, `Q#{month}#{seat}` export counts, `R#{candidate}`
-//! relinks. Only linked members' seats see jobs in "export to ATS" (the ACLs the sync sends,
-//! `sync`), and only their exports are accepted.
+//! minutes), `E#{request}` export results (a refused one for the platform's retention),
+//! `Q#{month}#{seat}` export counts, `R#{candidate}` relinks. Only linked members' seats see
+//! jobs in "export to ATS" (the ACLs the sync sends, `sync`), and only their exports are
+//! accepted.
 
 use super::{Secret, Settings};
 use chrono::{DateTime, Duration, Utc};

@@ -11,6 +11,8 @@
 //! | profile     | team_member, candidate                   | profiles [{member, current …}] |
 //! | search      | team_member, title?, company?            | members […]                    |
 //! | relink      | candidate, member?, wrong?               | relink {member, unmatched}     |
+//! | onboarding-link | ttl? (`90m`, `24h`, `7d`; default 24h)   | url, expires_at                |
+//! | refresh     |                                          | activation ("notify partner")  |
 
 use super::accounts::{self, Linked};
 use chrono::{DateTime, Utc};
@@ -20,7 +22,15 @@ use serde_json::{Value, json};
 
 /// The actions, for help texts.
 pub const ACTIONS: &[&str] = &[
-    "link", "unlink", "accounts", "exports", "profile", "search", "relink",
+    "link",
+    "unlink",
+    "accounts",
+    "exports",
+    "profile",
+    "search",
+    "relink",
+    "onboarding-link",
+    "refresh",
 ];
 
 fn text<'a>(body: &'a Value, k: &str) -> Option<&'a str> {
@@ -68,6 +78,23 @@ pub async fn handle(
         Some(_) => {}
     }
     match action {
+        "onboarding-link" => {
+            let ttl = match text(body, "ttl") {
+                Some(ttl) => super::onboarding::parse_ttl(ttl)?,
+                None => super::onboarding::DEFAULT_TTL,
+            };
+            let link = super::onboarding::create_link(store, secrets, &t, &c, ttl, now)
+                .await
+                .map_err(s)?;
+            Ok(json!({"url": link.url, "expires_at": link.expires_at,
+                "note": "send this link to the customer's LinkedIn admin; it works for this connection only, until it expires"}))
+        }
+        "refresh" => {
+            let a = super::setup::refresh(store, secrets, &t, &c, now)
+                .await
+                .map_err(s)?;
+            Ok(json!({ "activation": a }))
+        }
         "accounts" => {
             let links = accounts::links(store, &t, &c).await.map_err(s)?;
             Ok(json!({"accounts": links.iter().map(|l| json!({

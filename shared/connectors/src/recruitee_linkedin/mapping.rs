@@ -1,13 +1,19 @@
 //! Recruitee → LinkedIn RSC: what a candidate (with its placements, stages, notes and
-//! interview results) and an offer become on LinkedIn. A candidate travels as one bundle:
-//! its content hash decides whether anything of it is sent again.
+//! interview results) and an offer become on LinkedIn, in the shapes of LinkedIn's
+//! published examples (docs/contracts/linkedin.md). A candidate travels as one bundle: its
+//! content hash decides whether anything of it is sent again.
 
 use renkei_vendors::linkedin::{
-    AtsApplication, AtsCandidate, AtsFeedback, AtsNote, AtsStage, JobPosting,
+    AtsApplication, AtsCandidate, AtsFeedback, AtsNote, AtsStage, Availability, Evaluation,
+    JobOperation, JobPosting, JobState, Person, PhoneNumber,
 };
 use renkei_vendors::recruitee::{Candidate, InterviewResult, Note, Offer};
 use serde::Serialize;
-use std::collections::HashSet;
+use std::collections::HashMap;
+
+/// The offers LinkedIn holds, by Recruitee offer id, with their titles (an application
+/// names its job).
+pub type Jobs = HashMap<u64, String>;
 
 /// A candidate and everything of it LinkedIn holds, each entity with its id.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -16,20 +22,36 @@ pub struct Bundle {
     pub id: String,
     /// The candidate.
     pub candidate: AtsCandidate,
-    /// Applications by placement id.
-    pub applications: Vec<(String, AtsApplication)>,
-    /// Each application's current stage (id: the placement's).
-    pub stages: Vec<(String, AtsStage)>,
-    /// Notes (on the candidate's latest application).
+    /// The candidate's notes by note id: Recruitee's notes belong to the candidate, and so
+    /// do LinkedIn's candidate notes (`atsCandidates/{key}/notes`).
     pub notes: Vec<(String, AtsNote)>,
-    /// Interview feedback (on the application it was given for).
+    /// Its applications to jobs LinkedIn holds.
+    pub applications: Vec<Application>,
+}
+
+/// An application with what hangs off it on LinkedIn.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Application {
+    /// Recruitee's placement id (LinkedIn's atsJobApplicationId).
+    pub id: String,
+    /// The application.
+    pub body: AtsApplication,
+    /// The stage it is in, by Recruitee stage id: each stage reached stays on LinkedIn, so
+    /// LinkedIn sees the way through the pipeline.
+    pub stages: Vec<(String, AtsStage)>,
+    /// Interview feedback given for it, by result id.
     pub feedback: Vec<(String, AtsFeedback)>,
 }
 
 impl Bundle {
     /// LinkedIn records this bundle is.
     pub fn records(&self) -> usize {
-        1 + self.applications.len() + self.stages.len() + self.notes.len() + self.feedback.len()
+        1 + self.notes.len()
+            + self
+                .applications
+                .iter()
+                .map(|a| 1 + a.stages.len() + a.feedback.len())
+                .sum::<usize>()
     }
 }
 
@@ -43,27 +65,32 @@ pub fn candidate_key(id: u64) -> String {
     format!("C:{id}")
 }
 
-/// The offers LinkedIn gets: published ones as PUBLIC, internal ones as INTERNAL.
-pub fn job(offer: &Offer, context: &str) -> Option<JobPosting> {
-    let availability = match offer.status.as_str() {
-        "published" => "PUBLIC",
-        "internal" => "INTERNAL",
-        _ => return None,
-    };
-    let location = [offer.city.as_deref(), offer.country_code.as_deref()]
+fn location(offer: &Offer) -> String {
+    [offer.city.as_deref(), offer.country_code.as_deref()]
         .into_iter()
         .flatten()
         .collect::<Vec<_>>()
-        .join(", ");
+        .join(", ")
+}
+
+/// The offers LinkedIn gets: published ones as PUBLIC, internal ones as
+/// PRIVATE_TO_ATS_INTEGRATION (seen only by the customer's recruiters), both LISTED.
+pub fn job(offer: &Offer, context: &str) -> Option<JobPosting> {
+    let availability = match offer.status.as_str() {
+        "published" => Availability::Public,
+        "internal" => Availability::PrivateToAtsIntegration,
+        _ => return None,
+    };
     Some(JobPosting {
         external_job_posting_id: offer.id.to_string(),
         integration_context: context.to_string(),
-        // Chosen when sent: CREATE the first time, UPDATE after (see sync.rs).
-        job_posting_operation_type: String::new(),
+        // Chosen when sent: CREATE the first time, UPDATE after (see sync/write.rs).
+        job_posting_operation_type: None,
         title: offer.title.trim().to_string(),
         description: offer.description.clone().unwrap_or_default(),
-        location,
-        availability: availability.into(),
+        location: location(offer),
+        availability,
+        state: JobState::Listed,
         company_apply_url: offer.careers_url.clone(),
         listed_at: offer.created_at.timestamp_millis(),
     })
@@ -74,23 +101,27 @@ pub fn closed_job(offer: &Offer, context: &str) -> JobPosting {
     JobPosting {
         external_job_posting_id: offer.id.to_string(),
         integration_context: context.to_string(),
-        job_posting_operation_type: "CLOSE".into(),
+        job_posting_operation_type: Some(JobOperation::Close),
         title: offer.title.trim().to_string(),
         description: offer.description.clone().unwrap_or_default(),
-        location: String::new(),
-        availability: "PUBLIC".into(),
+        location: location(offer),
+        availability: Availability::Public,
+        state: JobState::Closed,
         company_apply_url: offer.careers_url.clone(),
         listed_at: offer.created_at.timestamp_millis(),
     }
 }
 
-/// "Ana van Dijk" → ("Ana", "van Dijk"); one word is a first name.
-fn split_name(name: &str) -> (String, String) {
-    let name = name.split_whitespace().collect::<Vec<_>>().join(" ");
-    match name.split_once(' ') {
-        Some((f, l)) => (f.to_string(), l.to_string()),
-        None => (name, String::new()),
-    }
+/// The candidate's page in Recruitee (LinkedIn requires `externalProfileUrl`). Assumed:
+/// Recruitee documents no public URL scheme for the app; this is the address its app
+/// shows for a candidate.
+pub fn profile_url(candidate: u64) -> String {
+    format!("https://app.recruitee.com/#/candidates/{candidate}")
+}
+
+/// A person named by one string ("Rita Book"); none: Recruitee did not say who.
+fn person(name: Option<&str>) -> Person {
+    Person::from_name(name.unwrap_or_default())
 }
 
 /// A candidate's bundle; `jobs`: the offers LinkedIn holds (applications to other offers
@@ -100,117 +131,133 @@ pub fn bundle(
     c: &Candidate,
     notes: &[Note],
     results: &[InterviewResult],
-    jobs: &HashSet<u64>,
+    jobs: &Jobs,
 ) -> Result<Bundle, String> {
-    let (first, last) = split_name(&c.name);
-    if first.is_empty() && last.is_empty() {
+    let name = Person::from_name(&c.name);
+    if name.first_name.is_empty() && name.last_name.is_empty() {
         return Err("has no name; LinkedIn needs a first or last name".into());
     }
     let id = c.id.to_string();
+    let emails: Vec<String> = c.emails.iter().map(|e| e.trim().to_lowercase()).collect();
     let candidate = AtsCandidate {
-        first_name: first,
-        last_name: last,
-        email_addresses: c.emails.iter().map(|e| e.trim().to_lowercase()).collect(),
-        phone_numbers: c.phones.clone(),
-        source: c.source.clone(),
-        created_at: c.created_at.timestamp_millis(),
-        last_modified_at: c.updated_at.timestamp_millis(),
+        first_name: name.first_name.clone(),
+        last_name: name.last_name.clone(),
+        email_addresses: emails.clone(),
+        phone_numbers: c
+            .phones
+            .iter()
+            .map(|p| p.trim())
+            .filter(|p| !p.is_empty())
+            .map(|p| PhoneNumber {
+                number: p.to_string(),
+                extension: None,
+            })
+            .collect(),
+        // Recruitee's candidate carries no postal address.
+        addresses: Vec::new(),
+        external_profile_url: profile_url(c.id),
+        current_company_name: None,
+        current_job_title: None,
+        ats_created_at: c.created_at.timestamp_millis(),
+        ats_last_modified_at: c.updated_at.timestamp_millis(),
         manual_matched_member: None,
         unmatched_members: Vec::new(),
     };
-    let mut placements: Vec<_> = c
-        .placements
+    let notes = notes
         .iter()
-        .filter(|p| jobs.contains(&p.offer_id))
-        .collect();
-    placements.sort_by_key(|p| (p.created_at, p.id));
-    let applications: Vec<(String, AtsApplication)> = placements
-        .iter()
-        .map(|p| {
-            let hired = p.stage.as_ref().and_then(|s| s.category.as_deref()) == Some("hire");
-            let state = match (p.disqualified_at, hired) {
-                (Some(_), _) => "REJECTED",
-                (None, true) => "HIRED",
-                (None, false) => "ACTIVE",
-            };
+        .map(|n| {
             (
-                p.id.to_string(),
-                AtsApplication {
-                    candidate: id.clone(),
-                    job: p.offer_id.to_string(),
-                    state: state.into(),
-                    rejection_reason: p
-                        .disqualified_at
-                        .and(p.disqualify_reason.clone().or(Some("Disqualified".into()))),
-                    current_stage: p.stage.as_ref().map(|s| s.name.clone()),
-                    created_at: p.created_at.timestamp_millis(),
-                    last_modified_at: p.updated_at.unwrap_or(p.created_at).timestamp_millis(),
+                n.id.to_string(),
+                AtsNote {
+                    ats_created_at: n.created_at.timestamp_millis(),
+                    note: n.body.clone(),
+                    author: person(n.author.as_deref()),
                 },
             )
         })
         .collect();
-    let stages = placements
+    let mut placements: Vec<_> = c
+        .placements
         .iter()
-        .filter_map(|p| {
-            let s = p.stage.as_ref()?;
-            Some((
-                p.id.to_string(),
-                AtsStage {
-                    application: p.id.to_string(),
-                    stage_name: s.name.clone(),
-                    category: s.category.clone(),
-                    changed_at: p.updated_at.unwrap_or(p.created_at).timestamp_millis(),
-                },
-            ))
-        })
+        .filter(|p| jobs.contains_key(&p.offer_id))
         .collect();
-    // Recruitee's notes belong to the candidate, LinkedIn's to an application: the latest.
-    let latest = applications.last().map(|(a, _)| a.clone());
-    let notes = match &latest {
-        Some(app) => notes
-            .iter()
-            .map(|n| {
-                (
-                    n.id.to_string(),
-                    AtsNote {
-                        application: app.clone(),
-                        body: n.body.clone(),
-                        author: n.author.clone(),
-                        created_at: n.created_at.timestamp_millis(),
-                    },
-                )
-            })
-            .collect(),
-        None => Vec::new(),
-    };
-    let synced: HashSet<String> = applications.iter().map(|(a, _)| a.clone()).collect();
-    let feedback = results
+    placements.sort_by_key(|p| (p.created_at, p.id));
+    let latest = placements.last().map(|p| p.id);
+    let applications = placements
         .iter()
-        .filter_map(|r| {
-            let app = r
-                .placement_id
-                .map(|p| p.to_string())
-                .filter(|p| synced.contains(p))
-                .or_else(|| latest.clone())?;
-            Some((
-                r.id.to_string(),
-                AtsFeedback {
-                    application: app,
-                    rating: r.rating.clone(),
-                    body: r.body.clone(),
-                    author: r.author.clone(),
-                    submitted_at: r.created_at.timestamp_millis(),
+        .map(|p| {
+            let changed = p.updated_at.unwrap_or(p.created_at).timestamp_millis();
+            let body = AtsApplication {
+                ats_candidate_id: id.clone(),
+                ats_job_posting_id: p.offer_id.to_string(),
+                ats_job_posting_name: jobs.get(&p.offer_id).cloned().unwrap_or_default(),
+                candidate_email: emails.first().cloned().unwrap_or_default(),
+                first_name: name.first_name.clone(),
+                last_name: name.last_name.clone(),
+                source: c.source.clone().unwrap_or_default(),
+                disposition_reason: match p.disqualified_at {
+                    Some(_) => p
+                        .disqualify_reason
+                        .clone()
+                        .unwrap_or_else(|| "Disqualified".into()),
+                    None => String::new(),
                 },
-            ))
+                ats_created_at: p.created_at.timestamp_millis(),
+                ats_last_modified_at: changed,
+            };
+            let stages = p
+                .stage
+                .iter()
+                .map(|s| {
+                    (
+                        s.id.to_string(),
+                        AtsStage {
+                            ats_created_at: changed,
+                            stage: s.name.clone(),
+                        },
+                    )
+                })
+                .collect();
+            // Feedback goes to the application it was given for; without one, to the
+            // candidate's latest application.
+            let feedback = results
+                .iter()
+                .filter(|r| match r.placement_id {
+                    Some(pid) if placements.iter().any(|q| q.id == pid) => pid == p.id,
+                    _ => latest == Some(p.id),
+                })
+                .map(|r| {
+                    (
+                        r.id.to_string(),
+                        AtsFeedback {
+                            ats_created_at: r.created_at.timestamp_millis(),
+                            interviewer: person(r.author.as_deref()),
+                            evaluations: r
+                                .rating
+                                .iter()
+                                .map(|rating| Evaluation {
+                                    attribute: "Rating".into(),
+                                    result: rating.clone(),
+                                })
+                                .collect(),
+                            feedback: r.body.clone(),
+                        },
+                    )
+                })
+                .collect();
+            Application {
+                id: p.id.to_string(),
+                body,
+                stages,
+                feedback,
+            }
         })
         .collect();
     Ok(Bundle {
         id,
         candidate,
-        applications,
-        stages,
         notes,
-        feedback,
+        applications,
     })
 }
 
@@ -260,7 +307,7 @@ mod tests {
 
     #[test]
     fn c5_2_a_candidate_bundle_sends_every_application_field_and_only_known_jobs() {
-        let jobs: HashSet<u64> = [1].into();
+        let jobs: Jobs = [(1, "Engineer".to_string())].into();
         let b = bundle(&candidate("Ana  van Dijk"), &[], &[], &jobs).expect("maps");
         assert_eq!(
             (
@@ -271,26 +318,72 @@ mod tests {
         );
         assert_eq!(b.candidate.email_addresses, ["ana@example.org"]);
         assert_eq!(b.applications.len(), 1, "offer 9 is not on LinkedIn");
-        let app = serde_json::to_value(&b.applications[0].1).expect("json");
+        let app = serde_json::to_value(&b.applications[0].body).expect("json");
+        // Postman "Sync Job Applications": every field of LinkedIn's example.
         for f in [
-            "candidate",
-            "job",
-            "state",
-            "rejectionReason",
-            "currentStage",
-            "createdAt",
-            "lastModifiedAt",
+            "atsCandidateId",
+            "atsJobPostingId",
+            "atsJobPostingName",
+            "candidateEmail",
+            "firstName",
+            "lastName",
+            "source",
+            "dispositionReason",
+            "atsCreatedAt",
+            "atsLastModifiedAt",
         ] {
             assert!(app.get(f).is_some(), "{f} must be sent, even when empty");
         }
-        assert_eq!(app["state"], "REJECTED");
-        assert_eq!(app["rejectionReason"], "Disqualified");
-        assert_eq!(b.stages.len(), 1);
+        assert_eq!(app.as_object().map(|o| o.len()), Some(10), "{app}");
+        assert_eq!(app["dispositionReason"], "Disqualified");
+        assert_eq!(app["atsJobPostingName"], "Engineer");
+        assert_eq!(b.applications[0].stages.len(), 1);
     }
 
     #[test]
     fn c5_2_a_candidate_without_a_name_is_refused_with_the_reason() {
-        let e = bundle(&candidate("  "), &[], &[], &HashSet::new()).expect_err("no name");
+        let e = bundle(&candidate("  "), &[], &[], &Jobs::new()).expect_err("no name");
         assert!(e.contains("no name"), "{e}");
+    }
+
+    /// Issue 27 item 3: Recruitee's notes belong to the candidate, and so do LinkedIn's
+    /// candidate notes: a candidate with no application LinkedIn holds still has them.
+    #[test]
+    fn s27_3_notes_go_to_the_candidate_even_without_an_application() {
+        let t = Utc.with_ymd_and_hms(2026, 11, 1, 9, 0, 0).unwrap();
+        let notes = [Note {
+            id: 5,
+            body: "Great resume".into(),
+            author: Some("Rita Book".into()),
+            created_at: t,
+        }];
+        let b = bundle(&candidate("Ana van Dijk"), &notes, &[], &Jobs::new()).expect("maps");
+        assert!(b.applications.is_empty());
+        assert_eq!(b.notes.len(), 1);
+        let n = serde_json::to_value(&b.notes[0].1).expect("json");
+        assert_eq!(
+            n,
+            serde_json::json!({"atsCreatedAt": t.timestamp_millis(), "note": "Great resume",
+                "author": {"firstName": "Rita", "lastName": "Book"}})
+        );
+    }
+
+    /// Issue 27 item 1: phone numbers are objects; addresses and the profile URL are sent.
+    #[test]
+    fn s27_1_a_candidate_carries_linkedin_s_required_fields() {
+        let mut c = candidate("Ana van Dijk");
+        c.phones = vec![" +31 6 1234 5678 ".into(), "  ".into()];
+        let b = bundle(&c, &[], &[], &Jobs::new()).expect("maps");
+        let v = serde_json::to_value(&b.candidate).expect("json");
+        assert_eq!(
+            v["phoneNumbers"],
+            serde_json::json!([{"number": "+31 6 1234 5678"}])
+        );
+        assert_eq!(v["addresses"], serde_json::json!([]));
+        assert_eq!(v["externalProfileUrl"], profile_url(7));
+        assert!(
+            v.get("createdAt").is_none() && v["atsCreatedAt"].is_i64(),
+            "{v}"
+        );
     }
 }

@@ -2,10 +2,12 @@
 //! ATS → LinkedIn: C5.1–C5.3, C5.7; LinkedIn → ATS: C5.4–C5.6, C5.8 ([`accounts`],
 //! [`admin`], and the inbound and access steps of `sync`).
 //!
-//! - [`setup`]: connecting checks the Recruitee token and the LinkedIn contract (eligible
-//!   type, the enabling user's permission), provisions the customer's child application
-//!   idempotently, enables the integrations and sets the CALLBACK_URL; activation is
-//!   refreshed by every run and on request (C5.1, C5.3).
+//! - [`setup`]: connecting checks the Recruitee token and the addresses; the first run
+//!   provisions the customer's child application with the deployment's partner application
+//!   ([`partner`]); the customer's admin enables the integrations in LinkedIn's widget on the
+//!   onboarding page ([`onboarding`], a signed link); renkei then names them and sets the
+//!   CALLBACK_URL; activation is refreshed by every run, by LinkedIn's
+//!   INTEGRATION_STATUS_CHANGE and on request (C5.1, C5.3).
 //! - [`sync`]: a pass sends pending webhook deletions, then the jobs, then the candidates
 //!   (each a [`mapping::Bundle`] of candidate, applications, stages, notes and feedback),
 //!   then — after the historical pass and once a day — a sweep that compares every
@@ -17,9 +19,9 @@
 //!   spent the run stops as `continued` until the next UTC day. The 10,000 records per
 //!   minute are taken before each batch in the application's shared window.
 //! - Recruitee's webhooks (C5.7) request a run; `candidate_deleted` is kept (`D#<id>`) so
-//!   the run deletes it on LinkedIn. LinkedIn's EXPORT_CANDIDATE_PROFILE is kept (`X#<id>`)
-//!   so the run files it (C5.5); a team member's consent comes back to the same address
-//!   ([`ConnectorFactory::authorization`], C5.4).
+//!   the run deletes it on LinkedIn. LinkedIn's EXPORT_CANDIDATE_PROFILE is kept (`X#<id>`,
+//!   at most for the platform's retention) so the run files it (C5.5); a team member's
+//!   consent comes back to the same address ([`ConnectorFactory::authorization`], C5.4).
 //! - Every pass first does what LinkedIn sent (exports, mail stubs every 10 minutes,
 //!   relinks), then jobs, who sees them (ACLs), candidates.
 
@@ -28,6 +30,8 @@ pub mod admin;
 pub mod budget;
 mod config;
 pub mod mapping;
+pub mod onboarding;
+pub mod partner;
 pub mod setup;
 mod sync;
 
@@ -95,9 +99,17 @@ pub struct Settings {
     #[serde(default = "default_scale")]
     pub time_scale: f64,
     /// This connection's LinkedIn callback URL (set by connecting): LinkedIn's webhooks and
-    /// members' authorizations (C5.4) come back to it.
+    /// members' authorizations (C5.4) come back to it; the child application registers it
+    /// as its member sign-in redirect.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub callback_url: Option<String>,
+    /// Where the stack serves the onboarding page (the admin API's URL): LinkedIn lets only
+    /// its origin embed the widget (the child's `validJsSdkDomains`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub onboarding_url: Option<String>,
+    /// LinkedIn's platform host, whose `/xdoor/scripts/in.js` the onboarding page loads.
+    #[serde(default = "default_platform")]
+    pub linkedin_platform_url: String,
 }
 
 fn default_api() -> String {
@@ -105,6 +117,9 @@ fn default_api() -> String {
 }
 fn default_oauth() -> String {
     "https://www.linkedin.com".into()
+}
+fn default_platform() -> String {
+    "https://platform.linkedin.com".into()
 }
 fn default_generation() -> Api {
     Api::V2
@@ -143,6 +158,8 @@ impl Settings {
             sweep_hours: default_sweep(),
             time_scale: default_scale(),
             callback_url: None,
+            onboarding_url: None,
+            linkedin_platform_url: default_platform(),
         }
     }
 
@@ -168,28 +185,57 @@ impl Settings {
     }
 }
 
-/// The connection's secret.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// The connection's secret. The partner's credentials are never part of it
+/// ([`partner`]): connecting refuses them and `renkei migrate-secrets` strips them from
+/// connections made before.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Secret {
     /// Recruitee personal API token.
     pub recruitee_token: String,
     /// The secret of Recruitee's webhook (None: no webhooks).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recruitee_webhook_secret: Option<String>,
-    /// The partner's parent application.
-    pub partner_client_id: String,
-    /// Its secret.
-    pub partner_client_secret: String,
     /// The customer's child application (set by provisioning).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub child: Option<ChildApp>,
+    /// This connection's key for its onboarding links (set by connecting).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub onboarding_key: Option<String>,
+    /// Read, never written: where connections made before kept the partner's client id.
+    #[serde(default, rename = "partner_client_id", skip_serializing)]
+    legacy_partner_id: Option<String>,
+    /// Read, never written: the partner's client secret of connections made before.
+    #[serde(default, rename = "partner_client_secret", skip_serializing)]
+    legacy_partner_secret: Option<String>,
 }
 
 impl Secret {
+    /// A secret with the Recruitee credentials only (what connecting takes).
+    pub fn new(recruitee_token: &str, recruitee_webhook_secret: Option<&str>) -> Self {
+        Self {
+            recruitee_token: recruitee_token.into(),
+            recruitee_webhook_secret: recruitee_webhook_secret.map(str::to_string),
+            ..Self::default()
+        }
+    }
+
+    /// The partner credentials a secret of a connection made before holds, if any.
+    pub fn legacy_partner(&self) -> Option<partner::PartnerApp> {
+        match (&self.legacy_partner_id, &self.legacy_partner_secret) {
+            (None, None) => None,
+            (id, secret) => Some(partner::PartnerApp {
+                client_id: id.clone().unwrap_or_default(),
+                client_secret: secret.clone().unwrap_or_default(),
+            }),
+        }
+    }
+
     /// The client of the customer's child application.
     pub fn customer(&self, settings: &Settings) -> Result<LinkedinClient, SyncError> {
         let child = self.child.as_ref().ok_or_else(|| {
-            SyncError::Auth("no LinkedIn child application provisioned: connect again".into())
+            SyncError::Auth(
+                "the connection's LinkedIn application is not provisioned yet: its next run provisions it".into(),
+            )
         })?;
         Ok(LinkedinClient::new(
             &settings.linkedin(),
@@ -207,7 +253,7 @@ pub struct Factory;
 /// application's secret (LinkedIn signs with the secret of the application it calls for).
 /// LinkedIn's endpoint also takes the child application's id: members' authorizations come
 /// back to the same address and are finished with that application (its secret is the
-/// signing secret already). The Recruitee token and the partner credentials stay out of it.
+/// signing secret already). The Recruitee token and the link key stay out of it.
 const WEBHOOKS: &[WebhookSource] = &[
     WebhookSource::new(WebhookVendor::Recruitee, "recruitee_webhook_secret"),
     WebhookSource {
@@ -217,8 +263,11 @@ const WEBHOOKS: &[WebhookSource] = &[
     },
 ];
 
-/// Keeps an export notification for the run it requests.
+/// Keeps an export notification, or an INTEGRATION_STATUS_CHANGE, for the run it requests.
 async fn accept_linkedin(d: Delivery<'_>) -> Result<Option<serde_json::Value>, Refusal> {
+    if d.body["type"] == "INTEGRATION_STATUS_CHANGE" {
+        return onboarding::accept_status_change(&d).await;
+    }
     if d.body["type"] != "EXPORT_CANDIDATE_PROFILE" {
         return Ok(None);
     }
@@ -232,6 +281,8 @@ async fn accept_linkedin(d: Delivery<'_>) -> Result<Option<serde_json::Value>, R
         request_id: request.to_string(),
         at: d.now,
     };
+    // Kept no longer than the platform's retention: a run takes it long before, unless the
+    // connection stops running (then nobody files it).
     Repo::new(d.store)
         .own_put(
             &d.conn.tenant_id,
@@ -239,10 +290,17 @@ async fn accept_linkedin(d: Delivery<'_>) -> Result<Option<serde_json::Value>, R
             &format!("X#{request}"),
             &kept,
             Condition::Always,
-            None,
+            Some(retained_until(d.now)),
         )
         .await?;
     Ok(Some(serde_json::json!({"export": request})))
+}
+
+/// When what is kept of an export that filed no candidate goes (its `X#` notification, the
+/// result of a refused or forged export): after the platform's retention of run records and
+/// error reports (`EngineConfig::retention`), which name the same people (the table's TTL).
+pub(crate) fn retained_until(now: DateTime<Utc>) -> DateTime<Utc> {
+    now + renkei_core::engine::EngineConfig::default().retention
 }
 
 /// A deletion Recruitee told us about, kept until a run has deleted it on LinkedIn.
@@ -276,11 +334,18 @@ impl ConnectorFactory for Factory {
         secret: Option<String>,
         env: BuildEnv<'a>,
     ) -> Result<Box<dyn RunConnector + 'a>, SyncError> {
-        let (settings, secret): (Settings, Secret) = decode_parts(
+        let (settings, mut secret): (Settings, Secret) = decode_parts(
             conn,
             secret.as_deref(),
             "Recruitee/LinkedIn credentials missing: connect again",
         )?;
+        // The partner's side first: the child application provisioned, or patched when the
+        // connection's addresses changed.
+        if let Some(child) =
+            partner::provision(env.store, env.secrets, conn, &settings, &secret).await?
+        {
+            secret.child = Some(child);
+        }
         let mut recruitee = RecruiteeClient::new(settings.recruitee(), &secret.recruitee_token)?;
         recruitee.join_run(env.heartbeat.clone());
         let mut linkedin = secret.customer(&settings)?;

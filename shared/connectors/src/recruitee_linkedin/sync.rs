@@ -17,20 +17,21 @@ use renkei_core::ports::{Condition, StateStore};
 use renkei_core::repo::{Connection, Repo};
 use renkei_core::{ConnectionId, TenantId};
 use renkei_vendors::linkedin::{
-    Activation, EntityStatus, JobPosting, LinkedinClient, MAX_BATCH, Resource, integration_context,
+    Activation, EntityStatus, JobOperation, JobPosting, JobState, LinkedinClient, MAX_BATCH,
+    Resource, SubResource, integration_context,
 };
 use renkei_vendors::recruitee::RecruiteeClient;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 
-/// Re-read this many candidates before each page's offset: a candidate deleted while a
-/// long pass runs shifts the offsets back, and the overlap keeps that from skipping one.
+/// Re-read this many candidates before each page's offset: they show whether the list moved
+/// (candidates deleted while a long pass runs shift it up; new ones at the front, down).
 const OVERLAP: u64 = 5;
-/// An incremental pass asks for changes since the last one less this (whole-second
-/// timestamps, clock skew, late writes); hashes drop what was already sent.
+/// An incremental pass hands over candidates updated since the last pass started less this
+/// (whole-second timestamps, clock skew, late writes); hashes drop what was already sent.
 const SINCE_MARGIN_MINUTES: i64 = 5;
-/// Candidates per page of the id enumeration.
+/// Candidates per page of the id enumeration, and of an incremental pass's scan.
 const ENUMERATION_PAGE: u32 = 1000;
 /// Candidates of a page whose notes and interview results are read at the same time.
 const FETCH_CONCURRENCY: usize = 8;
@@ -72,7 +73,8 @@ pub enum Record {
 pub enum Pass {
     /// The first pass after activation: everything.
     Historical,
-    /// Candidates updated since.
+    /// Candidates updated since the last pass started (as Recruitee's clock tells; found by
+    /// scanning the list: Recruitee documents no `updated_after`), new ones included.
     Incremental {
         /// From.
         since: DateTime<Utc>,
@@ -107,16 +109,23 @@ pub struct Position {
     pub pass: Pass,
     /// Its step.
     pub step: Step,
-    /// Recruitee offset of the next candidate page.
+    /// Recruitee offset (newest first) of the next candidate page.
     #[serde(default)]
     pub offset: u64,
-    /// The last candidate id handed over (the overlap drops what is not after it).
+    /// The `created_at` of the oldest candidate this pass has looked at: the list is newest
+    /// first, so every candidate newer than it was looked at (or arrived after the pass
+    /// started, and is the next pass's), every older one is still to come.
     #[serde(default)]
-    pub last_id: u64,
+    pub seen_at: Option<DateTime<Utc>>,
+    /// The candidates looked at whose `created_at` is `seen_at` (several share a second).
+    #[serde(default)]
+    pub seen_ids: Vec<u64>,
     /// Candidates handed over in this pass.
     #[serde(default)]
     pub done: u64,
-    /// The newest `updated_at` seen in this pass.
+    /// The newest time Recruitee showed on the pass's first read, in Recruitee's clock:
+    /// whatever changes after the pass started is at least this new, so the next
+    /// incremental pass hands over what changed since.
     #[serde(default)]
     pub high_water: Option<DateTime<Utc>>,
     /// Whether this pass sweeps.
@@ -155,7 +164,7 @@ pub struct RecruiteeLinkedin<'a> {
     linkedin: LinkedinClient,
     budget: DayBudget<'a>,
     /// Offers LinkedIn holds (read once per run).
-    jobs: Option<HashSet<u64>>,
+    jobs: Option<mapping::Jobs>,
     /// Relinks (read once per run).
     relinks: Option<HashMap<u64, super::accounts::Relink>>,
 }
@@ -220,10 +229,15 @@ impl<'a> RecruiteeLinkedin<'a> {
     }
 
     /// The offers LinkedIn holds (read once per run).
-    async fn jobs(&mut self) -> Result<HashSet<u64>, SyncError> {
+    async fn jobs(&mut self) -> Result<mapping::Jobs, SyncError> {
         if self.jobs.is_none() {
-            let ids = self.postings().await?.into_iter().map(|(id, _)| id);
-            self.jobs = Some(ids.collect());
+            let held = self
+                .postings()
+                .await?
+                .into_iter()
+                .filter(|(_, j)| j.state == JobState::Listed)
+                .map(|(id, j)| (id, j.title));
+            self.jobs = Some(held.collect());
         }
         Ok(self.jobs.clone().unwrap_or_default())
     }
@@ -299,9 +313,10 @@ impl<'a> RecruiteeLinkedin<'a> {
             pass,
             step: Step::Deletions,
             offset: 0,
-            last_id: 0,
+            seen_at: None,
+            seen_ids: Vec::new(),
             done: 0,
-            high_water: state.since,
+            high_water: None,
             sweep: sweep_due,
             clear: Vec::new(),
             inbound: Inbound::default(),

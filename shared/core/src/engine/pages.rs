@@ -40,6 +40,7 @@ impl Engine<'_> {
         let (heartbeat, mut beats) = HeartbeatLink::channel();
         let env = BuildEnv {
             store: self.ports.store,
+            secrets: self.ports.secrets,
             now: run.started_at,
             clock: self.ports.clock,
             heartbeat: &heartbeat,

@@ -27,7 +27,9 @@
 //!
 //! No vendor work happens here, and bodies are never logged. `GET` with `challengeCode`
 //! answers LinkedIn's validation (an HMAC with the endpoint's secret, or the decoy's where
-//! there is none); `GET` with `code` and `state` finishes a person's authorization.
+//! there is none) for a type-4 UUID only, and for no other application than the endpoint's;
+//! since a LinkedIn notification must be a JSON object, no challenge answer is ever a
+//! notification's signature. `GET` with `code` and `state` finishes a person's authorization.
 
 mod secrets;
 mod vendor;
@@ -36,7 +38,7 @@ pub use secrets::{
     DecoyKey, ENDPOINT_SECRET_PREFIX, SIGNING_SECRET, delete_endpoint_secrets, endpoint_secret,
     endpoint_secret_name, store_endpoint_secrets,
 };
-pub use vendor::{WebhookVendor, hmac_hex};
+pub use vendor::{LINKEDIN_PREFIX, WebhookVendor, hmac_hex, is_challenge_code};
 
 use crate::clock::Clock;
 use crate::connector::{
@@ -360,6 +362,13 @@ impl<'a> Ingress<'a> {
     /// LinkedIn's endpoint validation: `challengeResponse` = hex HMAC-SHA256 of the code
     /// with the client secret — or, at an address without one, with its decoy secret, so
     /// that the answer looks the same.
+    ///
+    /// The answer is an HMAC with the signing secret, so it is given only for what LinkedIn
+    /// documents a challenge to be, and nothing a notification could be: a code that is no
+    /// type-4 UUID is refused before anything is read; an `applicationId` other than the
+    /// endpoint's application (the `client_id` its endpoint secret holds; none at a missing
+    /// address, nor in one written before it was copied there) is refused. Both refusals are
+    /// the same at every address.
     async fn challenge(
         &self,
         req: &WebhookRequest,
@@ -374,7 +383,23 @@ impl<'a> Ingress<'a> {
             .query_param("challengeCode")
             .filter(|c| !c.is_empty())
             .ok_or_else(|| reject(400, "challengeCode missing"))?;
+        if !is_challenge_code(code) {
+            return Err(reject(400, "challengeCode is not a type-4 UUID"));
+        }
         let signing = self.signing(vendor, t, c).await?;
+        if let Some(app) = req.query_param("applicationId") {
+            let ours = signing
+                .stored
+                .as_ref()
+                .and_then(|s| s.get(CLIENT_ID))
+                .and_then(Value::as_str);
+            if ours != Some(app) {
+                return Err(reject(
+                    400,
+                    "applicationId is not this endpoint's application",
+                ));
+            }
+        }
         Ok(WebhookResponse::new(
             200,
             json!({
@@ -497,6 +522,10 @@ fn dedupe_expiry(
 ) -> DateTime<Utc> {
     sent_at.map_or(now, |at| at.max(now)) + window
 }
+
+/// The field of LinkedIn's endpoint secret naming its application (the child application's
+/// client id, `WebhookSource::also`): the only `applicationId` its challenge is answered for.
+const CLIENT_ID: &str = "client_id";
 
 /// An endpoint secret's signing secret.
 fn signing_secret(stored: &Value) -> Option<&str> {

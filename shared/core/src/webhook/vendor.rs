@@ -57,22 +57,35 @@ impl WebhookVendor {
     }
 
     /// Whether `signature` (the header's value) is the HMAC-SHA256 of `body` with `secret`.
-    /// HRBrain's `sha256=` and LinkedIn's `hmacsha256=` prefixes are accepted, or none.
+    /// HRBrain's and Talentwunder's `sha256=` prefix is accepted, or none.
+    ///
+    /// LinkedIn documents `X-LI-Signature` as "the HMACSHA256 hash of the JSON-encoded string
+    /// representation of the POST body prefixed by hmacsha256=", which reads two ways, and
+    /// both are accepted ([`LINKEDIN_PREFIX`]): the header is `hmacsha256=` (or nothing)
+    /// before the hex MAC of the body, or the header is the hex MAC of `hmacsha256=` followed
+    /// by the body. Either way the body must be a JSON object: LinkedIn's notifications are,
+    /// and the MAC of anything else — the challenge answer is the MAC of a UUID — is never a
+    /// notification's signature.
     pub fn verify(self, secret: &[u8], body: &[u8], signature: &str) -> bool {
         let sig = signature.trim();
-        let hex_part = match self {
-            Self::HrBrain | Self::Talentwunder => sig.strip_prefix("sha256=").unwrap_or(sig),
-            Self::LinkedIn => sig.strip_prefix("hmacsha256=").unwrap_or(sig),
-            Self::Recruitee => sig,
-        };
-        let Ok(expected) = hex::decode(hex_part) else {
-            return false;
-        };
-        let Ok(mut mac) = HmacSha256::new_from_slice(secret) else {
-            return false;
-        };
-        mac.update(body);
-        mac.verify_slice(&expected).is_ok()
+        match self {
+            Self::HrBrain | Self::Talentwunder => {
+                mac_is(secret, &[body], sig.strip_prefix("sha256=").unwrap_or(sig))
+            }
+            Self::Recruitee => mac_is(secret, &[body], sig),
+            Self::LinkedIn => {
+                let (hex_part, prefixed) = match sig.strip_prefix(LINKEDIN_PREFIX) {
+                    Some(h) => (h, true),
+                    None => (sig, false),
+                };
+                // Both readings are computed whatever the header, so that the answer takes
+                // the same time (`&`, not `&&`).
+                let header_prefixed = mac_is(secret, &[body], hex_part);
+                let body_prefixed =
+                    mac_is(secret, &[LINKEDIN_PREFIX.as_bytes(), body], hex_part) & !prefixed;
+                is_json_object(body) & (header_prefixed | body_prefixed)
+            }
+        }
     }
 
     /// What identifies one delivery, so that a replay of it is recognised: the vendor's own
@@ -171,6 +184,44 @@ fn time_value(v: &Value) -> Option<DateTime<Utc>> {
     }
 }
 
+/// LinkedIn's signature prefix: before the hex MAC in `X-LI-Signature`, or before the body
+/// in what is signed (the two readings of its contract, [`WebhookVendor::verify`]).
+pub const LINKEDIN_PREFIX: &str = "hmacsha256=";
+
+/// Whether `hex_mac` (hex, either case) is the HMAC-SHA256 with `secret` of `parts` one after
+/// the other, compared in constant time.
+fn mac_is(secret: &[u8], parts: &[&[u8]], hex_mac: &str) -> bool {
+    let Ok(expected) = hex::decode(hex_mac) else {
+        return false;
+    };
+    let Ok(mut mac) = HmacSha256::new_from_slice(secret) else {
+        return false;
+    };
+    for part in parts {
+        mac.update(part);
+    }
+    mac.verify_slice(&expected).is_ok()
+}
+
+fn is_json_object(body: &[u8]) -> bool {
+    serde_json::from_slice::<Value>(body).is_ok_and(|v| v.is_object())
+}
+
+/// Whether `code` is what LinkedIn documents a `challengeCode` to be: a type-4 UUID in its
+/// canonical form (8-4-4-4-12 hex digits, version 4, variant 8, 9, a or b; either case). Only
+/// such codes are answered, so the challenge signs nothing else with the endpoint's secret —
+/// never a notification body, which is a JSON object.
+pub fn is_challenge_code(code: &str) -> bool {
+    let b = code.as_bytes();
+    b.len() == 36
+        && b.iter().enumerate().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => *c == b'-',
+            _ => c.is_ascii_hexdigit(),
+        })
+        && b[14] == b'4'
+        && matches!(b[19], b'8' | b'9' | b'a' | b'b' | b'A' | b'B')
+}
+
 /// Lowercase hex HMAC-SHA256 of `msg` with `key`: LinkedIn's `challengeResponse`, and how
 /// the sandbox's simulated vendors sign.
 pub fn hmac_hex(key: &[u8], msg: &[u8]) -> String {
@@ -257,9 +308,107 @@ mod tests {
         assert!(!WebhookVendor::Recruitee.verify(b"s", b"{}", ""));
     }
 
+    #[test]
+    fn s27_10_linkedin_signatures_are_taken_in_both_readings_of_its_contract() {
+        let body = br#"{"notificationId":"n-1","type":"EXPORT_CANDIDATE_PROFILE"}"#;
+        let li = |secret: &[u8], sig: &str| WebhookVendor::LinkedIn.verify(secret, body, sig);
+        // (a) the header is prefixed: `hmacsha256=` + hex MAC of the body, or the bare hex.
+        let a = hmac_hex(b"child-secret", body);
+        assert!(li(b"child-secret", &format!("hmacsha256={a}")));
+        assert!(li(b"child-secret", &a));
+        // (b) the signed text is prefixed: hex MAC of `hmacsha256=` + the body.
+        let b = hmac_hex(b"child-secret", &[&b"hmacsha256="[..], body].concat());
+        assert!(li(b"child-secret", &b));
+        assert!(li(b"child-secret", &b.to_uppercase()));
+        // Prefixed twice is neither reading.
+        assert!(!li(b"child-secret", &format!("hmacsha256={b}")));
+        for sig in [format!("hmacsha256={a}"), a.clone(), b.clone()] {
+            assert!(!li(b"other-secret", &sig), "{sig}");
+            assert!(
+                !WebhookVendor::LinkedIn.verify(b"child-secret", &[&body[..], b" "].concat(), &sig),
+                "{sig}"
+            );
+        }
+        // Reading (b) is LinkedIn's alone.
+        assert!(!WebhookVendor::Recruitee.verify(b"child-secret", body, &b));
+    }
+
+    #[test]
+    fn s27_10_a_challenge_answer_is_never_a_linkedin_signature() {
+        let code = "2b1a7c70-5d3e-4f7e-9c1e-0d4c8e6f9a11";
+        let answer = hmac_hex(b"child-secret", code.as_bytes());
+        for body in [code.to_string(), format!("{code:?}"), format!("[{code:?}]")] {
+            for sig in [answer.clone(), format!("hmacsha256={answer}")] {
+                assert!(
+                    !WebhookVendor::LinkedIn.verify(b"child-secret", body.as_bytes(), &sig),
+                    "{body} {sig}"
+                );
+            }
+        }
+        // Nor is any MAC of what is not a JSON object.
+        for body in [&b"[]"[..], b"\"x\"", b"1", b"null", b""] {
+            let sig = hmac_hex(b"child-secret", body);
+            assert!(!WebhookVendor::LinkedIn.verify(b"child-secret", body, &sig));
+        }
+    }
+
+    #[test]
+    fn s27_10_challenge_codes_are_canonical_type_4_uuids() {
+        for ok in [
+            "2b1a7c70-5d3e-4f7e-9c1e-0d4c8e6f9a11",
+            "2B1A7C70-5D3E-4F7E-BC1E-0D4C8E6F9A11",
+            "00000000-0000-4000-8000-000000000000",
+            "ffffffff-ffff-4fff-afff-ffffffffffff",
+        ] {
+            assert!(is_challenge_code(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "challenge-2026-11-22",
+            r#"{"notificationId":"x","type":"EXPORT_CANDIDATE_PROFILE"}"#,
+            "2b1a7c705d3e4f7e9c1e0d4c8e6f9a11",
+            "{2b1a7c70-5d3e-4f7e-9c1e-0d4c8e6f9a11}",
+            "2b1a7c70-5d3e-3f7e-9c1e-0d4c8e6f9a11",
+            "2b1a7c70-5d3e-4f7e-7c1e-0d4c8e6f9a11",
+            "2b1a7c70-5d3e-4f7e-cc1e-0d4c8e6f9a11",
+            " 2b1a7c70-5d3e-4f7e-9c1e-0d4c8e6f9a1",
+            "2b1a7c70-5d3e-4f7e-9c1e-0d4c8e6f9a1g",
+            "2b1a7c70-5d3e-4f7e-9c1e-0d4c8e6f9a11\n",
+            "2b1a7c70+5d3e-4f7e-9c1e-0d4c8e6f9a11",
+            "2b1a7c70-5d3e-4f7e-9c1e-0d4c8e6f9ä1",
+        ] {
+            assert!(!is_challenge_code(bad), "{bad:?}");
+        }
+    }
+
     mod properties {
         use super::super::*;
         use proptest::prelude::*;
+
+        /// A body as the vendor sends it: LinkedIn's notifications are JSON objects (any bytes
+        /// go inside one, hex-encoded); the others are taken as bytes.
+        fn sent(vendor: WebhookVendor, bytes: &[u8]) -> Vec<u8> {
+            match vendor {
+                WebhookVendor::LinkedIn => serde_json::json!({ "data": hex::encode(bytes) })
+                    .to_string()
+                    .into_bytes(),
+                _ => bytes.to_vec(),
+            }
+        }
+
+        /// A type-4 UUID from random bits, as LinkedIn makes its challenge codes.
+        fn uuid_v4(bits: u128) -> String {
+            let v = (((bits & !(0xf << 76)) | (0x4 << 76)) & !(0xc << 60)) | (0x8 << 60);
+            let h = format!("{v:032x}");
+            format!(
+                "{}-{}-{}-{}-{}",
+                &h[..8],
+                &h[8..12],
+                &h[12..16],
+                &h[16..20],
+                &h[20..]
+            )
+        }
 
         /// How each vendor writes the signature header around the hex MAC.
         fn header(vendor: WebhookVendor, hex: &str) -> String {
@@ -282,8 +431,9 @@ mod tests {
             fn s28_17_verify_accepts_what_sign_made(
                 v in vendor(),
                 secret in prop::collection::vec(any::<u8>(), 0..80),
-                body in prop::collection::vec(any::<u8>(), 0..512),
+                bytes in prop::collection::vec(any::<u8>(), 0..512),
             ) {
+                let body = sent(v, &bytes);
                 let sig = header(v, &hmac_hex(&secret, &body));
                 prop_assert!(v.verify(&secret, &body, &sig));
             }
@@ -293,10 +443,11 @@ mod tests {
             fn s28_17_verify_refuses_a_changed_body_or_secret(
                 v in vendor(),
                 secret in prop::collection::vec(any::<u8>(), 1..80),
-                body in prop::collection::vec(any::<u8>(), 1..512),
+                bytes in prop::collection::vec(any::<u8>(), 1..512),
                 at in any::<prop::sample::Index>(),
                 flip in 1..=255u8,
             ) {
+                let body = sent(v, &bytes);
                 let sig = header(v, &hmac_hex(&secret, &body));
                 let mut other_body = body.clone();
                 other_body[at.index(body.len())] ^= flip;
@@ -304,6 +455,21 @@ mod tests {
                 let mut other_secret = secret.clone();
                 other_secret[at.index(secret.len())] ^= flip;
                 prop_assert!(!v.verify(&other_secret, &body, &sig));
+            }
+
+            /// Every type-4 UUID is a challenge code, and its answer — with any secret — is
+            /// no LinkedIn signature of it, in either reading or header form.
+            #[test]
+            fn s27_10_no_challenge_answer_verifies_as_a_notification(
+                bits in any::<u128>(),
+                secret in prop::collection::vec(any::<u8>(), 0..80),
+            ) {
+                let code = uuid_v4(bits);
+                prop_assert!(is_challenge_code(&code), "{}", code);
+                let answer = hmac_hex(&secret, code.as_bytes());
+                for sig in [answer.clone(), format!("hmacsha256={answer}")] {
+                    prop_assert!(!WebhookVendor::LinkedIn.verify(&secret, code.as_bytes(), &sig));
+                }
             }
         }
     }

@@ -1,7 +1,9 @@
 //! LinkedIn's control API (`/_control/linkedin/…`): the partner's parent application, a
 //! customer organization's Recruiter contracts (types, users' permissions; a contract's type
-//! switched), the limits and activation behaviour, lost provisioning answers, and what
-//! LinkedIn holds per integration context with each application's statistics.
+//! switched), the limits and activation behaviour, lost provisioning answers, an admin's
+//! save in the onboarding widget without a browser (`widget`), the customer switching its
+//! integrations in Recruiter (`organizations/{id}/integrations`), and what LinkedIn holds
+//! per integration context with each application's registration and statistics.
 
 use super::{App, Linkedin};
 use crate::{Sandbox, control_error};
@@ -24,10 +26,10 @@ pub struct LinkedinLimits {
     /// Requests per UTC day per application (LinkedIn's: 100,000).
     #[serde(default = "requests")]
     pub requests_per_day: u32,
-    /// Status checks an activation stays PENDING for.
+    /// Partner reads (batch GET, `q=request`) pre-authorized integrations stay PENDING for.
     #[serde(default = "checks")]
     pub activation_checks: u32,
-    /// Activation ends FAILED instead of ACTIVE.
+    /// Pre-authorized integrations end FAILED instead of ENABLED.
     #[serde(default)]
     pub fail_activation: bool,
     /// Status checks a job task stays IN_PROGRESS for.
@@ -93,6 +95,31 @@ impl Sandbox {
             .insert(id.to_string(), org);
     }
 
+    /// A child application integrated with organization `org` on `contract` (as if
+    /// provisioned and enabled), and a fresh access token of it: for tests that call
+    /// LinkedIn's API the way LinkedIn's own examples do, without renkei's onboarding.
+    pub fn linkedin_integrated_app(&self, org: &str, contract: &str) -> String {
+        let ctx = format!("urn:li:organization:{org}");
+        let mut w = self.world();
+        let now = w.clock.now();
+        let li = w.state::<Linkedin>();
+        let n = li.next();
+        let id = format!("integrated-app-{n}");
+        li.apps.insert(
+            id.clone(),
+            App {
+                secret: format!("integrated-secret-{n}"),
+                context: Some(ctx.clone()),
+                ..App::default()
+            },
+        );
+        li.contexts.entry(ctx).or_default().contract = Some(contract.to_string());
+        let token = format!("li-token-{}-{}", li.next(), fastrand::u64(..));
+        li.tokens
+            .insert(token.clone(), (id, now + Duration::seconds(1800)));
+        token
+    }
+
     /// Sets the limits and the activation behaviour.
     pub fn linkedin_limits(&self, limits: LinkedinLimits) {
         self.world().state::<Linkedin>().limits = limits;
@@ -123,7 +150,8 @@ impl Sandbox {
         let mut w = self.world();
         let li = w.state::<Linkedin>();
         let Some(c) = li.contexts.get(&ctx) else {
-            return json!({"integrationContext": ctx, "integrations": []});
+            return json!({"integrationContext": ctx, "integrations": [],
+                "nonconformant": li.nonconformant});
         };
         let mut out = json!({
             "integrationContext": ctx,
@@ -132,8 +160,9 @@ impl Sandbox {
             "callbackUrl": c.callback_url,
             "jobs": c.jobs,
             "nulledFields": c.nulled,
+            "nonconformant": li.nonconformant,
         });
-        for (r, _) in super::RESOURCES.iter().chain(super::ACLS) {
+        for r in super::COLLECTIONS {
             out[*r] = json!(c.entities.get(*r).cloned().unwrap_or_default());
         }
         out
@@ -149,7 +178,11 @@ impl Sandbox {
             .iter()
             .filter(|(_, a)| !a.parent)
             .map(|(id, a)| {
+                let r = li.onboarding.children.get(id).cloned().unwrap_or_default();
                 json!({"client_id": id, "uniqueForeignId": a.unique_foreign_id,
+                    "key": r.urn, "name": r.name,
+                    "oauth2AuthorizedCallbackUrls": r.redirect_urls,
+                    "validJsSdkDomains": r.js_sdk_domains,
                     "integrationContext": a.context, "requests": a.requests,
                     "requests_today": a.today, "records": a.records, "throttled": a.throttled,
                     "max_records_per_minute": max_per_minute(&a.history),
@@ -232,6 +265,23 @@ async fn control_apps(State(sb): State<Sandbox>) -> Response {
     Json(sb.linkedin_apps()).into_response()
 }
 
+#[derive(Deserialize)]
+struct Switch {
+    status: String,
+}
+
+/// The customer switches its integrations in Recruiter (`ENABLED`, `DISABLED`).
+async fn control_switch(
+    State(sb): State<Sandbox>,
+    Path(id): Path<String>,
+    Json(s): Json<Switch>,
+) -> Response {
+    match sb.linkedin_switch_integrations(&id, &s.status).await {
+        Ok(v) => Json(v).into_response(),
+        Err(e) => control_error(StatusCode::NOT_FOUND, e),
+    }
+}
+
 pub(super) fn routes() -> Router<Sandbox> {
     Router::new()
         .route("/linkedin/partner", put(control_partner))
@@ -241,4 +291,9 @@ pub(super) fn routes() -> Router<Sandbox> {
         .route("/linkedin/limits", put(control_limits))
         .route("/linkedin/lose-answers", post(control_lose))
         .route("/linkedin/apps", get(control_apps))
+        .route("/linkedin/widget", post(super::widget::control_widget))
+        .route(
+            "/linkedin/organizations/{id}/integrations",
+            post(control_switch),
+        )
 }

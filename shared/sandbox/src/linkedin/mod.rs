@@ -17,14 +17,17 @@
 //!
 //! Control under `/_control/linkedin/…` (control.rs, docs/sandbox.md).
 
+mod contract;
 mod control;
+mod onboarding;
 mod partner;
 mod recruiter;
 mod resources;
+mod widget;
 
 pub use control::{LinkedinLimits, Organization};
 pub use recruiter::{Export, Stub};
-use resources::{ACLS, RESOURCES, batch_ids, is_batch_resource};
+use resources::COLLECTIONS;
 
 use crate::common::{api_error, bearer};
 use crate::{Sandbox, World};
@@ -79,6 +82,26 @@ pub(crate) struct Linkedin {
     lose_answers: u32,
     seq: u64,
     recruiter: recruiter::Recruiter,
+    /// Requests and entities LinkedIn would refuse, with why (contract.rs).
+    nonconformant: Vec<Value>,
+    /// Child applications' registrations, notifications' requests, widget sessions.
+    onboarding: onboarding::State,
+}
+
+/// One API call as the router sees it, for the handlers that take a whole call.
+pub(crate) struct Call<'a> {
+    /// The HTTP method.
+    pub method: &'a Method,
+    /// `x-restli-method`, lowercased ("" when absent).
+    pub restli: &'a str,
+    /// The resource (`atsApplications`).
+    pub resource: &'a str,
+    /// What follows the resource: `{parent key}/{sub-resource}`.
+    pub sub: Option<&'a str>,
+    /// The query, in order, decoded.
+    pub query: &'a [(String, String)],
+    /// The JSON body (Null when empty).
+    pub body: &'a Value,
 }
 
 fn li_error(status: StatusCode, message: impl Into<String>) -> Response {
@@ -211,7 +234,7 @@ async fn token(
 /// Every API call: `/{v2|rest}/{resource}`.
 async fn api(
     State(sb): State<Sandbox>,
-    Path((generation, resource)): Path<(String, String)>,
+    Path((generation, path)): Path<(String, String)>,
     method: Method,
     Query(query): Query<Vec<(String, String)>>,
     headers: HeaderMap,
@@ -227,6 +250,34 @@ async fn api(
             );
         }
         _ => return li_error(StatusCode::NOT_FOUND, "no such API"),
+    }
+    // `{resource}` or `{resource}/{parent key}/{sub-resource}` (rest.li sub-resources: an
+    // application's stages, notes and feedback, a candidate's notes, an integration's
+    // configurations).
+    let (resource, sub) = match path.split_once('/') {
+        Some((r, rest)) => (r.to_string(), Some(rest.to_string())),
+        None => (path.clone(), None),
+    };
+    // The versioned API renamed these in 202602 (rsc-release-notes, "APIs migrated from v2
+    // to REST"): their v2 names are not served under /rest/ from that version on. The
+    // versioned forms themselves are not simulated (renkei speaks /v2/, docs/contracts).
+    let version = headers
+        .get("linkedin-version")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.get(..6))
+        .and_then(|v| v.parse::<u32>().ok())
+        .unwrap_or(0);
+    if generation == "rest"
+        && version >= 202602
+        && matches!(
+            resource.as_str(),
+            "atsCandidates" | "atsIntegrations" | "atsIntegrationConfigurations"
+        )
+    {
+        return li_error(
+            StatusCode::NOT_FOUND,
+            format!("{resource} is not a resource of version {version}: see rsc-release-notes"),
+        );
     }
     let body: Value = if body.is_empty() {
         Value::Null
@@ -248,170 +299,64 @@ async fn api(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_lowercase();
-    let records = match (&method, resource.as_str()) {
-        (&Method::PUT | &Method::DELETE, r) if is_batch_resource(r) => {
-            batch_ids(&query, r).len() as u32
-        }
-        (&Method::POST, "simpleJobPostings") => {
-            body["elements"].as_array().map_or(0, Vec::len) as u32
-        }
-        _ => 0,
+    let call = Call {
+        method: &method,
+        restli: &restli,
+        resource: &resource,
+        sub: sub.as_deref(),
+        query: &query,
+        body: &body,
     };
+    let records = resources::records_of(&call);
     with(&sb, |li, now| {
         if resource == "me" {
             return li.me(&headers, now);
+        }
+        if resource == "userinfo" {
+            return li.userinfo(&headers, now);
         }
         let app = match li.caller(&headers, now, records) {
             Ok(a) => a,
             Err(r) => return r,
         };
+        if let Some(r) = li.onboarding(&app, &call, now) {
+            return r;
+        }
+        if let Some(r) = li.sub_resource(&app, &call, &headers) {
+            return r;
+        }
+        if let Some(r) = li.batch(&app, &call, &headers) {
+            return r;
+        }
+        if sub.is_some() {
+            let why = format!("{method} {path} is not a resource method here");
+            li.nonconformant
+                .push(json!({"method": method.as_str(), "resource": path,
+                "restli": restli, "violations": [why.clone()]}));
+            return li_error(StatusCode::NOT_FOUND, why);
+        }
         match (method.clone(), resource.as_str()) {
             (Method::GET, "provisionedApplications") => {
                 li.find_children(&app, &q("uniqueForeignId"))
             }
             (Method::POST, "provisionedApplications") => li.provision(&app, &body),
             (Method::GET, "recruiterContracts") => li.contracts(&app, &q("organization")),
-            (Method::PUT, "atsIntegrations") => li.enable(&app, &body),
-            (Method::GET, "atsIntegrations") => li.integrations(&app, &q("integrationContext")),
-            (Method::PUT, "atsIntegrationConfigurations") => li.configure(&app, &body),
-            (Method::POST, "simpleJobPostings") if restli == "batch_create" => {
-                li.post_jobs(&app, &body)
-            }
-            (Method::GET, "simpleJobPostingTasks") => li.job_tasks(&q("ids")),
+            (Method::POST, "simpleJobPostings") => li.post_jobs(&app, &call),
+            (Method::GET, "simpleJobPostingTasks") => li.job_tasks(&call),
             (Method::GET, "exportedCandidates") => li.exported(&app, &q),
-            (Method::GET, "mailStubs") => li.mail_stubs(&app, &q),
+            (Method::GET, "mailStubs") => li.mail_stubs(&app, &call),
+            (Method::GET, "seatsV2") => li.seats(&app, &call),
             (Method::GET, "matchedMembers") => li.matched_members(&app, &q),
             (Method::GET, "memberSearch") => li.member_search(&q),
-            (Method::PUT, r) if restli == "batch_update" => li.batch_update(&app, r, &query, &body),
-            (Method::DELETE, r) if restli == "batch_delete" => li.batch_delete(&app, r, &query),
-            _ => li_error(
-                StatusCode::NOT_FOUND,
-                format!("{method} {resource} ({restli}) is not a resource method here"),
-            ),
-        }
-    })
-}
-
-impl Linkedin {
-    fn enable(&mut self, app: &str, body: &Value) -> Response {
-        let ctx = body["integrationContext"].as_str().unwrap_or_default();
-        let org = ctx.trim_start_matches("urn:li:organization:");
-        let contract_id = body["contract"]
-            .as_str()
-            .unwrap_or_default()
-            .trim_start_matches("urn:li:contract:");
-        let by = body["enabledBy"].as_str().unwrap_or_default();
-        let Some(contract) = self
-            .organizations
-            .get(org)
-            .and_then(|o| o.contracts.iter().find(|c| c["id"] == contract_id))
-            .cloned()
-        else {
-            return li_error(
-                StatusCode::NOT_FOUND,
-                format!("organization {org} has no contract {contract_id}"),
-            );
-        };
-        let kind = contract["type"].as_str().unwrap_or_default();
-        if !matches!(
-            kind,
-            "RECRUITER_CORPORATE" | "RECRUITER_PROFESSIONAL_SERVICES"
-        ) {
-            return li_error(
-                StatusCode::FORBIDDEN,
-                format!("contract type {kind} is not eligible for Recruiter System Connect"),
-            );
-        }
-        let permitted = contract["users"]
-            .as_object()
-            .and_then(|u| u.iter().find(|(m, _)| m.eq_ignore_ascii_case(by)))
-            .and_then(|(_, p)| p.as_array())
-            .is_some_and(|p| p.iter().any(|p| p == "ADMIN" || p == "PRODUCT_SETTINGS"));
-        if !permitted {
-            return li_error(
-                StatusCode::FORBIDDEN,
-                format!(
-                    "{by} lacks admin or product-settings permission on contract {contract_id}"
-                ),
-            );
-        }
-        if let Some(other) = self
-            .apps
-            .iter()
-            .find(|(id, a)| a.context.as_deref() == Some(ctx) && id.as_str() != app)
-        {
-            return li_error(
-                StatusCode::CONFLICT,
-                format!(
-                    "{ctx} is integrated through application {} already",
-                    other.0
-                ),
-            );
-        }
-        if let Some(a) = self.apps.get_mut(app) {
-            a.context = Some(ctx.to_string());
-        }
-        let checks = self.limits.activation_checks;
-        let c = self.contexts.entry(ctx.to_string()).or_default();
-        c.contract = Some(contract_id.to_string());
-        if c.integrations.is_empty() {
-            c.checks_left = checks;
-            c.integrations = body["integrationTypes"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default()
-                .iter()
-                .map(|t| json!({"integrationType": t, "status": "PENDING"}))
-                .collect();
-        }
-        StatusCode::NO_CONTENT.into_response()
-    }
-
-    fn integrations(&mut self, app: &str, ctx: &str) -> Response {
-        if self.context_of(app).as_deref() != Some(ctx) {
-            return li_error(StatusCode::FORBIDDEN, format!("not integrated with {ctx}"));
-        }
-        let fail = self.limits.fail_activation;
-        let Some(c) = self.contexts.get_mut(ctx) else {
-            return Json(json!({"elements": []})).into_response();
-        };
-        if c.checks_left > 0 {
-            c.checks_left -= 1;
-        } else {
-            let to = if fail { "FAILED" } else { "ACTIVE" };
-            for i in &mut c.integrations {
-                if i["status"] == "PENDING" {
-                    i["status"] = json!(to);
-                    if fail {
-                        i["message"] = json!(
-                            "LinkedIn could not enable this integration; contact LinkedIn support"
-                        );
-                    }
-                }
+            _ => {
+                let why = format!("{method} {resource} ({restli}) is not a resource method here");
+                li.nonconformant
+                    .push(json!({"method": method.as_str(), "resource": resource,
+                    "restli": restli, "violations": [why.clone()]}));
+                li_error(StatusCode::NOT_FOUND, why)
             }
         }
-        Json(json!({"elements": c.integrations})).into_response()
-    }
-
-    fn configure(&mut self, app: &str, body: &Value) -> Response {
-        let ctx = body["integrationContext"].as_str().unwrap_or_default();
-        if self.context_of(app).as_deref() != Some(ctx) {
-            return li_error(StatusCode::FORBIDDEN, format!("not integrated with {ctx}"));
-        }
-        if body["type"] != "CALLBACK_URL"
-            || !body["value"]
-                .as_str()
-                .is_some_and(|u| u.starts_with("http"))
-        {
-            return li_error(
-                StatusCode::BAD_REQUEST,
-                "type CALLBACK_URL with an http(s) value",
-            );
-        }
-        let c = self.contexts.entry(ctx.to_string()).or_default();
-        c.callback_url = body["value"].as_str().map(str::to_string);
-        StatusCode::NO_CONTENT.into_response()
-    }
+    })
 }
 
 pub(crate) struct Sim;
@@ -426,7 +371,8 @@ impl crate::Simulator for Sim {
     fn routes(&self) -> Router<Sandbox> {
         Router::new()
             .route("/oauth/v2/accessToken", post(token))
-            .route("/{generation}/{resource}", any(api))
+            .route("/{generation}/{*path}", any(api))
+            .merge(widget::routes())
     }
     fn control_routes(&self) -> Router<Sandbox> {
         control::routes().merge(recruiter::routes())

@@ -1,6 +1,6 @@
 //! LinkedIn Recruiter's side of C5.4–C5.8 as the simulator keeps it: LinkedIn members (a
 //! directory with names, titles, companies, emails), a member's consent to an application
-//! (OAuth authorization code → member token → `GET /v2/me`), the seats' view of jobs and
+//! (OAuth authorization code → member token → `GET /v2/userinfo`), the seats' view of jobs and
 //! applications through the ACLs the ATS sent, exports to the ATS (the signed
 //! EXPORT_CANDIDATE_PROFILE notification to the callback URL, `exportedCandidates`, 300 per
 //! seat per month), InMail mail stubs per seat (`mailStubs`, start/count paging, owners
@@ -37,6 +37,14 @@ impl Recruiter {
             .cloned()
             .ok_or_else(|| format!("no LinkedIn member {id}"))
     }
+}
+
+/// A member's Recruiter seat id: stable, and unlike any member id (a seat is not a person).
+pub(super) fn seat_id(member: &str) -> u64 {
+    let id = member.trim_start_matches("urn:li:person:");
+    id.bytes().fold(1_469_598_103_934_665_603_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(1_099_511_628_211)
+    }) % 1_000_000_000
 }
 
 pub(super) fn person(member: &str) -> String {
@@ -91,14 +99,29 @@ impl Linkedin {
         Json(json!({"access_token": token, "expires_in": 5_184_000})).into_response()
     }
 
-    /// `GET /v2/me` with a member token.
+    /// `GET /v2/me` needs `r_liteprofile`, which no application created after 2023-08-01 —
+    /// every child here — is given (sign-in is OpenID Connect: [`Self::userinfo`]).
     pub(super) fn me(&self, headers: &HeaderMap, now: DateTime<Utc>) -> Response {
+        let token = bearer(headers).unwrap_or_default();
+        match self.recruiter.member_tokens.get(&token) {
+            Some((_, exp)) if *exp > now => li_error(
+                StatusCode::FORBIDDEN,
+                "Not enough permissions to access: me.GET.NO_VERSION",
+            ),
+            _ => li_error(StatusCode::UNAUTHORIZED, "Invalid access token"),
+        }
+    }
+
+    /// `GET /v2/userinfo` (Sign In with LinkedIn using OpenID Connect): the member as `sub`.
+    pub(super) fn userinfo(&self, headers: &HeaderMap, now: DateTime<Utc>) -> Response {
         let token = bearer(headers).unwrap_or_default();
         match self.recruiter.member_tokens.get(&token) {
             Some((m, exp)) if *exp > now => {
                 let v = self.recruiter.members.get(m).cloned().unwrap_or(json!({}));
-                Json(json!({"id": m, "localizedFirstName": v["firstName"],
-                    "localizedLastName": v["lastName"]}))
+                Json(
+                    json!({"sub": m, "name": v["name"], "given_name": v["firstName"],
+                    "family_name": v["lastName"]}),
+                )
                 .into_response()
             }
             _ => li_error(StatusCode::UNAUTHORIZED, "Invalid access token"),
@@ -129,10 +152,17 @@ impl Linkedin {
     }
 
     /// `GET mailStubs?q=contract&contract=…&owners=List(…)&createdDateStart=…&start&count`.
-    pub(super) fn mail_stubs(&self, app: &str, q: &dyn Fn(&str) -> String) -> Response {
+    pub(super) fn mail_stubs(&mut self, app: &str, call: &Call<'_>) -> Response {
         let ctx = match self.own_context(app) {
             Ok(c) => c,
             Err(r) => return r,
+        };
+        let q = |k: &str| {
+            call.query
+                .iter()
+                .find(|(n, _)| n == k)
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default()
         };
         let contract = q("contract");
         let own_contract = self
@@ -146,15 +176,20 @@ impl Linkedin {
                 format!("contract {contract} is not this application's"),
             );
         }
-        let owners: Vec<String> = q("owners")
-            .trim_start_matches("List(")
-            .trim_end_matches(')')
-            .split(',')
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
+        // inmail-stub-profiles: owners are seat URNs, "multiple allowed" — in protocol
+        // 1.0.0 the parameter repeated.
+        let owners: Vec<String> = call
+            .query
+            .iter()
+            .filter(|(n, _)| n == "owners")
+            .map(|(_, v)| v.clone())
             .collect();
-        if owners.is_empty() {
-            return li_error(StatusCode::BAD_REQUEST, "owners is required");
+        if let Some(bad) = owners.iter().find(|o| !o.starts_with("urn:li:seat:")) {
+            let why = format!("owners are seat URNs (urn:li:seat:{{id}}), not {bad}");
+            self.nonconformant.push(
+                json!({"method": "GET", "resource": "mailStubs", "violations": [why.clone()]}),
+            );
+            return li_error(StatusCode::BAD_REQUEST, why);
         }
         let from: i64 = q("createdDateStart").parse().unwrap_or(0);
         let start: usize = q("start").parse().unwrap_or(0);
@@ -164,13 +199,80 @@ impl Linkedin {
             .stubs
             .iter()
             .filter(|s| s["contract"] == contract.as_str())
-            .filter(|s| owners.iter().any(|o| s["owner"] == o.as_str()))
+            .filter(|s| owners.is_empty() || owners.iter().any(|o| s["owner"] == o.as_str()))
             .filter(|s| s["createdAt"].as_i64().unwrap_or(0) >= from)
             .collect();
         let total = matching.len();
         let page: Vec<&Value> = matching.into_iter().skip(start).take(count).collect();
         Json(json!({"elements": page, "paging": {"start": start, "count": count, "total": total}}))
             .into_response()
+    }
+
+    /// `GET seatsV2?q=attributes&contracts=urn:li:contract:{id}&start=…` (recruiter-
+    /// seatholders: `start` required): the contract's users who are LinkedIn members, each
+    /// with its seat id.
+    pub(super) fn seats(&mut self, app: &str, call: &Call<'_>) -> Response {
+        let ctx = match self.own_context(app) {
+            Ok(c) => c,
+            Err(r) => return r,
+        };
+        let q = |k: &str| {
+            call.query
+                .iter()
+                .find(|(n, _)| n == k)
+                .map(|(_, v)| v.clone())
+        };
+        if q("q").as_deref() != Some("attributes") || q("start").is_none() {
+            let why = "seatsV2 takes q=attributes and requires start".to_string();
+            self.nonconformant
+                .push(json!({"method": "GET", "resource": "seatsV2", "violations": [why.clone()]}));
+            return li_error(StatusCode::BAD_REQUEST, why);
+        }
+        let contract = q("contracts").unwrap_or_default();
+        let Some(id) = self
+            .contexts
+            .get(&ctx)
+            .and_then(|c| c.contract.clone())
+            .filter(|c| format!("urn:li:contract:{c}") == contract)
+        else {
+            return li_error(
+                StatusCode::FORBIDDEN,
+                format!("contract {contract} is not this application's"),
+            );
+        };
+        let users: Vec<String> = self
+            .organizations
+            .values()
+            .flat_map(|o| o.contracts.iter())
+            .filter(|c| c["id"] == id.as_str())
+            .filter_map(|c| c["users"].as_object())
+            .flat_map(|u| u.keys().cloned())
+            .map(|u| u.to_lowercase())
+            .collect();
+        let holders: Vec<String> = self
+            .recruiter
+            .members
+            .iter()
+            .filter(|(_, m)| users.contains(&text(m, "email").to_lowercase()))
+            .map(|(id, _)| id.clone())
+            .collect();
+        let start: usize = q("start").and_then(|s| s.parse().ok()).unwrap_or(0);
+        let count: usize = q("count")
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(10)
+            .min(100);
+        let page: Vec<Value> = holders
+            .iter()
+            .skip(start)
+            .take(count)
+            .map(|m| {
+                let member = &self.recruiter.members[m];
+                json!({"id": seat_id(m), "member": person(m), "contract": contract,
+                    "firstName": member["firstName"], "lastName": member["lastName"],
+                    "state": "ACTIVE"})
+            })
+            .collect();
+        Json(json!({"elements": page, "paging": {"start": start, "count": count}})).into_response()
     }
 
     /// The member a synced candidate is matched to, if any.
@@ -282,10 +384,12 @@ impl Linkedin {
             return json!({"jobs": [], "applications": []});
         };
         let of = |r: &str| c.entities.get(r).cloned().unwrap_or_default();
+        // Assignees are kept as "{acl}|{assignee urn}".
         let groups: Vec<String> = of("atsEntityAclAssignees")
-            .iter()
-            .filter(|(_, e)| e["member"] == urn.as_str())
-            .filter_map(|(k, _)| k.split_once('|').map(|(g, _)| g.to_string()))
+            .keys()
+            .filter_map(|k| k.split_once('|'))
+            .filter(|(_, a)| *a == urn.as_str())
+            .map(|(g, _)| g.to_string())
             .collect();
         let jobs: std::collections::BTreeSet<String> = of("atsEntityAcls")
             .keys()
@@ -295,7 +399,11 @@ impl Linkedin {
             .collect();
         let apps: Vec<String> = of("atsApplications")
             .iter()
-            .filter(|(_, a)| a["job"].as_str().is_some_and(|j| jobs.contains(j)))
+            .filter(|(_, a)| {
+                a["atsJobPostingId"]
+                    .as_str()
+                    .is_some_and(|j| jobs.contains(j))
+            })
             .map(|(k, _)| k.clone())
             .collect();
         json!({"member": urn, "jobs": jobs, "applications": apps})

@@ -1,90 +1,161 @@
-//! The sync resources of LinkedIn RSC as the simulator keeps them: job postings with their
-//! tasks, and the rest.li batch resources (candidates → applications → stages, notes,
-//! feedback) with per-entity statuses, reference checks, omitted application fields nulled
-//! and deletes that take their dependants along.
+//! The sync resources of LinkedIn RSC as the simulator keeps them, checked against the
+//! shapes LinkedIn publishes (contract.rs): job postings with their tasks; the rest.li
+//! batch resources (`atsCandidates`, `atsApplications`, the ACLs) keyed as LinkedIn keys
+//! them; the sub-resources of a candidate (notes) and of an application (stages, notes,
+//! interview feedback) under their parent's key. Every entity gets its own status; a
+//! request LinkedIn would refuse is answered with LinkedIn's error shape and recorded
+//! (`nonconformant`, read through `linkedin_data`).
 
+use super::contract::{self, TOP, TopResource};
 use super::*;
 
-/// The batch resources and their key's id field; the first is the parent of the next.
-pub(super) const RESOURCES: &[(&str, &str)] = &[
-    ("atsCandidates", "atsCandidateId"),
-    ("atsApplications", "atsApplicationId"),
-    ("atsApplicationStages", "atsStageId"),
-    ("atsApplicationNotes", "atsNoteId"),
-    ("atsInterviewFeedbacks", "atsFeedbackId"),
-];
-/// The ACL resources (C5.4): their key is the ACL id with a second id and the entity type
-/// (`JOB_POSTING`); the simulator keeps each as `"{aclId}|{second}"`.
-pub(super) const ACLS: &[(&str, &str)] = &[
-    ("atsEntityAcls", "atsEntityId"),
-    ("atsEntityAclAssignees", "atsUserId"),
-];
 const MAX_BATCH: usize = 100;
-const APPLICATION_FIELDS: &[&str] = &[
-    "candidate",
-    "job",
-    "state",
-    "rejectionReason",
-    "currentStage",
-    "createdAt",
-    "lastModifiedAt",
+
+/// Every collection the simulator keeps, as `linkedin_data` names them.
+pub(super) const COLLECTIONS: &[&str] = &[
+    "atsCandidates",
+    "atsCandidates/notes",
+    "atsApplications",
+    "atsApplications/stages",
+    "atsApplications/notes",
+    "atsApplications/interviewFeedback",
+    "atsEntityAcls",
+    "atsEntityAclAssignees",
 ];
 
-/// `ids[i].{idField}` / `ids[i].integrationContext` of a batch, in order.
-pub(super) fn batch_ids(query: &[(String, String)], resource: &str) -> Vec<(String, String)> {
-    let acl = ACLS.iter().find(|(n, _)| *n == resource).map(|(_, f)| *f);
-    let Some(field) = RESOURCES
+fn top(resource: &str) -> Option<&'static TopResource> {
+    TOP.iter().find(|r| r.name == resource)
+}
+
+/// The rest.li protocol a request declares (`X-RestLi-Protocol-Version`; absent: 1.0.0,
+/// per LinkedIn's protocol-version page).
+fn protocol(headers: &HeaderMap) -> String {
+    headers
+        .get("x-restli-protocol-version")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("1.0.0")
+        .to_string()
+}
+
+/// Whether a batch call deletes (true) or updates (false); None: not a batch method here.
+/// rest.li infers BATCH_UPDATE from a PUT and BATCH_DELETE from a DELETE with `ids` when
+/// `X-RestLi-Method` is absent (LinkedIn's own examples of the feedback upsert and of every
+/// delete send none); a header that names another method is refused.
+fn batch_method(call: &Call<'_>) -> Option<bool> {
+    match (call.method, call.restli) {
+        (&Method::PUT, "batch_update" | "") => Some(false),
+        (&Method::DELETE, "batch_delete" | "") => Some(true),
+        _ => None,
+    }
+}
+
+/// A key as a set of its fields (percent-decoded, any order).
+fn decode(key: &str) -> BTreeMap<String, String> {
+    url::form_urlencoded::parse(key.as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}
+
+fn encode(key: &BTreeMap<String, String>, order: &[&str]) -> String {
+    order
         .iter()
-        .find(|(n, _)| *n == resource)
-        .map(|(_, f)| *f)
-        .or(acl.map(|_| "atsEntityAclId"))
-    else {
-        return Vec::new();
-    };
-    let mut out = Vec::new();
-    for i in 0.. {
-        let get = |k: String| query.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone());
-        let second = match acl {
-            Some(f) => match (
-                get(format!("ids[{i}].{f}")),
-                get(format!("ids[{i}].atsEntityType")),
-            ) {
-                (Some(s), Some(t)) if t == "JOB_POSTING" => Some(s),
-                _ => break,
-            },
-            None => None,
+        .map(|f| format!("{f}={}", key.get(*f).map_or("", String::as_str)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// The keys of a top-level batch (`ids[i].field=value`, protocol 1.0.0), or why the query
+/// is not one.
+fn top_keys(
+    r: &TopResource,
+    query: &[(String, String)],
+) -> Result<Vec<BTreeMap<String, String>>, String> {
+    let mut keys: BTreeMap<usize, BTreeMap<String, String>> = BTreeMap::new();
+    for (name, value) in query {
+        if name == "ids" {
+            return Err(
+                "ids of a complex key are written ids[i].field=value in protocol 1.0.0".into(),
+            );
+        }
+        let Some(rest) = name.strip_prefix("ids[") else {
+            continue;
         };
-        match (
-            get(format!("ids[{i}].{field}")),
-            get(format!("ids[{i}].integrationContext")),
-        ) {
-            (Some(id), Some(ctx)) => match &second {
-                Some(s) => out.push((format!("{id}|{s}"), ctx)),
-                None => out.push((id, ctx)),
-            },
-            _ => break,
+        let Some((i, field)) = rest.split_once("].") else {
+            return Err(format!("{name}: not a key field"));
+        };
+        let i: usize = i.parse().map_err(|_| format!("{name}: not a key index"))?;
+        keys.entry(i)
+            .or_default()
+            .insert(field.into(), value.clone());
+    }
+    let keys: Vec<_> = keys.into_values().collect();
+    for k in &keys {
+        let fields: Vec<&str> = k.keys().map(String::as_str).collect();
+        let mut want: Vec<&str> = r.key.to_vec();
+        want.sort_unstable();
+        if fields != want {
+            return Err(format!(
+                "the key of {} has the fields {}; given {}",
+                r.name,
+                r.key.join(", "),
+                fields.join(", ")
+            ));
+        }
+        if k.get("dataProvider").map(String::as_str) != Some("ATS") {
+            return Err("dataProvider must be ATS".into());
+        }
+        if k.get("atsEntityType")
+            .is_some_and(|t| t.as_str() != "JOB_POSTING")
+        {
+            return Err("atsEntityType must be JOB_POSTING".into());
+        }
+        if k.get("assignee")
+            .is_some_and(|a| !a.starts_with("urn:li:person:"))
+        {
+            return Err("assignee must be an urn:li:person URN".into());
         }
     }
-    out
+    Ok(keys)
 }
 
-fn key(resource: &str, id: &str, ctx: &str) -> String {
-    if let Some((_, second)) = ACLS.iter().find(|(n, _)| *n == resource) {
-        let (acl, other) = id.split_once('|').unwrap_or((id, ""));
-        return format!(
-            "atsEntityAclId={acl}&dataProvider=ATS&integrationContext={ctx}&{second}={other}&atsEntityType=JOB_POSTING"
+/// The plain ids of a sub-resource batch or a task poll (`ids=a&ids=b` in protocol 1.0.0).
+fn plain_ids(query: &[(String, String)]) -> Result<Vec<String>, String> {
+    let ids: Vec<String> = query
+        .iter()
+        .filter(|(n, _)| n == "ids")
+        .map(|(_, v)| v.clone())
+        .collect();
+    if ids.iter().any(|i| i.starts_with("List(")) {
+        return Err(
+            "ids=List(…) is protocol 2.0.0; protocol 1.0.0 repeats the parameter (ids=a&ids=b)"
+                .into(),
         );
     }
-    let field = RESOURCES
-        .iter()
-        .find(|(n, _)| *n == resource)
-        .map_or("id", |(_, f)| *f);
-    format!("{field}={id}&dataProvider=ATS&integrationContext={ctx}")
+    Ok(ids)
 }
 
-/// Whether `resource` is one of the rest.li batch resources.
-pub(super) fn is_batch_resource(resource: &str) -> bool {
-    RESOURCES.iter().chain(ACLS).any(|(n, _)| *n == resource)
+/// The records a write carries (for the records-per-minute limit).
+pub(super) fn records_of(call: &Call<'_>) -> u32 {
+    let n = match (call.method, call.resource, call.sub) {
+        (&Method::POST, "simpleJobPostings", None) => {
+            call.body["elements"].as_array().map_or(0, Vec::len)
+        }
+        (&Method::PUT | &Method::DELETE, r, None) if top(r).is_some() => {
+            let mut idx: Vec<&str> = call
+                .query
+                .iter()
+                .filter_map(|(n, _)| n.strip_prefix("ids[")?.split_once(']').map(|(i, _)| i))
+                .collect();
+            idx.sort_unstable();
+            idx.dedup();
+            idx.len()
+        }
+        (&Method::PUT | &Method::DELETE, _, Some(_)) => {
+            call.query.iter().filter(|(n, _)| n == "ids").count()
+        }
+        _ => 0,
+    };
+    n as u32
 }
 
 fn status(code: u16, message: &str) -> Value {
@@ -95,12 +166,284 @@ fn status(code: u16, message: &str) -> Value {
     }
 }
 
+/// A collection's id of a top-level entity: its main id, or `"{acl}|{second}"`.
+fn entity_id(resource: &str, key: &BTreeMap<String, String>) -> String {
+    let get = |f: &str| key.get(f).cloned().unwrap_or_default();
+    match resource {
+        "atsCandidates" => get("atsCandidateId"),
+        "atsApplications" => get("atsJobApplicationId"),
+        "atsEntityAcls" => format!("{}|{}", get("atsEntityAclId"), get("atsEntityId")),
+        _ => format!("{}|{}", get("atsEntityAclId"), get("assignee")),
+    }
+}
+
 impl Linkedin {
-    pub(super) fn post_jobs(&mut self, app: &str, body: &Value) -> Response {
+    /// Records a request LinkedIn would refuse and answers it with LinkedIn's error shape.
+    fn refuse(&mut self, call: &Call<'_>, why: String) -> Response {
+        self.nonconformant.push(json!({
+            "method": call.method.as_str(), "resource": call.resource, "sub": call.sub,
+            "restli": call.restli, "violations": [why.clone()],
+        }));
+        li_error(StatusCode::BAD_REQUEST, why)
+    }
+
+    /// The top-level batch resources; None: not one of them.
+    pub(super) fn batch(
+        &mut self,
+        app: &str,
+        call: &Call<'_>,
+        headers: &HeaderMap,
+    ) -> Option<Response> {
+        let r = top(call.resource)?;
+        if call.sub.is_some() {
+            return None;
+        }
+        let Some(deleting) = batch_method(call) else {
+            return Some(self.refuse(
+                call,
+                format!(
+                    "{} {} with x-restli-method {:?} is not a method of {}",
+                    call.method, call.resource, call.restli, call.resource
+                ),
+            ));
+        };
+        // LinkedIn's own example of an ACL assignee upsert declares protocol 2.0.0 with
+        // 1.0.0 keys (Postman "Upsert Entity ACL Assignees"): `ids[i].field` keys are taken
+        // whatever the declared protocol; renkei declares 1.0.0 throughout.
+        let _ = protocol(headers);
+        let keys = match top_keys(r, call.query) {
+            Ok(k) if (1..=MAX_BATCH).contains(&k.len()) => k,
+            Ok(_) => return Some(self.refuse(call, "1 to 100 ids per batch".into())),
+            Err(why) => return Some(self.refuse(call, why)),
+        };
+        let body: Vec<(BTreeMap<String, String>, Value)> = if deleting {
+            Vec::new()
+        } else {
+            let Some(entities) = call.body["entities"].as_object() else {
+                return Some(self.refuse(call, "body needs \"entities\"".into()));
+            };
+            let body: Vec<_> = entities
+                .iter()
+                .map(|(k, v)| (decode(k), v.clone()))
+                .collect();
+            if body.len() != keys.len() || keys.iter().any(|k| !body.iter().any(|(b, _)| b == k)) {
+                return Some(self.refuse(
+                    call,
+                    "the entities' keys do not match the ids of the query".into(),
+                ));
+            }
+            body
+        };
+        let own = self.context_of(app);
+        let mut results = Map::new();
+        let mut errors = Map::new();
+        for k in &keys {
+            let name = encode(k, r.key);
+            let ctx = k.get("integrationContext").cloned().unwrap_or_default();
+            let id = entity_id(r.name, k);
+            let outcome = if own.as_deref() != Some(ctx.as_str()) {
+                Err((
+                    403,
+                    "integrationContext is not this application's".to_string(),
+                ))
+            } else if deleting {
+                let held = self
+                    .contexts
+                    .get_mut(&ctx)
+                    .is_some_and(|c| c.delete(r.name, &id));
+                if held {
+                    Ok(())
+                } else {
+                    Err((404, "not found".to_string()))
+                }
+            } else {
+                let entity = body
+                    .iter()
+                    .find(|(b, _)| b == k)
+                    .map_or(Value::Null, |(_, v)| v.clone());
+                let problems = match r.fields {
+                    Some(fields) => contract::problems(fields, &entity),
+                    None if entity.as_object().is_some_and(|o| o.is_empty()) => Vec::new(),
+                    None => vec!["the entity is empty ({}) for this resource".into()],
+                };
+                if problems.is_empty() {
+                    self.contexts
+                        .entry(ctx.clone())
+                        .or_default()
+                        .upsert(r.name, &id, entity)
+                } else {
+                    self.nonconformant.push(json!({
+                        "method": "PUT", "resource": r.name, "key": name, "violations": problems,
+                    }));
+                    Err((422, problems.join("; ")))
+                }
+            };
+            match outcome {
+                Ok(()) => results.insert(name, status(204, "")),
+                Err((code, m)) => errors.insert(name, status(code, &m)),
+            };
+        }
+        Some(Json(json!({"results": results, "errors": errors})).into_response())
+    }
+
+    /// The sub-resources of a candidate or an application; None: not one.
+    pub(super) fn sub_resource(
+        &mut self,
+        app: &str,
+        call: &Call<'_>,
+        headers: &HeaderMap,
+    ) -> Option<Response> {
+        let sub = call.sub?;
+        let r = top(call.resource)?;
+        let (parent_key, segment) = sub.rsplit_once('/')?;
+        let Some((_, _, fields)) = contract::SUBS
+            .iter()
+            .find(|(p, s, _)| *p == r.name && *s == segment)
+        else {
+            return Some(self.refuse(call, format!("{} has no sub-resource {segment}", r.name)));
+        };
+        let Some(deleting) = batch_method(call) else {
+            return Some(self.refuse(
+                call,
+                format!(
+                    "{} {}/…/{segment} with x-restli-method {:?} is not a method of it",
+                    call.method, r.name, call.restli
+                ),
+            ));
+        };
+        if protocol(headers) != "1.0.0" && call.query.iter().any(|(n, _)| n == "ids") {
+            let list = call
+                .query
+                .iter()
+                .any(|(n, v)| n == "ids" && v.starts_with("List("));
+            if !list {
+                return Some(self.refuse(
+                    call,
+                    "protocol 2.0.0 writes ids=List(…); this request repeats ids (1.0.0)".into(),
+                ));
+            }
+            return Some(self.refuse(call, "renkei's simulator speaks protocol 1.0.0".into()));
+        }
+        let parent = decode(parent_key);
+        let mut want: Vec<&str> = r.key.to_vec();
+        want.sort_unstable();
+        if parent.keys().map(String::as_str).collect::<Vec<_>>() != want
+            || parent.get("dataProvider").map(String::as_str) != Some("ATS")
+        {
+            return Some(self.refuse(
+                call,
+                format!(
+                    "the parent key of {} has the fields {}",
+                    r.name,
+                    r.key.join(", ")
+                ),
+            ));
+        }
+        let ids = match plain_ids(call.query) {
+            Ok(ids) if (1..=MAX_BATCH).contains(&ids.len()) => ids,
+            Ok(_) => return Some(self.refuse(call, "1 to 100 ids per batch".into())),
+            Err(why) => return Some(self.refuse(call, why)),
+        };
+        let entities = call.body["entities"].as_object();
+        if !deleting {
+            let given: Vec<String> = entities
+                .map(|e| {
+                    e.keys()
+                        .map(|k| decode(&format!("={k}")).remove("").unwrap_or_default())
+                        .collect()
+                })
+                .unwrap_or_default();
+            if given.len() != ids.len() || ids.iter().any(|i| !given.contains(i)) {
+                return Some(self.refuse(
+                    call,
+                    "the entities' keys do not match the ids of the query".into(),
+                ));
+            }
+        }
+        let ctx = parent
+            .get("integrationContext")
+            .cloned()
+            .unwrap_or_default();
+        let parent_id = entity_id(r.name, &parent);
+        let collection = format!("{}/{segment}", r.name);
+        let own = self.context_of(app).as_deref() == Some(ctx.as_str());
+        if !own {
+            return Some(li_error(
+                StatusCode::FORBIDDEN,
+                "integrationContext is not this application's",
+            ));
+        }
+        let held = self
+            .contexts
+            .get(&ctx)
+            .is_some_and(|c| c.holds(r.name, &parent_id));
+        if !held && !deleting {
+            return Some(li_error(
+                StatusCode::NOT_FOUND,
+                format!("{} {parent_id} is not synced", r.name),
+            ));
+        }
+        let mut results = Map::new();
+        let mut errors = Map::new();
+        for id in &ids {
+            let stored = format!("{parent_id}|{id}");
+            let outcome = if deleting {
+                let gone = self
+                    .contexts
+                    .get_mut(&ctx)
+                    .is_some_and(|c| c.delete(&collection, &stored));
+                if gone {
+                    Ok(())
+                } else {
+                    Err((404, "not found".to_string()))
+                }
+            } else {
+                let entity = entities
+                    .and_then(|e| {
+                        e.iter().find(|(k, _)| {
+                            decode(&format!("={k}")).remove("").as_deref() == Some(id)
+                        })
+                    })
+                    .map_or(Value::Null, |(_, v)| v.clone());
+                let problems = contract::problems(fields, &entity);
+                if problems.is_empty() {
+                    self.contexts.entry(ctx.clone()).or_default().upsert(
+                        &collection,
+                        &stored,
+                        entity,
+                    )
+                } else {
+                    self.nonconformant.push(json!({
+                        "method": "PUT", "resource": collection, "key": id, "violations": problems,
+                    }));
+                    Err((422, problems.join("; ")))
+                }
+            };
+            match outcome {
+                Ok(()) => results.insert(id.clone(), status(204, "")),
+                Err((code, m)) => errors.insert(id.clone(), status(code, &m)),
+            };
+        }
+        Some(Json(json!({"results": results, "errors": errors})).into_response())
+    }
+
+    /// `POST simpleJobPostings` (`batch_create`): a task per job. A job that breaks the
+    /// published shape is PROCESSED with the reason ("processed by LinkedIn but also failed
+    /// payload validation", check-job-taskstatus).
+    pub(super) fn post_jobs(&mut self, app: &str, call: &Call<'_>) -> Response {
+        if call.restli != "batch_create" {
+            return self.refuse(
+                call,
+                "simpleJobPostings takes x-restli-method: batch_create".into(),
+            );
+        }
         let ctx = self.context_of(app);
-        let elements = body["elements"].as_array().cloned().unwrap_or_default();
+        let elements = call.body["elements"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
         if elements.is_empty() || elements.len() > MAX_BATCH {
-            return li_error(StatusCode::BAD_REQUEST, "1 to 100 elements per batch");
+            return self.refuse(call, "1 to 100 elements per batch".into());
         }
         let checks = self.limits.task_checks;
         let mut answers = Vec::new();
@@ -108,23 +451,19 @@ impl Linkedin {
             let id = format!("urn:li:simpleJobPostingTask:{}", self.next());
             let own = ctx.as_deref() == e["integrationContext"].as_str();
             let ext = e["externalJobPostingId"].as_str().unwrap_or_default();
-            let problem = if !own {
-                Some("integrationContext is not this application's")
-            } else if ext.is_empty() {
-                Some("externalJobPostingId is required")
-            } else if e["title"].as_str().is_none_or(|t| t.trim().is_empty()) {
-                Some("title is required")
+            let problems = job_problems(&e);
+            let task = if !own {
+                json!({"status": "FAILED", "message": "integrationContext is not this application's"})
+            } else if !problems.is_empty() {
+                self.nonconformant.push(json!({
+                    "method": "POST", "resource": "simpleJobPostings", "key": ext, "violations": problems,
+                }));
+                json!({"status": "PROCESSED", "message": problems.join("; ")})
             } else {
-                None
-            };
-            let task = match problem {
-                Some(m) => json!({"status": "FAILED", "message": m}),
-                None => {
-                    if let Some(c) = ctx.as_ref().and_then(|c| self.contexts.get_mut(c)) {
-                        c.jobs.insert(ext.to_string(), e.clone());
-                    }
-                    json!({"status": "SUCCEEDED", "jobPosting": ext})
+                if let Some(c) = ctx.as_ref().and_then(|c| self.contexts.get_mut(c)) {
+                    c.jobs.insert(ext.to_string(), e.clone());
                 }
+                json!({"status": "SUCCEEDED", "jobPosting": ext})
             };
             self.tasks.insert(id.clone(), (task, checks));
             answers.push(json!({"status": 201, "id": id}));
@@ -132,204 +471,150 @@ impl Linkedin {
         Json(json!({"elements": answers})).into_response()
     }
 
-    pub(super) fn job_tasks(&mut self, ids: &str) -> Response {
-        let list = ids.trim_start_matches("List(").trim_end_matches(')');
+    /// `GET simpleJobPostingTasks?ids=…&ids=…` (protocol 1.0.0).
+    pub(super) fn job_tasks(&mut self, call: &Call<'_>) -> Response {
+        let ids = match plain_ids(call.query) {
+            Ok(ids) if !ids.is_empty() => ids,
+            Ok(_) => return self.refuse(call, "ids is required".into()),
+            Err(why) => return self.refuse(call, why),
+        };
         let mut results = Map::new();
-        for id in list.split(',').filter(|s| !s.is_empty()) {
-            if let Some((task, left)) = self.tasks.get_mut(id) {
+        for id in ids {
+            if let Some((task, left)) = self.tasks.get_mut(&id) {
                 let v = if *left > 0 {
                     *left -= 1;
                     json!({"status": "IN_PROGRESS"})
                 } else {
                     task.clone()
                 };
-                results.insert(id.to_string(), v);
+                results.insert(id, v);
             }
         }
         Json(json!({"results": results})).into_response()
     }
+}
 
-    pub(super) fn batch_update(
-        &mut self,
-        app: &str,
-        resource: &str,
-        query: &[(String, String)],
-        body: &Value,
-    ) -> Response {
-        if !is_batch_resource(resource) {
-            return li_error(StatusCode::NOT_FOUND, format!("no resource {resource}"));
-        }
-        let ids = batch_ids(query, resource);
-        let Some(entities) = body["entities"].as_object() else {
-            return li_error(StatusCode::BAD_REQUEST, "body needs \"entities\"");
-        };
-        if ids.is_empty() || ids.len() > MAX_BATCH {
-            return li_error(StatusCode::BAD_REQUEST, "1 to 100 ids per batch");
-        }
-        if entities.len() != ids.len()
-            || ids
-                .iter()
-                .any(|(id, ctx)| !entities.contains_key(&key(resource, id, ctx)))
-        {
-            return li_error(
-                StatusCode::BAD_REQUEST,
-                "the entities' keys do not match the ids of the query",
-            );
-        }
-        let own = self.context_of(app);
-        let mut results = Map::new();
-        let mut errors = Map::new();
-        for (id, ctx) in &ids {
-            let k = key(resource, id, ctx);
-            let entity = entities.get(&k).cloned().unwrap_or(Value::Null);
-            let outcome = if own.as_deref() != Some(ctx.as_str()) {
-                Err((
-                    403,
-                    "integrationContext is not this application's".to_string(),
-                ))
-            } else {
-                self.contexts
-                    .entry(ctx.clone())
-                    .or_default()
-                    .upsert(resource, id, entity)
-            };
-            match outcome {
-                Ok(()) => results.insert(k, status(204, "")),
-                Err((code, m)) => errors.insert(k, status(code, &m)),
-            };
-        }
-        Json(json!({"results": results, "errors": errors})).into_response()
+/// Where a job breaks the published shape (required-fields "Sync Jobs"; sync-jobs).
+fn job_problems(e: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    let text = |k: &str| e[k].as_str().map(str::trim).unwrap_or_default();
+    if text("externalJobPostingId").is_empty() {
+        out.push("externalJobPostingId: required".to_string());
     }
-
-    pub(super) fn batch_delete(
-        &mut self,
-        app: &str,
-        resource: &str,
-        query: &[(String, String)],
-    ) -> Response {
-        let ids = batch_ids(query, resource);
-        if ids.is_empty() || ids.len() > MAX_BATCH {
-            return li_error(StatusCode::BAD_REQUEST, "1 to 100 ids per batch");
-        }
-        let own = self.context_of(app);
-        let mut results = Map::new();
-        let mut errors = Map::new();
-        for (id, ctx) in &ids {
-            let k = key(resource, id, ctx);
-            let found = own.as_deref() == Some(ctx.as_str())
-                && self
-                    .contexts
-                    .get_mut(ctx)
-                    .is_some_and(|c| c.delete(resource, id));
-            if found {
-                results.insert(k, status(204, ""));
-            } else {
-                errors.insert(k, status(404, "not found"));
-            }
-        }
-        Json(json!({"results": results, "errors": errors})).into_response()
+    let title = text("title");
+    if title.is_empty() || title.chars().count() > 200 {
+        out.push("title: required, at most 200 characters".into());
     }
+    if e["description"].as_str().is_none() {
+        out.push("description: required".into());
+    }
+    if text("location").is_empty()
+        && (text("countryCode").is_empty() || text("postalCode").is_empty())
+    {
+        out.push("location (or countryCode and postalCode): required".into());
+    }
+    if !matches!(
+        text("availability"),
+        "PUBLIC" | "PRIVATE_TO_ATS_INTEGRATION"
+    ) {
+        out.push(format!(
+            "availability: PUBLIC or PRIVATE_TO_ATS_INTEGRATION, not {:?}",
+            e["availability"]
+        ));
+    }
+    if !matches!(text("state"), "LISTED" | "CLOSED") {
+        out.push("state: LISTED or CLOSED, required".into());
+    }
+    if !matches!(
+        text("jobPostingOperationType"),
+        "" | "CREATE" | "UPDATE" | "RENEW" | "CLOSE"
+    ) {
+        out.push("jobPostingOperationType: CREATE, UPDATE, RENEW or CLOSE".into());
+    }
+    if (text("jobPostingOperationType") == "CLOSE") != (text("state") == "CLOSED") {
+        out.push("state: CLOSED with CLOSE, LISTED otherwise".into());
+    }
+    if e["listedAt"].as_i64().is_none_or(|n| n <= 0) {
+        out.push("listedAt: epoch milliseconds".into());
+    }
+    out
 }
 
 impl Context {
-    fn holds(&self, resource: &str, id: &str) -> bool {
+    pub(super) fn holds(&self, collection: &str, id: &str) -> bool {
         self.entities
-            .get(resource)
+            .get(collection)
             .is_some_and(|m| m.contains_key(id))
     }
 
-    fn upsert(&mut self, resource: &str, id: &str, mut e: Value) -> Result<(), (u16, String)> {
+    fn upsert(&mut self, collection: &str, id: &str, mut e: Value) -> Result<(), (u16, String)> {
         let text =
             |v: &Value, k: &str| v[k].as_str().map(str::trim).unwrap_or_default().to_string();
-        match resource {
-            "atsCandidates" => {
-                if text(&e, "firstName").is_empty() && text(&e, "lastName").is_empty() {
-                    return Err((422, "firstName or lastName is required".into()));
-                }
-            }
+        match collection {
             "atsEntityAcls" => {
                 let job = id.split_once('|').map_or("", |(_, j)| j);
                 if !self.jobs.contains_key(job) {
                     return Err((422, format!("job {job} is not synced")));
                 }
             }
-            "atsEntityAclAssignees" => {
-                if !text(&e, "member").starts_with("urn:li:person:") {
-                    return Err((422, "member (urn:li:person:…) is required".into()));
-                }
-            }
             "atsApplications" => {
-                let missing: Vec<&str> = APPLICATION_FIELDS
+                let missing: Vec<&str> = contract::APPLICATION
                     .iter()
-                    .filter(|f| e.get(**f).is_none())
-                    .copied()
+                    .map(|(f, _, _)| *f)
+                    .filter(|f| e.get(*f).is_none())
                     .collect();
                 if !missing.is_empty() {
-                    // What LinkedIn does with an omitted field: it is nulled.
+                    // sync-applications: "Omitting a field will set it to null."
                     self.nulled.push(format!("{id}: {}", missing.join(", ")));
                     for f in missing {
                         e[f] = Value::Null;
                     }
                 }
-                let cand = text(&e, "candidate");
+                let cand = text(&e, "atsCandidateId");
                 if !self.holds("atsCandidates", &cand) {
                     return Err((422, format!("candidate {cand} is not synced")));
                 }
-                let job = text(&e, "job");
+                let job = text(&e, "atsJobPostingId");
                 if !self.jobs.contains_key(&job) {
                     return Err((422, format!("job {job} is not synced")));
                 }
             }
-            _ => {
-                let app = text(&e, "application");
-                if !self.holds("atsApplications", &app) {
-                    return Err((422, format!("application {app} is not synced")));
-                }
-            }
+            _ => {}
         }
         self.entities
-            .entry(resource.to_string())
+            .entry(collection.to_string())
             .or_default()
             .insert(id.to_string(), e);
         Ok(())
     }
 
     /// Deletes an entity with what hangs off it; false when it was not held.
-    fn delete(&mut self, resource: &str, id: &str) -> bool {
+    fn delete(&mut self, collection: &str, id: &str) -> bool {
         let removed = self
             .entities
-            .get_mut(resource)
+            .get_mut(collection)
             .and_then(|m| m.remove(id))
             .is_some();
-        let (child, link) = match resource {
-            "atsCandidates" => ("atsApplications", "candidate"),
-            "atsApplications" => ("", "application"),
-            _ => return removed,
-        };
-        let children: Vec<(String, String)> = if child.is_empty() {
-            RESOURCES[2..]
-                .iter()
-                .flat_map(|(r, _)| {
-                    self.entities
-                        .get(*r)
-                        .into_iter()
-                        .flat_map(|m| m.iter())
-                        .filter(|(_, e)| e[link] == id)
-                        .map(|(k, _)| ((*r).to_string(), k.clone()))
-                        .collect::<Vec<_>>()
-                })
-                .collect()
-        } else {
-            self.entities
-                .get(child)
+        let prefix = format!("{id}|");
+        let under = |c: &str| c.starts_with(&format!("{collection}/"));
+        // Sub-resource entries are kept as "{parent}|{id}".
+        for (c, m) in self.entities.iter_mut() {
+            if under(c) {
+                m.retain(|k, _| !k.starts_with(&prefix));
+            }
+        }
+        if collection == "atsCandidates" {
+            let apps: Vec<String> = self
+                .entities
+                .get("atsApplications")
                 .into_iter()
                 .flat_map(|m| m.iter())
-                .filter(|(_, e)| e[link] == id)
-                .map(|(k, _)| (child.to_string(), k.clone()))
-                .collect()
-        };
-        for (r, k) in children {
-            self.delete(&r, &k);
+                .filter(|(_, a)| a["atsCandidateId"] == id)
+                .map(|(k, _)| k.clone())
+                .collect();
+            for a in apps {
+                self.delete("atsApplications", &a);
+            }
         }
         removed
     }

@@ -58,13 +58,29 @@ impl Sandbox {
         })
     }
 
-    /// Request statistics.
+    /// Request statistics, with the calls refused as contract violations (each
+    /// `{"call","violation"}`: a parameter or value docs.recruitee.com does not document).
     pub fn recruitee_stats(&self, company: &str) -> Result<Value, String> {
         self.with_recruitee(company, |c, _| {
             Ok(
                 json!({"requests": c.requests, "throttled": c.window.throttled,
-                "candidates": c.candidates.len()}),
+                "candidates": c.candidates.len(), "violations": c.violations}),
             )
+        })
+    }
+
+    /// From now on every candidates list read is followed by `leave` deletions of the
+    /// newest candidates (without webhooks) and `arrive` new candidates at the front (0, 0:
+    /// a quiet company again).
+    pub fn recruitee_churn(
+        &self,
+        company: &str,
+        arrive: usize,
+        leave: usize,
+    ) -> Result<(), String> {
+        self.with_recruitee(company, |c, _| {
+            c.churn = (arrive, leave);
+            Ok(())
         })
     }
 

@@ -1,14 +1,17 @@
-//! Recruitee simulator (home side of C5), faithful to vendor-contracts.md and
-//! docs/contracts/recruitee.md: `/recruitee/c/{company_id}/…` with a personal API token
-//! (Bearer; another company's token is 401), candidates with placements and stages paged by
-//! limit/offset (`updated_after` strict, timestamps in whole seconds as Recruitee shows
-//! them), one candidate (404 once deleted), its notes, interview results, offers; a
+//! Recruitee simulator (home side of C5), built from docs.recruitee.com/reference as
+//! docs/contracts/recruitee.md cites it: `/recruitee/c/{company_id}/…` with a personal API
+//! token (Bearer; another company's token is 401), candidates with placements and stages
+//! listed newest first by limit/offset with the documented filters only (an undocumented
+//! parameter or value is a 400 and a recorded contract violation, [`list`]), the fuzzy
+//! search, one candidate (404 once deleted), its notes, interview results, offers, the
+//! team's memberships page by page; timestamps in whole seconds as Recruitee shows them; a
 //! configurable per-minute limit (429 + Retry-After). A change made through the control API
 //! is sent to renkei as a signed webhook (`X-Recruitee-Signature`), as Recruitee does.
 //!
 //! Control under `/_control/recruitee/companies/{company_id}` (docs/sandbox.md).
 
 mod control;
+mod list;
 mod writes;
 pub use control::Edit;
 pub use writes::Member;
@@ -102,6 +105,10 @@ pub(crate) struct Company {
     next_id: u64,
     window: MinuteWindow,
     requests: u64,
+    /// Calls refused for using what the reference does not document.
+    violations: Vec<Value>,
+    /// Candidates arriving and leaving after each list read (see [`list`]).
+    churn: (usize, usize),
 }
 
 #[derive(Default)]
@@ -277,43 +284,6 @@ fn authorized(
     f(c, now)
 }
 
-#[derive(Deserialize)]
-struct ListQuery {
-    #[serde(default)]
-    limit: Option<usize>,
-    #[serde(default)]
-    offset: Option<usize>,
-    #[serde(default)]
-    updated_after: Option<DateTime<Utc>>,
-    /// A search: an email, phone or social link, exactly.
-    #[serde(default)]
-    query: Option<String>,
-}
-
-async fn candidates(
-    State(sb): State<Sandbox>,
-    Path(company): Path<String>,
-    Query(q): Query<ListQuery>,
-    headers: HeaderMap,
-) -> Response {
-    authorized(&sb, &company, &headers, |c, _| {
-        let matching = c.candidates.values().filter(|v| match q.updated_after {
-            _ if q.query.as_deref().is_some_and(|s| !Company::matches(v, s)) => false,
-            None => true,
-            Some(after) => v["updated_at"]
-                .as_str()
-                .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
-                .is_some_and(|u| u > after),
-        });
-        // Without limit/offset Recruitee answers all of them.
-        let page: Vec<&Value> = matching
-            .skip(q.offset.unwrap_or(0))
-            .take(q.limit.unwrap_or(usize::MAX))
-            .collect();
-        Json(json!({"candidates": page})).into_response()
-    })
-}
-
 async fn candidate(
     State(sb): State<Sandbox>,
     Path((company, id)): Path<(String, u64)>,
@@ -385,12 +355,13 @@ impl crate::Simulator for Sim {
         Router::new()
             .route(
                 "/c/{company}/candidates",
-                get(candidates).post(writes::create),
+                get(list::candidates).post(writes::create),
             )
             .route(
                 "/c/{company}/candidates/{id}",
                 get(candidate).patch(writes::update),
             )
+            .route("/c/{company}/search/new/candidates", get(list::search))
             .route("/c/{company}/placements", post(writes::assign))
             .route("/c/{company}/memberships", get(writes::memberships))
             .route("/c/{company}/candidates/{id}/notes", get(notes))

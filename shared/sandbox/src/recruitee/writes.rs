@@ -1,8 +1,10 @@
 //! What Recruitee's API lets an integration write, and who may see which job (C5.4–C5.6):
 //! `POST /candidates` (with offers), `PATCH /candidates/{id}`, `POST /placements` (a job
-//! added to a candidate; twice on one job is 422), the search `GET /candidates?query=` (an
-//! email, a phone or a social link, exactly), and `GET /memberships`: team members with
-//! their role and the jobs they may access (admins: all of them).
+//! added to a candidate; twice on one job is 422), and `GET /memberships`: team members
+//! with their role and the jobs they may access (admins: all of them), page by page
+//! (`page` from 1, `limit`), sorted by name, their names and emails in `references` — as a
+//! public description of the endpoint has it (docs/contracts/recruitee.md: assumed, not on
+//! docs.recruitee.com).
 
 use super::*;
 
@@ -28,24 +30,6 @@ fn recruiter() -> String {
 }
 
 impl Company {
-    /// Whether `candidate` matches a search for `query` (exactly one of its emails, phones
-    /// or social links; emails without regard to case).
-    pub(super) fn matches(candidate: &Value, query: &str) -> bool {
-        let q = query.trim();
-        let any = |field: &str, ci: bool| {
-            candidate[field].as_array().is_some_and(|a| {
-                a.iter().filter_map(Value::as_str).any(|v| {
-                    if ci {
-                        v.eq_ignore_ascii_case(q)
-                    } else {
-                        v == q
-                    }
-                })
-            })
-        };
-        !q.is_empty() && (any("emails", true) || any("phones", false) || any("social_links", false))
-    }
-
     fn placement(&mut self, offer: u64, now: DateTime<Utc>) -> Value {
         let pid = self.id();
         json!({"id": pid, "offer_id": offer,
@@ -135,8 +119,17 @@ impl Company {
         Ok(p)
     }
 
-    fn memberships(&self) -> Vec<Value> {
-        self.members
+    /// One page of the team, sorted by name: the memberships and, in `references`, the
+    /// admins they name.
+    fn memberships(&self, page: usize, limit: usize) -> Value {
+        let mut team: Vec<(&u64, &Member)> = self.members.iter().collect();
+        team.sort_by(|a, b| (&a.1.name, a.0).cmp(&(&b.1.name, b.0)));
+        let page: Vec<(&u64, &Member)> = team
+            .into_iter()
+            .skip((page.max(1) - 1) * limit)
+            .take(limit)
+            .collect();
+        let memberships: Vec<Value> = page
             .iter()
             .map(|(id, m)| {
                 let offers: Vec<u64> = if m.role == "admin" {
@@ -144,10 +137,19 @@ impl Company {
                 } else {
                     m.offer_ids.clone()
                 };
-                json!({"admin_id": id, "name": m.name, "email": m.email,
-                    "role": m.role, "offer_ids": offers})
+                json!({"id": 500_000 + **id, "admin_id": id, "role": m.role,
+                    "offer_ids": offers})
             })
-            .collect()
+            .collect();
+        let references: Vec<Value> = page
+            .iter()
+            .map(|(id, m)| {
+                let (first, last) = m.name.split_once(' ').unwrap_or((m.name.as_str(), ""));
+                json!({"type": "Admin", "id": id, "first_name": first, "last_name": last,
+                    "email": m.email})
+            })
+            .collect();
+        json!({"memberships": memberships, "references": references})
     }
 }
 
@@ -197,13 +199,39 @@ pub(super) async fn assign(
     })
 }
 
+/// `GET /memberships`'s parameters (page from 1, limit, query, role_id, sort_by, sort_order).
+const MEMBERSHIP_PARAMS: &[&str] = &["page", "limit", "query", "role_id", "sort_by", "sort_order"];
+/// Members a page holds without `limit` (assumed: Recruitee does not say).
+const MEMBERSHIP_DEFAULT_LIMIT: usize = 20;
+
 pub(super) async fn memberships(
     State(sb): State<Sandbox>,
     Path(company): Path<String>,
+    Query(params): Query<Vec<(String, String)>>,
     headers: HeaderMap,
 ) -> Response {
     authorized(&sb, &company, &headers, |c, _| {
-        Json(json!({"memberships": c.memberships()})).into_response()
+        let (mut page, mut limit) = (1, MEMBERSHIP_DEFAULT_LIMIT);
+        for (k, v) in &params {
+            let n = v.parse::<usize>().ok().filter(|n| *n > 0);
+            let refused = match (k.as_str(), n) {
+                ("page", Some(n)) => {
+                    page = n;
+                    None
+                }
+                ("limit", Some(n)) => {
+                    limit = n;
+                    None
+                }
+                ("page" | "limit", None) => Some(format!("{k}={v} is not a positive number")),
+                (k, _) if MEMBERSHIP_PARAMS.contains(&k) => None,
+                (k, _) => Some(format!("{k} is not a query parameter of GET /memberships")),
+            };
+            if let Some(violation) = refused {
+                return c.refuse("GET /memberships", violation);
+            }
+        }
+        Json(c.memberships(page, limit)).into_response()
     })
 }
 

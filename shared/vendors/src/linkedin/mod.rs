@@ -15,10 +15,13 @@ use crate::http::{CallKind, HttpConfig, Reply, TokenCache, VendorClient, VendorE
 use reqwest::{Method, RequestBuilder, StatusCode};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use std::collections::HashMap;
 use std::time::Duration;
 
+mod onboarding;
 mod recruiter;
 mod types;
+pub use onboarding::*;
 pub use recruiter::*;
 pub use types::*;
 
@@ -52,16 +55,32 @@ impl crate::http::RunBound for LinkedinClient {
 #[derive(Deserialize)]
 struct TokenReply {
     access_token: String,
+    /// Seconds; LinkedIn's pages show it as a number, some answers carry a string.
+    #[serde(deserialize_with = "seconds")]
     expires_in: u64,
+}
+
+/// `expires_in` as a number or a numeric string.
+fn seconds<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Either {
+        Number(u64),
+        Text(String),
+    }
+    match Either::deserialize(d)? {
+        Either::Number(n) => Ok(n),
+        Either::Text(t) => t.trim().parse().map_err(serde::de::Error::custom),
+    }
 }
 
 fn parse<T: serde::de::DeserializeOwned>(body: &str, what: &str) -> Result<T, VendorError> {
     crate::http::parse_json(VENDOR, body, what)
 }
 
-/// Each of `ids`' status in a rest.li batch answer `body`, as `batch_update` and
-/// `batch_delete` read it. Public so that the fuzz target (fuzz/) decodes answers as the
-/// client does.
+/// Each of `ids`' status in a rest.li batch answer `body` on `resource`, as `batch_update`
+/// and `batch_delete` read it. Public so that the fuzz target (fuzz/) decodes answers as
+/// the client does.
 pub fn batch_statuses(
     resource: Resource,
     ids: &[&str],
@@ -69,8 +88,37 @@ pub fn batch_statuses(
     body: &str,
     deleting: bool,
 ) -> Result<Vec<EntityStatus>, VendorError> {
+    let keys: Vec<_> = ids
+        .iter()
+        .map(|id| resource.key(id, context).decoded())
+        .collect();
     let b: BatchReply = parse(body, "batch")?;
-    Ok(b.statuses(resource, ids, context, deleting))
+    Ok(b.statuses(&keys, deleting))
+}
+
+/// The same for a sub-resource's batch, whose entries are keyed by their plain ids.
+pub fn sub_batch_statuses(
+    ids: &[&str],
+    body: &str,
+    deleting: bool,
+) -> Result<Vec<EntityStatus>, VendorError> {
+    let keys: Vec<_> = ids.iter().map(|id| decode_key(&sub_id(id))).collect();
+    let b: BatchReply = parse(body, "batch")?;
+    Ok(b.statuses(&keys, deleting))
+}
+
+/// A sub-resource entry's id as a key is written (its reserved characters encoded).
+fn sub_id(id: &str) -> String {
+    url::form_urlencoded::byte_serialize(id.as_bytes()).collect()
+}
+
+/// `ids` of a sub-resource batch or a task poll as rest.li protocol 1.0.0 (the version
+/// renkei sends) writes a list: the parameter repeated (Postman "Sync Application
+/// Stages": `?ids=STAGE001&ids=STAGE002`). Protocol 2.0.0 would write `ids=List(a,b)`.
+fn ids_query(ids: &[&str]) -> Vec<(String, String)> {
+    ids.iter()
+        .map(|id| ("ids".to_string(), (*id).to_string()))
+        .collect()
 }
 
 fn http(base_url: &str) -> HttpConfig {
@@ -125,7 +173,7 @@ impl LinkedinClient {
             .oauth
             .send(CallKind::Read, true, || {
                 self.oauth
-                    .request(Method::POST, "/oauth/v2/accessToken")
+                    .request(Method::POST, names::ACCESS_TOKEN)
                     .form(&form)
             })
             .await
@@ -185,152 +233,6 @@ impl LinkedinClient {
         self.api.path(resource)
     }
 
-    // ---- partner (parent application)
-
-    /// The customer's child application, if one was provisioned under `unique_foreign_id`.
-    pub async fn find_child(
-        &self,
-        unique_foreign_id: &str,
-    ) -> Result<Option<ChildApp>, VendorError> {
-        let path = self.url("provisionedApplications");
-        let q = [
-            ("q", "credentialsByUniqueForeignId"),
-            ("uniqueForeignId", unique_foreign_id),
-        ];
-        let reply = self
-            .call(CallKind::Read, true, || {
-                self.base.request(Method::GET, &path).query(&q)
-            })
-            .await?;
-        let v: Value = parse(&reply.body, "provisioned applications")?;
-        Ok(v["elements"]
-            .as_array()
-            .and_then(|e| e.first())
-            .and_then(|a| serde_json::from_value(a["credentials"].clone()).ok()))
-    }
-
-    /// Provisions the customer's child application. Not retried when LinkedIn may have
-    /// processed it: the caller looks it up by `unique_foreign_id` instead.
-    pub async fn provision_child(
-        &self,
-        unique_foreign_id: &str,
-        name: &str,
-    ) -> Result<ChildApp, VendorError> {
-        let path = self.url("provisionedApplications");
-        let body = json!({
-            "uniqueForeignId": unique_foreign_id,
-            "name": name,
-            "description": "renkei: Recruitee ↔ LinkedIn Recruiter System Connect",
-        });
-        let reply = self
-            .call(CallKind::Write, false, || {
-                self.base.request(Method::POST, &path).json(&body)
-            })
-            .await?;
-        let v: Value = parse(&reply.body, "provisioned application")?;
-        serde_json::from_value(v["credentials"].clone()).map_err(|e| VendorError::Permanent {
-            vendor: VENDOR,
-            status: reply.status.as_u16(),
-            message: format!("provisioned application without credentials ({e})"),
-        })
-    }
-
-    /// The Recruiter contracts of a customer's organization.
-    pub async fn contracts(&self, organization: &str) -> Result<Vec<Contract>, VendorError> {
-        let path = self.url("recruiterContracts");
-        let ctx = integration_context(organization);
-        let q = [("q", "organization"), ("organization", ctx.as_str())];
-        let reply = self
-            .call(CallKind::Read, true, || {
-                self.base.request(Method::GET, &path).query(&q)
-            })
-            .await?;
-        let v: Value = parse(&reply.body, "contracts")?;
-        serde_json::from_value(v["elements"].clone()).map_err(|e| VendorError::Permanent {
-            vendor: VENDOR,
-            status: 200,
-            message: format!("unexpected contracts answer ({e})"),
-        })
-    }
-
-    // ---- customer (child application)
-
-    /// Asks LinkedIn to enable the RSC integrations on `contract` for the customer
-    /// (idempotent: enabling again changes nothing).
-    pub async fn enable_integrations(
-        &self,
-        context: &str,
-        contract: &str,
-        enabled_by: &str,
-    ) -> Result<(), VendorError> {
-        let path = self.url("atsIntegrations");
-        let body = json!({
-            "integrationContext": context,
-            "contract": format!("urn:li:contract:{contract}"),
-            "enabledBy": enabled_by,
-            "integrationTypes": INTEGRATION_TYPES,
-        });
-        self.call(CallKind::Write, true, || {
-            self.base
-                .request(Method::PUT, &path)
-                .header("x-restli-method", "update")
-                .json(&body)
-        })
-        .await?;
-        Ok(())
-    }
-
-    /// Sets the customer's CALLBACK_URL (where LinkedIn posts its notifications).
-    pub async fn set_callback_url(&self, context: &str, url: &str) -> Result<(), VendorError> {
-        let path = self.url("atsIntegrationConfigurations");
-        let body = json!({"integrationContext": context, "type": "CALLBACK_URL", "value": url});
-        self.call(CallKind::Write, true, || {
-            self.base
-                .request(Method::PUT, &path)
-                .header("x-restli-method", "update")
-                .json(&body)
-        })
-        .await?;
-        Ok(())
-    }
-
-    /// Where enabling stands: active once every integration is, failed if one failed.
-    pub async fn activation(&self, context: &str) -> Result<(Activation, String), VendorError> {
-        let path = self.url("atsIntegrations");
-        let q = [("q", "integrationContext"), ("integrationContext", context)];
-        let reply = self
-            .call(CallKind::Read, true, || {
-                self.base.request(Method::GET, &path).query(&q)
-            })
-            .await?;
-        let v: Value = parse(&reply.body, "integrations")?;
-        let items = v["elements"].as_array().cloned().unwrap_or_default();
-        let status = |i: &Value| i["status"].as_str().unwrap_or("PENDING").to_string();
-        if let Some(f) = items.iter().find(|i| status(i) == "FAILED") {
-            return Ok((
-                Activation::Failed,
-                format!(
-                    "{} failed: {}",
-                    f["integrationType"].as_str().unwrap_or("an integration"),
-                    message(f)
-                ),
-            ));
-        }
-        let active = items.iter().filter(|i| status(i) == "ACTIVE").count();
-        let all = INTEGRATION_TYPES.len();
-        if items.len() >= all && active == items.len() {
-            Ok((
-                Activation::Active,
-                format!("{active} of {all} integrations active"),
-            ))
-        } else {
-            Ok((
-                Activation::Pending,
-                format!("{active} of {all} integrations active"),
-            ))
-        }
-    }
-
     /// Waits for room for `records` records in the application's records window.
     async fn take_records(&self, records: usize) -> Result<(), VendorError> {
         match self.records {
@@ -371,16 +273,6 @@ impl LinkedinClient {
         .await
     }
 
-    fn statuses(
-        resource: Resource,
-        ids: &[&str],
-        context: &str,
-        reply: &Reply,
-        deleting: bool,
-    ) -> Result<Vec<EntityStatus>, VendorError> {
-        batch_statuses(resource, ids, context, &reply.body, deleting)
-    }
-
     /// Upserts ≤ [`MAX_BATCH`] entities of `resource` (rest.li `batch_update`), answering
     /// each one's status in order.
     pub async fn batch_update<T: Serialize>(
@@ -395,7 +287,7 @@ impl LinkedinClient {
             .iter()
             .map(|(id, e)| {
                 (
-                    resource.key(id, context),
+                    resource.key(id, context).encode(),
                     serde_json::to_value(e).unwrap_or(Value::Null),
                 )
             })
@@ -411,7 +303,7 @@ impl LinkedinClient {
                 Some(&body),
             )
             .await?;
-        Self::statuses(resource, &ids, context, &reply, false)
+        batch_statuses(resource, &ids, context, &reply.body, false)
     }
 
     /// Deletes ≤ [`MAX_BATCH`] entities of `resource` (an application takes its notes,
@@ -433,7 +325,56 @@ impl LinkedinClient {
                 None,
             )
             .await?;
-        Self::statuses(resource, ids, context, &reply, true)
+        batch_statuses(resource, ids, context, &reply.body, true)
+    }
+
+    /// Upserts ≤ [`MAX_BATCH`] entries of a candidate's or an application's `sub` collection
+    /// (`PUT {parent}/{key}/{sub}?ids=…`, `batch_update`), each one's status in order.
+    pub async fn sub_update<T: Serialize>(
+        &self,
+        sub: SubResource,
+        parent: &str,
+        context: &str,
+        entities: &[(String, T)],
+    ) -> Result<Vec<EntityStatus>, VendorError> {
+        assert!(entities.len() <= MAX_BATCH, "at most {MAX_BATCH} per batch");
+        let ids: Vec<&str> = entities.iter().map(|(id, _)| id.as_str()).collect();
+        let body: serde_json::Map<String, Value> = entities
+            .iter()
+            .map(|(id, e)| (sub_id(id), serde_json::to_value(e).unwrap_or(Value::Null)))
+            .collect();
+        let body = json!({ "entities": body });
+        let reply = self
+            .batch_write(
+                (Method::PUT, "batch_update"),
+                &sub.path(parent, context),
+                entities.len(),
+                &ids_query(&ids),
+                Some(&body),
+            )
+            .await?;
+        sub_batch_statuses(&ids, &reply.body, false)
+    }
+
+    /// Deletes entries of a `sub` collection (one LinkedIn does not hold counts as deleted).
+    pub async fn sub_delete(
+        &self,
+        sub: SubResource,
+        parent: &str,
+        context: &str,
+        ids: &[&str],
+    ) -> Result<Vec<EntityStatus>, VendorError> {
+        assert!(ids.len() <= MAX_BATCH, "at most {MAX_BATCH} per batch");
+        let reply = self
+            .batch_write(
+                (Method::DELETE, "batch_delete"),
+                &sub.path(parent, context),
+                ids.len(),
+                &ids_query(ids),
+                None,
+            )
+            .await?;
+        sub_batch_statuses(ids, &reply.body, true)
     }
 
     /// Creates, updates or closes ≤ [`MAX_BATCH`] jobs (`batch_create`, asynchronous): the
@@ -448,7 +389,7 @@ impl LinkedinClient {
         let reply = self
             .batch_write(
                 (Method::POST, "batch_create"),
-                "simpleJobPostings",
+                names::JOB_POSTINGS,
                 jobs.len(),
                 &[],
                 Some(&body),
@@ -474,25 +415,34 @@ impl LinkedinClient {
 
     /// The status of job tasks: Done, Refused (FAILED) or Failed (still IN_PROGRESS).
     pub async fn job_tasks(&self, tasks: &[String]) -> Result<Vec<EntityStatus>, VendorError> {
-        let path = self.url("simpleJobPostingTasks");
-        let list = format!("List({})", tasks.join(","));
+        let path = self.url(names::JOB_POSTING_TASKS);
+        let refs: Vec<&str> = tasks.iter().map(String::as_str).collect();
+        let q = ids_query(&refs);
         let reply = self
             .call(CallKind::Read, true, || {
-                self.base
-                    .request(Method::GET, &path)
-                    .query(&[("ids", list.as_str())])
+                self.base.request(Method::GET, &path).query(&q)
             })
             .await?;
         let v: Value = parse(&reply.body, "job tasks")?;
+        // Matched by the decoded id: an answer may percent-encode the task URN.
+        let results: HashMap<String, &Value> = v["results"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .filter_map(|(k, r)| decode_key(k).remove("").map(|k| (k, r)))
+            .collect();
+        let none = Value::Null;
         Ok(tasks
             .iter()
             .map(|t| {
-                let r = &v["results"][t];
+                let r = results.get(t.as_str()).copied().unwrap_or(&none);
+                // check-job-taskstatus: IN_PROGRESS until SUCCEEDED, FAILED, or PROCESSED —
+                // "processed by LinkedIn but also failed payload validation": refused too.
                 match r["status"].as_str() {
                     Some("SUCCEEDED") => EntityStatus::Done,
-                    Some("FAILED") => EntityStatus::Refused {
+                    Some(s @ ("FAILED" | "PROCESSED")) => EntityStatus::Refused {
                         status: 422,
-                        message: message(r),
+                        message: format!("{s}: {}", message(r)),
                     },
                     _ => EntityStatus::Failed("still in progress".into()),
                 }
@@ -509,10 +459,62 @@ mod tests {
     /// status past u16 wrapped (`as u16`), so 65736 read as 200 and the entity as done.
     #[test]
     fn s28_15_a_batch_status_that_is_no_http_status_is_a_failure_not_done() {
-        let key = Resource::Candidates.key("1", "ctx");
+        let key = Resource::Candidates.key("1", "ctx").encode();
         let body = json!({ "results": { key: { "status": 65736 } } }).to_string();
         let got =
             batch_statuses(Resource::Candidates, &["1"], "ctx", &body, false).expect("decodes");
         assert!(matches!(got[..], [EntityStatus::Failed(_)]), "{got:?}");
+    }
+
+    /// Issue 27 item 9: LinkedIn may spell a key with its fields in another order or
+    /// percent-encoded; the entity's status is still found.
+    #[test]
+    fn s27_9_batch_answers_are_matched_by_the_decoded_key_not_the_string() {
+        let ctx = "urn:li:organization:1";
+        let reordered =
+            "integrationContext=urn%3Ali%3Aorganization%3A1&dataProvider=ATS&atsCandidateId=7";
+        let body = json!({ "results": { reordered: { "status": 204 } },
+                           "errors": { "atsCandidateId=8&dataProvider=ATS&integrationContext=urn:li:organization:1":
+                                       { "status": 422, "message": "addresses is required" } } })
+        .to_string();
+        let got =
+            batch_statuses(Resource::Candidates, &["7", "8"], ctx, &body, false).expect("decodes");
+        assert_eq!(got[0], EntityStatus::Done);
+        assert!(
+            matches!(&got[1], EntityStatus::Refused { status: 422, message } if message.contains("addresses")),
+            "{got:?}"
+        );
+    }
+
+    /// Issue 27 item 9: `expires_in` arrives as a number or as a string.
+    #[test]
+    fn s27_9_a_token_answer_with_expires_in_as_a_string_is_read() {
+        for body in [
+            r#"{"access_token":"t","expires_in":1799}"#,
+            r#"{"access_token":"t","expires_in":"1799"}"#,
+        ] {
+            let t: TokenReply = serde_json::from_str(body).expect(body);
+            assert_eq!(t.expires_in, 1799);
+        }
+    }
+
+    /// Issue 27 item 3: stages, notes and feedback are sub-resources of an application, and
+    /// a candidate's notes of the candidate (Postman "Sync Application Stages", "Sync
+    /// Candidate Notes").
+    #[test]
+    fn s27_3_sub_resources_hang_off_their_parent_key() {
+        let ctx = "urn:li:organization:1";
+        assert_eq!(
+            SubResource::ApplicationStages.path("70", ctx),
+            "atsApplications/atsJobApplicationId=70&dataProvider=ATS&integrationContext=urn:li:organization:1/stages"
+        );
+        assert_eq!(
+            SubResource::CandidateNotes.path("7", ctx),
+            "atsCandidates/atsCandidateId=7&dataProvider=ATS&integrationContext=urn:li:organization:1/notes"
+        );
+        assert_eq!(
+            SubResource::InterviewFeedback.path("70", ctx),
+            "atsApplications/atsJobApplicationId=70&dataProvider=ATS&integrationContext=urn:li:organization:1/interviewFeedback"
+        );
     }
 }

@@ -1,8 +1,13 @@
 //! The LinkedIn → ATS calls of RSC (C5.4–C5.8): a member's authorization (OAuth code flow,
-//! `GET /v2/me`), the export request behind an EXPORT_CANDIDATE_PROFILE notification,
+//! OpenID Connect `GET /v2/userinfo`), the export request behind an EXPORT_CANDIDATE_PROFILE notification,
 //! InMail mail stubs, a candidate's matched members and the member search.
 
 use super::*;
+
+/// The scopes a team member grants (C5.4): Sign In with LinkedIn using OpenID Connect, the
+/// only sign-in LinkedIn gives new applications (`r_liteprofile` is deprecated since
+/// 2023-08-01); the member's id is `sub` of `GET /v2/userinfo`.
+pub const MEMBER_SCOPES: &str = "openid profile";
 
 /// LinkedIn's limit on exports per seat per calendar month.
 pub const EXPORTS_PER_SEAT_PER_MONTH: u32 = 300;
@@ -99,6 +104,24 @@ struct Paging {
 
 /// Mail stubs per page.
 const STUB_PAGE: usize = 50;
+/// Seats per page.
+const SEAT_PAGE: usize = 100;
+
+/// A Recruiter seat (recruiter-seatholders, `seatsV2` sample response).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Seat {
+    /// The seat id (`urn:li:seat:{id}` in the other calls).
+    pub id: u64,
+    /// Who holds it (`urn:li:person:…`).
+    pub member: String,
+}
+
+impl Seat {
+    /// Its URN, as mail stubs name their owner.
+    pub fn urn(&self) -> String {
+        format!("urn:li:seat:{}", self.id)
+    }
+}
 
 impl LinkedinClient {
     /// Where a member is sent to authorize this application (`state` ties the answer to
@@ -109,13 +132,13 @@ impl LinkedinClient {
             .append_pair("client_id", &self.client_id)
             .append_pair("redirect_uri", redirect_uri)
             .append_pair("state", state)
-            .append_pair("scope", "r_liteprofile")
+            .append_pair("scope", MEMBER_SCOPES)
             .finish();
-        format!("{}/oauth/v2/authorization?{q}", self.oauth_base)
+        format!("{}{}?{q}", self.oauth_base, names::AUTHORIZATION)
     }
 
     /// Exchanges an authorization code for the member's id (`urn:li:person:…`): the code
-    /// for a member token, the token for `GET /me`. The token is not kept.
+    /// for a member token, the token for `GET /v2/userinfo` (`sub`). The token is not kept.
     pub async fn authorized_member(
         &self,
         code: &str,
@@ -132,29 +155,29 @@ impl LinkedinClient {
             .oauth
             .send(CallKind::Read, false, || {
                 self.oauth
-                    .request(Method::POST, "/oauth/v2/accessToken")
+                    .request(Method::POST, names::ACCESS_TOKEN)
                     .form(&form)
             })
             .await?;
         let t: TokenReply = parse(&reply.body, "member token")?;
-        let path = self.url("me");
+        // OpenID Connect's userinfo is not versioned: `/v2/userinfo` under either API.
         let reply = self
             .base
             .send(CallKind::Read, true, || {
-                self.api
-                    .headers(self.base.request(Method::GET, &path))
+                self.base
+                    .request(Method::GET, &self.url(names::USERINFO))
                     .bearer_auth(&t.access_token)
             })
             .await?;
-        let me: Value = parse(&reply.body, "me")?;
-        me["id"]
+        let me: Value = parse(&reply.body, "userinfo")?;
+        me["sub"]
             .as_str()
             .filter(|s| !s.is_empty())
             .map(|id| format!("urn:li:person:{id}"))
             .ok_or_else(|| VendorError::Permanent {
                 vendor: VENDOR,
                 status: 502,
-                message: "GET /me answered no id".into(),
+                message: "GET /v2/userinfo answered no sub".into(),
             })
     }
 
@@ -178,7 +201,7 @@ impl LinkedinClient {
             ("q", "request".to_string()),
             ("requestId", request_id.into()),
         ];
-        let v = self.get_json("exportedCandidates", &q).await?;
+        let v = self.get_json(names::EXPORTED_CANDIDATES, &q).await?;
         let e: Elements<ExportedCandidate> =
             serde_json::from_value(v).map_err(|e| VendorError::Permanent {
                 vendor: VENDOR,
@@ -188,28 +211,59 @@ impl LinkedinClient {
         Ok(e.elements.into_iter().next())
     }
 
-    /// Every mail stub of `contract` for `owners` created at or after `since_ms`, all pages
-    /// (LinkedIn requires the owners; none → nothing to ask).
+    /// The active seats of `contract` (recruiter-seatholders: `GET seatsV2?q=attributes`,
+    /// `start` required, paged): which member holds which seat. Mail stubs name their owner
+    /// by seat, the ATS knows its users by member.
+    pub async fn seats(&self, contract: &str) -> Result<Vec<Seat>, VendorError> {
+        let mut out: Vec<Seat> = Vec::new();
+        loop {
+            let q = [
+                ("q", "attributes".to_string()),
+                ("contracts", format!("urn:li:contract:{contract}")),
+                ("states", "ACTIVE".to_string()),
+                ("start", out.len().to_string()),
+                ("count", SEAT_PAGE.to_string()),
+            ];
+            let v = self.get_json(names::SEATS, &q).await?;
+            let page: Elements<Seat> =
+                serde_json::from_value(v).map_err(|e| VendorError::Permanent {
+                    vendor: VENDOR,
+                    status: 502,
+                    message: format!("seatsV2: {e}"),
+                })?;
+            let n = page.elements.len();
+            out.extend(page.elements);
+            if n < SEAT_PAGE {
+                return Ok(out);
+            }
+        }
+    }
+
+    /// Every mail stub of `contract` owned by `seats` (`urn:li:seat:{id}`, repeated as
+    /// `owners=…&owners=…` in protocol 1.0.0) created at or after `since_ms`, all pages
+    /// (none → nothing to ask).
     pub async fn mail_stubs(
         &self,
         contract: &str,
-        owners: &[String],
+        seats: &[String],
         since_ms: i64,
     ) -> Result<Vec<MailStub>, VendorError> {
-        if owners.is_empty() {
+        if seats.is_empty() {
             return Ok(Vec::new());
         }
         let mut out = Vec::new();
         loop {
-            let q = [
+            let mut q = vec![
                 ("q", "contract".to_string()),
                 ("contract", format!("urn:li:contract:{contract}")),
-                ("owners", format!("List({})", owners.join(","))),
+            ];
+            q.extend(seats.iter().map(|s| ("owners", s.clone())));
+            q.extend([
                 ("createdDateStart", since_ms.to_string()),
                 ("start", out.len().to_string()),
                 ("count", STUB_PAGE.to_string()),
-            ];
-            let v = self.get_json("mailStubs", &q).await?;
+            ]);
+            let v = self.get_json(names::MAIL_STUBS, &q).await?;
             let page: Elements<MailStub> =
                 serde_json::from_value(v).map_err(|e| VendorError::Permanent {
                     vendor: VENDOR,
@@ -236,7 +290,7 @@ impl LinkedinClient {
             ("atsCandidateId", candidate.to_string()),
             ("integrationContext", context.to_string()),
         ];
-        let v = self.get_json("matchedMembers", &q).await?;
+        let v = self.get_json(names::MATCHED_MEMBERS, &q).await?;
         Ok(serde_json::from_value::<Elements<MemberHit>>(v)
             .map(|e| e.elements)
             .unwrap_or_default())
@@ -255,7 +309,7 @@ impl LinkedinClient {
         if let Some(c) = company {
             q.push(("company", c.to_string()));
         }
-        let v = self.get_json("memberSearch", &q).await?;
+        let v = self.get_json(names::MEMBER_SEARCH, &q).await?;
         Ok(serde_json::from_value::<Elements<MemberHit>>(v)
             .map(|e| e.elements)
             .unwrap_or_default())

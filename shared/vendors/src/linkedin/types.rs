@@ -4,7 +4,7 @@
 use reqwest::RequestBuilder;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
 /// Entities per batch call.
@@ -13,8 +13,39 @@ pub const MAX_BATCH: usize = 100;
 pub const RECORDS_PER_MINUTE: u32 = 10_000;
 /// Requests per day per application.
 pub const REQUESTS_PER_DAY: u32 = 100_000;
-/// The integrations a customer's RSC needs.
-pub const INTEGRATION_TYPES: &[&str] = &["ONE_CLICK_EXPORT", "IN_ATS_INDICATOR", "PROFILE_PLUGIN"];
+
+/// Every LinkedIn address renkei calls, in one place (docs/contracts/linkedin.md cites
+/// each): the API generation and protocol are [`Api`]'s, the sync resources' names
+/// [`Resource::name`] and [`SubResource::name`], and these.
+pub mod names {
+    /// OAuth 2.0 token endpoint (client credentials and authorization code), on the OAuth
+    /// host.
+    pub const ACCESS_TOKEN: &str = "/oauth/v2/accessToken";
+    /// Where a member authorizes an application, on the OAuth host.
+    pub const AUTHORIZATION: &str = "/oauth/v2/authorization";
+    /// The OpenID Connect userinfo of a member token (`sub`).
+    pub const USERINFO: &str = "userinfo";
+    /// The partner's child applications.
+    pub const PROVISIONED_APPLICATIONS: &str = "provisionedApplications";
+    /// A customer's integrations (and, under one, `configurations`).
+    pub const INTEGRATIONS: &str = "atsIntegrations";
+    /// An integration's configurations (CALLBACK_URL).
+    pub const CONFIGURATIONS: &str = "configurations";
+    /// Jobs.
+    pub const JOB_POSTINGS: &str = "simpleJobPostings";
+    /// The tasks behind job writes.
+    pub const JOB_POSTING_TASKS: &str = "simpleJobPostingTasks";
+    /// One Click Export requests.
+    pub const EXPORTED_CANDIDATES: &str = "exportedCandidates";
+    /// Recruiter seat holders.
+    pub const SEATS: &str = "seatsV2";
+    /// InMail stub profiles.
+    pub const MAIL_STUBS: &str = "mailStubs";
+    /// A synced candidate's matched members (assumed: not published).
+    pub const MATCHED_MEMBERS: &str = "matchedMembers";
+    /// Member search by title and company (assumed: not published).
+    pub const MEMBER_SEARCH: &str = "memberSearch";
+}
 
 /// Which API generation: the one place paths and the version header are chosen.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -51,24 +82,82 @@ pub fn integration_context(organization: &str) -> String {
     format!("urn:li:organization:{organization}")
 }
 
-/// A batch resource of the sync, with the name of its key's id field.
+/// A rest.li complex key: its fields in the order renkei writes them. LinkedIn's examples
+/// write keys unencoded (`atsCandidateId=7&dataProvider=ATS&integrationContext=urn:li:…`);
+/// an answer may order or encode them otherwise, so answers are matched by
+/// [`Key::decoded`], never by the exact string.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Key(Vec<(&'static str, String)>);
+
+impl Key {
+    /// The key as a body's `entities` and a sub-resource's path name it.
+    pub fn encode(&self) -> String {
+        self.0
+            .iter()
+            .map(|(f, v)| format!("{f}={}", encode_value(v)))
+            .collect::<Vec<_>>()
+            .join("&")
+    }
+
+    /// Its fields as a set: what two spellings of one key share.
+    pub fn decoded(&self) -> BTreeMap<String, String> {
+        self.0
+            .iter()
+            .map(|(f, v)| ((*f).to_string(), v.clone()))
+            .collect()
+    }
+
+    /// Its fields as the `i`th of a batch query (`ids[i].field=value`).
+    fn query(&self, i: usize, q: &mut Vec<(String, String)>) {
+        for (f, v) in &self.0 {
+            q.push((format!("ids[{i}].{f}"), v.clone()));
+        }
+    }
+}
+
+/// A key as an answer spells it, as a set of fields (percent-decoded, any order); a simple
+/// key (a sub-resource's id) is the one field `""`.
+pub fn decode_key(s: &str) -> BTreeMap<String, String> {
+    if !s.contains('=') {
+        let id = url::form_urlencoded::parse(format!("={s}").as_bytes())
+            .next()
+            .map(|(_, v)| v.into_owned())
+            .unwrap_or_default();
+        return BTreeMap::from([(String::new(), id)]);
+    }
+    url::form_urlencoded::parse(s.as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}
+
+/// Percent-encodes what rest.li reserves in a key's value (`&`, `=`, `/`, `%`, `,`, `(`,
+/// `)`, `'`, spaces…); `:` stays, as in LinkedIn's URNs.
+fn encode_value(v: &str) -> String {
+    let mut out = String::with_capacity(v.len());
+    for b in v.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b':' => {
+                out.push(b as char);
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// A top-level batch resource of the sync (Postman collection, modules 2, 4 and 5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Resource {
-    /// `atsCandidates` (atsCandidateId).
+    /// `atsCandidates`, keyed by `atsCandidateId`.
     Candidates,
-    /// `atsApplications` (atsApplicationId); deleting one removes its sub-resources.
+    /// `atsApplications`, keyed by `atsJobApplicationId`; deleting one removes its
+    /// sub-resources.
     Applications,
-    /// An application's stage (`atsApplicationStages`, atsStageId).
-    Stages,
-    /// An application's notes (`atsApplicationNotes`, atsNoteId).
-    Notes,
-    /// An application's interview feedback (`atsInterviewFeedbacks`, atsFeedbackId).
-    Feedback,
     /// Which ACL group may see which job (`atsEntityAcls`): ids are `"{aclId}|{jobId}"`.
     EntityAcls,
-    /// Which user is in which ACL group (`atsEntityAclAssignees`): ids are
-    /// `"{aclId}|{atsUserId}"`.
+    /// Which member is in which ACL group (`atsEntityAclAssignees`): ids are
+    /// `"{aclId}|urn:li:person:{id}"`.
     AclAssignees,
 }
 
@@ -78,48 +167,36 @@ impl Resource {
         match self {
             Resource::Candidates => "atsCandidates",
             Resource::Applications => "atsApplications",
-            Resource::Stages => "atsApplicationStages",
-            Resource::Notes => "atsApplicationNotes",
-            Resource::Feedback => "atsInterviewFeedbacks",
             Resource::EntityAcls => "atsEntityAcls",
             Resource::AclAssignees => "atsEntityAclAssignees",
         }
     }
 
-    /// Its key's id field.
-    pub fn id_field(self) -> &'static str {
+    /// The key of entity `id` in `context`, with the fields in the order of LinkedIn's
+    /// examples.
+    pub fn key(self, id: &str, context: &str) -> Key {
+        let ats = |f: &'static str| {
+            Key(vec![
+                (f, id.to_string()),
+                ("dataProvider", "ATS".into()),
+                ("integrationContext", context.to_string()),
+            ])
+        };
+        let acl = |second: &'static str| {
+            let (acl, other) = id.split_once('|').unwrap_or((id, ""));
+            Key(vec![
+                ("atsEntityAclId", acl.to_string()),
+                ("dataProvider", "ATS".into()),
+                ("integrationContext", context.to_string()),
+                ("atsEntityType", "JOB_POSTING".into()),
+                (second, other.to_string()),
+            ])
+        };
         match self {
-            Resource::Candidates => "atsCandidateId",
-            Resource::Applications => "atsApplicationId",
-            Resource::Stages => "atsStageId",
-            Resource::Notes => "atsNoteId",
-            Resource::Feedback => "atsFeedbackId",
-            Resource::EntityAcls | Resource::AclAssignees => "atsEntityAclId",
-        }
-    }
-
-    /// An ACL resource's second key field (the entity, or the user); None for the others.
-    fn second_field(self) -> Option<&'static str> {
-        match self {
-            Resource::EntityAcls => Some("atsEntityId"),
-            Resource::AclAssignees => Some("atsUserId"),
-            _ => None,
-        }
-    }
-
-    /// The rest.li key of entity `id` (as the batch body and answer name it).
-    pub fn key(self, id: &str, context: &str) -> String {
-        match self.second_field() {
-            Some(second) => {
-                let (acl, other) = id.split_once('|').unwrap_or((id, ""));
-                format!(
-                    "atsEntityAclId={acl}&dataProvider=ATS&integrationContext={context}&{second}={other}&atsEntityType=JOB_POSTING"
-                )
-            }
-            None => format!(
-                "{}={id}&dataProvider=ATS&integrationContext={context}",
-                self.id_field()
-            ),
+            Resource::Candidates => ats("atsCandidateId"),
+            Resource::Applications => ats("atsJobApplicationId"),
+            Resource::EntityAcls => acl("atsEntityId"),
+            Resource::AclAssignees => acl("assignee"),
         }
     }
 
@@ -127,20 +204,86 @@ impl Resource {
     pub(super) fn query(self, ids: &[&str], context: &str) -> Vec<(String, String)> {
         let mut q = Vec::new();
         for (i, id) in ids.iter().enumerate() {
-            let (first, other) = match self.second_field() {
-                Some(_) => id.split_once('|').unwrap_or((id, "")),
-                None => (*id, ""),
-            };
-            q.push((format!("ids[{i}].{}", self.id_field()), first.to_string()));
-            q.push((format!("ids[{i}].dataProvider"), "ATS".into()));
-            q.push((format!("ids[{i}].integrationContext"), context.into()));
-            if let Some(second) = self.second_field() {
-                q.push((format!("ids[{i}].{second}"), other.to_string()));
-                q.push((format!("ids[{i}].atsEntityType"), "JOB_POSTING".into()));
-            }
+            self.key(id, context).query(i, &mut q);
         }
         q
     }
+}
+
+/// A collection under one candidate or application (`{parent}/{parent key}/{name}`),
+/// keyed by the ATS's own id of each entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SubResource {
+    /// A candidate's notes (`atsCandidates/{key}/notes`).
+    CandidateNotes,
+    /// The stages an application went through (`atsApplications/{key}/stages`).
+    ApplicationStages,
+    /// An application's notes (`atsApplications/{key}/notes`).
+    ApplicationNotes,
+    /// An application's interview feedback (`atsApplications/{key}/interviewFeedback`).
+    InterviewFeedback,
+}
+
+impl SubResource {
+    /// The resource it hangs off.
+    pub fn parent(self) -> Resource {
+        match self {
+            SubResource::CandidateNotes => Resource::Candidates,
+            _ => Resource::Applications,
+        }
+    }
+
+    /// Its path segment.
+    pub fn name(self) -> &'static str {
+        match self {
+            SubResource::CandidateNotes | SubResource::ApplicationNotes => "notes",
+            SubResource::ApplicationStages => "stages",
+            SubResource::InterviewFeedback => "interviewFeedback",
+        }
+    }
+
+    /// The path of the collection under parent `parent_id`.
+    pub fn path(self, parent_id: &str, context: &str) -> String {
+        format!(
+            "{}/{}/{}",
+            self.parent().name(),
+            self.parent().key(parent_id, context).encode(),
+            self.name()
+        )
+    }
+}
+
+/// How a job is offered on LinkedIn (sync-jobs; Postman "Create Public/Private Job").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Availability {
+    /// Published on LinkedIn.
+    Public,
+    /// Seen only by the customer's recruiters through the integration.
+    PrivateToAtsIntegration,
+}
+
+/// Whether a job takes applications (sync-jobs: required).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum JobState {
+    /// Open.
+    Listed,
+    /// Closed.
+    Closed,
+}
+
+/// What a `simpleJobPostings` element asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum JobOperation {
+    /// A job LinkedIn does not hold yet.
+    Create,
+    /// A job it holds.
+    Update,
+    /// Closing a job it holds.
+    Close,
 }
 
 /// A job as RSC takes it (`simpleJobPostings`).
@@ -151,23 +294,58 @@ pub struct JobPosting {
     pub external_job_posting_id: String,
     /// The customer's integration context.
     pub integration_context: String,
-    /// CREATE, UPDATE or CLOSE.
-    pub job_posting_operation_type: String,
+    /// CREATE, UPDATE or CLOSE (None until the sender knows whether LinkedIn holds it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub job_posting_operation_type: Option<JobOperation>,
     /// Title.
     pub title: String,
     /// Description.
     pub description: String,
     /// "City, CC".
     pub location: String,
-    /// PUBLIC (published) or INTERNAL.
-    pub availability: String,
+    /// PUBLIC or PRIVATE_TO_ATS_INTEGRATION.
+    pub availability: Availability,
+    /// LISTED or CLOSED.
+    pub state: JobState,
     /// The public job page.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub company_apply_url: Option<String>,
     /// Created (epoch ms).
     pub listed_at: i64,
 }
 
-/// A candidate as RSC takes it. Every field is sent, empty ones as null.
+/// A phone number (required-fields: an object, not a string).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PhoneNumber {
+    /// The number as the ATS holds it.
+    pub number: String,
+    /// Its extension, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub extension: Option<String>,
+}
+
+/// A postal address (Postman "Sync Candidates").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Address {
+    /// Street line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line1: Option<String>,
+    /// City.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub city: Option<String>,
+    /// State or region.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub geographic_area: Option<String>,
+    /// Postal code.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub postal_code: Option<String>,
+    /// ISO country code, lowercase (`"us"` in LinkedIn's example).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+}
+
+/// A candidate as RSC takes it (Postman "Sync Candidates"; required-fields).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AtsCandidate {
@@ -178,83 +356,126 @@ pub struct AtsCandidate {
     /// Emails.
     pub email_addresses: Vec<String>,
     /// Phones.
-    pub phone_numbers: Vec<String>,
-    /// Source.
-    pub source: Option<String>,
-    /// Created (epoch ms).
-    pub created_at: i64,
-    /// Changed (epoch ms).
-    pub last_modified_at: i64,
-    /// The member a recruiter chose for this candidate (C5.8); absent: LinkedIn matches.
+    pub phone_numbers: Vec<PhoneNumber>,
+    /// Addresses (required: sent empty when the ATS holds none).
+    pub addresses: Vec<Address>,
+    /// The candidate's page in the ATS (required).
+    pub external_profile_url: String,
+    /// Current employer, when the ATS knows it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current_company_name: Option<String>,
+    /// Current title, when the ATS knows it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current_job_title: Option<String>,
+    /// Created in the ATS (epoch ms).
+    pub ats_created_at: i64,
+    /// Changed in the ATS (epoch ms).
+    pub ats_last_modified_at: i64,
+    /// The member a recruiter chose for this candidate (C5.8; Postman "One Click Export -
+    /// Attach Person URN"); absent: LinkedIn matches.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub manual_matched_member: Option<String>,
-    /// Members a recruiter said are not this candidate (never matched to it).
+    /// Members a recruiter said are not this candidate (assumed: not in LinkedIn's public
+    /// examples).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unmatched_members: Vec<String>,
 }
 
-/// An application. LinkedIn nulls any field an update omits, so every one is sent.
+/// An application (Postman "Sync Job Applications"). A batch_update replaces the entity,
+/// so every field is sent; text LinkedIn's example leaves empty is sent as `""`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AtsApplication {
     /// The candidate's atsCandidateId.
-    pub candidate: String,
+    pub ats_candidate_id: String,
     /// The job's externalJobPostingId.
-    pub job: String,
-    /// ACTIVE, REJECTED or HIRED.
-    pub state: String,
-    /// Why rejected (null otherwise).
-    pub rejection_reason: Option<String>,
-    /// The current stage's name (null before the pipeline).
-    pub current_stage: Option<String>,
-    /// Created (epoch ms).
-    pub created_at: i64,
-    /// Changed (epoch ms).
-    pub last_modified_at: i64,
+    pub ats_job_posting_id: String,
+    /// The job's title.
+    pub ats_job_posting_name: String,
+    /// The candidate's email ("" when it has none).
+    pub candidate_email: String,
+    /// The candidate's given name.
+    pub first_name: String,
+    /// The candidate's family name.
+    pub last_name: String,
+    /// Where the application came from ("" when unknown).
+    pub source: String,
+    /// Why it was turned down ("" while it is not).
+    pub disposition_reason: String,
+    /// Created in the ATS (epoch ms).
+    pub ats_created_at: i64,
+    /// Changed in the ATS (epoch ms).
+    pub ats_last_modified_at: i64,
 }
 
-/// An application's stage.
+/// A stage an application reached (`stages`, keyed by the ATS's stage id).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AtsStage {
-    /// The atsApplicationId.
-    pub application: String,
-    /// Stage name.
-    pub stage_name: String,
-    /// Its category.
-    pub category: Option<String>,
     /// When reached (epoch ms).
-    pub changed_at: i64,
+    pub ats_created_at: i64,
+    /// The stage's name.
+    pub stage: String,
 }
 
-/// A note on an application.
+/// A person named on a note or feedback.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Person {
+    /// Given name.
+    pub first_name: String,
+    /// Family name.
+    pub last_name: String,
+}
+
+impl Person {
+    /// "Ana van Dijk" → Ana / van Dijk; one word is a first name.
+    pub fn from_name(name: &str) -> Self {
+        let name = name.split_whitespace().collect::<Vec<_>>().join(" ");
+        let (first, last) = match name.split_once(' ') {
+            Some((f, l)) => (f.to_string(), l.to_string()),
+            None => (name, String::new()),
+        };
+        Self {
+            first_name: first,
+            last_name: last,
+        }
+    }
+}
+
+/// A note on a candidate or an application (`notes`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AtsNote {
-    /// The atsApplicationId.
-    pub application: String,
-    /// Text.
-    pub body: String,
-    /// Author.
-    pub author: Option<String>,
     /// Written (epoch ms).
-    pub created_at: i64,
+    pub ats_created_at: i64,
+    /// Text.
+    pub note: String,
+    /// Who wrote it.
+    pub author: Person,
 }
 
-/// Interview feedback on an application.
+/// One rated attribute of interview feedback.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Evaluation {
+    /// What was rated.
+    pub attribute: String,
+    /// The rating.
+    pub result: String,
+}
+
+/// Interview feedback on an application (`interviewFeedback`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AtsFeedback {
-    /// The atsApplicationId.
-    pub application: String,
-    /// Rating.
-    pub rating: Option<String>,
-    /// Text.
-    pub body: String,
-    /// Interviewer.
-    pub author: Option<String>,
     /// Submitted (epoch ms).
-    pub submitted_at: i64,
+    pub ats_created_at: i64,
+    /// Who interviewed.
+    pub interviewer: Person,
+    /// Ratings.
+    pub evaluations: Vec<Evaluation>,
+    /// Text.
+    pub feedback: String,
 }
 
 /// One entity's fate in a batch.
@@ -280,40 +501,6 @@ pub struct ChildApp {
     pub client_id: String,
     /// Its client secret.
     pub client_secret: String,
-}
-
-/// A Recruiter contract of a customer with the permissions of its users.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Contract {
-    /// Contract id.
-    pub id: String,
-    /// Its name.
-    #[serde(default)]
-    pub name: String,
-    /// RECRUITER_CORPORATE, RECRUITER_PROFESSIONAL_SERVICES or RECRUITER_LITE.
-    #[serde(rename = "type")]
-    pub kind: String,
-    /// Member (email) → permissions (ADMIN, PRODUCT_SETTINGS, RECRUITER, …).
-    #[serde(default)]
-    pub users: HashMap<String, Vec<String>>,
-}
-
-impl Contract {
-    /// C5.1: whether RSC may run on this contract (Corporate and RPS, not Lite).
-    pub fn eligible(&self) -> bool {
-        matches!(
-            self.kind.as_str(),
-            "RECRUITER_CORPORATE" | "RECRUITER_PROFESSIONAL_SERVICES"
-        )
-    }
-
-    /// C5.1: whether `member` may enable integrations (admin or product settings).
-    pub fn may_enable(&self, member: &str) -> bool {
-        self.users
-            .iter()
-            .find(|(m, _)| m.eq_ignore_ascii_case(member))
-            .is_some_and(|(_, p)| p.iter().any(|p| p == "ADMIN" || p == "PRODUCT_SETTINGS"))
-    }
 }
 
 /// Where LinkedIn stands on enabling a customer's integrations.
@@ -367,22 +554,33 @@ pub(super) struct BatchReply {
 }
 
 impl BatchReply {
-    /// Each of `ids`' status, in order: 2xx Done (a 404 too when `deleting`: gone is
-    /// gone), other 4xx Refused, 5xx or no status at all Failed.
+    /// Each key's status, in order: 2xx Done (a 404 too when `deleting`: gone is gone),
+    /// other 4xx Refused, 5xx or no status at all Failed. Keys are matched by their fields
+    /// (LinkedIn may order or encode them otherwise than renkei sent them); an error entry
+    /// wins over a result for the same key.
     pub(super) fn statuses(
         &self,
-        resource: Resource,
-        ids: &[&str],
-        context: &str,
+        keys: &[BTreeMap<String, String>],
         deleting: bool,
     ) -> Vec<EntityStatus> {
-        ids.iter()
-            .map(|id| {
-                let key = resource.key(id, context);
-                let entry = self.errors.get(&key).or_else(|| self.results.get(&key));
-                let Some(e) = entry else {
+        // Two spellings of one key in one part of the answer: read only when they agree.
+        fn index(m: &HashMap<String, Value>) -> HashMap<BTreeMap<String, String>, Vec<&Value>> {
+            let mut out: HashMap<BTreeMap<String, String>, Vec<&Value>> = HashMap::new();
+            for (k, v) in m {
+                out.entry(decode_key(k)).or_default().push(v);
+            }
+            out
+        }
+        let (errors, results) = (index(&self.errors), index(&self.results));
+        keys.iter()
+            .map(|key| {
+                let Some(entries) = errors.get(key).or_else(|| results.get(key)) else {
                     return EntityStatus::Failed("no status for it in LinkedIn's answer".into());
                 };
+                let e = entries[0];
+                if entries.iter().any(|x| x["status"] != e["status"]) {
+                    return EntityStatus::Failed("LinkedIn answered it twice, differently".into());
+                }
                 // A status that is no HTTP status (65736 would wrap to 200) is a failure.
                 let status = e["status"]
                     .as_u64()

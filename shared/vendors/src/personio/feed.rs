@@ -184,6 +184,10 @@ impl FeedParser {
     pub fn feed(&mut self, data: &[u8], last: bool) -> Result<usize, String> {
         let mut consumed = 0;
         loop {
+            // After the root's end nothing more is read (a second root, trailing bytes).
+            if self.closed {
+                return Ok(data.len());
+            }
             let rest = &data[consumed..];
             if !self.rooted {
                 // Up to and including the root's start tag.
@@ -205,12 +209,16 @@ impl FeedParser {
                 consumed += end;
                 continue;
             }
-            let Some(start) = find(rest, b"<position") else {
-                if find(rest, b"</workzag-jobs>").is_some() {
+            // Positions count only up to the root's end, whichever comes first in what has
+            // arrived: read whole and read in chunks, a feed gives the same jobs.
+            let close = find(rest, b"</workzag-jobs>");
+            let start = match find(rest, b"<position") {
+                Some(s) if close.is_none_or(|c| s < c) => s,
+                _ if close.is_some() => {
                     self.closed = true;
                     return Ok(data.len());
                 }
-                return Ok(consumed);
+                _ => return Ok(consumed),
             };
             let Some(len) = find(&rest[start..], b"</position>") else {
                 if last {
@@ -389,5 +397,39 @@ mod tests {
         assert!(
             parse_feed(b"<workzag-jobs><position><id>x</id></position></workzag-jobs>").is_err()
         );
+    }
+
+    /// Found by the personio_feed fuzz target (fuzz/regressions/): a self-closed root
+    /// followed by more positions gave no job read whole and one read in chunks.
+    #[test]
+    fn s28_15_a_feed_reads_the_same_whole_and_in_chunks_past_the_root_s_end() {
+        let input: &[u8] = include_bytes!(
+            "../../../../fuzz/regressions/personio_feed-malformed-xml-reads-differently-in-chunks"
+        );
+        let (first, bytes) = input.split_first().expect("input");
+        let whole = parse_feed(bytes);
+        for size in [usize::from(first % 64) + 1, 1, 7, 64, bytes.len()] {
+            let mut p = FeedParser::default();
+            let mut pending = Vec::new();
+            let mut chunked = Ok(());
+            for chunk in bytes.chunks(size) {
+                pending.extend_from_slice(chunk);
+                match p.feed(&pending, false) {
+                    Ok(used) => {
+                        pending.drain(..used);
+                    }
+                    Err(e) => {
+                        chunked = Err(e);
+                        break;
+                    }
+                }
+            }
+            let chunked = chunked
+                .and_then(|()| p.feed(&pending, true).map(|_| ()))
+                .and_then(|()| p.finish());
+            if let (Ok(a), Ok(b)) = (&whole, &chunked) {
+                assert_eq!(a, b, "chunks of {size}");
+            }
+        }
     }
 }

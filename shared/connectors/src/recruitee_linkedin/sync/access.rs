@@ -1,8 +1,10 @@
 //! Who sees which job in LinkedIn Recruiter (C5.4, C5.5): each linked team member is one
-//! ACL group `member-{admin}` — its seat the group's only assignee (one ACL per user,
-//! within LinkedIn's ten) — and the group is granted every job the member may access in
-//! Recruitee. Unlinking, or a permission taken away in Recruitee, withdraws what was sent
-//! (the previously sent keys are in the engine's hashes: `U:` seats, `G:` grants).
+//! ACL group `member-{admin}` — the member (`urn:li:person:…`) the group's only assignee
+//! (one ACL per user, within LinkedIn's ten; the assignee is part of the key and the body
+//! is empty, Postman "Upsert Entity ACL Assignees") — and the group is granted every job the
+//! member may access in Recruitee. Unlinking, relinking to another member, or a permission
+//! taken away in Recruitee withdraws what was sent (the previously sent keys are in the
+//! engine's hashes: `U:{admin}:{person urn}` seats, `G:` grants).
 
 use super::*;
 use renkei_vendors::linkedin::EntityStatus;
@@ -11,12 +13,15 @@ use renkei_vendors::linkedin::EntityStatus;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "acl", rename_all = "snake_case")]
 pub enum Acl {
-    /// The member's seat in its group (None: unlinked, withdrawn).
+    /// The member as its group's assignee.
     Seat {
         /// Recruitee admin id.
         admin: u64,
-        /// `urn:li:person:…`.
+        /// `urn:li:person:…`; None for a seat kept under the key of an earlier release
+        /// (`U:{admin}`), sent in a shape LinkedIn never took: nothing to withdraw there.
         member: Option<String>,
+        /// Assigned, or withdrawn.
+        linked: bool,
     },
     /// The member's group may see the job (false: no longer).
     Grant {
@@ -33,8 +38,17 @@ fn group(admin: u64) -> String {
     format!("member-{admin}")
 }
 
-fn seat_key(admin: u64) -> String {
-    format!("U:{admin}")
+fn seat_key(admin: u64, member: &str) -> String {
+    format!("U:{admin}:{member}")
+}
+
+/// A seat key's admin and member (None: a key of an earlier release, `U:{admin}`).
+fn parse_seat_key(key: &str) -> Option<(u64, Option<String>)> {
+    let rest = key.strip_prefix("U:")?;
+    match rest.split_once(':') {
+        Some((admin, member)) => Some((admin.parse().ok()?, Some(member.to_string()))),
+        None => Some((rest.parse().ok()?, None)),
+    }
 }
 
 fn grant_key(admin: u64, job: u64) -> String {
@@ -52,22 +66,23 @@ impl RecruiteeLinkedin<'_> {
         let mut out: Vec<(String, Acl)> = Vec::new();
         for l in &linked {
             seats.push((
-                seat_key(l.admin_id),
+                seat_key(l.admin_id, &l.member),
                 Acl::Seat {
                     admin: l.admin_id,
                     member: Some(l.member.clone()),
+                    linked: true,
                 },
             ));
             let Some(m) = members.iter().find(|m| m.admin_id == l.admin_id) else {
                 continue;
             };
             let visible: Vec<u64> = if m.role == "admin" {
-                jobs.iter().copied().collect()
+                jobs.keys().copied().collect()
             } else {
                 m.offer_ids
                     .iter()
                     .copied()
-                    .filter(|j| jobs.contains(j))
+                    .filter(|j| jobs.contains_key(j))
                     .collect()
             };
             for job in visible {
@@ -85,13 +100,14 @@ impl RecruiteeLinkedin<'_> {
         let linked_keys: HashSet<String> = seats.iter().map(|(k, _)| k.clone()).collect();
         for (key, _) in self.repo().hashed(&self.t, &self.c, "U:").await? {
             if !linked_keys.contains(&key)
-                && let Some(admin) = key.strip_prefix("U:").and_then(|s| s.parse().ok())
+                && let Some((admin, member)) = parse_seat_key(&key)
             {
                 seats.push((
                     key,
                     Acl::Seat {
                         admin,
-                        member: None,
+                        member,
+                        linked: false,
                     },
                 ));
             }
@@ -138,18 +154,21 @@ impl RecruiteeLinkedin<'_> {
                 Acl::Seat {
                     admin,
                     member: Some(m),
+                    linked: true,
                 } => upserts.entry(Resource::AclAssignees).or_default().push((
                     i,
-                    format!("{}|{admin}", group(admin)),
-                    serde_json::json!({"member": m}),
+                    format!("{}|{m}", group(admin)),
+                    serde_json::json!({}),
                 )),
                 Acl::Seat {
                     admin,
-                    member: None,
+                    member: Some(m),
+                    linked: false,
                 } => deletes
                     .entry(Resource::AclAssignees)
                     .or_default()
-                    .push((i, format!("{}|{admin}", group(admin)))),
+                    .push((i, format!("{}|{m}", group(admin)))),
+                Acl::Seat { member: None, .. } => out[i] = Some(WriteResult::Updated),
                 Acl::Grant {
                     admin,
                     job,
@@ -179,7 +198,9 @@ impl RecruiteeLinkedin<'_> {
                     .iter()
                     .map(|(_, id, v)| (id.clone(), v.clone()))
                     .collect();
-                let statuses = self.update(resource, &entities).await?;
+                let statuses = self
+                    .update(super::write::Target::Top(resource), &entities)
+                    .await?;
                 for ((i, id, _), s) in chunk.iter().zip(statuses) {
                     out[*i] = Some(acl_result(resource, id, s));
                 }

@@ -69,15 +69,15 @@ impl RecruiteeLinkedin<'_> {
         }
     }
 
-    /// Every candidate id Recruitee has, read to the end (an error: no answer at all).
+    /// Every candidate id Recruitee has, read to the end (an error: no answer at all). The
+    /// list may move meanwhile: a new candidate read twice counts once, and one a deletion
+    /// moved past a page boundary is not lost to the sweep (a missing id is deleted only
+    /// after Recruitee answers 404 for it).
     pub(super) async fn all_ids(&self) -> Result<HashSet<u64>, SyncError> {
         let mut ids = HashSet::new();
         let mut offset = 0;
         loop {
-            let page = self
-                .recruitee
-                .candidates(offset, ENUMERATION_PAGE, None)
-                .await?;
+            let page = self.recruitee.candidates(offset, ENUMERATION_PAGE).await?;
             let n = page.len() as u64;
             ids.extend(page.iter().map(|c| c.id));
             if n < u64::from(ENUMERATION_PAGE) {

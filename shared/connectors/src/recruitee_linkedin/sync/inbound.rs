@@ -6,7 +6,8 @@
 //!   request is read from LinkedIn, its integration context checked, the exporting seat
 //!   must be a linked team member who may access the job in Recruitee; then the candidate
 //!   is found by email or LinkedIn profile (never created twice) and given the job, or
-//!   created on it. Refusals are kept with their reason (`E#`), for the exporter to read;
+//!   created on it. Refusals are kept with their reason (`E#`), for the exporter to read,
+//!   for the platform's retention (as the notifications are: both expire, the table's TTL);
 //! - InMail mail stubs every 10 minutes (cursor `I`, with an overlap for late stubs; each
 //!   stub is one record, so a stub is processed once);
 //! - relinks waiting to be sent: those candidates are sent again with their manual match.
@@ -16,6 +17,7 @@
 use super::super::accounts::{
     AccountLink, ExportResult, Relink, count_export, export_sk, links, relink_sk,
 };
+use super::super::retained_until;
 use super::*;
 use renkei_vendors::linkedin::{MailStub, SharedProfile};
 use renkei_vendors::recruitee::{Candidate, NewCandidate};
@@ -268,7 +270,7 @@ impl RecruiteeLinkedin<'_> {
                             &export_sk(&n.request_id),
                             &result,
                             Condition::Always,
-                            None,
+                            Some(retained_until(now)),
                         )
                         .await?;
                     out.push(Pulled::Rejected { record, reason });
@@ -357,11 +359,24 @@ impl RecruiteeLinkedin<'_> {
             return Ok(None);
         }
         pos.inmail_read = true;
-        let owners: Vec<String> = links(self.store, &self.t, &self.c)
+        // Stubs are asked by seat; the linked team members are known by member.
+        let members: HashSet<String> = links(self.store, &self.t, &self.c)
             .await?
             .into_iter()
             .map(|l| l.member)
             .collect();
+        let owners: Vec<String> = if members.is_empty() {
+            Vec::new()
+        } else {
+            self.spend().await?;
+            self.linkedin
+                .seats(&self.settings.contract)
+                .await?
+                .into_iter()
+                .filter(|s| members.contains(&s.member))
+                .map(|s| s.urn())
+                .collect()
+        };
         let from = cursor.since_ms.map_or(now - Duration::days(1), |ms| {
             DateTime::from_timestamp_millis(ms).unwrap_or(now)
         }) - Duration::minutes(INMAIL_OVERLAP_MINUTES);
@@ -381,18 +396,19 @@ impl RecruiteeLinkedin<'_> {
         Ok(Some(records))
     }
 
-    /// The Recruitee candidate a LinkedIn member is: by email first, then by profile link.
+    /// The Recruitee candidate a LinkedIn member is: the one with exactly their email first,
+    /// then the one with their profile link (Recruitee's search is fuzzy: a near miss is
+    /// somebody else, never the member).
     async fn find(&self, p: &SharedProfile) -> Result<Option<Candidate>, SyncError> {
-        for q in [p.email_address.as_ref(), p.profile_url.as_ref()]
-            .into_iter()
-            .flatten()
-            .filter(|q| !q.trim().is_empty())
+        if let Some(email) = p.email_address.as_deref()
+            && let Some(c) = self.recruitee.find_by_email(email).await?
         {
-            if let Some(c) = self.recruitee.search(q.trim()).await?.into_iter().next() {
-                return Ok(Some(c));
-            }
+            return Ok(Some(c));
         }
-        Ok(None)
+        match p.profile_url.as_deref() {
+            Some(url) => Ok(self.recruitee.find_by_profile_url(url).await?),
+            None => Ok(None),
+        }
     }
 
     fn new_candidate(p: &SharedProfile, source: &str) -> NewCandidate {

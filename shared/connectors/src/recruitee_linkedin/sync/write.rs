@@ -4,10 +4,28 @@
 
 use super::*;
 
+/// Where a batch goes: a top-level resource, or one parent's sub-resource.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Target<'a> {
+    /// `atsCandidates`, `atsApplications`, the ACL resources.
+    Top(Resource),
+    /// `{parent}/{key of the parent id}/{sub}`.
+    Sub(SubResource, &'a str),
+}
+
+impl Target<'_> {
+    fn name(self) -> String {
+        match self {
+            Target::Top(r) => r.name().to_string(),
+            Target::Sub(s, parent) => format!("{} of {} {parent}", s.name(), s.parent().name()),
+        }
+    }
+}
+
 impl RecruiteeLinkedin<'_> {
     /// Takes one request of the day's budget; when it is spent, says so in the progress
     /// before the run stops to continue the next UTC day.
-    async fn spend(&mut self) -> Result<(), SyncError> {
+    pub(super) async fn spend(&mut self) -> Result<(), SyncError> {
         match self.budget.spend().await {
             Err(e @ SyncError::Halted(_)) => {
                 let now = self.clock.now();
@@ -30,29 +48,23 @@ impl RecruiteeLinkedin<'_> {
     /// entities is sent once more, then it fails the page (it is sent again whole).
     pub(super) async fn update(
         &mut self,
-        resource: Resource,
+        target: Target<'_>,
         entities: &[(String, Value)],
     ) -> Result<Vec<EntityStatus>, SyncError> {
         self.spend().await?;
-        let mut statuses = self
-            .linkedin
-            .batch_update(resource, &self.context, entities)
-            .await?;
+        let mut statuses = self.send(target, entities).await?;
         let again: Vec<usize> = (0..statuses.len())
             .filter(|i| matches!(statuses[*i], EntityStatus::Failed(_)))
             .collect();
         if !again.is_empty() {
             let retry: Vec<(String, Value)> = again.iter().map(|i| entities[*i].clone()).collect();
             self.spend().await?;
-            let second = self
-                .linkedin
-                .batch_update(resource, &self.context, &retry)
-                .await?;
+            let second = self.send(target, &retry).await?;
             for (i, s) in again.into_iter().zip(second) {
                 if let EntityStatus::Failed(m) = &s {
                     return Err(SyncError::Retryable(format!(
                         "LinkedIn did not take {} {}: {m}",
-                        resource.name(),
+                        target.name(),
                         entities[i].0
                     )));
                 }
@@ -60,6 +72,25 @@ impl RecruiteeLinkedin<'_> {
             }
         }
         Ok(statuses)
+    }
+
+    async fn send(
+        &self,
+        target: Target<'_>,
+        entities: &[(String, Value)],
+    ) -> Result<Vec<EntityStatus>, SyncError> {
+        Ok(match target {
+            Target::Top(r) => {
+                self.linkedin
+                    .batch_update(r, &self.context, entities)
+                    .await?
+            }
+            Target::Sub(sub, parent) => {
+                self.linkedin
+                    .sub_update(sub, parent, &self.context, entities)
+                    .await?
+            }
+        })
     }
 
     pub(super) async fn write_jobs(
@@ -77,10 +108,13 @@ impl RecruiteeLinkedin<'_> {
                 .iter()
                 .map(|(_, j)| {
                     let mut j = j.clone();
-                    if j.job_posting_operation_type.is_empty() {
+                    if j.job_posting_operation_type.is_none() {
                         let sent = known.contains_key(&format!("J:{}", j.external_job_posting_id));
-                        j.job_posting_operation_type =
-                            if sent { "UPDATE" } else { "CREATE" }.into();
+                        j.job_posting_operation_type = Some(if sent {
+                            JobOperation::Update
+                        } else {
+                            JobOperation::Create
+                        });
                     }
                     j
                 })
@@ -148,6 +182,10 @@ impl RecruiteeLinkedin<'_> {
         Ok(())
     }
 
+    /// Sends candidate bundles: the candidates, then each one's notes, then their
+    /// applications, then each application's stages and feedback (a sub-resource batch is
+    /// one call per parent). What LinkedIn refuses rejects its candidate with the reason,
+    /// and nothing that hangs off a refused entity is sent.
     pub(super) async fn write_candidates(
         &mut self,
         bundles: Vec<(usize, Bundle)>,
@@ -156,67 +194,59 @@ impl RecruiteeLinkedin<'_> {
         let keys: Vec<String> = bundles.iter().map(|(_, b)| format!("C:{}", b.id)).collect();
         let known = self.repo().hashes(&self.t, &self.c, &keys).await?;
         let mut refused: HashMap<usize, String> = HashMap::new();
-        let mut bad_apps: HashSet<String> = HashSet::new();
-        for resource in [
-            Resource::Candidates,
-            Resource::Applications,
-            Resource::Stages,
-            Resource::Notes,
-            Resource::Feedback,
-        ] {
-            let mut entities: Vec<(usize, String, Value)> = Vec::new();
-            for (i, b) in &bundles {
-                if refused.contains_key(i) {
-                    continue;
-                }
-                let items: Vec<(String, Value, Option<&str>)> = match resource {
-                    Resource::EntityAcls | Resource::AclAssignees => Vec::new(),
-                    Resource::Candidates => vec![(b.id.clone(), json(&b.candidate), None)],
-                    Resource::Applications => b
-                        .applications
-                        .iter()
-                        .map(|(id, a)| (id.clone(), json(a), None))
-                        .collect(),
-                    Resource::Stages => b
-                        .stages
-                        .iter()
-                        .map(|(id, s)| (id.clone(), json(s), Some(s.application.as_str())))
-                        .collect(),
-                    Resource::Notes => b
-                        .notes
-                        .iter()
-                        .map(|(id, n)| (id.clone(), json(n), Some(n.application.as_str())))
-                        .collect(),
-                    Resource::Feedback => b
-                        .feedback
-                        .iter()
-                        .map(|(id, f)| (id.clone(), json(f), Some(f.application.as_str())))
-                        .collect(),
-                };
-                for (id, v, parent) in items {
-                    if parent.is_some_and(|p| bad_apps.contains(p)) {
-                        continue;
-                    }
-                    entities.push((*i, id, v));
-                }
+        // 1. Candidates.
+        let candidates: Vec<(usize, String, Value)> = bundles
+            .iter()
+            .map(|(i, b)| (*i, b.id.clone(), json(&b.candidate)))
+            .collect();
+        self.send_top(Resource::Candidates, candidates, &mut refused)
+            .await?;
+        // 2. Each candidate's notes.
+        for (i, b) in &bundles {
+            if !refused.contains_key(i) && !b.notes.is_empty() {
+                let notes = b.notes.iter().map(|(id, n)| (id.clone(), json(n)));
+                self.send_sub(
+                    (*i, SubResource::CandidateNotes, &b.id),
+                    notes.collect(),
+                    &mut refused,
+                )
+                .await?;
             }
-            for chunk in entities.chunks(MAX_BATCH) {
-                let batch: Vec<(String, Value)> = chunk
+        }
+        // 3. Applications.
+        let applications: Vec<(usize, String, Value)> = bundles
+            .iter()
+            .filter(|(i, _)| !refused.contains_key(i))
+            .flat_map(|(i, b)| {
+                b.applications
                     .iter()
-                    .map(|(_, id, v)| (id.clone(), v.clone()))
-                    .collect();
-                let statuses = self.update(resource, &batch).await?;
-                for ((owner, id, _), s) in chunk.iter().zip(statuses) {
-                    if let EntityStatus::Refused { status, message } = s {
-                        if resource == Resource::Applications {
-                            bad_apps.insert(id.clone());
-                        }
-                        refused.entry(*owner).or_insert_with(|| {
-                            format!(
-                                "LinkedIn refused {} {id} (HTTP {status}): {message}",
-                                resource.name()
-                            )
-                        });
+                    .map(move |a| (*i, a.id.clone(), json(&a.body)))
+            })
+            .collect();
+        self.send_top(Resource::Applications, applications, &mut refused)
+            .await?;
+        // 4. Each application's stages and feedback.
+        for (i, b) in &bundles {
+            for a in &b.applications {
+                for (sub, items) in [
+                    (
+                        SubResource::ApplicationStages,
+                        a.stages
+                            .iter()
+                            .map(|(id, s)| (id.clone(), json(s)))
+                            .collect(),
+                    ),
+                    (
+                        SubResource::InterviewFeedback,
+                        a.feedback
+                            .iter()
+                            .map(|(id, f)| (id.clone(), json(f)))
+                            .collect(),
+                    ),
+                ] {
+                    let items: Vec<(String, Value)> = items;
+                    if !refused.contains_key(i) && !items.is_empty() {
+                        self.send_sub((*i, sub, &a.id), items, &mut refused).await?;
                     }
                 }
             }
@@ -227,6 +257,57 @@ impl RecruiteeLinkedin<'_> {
                 None if known.contains_key(&format!("C:{}", b.id)) => WriteResult::Updated,
                 None => WriteResult::Created,
             });
+        }
+        Ok(())
+    }
+
+    /// Top-level entities of many owners, in batches; a refusal rejects its owner.
+    async fn send_top(
+        &mut self,
+        resource: Resource,
+        entities: Vec<(usize, String, Value)>,
+        refused: &mut HashMap<usize, String>,
+    ) -> Result<(), SyncError> {
+        for chunk in entities.chunks(MAX_BATCH) {
+            let batch: Vec<(String, Value)> = chunk
+                .iter()
+                .map(|(_, id, v)| (id.clone(), v.clone()))
+                .collect();
+            let statuses = self.update(Target::Top(resource), &batch).await?;
+            for ((owner, id, _), s) in chunk.iter().zip(statuses) {
+                if let EntityStatus::Refused { status, message } = s {
+                    refused.entry(*owner).or_insert_with(|| {
+                        format!(
+                            "LinkedIn refused {} {id} (HTTP {status}): {message}",
+                            resource.name()
+                        )
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// One parent's sub-resource entries, in batches; a refusal rejects the owner.
+    async fn send_sub(
+        &mut self,
+        (owner, sub, parent): (usize, SubResource, &str),
+        entities: Vec<(String, Value)>,
+        refused: &mut HashMap<usize, String>,
+    ) -> Result<(), SyncError> {
+        for chunk in entities.chunks(MAX_BATCH) {
+            let statuses = self.update(Target::Sub(sub, parent), chunk).await?;
+            for ((id, _), s) in chunk.iter().zip(statuses) {
+                if let EntityStatus::Refused { status, message } = s {
+                    refused.entry(owner).or_insert_with(|| {
+                        format!(
+                            "LinkedIn refused {} {id} of {} {parent} (HTTP {status}): {message}",
+                            sub.name(),
+                            sub.parent().name()
+                        )
+                    });
+                }
+            }
         }
         Ok(())
     }

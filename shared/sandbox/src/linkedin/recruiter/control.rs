@@ -82,6 +82,9 @@ impl Sandbox {
             return Err(format!("no LinkedIn member {member}"));
         }
         let redirect = get("redirect_uri");
+        if let Some(why) = li.sign_in_refusal(&get("client_id"), &redirect, &get("scope")) {
+            return Err(why);
+        }
         let code = format!("code-{}-{}", li.next(), fastrand::u64(..));
         li.recruiter.codes.insert(
             code.clone(),
@@ -217,7 +220,8 @@ impl Sandbox {
             .ok_or_else(|| format!("{ctx} is not integrated"))?;
         let n = li.next();
         let stub = json!({"id": format!("urn:li:mailStub:{n}"),
-            "contract": format!("urn:li:contract:{contract}"), "owner": person(&s.seat),
+            "contract": format!("urn:li:contract:{contract}"),
+            "owner": format!("urn:li:seat:{}", super::seat_id(&s.seat)),
             "createdAt": now.timestamp_millis(), "member": person(&s.member),
             "firstName": member["firstName"], "lastName": member["lastName"],
             "emailAddress": s.email.clone().map_or(member["email"].clone(), Value::from),
