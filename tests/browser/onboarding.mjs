@@ -7,7 +7,8 @@
 // the CLI say the connection is active, the simulator holds renkei's CALLBACK_URL, and a
 // tampered link is refused. A screenshot goes to tests/browser/artifacts/.
 //
-// Needs: the renkei binary (RENKEI_BIN, default target/debug/renkei) and Chromium
+// Needs: the renkei binary (RENKEI_BIN, default $CARGO_TARGET_DIR/debug/renkei, else
+// target/debug/renkei) and Chromium
 // (CHROMIUM, default /usr/bin/chromium). Run: node tests/browser/onboarding.mjs
 import { spawn, execFile } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
@@ -21,7 +22,9 @@ import { chromium } from 'playwright-core';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..', '..');
-const RENKEI = process.env.RENKEI_BIN ?? join(root, 'target', 'debug', 'renkei');
+const RENKEI =
+  process.env.RENKEI_BIN ??
+  join(process.env.CARGO_TARGET_DIR ?? join(root, 'target'), 'debug', 'renkei');
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const artifacts = join(here, 'artifacts');
 const run = promisify(execFile);
