@@ -85,7 +85,8 @@ async function call(method, url, body) {
 }
 
 async function stop(child) {
-  if (child.exitCode !== null) return;
+  // Ended already (by itself, or by a signal: then exitCode stays null and 'exit' has fired).
+  if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((ok) => child.once('exit', ok));
   child.kill('SIGTERM');
   await exited;
