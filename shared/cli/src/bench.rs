@@ -35,8 +35,10 @@ pub struct BenchArgs {
     /// lambda-memory: profiles queued for C4's run (and ×10).
     #[arg(long, default_value_t = 200)]
     profiles: usize,
-    /// recruitee-linkedin: candidates of the Recruitee company (historical sync).
-    #[arg(long, default_value_t = 100_000)]
+    /// recruitee-linkedin: candidates of the Recruitee company (historical sync). 25,000 fit
+    /// in one LinkedIn day: LinkedIn's sub-resources cost a request per parent (≈ 3 per
+    /// candidate) and an application makes 100,000 requests a day.
+    #[arg(long, default_value_t = 25_000)]
     candidates: usize,
     /// recruitee-linkedin: a Lambda invocation's deadline, in simulated minutes.
     #[arg(long, default_value_t = 15)]
