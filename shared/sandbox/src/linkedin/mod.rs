@@ -19,6 +19,8 @@
 
 mod contract;
 mod control;
+mod held;
+mod jobs;
 mod onboarding;
 mod partner;
 mod recruiter;

@@ -18,9 +18,11 @@ use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::time::Duration;
 
+mod entities;
 mod onboarding;
 mod recruiter;
 mod types;
+pub use entities::*;
 pub use onboarding::*;
 pub use recruiter::*;
 pub use types::*;
