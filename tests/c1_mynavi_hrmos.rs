@@ -4,7 +4,7 @@
 use chrono::{DateTime, Duration, Utc};
 use renkei_connectors::mynavi_hrmos::{self as c1, AccountStatus, rules};
 use renkei_core::engine::{NoHook, Outcome, RunRecord, RunRequest, RunStatus};
-use renkei_core::ports::SecretStore;
+use renkei_core::ports::{RecoveryWindow, SecretDeletion, SecretStore};
 use renkei_core::repo::{Connection, Repo};
 use renkei_core::{Clock, ConnectionId};
 use renkei_e2e::*;
@@ -14,6 +14,9 @@ use renkei_sandbox::{
 use renkei_testbed::{HRMOS_KEY, MYNAVI_LOGIN, MYNAVI_PASSWORD};
 use serde_json::Value;
 use std::collections::BTreeMap;
+
+/// How a tenant's unlink deletes the secret.
+const RESTORABLE: SecretDeletion = SecretDeletion::Recoverable(RecoveryWindow::DEFAULT);
 
 /// HRMOS applicants by Mynavi application id.
 fn hrmos(env: &SandboxEnv) -> BTreeMap<String, Value> {
@@ -599,9 +602,15 @@ async fn c1_9_deleting_an_account_stops_imports_and_makes_it_unlinked() {
     let c = registered(&env).await;
     tick(&env).await;
     let secret_name = connection(&env, &c).await.secret_name;
-    c1::unlink(&env.backend.store, &env.backend.secrets, &env.tenant(), &c)
-        .await
-        .unwrap();
+    c1::unlink(
+        &env.backend.store,
+        &env.backend.secrets,
+        &env.tenant(),
+        &c,
+        RESTORABLE,
+    )
+    .await
+    .unwrap();
     assert_eq!(env.backend.secrets.get(&secret_name).await.unwrap(), None);
     assert_eq!(status(&env, &c).await, AccountStatus::Unlinked);
     env.sandbox
@@ -629,9 +638,15 @@ async fn c1_10_reruns_overlapping_windows_and_retries_never_duplicate() {
     tick(&env).await;
     assert_eq!(hrmos(&env).len(), 25);
     // Delete and register again: the new first import covers the same 3 days again.
-    c1::unlink(&env.backend.store, &env.backend.secrets, &env.tenant(), &c)
-        .await
-        .unwrap();
+    c1::unlink(
+        &env.backend.store,
+        &env.backend.secrets,
+        &env.tenant(),
+        &c,
+        RESTORABLE,
+    )
+    .await
+    .unwrap();
     env.clock.advance(Duration::hours(1));
     registered(&env).await;
     let runs = tick(&env).await;

@@ -76,9 +76,13 @@ fn nonconformant(env: &SandboxEnv) -> Value {
 
 // ---------------------------------------------------------------- C4.1 connect
 
-fn input(env: &SandboxEnv, token: &str, settings: c4::Settings) -> SetupInput {
-    let mut secret = env.personio_secret();
-    secret.access_token = token.into();
+/// Connecting as new connections do (v2), with `client_secret` as the API credential's.
+fn input(env: &SandboxEnv, client_secret: &str, settings: c4::Settings) -> SetupInput {
+    let secret = c4::ConnectionSecret::oauth(
+        renkei_testbed::PERSONIO_CLIENT_ID,
+        client_secret,
+        TALENTWUNDER_SECRET,
+    );
     SetupInput {
         tenant_id: env.tenant(),
         connection_id: ConnectionId::new(PERSONIO_CONNECTION).unwrap(),
@@ -89,14 +93,14 @@ fn input(env: &SandboxEnv, token: &str, settings: c4::Settings) -> SetupInput {
 
 async fn connect(
     env: &SandboxEnv,
-    token: &str,
+    client_secret: &str,
     settings: c4::Settings,
 ) -> Result<(), Vec<(ProblemKind, Option<String>, String)>> {
     c4::setup(
         &env.backend.store,
         &env.backend.secrets,
         env.clock.now(),
-        input(env, token, settings),
+        input(env, client_secret, settings),
     )
     .await
     .map(|_| ())
@@ -110,7 +114,7 @@ async fn connect(
 #[tokio::test]
 async fn c4_1_connecting_checks_token_features_feed_and_channel_at_once() {
     let env = env().await;
-    // A wrong token and a domain without a career site: both named at once.
+    // A wrong client secret and a domain without a career site: both named at once.
     let mut s = env.personio_settings();
     s.jobs_site_url = Some(format!("http://{}/personio/jobs/nobody", env.addr));
     let problems = connect(&env, "wrong", s).await.unwrap_err();
@@ -119,8 +123,8 @@ async fn c4_1_connecting_checks_token_features_feed_and_channel_at_once() {
         problems
             .iter()
             .any(|(k, f, m)| *k == ProblemKind::Credentials
-                && f.as_deref() == Some("access_token")
-                && m.contains("401"))
+                && f.as_deref() == Some("client_secret")
+                && m.contains("unauthorized_client"))
     );
     assert!(problems.iter().any(|(k, f, m)| *k == ProblemKind::Setting
         && f.as_deref() == Some("jobs_domain")
@@ -132,7 +136,7 @@ async fn c4_1_connecting_checks_token_features_feed_and_channel_at_once() {
     env.sandbox.personio_company(PERSONIO_COMPANY, setup);
     let mut s = env.personio_settings();
     s.channel_id = Some(555);
-    let problems = connect(&env, renkei_testbed::PERSONIO_TOKEN, s)
+    let problems = connect(&env, renkei_testbed::PERSONIO_CLIENT_SECRET, s)
         .await
         .unwrap_err();
     assert_eq!(problems.len(), 2, "{problems:?}");
@@ -158,7 +162,7 @@ async fn c4_1_connecting_checks_token_features_feed_and_channel_at_once() {
         env.sandbox.personio_company(PERSONIO_COMPANY, setup);
         let problems = connect(
             &env,
-            renkei_testbed::PERSONIO_TOKEN,
+            renkei_testbed::PERSONIO_CLIENT_SECRET,
             env.personio_settings(),
         )
         .await
@@ -176,7 +180,7 @@ async fn c4_1_connecting_checks_token_features_feed_and_channel_at_once() {
         .personio_company(PERSONIO_COMPANY, env.personio_setup());
     connect(
         &env,
-        renkei_testbed::PERSONIO_TOKEN,
+        renkei_testbed::PERSONIO_CLIENT_SECRET,
         env.personio_settings(),
     )
     .await
@@ -557,9 +561,16 @@ async fn c4_4_a_retried_upload_never_files_a_profile_twice() {
     assert_eq!(applications(&env).len(), 4);
 }
 
+/// On a v1 (legacy) connection, which cannot read back: the mark and Personio's duplicate
+/// rule reconcile, within the same write (v2 reads back first and re-sends only in a later
+/// run: tests/s29_personio_readback.rs).
 #[tokio::test]
 async fn c4_4_a_lost_201_answer_is_reconciled_not_filed_again() {
-    let (env, c) = connected().await;
+    let env = env().await;
+    let c = env
+        .connect_personio_v1(env.personio_settings())
+        .await
+        .expect("connects");
     // One lost answer: the create is repeated within the write and Personio's duplicate rule
     // tells that the first one landed.
     env.sandbox
@@ -663,7 +674,9 @@ async fn c4_twenty_percent_faults_converge_with_each_profile_filed_once() {
     let (env, c) = connected().await;
     let (_, a) = send(&env, "r-1", env.talentwunder_profiles(30, 0, 0, 8)).await;
     env.sandbox.set_faults(Faults::uniform(0.2, 9).seeded());
-    for _ in 0..8 {
+    // A lost answer whose application Personio does not list stops the write, and only a
+    // later run sends it again (docs/contracts/personio.md): a faulty hour takes some runs.
+    for _ in 0..16 {
         let r = run(&env, &c).await;
         if r.status == RunStatus::Succeeded {
             break;

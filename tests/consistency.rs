@@ -1,5 +1,6 @@
 //! Every connector in the registry is complete: a function folder in the workspace, a SAM
-//! function with its rule and secret scope, an events/ sample its function accepts, a sandbox
+//! function with its rule and secret scope, a CDK function, its arm64 build in tests/run.sh
+//! and benches/run-all.sh, an events/ sample its function accepts, a sandbox
 //! simulator and a contract doc for each of its vendors, and a demo entry. Adding a connector
 //! and forgetting a piece fails here, naming the piece (docs/adding-a-connector.md).
 
@@ -69,6 +70,26 @@ fn missing(factory: &dyn ConnectorFactory) -> Vec<String> {
             ));
         }
     }
+    // The other places a function is named by hand: the CDK stack, the test command's arm64
+    // build and the benches' package build (issue 30 item 2: checked against the registry).
+    let cdk = read("infra/cdk/lib/renkei-stack.ts").unwrap_or_default();
+    if !cdk.contains(&format!("'{name}',")) {
+        gaps.push(format!(
+            "no connector function '{name}' in infra/cdk/lib/renkei-stack.ts"
+        ));
+    }
+    let run = read("tests/run.sh").unwrap_or_default();
+    if !run.contains(&format!("--bin {name} ")) && !run.contains(&format!("--bin {name}\n")) {
+        gaps.push(format!(
+            "tests/run.sh does not build `--bin {name}` for arm64 (cargo lambda build)"
+        ));
+    }
+    let benches = read("benches/run-all.sh").unwrap_or_default();
+    if !benches.contains(&format!("-p {name} ")) && !benches.contains(&format!("-p {name}\n")) {
+        gaps.push(format!(
+            "benches/run-all.sh does not package `-p {name}` (cargo lambda build)"
+        ));
+    }
     let sample = format!("events/{name}-sync-requested.json");
     match read(&sample).map(|s| serde_json::from_str(&s)) {
         Some(Ok(payload)) => match renkei_aws::lambda::sync_request(payload) {
@@ -130,6 +151,9 @@ fn a_connector_with_nothing_but_its_code_is_reported_piece_by_piece() {
         "no SAM function",
         "no EventBridge rule",
         "no secret scope",
+        "no connector function",
+        "does not build `--bin",
+        "does not package `-p",
         "no sample event",
         "names no vendors",
         "no demo entry",

@@ -23,7 +23,18 @@ echo "== cfn-lint infra/template.yaml infra/cdk/cdk.out/Renkei.template.json"
 # (the policy must exist before the function runs).
 .venv/bin/cfn-lint --ignore-checks W3005 -- infra/cdk/cdk.out/Renkei.template.json
 echo "== cargo clippy"; cargo clippy --workspace --all-targets -- -D warnings
-echo "== cargo nextest"; cargo nextest run --workspace --no-fail-fast
+# Every vendor endpoint the suite calls is noted (renkei_sandbox::Call), then checked against
+# docs/contracts/ (tests/s29_contract_docs.rs).
+calls="$(mktemp -d)"
+echo "== cargo nextest"; RENKEI_SANDBOX_CALLS="$calls" cargo nextest run --workspace --no-fail-fast
+echo "== every vendor endpoint the suite called is in its docs/contracts/ doc"
+RENKEI_CHECK_CALLS="$calls" cargo nextest run --no-fail-fast -p renkei-e2e --test s29_contract_docs \
+  s29_6_every_endpoint_any_test_called_is_in_its_contract_doc
+rm -rf "$calls"
+# The libFuzzer targets (fuzz/, its own workspace) are compiled against today's parsers, so a
+# changed parser cannot leave a target behind; running them is fuzz/run.sh (docs/security.md).
+echo "== fuzz targets: cargo check --manifest-path fuzz/Cargo.toml --bins"
+CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}/fuzz" cargo check --quiet --locked --manifest-path fuzz/Cargo.toml --bins
 echo "== tests/browser: C5 onboarding as a LinkedIn admin does it, in headless Chromium (Debian's chromium, playwright-core)"
 [ -x /usr/bin/chromium ] || apt-get install -y chromium || { apt-get update && apt-get install -y chromium; }
 (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)

@@ -135,6 +135,7 @@ async fn connect(
                 .map_err(SetupProblems::from)?
         }
         c4::NAME => {
+            // v2 client credentials or the legacy token, as the secret's fields say.
             let input = c4::SetupInput {
                 tenant_id: t,
                 connection_id: c,

@@ -12,7 +12,7 @@ use axum::routing::{get, post};
 use chrono::{DateTime, Utc};
 use renkei_core::engine::{RunRecord, SyncRequested};
 use renkei_core::ports::SecretDeletion;
-use renkei_core::repo::ErrorRow;
+use renkei_core::repo::ReportCursor;
 use renkei_core::repo::{Automation, Connection, Repo};
 use renkei_core::{ConnectionId, RunId};
 use serde::Serialize;
@@ -153,6 +153,20 @@ pub struct DisconnectQuery {
     purge: bool,
 }
 
+impl DisconnectQuery {
+    /// How the secret goes: restorable for the stack's recovery window, or at once when an
+    /// operator purges (a tenant may not).
+    pub(crate) fn deletion(&self, s: &AdminState, caller: &Caller) -> Result<SecretDeletion> {
+        match (self.purge, caller) {
+            (false, _) => Ok(SecretDeletion::Recoverable(s.recovery)),
+            (true, Caller::Operator) => Ok(SecretDeletion::Purge),
+            (true, Caller::Tenants(_)) => Err(Problem::forbidden(
+                "only an operator may purge a secret; a disconnect keeps it restorable",
+            )),
+        }
+    }
+}
+
 /// A tenant's disconnect leaves the secret restorable for the stack's recovery window (a
 /// stolen token must not destroy credentials for good); only an operator may purge.
 async fn disconnect(
@@ -161,15 +175,7 @@ async fn disconnect(
     Path((tenant, connection)): Path<(String, String)>,
     Query(q): Query<DisconnectQuery>,
 ) -> Result<StatusCode> {
-    let how = match (q.purge, &caller) {
-        (false, _) => SecretDeletion::Recoverable(s.recovery),
-        (true, Caller::Operator) => SecretDeletion::Purge,
-        (true, Caller::Tenants(_)) => {
-            return Err(Problem::forbidden(
-                "only an operator may purge a secret; a disconnect keeps it restorable",
-            ));
-        }
-    };
+    let how = q.deletion(&s, &caller)?;
     let (t, conn) = known_connection(&s, &caller, &tenant, &connection).await?;
     renkei_core::admin::disconnect(
         s.store.as_ref(),
@@ -256,13 +262,25 @@ async fn runs(
     Query(q): Query<PageQuery>,
 ) -> Result<Json<Page<RunRecord>>> {
     let (t, conn) = known_connection(&s, &caller, &tenant, &connection).await?;
-    let mut all = Repo::new(s.store.as_ref())
-        .runs(&t, &conn.connection_id)
+    let before = q
+        .cursor
+        .as_deref()
+        .map(RunId::new)
+        .transpose()
+        .map_err(|e| Problem::bad_request(Some("cursor".into()), e.to_string()))?;
+    let runs = Repo::new(s.store.as_ref())
+        .runs_page(&t, &conn.connection_id, before.as_ref(), q.size()? + 1)
         .await?;
-    all.reverse();
-    let keyed = all.into_iter().map(|r| (r.run_id.to_string(), r)).collect();
-    Ok(Json(q.page(keyed)?))
+    let keyed = runs
+        .into_iter()
+        .map(|r| (r.run_id.to_string(), r))
+        .collect();
+    Ok(Json(q.page_read(keyed)?))
 }
+
+/// Rows of an error report in one CSV answer: far below Lambda's 6 MB answer at a few
+/// hundred bytes a row; a longer report continues at the `Link: rel="next"` address.
+const CSV_ROWS: usize = 10_000;
 
 /// A run's error report: JSON pages, or the whole report as CSV with `Accept: text/csv`.
 async fn errors(
@@ -281,22 +299,44 @@ async fn errors(
             "no run {run} of connection {connection}"
         )));
     }
-    let rows = repo.errors(&t, &conn.connection_id, &r).await?;
+    let from = q
+        .cursor
+        .as_deref()
+        .map(str::parse::<ReportCursor>)
+        .transpose()
+        .map_err(|e| Problem::bad_request(Some("cursor".into()), e.to_string()))?
+        .unwrap_or_default();
     let csv = headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.contains("text/csv"));
+    let limit = if csv {
+        q.size_within(CSV_ROWS, CSV_ROWS)?
+    } else {
+        q.size()?
+    };
+    let (rows, next) = repo
+        .errors_page(&t, &conn.connection_id, &r, from, limit)
+        .await?;
     if csv {
-        return Ok((
+        let mut answer = (
             [(header::CONTENT_TYPE, "text/csv; charset=utf-8")],
             renkei_core::report::to_csv(&rows),
         )
-            .into_response());
+            .into_response();
+        if let Some(next) = next {
+            let link = format!(
+                "</v1/tenants/{tenant}/connections/{connection}/runs/{run}/errors?limit={limit}&cursor={next}>; rel=\"next\""
+            );
+            if let Ok(v) = header::HeaderValue::from_str(&link) {
+                answer.headers_mut().insert(header::LINK, v);
+            }
+        }
+        return Ok(answer);
     }
-    let keyed: Vec<(String, ErrorRow)> = rows
-        .into_iter()
-        .enumerate()
-        .map(|(i, row)| (i.to_string(), row))
-        .collect();
-    Ok(Json(q.page(keyed)?).into_response())
+    Ok(Json(Page {
+        items: rows,
+        next_cursor: next.map(|c| c.to_string()),
+    })
+    .into_response())
 }

@@ -11,6 +11,7 @@
 //! - One public page (`onboarding.rs`): a recruitee-linkedin connection's onboarding page,
 //!   whose signed, expiring link is its authority (no caller identity).
 
+mod catalog;
 mod connect;
 mod connections;
 mod onboarding;
@@ -103,8 +104,7 @@ impl Caller {
 /// A tenant the caller may act on and that exists (has users or connections).
 async fn known_tenant(s: &AdminState, caller: &Caller, tenant: &str) -> Result<TenantId, Problem> {
     let t = caller.tenant(tenant)?;
-    let repo = Repo::new(s.store.as_ref());
-    if repo.users(&t).await?.is_empty() && repo.connections(&t).await?.is_empty() {
+    if !Repo::new(s.store.as_ref()).tenant_exists(&t).await? {
         return Err(Problem::not_found(format!("no tenant {tenant}")));
     }
     Ok(t)
@@ -194,6 +194,7 @@ pub(crate) fn body_problem(
 /// Lambda does it from API Gateway's request context).
 pub fn router(state: AdminState) -> Router {
     Router::new()
+        .merge(catalog::routes())
         .merge(connections::routes())
         .merge(connect::routes())
         .merge(vendors::routes())

@@ -29,15 +29,40 @@ const MAX: usize = 500;
 const DEFAULT: usize = 100;
 
 impl PageQuery {
-    /// The page of `items` (in their list order, each with its key) this query asks for.
-    pub fn page<T>(&self, items: Vec<(String, T)>) -> Result<Page<T>, Problem> {
-        let limit = self.limit.unwrap_or(DEFAULT);
-        if limit == 0 || limit > MAX {
+    /// The page size asked for, checked against 1..=`max` (`default` when not given).
+    pub fn size_within(&self, default: usize, max: usize) -> Result<usize, Problem> {
+        let limit = self.limit.unwrap_or(default);
+        if limit == 0 || limit > max {
             return Err(Problem::bad_request(
                 Some("limit".into()),
-                format!("limit is 1 to {MAX}"),
+                format!("limit is 1 to {max}"),
             ));
         }
+        Ok(limit)
+    }
+
+    /// The page size asked for (1–500, default 100).
+    pub fn size(&self) -> Result<usize, Problem> {
+        self.size_within(DEFAULT, MAX)
+    }
+
+    /// The page from what the store gave after the cursor when asked for one item more than
+    /// the page size: that extra item only says there is a next page.
+    pub fn page_read<T>(&self, mut items: Vec<(String, T)>) -> Result<Page<T>, Problem> {
+        let limit = self.size()?;
+        let more = items.len() > limit;
+        items.truncate(limit);
+        let next_cursor = more.then(|| items.last().map(|(k, _)| k.clone())).flatten();
+        Ok(Page {
+            items: items.into_iter().map(|(_, v)| v).collect(),
+            next_cursor,
+        })
+    }
+
+    /// The page of `items` (the whole list, in its order, each with its key) this query
+    /// asks for: for lists that are small by construction (a tenant's connections).
+    pub fn page<T>(&self, items: Vec<(String, T)>) -> Result<Page<T>, Problem> {
+        let limit = self.size()?;
         let start =
             match &self.cursor {
                 None => 0,

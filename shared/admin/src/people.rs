@@ -1,6 +1,7 @@
 //! A tenant's users (who gets failure emails), its マイナビ転職 accounts (C1.1, C1.9) and its
 //! 振り分けルール (C1.7): what `renkei users|mynavi|rules` do.
 
+use crate::connections::DisconnectQuery;
 use crate::page::{Page, PageQuery};
 use crate::{AdminState, Body, Caller, Problem, Query, known_tenant};
 use axum::Json;
@@ -10,7 +11,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, put};
 use renkei_connectors::mynavi_hrmos::{self as c1, AccountError, AccountView, rules};
 use renkei_core::ConnectionId;
-use renkei_core::repo::{Repo, Role, RoutingRule, TenantUser};
+use renkei_core::repo::{MAX_USERS_PER_TENANT, Repo, Role, RoutingRule, TenantUser};
 use serde::Deserialize;
 
 pub(crate) fn routes() -> Router<AdminState> {
@@ -65,9 +66,11 @@ async fn users(
     Query(q): Query<PageQuery>,
 ) -> Result<Json<Page<TenantUser>>> {
     let t = known_tenant(&s, &caller, &tenant).await?;
-    let all = Repo::new(s.store.as_ref()).users(&t).await?;
-    Ok(Json(q.page(
-        all.into_iter().map(|u| (u.email.clone(), u)).collect(),
+    let users = Repo::new(s.store.as_ref())
+        .users_page(&t, q.cursor.as_deref(), q.size()? + 1)
+        .await?;
+    Ok(Json(q.page_read(
+        users.into_iter().map(|u| (u.email.clone(), u)).collect(),
     )?))
 }
 
@@ -99,11 +102,19 @@ async fn put_user(
             "a user holds at least one role",
         ));
     }
+    let repo = Repo::new(s.store.as_ref());
+    if repo.user(&t, &email).await?.is_none()
+        && repo.users_page(&t, None, MAX_USERS_PER_TENANT).await?.len() >= MAX_USERS_PER_TENANT
+    {
+        return Err(Problem::conflict(format!(
+            "tenant {tenant} has {MAX_USERS_PER_TENANT} users, the most it may have: remove one first"
+        )));
+    }
     let user = TenantUser {
         email,
         roles: body.roles,
     };
-    Repo::new(s.store.as_ref()).put_user(&t, &user).await?;
+    repo.put_user(&t, &user).await?;
     Ok(Json(user))
 }
 
@@ -114,7 +125,7 @@ async fn delete_user(
 ) -> Result<StatusCode> {
     let t = known_tenant(&s, &caller, &tenant).await?;
     let repo = Repo::new(s.store.as_ref());
-    if !repo.users(&t).await?.iter().any(|u| u.email == email) {
+    if repo.user(&t, &email).await?.is_none() {
         return Err(Problem::not_found(format!(
             "no user {email} in tenant {tenant}"
         )));
@@ -189,15 +200,18 @@ async fn register(
     Ok((StatusCode::CREATED, Json(view)))
 }
 
+/// Like a disconnect, the secret stays restorable unless an operator purges it.
 async fn unlink(
     State(s): State<AdminState>,
     caller: Caller,
     Path((tenant, connection)): Path<(String, String)>,
+    Query(q): Query<DisconnectQuery>,
 ) -> Result<StatusCode> {
+    let how = q.deletion(&s, &caller)?;
     let t = known_tenant(&s, &caller, &tenant).await?;
     let c = ConnectionId::new(&connection)
         .map_err(|e| Problem::bad_request(Some("connection".into()), e.to_string()))?;
-    c1::unlink(s.store.as_ref(), s.secrets.as_ref(), &t, &c).await?;
+    c1::unlink(s.store.as_ref(), s.secrets.as_ref(), &t, &c, how).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -227,9 +241,11 @@ async fn list_rules(
     Query(q): Query<PageQuery>,
 ) -> Result<Json<Page<RoutingRule>>> {
     let t = known_tenant(&s, &caller, &tenant).await?;
-    let all = rules::list(s.store.as_ref(), &t).await?;
-    Ok(Json(q.page(
-        all.into_iter().map(|r| (r.id.clone(), r)).collect(),
+    let page = Repo::new(s.store.as_ref())
+        .rules_page(&t, q.cursor.as_deref(), q.size()? + 1)
+        .await?;
+    Ok(Json(q.page_read(
+        page.into_iter().map(|r| (r.id.clone(), r)).collect(),
     )?))
 }
 

@@ -105,6 +105,7 @@ impl DynamoStore {
         sk_prefix: &str,
         mut start: Option<Attrs>,
         limit: Option<usize>,
+        direction: Direction,
     ) -> Result<Vec<Item>, StoreError> {
         let mut out = Vec::new();
         loop {
@@ -113,6 +114,7 @@ impl DynamoStore {
                 .query()
                 .table_name(&self.table)
                 .consistent_read(true)
+                .scan_index_forward(direction == Direction::Forward)
                 .set_limit(limit.map(|l| i32::try_from(l - out.len()).unwrap_or(i32::MAX)))
                 .expression_attribute_values(":pk", s(pk))
                 .set_exclusive_start_key(start.take());
@@ -140,6 +142,13 @@ impl DynamoStore {
             ("sk".to_string(), s(&key.sk)),
         ])
     }
+}
+
+/// Which way a Query reads the sort key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Direction {
+    Forward,
+    Backward,
 }
 
 /// DynamoDB batch limits.
@@ -330,7 +339,8 @@ impl StateStore for DynamoStore {
     }
 
     async fn query(&self, pk: &str, sk_prefix: &str) -> Result<Vec<Item>, StoreError> {
-        self.query_from(pk, sk_prefix, None, None).await
+        self.query_from(pk, sk_prefix, None, None, Direction::Forward)
+            .await
     }
 
     async fn query_page(
@@ -344,7 +354,24 @@ impl StateStore for DynamoStore {
             return Ok(Vec::new());
         }
         let start = after.map(|a| Self::key_attrs(&Key::new(pk, a)));
-        self.query_from(pk, sk_prefix, start, Some(limit)).await
+        self.query_from(pk, sk_prefix, start, Some(limit), Direction::Forward)
+            .await
+    }
+
+    async fn query_page_back(
+        &self,
+        pk: &str,
+        sk_prefix: &str,
+        before: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Item>, StoreError> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        // With ScanIndexForward=false, ExclusiveStartKey is the key to continue below.
+        let start = before.map(|b| Self::key_attrs(&Key::new(pk, b)));
+        self.query_from(pk, sk_prefix, start, Some(limit), Direction::Backward)
+            .await
     }
 
     async fn due(&self, now: i64) -> Result<Vec<Item>, StoreError> {

@@ -9,6 +9,7 @@ use chrono::Utc;
 use clap::Subcommand;
 use renkei_connectors::mynavi_hrmos::{self as c1, Registration, Secret, rules};
 use renkei_core::TenantId;
+use renkei_core::ports::{RecoveryWindow, SecretDeletion};
 use renkei_core::repo::RoutingRule;
 use serde_json::json;
 
@@ -44,7 +45,8 @@ pub enum MynaviCmd {
         #[arg(long)]
         name: Option<String>,
     },
-    /// Delete an account: imports stop, its secret is deleted, status 未連携.
+    /// Delete an account: imports stop, its secret is deleted (restorable for the recovery
+    /// window unless --purge is given), status 未連携.
     Delete {
         /// Tenant id.
         #[arg(long, value_parser = args::tenant)]
@@ -52,6 +54,12 @@ pub enum MynaviCmd {
         /// The account's connection id (from `renkei mynavi accounts`).
         #[arg(value_parser = args::connection)]
         connection: String,
+        /// Delete the secret at once, beyond recovery (an operator's decision).
+        #[arg(long)]
+        purge: bool,
+        /// Days the secret stays restorable (7 to 30).
+        #[arg(long, default_value_t = 7, conflicts_with = "purge")]
+        recovery_days: u32,
     },
     /// Import now (or only count with --dry-run).
     Import {
@@ -207,10 +215,20 @@ pub async fn mynavi(b: &Backend, cmd: MynaviCmd, json: bool) -> Result<(), Strin
             }
             Ok(())
         }
-        MynaviCmd::Delete { tenant, connection } => {
+        MynaviCmd::Delete {
+            tenant,
+            connection,
+            purge,
+            recovery_days,
+        } => {
+            let how = if purge {
+                SecretDeletion::Purge
+            } else {
+                SecretDeletion::Recoverable(RecoveryWindow::days(recovery_days)?)
+            };
             let (t, conn) = lookup::connection(b, &tenant, &connection).await?;
             let c = conn.connection_id;
-            c1::unlink(b.store.as_ref(), b.secrets.as_ref(), &t, &c)
+            c1::unlink(b.store.as_ref(), b.secrets.as_ref(), &t, &c, how)
                 .await
                 .map_err(|e| e.to_string())?;
             if json {
@@ -221,7 +239,13 @@ pub async fn mynavi(b: &Backend, cmd: MynaviCmd, json: bool) -> Result<(), Strin
                     "status_label": c1::AccountStatus::Unlinked.label(),
                 }));
             } else {
-                println!("{c}: 未連携 — imports stopped, credentials deleted");
+                let secret = match how {
+                    SecretDeletion::Purge => "credentials purged".to_string(),
+                    SecretDeletion::Recoverable(w) => {
+                        format!("credentials deleted (restorable for {} days)", w.in_days())
+                    }
+                };
+                println!("{c}: 未連携 — imports stopped, {secret}");
             }
             Ok(())
         }

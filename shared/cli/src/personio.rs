@@ -1,5 +1,6 @@
 //! `renkei personio …` (C4) on the embedded backend: what seed 003's dialog and screens do —
-//! connect (company ID, token, jobs domain, channel ID), list the open jobs, link a
+//! connect (company ID, API credential — or the legacy token —, jobs domain, channel ID),
+//! list the open jobs, link a
 //! Talentwunder project to a job, upload profiles as Talentwunder does, and read an
 //! upload's status per profile.
 
@@ -8,11 +9,12 @@ use crate::table::{Cell, Table};
 use crate::{args, ids, lookup, problems};
 use clap::Subcommand;
 use renkei_connectors::talentwunder_personio::{
-    self as c4, Secret, Settings, SetupInput, links, upload,
+    self as c4, ConnectionSecret, Settings, SetupInput, links, upload,
 };
 use renkei_core::TenantId;
 use renkei_core::engine::SyncRequested;
 use renkei_core::repo::Connection;
+use renkei_vendors::personio::Credentials;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 
@@ -33,13 +35,21 @@ pub enum PersonioCmd {
     Connect {
         #[command(flatten)]
         on: Conn,
-        /// Unternehmens-ID of the Recruiting API key.
+        /// Personio's company ID (Settings > Integrations > API credentials).
         #[arg(long)]
         company_id: String,
-        /// Zugriffs-Token of the Recruiting API key.
+        /// Client ID of the API credential (v2; needs the scope personio:recruiting:read).
+        #[arg(long, env = "PERSONIO_CLIENT_ID")]
+        client_id: Option<String>,
+        /// Client secret of the API credential (v2).
+        #[arg(long, env = "PERSONIO_CLIENT_SECRET", hide_env_values = true)]
+        client_secret: Option<String>,
+        /// Legacy (v1): the Zugriffs-Token of the Recruiting API key, instead of an API
+        /// credential.
         #[arg(long, env = "PERSONIO_ACCESS_TOKEN", hide_env_values = true)]
-        access_token: String,
-        /// Domain of the career page (`acme` for acme.jobs.personio.de).
+        access_token: Option<String>,
+        /// Domain of the career page (`acme` for acme.jobs.personio.de,
+        /// `acme.jobs.personio.com` for a `.com` career page).
         #[arg(long)]
         jobs_domain: String,
         /// Channel-ID (optional, for source reporting).
@@ -120,6 +130,8 @@ pub async fn personio(b: &Backend, cmd: PersonioCmd, json: bool) -> Result<(), S
         PersonioCmd::Connect {
             on,
             company_id,
+            client_id,
+            client_secret,
             access_token,
             jobs_domain,
             channel_id,
@@ -134,13 +146,18 @@ pub async fn personio(b: &Backend, cmd: PersonioCmd, json: bool) -> Result<(), S
             settings.api_url = api_url;
             settings.jobs_site_url = jobs_site_url;
             let generated = upload_secret.is_none();
-            let upload_secret =
-                upload_secret.unwrap_or_else(|| format!("{:032x}", fastrand::u128(..)));
+            // A secret Talentwunder signs with must be unguessable: from the OS, not fastrand.
+            let upload_secret = match upload_secret {
+                Some(s) => s,
+                None => renkei_core::webhook::generate_signing_secret().ok_or(
+                    "no randomness from the OS to make an upload secret: give --upload-secret",
+                )?,
+            };
             let input = SetupInput {
                 tenant_id: t,
                 connection_id: c,
-                secret: Secret {
-                    access_token,
+                secret: ConnectionSecret {
+                    credentials: credentials(client_id, client_secret, access_token)?,
                     upload_secret: upload_secret.clone(),
                 },
                 settings,
@@ -170,6 +187,27 @@ pub async fn personio(b: &Backend, cmd: PersonioCmd, json: bool) -> Result<(), S
         }
         PersonioCmd::Upload { on, file } => upload(b, &on, &file, json).await,
         other => lists(b, other, json).await,
+    }
+}
+
+/// The credentials given: an API credential (v2), or the legacy token — not both.
+fn credentials(
+    client_id: Option<String>,
+    client_secret: Option<String>,
+    access_token: Option<String>,
+) -> Result<Credentials, String> {
+    match (client_id, client_secret, access_token) {
+        (Some(client_id), Some(client_secret), None) => Ok(Credentials::OAuth {
+            client_id,
+            client_secret,
+        }),
+        (None, None, Some(access_token)) => Ok(Credentials::Legacy { access_token }),
+        (Some(_), Some(_), Some(_)) => Err(
+            "give either --client-id and --client-secret (v2) or --access-token (legacy v1), not both".into(),
+        ),
+        _ => Err(
+            "give --client-id and --client-secret of a Personio API credential (or, for a legacy connection, --access-token)".into(),
+        ),
     }
 }
 

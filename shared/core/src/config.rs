@@ -11,8 +11,9 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 use std::fmt::Display;
 
-/// A connector's settings or secret type, as people may change it.
-pub trait Configurable: Serialize + DeserializeOwned {
+/// A connector's settings or secret type, as people may change it; its JSON Schema is what
+/// forms and the admin API show of it (`GET /v1/connectors`).
+pub trait Configurable: Serialize + DeserializeOwned + schemars::JsonSchema {
     /// Keys renkei keeps itself (state, or what connecting fixed), each with why: a change
     /// naming one is refused.
     const MANAGED: &'static [(&'static str, &'static str)] = &[];
@@ -201,6 +202,12 @@ pub struct Schema {
     settings_managed: &'static [(&'static str, &'static str)],
     secret_managed: &'static [(&'static str, &'static str)],
     endpoints: fn(&Value) -> Vec<crate::outbound::Endpoint>,
+    settings_schema: fn() -> Value,
+    secret_schema: fn() -> Value,
+}
+
+fn json_schema_of<T: schemars::JsonSchema>() -> Value {
+    schemars::schema_for!(T).to_value()
 }
 
 fn endpoints_of<S: Configurable>(settings: &Value) -> Vec<crate::outbound::Endpoint> {
@@ -219,7 +226,19 @@ impl Schema {
             settings_managed: S::MANAGED,
             secret_managed: K::MANAGED,
             endpoints: endpoints_of::<S>,
+            settings_schema: json_schema_of::<S>,
+            secret_schema: json_schema_of::<K>,
         }
+    }
+
+    /// The settings' JSON Schema (draft 2020-12), generated from the connector's type.
+    pub fn settings_json_schema(&self) -> Value {
+        (self.settings_schema)()
+    }
+
+    /// The secret's JSON Schema: what connecting asks for (values are write-only).
+    pub fn secret_json_schema(&self) -> Value {
+        (self.secret_schema)()
     }
 
     /// The vendor addresses of `settings` as stored (none when they do not read as the
@@ -237,6 +256,11 @@ impl Schema {
     /// The keys of the settings renkei keeps itself.
     pub fn managed(&self) -> Vec<&'static str> {
         self.settings_managed.iter().map(|(k, _)| *k).collect()
+    }
+
+    /// The settings renkei keeps itself, each with why.
+    pub fn managed_with_why(&self) -> &'static [(&'static str, &'static str)] {
+        self.settings_managed
     }
 
     /// The fields of the secret renkei keeps itself (set by connecting), each with why.

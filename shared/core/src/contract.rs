@@ -91,6 +91,40 @@ pub async fn state_store(store: &dyn StateStore, ns: &str) {
             .is_empty(),
         "nothing after the last key"
     );
+    // Backwards: pages of 12 before the last key of the page before give the same 30,
+    // last first, and nothing of the neighbouring prefix.
+    let mut back = Vec::new();
+    let mut before: Option<String> = None;
+    loop {
+        let page = store
+            .query_page_back(&format!("T#{ns}"), "B#", before.as_deref(), 12)
+            .await
+            .expect("query_page_back");
+        assert!(page.len() <= 12, "a page holds at most its limit");
+        let full = page.len() == 12;
+        before = page.last().map(|i| i.key.sk.clone());
+        back.extend(page.into_iter().map(|i| i.key.sk));
+        assert!(
+            back.len() <= 30,
+            "query_page_back must go on before `before`: {back:?}"
+        );
+        if !full {
+            break;
+        }
+    }
+    let reversed: Vec<String> = whole.iter().rev().cloned().collect();
+    assert_eq!(
+        back, reversed,
+        "query_page_back, page after page, is query reversed"
+    );
+    assert!(
+        store
+            .query_page_back(&format!("T#{ns}"), "B#", Some("B#000"), 12)
+            .await
+            .expect("query_page_back past the start")
+            .is_empty(),
+        "nothing before the first key"
+    );
     let keys: Vec<Key> = vec![k("B#001"), k("B#029"), k("B#999")];
     assert_eq!(
         store.get_many(&keys).await.expect("get_many").len(),

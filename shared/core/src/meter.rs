@@ -190,6 +190,21 @@ impl StateStore for Metered<'_> {
         Ok(r)
     }
 
+    async fn query_page_back(
+        &self,
+        pk: &str,
+        sk_prefix: &str,
+        before: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Item>, StoreError> {
+        let r = self
+            .inner
+            .query_page_back(pk, sk_prefix, before, limit)
+            .await?;
+        self.read(&r);
+        Ok(r)
+    }
+
     async fn due(&self, now: i64) -> Result<Vec<Item>, StoreError> {
         let r = self.inner.due(now).await?;
         self.read(&r);

@@ -165,6 +165,24 @@ pub trait StateStore: Send + Sync {
             .take(limit)
             .collect())
     }
+    /// One page of the prefix read backwards: at most `limit` items whose sort key comes
+    /// before `before` (the last one of the page before; `None` from the end), last first.
+    /// Lists shown newest first (runs) page with it without reading the whole history.
+    async fn query_page_back(
+        &self,
+        pk: &str,
+        sk_prefix: &str,
+        before: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Item>, StoreError> {
+        let all = self.query(pk, sk_prefix).await?;
+        Ok(all
+            .into_iter()
+            .rev()
+            .filter(|i| before.is_none_or(|b| i.key.sk.as_str() < b))
+            .take(limit)
+            .collect())
+    }
     /// Items with `due_at <= now`, across all tenants, oldest due first.
     async fn due(&self, now: i64) -> Result<Vec<Item>, StoreError>;
 }

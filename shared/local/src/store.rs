@@ -259,6 +259,38 @@ impl StateStore for FileStore {
         Ok(out)
     }
 
+    async fn query_page_back(
+        &self,
+        pk: &str,
+        sk_prefix: &str,
+        before: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Item>, StoreError> {
+        let tx = self.db.begin_read().map_err(unavailable)?;
+        let table = tx.open_table(ITEMS).map_err(unavailable)?;
+        let prefix = format!("{pk}\u{0}{sk_prefix}");
+        // Every key of the prefix sorts below the prefix followed by the last char.
+        let end = before.map_or_else(
+            || format!("{prefix}{}", char::MAX),
+            |b| format!("{pk}\u{0}{b}"),
+        );
+        let mut out = Vec::new();
+        for entry in table
+            .range(prefix.as_str()..end.as_str())
+            .map_err(unavailable)?
+            .rev()
+        {
+            if out.len() >= limit {
+                break;
+            }
+            let (k, v) = entry.map_err(unavailable)?;
+            if k.value().starts_with(prefix.as_str()) {
+                out.push(Self::decode(v.value())?);
+            }
+        }
+        Ok(out)
+    }
+
     async fn due(&self, now: i64) -> Result<Vec<Item>, StoreError> {
         // A full scan stands in for DynamoDB's sparse due index: local stores are small.
         let tx = self.db.begin_read().map_err(unavailable)?;

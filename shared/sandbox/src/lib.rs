@@ -11,6 +11,8 @@
 // Handlers answer early with a ready `Response` as their error; its size is irrelevant here.
 #![allow(clippy::result_large_err)]
 
+mod calls;
+pub use calls::{CALL_LOG_DIR, Call};
 mod common;
 mod control;
 pub(crate) use control::control_error;
@@ -79,7 +81,9 @@ use axum::routing::{post, put};
 use chrono::{DateTime, Utc};
 pub use faults::Faults;
 pub use hrbrain::sample::{SampleCompany as HrbrainSample, company as hrbrain_sample};
-pub use hrbrain::{HrbrainSetup, ORGANIZATION_ID as HRBRAIN_ORGANIZATION, WebhookTarget};
+pub use hrbrain::{
+    HrbrainSetup, ORGANIZATION_ID as HRBRAIN_ORGANIZATION, OneItem as HrbrainOneItem, WebhookTarget,
+};
 pub use hrmos::{HrmosJob, HrmosSetup};
 pub use kaonavi::{CompanySetup, Limits, Permissions};
 pub use linkedin::{
@@ -257,7 +261,11 @@ impl Sandbox {
             .route("/admin/{connector}/{action}", post(control::admin_action));
         for sim in SIMULATORS {
             if let Some(prefix) = sim.prefix() {
-                vendors = vendors.nest(prefix, sim.routes());
+                let noted = axum::middleware::from_fn_with_state(
+                    (self.clone(), sim.name(), prefix),
+                    calls::record,
+                );
+                vendors = vendors.nest(prefix, sim.routes().route_layer(noted));
             }
             control = control.merge(sim.control_routes());
         }

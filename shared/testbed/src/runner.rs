@@ -128,7 +128,7 @@ impl Runner for LocalRunner {
                     .map_err(|e| e.to_string())?
             }
             c4::NAME => {
-                let (secret, settings): (c4::Secret, c4::Settings) = parts(&request)?;
+                let (secret, settings): (c4::ConnectionSecret, c4::Settings) = parts(&request)?;
                 let input = c4::SetupInput {
                     tenant_id: t.clone(),
                     connection_id: c.clone(),

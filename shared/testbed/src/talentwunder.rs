@@ -2,7 +2,7 @@
 //! its Talentwunder connection, with uploads sent as Talentwunder sends them.
 
 use crate::SandboxEnv;
-use renkei_connectors::talentwunder_personio::{self as c4, Secret, SetupInput, links};
+use renkei_connectors::talentwunder_personio::{self as c4, ConnectionSecret, SetupInput, links};
 use renkei_core::repo::Role;
 use renkei_core::{Clock, ConnectionId};
 use renkei_sandbox::{PersonioJob, PersonioSetup};
@@ -10,8 +10,12 @@ use serde_json::Value;
 
 /// The demo company's Personio company ID.
 pub const PERSONIO_COMPANY: &str = "123456";
-/// Its Recruiting API access token.
+/// Its legacy (v1) Recruiting API access token.
 pub const PERSONIO_TOKEN: &str = "papi-demo-recruiting-token";
+/// Its API credential (v2): client ID.
+pub const PERSONIO_CLIENT_ID: &str = "papi-demo-client-id";
+/// Its API credential (v2): client secret.
+pub const PERSONIO_CLIENT_SECRET: &str = "papi-demo-client-secret-0123456789";
 /// Its jobs domain (`demo-gmbh.jobs.personio.de`).
 pub const PERSONIO_DOMAIN: &str = "demo-gmbh";
 /// Its Talentwunder channel.
@@ -30,9 +34,10 @@ pub const PERSONIO_JOBS: &[(u64, &str, &str)] = &[
 ];
 
 impl SandboxEnv {
-    /// The demo company's Personio as `setup` says, with the demo positions.
+    /// The demo company's Personio as `setup` says, with the demo positions, its legacy
+    /// token and its API credential (with the recruiting read scope).
     pub fn personio_setup(&self) -> PersonioSetup {
-        PersonioSetup {
+        let mut setup = PersonioSetup {
             token: PERSONIO_TOKEN.into(),
             domain: PERSONIO_DOMAIN.into(),
             jobs: PERSONIO_JOBS
@@ -48,7 +53,14 @@ impl SandboxEnv {
             channels: vec![PERSONIO_CHANNEL],
             custom_attributes: vec!["custom_attribute_7".into()],
             ..PersonioSetup::default()
-        }
+        };
+        // Built from JSON: the sandbox does not name the client type.
+        setup.oauth_clients = serde_json::from_value(serde_json::json!([{
+            "client_id": PERSONIO_CLIENT_ID, "client_secret": PERSONIO_CLIENT_SECRET,
+            "scopes": ["personio:recruiting:read"],
+        }]))
+        .unwrap_or_default();
+        setup
     }
 
     /// Sets the demo company's Personio up (unlimited).
@@ -71,17 +83,42 @@ impl SandboxEnv {
         s
     }
 
-    /// The demo company's C4 secret.
-    pub fn personio_secret(&self) -> Secret {
-        Secret {
-            access_token: PERSONIO_TOKEN.into(),
-            upload_secret: TALENTWUNDER_SECRET.into(),
-        }
+    /// The demo company's legacy (v1) C4 secret: a connection made before v2.
+    pub fn personio_secret(&self) -> ConnectionSecret {
+        ConnectionSecret::legacy(PERSONIO_TOKEN, TALENTWUNDER_SECRET)
     }
 
-    /// Connects the demo tenant's Personio (with a recruiter) and links the demo project
-    /// to the first demo job.
+    /// The demo company's C4 secret as new connections have it (v2 client credentials).
+    pub fn personio_oauth_secret(&self) -> ConnectionSecret {
+        ConnectionSecret::oauth(
+            PERSONIO_CLIENT_ID,
+            PERSONIO_CLIENT_SECRET,
+            TALENTWUNDER_SECRET,
+        )
+    }
+
+    /// Connects the demo tenant's Personio with v2 credentials (with a recruiter) and links
+    /// the demo project to the first demo job.
     pub async fn connect_personio(&self, settings: c4::Settings) -> Result<ConnectionId, String> {
+        self.connect_personio_with(settings, self.personio_oauth_secret())
+            .await
+    }
+
+    /// [`Self::connect_personio`] with the legacy (v1) token: a connection made before v2.
+    pub async fn connect_personio_v1(
+        &self,
+        settings: c4::Settings,
+    ) -> Result<ConnectionId, String> {
+        self.connect_personio_with(settings, self.personio_secret())
+            .await
+    }
+
+    /// Connects the demo tenant's Personio with `secret` and links the demo project.
+    pub async fn connect_personio_with(
+        &self,
+        settings: c4::Settings,
+        secret: ConnectionSecret,
+    ) -> Result<ConnectionId, String> {
         let t = self.tenant();
         let c = ConnectionId::new(PERSONIO_CONNECTION).map_err(|e| e.to_string())?;
         self.add_user("recruiter@demo-gmbh.example", Role::Recruiter)
@@ -89,7 +126,7 @@ impl SandboxEnv {
         let input = SetupInput {
             tenant_id: t.clone(),
             connection_id: c.clone(),
-            secret: self.personio_secret(),
+            secret,
             settings: settings.clone(),
         };
         c4::setup(

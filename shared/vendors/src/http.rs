@@ -99,6 +99,10 @@ pub struct VendorClient {
     pub stats: Stats,
 }
 
+/// How renkei names itself to vendors (and how the sandbox tells renkei's calls from a
+/// test's own requests when it notes which endpoints the clients call).
+pub const USER_AGENT: &str = concat!("renkei/", env!("CARGO_PKG_VERSION"));
+
 impl VendorClient {
     /// A client for `vendor` (a base URL that is not a URL is Permanent: see base_url.rs).
     pub fn new(vendor: &'static str, config: HttpConfig) -> Result<Self, VendorError> {
@@ -124,6 +128,7 @@ impl VendorClient {
     ) -> Result<Self, VendorError> {
         crate::base_url::usable(vendor, &config.base_url)?;
         let http = builder
+            .user_agent(USER_AGENT)
             // Redirects are answers to read (a login page, an expired session), never to
             // follow blindly with credentials attached (nor away from a pinned address).
             .redirect(reqwest::redirect::Policy::none())

@@ -38,6 +38,28 @@ pub struct Counting {
     backend: Arc<LocalBackend>,
     writes: Arc<Writes>,
     reads: Arc<std::sync::Mutex<Vec<String>>>,
+    store_reads: Arc<StoreReads>,
+}
+
+/// The store's queries: what each asked for and how many items it read.
+#[derive(Default)]
+pub struct StoreReads(std::sync::Mutex<Vec<(String, usize)>>);
+
+impl StoreReads {
+    /// Forgets the queries so far.
+    pub fn clear(&self) {
+        self.0.lock().unwrap().clear();
+    }
+    /// The queries since the last clear: (what, items read).
+    pub fn list(&self) -> Vec<(String, usize)> {
+        self.0.lock().unwrap().clone()
+    }
+}
+
+impl Counting {
+    fn log_read(&self, what: String, n: usize) {
+        self.store_reads.0.lock().unwrap().push((what, n));
+    }
 }
 
 #[async_trait]
@@ -65,7 +87,39 @@ impl StateStore for Counting {
         self.backend.store.put_fenced(fence, items).await
     }
     async fn query(&self, pk: &str, sk_prefix: &str) -> Result<Vec<Item>, StoreError> {
-        self.backend.store.query(pk, sk_prefix).await
+        let items = self.backend.store.query(pk, sk_prefix).await?;
+        self.log_read(format!("query {sk_prefix}"), items.len());
+        Ok(items)
+    }
+    async fn query_page(
+        &self,
+        pk: &str,
+        sk_prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Item>, StoreError> {
+        let items = self
+            .backend
+            .store
+            .query_page(pk, sk_prefix, after, limit)
+            .await?;
+        self.log_read(format!("page {sk_prefix} limit {limit}"), items.len());
+        Ok(items)
+    }
+    async fn query_page_back(
+        &self,
+        pk: &str,
+        sk_prefix: &str,
+        before: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Item>, StoreError> {
+        let items = self
+            .backend
+            .store
+            .query_page_back(pk, sk_prefix, before, limit)
+            .await?;
+        self.log_read(format!("page back {sk_prefix} limit {limit}"), items.len());
+        Ok(items)
     }
     async fn due(&self, now: i64) -> Result<Vec<Item>, StoreError> {
         self.backend.store.due(now).await
@@ -113,6 +167,8 @@ pub struct Api {
     pub writes: Arc<Writes>,
     /// The names of the secrets read.
     pub secret_reads: Arc<std::sync::Mutex<Vec<String>>>,
+    /// The store's queries.
+    pub store_reads: Arc<StoreReads>,
     server: tokio::task::JoinHandle<()>,
 }
 
@@ -126,10 +182,12 @@ impl Drop for Api {
 pub async fn serve(env: &SandboxEnv, caller: Caller) -> Api {
     let writes = Arc::new(Writes::default());
     let reads = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let store_reads = Arc::new(StoreReads::default());
     let ports = Arc::new(Counting {
         backend: env.backend.clone(),
         writes: writes.clone(),
         reads: reads.clone(),
+        store_reads: store_reads.clone(),
     });
     let state = AdminState {
         store: ports.clone(),
@@ -151,6 +209,7 @@ pub async fn serve(env: &SandboxEnv, caller: Caller) -> Api {
         base: format!("http://{addr}"),
         writes,
         secret_reads: reads,
+        store_reads,
         server,
     }
 }

@@ -10,7 +10,7 @@ use super::memory::{BOUND_MIB, Size, open_child, run_to_the_end, setup_then_run}
 use super::*;
 use crate::bench_c5::control;
 use renkei_connectors::talentwunder_personio::{
-    self as c4, Secret, Settings, SetupInput, links, upload,
+    self as c4, ConnectionSecret, Settings, SetupInput, links, upload,
 };
 use renkei_core::{Clock, ConnectionId};
 use reqwest::Method;
@@ -19,6 +19,8 @@ use reqwest::Method;
 /// filed profile is kept.
 const MAX_GROWTH_MIB: f64 = 8.0;
 const TOKEN: &str = "bench-personio-token";
+const CLIENT_ID: &str = "bench-personio-client";
+const CLIENT_SECRET: &str = "bench-personio-client-secret";
 const PROJECT: &str = "bench-project";
 const JOB: u64 = 4711;
 const CHANNEL: u64 = 77;
@@ -45,6 +47,7 @@ pub(super) async fn measure_c4(
         &format!("/personio/companies/{company}"),
         Some(json!({
             "token": TOKEN, "domain": domain, "per_minute": null, "channels": [CHANNEL],
+            "oauth_clients": [{"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET}],
             "jobs": [{"id": JOB, "name": "Backend Engineer (m/w/d)", "office": "Berlin"}],
         })),
     )
@@ -100,10 +103,8 @@ pub(super) async fn child_c4(base: &str, step: &str, profiles: usize) -> Result<
     let input = SetupInput {
         tenant_id: t.clone(),
         connection_id: c.clone(),
-        secret: Secret {
-            access_token: TOKEN.into(),
-            upload_secret: "bench-upload-secret-0123456789".into(),
-        },
+        // New connections use Personio's v2 (OAuth client credentials), so the bench does.
+        secret: ConnectionSecret::oauth(CLIENT_ID, CLIENT_SECRET, "bench-upload-secret-0123456789"),
         settings: settings.clone(),
     };
     let store = &backend.store;

@@ -6,7 +6,7 @@ use renkei_vendors::mikiwame::{self, MikiwameClient};
 use serde::{Deserialize, Serialize};
 
 /// Connection settings (no secrets here).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Settings {
     /// HRBrain client ID: the subdomain of `https://{subdomain}.members.hrbrain.jp`.
     pub subdomain: String,
@@ -51,7 +51,7 @@ impl Settings {
 }
 
 /// The connection's secret (one Secrets Manager secret, JSON).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Secret {
     /// HRBrain client secret: a public-API token with member:read and organization:read.
     pub hrbrain_token: String,

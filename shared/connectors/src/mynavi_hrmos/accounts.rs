@@ -3,7 +3,7 @@
 use super::*;
 use chrono::{DateTime, Utc};
 use mapping::ColumnMap;
-use renkei_core::ports::{SecretStore, StateStore, StoreError};
+use renkei_core::ports::{SecretDeletion, SecretStore, StateStore, StoreError};
 use renkei_core::repo::{Automation, Connection, Repo};
 use renkei_core::{Cadence, ConnectionId, TenantId};
 use renkei_vendors::hrmos::HrmosClient;
@@ -217,13 +217,16 @@ async fn check_ends(reg: &Registration) -> Result<(), AccountError> {
     }
 }
 
-/// Deletes an account (C1.9): its secret is deleted, imports stop, the status becomes 未連携.
-/// The account stays listed with its history; registering it again starts over.
+/// Deletes an account (C1.9): its secret is deleted as `how` says (restorable for the
+/// recovery window unless an operator purges it: a stolen token must not destroy
+/// credentials for good), imports stop, the status becomes 未連携. The account stays listed
+/// with its history; registering it again starts over.
 pub async fn unlink(
     store: &dyn StateStore,
     secrets: &dyn SecretStore,
     t: &TenantId,
     c: &ConnectionId,
+    how: SecretDeletion,
 ) -> Result<Connection, AccountError> {
     let repo = Repo::new(store);
     let Some((conn, _)) = repo.connection(t, c).await? else {
@@ -233,7 +236,7 @@ pub async fn unlink(
         return Err(AccountError::NotFound(c.to_string()));
     }
     secrets
-        .delete(&conn.secret_name)
+        .delete_as(&conn.secret_name, how)
         .await
         .map_err(|e| AccountError::Unavailable(e.to_string()))?;
     let mut bad_settings = None;

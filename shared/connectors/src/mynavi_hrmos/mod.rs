@@ -48,7 +48,7 @@ pub fn retry_delay() -> Duration {
 }
 
 /// 連携状況 of a Mynavi account.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AccountStatus {
     /// 未連携: deleted (no credentials, no imports).
@@ -71,7 +71,7 @@ impl AccountStatus {
 }
 
 /// A Mynavi account connection's settings (no credentials here).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Settings {
     /// Mynavi's base URL.
     pub mynavi_url: String,
@@ -119,7 +119,7 @@ impl Settings {
 }
 
 /// The account's secret.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Secret {
     /// マイナビ転職 ID.
     pub login_id: String,

@@ -8,7 +8,7 @@ use super::AccountError;
 use chrono::{DateTime, Utc};
 use renkei_core::TenantId;
 use renkei_core::ports::StateStore;
-use renkei_core::repo::{Medium, Repo, RoutingRule};
+use renkei_core::repo::{MAX_RULES_PER_TENANT, Medium, Repo, RoutingRule};
 
 /// What a rule says.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,7 +63,13 @@ pub async fn create(
     now: DateTime<Utc>,
 ) -> Result<RoutingRule, AccountError> {
     let repo = Repo::new(store);
-    check(&input, &repo.rules(t).await?)?;
+    let all = repo.rules(t).await?;
+    if all.len() >= MAX_RULES_PER_TENANT {
+        return Err(AccountError::Invalid(format!(
+            "ルールは{MAX_RULES_PER_TENANT}件までです (a tenant has at most {MAX_RULES_PER_TENANT} rules; delete one first)"
+        )));
+    }
+    check(&input, &all)?;
     let rule = RoutingRule {
         id: format!("r{:x}{:04x}", now.timestamp_millis(), fastrand::u16(..)),
         medium: input.medium,

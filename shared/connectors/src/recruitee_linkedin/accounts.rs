@@ -215,7 +215,15 @@ pub async fn start_link(
     admin_id: u64,
     now: DateTime<Utc>,
 ) -> Result<String, SyncError> {
-    let state = format!("{:032x}", fastrand::u128(..));
+    // The state is what ties LinkedIn's redirect to this team member (OAuth's CSRF guard):
+    // it must be unguessable, so it comes from the OS, never from a fast PRNG.
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).map_err(|e| {
+        SyncError::Retryable(format!(
+            "no randomness from the OS for the sign-in state: {e}"
+        ))
+    })?;
+    let state = hex::encode(bytes);
     let expires = now + Duration::minutes(AUTHORIZATION_MINUTES);
     Repo::new(store)
         .own_put(

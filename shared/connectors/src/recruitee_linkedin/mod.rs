@@ -62,7 +62,7 @@ pub fn cadence() -> Cadence {
 }
 
 /// Connection settings (no secrets here).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Settings {
     /// Recruitee company id.
     pub company_id: String,
@@ -188,7 +188,7 @@ impl Settings {
 /// The connection's secret. The partner's credentials are never part of it
 /// ([`partner`]): connecting refuses them and `renkei migrate-secrets` strips them from
 /// connections made before.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Secret {
     /// Recruitee personal API token.
     pub recruitee_token: String,

@@ -39,6 +39,7 @@ const FETCH_CONCURRENCY: usize = 8;
 mod access;
 mod candidates;
 mod deletions;
+mod filing;
 mod inbound;
 mod write;
 

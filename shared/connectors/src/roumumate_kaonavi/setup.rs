@@ -77,6 +77,10 @@ impl From<KaonaviError> for SetupError {
         match e {
             KaonaviError::Vendor(v) => v.into(),
             KaonaviError::PermissionMissing(p) => SetupError::MissingPermissions(vec![p]),
+            // Setup polls no task (its writes are Dry-Run probes whose ids it ignores).
+            still @ KaonaviError::TaskStillRunning { .. } => {
+                SetupError::Unavailable(still.to_string())
+            }
         }
     }
 }

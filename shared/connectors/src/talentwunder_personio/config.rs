@@ -2,7 +2,7 @@
 //! admin API): checked by [`Settings`]' types and these ranges.
 
 use super::mapping::CUSTOM_FIELDS;
-use super::{Secret, Settings};
+use super::{ConnectionSecret, Settings};
 use renkei_core::config::{Checks, Configurable};
 use renkei_core::outbound::Endpoint;
 use renkei_core::setup::SetupProblem;
@@ -18,8 +18,8 @@ impl Configurable for Settings {
         let mut checks = Checks::new()
             .that(
                 "jobs_domain",
-                !self.jobs_domain.trim().is_empty(),
-                "must not be empty",
+                personio::JobsDomain::parse(&self.jobs_domain).is_ok(),
+                "must be a Personio jobs domain (acme, acme.jobs.personio.de or acme.jobs.personio.com)",
             )
             .within("page_size", self.page_size, 1, None)
             // Personio takes no more than 20 applications and documents a minute per company.
@@ -70,16 +70,17 @@ impl Configurable for Settings {
     }
 }
 
-/// The upload signing secret: long enough, and not the Personio token (the public webhooks
-/// function reads it).
-impl Configurable for Secret {
+/// Personio's credentials not blank; the upload signing secret long enough, and none of
+/// Personio's credentials (the public webhooks function reads it).
+impl Configurable for ConnectionSecret {
     fn problems(&self) -> Vec<SetupProblem> {
-        Checks::new()
-            .signing_secret(
-                "upload_secret",
-                Some(&self.upload_secret),
-                &[("access_token", &self.access_token)],
-            )
+        let values = self.credentials.values();
+        let mut checks = Checks::new();
+        for (field, value) in &values {
+            checks = checks.that(field, !value.trim().is_empty(), "is required");
+        }
+        checks
+            .signing_secret("upload_secret", Some(&self.upload_secret), &values)
             .done()
     }
 }

@@ -1,7 +1,10 @@
 //! C4.3/C4.4: filing one queued profile in Personio — the job still published, the CV
-//! first, then the application — and reconciling a create whose answer was lost
-//! (docs/contracts/personio.md, "Never filing a profile twice").
+//! first, then the application — and reconciling a create whose answer was lost: read back
+//! where the credentials can ([`super::reconcile`]; not found means "not yet", and only a
+//! later run sends again), else by Personio's duplicate rule (docs/contracts/personio.md,
+//! "Never filing a profile twice").
 
+use super::reconcile::ReadBack;
 use super::upload::{self, Queued, State};
 use super::{Settings, links, mapping};
 use chrono::{DateTime, Utc};
@@ -9,19 +12,24 @@ use renkei_core::engine::{SyncError, WriteResult};
 use renkei_core::ports::{Condition, StateStore};
 use renkei_core::repo::Repo;
 use renkei_core::{ConnectionId, TenantId};
-use renkei_vendors::personio::{Job, MAX_DOCUMENT_BYTES, PersonioClient, PersonioError};
+use renkei_vendors::personio::{
+    Application, Job, MAX_DOCUMENT_BYTES, PersonioClient, PersonioError,
+};
 use renkei_vendors::talentwunder::{DocumentError, fetch_document};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 /// renkei's mark that it sent (or filed) an email's application for a job
-/// (`X#F#<job>#<email hash>`): what makes a retry safe without a read-back.
+/// (`X#F#<job>#<email hash>`): what tells a later run that a create may have landed, and
+/// what makes a retry safe where Personio cannot be read back.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct Mark {
     upload_id: String,
     n: usize,
     /// The create was sent, its answer not yet seen.
     sending: bool,
+    /// *sending*: when renkei first sent it (a read-back looks from shortly before);
+    /// filed: when it was filed.
     at: DateTime<Utc>,
 }
 
@@ -46,7 +54,8 @@ pub struct TalentwunderPersonio<'a> {
     pub(super) scan: super::QueueScan,
 }
 
-/// Attempts at a create whose answers were lost, within one write.
+/// Creates of one profile within one write: sent again once changed after a refusal
+/// (undated, a fresh CV upload), and without a read-back after a lost answer.
 const CREATE_ATTEMPTS: usize = 4;
 
 impl TalentwunderPersonio<'_> {
@@ -108,6 +117,14 @@ impl TalentwunderPersonio<'_> {
         Ok(result)
     }
 
+    /// Filed by an earlier attempt whose answer was lost.
+    fn reconciled(&self) -> State {
+        State::Filed {
+            at: self.now,
+            reconciled: true,
+        }
+    }
+
     fn failed(&self, reason: impl Into<String>) -> State {
         State::Failed {
             at: self.now,
@@ -159,26 +176,14 @@ impl TalentwunderPersonio<'_> {
         }
     }
 
-    /// Files one queued profile (C4.3, C4.4).
+    /// Files one queued profile (C4.3, C4.4): checked, reconciled with what an earlier run
+    /// may have sent, then sent.
     pub(super) async fn file(
         &mut self,
-        mut q: Queued,
+        q: Queued,
         dry_run: bool,
     ) -> Result<WriteResult, SyncError> {
-        if let State::Invalid { reason } = &q.state {
-            let reason = reason.clone();
-            if dry_run {
-                return Ok(WriteResult::Rejected(reason));
-            }
-            let state = self.failed(reason);
-            return self.finish(q, state).await;
-        }
-        let job = q.job_position_id;
-        if !self.jobs().await?.iter().any(|j| j.id == job) {
-            let reason = format!(
-                "job no longer published: Personio job {job} is not on the career site's XML feed any more (relink project {})",
-                q.project_id
-            );
+        if let Some(reason) = self.unfileable(&q).await? {
             if dry_run {
                 return Ok(WriteResult::Rejected(reason));
             }
@@ -188,32 +193,87 @@ impl TalentwunderPersonio<'_> {
         if dry_run {
             return Ok(WriteResult::Created);
         }
-        let repo = Repo::new(self.store);
-        let sk = mark_sk(job, &q.profile.email_key());
-        let mut sent_before = false;
-        if let Some((mark, _)) = repo.own_get::<Mark>(&self.t, &self.c, &sk).await? {
-            let ours = mark.upload_id == q.upload_id && mark.n == q.n;
-            match (mark.sending, ours) {
-                (false, true) => {
-                    let state = State::Filed {
-                        at: mark.at,
-                        reconciled: false,
-                    };
-                    return self.finish(q, state).await;
+        let first_sent = match self.before(&q).await? {
+            Before::Settled(state) => return self.finish(q, state).await,
+            Before::Fresh => None,
+            Before::Sent(at) => {
+                // Our earlier create may have landed: ask Personio before sending it again.
+                if self.read_back(&q, at).await? == ReadBack::Filed {
+                    return self.finish(q, self.reconciled()).await;
                 }
-                (false, false) => {
-                    let state = State::AlreadyApplied {
-                        at: self.now,
-                        detail: format!(
-                            "already applied to this job: renkei filed this email for job {job} in upload {} (not sent again)",
-                            mark.upload_id
-                        ),
-                    };
-                    return self.finish(q, state).await;
-                }
-                (true, _) => sent_before = true,
+                Some(at)
             }
+        };
+        self.send(q, first_sent).await
+    }
+
+    /// Why the profile cannot be filed at all: invalid, or its job left the feed.
+    async fn unfileable(&mut self, q: &Queued) -> Result<Option<String>, SyncError> {
+        if let State::Invalid { reason } = &q.state {
+            return Ok(Some(reason.clone()));
         }
+        let job = q.job_position_id;
+        if self.jobs().await?.iter().any(|j| j.id == job) {
+            return Ok(None);
+        }
+        Ok(Some(format!(
+            "job no longer published: Personio job {job} is not on the career site's XML feed any more (relink project {})",
+            q.project_id
+        )))
+    }
+
+    /// What renkei's mark says of the profile's email and job.
+    async fn before(&self, q: &Queued) -> Result<Before, SyncError> {
+        let job = q.job_position_id;
+        let sk = mark_sk(job, &q.profile.email_key());
+        let Some((mark, _)) = Repo::new(self.store)
+            .own_get::<Mark>(&self.t, &self.c, &sk)
+            .await?
+        else {
+            return Ok(Before::Fresh);
+        };
+        let ours = mark.upload_id == q.upload_id && mark.n == q.n;
+        Ok(match (mark.sending, ours) {
+            (true, _) => Before::Sent(mark.at),
+            (false, true) => Before::Settled(State::Filed {
+                at: mark.at,
+                reconciled: false,
+            }),
+            (false, false) => Before::Settled(State::AlreadyApplied {
+                at: self.now,
+                detail: format!(
+                    "already applied to this job: renkei filed this email for job {job} in upload {} (not sent again)",
+                    mark.upload_id
+                ),
+            }),
+        })
+    }
+
+    /// Marks the profile *sending*, keeping when renkei first sent it (`sent_at`): where a
+    /// later read-back starts looking.
+    async fn mark_sending(&self, q: &Queued, sent_at: DateTime<Utc>) -> Result<(), SyncError> {
+        let mark = Mark {
+            upload_id: q.upload_id.clone(),
+            n: q.n,
+            sending: true,
+            at: sent_at,
+        };
+        let sk = mark_sk(q.job_position_id, &q.profile.email_key());
+        Repo::new(self.store)
+            .own_put(&self.t, &self.c, &sk, &mark, Condition::Always, None)
+            .await?;
+        Ok(())
+    }
+
+    /// The CV, then the create, until Personio answers definitely. A lost answer is read
+    /// back (v2) and, when Personio does not list the application, left for a later run:
+    /// nothing is sent twice within one write. Without a read-back (v1, or the duplicate
+    /// rule chosen) it is sent again and Personio's duplicate rule tells.
+    async fn send(
+        &mut self,
+        mut q: Queued,
+        first_sent: Option<DateTime<Utc>>,
+    ) -> Result<WriteResult, SyncError> {
         let cv = match self.cv(&mut q).await? {
             Ok(cv) => cv,
             Err(reason) => {
@@ -221,27 +281,17 @@ impl TalentwunderPersonio<'_> {
                 return self.finish(q, state).await;
             }
         };
-        let mark = Mark {
-            upload_id: q.upload_id.clone(),
-            n: q.n,
-            sending: true,
-            at: self.now,
+        let sent_at = first_sent.unwrap_or(self.now);
+        self.mark_sending(&q, sent_at).await?;
+        let mut s = Sending {
+            cv,
+            sent_before: first_sent.is_some(),
+            dated: true,
+            uploaded_again: false,
         };
-        repo.own_put(&self.t, &self.c, &sk, &mark, Condition::Always, None)
-            .await?;
-        let mut cv = cv;
-        let mut uploaded_again = false;
-        let mut dated = true;
         let mut lost = String::new();
         for _ in 0..CREATE_ATTEMPTS {
-            let mut app = mapping::application(
-                &q,
-                &self.settings,
-                cv.as_ref().map(|(u, n)| (u.as_str(), n.as_str())),
-            );
-            if !dated {
-                app.application_date = None;
-            }
+            let app = s.application(&q, &self.settings);
             let err = match self.personio.create_application(&app).await {
                 Ok(()) => {
                     let state = State::Filed {
@@ -251,73 +301,20 @@ impl TalentwunderPersonio<'_> {
                     return self.finish(q, state).await;
                 }
                 Err(PersonioError::MaybeSent(m)) => {
-                    sent_before = true;
-                    lost = m;
+                    s.sent_before = true;
+                    match self.read_back(&q, sent_at).await? {
+                        ReadBack::Filed => return self.finish(q, self.reconciled()).await,
+                        ReadBack::NotFound => return Err(not_listed(&q, &m)),
+                        ReadBack::Unavailable => lost = m,
+                    }
                     continue;
                 }
                 Err(e) => e,
             };
-            if err.has("errors.applicant-already-exists") {
-                let state = if sent_before {
-                    State::Filed {
-                        at: self.now,
-                        reconciled: true,
-                    }
-                } else {
-                    State::AlreadyApplied {
-                        at: self.now,
-                        detail: "already applied to this job (Personio holds an application of this email for it)".into(),
-                    }
-                };
-                return self.finish(q, state).await;
+            match self.after_refusal(&mut q, &mut s, err).await? {
+                AfterRefusal::Again => {}
+                AfterRefusal::Settle(state) => return self.finish(q, state).await,
             }
-            if err.has("errors.date-validation.date-in-the-future") && dated {
-                // Our clock is ahead of Personio's (the upload's date is its tomorrow):
-                // refused, so nothing was filed; Personio dates it itself.
-                dated = false;
-                continue;
-            }
-            if err.has("errors.file-validation.file-not-exists") && cv.is_some() && !uploaded_again
-            {
-                // The uploaded CV is gone on Personio's side: upload it once more.
-                uploaded_again = true;
-                q.cv_uuid = None;
-                cv = match self.cv(&mut q).await? {
-                    Ok(cv) => cv,
-                    Err(reason) => {
-                        let state = self.failed(reason);
-                        return self.finish(q, state).await;
-                    }
-                };
-                continue;
-            }
-            if !sent_before {
-                repo.own_delete(&self.t, &self.c, &sk).await?;
-            }
-            if err.has("errors.posting-validation.channel-not-found") {
-                // A connection problem, not the profile's: it stays queued for after the fix.
-                return Err(SyncError::Permanent(format!(
-                    "the channel ID {} is unknown to Personio (errors.posting-validation.channel-not-found); the profiles stay queued and are filed once the channel ID is fixed",
-                    self.settings
-                        .channel_id
-                        .map_or("-".into(), |c| c.to_string())
-                )));
-            }
-            if err.has("errors.job-position.not-published")
-                || err.has("errors.posting-validation.posting-not-found")
-            {
-                let state = self.failed(format!(
-                    "job no longer published: Personio refused job {job} ({err})"
-                ));
-                return self.finish(q, state).await;
-            }
-            return match err {
-                PersonioError::Refused { .. } => {
-                    let state = self.failed(err.to_string());
-                    self.finish(q, state).await
-                }
-                other => Err(other.into()),
-            };
         }
         // Every answer lost: the mark stays `sending`, and the next run reconciles.
         Err(SyncError::Retryable(format!(
@@ -325,4 +322,127 @@ impl TalentwunderPersonio<'_> {
             q.record_key()
         )))
     }
+
+    /// A definite answer that is no success: the duplicate rule, what can be fixed by
+    /// sending once more, and everything else.
+    async fn after_refusal(
+        &mut self,
+        q: &mut Queued,
+        s: &mut Sending,
+        err: PersonioError,
+    ) -> Result<AfterRefusal, SyncError> {
+        if err.has("errors.applicant-already-exists") {
+            // After a send of ours, the application Personio holds is that send's.
+            return Ok(AfterRefusal::Settle(if s.sent_before {
+                self.reconciled()
+            } else {
+                State::AlreadyApplied {
+                    at: self.now,
+                    detail: "already applied to this job (Personio holds an application of this email for it)".into(),
+                }
+            }));
+        }
+        if err.has("errors.date-validation.date-in-the-future") && s.dated {
+            // Our clock is ahead of Personio's (the upload's date is its tomorrow): refused,
+            // so nothing was filed; Personio dates it itself.
+            s.dated = false;
+            return Ok(AfterRefusal::Again);
+        }
+        if err.has("errors.file-validation.file-not-exists") && s.cv.is_some() && !s.uploaded_again
+        {
+            // The uploaded CV is gone on Personio's side: upload it once more.
+            s.uploaded_again = true;
+            q.cv_uuid = None;
+            return Ok(match self.cv(q).await? {
+                Ok(cv) => {
+                    s.cv = cv;
+                    AfterRefusal::Again
+                }
+                Err(reason) => AfterRefusal::Settle(self.failed(reason)),
+            });
+        }
+        if !s.sent_before {
+            let sk = mark_sk(q.job_position_id, &q.profile.email_key());
+            Repo::new(self.store)
+                .own_delete(&self.t, &self.c, &sk)
+                .await?;
+        }
+        self.refused(q.job_position_id, err)
+    }
+
+    /// A refusal nothing in this write can fix: the profile fails, or (a connection problem,
+    /// a vendor error) the run does and the profile stays queued.
+    fn refused(&self, job: u64, err: PersonioError) -> Result<AfterRefusal, SyncError> {
+        if err.has("errors.posting-validation.channel-not-found") {
+            return Err(SyncError::Permanent(format!(
+                "the channel ID {} is unknown to Personio (errors.posting-validation.channel-not-found); the profiles stay queued and are filed once the channel ID is fixed",
+                self.settings
+                    .channel_id
+                    .map_or("-".into(), |c| c.to_string())
+            )));
+        }
+        if err.has("errors.job-position.not-published")
+            || err.has("errors.posting-validation.posting-not-found")
+        {
+            return Ok(AfterRefusal::Settle(self.failed(format!(
+                "job no longer published: Personio refused job {job} ({err})"
+            ))));
+        }
+        match err {
+            PersonioError::Refused { .. } => Ok(AfterRefusal::Settle(self.failed(err.to_string()))),
+            other => Err(other.into()),
+        }
+    }
+}
+
+/// What renkei's mark says before a send.
+enum Before {
+    /// Settled by an earlier upload or run: finish with this.
+    Settled(State),
+    /// Never sent.
+    Fresh,
+    /// Sent (first at this time), its answer not seen.
+    Sent(DateTime<Utc>),
+}
+
+/// Where one write's sends of a profile stand.
+struct Sending {
+    /// The CV's document uuid and file name.
+    cv: Option<(String, String)>,
+    /// A create of ours may have landed (an earlier run's, or a lost answer in this write).
+    sent_before: bool,
+    /// Sent with the upload's date (not after Personio called it in the future).
+    dated: bool,
+    /// The CV was uploaded again after Personio lost it.
+    uploaded_again: bool,
+}
+
+impl Sending {
+    /// The application as this attempt sends it.
+    fn application(&self, q: &Queued, settings: &Settings) -> Application {
+        let cv = self.cv.as_ref().map(|(u, n)| (u.as_str(), n.as_str()));
+        let mut app = mapping::application(q, settings, cv);
+        if !self.dated {
+            app.application_date = None;
+        }
+        app
+    }
+}
+
+/// What a definite refusal leads to.
+enum AfterRefusal {
+    /// Send once more, changed (undated, or with the CV uploaded again).
+    Again,
+    /// The profile ends so.
+    Settle(State),
+}
+
+/// A lost answer whose application Personio does not list (yet): not sent again now, since
+/// Personio may list it a little later; the mark stays *sending*, and a later run reads back
+/// before it sends again.
+fn not_listed(q: &Queued, lost: &str) -> SyncError {
+    SyncError::Retryable(format!(
+        "Personio's answer for {} was lost ({lost}) and Personio does not list the application yet; it is not sent again now: a later run reads back first",
+        q.record_key()
+    ))
 }

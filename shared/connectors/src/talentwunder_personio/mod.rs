@@ -9,20 +9,29 @@
 //!   ingress requests a run. A run files the queued profiles oldest first: the CV through
 //!   the documents endpoint, then the application ([`mapping`]), within Personio's 20
 //!   requests per 60 s per company (C4.3).
-//! - Personio has no update and no read-back: a profile is never filed twice because a
-//!   mark (`F#<job>#<email hash>`) is written before the create, and a create whose answer
-//!   was lost is reconciled through Personio's duplicate rule (same email, same job →
-//!   `errors.applicant-already-exists`): after a lost answer that error means *our* earlier
-//!   create landed (C4.4, docs/contracts/personio.md).
+//! - Personio has no update: a profile is never filed twice because a mark
+//!   (`F#<job>#<email hash>`) is written before the create, and a create whose answer was
+//!   lost is reconciled — on v2 by reading the candidate's applications back first
+//!   ([`reconcile`]; an incomplete read-back, or one that does not list it yet, leaves it
+//!   for a later run and sends nothing), and on v1 through Personio's duplicate rule (same
+//!   email, same job → `errors.applicant-already-exists`): after a send of ours that error
+//!   means *our* earlier create landed (C4.4, docs/contracts/personio.md).
+//! - The connection's secret ([`ConnectionSecret`]) holds v2 OAuth client credentials, or
+//!   the legacy v1 token of a connection made before; an operator moves one to v2 with
+//!   `renkei credentials set` (docs/operations.md).
 
 mod config;
 mod filing;
 pub mod links;
 pub mod mapping;
 pub mod profile;
+mod reconcile;
+mod secret;
 mod setup;
 pub mod upload;
 
+pub use reconcile::Reconcile;
+pub use secret::ConnectionSecret;
 pub use setup::{SetupInput, setup};
 
 use async_trait::async_trait;
@@ -55,11 +64,12 @@ pub fn cadence(connected_at: DateTime<Utc>) -> Cadence {
 }
 
 /// Connection settings (no secrets here).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Settings {
     /// Personio's company ID (Unternehmens-ID of the Recruiting API key).
     pub company_id: String,
-    /// The jobs domain: `acme` for `https://acme.jobs.personio.de`.
+    /// The jobs domain: `acme` for `https://acme.jobs.personio.de`,
+    /// `acme.jobs.personio.com` for `https://acme.jobs.personio.com`.
     pub jobs_domain: String,
     /// Channel-ID for source reporting (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -70,7 +80,7 @@ pub struct Settings {
     /// Recruiting API base URL; None: `https://api.personio.de`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_url: Option<String>,
-    /// Career site URL; None: `https://{jobs_domain}.jobs.personio.de`.
+    /// Career site URL; None: the jobs domain's (`https://acme.jobs.personio.de|com`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub jobs_site_url: Option<String>,
     /// Applications and documents per minute per company (Personio: 20); None: no limit.
@@ -92,6 +102,10 @@ pub struct Settings {
     /// How long the XML feed is cached.
     #[serde(default = "default_ttl")]
     pub jobs_ttl_seconds: u64,
+    /// How a create whose answer was lost is reconciled: `read_back` (v2, the default) or
+    /// `duplicate_rule` (send again; Personio refuses a second application).
+    #[serde(default)]
+    pub reconcile: Reconcile,
 }
 
 fn default_language() -> String {
@@ -127,6 +141,7 @@ impl Settings {
             tags: Vec::new(),
             page_size: default_page_size(),
             jobs_ttl_seconds: default_ttl(),
+            reconcile: Reconcile::ReadBack,
         }
     }
 
@@ -157,15 +172,6 @@ impl Settings {
     }
 }
 
-/// The connection's secret (one Secrets Manager secret, JSON).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Secret {
-    /// Recruiting API access token (Zugriffs-Token).
-    pub access_token: String,
-    /// The secret Talentwunder signs uploads with.
-    pub upload_secret: String,
-}
-
 /// Builds the connector from a stored connection.
 #[derive(Default)]
 pub struct Factory;
@@ -192,7 +198,7 @@ impl ConnectorFactory for Factory {
 
     /// People's changes are checked by the connector's settings and secret types.
     fn schema(&self) -> Option<renkei_core::config::Schema> {
-        Some(renkei_core::config::Schema::of::<Settings, Secret>())
+        Some(renkei_core::config::Schema::of::<Settings, ConnectionSecret>())
     }
 
     async fn build<'a>(
@@ -201,7 +207,7 @@ impl ConnectorFactory for Factory {
         secret: Option<String>,
         env: BuildEnv<'a>,
     ) -> Result<Box<dyn RunConnector + 'a>, SyncError> {
-        let (settings, secret): (Settings, Secret) = decode_parts(
+        let (settings, secret): (Settings, ConnectionSecret) = decode_parts(
             conn,
             secret.as_deref(),
             "Personio credentials missing: connect again",
@@ -209,7 +215,7 @@ impl ConnectorFactory for Factory {
         let mut personio = PersonioClient::new(
             &settings.personio(),
             &settings.company_id,
-            &secret.access_token,
+            secret.credentials,
         )?;
         personio.join_run(env.heartbeat.clone());
         Ok(Box::new(TalentwunderPersonio {
@@ -245,8 +251,20 @@ impl ConnectorFactory for Factory {
         run: &renkei_core::engine::RunRecord,
     ) -> Option<String> {
         let error = run.error.as_deref().unwrap_or_default();
-        if error.contains("401") {
-            Some("Check the company ID and the Recruiting API access token (Personio: Settings > API access data > Recruiting API key) and connect again. Queued profiles are filed once it works.".into())
+        if error.contains("client ID") || error.contains("access token (HTTP") {
+            Some("Check the client ID and secret of the API credential (Personio: Settings > Integrations > API credentials) and store them with `renkei credentials set` (docs/operations.md). Queued profiles are filed once it works.".into())
+        } else if error.contains("scope") {
+            Some(format!(
+                "Give the API credential the scopes {} and {} (Personio: Settings > Integrations > API credentials): renkei files applications and reads them back before it sends one again. Queued profiles are filed once it works.",
+                personio::WRITE_SCOPE,
+                personio::READ_SCOPE
+            ))
+        } else if error.contains("read-back query") {
+            Some("Personio refused to list the candidate's applications, so renkei cannot tell whether a create whose answer was lost was filed, and sends nothing again. Check in Personio whether the profiles named in the runs are there; if Personio no longer takes the candidate.email filter, set the connection's reconcile to duplicate_rule (`renkei settings set <tenant> <connection> reconcile=duplicate_rule`): lost answers are then reconciled by Personio's duplicate rule, as on v1 (docs/contracts/personio.md).".into())
+        } else if error.contains("token (403)") {
+            Some("Personio refused the Recruiting API token (403): check in Personio (Settings > API access data > Recruiting API key) that it may file applications, or move the connection to v2 API credentials (docs/operations.md). Queued profiles are filed once it works.".into())
+        } else if error.contains("401") {
+            Some("Check the company ID and the Recruiting API access token (Personio: Settings > API access data > Recruiting API key) and connect again, or move the connection to v2 API credentials (docs/operations.md). Queued profiles are filed once it works.".into())
         } else if error.contains("feature.") {
             Some("Ask Personio to enable the recruiting features and the Recruiting API for the company. Queued profiles are filed once it works.".into())
         } else if error.contains("channel") {

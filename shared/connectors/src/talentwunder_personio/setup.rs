@@ -3,15 +3,21 @@
 //!
 //! - the career site's XML feed (`/xml` answering 404, or a web page instead of
 //!   `<workzag-jobs>`: the XML interface is off);
-//! - company ID and token (401), and the recruiting and Recruiting API features (403
-//!   `feature.*`), by a validation-only probe: an application dated tomorrow everywhere on
-//!   Earth (see [`probe_date`]), which Personio validates completely and refuses (`errors.date-validation.date-in-the-future`),
-//!   so nothing is filed;
+//! - the credentials — v2 client ID and secret (the token endpoint), or the legacy v1 token
+//!   with the company ID (401) — the recruiting and Recruiting API features (403
+//!   `feature.*`) and the permission to file (any other 403: on v2 the scope
+//!   `personio:recruiting:write`), by a validation-only probe: an application dated
+//!   tomorrow everywhere on Earth (see [`probe_date`]), which Personio validates completely
+//!   and refuses (`errors.date-validation.date-in-the-future`), so nothing is filed — a
+//!   probe Personio files anyway is a problem, never a pass;
+//! - on v2, that the credential may read applications back (`personio:recruiting:read`)
+//!   and Personio takes the query: what reconciles a create whose answer was lost (not
+//!   checked with `reconcile` set to `duplicate_rule`);
 //! - the channel ID in the same probe (`errors.posting-validation.channel-not-found`). Where
 //!   Personio would stop at the first error instead, an unknown channel is found at the
 //!   first upload: that run fails naming the channel and the profiles stay queued.
 
-use super::{NAME, Secret, Settings, cadence, links};
+use super::{ConnectionSecret, NAME, Reconcile, Settings, cadence, links};
 use chrono::{DateTime, Utc};
 use renkei_core::ports::{SecretStore, StateStore, StoreError};
 use renkei_core::repo::{Connection, Repo};
@@ -19,18 +25,23 @@ use renkei_core::setup::{ProblemKind, SetupProblem, SetupProblems};
 use renkei_core::{ConnectionId, TenantId};
 use renkei_vendors::VendorError;
 use renkei_vendors::base_url;
-use renkei_vendors::personio::{FeedError, LANGUAGES, PersonioClient, PersonioError, explain};
+use renkei_vendors::personio::{
+    FeedError, JobsDomain, LANGUAGES, Listing, PROBE_EMAIL, PROBE_FILED, PersonioClient,
+    PersonioError, Reason, explain,
+};
 
-/// What connecting needs.
+/// What connecting needs: whose connection, its id, the secret ([`ConnectionSecret`]: v2
+/// client credentials, or a legacy v1 token via [`ConnectionSecret::legacy`]) and the
+/// settings.
 #[derive(Debug, Clone)]
 pub struct SetupInput {
-    /// Owner.
+    /// The tenant the connection belongs to.
     pub tenant_id: TenantId,
-    /// New connection id.
+    /// The id the new connection gets.
     pub connection_id: ConnectionId,
-    /// Credentials.
-    pub secret: Secret,
-    /// Settings.
+    /// Personio's credentials and the upload signing secret.
+    pub secret: ConnectionSecret,
+    /// Everything else the admin entered.
     pub settings: Settings,
 }
 
@@ -62,33 +73,10 @@ fn shape(s: &mut Settings) -> Vec<SetupProblem> {
             "the company ID is a number (Personio: Settings > API access data > Recruiting API key)",
         ));
     }
-    // A pasted career-site address is taken for its domain.
-    let d = s
-        .jobs_domain
-        .trim()
-        .trim_start_matches("https://")
-        .trim_start_matches("http://");
-    let d = d
-        .split(".jobs.personio.")
-        .next()
-        .unwrap_or(d)
-        .trim_end_matches('/');
-    s.jobs_domain = d.to_lowercase();
-    let label_ok = !s.jobs_domain.is_empty()
-        && s.jobs_domain.len() <= 63
-        && s.jobs_domain
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-')
-        && !s.jobs_domain.starts_with('-');
-    if !label_ok {
-        out.push(problem(
-            ProblemKind::Setting,
-            Some("jobs_domain"),
-            format!(
-                "{:?} is not a Personio jobs domain (the name before .jobs.personio.de, Settings > Recruiting > Career page)",
-                s.jobs_domain
-            ),
-        ));
+    // A pasted career-site address is taken for its domain, `.de` or `.com`.
+    match JobsDomain::parse(&s.jobs_domain) {
+        Ok(d) => s.jobs_domain = d.setting(),
+        Err(e) => out.push(problem(ProblemKind::Setting, Some("jobs_domain"), e)),
     }
     if !LANGUAGES.contains(&s.language.as_str()) {
         out.push(problem(
@@ -109,6 +97,25 @@ fn shape(s: &mut Settings) -> Vec<SetupProblem> {
     out
 }
 
+/// The secret's own problems: credentials named on their fields, the signing secret's.
+fn secret_problems(secret: &ConnectionSecret) -> Vec<SetupProblem> {
+    let fields: Vec<&str> = secret
+        .credentials
+        .values()
+        .iter()
+        .map(|(f, _)| *f)
+        .collect();
+    renkei_core::config::Configurable::problems(secret)
+        .into_iter()
+        .map(|mut p| {
+            if p.field.as_deref().is_some_and(|f| fields.contains(&f)) {
+                p.kind = ProblemKind::Credentials;
+            }
+            p
+        })
+        .collect()
+}
+
 /// Checks everything C4.1 asks for, then stores the secret and the connection.
 pub async fn setup(
     store: &dyn StateStore,
@@ -116,9 +123,8 @@ pub async fn setup(
     now: DateTime<Utc>,
     mut input: SetupInput,
 ) -> Result<Connection, SetupProblems> {
-    let repo = Repo::new(store);
     let (t, c) = (input.tenant_id.clone(), input.connection_id.clone());
-    if let Some(other) = repo
+    if let Some(other) = Repo::new(store)
         .connections(&t)
         .await
         .map_err(unavailable)?
@@ -136,24 +142,36 @@ pub async fn setup(
         .into());
     }
     let mut problems = shape(&mut input.settings);
-    if input.secret.access_token.trim().is_empty() {
-        problems.push(problem(
-            ProblemKind::Credentials,
-            Some("access_token"),
-            "the access token is required",
-        ));
-    }
-    // The upload secret Talentwunder signs with: long enough, and not the Personio token.
-    problems.extend(renkei_core::config::Configurable::problems(&input.secret));
+    // Credentials present; the upload secret long enough, and none of Personio's.
+    problems.extend(secret_problems(&input.secret));
     if !problems.is_empty() {
         return Err(SetupProblems(problems));
     }
-    let settings = &input.settings;
+    problems = remote_problems(store, now, &input).await?;
+    if !problems.is_empty() {
+        return Err(SetupProblems(problems));
+    }
+    stored(store, secrets, now, input).await
+}
+
+/// What Personio and the career site answer: the feed, then the probe and the read-back.
+async fn remote_problems(
+    store: &dyn StateStore,
+    now: DateTime<Utc>,
+    input: &SetupInput,
+) -> Result<Vec<SetupProblem>, SetupProblems> {
+    let (t, c, settings) = (&input.tenant_id, &input.connection_id, &input.settings);
+    let mut problems = Vec::new();
     // The feed, read fresh (and cached for the first links).
-    let jobs = match links::jobs(store, &t, &c, settings, now, true).await {
+    let jobs = match links::jobs(store, t, c, settings, now, true).await {
         Ok(jobs) => Some(jobs),
         Err(links::LinkError::Feed(
-            e @ (FeedError::Missing(_) | FeedError::NotEnabled(_) | FeedError::Malformed { .. }),
+            e @ (FeedError::Missing(_)
+            | FeedError::NotEnabled(_)
+            | FeedError::Malformed { .. }
+            | FeedError::OffSite { .. }
+            | FeedError::Redirects { .. }
+            | FeedError::Refused { .. }),
         )) => {
             problems.push(problem(
                 ProblemKind::Setting,
@@ -164,53 +182,31 @@ pub async fn setup(
         }
         Err(e) => return Err(unavailable(e)),
     };
-    let client = PersonioClient::new(
-        &settings.personio(),
-        &settings.company_id,
-        &input.secret.access_token,
-    )
-    .map_err(unavailable)?;
+    let credentials = input.secret.credentials.clone();
+    let field = credentials.field();
+    let client = PersonioClient::new(&settings.personio(), &settings.company_id, credentials)
+        .map_err(unavailable)?;
     let job = jobs.as_ref().and_then(|j| j.first()).map_or(0, |j| j.id);
-    match client
-        .probe(job, settings.channel_id, probe_date(now))
-        .await
+    let probed = probe_problems(&client, settings, job, field, now).await?;
+    problems.extend(probed.problems);
+    if probed.credentials_work
+        && client.can_read_back()
+        && settings.reconcile == Reconcile::ReadBack
     {
-        Ok(reasons) => {
-            if reasons
-                .iter()
-                .any(|r| r.code == "errors.posting-validation.channel-not-found")
-            {
-                problems.push(problem(
-                    ProblemKind::Setting,
-                    Some("channel_id"),
-                    format!(
-                        "Personio has no recruiting channel {} (Settings > Recruiting > Channels: copy the Channel-ID)",
-                        settings.channel_id.map_or("-".into(), |c| c.to_string())
-                    ),
-                ));
-            }
-        }
-        Err(PersonioError::Vendor(VendorError::Auth { message, .. })) => {
-            problems.push(problem(
-                ProblemKind::Credentials,
-                Some("access_token"),
-                message,
-            ));
-        }
-        Err(PersonioError::Feature(code)) => {
-            problems.push(problem(
-                ProblemKind::Permissions,
-                None,
-                format!("{} ({code})", explain(&code)),
-            ));
-        }
-        Err(PersonioError::Vendor(e)) => return Err(unavailable(e.at_setup())),
-        Err(e) => return Err(unavailable(e)),
+        problems.extend(read_back_problems(&client).await?);
     }
-    if !problems.is_empty() {
-        return Err(SetupProblems(problems));
-    }
+    Ok(problems)
+}
 
+/// Stores the secret (and the upload endpoint's copy of its signing secret) and the
+/// connection.
+async fn stored(
+    store: &dyn StateStore,
+    secrets: &dyn SecretStore,
+    now: DateTime<Utc>,
+    input: SetupInput,
+) -> Result<Connection, SetupProblems> {
+    let (t, c) = (input.tenant_id, input.connection_id);
     let secret_name = renkei_core::repo::secret_name(NAME, &t, &c);
     let secret_json = serde_json::to_string(&input.secret).map_err(unavailable)?;
     secrets
@@ -233,7 +229,8 @@ pub async fn setup(
         cadence.next_after(now),
         now,
     );
-    repo.put_connection(&conn, None)
+    Repo::new(store)
+        .put_connection(&conn, None)
         .await
         .map_err(|e| match e {
             StoreError::ConditionFailed => problem(
@@ -245,6 +242,120 @@ pub async fn setup(
             other => unavailable(other),
         })?;
     Ok(conn)
+}
+
+/// What connecting's probe found, and whether the credentials work at all.
+struct Probed {
+    problems: Vec<SetupProblem>,
+    credentials_work: bool,
+}
+
+/// The validation-only probe (see [`probe_date`]): the credentials, the features, the write
+/// permission and the channel, each named on its field. A probe Personio filed is a problem
+/// too: it was meant to be refused, and what it should have checked is unknown.
+async fn probe_problems(
+    client: &PersonioClient,
+    settings: &Settings,
+    job: u64,
+    field: &'static str,
+    now: DateTime<Utc>,
+) -> Result<Probed, SetupProblems> {
+    let mut problems = Vec::new();
+    let probed = client
+        .probe(job, settings.channel_id, probe_date(now))
+        .await;
+    let credentials_work = matches!(probed, Ok(_) | Err(PersonioError::MissingScope(_)));
+    match probed {
+        Ok(reasons) => problems.extend(refusal_problems(&reasons, settings, job)),
+        Err(PersonioError::Vendor(VendorError::Auth { message, .. })) => {
+            problems.push(problem(ProblemKind::Credentials, Some(field), message));
+        }
+        Err(PersonioError::Feature(code)) => {
+            problems.push(problem(
+                ProblemKind::Permissions,
+                None,
+                format!("{} ({code})", explain(&code)),
+            ));
+        }
+        Err(PersonioError::MissingScope(scope)) => {
+            problems.push(problem(
+                ProblemKind::Permissions,
+                Some("client_id"),
+                format!(
+                    "the API credential lacks the scope {scope}: renkei files applications and uploads CVs with it (Settings > Integrations > API credentials)"
+                ),
+            ));
+        }
+        Err(e @ PersonioError::Forbidden(_)) => {
+            problems.push(problem(
+                ProblemKind::Permissions,
+                Some(field),
+                format!("{e}: the token may not file applications (Settings > API access data > Recruiting API key)"),
+            ));
+        }
+        Err(PersonioError::Vendor(e)) => return Err(unavailable(e.at_setup())),
+        Err(e) => return Err(unavailable(e)),
+    }
+    Ok(Probed {
+        problems,
+        credentials_work,
+    })
+}
+
+/// The problems among the reasons Personio refused the probe for (its date in the future
+/// is the refusal it is meant to get); a probe it filed is one.
+fn refusal_problems(reasons: &[Reason], settings: &Settings, job: u64) -> Vec<SetupProblem> {
+    let mut problems = Vec::new();
+    if reasons.iter().any(|r| r.code == PROBE_FILED) {
+        problems.push(problem(
+            ProblemKind::Setting,
+            Some("company_id"),
+            format!(
+                "Personio filed connecting's check application ({PROBE_EMAIL}, job {job}) instead of refusing its date in the future, so the channel and fields were not checked: delete that application in Personio and ask Personio's support why a future application date is accepted; nothing was stored"
+            ),
+        ));
+    }
+    if reasons
+        .iter()
+        .any(|r| r.code == "errors.posting-validation.channel-not-found")
+    {
+        problems.push(problem(
+            ProblemKind::Setting,
+            Some("channel_id"),
+            format!(
+                "Personio has no recruiting channel {} (Settings > Recruiting > Channels: copy the Channel-ID)",
+                settings.channel_id.map_or("-".into(), |c| c.to_string())
+            ),
+        ));
+    }
+    problems
+}
+
+/// On v2: whether the credential may read applications back (a read of the probe's email,
+/// which Personio never holds), and whether Personio takes the query.
+async fn read_back_problems(client: &PersonioClient) -> Result<Vec<SetupProblem>, SetupProblems> {
+    match client.applications_of(PROBE_EMAIL, None).await {
+        Ok(Listing::Complete(_)) => Ok(Vec::new()),
+        Ok(Listing::Open(why)) => Err(unavailable(format!(
+            "Personio's application list could not be read to its end ({why})"
+        ))),
+        Err(PersonioError::MissingScope(scope)) => Ok(vec![problem(
+            ProblemKind::Permissions,
+            Some("client_id"),
+            format!(
+                "the API credential lacks the scope {scope}: renkei reads applications back to never file one twice (Settings > Integrations > API credentials)"
+            ),
+        )]),
+        Err(e @ PersonioError::ReadBackRefused { .. }) => Ok(vec![problem(
+            ProblemKind::Setting,
+            Some("reconcile"),
+            format!(
+                "{e}: renkei reads applications back by the candidate's email to never file one twice; to connect without it, set reconcile to duplicate_rule (lost answers are then reconciled by Personio's duplicate rule, docs/contracts/personio.md)"
+            ),
+        )]),
+        Err(PersonioError::Vendor(e)) => Err(unavailable(e.at_setup())),
+        Err(e) => Err(unavailable(e)),
+    }
 }
 
 /// The probe's application date: the day after today in the easternmost time zone (UTC+14).

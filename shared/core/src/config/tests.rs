@@ -4,12 +4,12 @@ use super::*;
 use serde::Deserialize;
 use serde_json::json;
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, schemars::JsonSchema)]
 struct Limits {
     per_hour: Option<u32>,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, schemars::JsonSchema)]
 struct Settings {
     url: String,
     #[serde(default = "two_hundred")]
@@ -42,14 +42,14 @@ impl Configurable for Settings {
     }
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, schemars::JsonSchema)]
 struct Pair {
     key: String,
     secret: String,
 }
 
 /// Like C2's: a flattened part, which serde_ignored cannot see into.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, schemars::JsonSchema)]
 struct Secret {
     #[serde(flatten)]
     pair: Pair,
@@ -261,4 +261,28 @@ fn s28_5_a_signing_secret_is_long_enough_and_no_api_credential_and_never_quoted(
     assert!(!format!("{short:?}").contains("short-secret"));
     // Sixteen characters, counted as characters.
     assert!(check(Some("署名シークレット署名シークレット署名")).is_empty());
+}
+
+#[test]
+fn a_connectors_types_give_the_json_schema_forms_are_made_from() {
+    let schema = Schema::of::<Settings, Secret>();
+    let settings = schema.settings_json_schema();
+    assert_eq!(settings["type"], "object");
+    assert_eq!(
+        settings["required"],
+        json!(["url"]),
+        "defaults are not required"
+    );
+    assert_eq!(settings["properties"]["page_size"]["default"], 200);
+    // A flattened part's fields are the secret's own.
+    let secret = schema.secret_json_schema();
+    let required: Vec<&str> = secret["required"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    for key in ["key", "secret", "token"] {
+        assert!(required.contains(&key), "{key} in {secret}");
+    }
 }

@@ -18,7 +18,7 @@
 //!
 //! Every function takes the tenant, so no call can reach another tenant's partition.
 
-use crate::ids::{ConnectionId, RunId, TenantId};
+use crate::ids::{ConnectionId, TenantId};
 use crate::ports::{Condition, Fence, Item, Key, StateStore, StoreError};
 use chrono::{DateTime, Utc};
 use serde::{Serialize, de::DeserializeOwned};
@@ -28,9 +28,11 @@ mod hooks;
 mod lease;
 mod model;
 mod own;
+mod report;
 mod runs;
 
 pub use hooks::WebhookMark;
+pub use report::{BadReportCursor, ReportCursor};
 
 pub use model::*;
 
@@ -50,9 +52,6 @@ fn conn_pk(t: &TenantId, c: &ConnectionId) -> String {
 pub fn secret_name(connector: &str, t: &TenantId, c: &ConnectionId) -> String {
     format!("renkei/{connector}/{t}/{c}")
 }
-
-/// Rows per error-report item: keeps each item far below DynamoDB's 400 KB.
-const ERROR_ROWS_PER_ITEM: usize = 100;
 
 fn decode<T: DeserializeOwned>(item: &Item) -> Result<T, StoreError> {
     serde_json::from_value(item.body.clone())
@@ -186,6 +185,22 @@ impl<'a> Repo<'a> {
         items.iter().map(decode).collect()
     }
 
+    /// At most `limit` of the tenant's routing rules whose id comes after `after`, by id
+    /// (ids start with their creation time, so this is creation order).
+    pub async fn rules_page(
+        &self,
+        t: &TenantId,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<RoutingRule>, StoreError> {
+        let after = after.map(|a| format!("RULE#{a}"));
+        let items = self
+            .store
+            .query_page(&tenant_pk(t), "RULE#", after.as_deref(), limit)
+            .await?;
+        items.iter().map(decode).collect()
+    }
+
     /// Creates (`create`: fails if the id exists) or replaces a routing rule.
     pub async fn put_rule(
         &self,
@@ -227,6 +242,47 @@ impl<'a> Repo<'a> {
     pub async fn users(&self, t: &TenantId) -> Result<Vec<TenantUser>, StoreError> {
         let items = self.store.query(&tenant_pk(t), "USER#").await?;
         items.iter().map(decode).collect()
+    }
+
+    /// At most `limit` of the tenant's users whose address comes after `after`, by address.
+    pub async fn users_page(
+        &self,
+        t: &TenantId,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<TenantUser>, StoreError> {
+        let after = after.map(|a| format!("USER#{a}"));
+        let items = self
+            .store
+            .query_page(&tenant_pk(t), "USER#", after.as_deref(), limit)
+            .await?;
+        items.iter().map(decode).collect()
+    }
+
+    /// Whether the tenant has a user or a connection: two reads of one item each, however
+    /// many it has.
+    pub async fn tenant_exists(&self, t: &TenantId) -> Result<bool, StoreError> {
+        let pk = tenant_pk(t);
+        for prefix in ["USER#", "CONN#"] {
+            if !self
+                .store
+                .query_page(&pk, prefix, None, 1)
+                .await?
+                .is_empty()
+            {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    /// One tenant user.
+    pub async fn user(&self, t: &TenantId, email: &str) -> Result<Option<TenantUser>, StoreError> {
+        self.store
+            .get(&Key::new(tenant_pk(t), format!("USER#{email}")))
+            .await?
+            .map(|i| decode(&i))
+            .transpose()
     }
 
     /// Removes a tenant user (no error when absent).
@@ -290,49 +346,6 @@ impl<'a> Repo<'a> {
             return Ok(());
         }
         self.store.put_fenced(fence, items).await
-    }
-
-    // ---- error report
-
-    /// The items that append `rows` to a run's error report, numbered from `first_seq`
-    /// (written with [`Repo::commit`]); `expires` is the report's retention.
-    pub fn error_items(
-        t: &TenantId,
-        c: &ConnectionId,
-        r: &RunId,
-        first_seq: usize,
-        rows: &[ErrorRow],
-        expires: Option<DateTime<Utc>>,
-    ) -> Vec<Item> {
-        rows.chunks(ERROR_ROWS_PER_ITEM)
-            .enumerate()
-            .map(|(i, chunk)| {
-                let mut item = Item::new(
-                    Key::new(conn_pk(t, c), format!("ERR#{r}#{:08}", first_seq + i)),
-                    encode(&chunk),
-                );
-                item.expires_at = expires.map(|e| e.timestamp());
-                item
-            })
-            .collect()
-    }
-
-    /// A run's whole error report, in the order the rows were found.
-    pub async fn errors(
-        &self,
-        t: &TenantId,
-        c: &ConnectionId,
-        r: &RunId,
-    ) -> Result<Vec<ErrorRow>, StoreError> {
-        let mut rows = Vec::new();
-        for item in self
-            .store
-            .query(&conn_pk(t, c), &format!("ERR#{r}#"))
-            .await?
-        {
-            rows.extend(decode::<Vec<ErrorRow>>(&item)?);
-        }
-        Ok(rows)
     }
 
     // ---- record hashes

@@ -310,6 +310,12 @@ pub struct RoutingRule {
     pub updated_at: DateTime<Utc>,
 }
 
+/// Users a tenant may have: the failure-email list stays a list people read, and every
+/// read of it (each failed run mails them) stays one small query.
+pub const MAX_USERS_PER_TENANT: usize = 200;
+/// Routing rules a tenant may have: each Mynavi import reads them all to route applicants.
+pub const MAX_RULES_PER_TENANT: usize = 1_000;
+
 /// One rejected record in a run's error report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorRow {

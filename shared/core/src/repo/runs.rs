@@ -59,6 +59,41 @@ impl Repo<'_> {
         Ok(runs)
     }
 
+    /// One page of the connection's runs, newest first: at most `limit` runs that started
+    /// before `before` (the last run of the page before; `None`: from the newest), read
+    /// backwards from the store. The first page includes the run under way before it wrote
+    /// its record.
+    pub async fn runs_page(
+        &self,
+        t: &TenantId,
+        c: &ConnectionId,
+        before: Option<&RunId>,
+        limit: usize,
+    ) -> Result<Vec<RunRecord>, StoreError> {
+        let before_sk = before.map(|r| format!("RUN#{r}"));
+        let items = self
+            .store
+            .query_page_back(&conn_pk(t, c), "RUN#", before_sk.as_deref(), limit)
+            .await?;
+        let mut runs: Vec<RunRecord> = items.iter().map(decode).collect::<Result<_, _>>()?;
+        if before.is_none()
+            && let Some(open) = self.opened_run(t, c).await?
+            && !runs.iter().any(|r| r.run_id == open.run_id)
+        {
+            // The run under way is the newest but for clock skew between Lambdas; a page
+            // that ends before its place leaves it out rather than misplace it.
+            let at = runs
+                .iter()
+                .position(|r| r.run_id.as_str() < open.run_id.as_str())
+                .unwrap_or(runs.len());
+            if at < limit {
+                runs.insert(at, open);
+                runs.truncate(limit);
+            }
+        }
+        Ok(runs)
+    }
+
     /// The run the connection's lease is held for, as it began, while it is held.
     async fn opened_run(
         &self,

@@ -30,25 +30,29 @@
 //! there is none) for a type-4 UUID only, and for no other application than the endpoint's;
 //! since a LinkedIn notification must be a JSON object, no challenge answer is ever a
 //! notification's signature. `GET` with `code` and `state` finishes a person's authorization.
+//!
+//! Deliveries (`POST`) are in delivery.rs, the `GET` answers in get.rs; this file holds what
+//! they share: the request and answer, the address, its signing secret and its connection.
 
+mod delivery;
+mod get;
 mod secrets;
 mod vendor;
 
 pub use secrets::{
     DecoyKey, ENDPOINT_SECRET_PREFIX, SIGNING_SECRET, delete_endpoint_secrets, endpoint_secret,
-    endpoint_secret_name, store_endpoint_secrets,
+    endpoint_secret_name, generate_signing_secret, store_endpoint_secrets,
 };
 pub use vendor::{LINKEDIN_PREFIX, WebhookVendor, hmac_hex, is_challenge_code};
 
 use crate::clock::Clock;
-use crate::connector::{
-    Authorization, ConnectorFactory, Delivery, Refusal, SyncRequested, WebhookSource,
-};
+use crate::connector::{ConnectorFactory, WebhookSource};
 use crate::ids::{ConnectionId, TenantId};
 use crate::ports::{EventBus, SecretStore, StateStore, StoreError};
 use crate::registry::Registry;
 use crate::repo::{Connection, Repo};
-use chrono::{DateTime, Duration, Utc};
+use chrono::Duration;
+use get::refused_consent;
 use secrets::SecretCache;
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -199,14 +203,6 @@ impl From<StoreError> for Answer {
     }
 }
 
-fn unknown_authorization() -> Answer {
-    let r = Refusal::unknown_authorization();
-    Answer(
-        WebhookResponse::error(r.status, &r.message),
-        "authorization unknown",
-    )
-}
-
 impl<'a> Ingress<'a> {
     /// An ingress over the ports, for the connectors of `registry`. Keep one per process
     /// (a Lambda instance): it caches endpoint secrets for `config.secret_ttl`.
@@ -319,213 +315,7 @@ impl<'a> Ingress<'a> {
             .any(|s: &WebhookSource| s.vendor == vendor);
         Ok(takes.then_some(Target { conn, factory }))
     }
-
-    /// A person coming back from a vendor's consent page (OAuth code flow): the connector
-    /// checks the state it issued and finishes. Every authorization that cannot be finished
-    /// is told the same, whether or not the address has a connection behind it.
-    async fn authorization(
-        &self,
-        req: &WebhookRequest,
-        vendor: WebhookVendor,
-        t: &TenantId,
-        c: &ConnectionId,
-    ) -> Result<WebhookResponse, Answer> {
-        let (Some(code), Some(state)) = (req.query_param("code"), req.query_param("state")) else {
-            return Err(reject(400, "code and state are required"));
-        };
-        // The state the connector issued is the authentication, and it is in the store: the
-        // connection is read whether or not the address has an endpoint secret, so that both
-        // cost the same reads up to the connector's own check of the state.
-        let target = self.target(vendor, t, c).await?;
-        let signing = self.signing(vendor, t, c).await?;
-        let (Some(target), Some(endpoint_secret)) = (target, signing.stored.as_ref()) else {
-            return Err(unknown_authorization());
-        };
-        let a = Authorization {
-            store: self.ports.store,
-            conn: &target.conn,
-            vendor,
-            endpoint_secret,
-            code,
-            state,
-            now: self.ports.clock.now(),
-        };
-        match target.factory.authorization(a).await {
-            Ok(v) => Ok(WebhookResponse::new(200, v)),
-            Err(r) => Err(Answer(
-                WebhookResponse::error(r.status, &r.message),
-                "authorization refused",
-            )),
-        }
-    }
-
-    /// LinkedIn's endpoint validation: `challengeResponse` = hex HMAC-SHA256 of the code
-    /// with the client secret — or, at an address without one, with its decoy secret, so
-    /// that the answer looks the same.
-    ///
-    /// The answer is an HMAC with the signing secret, so it is given only for what LinkedIn
-    /// documents a challenge to be, and nothing a notification could be: a code that is no
-    /// type-4 UUID is refused before anything is read; an `applicationId` other than the
-    /// endpoint's application (the `client_id` its endpoint secret holds; none at a missing
-    /// address, nor in one written before it was copied there) is refused. Both refusals are
-    /// the same at every address.
-    async fn challenge(
-        &self,
-        req: &WebhookRequest,
-        vendor: WebhookVendor,
-        t: &TenantId,
-        c: &ConnectionId,
-    ) -> Result<WebhookResponse, Answer> {
-        if vendor != WebhookVendor::LinkedIn {
-            return Err(reject(405, "method not allowed"));
-        }
-        let code = req
-            .query_param("challengeCode")
-            .filter(|c| !c.is_empty())
-            .ok_or_else(|| reject(400, "challengeCode missing"))?;
-        if !is_challenge_code(code) {
-            return Err(reject(400, "challengeCode is not a type-4 UUID"));
-        }
-        let signing = self.signing(vendor, t, c).await?;
-        if let Some(app) = req.query_param("applicationId") {
-            let ours = signing
-                .stored
-                .as_ref()
-                .and_then(|s| s.get(CLIENT_ID))
-                .and_then(Value::as_str);
-            if ours != Some(app) {
-                return Err(reject(
-                    400,
-                    "applicationId is not this endpoint's application",
-                ));
-            }
-        }
-        Ok(WebhookResponse::new(
-            200,
-            json!({
-                "challengeCode": code,
-                "challengeResponse": hmac_hex(signing.secret.as_bytes(), code.as_bytes()),
-            }),
-        ))
-    }
-
-    async fn delivery(
-        &self,
-        req: &WebhookRequest,
-        vendor: WebhookVendor,
-        t: &TenantId,
-        c: &ConnectionId,
-    ) -> Result<WebhookResponse, Answer> {
-        // Recruitee sends its test ping when the webhook is created, before the customer
-        // can store the secret it generates; it changes nothing, so it needs no signature,
-        // and it is answered alike at every Recruitee address.
-        if vendor == WebhookVendor::Recruitee && is_test_ping(&req.body) {
-            return Ok(WebhookResponse::new(200, json!({ "test": "ok" })));
-        }
-        let signature = req
-            .header(vendor.signature_header())
-            .ok_or_else(|| reject(401, "signature missing"))?;
-        let signing = self.signing(vendor, t, c).await?;
-        // The decoy is checked too (and then refused), so that both take the same time.
-        let verified = vendor.verify(signing.secret.as_bytes(), &req.body, signature);
-        if !(verified && signing.stored.is_some()) {
-            return Err(reject(401, "signature invalid"));
-        }
-        // Authenticated: from here on the caller holds the endpoint's secret.
-        let json: Value =
-            serde_json::from_slice(&req.body).map_err(|_| reject(400, "body is not JSON"))?;
-        let now = self.ports.clock.now();
-        if let Some(at) = vendor.timestamp(&json) {
-            let at = at.map_err(|_| reject(400, "timestamp missing or malformed"))?;
-            if (now - at).abs() > self.config.max_age {
-                return Err(reject(401, "timestamp outside the accepted window"));
-            }
-        }
-        let window = vendor.redelivery_window().max(self.config.dedupe_ttl);
-        let sent_at = match vendor.sent_at(&json) {
-            Some(Ok(at)) => Some(at),
-            Some(Err(_)) => return Err(reject(400, "timestamp malformed")),
-            None => None,
-        };
-        if let Some(at) = sent_at
-            && (now - at > window || at - now > self.config.max_ahead)
-        {
-            // Older than any redelivery: a replay the dedupe item no longer catches.
-            return Err(reject(401, "timestamp outside the accepted window"));
-        }
-        let Some(target) = self.target(vendor, t, c).await? else {
-            return Err(reject(401, "unknown webhook endpoint"));
-        };
-        let kept = target
-            .factory
-            .accept_delivery(Delivery {
-                store: self.ports.store,
-                conn: &target.conn,
-                vendor,
-                body: &json,
-                now,
-            })
-            .await
-            .map_err(|r| {
-                Answer(
-                    WebhookResponse::error(r.status, &r.message),
-                    "refused by the connector",
-                )
-            })?;
-        let kept = kept.as_ref();
-        let repo = Repo::new(self.ports.store);
-        let id = vendor.delivery_id(&req.body, &json);
-        // Remembered until the body's own time is past the window: a replay after that is
-        // refused by its time (above).
-        let expires = dedupe_expiry(now, sent_at, window);
-        if !repo
-            .first_delivery(t, c, vendor.as_str(), &id, now, expires)
-            .await?
-        {
-            return Ok(WebhookResponse::new(200, json!({ "duplicate": true })).with(kept));
-        }
-        // The kind of change decides the kind of run (a connector may do part of its work).
-        let scope = target.factory.webhook_scope(vendor, &json);
-        if !repo
-            .note_webhook(t, c, scope.as_deref(), now, self.config.coalesce)
-            .await?
-        {
-            return Ok(WebhookResponse::new(202, json!({ "coalesced": true })).with(kept));
-        }
-        let event = SyncRequested {
-            webhook: true,
-            scope,
-            ..SyncRequested::new(t.clone(), c.clone(), target.conn.connector.clone())
-        };
-        if self
-            .ports
-            .bus
-            .publish(&[event.to_event(&self.config.event_source)])
-            .await
-            .is_err()
-        {
-            // Undo, so that the vendor's retry is neither a replay nor coalesced away.
-            let _ = repo.forget_delivery(t, c, vendor.as_str(), &id).await;
-            let _ = repo.reopen_webhooks(t, c).await;
-            return Err(reject(503, "event bus unavailable"));
-        }
-        Ok(WebhookResponse::new(202, json!({ "requested": true })).with(kept))
-    }
 }
-
-/// When a delivery's dedupe item may go: a window after the later of now and the time its
-/// body says it was made.
-fn dedupe_expiry(
-    now: DateTime<Utc>,
-    sent_at: Option<DateTime<Utc>>,
-    window: Duration,
-) -> DateTime<Utc> {
-    sent_at.map_or(now, |at| at.max(now)) + window
-}
-
-/// The field of LinkedIn's endpoint secret naming its application (the child application's
-/// client id, `WebhookSource::also`): the only `applicationId` its challenge is answered for.
-const CLIENT_ID: &str = "client_id";
 
 /// An endpoint secret's signing secret.
 fn signing_secret(stored: &Value) -> Option<&str> {
@@ -533,18 +323,6 @@ fn signing_secret(stored: &Value) -> Option<&str> {
         .get(SIGNING_SECRET)
         .and_then(Value::as_str)
         .filter(|s| !s.is_empty())
-}
-
-/// A consent the person refused at the vendor: said so (it changes nothing, so it is
-/// answered alike at every address).
-fn refused_consent(req: &WebhookRequest) -> WebhookResponse {
-    let e = req.query_param("error").unwrap_or_default();
-    let why = req.query_param("error_description").unwrap_or(e);
-    WebhookResponse::error(400, &format!("the authorization was not given: {why}"))
-}
-
-fn is_test_ping(body: &[u8]) -> bool {
-    serde_json::from_slice::<Value>(body).is_ok_and(|v| v == json!({ "test": true }))
 }
 
 /// `…/webhooks/{vendor}/{tenant}/{connection}` (a stage or prefix before it is allowed).
@@ -569,19 +347,6 @@ fn parse_path(path: &str) -> Option<(WebhookVendor, TenantId, ConnectionId)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn s28_4_a_delivery_is_remembered_until_its_body_time_is_past_the_window() {
-        let now = Utc::now();
-        let w = Duration::days(30);
-        assert_eq!(dedupe_expiry(now, None, w), now + w);
-        assert_eq!(
-            dedupe_expiry(now, Some(now - Duration::days(2)), w),
-            now + w
-        );
-        let ahead = now + Duration::minutes(30);
-        assert_eq!(dedupe_expiry(now, Some(ahead), w), ahead + w);
-    }
 
     #[test]
     fn p9_paths_name_vendor_tenant_and_connection() {

@@ -107,6 +107,14 @@ impl std::fmt::Debug for DecoyKey {
     }
 }
 
+/// A fresh webhook signing secret for a vendor to sign with: 32 random bytes from the OS,
+/// hex (64 characters, far above every vendor's minimum). None without OS randomness:
+/// then none is made that could be guessed.
+pub fn generate_signing_secret() -> Option<String> {
+    let mut key = [0u8; 32];
+    getrandom::fill(&mut key).ok().map(|()| hex::encode(key))
+}
+
 impl DecoyKey {
     /// A key from a secret's value (the stack's generated secret).
     pub fn from_secret(value: &str) -> Self {

@@ -1,9 +1,10 @@
 //! The HRBrain simulator's control API (docs/sandbox.md): set a company up, load members
 //! and the organization (each change sends the company's signed webhook, as Webhook設定
-//! would), rename a field's alias, read members and request statistics, expire tokens,
-//! load the sample company.
+//! would), serve an organization `items` of one item as an object, rename a field's alias,
+//! read members, request statistics and the requests received, expire tokens, load the
+//! sample company.
 
-use super::{Company, Hrbrain, HrbrainSetup, WebhookTarget, field_id};
+use super::{Company, Hrbrain, HrbrainSetup, OneItem, WebhookTarget, field_id};
 use crate::{Sandbox, control_error};
 use axum::Json;
 use axum::Router;
@@ -142,6 +143,30 @@ async fn control_stats(State(sb): State<Sandbox>, Path(sub): Path<String>) -> Re
     }
 }
 
+#[derive(Deserialize)]
+struct OneItemBody {
+    #[serde(rename = "as")]
+    one_item: OneItem,
+}
+
+async fn control_one_item(
+    State(sb): State<Sandbox>,
+    Path(sub): Path<String>,
+    Json(body): Json<OneItemBody>,
+) -> Response {
+    no_content(
+        sb.hrbrain_one_item(&sub, body.one_item),
+        StatusCode::NOT_FOUND,
+    )
+}
+
+async fn control_requests(State(sb): State<Sandbox>, Path(sub): Path<String>) -> Response {
+    match sb.hrbrain_requests(&sub) {
+        Ok(list) => Json(json!({ "requests": list })).into_response(),
+        Err(e) => control_error(StatusCode::NOT_FOUND, e),
+    }
+}
+
 async fn control_expire_tokens(State(sb): State<Sandbox>, Path(sub): Path<String>) -> Response {
     no_content(sb.hrbrain_expire_tokens(&sub), StatusCode::NOT_FOUND)
 }
@@ -212,15 +237,9 @@ impl Sandbox {
         self.with_company(subdomain, |c| c.upsert_members(members))
     }
 
-    /// Replaces the organization (`{"type":"tree"|"list","items":[…]}`).
+    /// Replaces the organization (`{"type":"tree"|"list","items":[…] or {…}}`).
     pub fn hrbrain_organization(&self, subdomain: &str, tree: Value) -> Result<(), String> {
-        if !matches!(
-            tree.get("type").and_then(Value::as_str),
-            Some("tree" | "list")
-        ) || !tree.get("items").is_some_and(Value::is_array)
-        {
-            return Err("the organization is {\"type\":\"tree\"|\"list\",\"items\":[…]}".into());
-        }
+        super::organization::check(&tree)?;
         self.with_company(subdomain, |c| {
             c.organization = tree;
             Ok(())
@@ -241,6 +260,25 @@ impl Sandbox {
                 .ok_or(format!("no field with default alias {default_alias}"))?;
             *slot = alias.to_string();
             Ok(())
+        })
+    }
+
+    /// Serves an organization `items` of one item as a list (the default) or as one object.
+    pub fn hrbrain_one_item(&self, subdomain: &str, one_item: OneItem) -> Result<(), String> {
+        self.with_company(subdomain, |c| {
+            c.one_item = one_item;
+            Ok(())
+        })
+    }
+
+    /// The API requests the company received, oldest first (the last 1,000): method, path,
+    /// query, content type, the `Authorization` scheme and the JSON body.
+    pub fn hrbrain_requests(&self, subdomain: &str) -> Result<Vec<Value>, String> {
+        self.with_company(subdomain, |c| {
+            c.log
+                .iter()
+                .map(|r| serde_json::to_value(r).map_err(|e| e.to_string()))
+                .collect()
         })
     }
 
@@ -273,6 +311,11 @@ pub(super) fn routes() -> Router<Sandbox> {
             "/hrbrain/companies/{sub}/organization",
             put(control_organization),
         )
+        .route(
+            "/hrbrain/companies/{sub}/organization/one-item",
+            put(control_one_item),
+        )
+        .route("/hrbrain/companies/{sub}/requests", get(control_requests))
         .route(
             "/hrbrain/companies/{sub}/fields/{alias}",
             put(control_rename),

@@ -1,26 +1,33 @@
 //! HRBrain public API simulator (vendor-contracts.md, docs/contracts/hrbrain.md): tokens
 //! from the client ID (subdomain) and a public-API token with scopes, member fields with
-//! renamable aliases, paged members by column, the organization as a list or a nested tree
-//! of any depth, a per-minute limit, and signed webhooks (Webhook設定) on every change made
-//! through the control API.
+//! renamable aliases, paged members by column, a member looked up by email or employee
+//! number, the organization as a list or a nested tree of any depth (an `items` of one item
+//! served as a list or, switched on, as one object), a per-minute limit, signed webhooks
+//! (Webhook設定) on every change made through the control API, and a log of the requests
+//! received (what a client sent, for the contract tests).
 //!
 //! API under `/hrbrain/{subdomain}` (the base URL a client is given stands for
 //! `https://{subdomain}.oapi.hrbrain.jp`); control under `/_control/hrbrain/companies/{subdomain}`.
 
 mod control;
+mod lookup;
+mod members;
+mod organization;
 pub mod sample;
+
+pub use organization::OneItem;
 
 use crate::common::{MinuteWindow, api_error, bearer};
 use crate::{Sandbox, control_error};
 use axum::Json;
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
 /// The default fields: (alias, label). Field ids are `f-<default alias>` and never change;
 /// a customer can rename an alias.
@@ -49,6 +56,62 @@ pub const ORGANIZATION_ID: &str = "org-main";
 
 /// The largest page the members endpoint serves.
 const MAX_LIMIT: usize = 100;
+
+/// Requests kept in a company's log (the oldest are dropped first).
+const LOG_LEN: usize = 1000;
+
+/// One API request as it arrived: what a client sent, for the contract tests
+/// (`GET /_control/hrbrain/companies/{subdomain}/requests`).
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct Recorded {
+    method: &'static str,
+    /// The path under the company's base (`/members/v1/members`).
+    path: String,
+    /// Query parameters in the order sent.
+    query: Vec<(String, String)>,
+    #[serde(rename = "contentType")]
+    content_type: Option<String>,
+    /// The scheme of `Authorization` (`Bearer`); the token itself is not kept (a token
+    /// request's body, with the sandbox's client secret, is).
+    authorization: Option<String>,
+    /// A JSON body (None without one; a body that is not JSON as a string).
+    body: Option<Value>,
+}
+
+impl Recorded {
+    fn new(method: &'static str, path: String, headers: &HeaderMap) -> Self {
+        let header = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        Self {
+            method,
+            path,
+            query: Vec::new(),
+            content_type: header("content-type"),
+            authorization: header("authorization")
+                .and_then(|a| a.split_whitespace().next().map(str::to_string)),
+            body: None,
+        }
+    }
+
+    fn with_query(mut self, query: &[(String, String)]) -> Self {
+        self.query = query.to_vec();
+        self
+    }
+
+    fn with_body(mut self, body: &[u8]) -> Self {
+        if !body.is_empty() {
+            self.body = Some(
+                serde_json::from_slice(body)
+                    .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(body).into_owned())),
+            );
+        }
+        self
+    }
+}
 
 /// How a company is set up (`PUT /_control/hrbrain/companies/{subdomain}`).
 #[derive(Debug, Clone, Deserialize)]
@@ -89,6 +152,9 @@ pub(crate) struct Company {
     window: MinuteWindow,
     requests: u64,
     webhook: Option<WebhookTarget>,
+    /// How an organization `items` of one item is served.
+    one_item: OneItem,
+    log: VecDeque<Recorded>,
 }
 
 #[derive(Default)]
@@ -114,7 +180,33 @@ impl Company {
             window: MinuteWindow::default(),
             requests: 0,
             webhook: None,
+            one_item: OneItem::default(),
+            log: VecDeque::new(),
         }
+    }
+
+    /// Counts a request and keeps it in the log.
+    fn record(&mut self, call: Recorded) {
+        self.requests += 1;
+        if self.log.len() == LOG_LEN {
+            self.log.pop_front();
+        }
+        self.log.push_back(call);
+    }
+
+    /// The ids of the members whose field `field` (a default alias) holds `wanted`.
+    fn member_where(&self, field: &str, wanted: &str, same: fn(&str, &str) -> bool) -> Vec<&str> {
+        let fid = field_id(field);
+        self.members
+            .iter()
+            .filter(|(_, values)| {
+                values
+                    .get(&fid)
+                    .and_then(Value::as_str)
+                    .is_some_and(|v| same(v.trim(), wanted.trim()))
+            })
+            .map(|(id, _)| id.as_str())
+            .collect()
     }
 
     fn fields(&self) -> Vec<Value> {
@@ -171,12 +263,13 @@ impl Hrbrain {
     }
 }
 
-/// Runs `f` for an authenticated call with `scope`: 401 without a valid token, 403 without
-/// the scope, 429 over the limit.
+/// Records `call`, then runs `f` for it when authenticated with `scope`: 401 without a valid
+/// token, 403 without the scope, 429 over the limit.
 fn authorized(
     sb: &Sandbox,
     sub: &str,
     headers: &HeaderMap,
+    call: Recorded,
     scope: &str,
     f: impl FnOnce(&mut Company) -> Response,
 ) -> Response {
@@ -185,7 +278,7 @@ fn authorized(
     let Some(c) = w.state::<Hrbrain>().companies.get_mut(sub) else {
         return api_error(StatusCode::NOT_FOUND, json!({"message": "not found"}));
     };
-    c.requests += 1;
+    c.record(call);
     if let Err(r) = c.window.admit(c.setup.per_minute, now) {
         return r;
     }
@@ -212,20 +305,49 @@ struct TokenBody {
     client_secret: String,
 }
 
+/// A JSON body of a request that must send one (`Content-Type: application/json`), or the
+/// answer refusing it.
+fn json_body<T: serde::de::DeserializeOwned>(
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<T, Response> {
+    let json = headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.trim_start().starts_with("application/json"));
+    if !json {
+        return Err(api_error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            json!({"message": "Content-Type must be application/json"}),
+        ));
+    }
+    serde_json::from_slice(body).map_err(|e| {
+        api_error(
+            StatusCode::BAD_REQUEST,
+            json!({"message": format!("invalid request body: {e}")}),
+        )
+    })
+}
+
 async fn token(
     State(sb): State<Sandbox>,
     Path(sub): Path<String>,
-    Json(body): Json<TokenBody>,
+    headers: HeaderMap,
+    raw: axum::body::Bytes,
 ) -> Response {
     let mut w = sb.world();
     let now = w.clock.now();
     let Some(c) = w.state::<Hrbrain>().companies.get_mut(&sub) else {
         return api_error(StatusCode::NOT_FOUND, json!({"message": "not found"}));
     };
-    c.requests += 1;
+    c.record(Recorded::new("POST", "/auth/token".into(), &headers).with_body(&raw));
     if let Err(r) = c.window.admit(c.setup.per_minute, now) {
         return r;
     }
+    let body: TokenBody = match json_body(&headers, &raw) {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
     if body.client_id != sub || body.client_secret != c.setup.token {
         return api_error(
             StatusCode::UNAUTHORIZED,
@@ -242,93 +364,9 @@ async fn fields(
     Path(sub): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    authorized(&sb, &sub, &headers, "member:read", |c| {
+    let call = Recorded::new("GET", "/members/v1/fields".into(), &headers);
+    authorized(&sb, &sub, &headers, call, "member:read", |c| {
         Json(Value::Array(c.fields())).into_response()
-    })
-}
-
-async fn members(
-    State(sb): State<Sandbox>,
-    Path(sub): Path<String>,
-    headers: HeaderMap,
-    Query(q): Query<Vec<(String, String)>>,
-) -> Response {
-    let param = |k: &str| q.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
-    let number = |k: &str, d: usize| param(k).map_or(Ok(d), str::parse::<usize>);
-    let (Ok(limit), Ok(offset)) = (number("limit", MAX_LIMIT), number("offset", 0)) else {
-        return api_error(
-            StatusCode::BAD_REQUEST,
-            json!({"message": "limit and offset are numbers"}),
-        );
-    };
-    if limit == 0 || limit > MAX_LIMIT {
-        return api_error(
-            StatusCode::BAD_REQUEST,
-            json!({"message": format!("limit must be 1..={MAX_LIMIT}")}),
-        );
-    }
-    let columns: Vec<String> = q
-        .iter()
-        .filter(|(k, _)| k == "columns")
-        .flat_map(|(_, v)| v.split(',').map(str::to_string).collect::<Vec<_>>())
-        .collect();
-    authorized(&sb, &sub, &headers, "member:read", |c| {
-        let mut ids = Vec::new();
-        for col in &columns {
-            match c
-                .aliases
-                .iter()
-                .find(|(id, alias)| *id == col || *alias == col)
-            {
-                Some((id, alias)) => ids.push((id.clone(), alias.clone())),
-                None => {
-                    return api_error(
-                        StatusCode::BAD_REQUEST,
-                        json!({"message": format!("unknown column: {col}")}),
-                    );
-                }
-            }
-        }
-        let data: Vec<Value> = c
-            .members
-            .iter()
-            .skip(offset)
-            .take(limit)
-            .map(|(id, values)| {
-                let fields: Vec<Value> = ids
-                    .iter()
-                    .map(|(fid, alias)| {
-                        let kind = match fid.as_str() {
-                            "f-MainTeam" | "f-EmploymentStatus" | "f-EnrollmentStatus"
-                            | "f-Gender" => "pulldown",
-                            "f-BirthDate" | "f-EnteredDay" => "date",
-                            _ => "string",
-                        };
-                        json!({"id": fid, "alias": alias, "type": kind,
-                               "value": values.get(fid).cloned().unwrap_or(Value::Null)})
-                    })
-                    .collect();
-                json!({"id": id, "fields": fields})
-            })
-            .collect();
-        Json(json!({"data": data, "paging": {"totalCount": c.members.len()}})).into_response()
-    })
-}
-
-async fn organization(
-    State(sb): State<Sandbox>,
-    Path((sub, org)): Path<(String, String)>,
-    headers: HeaderMap,
-) -> Response {
-    authorized(&sb, &sub, &headers, "organization:read", |c| {
-        if org == ORGANIZATION_ID {
-            Json(c.organization.clone()).into_response()
-        } else {
-            api_error(
-                StatusCode::NOT_FOUND,
-                json!({"message": "organization not found"}),
-            )
-        }
     })
 }
 
@@ -346,13 +384,19 @@ impl crate::Simulator for Sim {
         Some("/hrbrain/{subdomain}")
     }
     fn routes(&self) -> Router<Sandbox> {
+        // Parameters named as docs/contracts/hrbrain.md writes the paths (the call log
+        // compares them).
         Router::new()
-            .route("/{sub}/auth/token", post(token))
-            .route("/{sub}/members/v1/fields", get(fields))
-            .route("/{sub}/members/v1/members", get(members))
+            .route("/{subdomain}/auth/token", post(token))
+            .route("/{subdomain}/members/v1/fields", get(fields))
+            .route("/{subdomain}/members/v1/members", get(members::members))
             .route(
-                "/{sub}/members/v1.1/organization/{org}/items",
-                get(organization),
+                "/{subdomain}/members/v1/members/lookup",
+                post(lookup::lookup),
+            )
+            .route(
+                "/{subdomain}/members/v1.1/organization/{organizationId}/items",
+                get(organization::items),
             )
     }
     fn control_routes(&self) -> Router<Sandbox> {

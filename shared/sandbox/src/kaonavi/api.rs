@@ -1,9 +1,9 @@
-//! The Kaonavi API's handlers: token, members, layouts, tasks.
+//! The Kaonavi API's handlers: token, members, layouts (tasks are in `tasks`).
 
 use super::*;
 use crate::Sandbox;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
@@ -51,7 +51,7 @@ pub(super) async fn token(State(sb): State<Sandbox>, headers: HeaderMap, body: S
     }
     if let Err(r) = w
         .state::<crate::kaonavi::Kaonavi>()
-        .admit(&key, false, now, &clock)
+        .admit(&key, Call::Token, now, &clock)
     {
         return r;
     }
@@ -64,14 +64,17 @@ pub(super) async fn token(State(sb): State<Sandbox>, headers: HeaderMap, body: S
     w.state::<crate::kaonavi::Kaonavi>()
         .tokens
         .insert(token.clone(), (key, now + chrono::Duration::seconds(3600)));
-    Json(json!({"access_token": token, "token_type": "Bearer", "expire_in": 3600})).into_response()
+    // The documented sample's spelling (docs/contracts/kaonavi.md, "Token"; another public
+    // client writes `expire_in`, which renkei's client reads too).
+    Json(json!({"access_token": token, "token_type": "Bearer", "expires_in": 3600})).into_response()
 }
 
-/// Authenticates, counts against the limits and checks the permission.
+/// Authenticates, counts against the limits, runs the tasks whose time has come (so that
+/// what this call sees is current) and checks the permission.
 pub(super) fn enter(
     w: &mut crate::World,
     headers: &HeaderMap,
-    write: bool,
+    call: Call,
     allowed: fn(&Permissions) -> bool,
 ) -> Result<String, Response> {
     let now = w.clock.now();
@@ -80,7 +83,10 @@ pub(super) fn enter(
         .state::<crate::kaonavi::Kaonavi>()
         .authenticate(headers, now)?;
     w.state::<crate::kaonavi::Kaonavi>()
-        .admit(&key, write, now, &clock)?;
+        .admit(&key, call, now, &clock)?;
+    if let Some(c) = w.state::<crate::kaonavi::Kaonavi>().companies.get_mut(&key) {
+        c.settle(now);
+    }
     let perms = w
         .state::<crate::kaonavi::Kaonavi>()
         .companies
@@ -98,7 +104,7 @@ pub(super) fn enter(
 
 pub(super) async fn list_members(State(sb): State<Sandbox>, headers: HeaderMap) -> Response {
     let mut w = sb.world();
-    let key = match enter(&mut w, &headers, false, |p| p.get) {
+    let key = match enter(&mut w, &headers, Call::Members, |p| p.get) {
         Ok(k) => k,
         Err(r) => return r,
     };
@@ -113,7 +119,7 @@ pub(super) async fn list_members(State(sb): State<Sandbox>, headers: HeaderMap) 
 
 pub(super) async fn layouts(State(sb): State<Sandbox>, headers: HeaderMap) -> Response {
     let mut w = sb.world();
-    let key = match enter(&mut w, &headers, false, |p| p.get) {
+    let key = match enter(&mut w, &headers, Call::Layouts, |p| p.get) {
         Ok(k) => k,
         Err(r) => return r,
     };
@@ -179,82 +185,79 @@ pub(super) fn validate(
     Ok(code.to_string())
 }
 
+/// Member keys a write may carry: the documented member fields (anything else is recorded
+/// as a contract violation, and not stored).
+fn undocumented_keys(members: &[Map<String, Value>]) -> Vec<String> {
+    let mut keys: Vec<String> = members
+        .iter()
+        .flat_map(|m| m.keys())
+        .filter(|k| !MEMBER_FIELDS.contains(&k.as_str()))
+        .map(|k| format!("member field `{k}` is not one of Kaonavi's member fields"))
+        .collect();
+    keys.sort();
+    keys.dedup();
+    keys
+}
+
 pub(super) fn write(sb: &Sandbox, headers: &HeaderMap, body: &str, create: bool) -> Response {
     let mut w = sb.world();
     let allowed: fn(&Permissions) -> bool = if create { |p| p.register } else { |p| p.update };
-    let key = match enter(&mut w, headers, true, allowed) {
+    let call = if create { Call::Create } else { Call::Update };
+    let key = match enter(&mut w, headers, call, allowed) {
         Ok(k) => k,
         Err(r) => return r,
     };
     let dry_run = headers.get("Dry-Run").and_then(|v| v.to_str().ok()) == Some("1");
-    let Ok(parsed) = serde_json::from_str::<MembersBody>(body) else {
-        return errors(
-            StatusCode::BAD_REQUEST,
-            &["リクエストの形式が正しくありません".into()],
-        );
-    };
     let now = w.clock.now();
     let company = w
         .state::<crate::kaonavi::Kaonavi>()
         .companies
         .get_mut(&key)
         .expect("entered company exists");
-    let mut problems = Vec::new();
-    let mut codes = Vec::new();
-    for m in &parsed.member_data {
-        match validate(m, &company.setup.gender_options) {
-            Ok(code) => codes.push(code),
-            Err(e) => problems.push(e),
+    let Ok(parsed) = serde_json::from_str::<MembersBody>(body) else {
+        return errors(
+            StatusCode::BAD_REQUEST,
+            &["リクエストの形式が正しくありません".into()],
+        );
+    };
+    let sent = serde_json::from_str(body).unwrap_or(Value::Null);
+    let codes = parsed
+        .member_data
+        .iter()
+        .map(|m| {
+            m.get("code")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string()
+        })
+        .collect();
+    company.note_write(codes, dry_run, sent);
+    for v in undocumented_keys(&parsed.member_data) {
+        if !company.stats.violations.contains(&v) {
+            company.stats.violations.push(v);
         }
     }
+    let problems: Vec<String> = parsed
+        .member_data
+        .iter()
+        .filter_map(|m| validate(m, &company.setup.gender_options).err())
+        .collect();
     if !problems.is_empty() {
         return errors(StatusCode::BAD_REQUEST, &problems);
     }
-    // Task-time checks: NG leaves the data untouched (all or nothing).
-    let mut seen = std::collections::HashSet::new();
-    let mut ng = Vec::new();
-    for code in &codes {
-        if !seen.insert(code.clone()) {
-            ng.push(format!("社員番号「{code}」が重複しています"));
-        } else if create && company.members.contains_key(code) {
-            ng.push(format!("社員番号「{code}」は既に登録されています"));
-        } else if !create && !company.members.contains_key(code) {
-            ng.push(format!("社員番号「{code}」のメンバーが存在しません"));
-        }
-    }
-    let status = if ng.is_empty() { "OK" } else { "NG" };
-    if ng.is_empty() && !dry_run {
-        for m in parsed.member_data {
-            let code = m
-                .get("code")
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .to_string();
-            let entry = company.members.entry(code).or_default();
-            for (k, v) in m {
-                if MEMBER_FIELDS.contains(&k.as_str()) {
-                    entry.insert(k, v);
-                }
-            }
-        }
-        company.updated_at = now;
-    }
-    let polls = company.setup.task_polls_before_done;
-    w.state::<crate::kaonavi::Kaonavi>().next_id += 1;
-    let id = w.state::<crate::kaonavi::Kaonavi>().next_id;
-    let company = w
-        .state::<crate::kaonavi::Kaonavi>()
+    let work = PendingWrite {
+        members: parsed.member_data,
+        create,
+        dry_run,
+    };
+    let state = w.state::<crate::kaonavi::Kaonavi>();
+    state.next_id += 1;
+    let id = state.next_id;
+    state
         .companies
         .get_mut(&key)
-        .expect("entered company exists");
-    company.tasks.insert(
-        id,
-        Task {
-            status,
-            messages: ng,
-            polls_left: polls,
-        },
-    );
+        .expect("entered company exists")
+        .start_task(id, work, now);
     Json(json!({"task_id": id})).into_response()
 }
 
@@ -272,29 +275,4 @@ pub(super) async fn update_members(
     body: String,
 ) -> Response {
     write(&sb, &headers, &body, false)
-}
-
-pub(super) async fn task(
-    State(sb): State<Sandbox>,
-    headers: HeaderMap,
-    Path(id): Path<u64>,
-) -> Response {
-    let mut w = sb.world();
-    let key = match enter(&mut w, &headers, false, |_| true) {
-        Ok(k) => k,
-        Err(r) => return r,
-    };
-    let company = w
-        .state::<crate::kaonavi::Kaonavi>()
-        .companies
-        .get_mut(&key)
-        .expect("entered company exists");
-    let Some(t) = company.tasks.get_mut(&id) else {
-        return errors(StatusCode::NOT_FOUND, &["タスクが見つかりません".into()]);
-    };
-    if t.polls_left > 0 {
-        t.polls_left -= 1;
-        return Json(json!({"id": id, "status": "RUNNING", "messages": []})).into_response();
-    }
-    Json(json!({"id": id, "status": t.status, "messages": t.messages})).into_response()
 }

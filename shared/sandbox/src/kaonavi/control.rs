@@ -55,3 +55,30 @@ pub(super) async fn control_load_members(
 pub(super) async fn control_stats(State(sb): State<Sandbox>, Path(key): Path<String>) -> Response {
     Json(sb.kaonavi_stats(&key)).into_response()
 }
+
+/// `GET /_control/kaonavi/companies/{key}/requests`: the calls the company saw, oldest first
+/// (method, path, simulated time, the 社員番号 a write named), and the latest write's body.
+pub(super) async fn control_requests(
+    State(sb): State<Sandbox>,
+    Path(key): Path<String>,
+) -> Response {
+    let mut w = sb.world();
+    match w.state::<crate::kaonavi::Kaonavi>().companies.get(&key) {
+        Some(c) => Json(c.journal_view()).into_response(),
+        None => control_error(StatusCode::NOT_FOUND, format!("no Kaonavi company {key}")),
+    }
+}
+
+/// `POST /_control/kaonavi/companies/{key}/tasks/finish`: every running task runs now (a
+/// test's way to let Kaonavi catch up without waiting).
+pub(super) async fn control_finish_tasks(
+    State(sb): State<Sandbox>,
+    Path(key): Path<String>,
+) -> Response {
+    let mut w = sb.world();
+    let now = w.clock.now();
+    match w.state::<crate::kaonavi::Kaonavi>().companies.get_mut(&key) {
+        Some(c) => Json(json!({"finished": c.finish_all(now)})).into_response(),
+        None => control_error(StatusCode::NOT_FOUND, format!("no Kaonavi company {key}")),
+    }
+}

@@ -1,10 +1,14 @@
-//! Kaonavi public API v2 simulator (vendor-contracts.md, Kaonavi section): the companies'
-//! state and rules here, the API's handlers in `api`, the control API in `control`.
+//! Kaonavi public API v2 simulator (docs/contracts/kaonavi.md): the companies' state and
+//! rules here, the API's handlers in `api`, asynchronous tasks in `tasks`, the control API
+//! in `control`. Every request is journaled (method, path, simulated time, the members a
+//! write names) so that tests can see what a client sent, and in which order.
 
 mod api;
 mod control;
+mod tasks;
 use api::*;
 use control::*;
+use tasks::{PendingWrite, Task};
 
 use crate::Sandbox;
 use axum::Json;
@@ -70,6 +74,10 @@ pub struct CompanySetup {
     pub limits: Limits,
     /// Polls that answer RUNNING before a task's result shows.
     pub task_polls_before_done: u32,
+    /// Simulated seconds a write's task runs: RUNNING until then, and its members are
+    /// written (or refused: NG) only then, as Kaonavi runs a task after answering its id.
+    /// 0: the task's work is done at once (its result still waits for the polls above).
+    pub task_seconds: f64,
 }
 
 impl Default for CompanySetup {
@@ -80,14 +88,9 @@ impl Default for CompanySetup {
             gender_options: vec!["男性".into(), "女性".into()],
             limits: Limits::default(),
             task_polls_before_done: 1,
+            task_seconds: 0.0,
         }
     }
-}
-
-struct Task {
-    status: &'static str,
-    messages: Vec<String>,
-    polls_left: u32,
 }
 
 #[derive(Default, Serialize)]
@@ -97,17 +100,74 @@ struct Stats {
     throttled: u64,
     /// The most writes seen in any 60-simulated-second window.
     max_writes_in_window: u64,
+    /// The most requests seen in any simulated hour (Kaonavi's 1,000 per hour).
+    max_requests_in_window: u64,
+    /// `GET /tasks/{id}` requests.
+    task_polls: u64,
     first_write_at: Option<DateTime<Utc>>,
     last_write_at: Option<DateTime<Utc>>,
+    /// What a client sent that Kaonavi's documents do not describe.
+    violations: Vec<String>,
+}
+
+/// One API call a company saw, for tests reading what a client did and in which order.
+#[derive(Debug, Clone, Serialize)]
+struct Entry {
+    /// Simulated time of arrival.
+    at: DateTime<Utc>,
+    method: &'static str,
+    path: String,
+    /// 社員番号 of a write's members.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    codes: Vec<String>,
+    /// Whether a write was a `Dry-Run: 1` check.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    dry_run: bool,
+}
+
+/// Entries kept per company (the oldest go first).
+const JOURNAL: usize = 5000;
+
+/// The API call being admitted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Call {
+    Token,
+    Members,
+    Layouts,
+    Create,
+    Update,
+    Task(u64),
+}
+
+impl Call {
+    fn is_write(self) -> bool {
+        matches!(self, Call::Create | Call::Update)
+    }
+
+    fn route(self) -> (&'static str, String) {
+        match self {
+            Call::Token => ("POST", "/token".into()),
+            Call::Members => ("GET", "/members".into()),
+            Call::Layouts => ("GET", "/member_layouts".into()),
+            Call::Create => ("POST", "/members".into()),
+            Call::Update => ("PATCH", "/members".into()),
+            Call::Task(id) => ("GET", format!("/tasks/{id}")),
+        }
+    }
 }
 
 struct Company {
     setup: CompanySetup,
     members: BTreeMap<String, Map<String, Value>>,
     tasks: HashMap<u64, Task>,
+    /// Writes whose task has not run yet, by task id (run in id order).
+    pending: BTreeMap<u64, PendingWrite>,
     requests: VecDeque<DateTime<Utc>>,
     writes: VecDeque<DateTime<Utc>>,
     stats: Stats,
+    journal: VecDeque<Entry>,
+    /// The body of the latest write, as sent.
+    last_write: Option<Value>,
     updated_at: DateTime<Utc>,
 }
 
@@ -148,9 +208,12 @@ impl Kaonavi {
                         setup,
                         members: BTreeMap::new(),
                         tasks: HashMap::new(),
+                        pending: BTreeMap::new(),
                         requests: VecDeque::new(),
                         writes: VecDeque::new(),
                         stats: Stats::default(),
+                        journal: VecDeque::new(),
+                        last_write: None,
                         updated_at: now,
                     },
                 );
@@ -194,11 +257,11 @@ impl Kaonavi {
         })
     }
 
-    /// Counts a request against the company's limits; Err(429 response) when over.
+    /// Counts a request against the company's limits and journals it; Err(429) when over.
     fn admit(
         &mut self,
         key: &str,
-        write: bool,
+        call: Call,
         now: DateTime<Utc>,
         clock: &crate::SimClock,
     ) -> Result<(), Response> {
@@ -206,33 +269,7 @@ impl Kaonavi {
             return Ok(());
         };
         c.stats.requests += 1;
-        let hour = chrono::Duration::hours(1);
-        let minute = chrono::Duration::seconds(60);
-        while c.requests.front().is_some_and(|t| now - *t >= hour) {
-            c.requests.pop_front();
-        }
-        while c.writes.front().is_some_and(|t| now - *t >= minute) {
-            c.writes.pop_front();
-        }
-        let over = |q: &VecDeque<DateTime<Utc>>,
-                    limit: Option<u32>,
-                    window: chrono::Duration|
-         -> Option<f64> {
-            let limit = limit? as usize;
-            if q.len() < limit {
-                return None;
-            }
-            let oldest = *q.front()?;
-            Some(((oldest + window) - now).num_milliseconds().max(0) as f64 / 1000.0)
-        };
-        let wait = over(&c.requests, c.setup.limits.requests_per_hour, hour).or_else(|| {
-            if write {
-                over(&c.writes, c.setup.limits.writes_per_minute, minute)
-            } else {
-                None
-            }
-        });
-        if let Some(sim_wait) = wait {
+        if let Some(sim_wait) = c.over_limit(call.is_write(), now) {
             c.stats.throttled += 1;
             let real = clock.real_seconds(sim_wait).ceil().max(1.0) as u64;
             return Err((
@@ -243,13 +280,26 @@ impl Kaonavi {
                 .into_response());
         }
         c.requests.push_back(now);
-        if write {
+        c.stats.max_requests_in_window =
+            c.stats.max_requests_in_window.max(c.requests.len() as u64);
+        if call.is_write() {
             c.writes.push_back(now);
             c.stats.writes += 1;
             c.stats.max_writes_in_window = c.stats.max_writes_in_window.max(c.writes.len() as u64);
             c.stats.first_write_at.get_or_insert(now);
             c.stats.last_write_at = Some(now);
         }
+        let (method, path) = call.route();
+        if c.journal.len() >= JOURNAL {
+            c.journal.pop_front();
+        }
+        c.journal.push_back(Entry {
+            at: now,
+            method,
+            path,
+            codes: Vec::new(),
+            dry_run: false,
+        });
         Ok(())
     }
 
@@ -266,6 +316,53 @@ impl Kaonavi {
                 &["アクセストークンが無効です".into()],
             )),
         }
+    }
+}
+
+impl Company {
+    /// Simulated seconds until one more request (a write: `write`) fits both windows; None
+    /// when it fits now. Calls that left their window are forgotten first.
+    fn over_limit(&mut self, write: bool, now: DateTime<Utc>) -> Option<f64> {
+        let hour = chrono::Duration::hours(1);
+        let minute = chrono::Duration::seconds(60);
+        while self.requests.front().is_some_and(|t| now - *t >= hour) {
+            self.requests.pop_front();
+        }
+        while self.writes.front().is_some_and(|t| now - *t >= minute) {
+            self.writes.pop_front();
+        }
+        let over = |q: &VecDeque<DateTime<Utc>>,
+                    limit: Option<u32>,
+                    window: chrono::Duration|
+         -> Option<f64> {
+            let limit = limit? as usize;
+            if q.len() < limit {
+                return None;
+            }
+            let oldest = *q.front()?;
+            Some(((oldest + window) - now).num_milliseconds().max(0) as f64 / 1000.0)
+        };
+        over(&self.requests, self.setup.limits.requests_per_hour, hour).or_else(|| {
+            if write {
+                over(&self.writes, self.setup.limits.writes_per_minute, minute)
+            } else {
+                None
+            }
+        })
+    }
+
+    /// Fills in the journal entry of the write just admitted, and keeps its body.
+    fn note_write(&mut self, codes: Vec<String>, dry_run: bool, body: Value) {
+        if let Some(e) = self.journal.back_mut() {
+            e.codes = codes;
+            e.dry_run = dry_run;
+        }
+        self.last_write = Some(body);
+    }
+
+    /// What the control API shows of the journal.
+    fn journal_view(&self) -> Value {
+        json!({"requests": self.journal, "last_write": self.last_write})
     }
 }
 
@@ -301,7 +398,7 @@ impl crate::Simulator for Sim {
                 get(list_members).post(create_members).patch(update_members),
             )
             .route("/member_layouts", get(layouts))
-            .route("/tasks/{id}", get(task))
+            .route("/tasks/{id}", get(tasks::task))
     }
     fn control_routes(&self) -> Router<Sandbox> {
         Router::new()
@@ -314,5 +411,10 @@ impl crate::Simulator for Sim {
                 get(control_members).put(control_load_members),
             )
             .route("/kaonavi/companies/{key}/stats", get(control_stats))
+            .route("/kaonavi/companies/{key}/requests", get(control_requests))
+            .route(
+                "/kaonavi/companies/{key}/tasks/finish",
+                post(control_finish_tasks),
+            )
     }
 }

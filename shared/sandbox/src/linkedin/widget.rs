@@ -9,7 +9,7 @@
 //! a page whose origin the child registered (`validJsSdkDomains`, read from the `Referer`
 //! and the origin the script reports, which must agree). In the frame the admin picks who
 //! they are signed in as, the contract, ticks the integrations and saves; the save
-//! pre-authorizes them (onboarding.rs), posts INTEGRATION_STATUS_CHANGE to the CALLBACK_URL
+//! pre-authorizes them (onboarding/customer.rs), posts INTEGRATION_STATUS_CHANGE to the CALLBACK_URL
 //! if there is one, and hands the integrations to the page's `data-onintegrate` function.
 
 use super::onboarding::{BUNDLES, post as notify};

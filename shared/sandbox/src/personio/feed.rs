@@ -1,5 +1,8 @@
 //! The career site's XML feed of a simulated company: `<workzag-jobs>` of its published
 //! positions, 404 for an unknown domain, the HTML career page when the XML interface is off.
+//! A site is named as a host in the path (`/personio/jobs/acme.jobs.personio.com/xml`; a
+//! bare `acme` is the `.de` site): a company whose site lives on the other domain answers
+//! its address there with a 301, as a career page moved between `.de` and `.com` would.
 
 use super::Personio;
 use crate::Sandbox;
@@ -19,9 +22,25 @@ fn xml_escape(s: &str) -> String {
         .replace('>', "&gt;")
 }
 
+/// The company label and the domain (`de`, `com`) a site segment names.
+fn site_of(site: &str) -> (String, String) {
+    let site = site.to_ascii_lowercase();
+    for tld in ["de", "com"] {
+        if let Some(label) = site.strip_suffix(&format!(".jobs.personio.{tld}")) {
+            return (label.to_string(), tld.to_string());
+        }
+    }
+    (site, "de".into())
+}
+
+fn moved(status: StatusCode, location: &str) -> Response {
+    (status, [("location", location.to_string())], "").into_response()
+}
+
 pub(super) async fn feed(
     State(sb): State<Sandbox>,
-    Path(domain): Path<String>,
+    // `{domain}`: the site's segment, a bare name or a whole job host.
+    Path(site): Path<String>,
     Query(q): Query<FeedQuery>,
 ) -> Response {
     let html = |status: StatusCode, text: &str| {
@@ -34,9 +53,28 @@ pub(super) async fn feed(
     };
     let mut w = sb.world();
     let p = w.state::<Personio>();
+    let (domain, tld) = site_of(&site);
     let Some(company) = p.companies.values().find(|c| c.setup.domain == domain) else {
         return html(StatusCode::NOT_FOUND, "Page not found");
     };
+    if let Some(status) = company
+        .setup
+        .site_status
+        .and_then(|s| StatusCode::from_u16(s).ok())
+    {
+        return html(status, "Karriere");
+    }
+    if let Some(target) = &company.setup.redirect_to {
+        return moved(StatusCode::FOUND, target);
+    }
+    if company.setup.site_tld != tld {
+        let language = q.language.as_deref().unwrap_or_default();
+        let target = format!(
+            "/personio/jobs/{domain}.jobs.personio.{}/xml?language={language}",
+            company.setup.site_tld
+        );
+        return moved(StatusCode::MOVED_PERMANENTLY, &target);
+    }
     if !company.setup.xml {
         // The career page itself: the XML interface is switched off.
         return html(StatusCode::OK, "Karriere – Jobs");

@@ -10,7 +10,7 @@
 //!   INTEGRATION_STATUS_CHANGE notification), names them (`batch_partial_update`) and syncs
 //!   the CALLBACK_URL configuration (`batch_update`).
 //!
-//! The sync calls are in `mod.rs`.
+//! The sync calls are in `sync.rs`.
 
 use super::*;
 

@@ -48,7 +48,7 @@ pub mod names {
 }
 
 /// Which API generation: the one place paths and the version header are chosen.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case", tag = "api")]
 pub enum Api {
     /// `/v2/{resource}`.
@@ -271,7 +271,7 @@ pub enum EntityStatus {
 }
 
 /// A customer's child application, as provisioned.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ChildApp {
     /// Its client id.
     pub client_id: String,

@@ -34,6 +34,26 @@ pub enum PersonioError {
     /// `feature.public-api.disabled`).
     #[error("{}", explain(.0))]
     Feature(String),
+    /// The v2 API credential lacks a scope renkei needs (a 403 without a `feature.*` code).
+    #[error(
+        "the Personio API credential lacks the scope {0}: add it under Settings > Integrations > API credentials"
+    )]
+    MissingScope(&'static str),
+    /// v1: a 403 without a `feature.*` code — the token may not do this.
+    #[error("Personio refused the Recruiting API token (403): {}", describe(.0))]
+    Forbidden(Vec<Reason>),
+    /// Personio refused the read-back query itself (a 4xx other than 401/403), e.g. its
+    /// `candidate.email` filter.
+    #[error("Personio refused the read-back query (HTTP {status}): {}", describe(.reasons))]
+    ReadBackRefused {
+        /// HTTP status.
+        status: u16,
+        /// Every reason given.
+        reasons: Vec<Reason>,
+    },
+    /// v1 (legacy) credentials cannot read applications back.
+    #[error("the legacy (v1) Recruiting API token cannot read applications back")]
+    NoReadBack,
 }
 
 impl PersonioError {
@@ -49,8 +69,12 @@ impl From<PersonioError> for renkei_core::engine::SyncError {
         match e {
             PersonioError::Vendor(v) => v.into(),
             PersonioError::MaybeSent(m) => SyncError::Retryable(m),
-            PersonioError::Feature(_) => SyncError::Auth(e.to_string()),
-            PersonioError::Refused { .. } => SyncError::Permanent(e.to_string()),
+            PersonioError::Feature(_)
+            | PersonioError::MissingScope(_)
+            | PersonioError::Forbidden(_) => SyncError::Auth(e.to_string()),
+            PersonioError::Refused { .. }
+            | PersonioError::ReadBackRefused { .. }
+            | PersonioError::NoReadBack => SyncError::Permanent(e.to_string()),
         }
     }
 }

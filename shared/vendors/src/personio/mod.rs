@@ -1,18 +1,22 @@
-//! Personio Recruiting API client, as its OpenAPI spec publishes it (docs/specs/
-//! personio-recruiting-api.yaml, a copy of ../shared/specs/): `POST /v1/recruiting/
-//! applications` (JSON, `Authorization: Bearer` + `X-Company-ID`), `POST /v1/recruiting/
-//! applications/documents` (multipart `file`, ≤ 20 MB, listed extensions), and the career
-//! site's public XML feed of open positions (`https://{domain}.jobs.personio.de/xml`). The
-//! deprecated `POST /recruiting/applicant` form endpoint is not used.
+//! Personio Recruiting API client, as Personio publishes it: the OpenAPI spec of v1
+//! (docs/specs/personio-recruiting-api.yaml, a copy of ../shared/specs/) and the developer
+//! hub's v2 pages (docs/contracts/personio.md). Applications (`POST …/recruiting/
+//! applications`, JSON) and documents (`POST …/recruiting/applications/documents`, multipart
+//! `file`, ≤ 20 MB, listed extensions) are the same in both generations; only the
+//! credentials differ ([`Credentials`]): v2 takes an OAuth 2.0 access token, v1 the legacy
+//! Recruiting API token with `X-Company-ID`. v2 also reads applications back
+//! ([`PersonioClient::applications_of`]). The career site's public XML feed lists the open
+//! positions (`https://{domain}.jobs.personio.de|com/xml`). The deprecated
+//! `POST /recruiting/applicant` form endpoint is not used.
 //!
 //! Applications and documents share one limit per company (20 requests / 60 s by default).
-//! Creating an application is not idempotent and Personio has no read-back: the client
-//! never retries a create whose answer may have been lost; it reports
-//! [`PersonioError::MaybeSent`] and the caller reconciles (docs/contracts/personio.md).
+//! Creating an application is not idempotent: the client never retries a create whose
+//! answer may have been lost; it reports [`PersonioError::MaybeSent`] and the caller
+//! reconciles — by reading back where it can (docs/contracts/personio.md).
 
 use crate::http::{CallKind, HttpConfig, Reply, VendorClient, VendorError};
+use chrono::{DateTime, Utc};
 use reqwest::{Method, RequestBuilder, StatusCode};
-use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
 const VENDOR: &str = "Personio";
@@ -22,8 +26,8 @@ pub const API_URL: &str = "https://api.personio.de";
 /// Where a deployed stack may call Personio's Recruiting API (docs/contracts/personio.md).
 pub const API_HOSTS: &[renkei_core::outbound::HostPattern] = &["api.personio.de"];
 /// Where a deployed stack may read a career site's XML feed: `{domain}.jobs.personio.de`
-/// (docs/contracts/personio.md) and its `.com` twin, which Personio serves for accounts
-/// hosted outside Germany.
+/// and `{domain}.jobs.personio.com`, the two domains Personio lets a company choose for its
+/// career page (docs/contracts/personio.md).
 pub const JOBS_HOSTS: &[renkei_core::outbound::HostPattern] =
     &["*.jobs.personio.de", "*.jobs.personio.com"];
 
@@ -42,93 +46,14 @@ pub const DOCUMENT_EXTENSIONS: &[&str] = &[
 /// The languages of the XML feed.
 pub const LANGUAGES: &[&str] = &["de", "en", "fr", "es", "nl", "it", "pt"];
 
-/// The career site of a Personio jobs domain (`acme` → `https://acme.jobs.personio.de`).
+/// The career site of a Personio jobs domain (`acme` → `https://acme.jobs.personio.de`,
+/// `acme.jobs.personio.com` → `https://acme.jobs.personio.com`); text that is no jobs
+/// domain is taken as the `.de` label it was before.
 pub fn jobs_url(domain: &str) -> String {
-    format!("https://{domain}.jobs.personio.de")
-}
-
-/// An application as `submit_application` describes it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Application {
-    /// First name(s); not blank.
-    pub first_name: String,
-    /// Last name(s); not blank.
-    pub last_name: String,
-    /// Email address.
-    pub email: String,
-    /// The job (from the XML feed).
-    pub job_position_id: u64,
-    /// The recruiting channel (source reporting).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub recruiting_channel_id: Option<u64>,
-    /// Free text.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
-    /// `YYYY-MM-DD`, not in the future.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub application_date: Option<String>,
-    /// System attributes (phone, location, …) and `custom_attribute_N`.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub attributes: Vec<Attribute>,
-    /// Documents uploaded before.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub files: Vec<FileRef>,
-    /// Tags (created when missing).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<String>,
-}
-
-/// An applicant attribute.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Attribute {
-    /// `phone`, `location`, … or `custom_attribute_N`.
-    pub id: String,
-    /// The value.
-    pub value: String,
-}
-
-/// A document's category.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum FileCategory {
-    /// Lebenslauf.
-    Cv,
-    /// Anschreiben.
-    CoverLetter,
-    /// Arbeitszeugnis.
-    EmploymentReference,
-    /// Zertifikat.
-    Certificate,
-    /// Arbeitsprobe.
-    WorkSample,
-    /// Sonstiges.
-    Other,
-}
-
-/// A reference to an uploaded document.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FileRef {
-    /// The documents endpoint's uuid.
-    pub uuid: String,
-    /// The file's name.
-    pub original_filename: String,
-    /// Its category.
-    pub category: FileCategory,
-}
-
-/// The documents endpoint's answer (`uploaded_document`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct UploadedDocument {
-    /// Reference for an application's `files`.
-    pub uuid: String,
-    /// Bytes.
-    pub size: u64,
-    /// Detected type.
-    pub mimetype: String,
-    /// The name sent.
-    pub original_filename: String,
-    /// The extension.
-    pub extension: String,
+    JobsDomain::parse(domain).map_or_else(
+        |_| format!("https://{domain}.jobs.personio.de"),
+        |d| d.url(),
+    )
 }
 
 /// How to reach one company's Recruiting API.
@@ -153,12 +78,29 @@ impl PersonioConfig {
     }
 }
 
-/// The Recruiting API of one company (company ID + recruiting access token).
+/// How the client authenticates: the legacy token as it is, or OAuth access tokens.
+#[derive(Debug)]
+enum Access {
+    Legacy(Legacy),
+    OAuth(Box<auth::OAuth>),
+}
+
+/// The legacy token, never shown.
+struct Legacy(String);
+
+impl std::fmt::Debug for Legacy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Legacy(<redacted>)")
+    }
+}
+
+/// The Recruiting API of one company, in the generation its credentials call.
 #[derive(Debug)]
 pub struct PersonioClient {
     base: VendorClient,
     company_id: String,
-    token: String,
+    version: ApiVersion,
+    access: Access,
 }
 
 impl PersonioClient {
@@ -166,7 +108,7 @@ impl PersonioClient {
     pub fn new(
         config: &PersonioConfig,
         company_id: &str,
-        token: &str,
+        credentials: Credentials,
     ) -> Result<Self, VendorError> {
         let http = HttpConfig {
             base_url: config.api_url.clone(),
@@ -177,44 +119,112 @@ impl PersonioClient {
         };
         let mut base = VendorClient::new(VENDOR, http)?;
         base.set_credential(company_id);
+        let version = credentials.version();
+        let access = match credentials {
+            Credentials::Legacy { access_token } => Access::Legacy(Legacy(access_token)),
+            Credentials::OAuth {
+                client_id,
+                client_secret,
+            } => Access::OAuth(Box::new(auth::OAuth::new(
+                &config.api_url,
+                &client_id,
+                &client_secret,
+            )?)),
+        };
         Ok(Self {
             base,
             company_id: company_id.to_string(),
-            token: token.to_string(),
+            version,
+            access,
         })
     }
 
-    /// Request counters.
+    /// Request counters (of the application, document and read-back calls).
     pub fn stats(&self) -> &crate::http::Stats {
         &self.base.stats
     }
 
-    fn authed(&self, method: Method, path: &str) -> RequestBuilder {
-        self.base
-            .request(method, path)
-            .bearer_auth(&self.token)
-            .header("X-Company-ID", &self.company_id)
+    /// Token requests sent (0 for a legacy client).
+    pub fn token_requests(&self) -> u64 {
+        match &self.access {
+            Access::OAuth(o) => o.requests(),
+            Access::Legacy(_) => 0,
+        }
     }
 
-    /// 401 and 403 answers (returned as replies by the base) as errors.
-    fn refused(reply: &Reply) -> Option<PersonioError> {
+    /// The API generation this client calls.
+    pub fn version(&self) -> ApiVersion {
+        self.version
+    }
+
+    /// Whether applications can be read back (v2 only).
+    pub fn can_read_back(&self) -> bool {
+        self.version == ApiVersion::V2
+    }
+
+    async fn bearer(&self) -> Result<String, VendorError> {
+        match &self.access {
+            Access::Legacy(Legacy(token)) => Ok(token.clone()),
+            Access::OAuth(o) => o.token().await,
+        }
+    }
+
+    /// Sends an authenticated call. With OAuth a 401 drops the token and the call is sent
+    /// once more with a new one (a 401 was not processed, so even a create may repeat).
+    async fn call(
+        &self,
+        kind: CallKind,
+        resend: Resend,
+        build: impl Fn() -> RequestBuilder,
+    ) -> Result<Reply, VendorError> {
+        let mut fresh = false;
+        loop {
+            let token = self.bearer().await?;
+            let reply = self
+                .base
+                .send(kind, resend == Resend::Safe, || {
+                    build()
+                        .bearer_auth(&token)
+                        // Kept on v2 too: the contract is v1's but for authentication, and
+                        // a header an endpoint does not read is ignored.
+                        .header("X-Company-ID", &self.company_id)
+                })
+                .await?;
+            match &self.access {
+                Access::OAuth(o) if reply.status == StatusCode::UNAUTHORIZED && !fresh => {
+                    o.refused(&token).await;
+                    fresh = true;
+                }
+                _ => return Ok(reply),
+            }
+        }
+    }
+
+    /// 401 and 403 answers (returned as replies by the base) as errors. A 403 is never a
+    /// record's fault: a missing feature (`feature.*`), else on v2 the `scope` the call
+    /// needs, else (v1) a refusal of the token.
+    fn refused(&self, reply: &Reply, scope: &'static str) -> Option<PersonioError> {
         match reply.status {
             StatusCode::UNAUTHORIZED => Some(PersonioError::Vendor(VendorError::Auth {
                 vendor: VENDOR,
-                message: "Personio did not recognise the company ID or the access token (401)"
-                    .into(),
+                message: match self.version {
+                    ApiVersion::V1 => {
+                        "Personio did not recognise the company ID or the access token (401)"
+                    }
+                    ApiVersion::V2 => {
+                        "Personio refused a fresh access token of the client ID (401)"
+                    }
+                }
+                .into(),
             })),
             StatusCode::FORBIDDEN => {
                 let reasons = reasons(&reply.body);
-                Some(
-                    match reasons.iter().find(|r| r.code.starts_with("feature.")) {
-                        Some(r) => PersonioError::Feature(r.code.clone()),
-                        None => PersonioError::Refused {
-                            status: 403,
-                            reasons,
-                        },
-                    },
-                )
+                let feature = reasons.iter().find(|r| r.code.starts_with("feature."));
+                Some(match (feature, self.version) {
+                    (Some(r), _) => PersonioError::Feature(r.code.clone()),
+                    (None, ApiVersion::V2) => PersonioError::MissingScope(scope),
+                    (None, ApiVersion::V1) => PersonioError::Forbidden(reasons),
+                })
             }
             _ => None,
         }
@@ -236,18 +246,17 @@ impl PersonioClient {
     /// [`PersonioError::MaybeSent`], never retried here (429 is, since Personio did not
     /// process it).
     pub async fn create_application(&self, app: &Application) -> Result<(), PersonioError> {
+        let path = self.version.applications();
         let reply = self
-            .base
-            .send(CallKind::Write, false, || {
-                self.authed(Method::POST, "/v1/recruiting/applications")
-                    .json(app)
+            .call(CallKind::Write, Resend::Never, || {
+                self.base.request(Method::POST, path).json(app)
             })
             .await
             .map_err(|e| match e {
                 VendorError::Retryable { message, .. } => PersonioError::MaybeSent(message),
                 other => Self::classify(other),
             })?;
-        if let Some(e) = Self::refused(&reply) {
+        if let Some(e) = self.refused(&reply, WRITE_SCOPE) {
             return Err(e);
         }
         if reply.status.is_success() {
@@ -268,20 +277,84 @@ impl PersonioClient {
         filename: &str,
         bytes: &[u8],
     ) -> Result<UploadedDocument, PersonioError> {
+        let path = self.version.documents();
         let reply = self
-            .base
-            .send(CallKind::Write, true, || {
+            .call(CallKind::Write, Resend::Safe, || {
                 let part =
                     reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(filename.to_string());
-                self.authed(Method::POST, "/v1/recruiting/applications/documents")
+                self.base
+                    .request(Method::POST, path)
                     .multipart(reqwest::multipart::Form::new().part("file", part))
             })
             .await
             .map_err(Self::classify)?;
-        if let Some(e) = Self::refused(&reply) {
+        if let Some(e) = self.refused(&reply, WRITE_SCOPE) {
             return Err(e);
         }
         Ok(crate::http::parse_json(VENDOR, &reply.body, "document")?)
+    }
+
+    /// The applications of the candidate with `email` (v2: `GET /v2/recruiting/
+    /// applications?candidate.email=…`, updated after `since` where given), only those whose
+    /// candidate really has that email: [`readback::Listing::Complete`] once every page was
+    /// read, else [`readback::Listing::Open`] — never a shorter list that looks complete.
+    /// v1 has no read-back: [`PersonioError::NoReadBack`]. Personio refusing the query (a
+    /// 4xx other than 401/403) is [`PersonioError::ReadBackRefused`].
+    pub async fn applications_of(
+        &self,
+        email: &str,
+        since: Option<DateTime<Utc>>,
+    ) -> Result<readback::Listing, PersonioError> {
+        if !self.can_read_back() {
+            return Err(PersonioError::NoReadBack);
+        }
+        let since = since.map(readback::updated_after);
+        readback::read_all(
+            |cursor| self.list_page(email, since.as_deref(), cursor),
+            |a| a.has_email(email),
+        )
+        .await
+    }
+
+    /// One page of the list; `Ok(Err(why))`: the answer was not a page of it.
+    async fn list_page(
+        &self,
+        email: &str,
+        since: Option<&str>,
+        cursor: Option<String>,
+    ) -> Result<Result<readback::Page, String>, PersonioError> {
+        let path = self.version.applications();
+        let limit = readback::PAGE_LIMIT.to_string();
+        let mut query = vec![("candidate.email", email), ("limit", limit.as_str())];
+        if let Some(t) = since {
+            query.push(("updated_at.gt", t));
+        }
+        if let Some(c) = &cursor {
+            query.push(("cursor", c.as_str()));
+        }
+        let (name, value) = readback::BETA_HEADER;
+        let reply = self
+            .call(CallKind::Read, Resend::Safe, || {
+                self.base
+                    .request(Method::GET, path)
+                    .query(&query)
+                    .header(name, value)
+            })
+            .await
+            .map_err(|e| match e {
+                VendorError::Permanent {
+                    status, message, ..
+                } if (400..500).contains(&status) => PersonioError::ReadBackRefused {
+                    status,
+                    reasons: reasons(&message),
+                },
+                other => PersonioError::Vendor(other),
+            })?;
+        if let Some(e) = self.refused(&reply, READ_SCOPE) {
+            return Err(e);
+        }
+        Ok(serde_json::from_str(&reply.body)
+            .map_err(|e| format!("Personio's answer is no page of applications ({e})")))
     }
 
     /// Connecting's check: an application that cannot be filed (dated `date`, after Personio's today) for
@@ -298,7 +371,7 @@ impl PersonioClient {
         let app = Application {
             first_name: "renkei".into(),
             last_name: "connection check".into(),
-            email: "connection-check@renkei.invalid".into(),
+            email: PROBE_EMAIL.into(),
             job_position_id,
             recruiting_channel_id: channel,
             message: Some("renkei connection check: never filed (dated in the future)".into()),
@@ -310,8 +383,9 @@ impl PersonioClient {
         match self.create_application(&app).await {
             Ok(()) => Ok(vec![Reason {
                 field: None,
-                code: "probe-filed".into(),
+                code: PROBE_FILED.into(),
             }]),
+            // A 403 is an error of its own (Feature, MissingScope, Forbidden), never here.
             Err(PersonioError::Refused { reasons, .. }) => Ok(reasons),
             Err(PersonioError::MaybeSent(m)) => {
                 Err(PersonioError::Vendor(VendorError::Retryable {
@@ -324,15 +398,48 @@ impl PersonioClient {
     }
 }
 
+/// The email of connecting's probe (never filed; `.invalid` is reserved, RFC 2606).
+pub const PROBE_EMAIL: &str = "connection-check@renkei.invalid";
+
+/// The reason [`PersonioClient::probe`] gives when Personio filed the probe after all.
+pub const PROBE_FILED: &str = "probe-filed";
+
+/// The scope reading applications back needs (the v2 reference pages).
+pub const READ_SCOPE: &str = "personio:recruiting:read";
+
+/// The scope filing applications and uploading documents needs on v2. Assumed: Personio's
+/// pages name no scope for these endpoints; a 403 on them is reported naming this one
+/// (docs/contracts/personio.md).
+pub const WRITE_SCOPE: &str = "personio:recruiting:write";
+
+/// Whether a call whose answer may have been lost may be sent again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Resend {
+    /// Not without the caller's reconciling (creating an application).
+    Never,
+    /// A repeat changes nothing that matters (reads; a document upload leaves at worst an
+    /// unused upload).
+    Safe,
+}
+
 impl crate::http::RunBound for PersonioClient {
     fn base(&mut self) -> &mut VendorClient {
         &mut self.base
     }
 }
 
+mod auth;
 mod errors;
 mod feed;
+mod model;
+pub mod readback;
+mod site;
+mod xml;
 
+pub use auth::{ApiVersion, Credentials, TOKEN_PATH};
 pub use errors::{ERROR_CODES, PersonioError, Reason, explain, reasons};
-
-pub use feed::{FeedError, FeedParser, Job, JobsFeed, parse_feed};
+pub use feed::{FeedError, Job, JobsFeed};
+pub use model::{Application, Attribute, FileCategory, FileRef, UploadedDocument};
+pub use readback::{ListedApplication, Listing};
+pub use site::{CareerSite, JobsDomain};
+pub use xml::{FeedParser, parse_feed};

@@ -1,12 +1,22 @@
-//! Kaonavi public API v2 client, as in vendor-contracts.md: token by Basic auth, the
+//! Kaonavi public API v2 client (docs/contracts/kaonavi.md): token by Basic auth, the
 //! `Kaonavi-Token` header, `GET /members` (everything, no paging), `POST`/`PATCH /members`
-//! answering a task id, `GET /tasks/{id}` until OK/NG/ERROR, `GET /member_layouts`, and the
-//! `Dry-Run: 1` header. Both of Kaonavi's limits (1,000 requests/h, 5 writes/60 s) are
-//! enforced before sending, by the shared base.
+//! answering a task id, `GET /tasks/{id}` until OK/NG/ERROR ([`polling`]: growing gaps, a
+//! bound per run), `GET /member_layouts`, and the `Dry-Run: 1` header. Both of Kaonavi's
+//! limits (1,000 requests/h, 5 writes/60 s) are enforced before sending, by the shared base,
+//! in the credential's shared windows: every call counts there, task polls included.
+
+mod model;
+pub mod polling;
+
+pub use model::{
+    Credentials, KaonaviError, MemberData, Permission, TaskId, TaskProgress, TaskStatus,
+};
+pub use polling::{FirstPoll, TaskPolling};
 
 use crate::http::{CallKind, HttpConfig, Reply, TokenCache, VendorClient, VendorError};
+use polling::PollBudget;
 use reqwest::{Method, StatusCode};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::Value;
 use std::time::Duration;
 
@@ -16,102 +26,13 @@ pub const BASE_URL: &str = "https://api.kaonavi.jp/api/v2.0";
 pub const HOSTS: &[renkei_core::outbound::HostPattern] = &["api.kaonavi.jp"];
 const VENDOR: &str = "Kaonavi";
 
-/// Consumer Key and Secret (C2.1).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Credentials {
-    /// Consumer Key.
-    pub consumer_key: String,
-    /// Consumer Secret.
-    pub consumer_secret: String,
-}
-
-/// A member as written (fields we do not manage are omitted, so PATCH leaves them alone).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
-pub struct MemberData {
-    /// 社員番号 (opaque; leading zeros kept).
-    pub code: String,
-    /// 氏名.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// フリガナ (full-width katakana).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name_kana: Option<String>,
-    /// 性別: one of the layout's options.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub gender: Option<String>,
-    /// 生年月日 `YYYY-MM-DD`; `""` clears it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub birthday: Option<String>,
-    /// 入社日 `YYYY-MM-DD`; `""` clears it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub entered_date: Option<String>,
-}
-
-/// A task's progress.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct TaskProgress {
-    /// Task id.
-    pub id: u64,
-    /// `OK`, `NG`, `ERROR`, `WAITING` or `RUNNING`.
-    pub status: String,
-    /// Messages for NG/ERROR.
-    #[serde(default)]
-    pub messages: Option<Vec<String>>,
-}
-
-/// Which permission of Kaonavi's 公開API v2 操作対象 a call needed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Permission {
-    /// 取得.
-    Get,
-    /// 更新.
-    Update,
-    /// 登録.
-    Register,
-}
-
-impl Permission {
-    /// The setting's label on Kaonavi's admin screen.
-    pub fn label(self) -> &'static str {
-        match self {
-            Permission::Get => "メンバー情報の「取得」",
-            Permission::Update => "メンバー情報の「更新」",
-            Permission::Register => "メンバー情報の「登録」",
-        }
-    }
-}
-
-/// Kaonavi-specific failures on top of the base's.
-#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
-pub enum KaonaviError {
-    /// Transport or vendor error.
-    #[error(transparent)]
-    Vendor(#[from] VendorError),
-    /// 403: the API's operation settings do not allow this.
-    #[error("カオナビの公開API v2 設定で {} が許可されていません (Kaonavi refused: permission missing)", .0.label())]
-    PermissionMissing(Permission),
-}
-
-impl From<KaonaviError> for renkei_core::engine::SyncError {
-    fn from(e: KaonaviError) -> Self {
-        match e {
-            KaonaviError::Vendor(v) => v.into(),
-            p @ KaonaviError::PermissionMissing(_) => {
-                renkei_core::engine::SyncError::Permanent(p.to_string())
-            }
-        }
-    }
-}
-
 /// Kaonavi tunables.
 #[derive(Debug, Clone)]
 pub struct KaonaviConfig {
     /// HTTP base (limits default to Kaonavi's: 1,000/h, 5 writes/60 s).
     pub http: HttpConfig,
-    /// Pause between task polls.
-    pub task_poll: Duration,
-    /// Polls before a task counts as stuck.
-    pub task_max_polls: u32,
+    /// How tasks are polled, and how many polls a run may spend.
+    pub polling: TaskPolling,
 }
 
 impl KaonaviConfig {
@@ -125,27 +46,27 @@ impl KaonaviConfig {
                 limit: Some((1000, Duration::from_secs(3600))),
                 write_limit: Some((5, Duration::from_secs(60))),
             },
-            task_poll: Duration::from_secs(2),
-            task_max_polls: 150,
+            polling: TaskPolling::default(),
         }
     }
 }
 
-/// The Kaonavi client of one company.
+/// The Kaonavi client of one company, for one run: its task polls come out of one budget.
 #[derive(Debug)]
 pub struct KaonaviClient {
     base: VendorClient,
     creds: Credentials,
     token: TokenCache,
-    task_poll: Duration,
-    task_max_polls: u32,
+    polling: TaskPolling,
+    polls: PollBudget,
 }
 
 #[derive(Deserialize)]
 struct TokenReply {
     access_token: String,
-    #[serde(default, alias = "expires_in")]
-    expire_in: Option<u64>,
+    // Both spellings are published (docs/contracts/kaonavi.md, "Token").
+    #[serde(default, alias = "expire_in")]
+    expires_in: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -156,7 +77,7 @@ struct MembersReply {
 
 #[derive(Deserialize)]
 struct TaskReply {
-    task_id: u64,
+    task_id: TaskId,
 }
 
 /// Kaonavi's error body: `{"errors":["…"]}` (500s may be plain text).
@@ -173,6 +94,13 @@ fn parse<T: serde::de::DeserializeOwned>(body: &str, what: &str) -> Result<T, Ve
     crate::http::parse_json(VENDOR, body, what)
 }
 
+fn refused_credentials(detail: &str) -> VendorError {
+    VendorError::Auth {
+        vendor: VENDOR,
+        message: format!("Consumer Key / Consumer Secret が正しくありません ({detail})"),
+    }
+}
+
 impl KaonaviClient {
     /// A client for one company.
     pub fn new(config: KaonaviConfig, creds: Credentials) -> Result<Self, VendorError> {
@@ -182,14 +110,24 @@ impl KaonaviClient {
             base,
             creds,
             token: TokenCache::default(),
-            task_poll: config.task_poll,
-            task_max_polls: config.task_max_polls,
+            polls: PollBudget::new(config.polling.per_run),
+            polling: config.polling,
         })
     }
 
     /// Request counters.
     pub fn stats(&self) -> &crate::http::Stats {
         &self.base.stats
+    }
+
+    /// The polling policy this client follows.
+    pub fn polling(&self) -> TaskPolling {
+        self.polling
+    }
+
+    /// Task polls this run may still spend.
+    pub fn polls_left(&self) -> u32 {
+        self.polls.left()
     }
 
     async fn fetch_token(&self) -> Result<(String, Duration), VendorError> {
@@ -205,28 +143,18 @@ impl KaonaviClient {
             .map_err(|e| match e {
                 VendorError::Permanent {
                     status, message, ..
-                } if status == 400 || status == 401 => VendorError::Auth {
-                    vendor: VENDOR,
-                    message: format!(
-                        "Consumer Key / Consumer Secret が正しくありません (token refused: {})",
-                        vendor_message(&message)
-                    ),
-                },
+                } if status == 400 || status == 401 => {
+                    refused_credentials(&format!("token refused: {}", vendor_message(&message)))
+                }
                 other => other,
             })?;
         if reply.status == StatusCode::UNAUTHORIZED || reply.status == StatusCode::FORBIDDEN {
-            return Err(VendorError::Auth {
-                vendor: VENDOR,
-                message: format!(
-                    "Consumer Key / Consumer Secret が正しくありません ({})",
-                    vendor_message(&reply.body)
-                ),
-            });
+            return Err(refused_credentials(&vendor_message(&reply.body)));
         }
         let t: TokenReply = parse(&reply.body, "token")?;
         Ok((
             t.access_token,
-            Duration::from_secs(t.expire_in.unwrap_or(3600)),
+            Duration::from_secs(t.expires_in.unwrap_or(3600)),
         ))
     }
 
@@ -299,7 +227,7 @@ impl KaonaviClient {
         method: Method,
         members: &[MemberData],
         dry_run: bool,
-    ) -> Result<u64, KaonaviError> {
+    ) -> Result<TaskId, KaonaviError> {
         let permission = if method == Method::POST {
             Permission::Register
         } else {
@@ -323,7 +251,7 @@ impl KaonaviClient {
         &self,
         members: &[MemberData],
         dry_run: bool,
-    ) -> Result<u64, KaonaviError> {
+    ) -> Result<TaskId, KaonaviError> {
         self.write(Method::POST, members, dry_run).await
     }
 
@@ -332,30 +260,54 @@ impl KaonaviClient {
         &self,
         members: &[MemberData],
         dry_run: bool,
-    ) -> Result<u64, KaonaviError> {
+    ) -> Result<TaskId, KaonaviError> {
         self.write(Method::PATCH, members, dry_run).await
     }
 
-    /// Polls a task until it is OK, NG or ERROR.
-    pub async fn wait_task(&self, id: u64) -> Result<TaskProgress, KaonaviError> {
-        for _ in 0..self.task_max_polls {
-            let reply = self
-                .call(CallKind::Read, true, Permission::Get, |_| {
-                    self.base.request(Method::GET, &format!("/tasks/{id}"))
-                })
-                .await?;
-            let task: TaskProgress = parse(&reply.body, "task progress")?;
-            if matches!(task.status.as_str(), "OK" | "NG" | "ERROR") {
+    /// Follows a task this run just started until it is OK, NG or ERROR.
+    pub async fn wait_task(&self, id: TaskId) -> Result<TaskProgress, KaonaviError> {
+        self.follow(id, FirstPoll::AfterWait).await
+    }
+
+    /// Follows a task an earlier run started (polled at once: it has been running since).
+    pub async fn check_task(&self, id: TaskId) -> Result<TaskProgress, KaonaviError> {
+        self.follow(id, FirstPoll::Now).await
+    }
+
+    /// Polls with growing gaps until the task has its result, or until the run's polls are
+    /// spent ([`KaonaviError::TaskStillRunning`]: nothing is waited for then). Each wait goes
+    /// through the run's heartbeat, which stops the run when its deadline falls inside.
+    async fn follow(&self, id: TaskId, start: FirstPoll) -> Result<TaskProgress, KaonaviError> {
+        let mut polls = 0;
+        loop {
+            if self.polls.left() == 0 {
+                return Err(KaonaviError::TaskStillRunning {
+                    task: id,
+                    polls,
+                    per_run: self.polling.per_run,
+                });
+            }
+            let wait = self.polling.wait_before(polls, start);
+            if !wait.is_zero() {
+                self.base.pause(wait).await?;
+            }
+            self.polls.take();
+            polls += 1;
+            let task = self.task_progress(id).await?;
+            if task.status.is_finished() {
                 return Ok(task);
             }
-            // A task can take minutes: the heartbeat keeps the lease alive meanwhile.
-            self.base.pause(self.task_poll).await?;
         }
-        Err(VendorError::Retryable {
-            vendor: VENDOR,
-            message: format!("task {id} did not finish in time"),
-        }
-        .into())
+    }
+
+    /// One poll: `GET /tasks/{id}` (a request of the hourly budget like any other).
+    async fn task_progress(&self, id: TaskId) -> Result<TaskProgress, KaonaviError> {
+        let reply = self
+            .call(CallKind::Read, true, Permission::Get, |_| {
+                self.base.request(Method::GET, &format!("/tasks/{id}"))
+            })
+            .await?;
+        Ok(parse(&reply.body, "task progress")?)
     }
 
     /// A vendor error message from a 4xx body (for synchronous validation errors).
@@ -367,5 +319,59 @@ impl KaonaviClient {
 impl crate::http::RunBound for KaonaviClient {
     fn base(&mut self) -> &mut VendorClient {
         &mut self.base
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The documented sample (tests/fixtures/kaonavi/token.json, which names its source).
+    const DOCUMENTED: &str = include_str!("../../../../tests/fixtures/kaonavi/token.json");
+
+    #[test]
+    fn s29_7_the_documented_token_answer_and_the_other_published_spelling_are_both_read() {
+        let fixture: Value = serde_json::from_str(DOCUMENTED).expect("fixture is JSON");
+        let documented: TokenReply =
+            serde_json::from_value(fixture["answer"].clone()).expect("documented answer");
+        assert_eq!(
+            documented.access_token,
+            "25396f58-10f8-c228-7f0f-818b1d666b2e"
+        );
+        assert_eq!(documented.expires_in, Some(3600));
+        let other: TokenReply =
+            serde_json::from_str(r#"{"access_token":"t","token_type":"Bearer","expire_in":60}"#)
+                .expect("expire_in");
+        assert_eq!(other.expires_in, Some(60));
+    }
+
+    #[test]
+    fn s29_7_the_documented_task_answers_parse_and_only_ok_ng_error_are_finished() {
+        let fixture: Value = serde_json::from_str(include_str!(
+            "../../../../tests/fixtures/kaonavi/tasks.json"
+        ))
+        .expect("fixture is JSON");
+        let answers: Vec<TaskProgress> =
+            serde_json::from_value(fixture["answers"].clone()).expect("documented answers");
+        let statuses: Vec<(TaskStatus, bool)> = answers
+            .iter()
+            .map(|t| (t.status, t.status.is_finished()))
+            .collect();
+        assert_eq!(
+            statuses,
+            [
+                (TaskStatus::Ok, true),
+                (TaskStatus::Running, false),
+                (TaskStatus::Ng, true)
+            ]
+        );
+        assert_eq!(answers[1].messages, None, "RUNNING carries no messages");
+        let every: Vec<TaskStatus> =
+            serde_json::from_value(fixture["statuses"].clone()).expect("every documented status");
+        assert_eq!(every.iter().filter(|s| s.is_finished()).count(), 3);
+        assert!(
+            serde_json::from_str::<TaskProgress>(r#"{"id":1,"status":"DONE"}"#).is_err(),
+            "an undocumented status is a contract change, not a task to poll forever"
+        );
     }
 }

@@ -2,15 +2,18 @@
 //! `POST /auth/token` (client ID = subdomain, client secret = a public-API token), Bearer
 //! calls that fetch a new token once on 401, `GET /members/v1/fields`, paged
 //! `GET /members/v1/members` by column alias, and the department tree from
-//! `GET /members/v1.1/organization/{id}/items` (a list or a nested tree). A 403 names the
-//! token scope the call needed. Rate limits are not public: a conservative configurable
-//! limit is enforced before sending.
+//! `GET /members/v1.1/organization/{id}/items` (a list or a nested tree whose `items` are a
+//! list or one object: `organization.rs`). A 403 names the token scope the call needed.
+//! Rate limits are not public: a conservative configurable limit is enforced before sending.
 
 use crate::http::{CallKind, HttpConfig, Reply, TokenCache, VendorClient, VendorError};
 use reqwest::{Method, StatusCode};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::time::Duration;
+
+mod organization;
+pub use organization::{Department, OrgItem, OrgTree};
 
 const VENDOR: &str = "HRBrain";
 
@@ -143,75 +146,6 @@ struct MembersReply {
 struct PagingReply {
     #[serde(rename = "totalCount")]
     total_count: u64,
-}
-
-/// An item of the organization (a department), as HRBrain answers it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OrgItem {
-    /// Item id (what a member's 主部署 holds).
-    pub id: String,
-    /// The department's name (部署項目名).
-    pub value: String,
-    /// 組織情報コード (assumed field, docs/contracts/hrbrain.md); None when not entered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub code: Option<String>,
-    /// In the list form: the parent item's id (assumed); the tree form nests instead.
-    #[serde(default, rename = "parentId", skip_serializing_if = "Option::is_none")]
-    pub parent_id: Option<String>,
-    /// In the tree form: the children.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub items: Vec<OrgItem>,
-}
-
-/// The organization as answered: `{"type":"list|tree","items":[…]}`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct OrgTree {
-    /// `list` or `tree`.
-    #[serde(rename = "type")]
-    pub kind: String,
-    /// Top-level items.
-    pub items: Vec<OrgItem>,
-}
-
-/// A department with its parent by item id, the same for both forms.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Department {
-    /// Item id.
-    pub id: String,
-    /// 部署名.
-    pub name: String,
-    /// 組織情報コード (trimmed; None when blank).
-    pub code: Option<String>,
-    /// The item one level up (None at the top).
-    pub parent_id: Option<String>,
-}
-
-impl OrgTree {
-    /// Every department with its parent: the tree form's nesting becomes parent ids. An id
-    /// may appear twice (HRBrain data is not trusted); callers decide what that means.
-    pub fn departments(&self) -> Vec<Department> {
-        let mut out = Vec::new();
-        // An explicit stack: a hostile tree cannot exhaust ours.
-        let mut stack: Vec<(&OrgItem, Option<&str>)> =
-            self.items.iter().rev().map(|i| (i, None)).collect();
-        while let Some((item, parent)) = stack.pop() {
-            out.push(Department {
-                id: item.id.clone(),
-                name: item.value.trim().to_string(),
-                code: item
-                    .code
-                    .as_deref()
-                    .map(str::trim)
-                    .filter(|c| !c.is_empty())
-                    .map(str::to_string),
-                parent_id: parent
-                    .map(str::to_string)
-                    .or_else(|| item.parent_id.clone()),
-            });
-            stack.extend(item.items.iter().rev().map(|c| (c, Some(item.id.as_str()))));
-        }
-        out
-    }
 }
 
 /// HRBrain tunables.
@@ -405,33 +339,5 @@ impl HrbrainClient {
 impl crate::http::RunBound for HrbrainClient {
     fn base(&mut self) -> &mut VendorClient {
         &mut self.base
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn c3_2_a_nested_tree_and_a_list_give_the_same_parents() {
-        let tree: OrgTree = serde_json::from_value(json!({"type": "tree", "items": [
-            {"id": "a", "value": "本社", "code": "100", "items": [
-                {"id": "b", "value": "営業部", "code": " 110 ", "items": [
-                    {"id": "c", "value": "第一課", "code": ""}
-                ]}
-            ]}
-        ]}))
-        .expect("tree");
-        let list: OrgTree = serde_json::from_value(json!({"type": "list", "items": [
-            {"id": "a", "value": "本社", "code": "100"},
-            {"id": "b", "value": "営業部", "code": " 110 ", "parentId": "a"},
-            {"id": "c", "value": "第一課", "code": "", "parentId": "b"}
-        ]}))
-        .expect("list");
-        assert_eq!(tree.departments(), list.departments());
-        let d = tree.departments();
-        assert_eq!(d[1].code.as_deref(), Some("110"), "trimmed");
-        assert_eq!(d[2].code, None, "blank is no code");
-        assert_eq!(d[2].parent_id.as_deref(), Some("b"));
     }
 }

@@ -1,0 +1,301 @@
+//! The running C2 connector: pulls Roumumate's changed employees, maps them ([`super::mapping`])
+//! and upserts them into Kaonavi by 社員番号 (C2.4): POST for codes Kaonavi does not have,
+//! PATCH for the others, then follows Kaonavi's tasks ([`super::tasks`]).
+
+use super::Settings;
+use super::tasks::{TaskLedger, WriteKind};
+use async_trait::async_trait;
+use renkei_core::engine::{Change, Connector, Page, SyncError, WriteResult};
+use renkei_vendors::VendorError;
+use renkei_vendors::kaonavi::{KaonaviClient, KaonaviError, MemberData, TaskStatus};
+use renkei_vendors::roumumate::RoumumateClient;
+use std::collections::{HashMap, HashSet};
+
+/// The running connector.
+pub struct RoumumateKaonavi<'a> {
+    pub(super) roumumate: RoumumateClient,
+    pub(super) kaonavi: KaonaviClient,
+    pub(super) settings: Settings,
+    /// 社員番号 Kaonavi has (read once per run, kept up to date as we create).
+    pub(super) existing: HashSet<String>,
+    /// The run's tasks, and what an earlier run's tasks already wrote.
+    pub(super) tasks: TaskLedger<'a>,
+}
+
+/// Attempts at one batch (each NG or refused request removes the named members).
+const BATCH_ROUNDS: usize = 6;
+
+/// 社員番号 named in a Kaonavi message (`社員番号「0001」…`).
+fn named_code(message: &str) -> Option<&str> {
+    let start = message.find('「')? + '「'.len_utf8();
+    let len = message[start..].find('」')?;
+    Some(&message[start..start + len])
+}
+
+/// Kaonavi's NG message for a create of a 社員番号 it already has.
+fn is_already_registered(message: &str) -> bool {
+    message.contains("既に登録")
+}
+
+/// What one request of a group came to.
+enum Round {
+    /// Every member was written.
+    Done,
+    /// Kaonavi refused some (its messages); the rest may be sent again.
+    Refused(Vec<String>),
+    /// A create's answer was lost: the members are routed again after reading Kaonavi.
+    Unclear,
+}
+
+impl RoumumateKaonavi<'_> {
+    async fn refresh_existing(&mut self) -> Result<(), KaonaviError> {
+        self.existing = self
+            .kaonavi
+            .members()
+            .await?
+            .into_iter()
+            .map(|m| m.code)
+            .collect();
+        Ok(())
+    }
+
+    /// Sends one request of a group and follows its task.
+    async fn round(
+        &mut self,
+        pending: &[MemberData],
+        kind: WriteKind,
+        dry_run: bool,
+    ) -> Result<Round, KaonaviError> {
+        let sent = match kind {
+            WriteKind::Create => self.kaonavi.create_members(pending, dry_run).await,
+            WriteKind::Update => self.kaonavi.update_members(pending, dry_run).await,
+        };
+        let task = match sent {
+            Ok(task) => task,
+            Err(KaonaviError::Vendor(VendorError::Permanent {
+                status: 400,
+                message,
+                ..
+            })) => {
+                let text = KaonaviClient::message_of(&message);
+                return Ok(Round::Refused(
+                    text.split(" / ").map(str::to_string).collect(),
+                ));
+            }
+            Err(KaonaviError::Vendor(VendorError::Retryable { .. }))
+                if kind == WriteKind::Create && !dry_run =>
+            {
+                return Ok(Round::Unclear);
+            }
+            Err(e) => return Err(e),
+        };
+        if !dry_run {
+            self.tasks.note(task, kind, pending);
+        }
+        let progress = self.kaonavi.wait_task(task).await?;
+        match progress.status {
+            TaskStatus::Ok => Ok(Round::Done),
+            TaskStatus::Ng => Ok(Round::Refused(progress.messages.unwrap_or_default())),
+            _ => Err(VendorError::Retryable {
+                vendor: "Kaonavi",
+                message: format!(
+                    "task {} ended in ERROR: {}",
+                    progress.id,
+                    progress.messages.unwrap_or_default().join(" / ")
+                ),
+            }
+            .into()),
+        }
+    }
+
+    /// Writes one group (all creates or all updates), answering a result per member code.
+    /// NG tasks and synchronous 400s are all-or-nothing at Kaonavi: the members they name
+    /// are rejected and the rest sent again. A create whose answer was lost is reconciled by
+    /// reading the members again: those that now exist are updated instead.
+    async fn write_group(
+        &mut self,
+        mut pending: Vec<MemberData>,
+        kind: WriteKind,
+        dry_run: bool,
+        results: &mut HashMap<String, WriteResult>,
+    ) -> Result<Vec<MemberData>, KaonaviError> {
+        let mut moved_to_update = Vec::new();
+        for _ in 0..BATCH_ROUNDS {
+            if pending.is_empty() {
+                break;
+            }
+            let messages = match self.round(&pending, kind, dry_run).await? {
+                Round::Done => {
+                    for m in pending.drain(..) {
+                        if kind == WriteKind::Create && !dry_run {
+                            self.existing.insert(m.code.clone());
+                        }
+                        let r = match kind {
+                            WriteKind::Create => WriteResult::Created,
+                            WriteKind::Update => WriteResult::Updated,
+                        };
+                        results.insert(m.code, r);
+                    }
+                    break;
+                }
+                Round::Refused(messages) => messages,
+                Round::Unclear => {
+                    // The create may or may not have happened: look, then route each member.
+                    self.refresh_existing().await?;
+                    let (now_exist, still_new): (Vec<_>, Vec<_>) = pending
+                        .drain(..)
+                        .partition(|m| self.existing.contains(&m.code));
+                    moved_to_update.extend(now_exist);
+                    pending = still_new;
+                    continue;
+                }
+            };
+            pending = self.sort_refusals(pending, kind, &messages, results, &mut moved_to_update);
+            if pending.is_empty() {
+                break;
+            }
+        }
+        for m in pending {
+            results.insert(
+                m.code,
+                WriteResult::Rejected(
+                    "カオナビへの書き込みを完了できませんでした (gave up after repeated refusals)"
+                        .into(),
+                ),
+            );
+        }
+        Ok(moved_to_update)
+    }
+
+    /// Splits a refused request's members: those Kaonavi named are rejected (or, a create of
+    /// a code it has, updated instead); the others are answered to be sent again. A message
+    /// naming nobody rejects everyone: none of them can be trusted to pass.
+    fn sort_refusals(
+        &mut self,
+        pending: Vec<MemberData>,
+        kind: WriteKind,
+        messages: &[String],
+        results: &mut HashMap<String, WriteResult>,
+        moved_to_update: &mut Vec<MemberData>,
+    ) -> Vec<MemberData> {
+        let named: HashMap<&str, &String> = messages
+            .iter()
+            .filter_map(|m| named_code(m).map(|c| (c, m)))
+            .collect();
+        if named.is_empty() {
+            let reason = format!("カオナビが拒否しました: {}", messages.join(" / "));
+            for m in pending {
+                results.insert(m.code, WriteResult::Rejected(reason.clone()));
+            }
+            return Vec::new();
+        }
+        let mut rest = Vec::new();
+        for m in pending {
+            match named.get(m.code.as_str()) {
+                // Created in Kaonavi after this run read its members (C2.4: upsert by
+                // 社員番号): it exists now, so it is updated instead of rejected.
+                Some(msg) if kind == WriteKind::Create && is_already_registered(msg) => {
+                    self.existing.insert(m.code.clone());
+                    moved_to_update.push(m);
+                }
+                Some(msg) => {
+                    results.insert(
+                        m.code.clone(),
+                        WriteResult::Rejected(format!("カオナビが拒否しました: {msg}")),
+                    );
+                }
+                None => rest.push(m),
+            }
+        }
+        rest
+    }
+
+    /// Writes a page's changes: those an earlier run's task already wrote are answered from
+    /// it, the others created or updated.
+    async fn write_changes(
+        &mut self,
+        changes: &[Change<MemberData>],
+        dry_run: bool,
+    ) -> Result<HashMap<String, WriteResult>, KaonaviError> {
+        let mut creates = Vec::new();
+        let mut updates = Vec::new();
+        let mut results = HashMap::new();
+        for change in changes {
+            if let Some(done) = self.tasks.settled(&change.payload) {
+                results.insert(change.key.clone(), done);
+            } else if self.existing.contains(&change.payload.code) {
+                updates.push(change.payload.clone());
+            } else {
+                creates.push(change.payload.clone());
+            }
+        }
+        let moved = self
+            .write_group(creates, WriteKind::Create, dry_run, &mut results)
+            .await?;
+        updates.extend(moved);
+        self.write_group(updates, WriteKind::Update, dry_run, &mut results)
+            .await?;
+        Ok(results)
+    }
+}
+
+#[async_trait]
+impl Connector for RoumumateKaonavi<'_> {
+    type Record = MemberData;
+    /// Roumumate's opaque change cursor.
+    type Cursor = String;
+
+    /// Checks the tasks an earlier run left before anything is written, then reads which
+    /// 社員番号 Kaonavi has.
+    async fn begin(&mut self) -> Result<(), SyncError> {
+        self.tasks.settle(&self.kaonavi).await?;
+        Ok(self.refresh_existing().await?)
+    }
+
+    async fn pull(&mut self, cursor: Option<String>) -> Result<Page<MemberData>, SyncError> {
+        let page = self.roumumate.changed_employees(cursor.as_deref()).await?;
+        Ok(Page {
+            records: page
+                .employees
+                .iter()
+                .map(|e| super::mapping::map(e, &self.settings))
+                .collect(),
+            next_cursor: Some(page.next_cursor),
+            has_more: page.has_more,
+        })
+    }
+
+    async fn write(
+        &mut self,
+        changes: &[Change<MemberData>],
+        dry_run: bool,
+    ) -> Result<Vec<WriteResult>, SyncError> {
+        self.tasks.begin_page();
+        let mut results = match self.write_changes(changes, dry_run).await {
+            Ok(results) => results,
+            Err(e) => return Err(self.tasks.leave(e, &self.kaonavi).await),
+        };
+        Ok(changes
+            .iter()
+            .map(|c| {
+                results
+                    .remove(&c.key)
+                    .unwrap_or_else(|| WriteResult::Rejected("no result from Kaonavi".into()))
+            })
+            .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kaonavi_messages_name_the_member() {
+        assert_eq!(
+            named_code("社員番号「0012」は既に登録されています"),
+            Some("0012")
+        );
+        assert_eq!(named_code("サーバーエラー"), None);
+    }
+}

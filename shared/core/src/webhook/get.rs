@@ -1,0 +1,128 @@
+//! The ingress's `GET` answers, apart from deliveries because they change with the vendors'
+//! sign-in and endpoint-validation flows, not with how a notification is accepted:
+//!
+//! - a person coming back from a vendor's consent page (`code` and `state`, or `error`):
+//!   the connector finishes the authorization it started;
+//! - LinkedIn's endpoint validation (`challengeCode`): an HMAC with the endpoint's secret,
+//!   given only for what a challenge may be.
+//!
+//! Like the rest of the ingress, every refusal here is the same at every address.
+
+use super::{
+    Answer, Ingress, WebhookRequest, WebhookResponse, WebhookVendor, hmac_hex, is_challenge_code,
+    reject,
+};
+use crate::connector::{Authorization, Refusal};
+use crate::ids::{ConnectionId, TenantId};
+use serde_json::{Value, json};
+
+fn unknown_authorization() -> Answer {
+    let r = Refusal::unknown_authorization();
+    Answer(
+        WebhookResponse::error(r.status, &r.message),
+        "authorization unknown",
+    )
+}
+
+impl Ingress<'_> {
+    /// A person coming back from a vendor's consent page (OAuth code flow): the connector
+    /// checks the state it issued and finishes. Every authorization that cannot be finished
+    /// is told the same, whether or not the address has a connection behind it.
+    pub(super) async fn authorization(
+        &self,
+        req: &WebhookRequest,
+        vendor: WebhookVendor,
+        t: &TenantId,
+        c: &ConnectionId,
+    ) -> Result<WebhookResponse, Answer> {
+        let (Some(code), Some(state)) = (req.query_param("code"), req.query_param("state")) else {
+            return Err(reject(400, "code and state are required"));
+        };
+        // The state the connector issued is the authentication, and it is in the store: the
+        // connection is read whether or not the address has an endpoint secret, so that both
+        // cost the same reads up to the connector's own check of the state.
+        let target = self.target(vendor, t, c).await?;
+        let signing = self.signing(vendor, t, c).await?;
+        let (Some(target), Some(endpoint_secret)) = (target, signing.stored.as_ref()) else {
+            return Err(unknown_authorization());
+        };
+        let a = Authorization {
+            store: self.ports.store,
+            conn: &target.conn,
+            vendor,
+            endpoint_secret,
+            code,
+            state,
+            now: self.ports.clock.now(),
+        };
+        match target.factory.authorization(a).await {
+            Ok(v) => Ok(WebhookResponse::new(200, v)),
+            Err(r) => Err(Answer(
+                WebhookResponse::error(r.status, &r.message),
+                "authorization refused",
+            )),
+        }
+    }
+
+    /// LinkedIn's endpoint validation: `challengeResponse` = hex HMAC-SHA256 of the code
+    /// with the client secret — or, at an address without one, with its decoy secret, so
+    /// that the answer looks the same.
+    ///
+    /// The answer is an HMAC with the signing secret, so it is given only for what LinkedIn
+    /// documents a challenge to be, and nothing a notification could be: a code that is no
+    /// type-4 UUID is refused before anything is read; an `applicationId` other than the
+    /// endpoint's application (the `client_id` its endpoint secret holds; none at a missing
+    /// address, nor in one written before it was copied there) is refused. Both refusals are
+    /// the same at every address.
+    pub(super) async fn challenge(
+        &self,
+        req: &WebhookRequest,
+        vendor: WebhookVendor,
+        t: &TenantId,
+        c: &ConnectionId,
+    ) -> Result<WebhookResponse, Answer> {
+        if vendor != WebhookVendor::LinkedIn {
+            return Err(reject(405, "method not allowed"));
+        }
+        let code = req
+            .query_param("challengeCode")
+            .filter(|c| !c.is_empty())
+            .ok_or_else(|| reject(400, "challengeCode missing"))?;
+        if !is_challenge_code(code) {
+            return Err(reject(400, "challengeCode is not a type-4 UUID"));
+        }
+        let signing = self.signing(vendor, t, c).await?;
+        if let Some(app) = req.query_param("applicationId") {
+            let ours = signing
+                .stored
+                .as_ref()
+                .and_then(|s| s.get(CLIENT_ID))
+                .and_then(Value::as_str);
+            if ours != Some(app) {
+                return Err(reject(
+                    400,
+                    "applicationId is not this endpoint's application",
+                ));
+            }
+        }
+        Ok(WebhookResponse::new(
+            200,
+            json!({
+                "challengeCode": code,
+                "challengeResponse": hmac_hex(signing.secret.as_bytes(), code.as_bytes()),
+            }),
+        ))
+    }
+}
+
+/// The field of LinkedIn's endpoint secret naming its application (the child application's
+/// client id, `WebhookSource::also`): the only `applicationId` its challenge is answered for.
+const CLIENT_ID: &str = "client_id";
+
+/// A consent the person refused at the vendor: said so (it changes nothing, so it is
+/// answered alike at every address).
+pub(super) fn refused_consent(req: &WebhookRequest) -> WebhookResponse {
+    let e = req.query_param("error").unwrap_or_default();
+    let why = req.query_param("error_description").unwrap_or(e);
+    WebhookResponse::error(400, &format!("the authorization was not given: {why}"))
+}
