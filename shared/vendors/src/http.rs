@@ -489,10 +489,16 @@ pub fn parse_json<T: serde::de::DeserializeOwned>(
     body: &str,
     what: &str,
 ) -> Result<T, VendorError> {
-    serde_json::from_str(body).map_err(|e| VendorError::Permanent {
+    // The error names where in the answer it went wrong (`items[0].items`), so an operator
+    // can tell the vendor which field changed.
+    let mut de = serde_json::Deserializer::from_str(body);
+    serde_path_to_error::deserialize(&mut de).map_err(|e| VendorError::Permanent {
         vendor,
         status: 200,
-        message: format!("unexpected {what} answer ({e})"),
+        message: match e.path().to_string().as_str() {
+            "." => format!("unexpected {what} answer ({})", e.inner()),
+            path => format!("unexpected {what} answer at {path} ({})", e.inner()),
+        },
     })
 }
 

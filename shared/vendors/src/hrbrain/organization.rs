@@ -39,8 +39,9 @@ pub struct OrgTree {
     /// `list` or `tree`.
     #[serde(rename = "type")]
     pub kind: String,
-    /// Top-level items (a list, or one object).
-    #[serde(deserialize_with = "one_or_many")]
+    /// Top-level items (a list, or one object; never null: an organization that says
+    /// nothing is not read as one without departments).
+    #[serde(deserialize_with = "one_or_many_present")]
     pub items: Vec<OrgItem>,
 }
 
@@ -85,40 +86,60 @@ impl OrgTree {
     }
 }
 
-/// `items` as a list, as one object (a list of one), or null / absent (none).
+/// An item's `items`: a list, one object (a list of one), or null / absent (none).
 fn one_or_many<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
 where
     D: Deserializer<'de>,
     T: Deserialize<'de>,
 {
-    struct OneOrMany<T>(PhantomData<T>);
+    deserializer.deserialize_any(OneOrMany(Nulls::AreEmpty, PhantomData))
+}
 
-    impl<'de, T: Deserialize<'de>> Visitor<'de> for OneOrMany<T> {
-        type Value = Vec<T>;
+/// The organization's own `items`: a list or one object; null is refused.
+fn one_or_many_present<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    deserializer.deserialize_any(OneOrMany(Nulls::Refused, PhantomData))
+}
 
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("a list of items or one item")
-        }
+/// What a null `items` means where it is found.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Nulls {
+    /// No children (a client's `if (node.items)`).
+    AreEmpty,
+    /// Not an answer: the organization itself must say what it holds.
+    Refused,
+}
 
-        fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Vec<T>, A::Error> {
-            Vec::deserialize(de::value::SeqAccessDeserializer::new(seq))
-        }
+struct OneOrMany<T>(Nulls, PhantomData<T>);
 
-        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Vec<T>, A::Error> {
-            T::deserialize(de::value::MapAccessDeserializer::new(map)).map(|one| vec![one])
-        }
+impl<'de, T: Deserialize<'de>> Visitor<'de> for OneOrMany<T> {
+    type Value = Vec<T>;
 
-        // A client's `if (node.items)` treats null as no children; so does renkei.
-        fn visit_unit<E: de::Error>(self) -> Result<Vec<T>, E> {
-            Ok(Vec::new())
-        }
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a list of items or one item")
+    }
 
-        fn visit_none<E: de::Error>(self) -> Result<Vec<T>, E> {
-            Ok(Vec::new())
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Vec<T>, A::Error> {
+        Vec::deserialize(de::value::SeqAccessDeserializer::new(seq))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Vec<T>, A::Error> {
+        T::deserialize(de::value::MapAccessDeserializer::new(map)).map(|one| vec![one])
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Vec<T>, E> {
+        match self.0 {
+            Nulls::AreEmpty => Ok(Vec::new()),
+            Nulls::Refused => Err(E::invalid_type(de::Unexpected::Unit, &self)),
         }
     }
 
-    deserializer.deserialize_any(OneOrMany(PhantomData))
+    fn visit_none<E: de::Error>(self) -> Result<Vec<T>, E> {
+        self.visit_unit()
+    }
 }
 
 #[cfg(test)]
@@ -184,12 +205,29 @@ mod tests {
         );
     }
 
+    /// Decoded as the client decodes an answer: a refusal names where it went wrong.
+    fn refusal(v: serde_json::Value) -> String {
+        let e = crate::http::parse_json::<OrgTree>("hrbrain", &v.to_string(), "organization")
+            .expect_err("refused");
+        e.to_string()
+    }
+
     #[test]
     fn s29_5_items_that_are_neither_a_list_nor_an_object_are_refused() {
-        let refused = serde_json::from_value::<OrgTree>(json!({"type": "tree", "items": "a"}));
-        let message = refused.expect_err("a string is not items").to_string();
+        let message = refusal(json!({"type": "tree", "items": "a"}));
+        assert!(message.contains("at items"), "{message}");
         assert!(message.contains("a list of items or one item"), "{message}");
         let nested = json!({"type": "tree", "items": [{"id": "a", "value": "本社", "items": 3}]});
-        assert!(serde_json::from_value::<OrgTree>(nested).is_err());
+        let message = refusal(nested);
+        assert!(message.contains("at items[0].items"), "{message}");
+    }
+
+    #[test]
+    fn s29_5_an_organization_whose_items_are_null_is_refused_not_read_as_empty() {
+        let message = refusal(json!({"type": "tree", "items": null}));
+        assert!(message.contains("at items"), "{message}");
+        // Inside an item, null stays "no children", as public clients read it.
+        let leaf = json!({"type": "tree", "items": [{"id": "a", "value": "本社", "items": null}]});
+        assert_eq!(decode(leaf).departments().len(), 1);
     }
 }
