@@ -33,6 +33,8 @@ RENKEI_CHECK_CALLS="$calls" cargo nextest run --no-fail-fast -p renkei-e2e --tes
 rm -rf "$calls"
 # The libFuzzer targets (fuzz/, its own workspace) are compiled against today's parsers, so a
 # changed parser cannot leave a target behind; running them is fuzz/run.sh (docs/security.md).
+# --locked: when the workspace's dependencies change, update fuzz/Cargo.lock with the same
+# command without --locked and commit it.
 echo "== fuzz targets: cargo check --manifest-path fuzz/Cargo.toml --bins"
 CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}/fuzz" cargo check --quiet --locked --manifest-path fuzz/Cargo.toml --bins
 echo "== tests/browser: C5 onboarding as a LinkedIn admin does it, in headless Chromium (Debian's chromium, playwright-core)"
