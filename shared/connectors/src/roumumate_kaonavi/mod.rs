@@ -17,7 +17,7 @@ mod tasks;
 
 pub use push::RoumumateKaonavi;
 pub use setup::{SetupError, SetupInput, setup};
-pub use tasks::MAX_QUIET_CHECKS;
+pub use tasks::{CARRIED as TASKS_ITEM, MAX_QUIET_CHECKS};
 
 use async_trait::async_trait;
 use chrono::NaiveDate;
@@ -229,6 +229,7 @@ impl ConnectorFactory for Factory {
             settings,
             existing: HashSet::new(),
             tasks,
+            checked: false,
         }))
     }
 }

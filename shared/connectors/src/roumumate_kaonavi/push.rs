@@ -3,7 +3,7 @@
 //! PATCH for the others, then follows Kaonavi's tasks ([`super::tasks`]).
 
 use super::Settings;
-use super::tasks::{TaskLedger, WriteKind};
+use super::tasks::{Mode, TaskLedger, WriteKind};
 use async_trait::async_trait;
 use renkei_core::engine::{Change, Connector, Page, SyncError, WriteResult};
 use renkei_vendors::VendorError;
@@ -20,6 +20,8 @@ pub struct RoumumateKaonavi<'a> {
     pub(super) existing: HashSet<String>,
     /// The run's tasks, and what an earlier run's tasks already wrote.
     pub(super) tasks: TaskLedger<'a>,
+    /// Whether the run's first write has checked the carried tasks and read the members.
+    pub(super) checked: bool,
 }
 
 /// Attempts at one batch (each NG or refused request removes the named members).
@@ -66,6 +68,12 @@ impl RoumumateKaonavi<'_> {
         kind: WriteKind,
         dry_run: bool,
     ) -> Result<Round, KaonaviError> {
+        // A write whose task this run could not follow is not sent at all.
+        if self.kaonavi.polls_left() == 0 {
+            return Err(KaonaviError::PollsSpent {
+                per_run: self.kaonavi.polling().per_run,
+            });
+        }
         let sent = match kind {
             WriteKind::Create => self.kaonavi.create_members(pending, dry_run).await,
             WriteKind::Update => self.kaonavi.update_members(pending, dry_run).await,
@@ -90,7 +98,7 @@ impl RoumumateKaonavi<'_> {
             Err(e) => return Err(e),
         };
         if !dry_run {
-            self.tasks.note(task, kind, pending);
+            self.tasks.note(task, kind, pending).await;
         }
         let progress = self.kaonavi.wait_task(task).await?;
         match progress.status {
@@ -245,11 +253,10 @@ impl Connector for RoumumateKaonavi<'_> {
     /// Roumumate's opaque change cursor.
     type Cursor = String;
 
-    /// Checks the tasks an earlier run left before anything is written, then reads which
-    /// 社員番号 Kaonavi has.
+    /// Checks the credentials (a token), so that even a run with nothing to write finds
+    /// them refused; the carried tasks and the members are read at the first write.
     async fn begin(&mut self) -> Result<(), SyncError> {
-        self.tasks.settle(&self.kaonavi).await?;
-        Ok(self.refresh_existing().await?)
+        Ok(self.kaonavi.authenticate().await?)
     }
 
     async fn pull(&mut self, cursor: Option<String>) -> Result<Page<MemberData>, SyncError> {
@@ -270,11 +277,22 @@ impl Connector for RoumumateKaonavi<'_> {
         changes: &[Change<MemberData>],
         dry_run: bool,
     ) -> Result<Vec<WriteResult>, SyncError> {
+        // At the first page with changes (only then is there something to write, and only
+        // `write` knows whether the run is a dry one): the tasks an earlier run left are
+        // checked before anything is written, then the 社員番号 Kaonavi has are read.
+        if !self.checked {
+            self.tasks.settle(&self.kaonavi, Mode::of(dry_run)).await?;
+            self.refresh_existing().await?;
+            self.checked = true;
+        }
         self.tasks.begin_page();
         let mut results = match self.write_changes(changes, dry_run).await {
             Ok(results) => results,
             Err(e) => return Err(self.tasks.leave(e, &self.kaonavi).await),
         };
+        if !dry_run {
+            self.tasks.page_written().await?;
+        }
         Ok(changes
             .iter()
             .map(|c| {

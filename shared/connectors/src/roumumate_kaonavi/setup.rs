@@ -78,7 +78,7 @@ impl From<KaonaviError> for SetupError {
             KaonaviError::Vendor(v) => v.into(),
             KaonaviError::PermissionMissing(p) => SetupError::MissingPermissions(vec![p]),
             // Setup polls no task (its writes are Dry-Run probes whose ids it ignores).
-            still @ KaonaviError::TaskStillRunning { .. } => {
+            still @ (KaonaviError::TaskStillRunning { .. } | KaonaviError::PollsSpent { .. }) => {
                 SetupError::Unavailable(still.to_string())
             }
         }

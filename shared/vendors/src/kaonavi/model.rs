@@ -131,6 +131,15 @@ pub enum KaonaviError {
         /// The run's bound on task polls.
         per_run: u32,
     },
+    /// The run's task polls are spent before a write: it is not sent, since its task could
+    /// not be followed (the run continues later with a new bound).
+    #[error(
+        "この実行のカオナビのタスク確認 ({per_run} 回) を使い切ったため、書き込みを次回の実行に回します (this run's {per_run} Kaonavi task polls are spent: the write waits for the next run)"
+    )]
+    PollsSpent {
+        /// The run's bound on task polls.
+        per_run: u32,
+    },
 }
 
 impl From<KaonaviError> for renkei_core::engine::SyncError {
@@ -139,7 +148,9 @@ impl From<KaonaviError> for renkei_core::engine::SyncError {
         match e {
             KaonaviError::Vendor(v) => v.into(),
             p @ KaonaviError::PermissionMissing(_) => SyncError::Permanent(p.to_string()),
-            t @ KaonaviError::TaskStillRunning { .. } => SyncError::Retryable(t.to_string()),
+            t @ (KaonaviError::TaskStillRunning { .. } | KaonaviError::PollsSpent { .. }) => {
+                SyncError::Retryable(t.to_string())
+            }
         }
     }
 }

@@ -2,8 +2,9 @@
 //! `GET /tasks/{id}` is a request of the company's hourly budget (1,000 per hour), so a task
 //! is polled with growing gaps (1, 2, 4, 8, 16, 30, 30 … s) rather than every 2 s, and a run
 //! spends at most a share of the hour on polls: a few large syncs can no longer spend the
-//! hour polling. The waits go through the client's pause (the run's heartbeat, then
-//! tokio's clock), so tests drive them with scaled or paused time, never real sleeps.
+//! hour polling. Each wait is announced to the run's heartbeat (`beat(upcoming_wait)`), then
+//! slept on tokio's clock: tests assert the announced waits, which load cannot change, and
+//! divide them by a time scale so that the real sleeps stay short.
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
