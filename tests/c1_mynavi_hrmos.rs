@@ -717,9 +717,7 @@ async fn c1_crash_at_every_step_boundary_then_rerun_holds_each_applicant_once() 
                 connection_id: c.clone(),
                 deadline: None,
                 dry_run: false,
-                manual: false,
-                claim: None,
-                webhook: false,
+                trigger: renkei_core::engine::Trigger::Schedule { claim: None },
                 scope: None,
             };
             let _ = env.backend.run(&req, &CrashAt::new(step, nth)).await;
@@ -774,9 +772,7 @@ async fn c1_dry_run_writes_nothing() {
         connection_id: c.clone(),
         deadline: None,
         dry_run: true,
-        manual: true,
-        claim: None,
-        webhook: false,
+        trigger: renkei_core::engine::Trigger::Person,
         scope: None,
     };
     let Outcome::Ran(run) = env.backend.run(&req, &NoHook).await.unwrap() else {

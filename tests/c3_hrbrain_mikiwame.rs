@@ -434,7 +434,7 @@ async fn c3_6_jobs_list_what_status_when_and_an_excel_error_file() {
     // A person's sync goes through the bus like the admin surface's and runs in the
     // background (the connector function).
     let ask = |scope: &str| renkei_core::engine::SyncRequested {
-        manual: true,
+        trigger: renkei_core::engine::Trigger::Person,
         scope: Some(scope.into()),
         ..renkei_core::engine::SyncRequested::new(t.clone(), c.clone(), c3::NAME)
     };

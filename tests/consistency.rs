@@ -95,9 +95,13 @@ fn missing(factory: &dyn ConnectorFactory) -> Vec<String> {
         Some(Ok(payload)) => match renkei_aws::lambda::sync_request(payload) {
             // A hand-made request runs only as a person's (manual) or with a current claim;
             // the samples are for `cargo lambda invoke` on a fresh connection, so manual.
-            Ok(req) if req.connector == name && !req.manual => gaps.push(format!(
-                "{sample} is not manual: on a fresh connection (not due, no claim) it would do nothing"
-            )),
+            Ok(req)
+                if req.connector == name && req.trigger != renkei_core::engine::Trigger::Person =>
+            {
+                gaps.push(format!(
+                    "{sample} is not manual: on a fresh connection (not due, no claim) it would do nothing"
+                ));
+            }
             Ok(req) if req.connector == name => {}
             Ok(req) => gaps.push(format!("{sample} names connector {}", req.connector)),
             Err(e) => gaps.push(format!("{sample} is no SyncRequested event: {e}")),

@@ -212,7 +212,7 @@ async fn p5_ten_dispatcher_ticks_over_a_run_in_flight_or_a_throttled_backlog_mak
     let handed = tick().await;
     assert_eq!(handed.len(), 1);
     let (stall, control) = Stall::at(Step::Pulled, 1);
-    let claim = handed[0].claim.clone();
+    let claim = handed[0].trigger.claim().map(str::to_string);
     let (env2, t2, c2) = (env.clone(), t.clone(), c.clone());
     let run = tokio::spawn(async move {
         env2.backend

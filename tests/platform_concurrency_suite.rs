@@ -95,7 +95,9 @@ async fn one_iteration(seed: u64, store: Arc<dyn StateStore>) {
                 RunRequest::manual(t.clone(), c.clone())
             } else {
                 let mut r = RunRequest::manual(t.clone(), c.clone());
-                r.manual = rng.bool();
+                if rng.bool() {
+                    r.trigger = renkei_core::engine::Trigger::Schedule { claim: None };
+                }
                 r
             };
             let hook = RandomStall {

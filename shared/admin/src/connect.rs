@@ -156,7 +156,7 @@ async fn connect(
             // Its first run provisions the LinkedIn application (the connector's function
             // alone reads the deployment's partner secret): at once, not at the next tick.
             let event = renkei_core::engine::SyncRequested {
-                manual: true,
+                trigger: renkei_core::engine::Trigger::Person,
                 ..renkei_core::engine::SyncRequested::new(t, c, c5::NAME)
             };
             s.bus

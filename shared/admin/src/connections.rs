@@ -236,7 +236,7 @@ async fn run_now(
         }
     }
     let event = SyncRequested {
-        manual: true,
+        trigger: renkei_core::engine::Trigger::Person,
         scope: q.scope,
         ..SyncRequested::new(t, conn.connection_id.clone(), &conn.connector)
     };

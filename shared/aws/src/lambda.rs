@@ -211,7 +211,7 @@ mod tests {
             "detail": {"tenant_id": "acme", "connection_id": "c1", "connector": "x", "webhook": true}
         }))
         .unwrap();
-        assert!(req.webhook && req.claim.is_none());
+        assert_eq!(req.trigger, renkei_core::engine::Trigger::Webhook);
         assert!(sync_request(json!({"detail": {}})).is_err());
     }
 }

@@ -242,8 +242,7 @@ pub async fn bench_c5(b: C5Bench) -> Result<(), String> {
     for _ in 0..1_000 {
         let mut req = match claim.take() {
             Some(id) => SyncRequested {
-                continuation: true,
-                claim: Some(id),
+                trigger: renkei_core::engine::Trigger::Continuation { claim: Some(id) },
                 ..SyncRequested::new(t.clone(), c.clone(), c5::NAME)
             }
             .to_request(None),
@@ -275,7 +274,7 @@ pub async fn bench_c5(b: C5Bench) -> Result<(), String> {
                 claim = backend.bus.drain().into_iter().find_map(|e| {
                     serde_json::from_value::<SyncRequested>(e.detail)
                         .ok()
-                        .and_then(|s| s.claim)
+                        .and_then(|s| s.trigger.claim().map(str::to_string))
                 });
                 if claim.is_none() {
                     return Err("a continued run published no continuation".into());

@@ -154,7 +154,7 @@ pub async fn hrbrain(b: &Backend, cmd: HrbrainCmd, json: bool) -> Result<(), Str
                 What::All => None,
             };
             let event = SyncRequested {
-                manual: true,
+                trigger: renkei_core::engine::Trigger::Person,
                 scope,
                 ..SyncRequested::new(t, c, c3::NAME)
             };

@@ -273,7 +273,7 @@ pub async fn linkedin(b: &Backend, cmd: LinkedinCmd, json: bool) -> Result<(), S
             // The first run provisions the LinkedIn application (here on the embedded
             // backend; the connector's function on a stack).
             let event = renkei_core::engine::SyncRequested {
-                manual: true,
+                trigger: renkei_core::engine::Trigger::Person,
                 ..renkei_core::engine::SyncRequested::new(t.clone(), c.clone(), c5::NAME)
             };
             let ran = b.request(event).await?;

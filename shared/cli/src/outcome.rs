@@ -165,7 +165,7 @@ pub(crate) async fn run_now(
         .0;
     if !dry_run && !b.runs_here() {
         let event = SyncRequested {
-            manual: true,
+            trigger: renkei_core::engine::Trigger::Person,
             ..SyncRequested::new(t.clone(), c.clone(), &conn.connector)
         };
         return request_run(b, event, json, summary).await;
@@ -175,9 +175,7 @@ pub(crate) async fn run_now(
         connection_id: c.clone(),
         deadline: None,
         dry_run,
-        manual: true,
-        claim: None,
-        webhook: false,
+        trigger: renkei_core::engine::Trigger::Person,
         scope: None,
     };
     crate::term::progress(format_args!("{t}/{c}: running…"));

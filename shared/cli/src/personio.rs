@@ -223,7 +223,7 @@ async fn upload(b: &Backend, on: &Conn, file: &Path, json: bool) -> Result<(), S
         .await
         .map_err(|r| format!("upload refused ({}): {}", r.status, r.message))?;
     let event = SyncRequested {
-        manual: true,
+        trigger: renkei_core::engine::Trigger::Person,
         ..SyncRequested::new(t.clone(), c.clone(), c4::NAME)
     };
     let asked = crate::outcome::ask(b, event).await?;

@@ -10,7 +10,7 @@
 //! goes out at the next tick.
 
 use crate::clock::Clock;
-use crate::engine::{SyncRequested, claim_id};
+use crate::engine::{SyncRequested, Trigger, claim_id};
 use crate::ports::{BusError, EventBus, StateStore, StoreError};
 use crate::repo::{Claim, Connection, Repo};
 use chrono::{DateTime, Duration, Utc};
@@ -129,7 +129,7 @@ async fn claim_round(
         conn.next_run_at = now + claim_ttl;
         match repo.put_connection(&conn, Some(version)).await {
             Ok(_) => Ok(Some(SyncRequested {
-                claim: Some(id),
+                trigger: Trigger::Schedule { claim: Some(id) },
                 ..SyncRequested::new(conn.tenant_id, conn.connection_id, conn.connector)
             })),
             Err(StoreError::ConditionFailed) => Ok(None),

@@ -103,6 +103,43 @@ impl Default for EngineConfig {
     }
 }
 
+/// Why a run was asked for: what decides whether it may start (engine/admit.rs).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Trigger {
+    /// The schedule: the dispatcher's event with the claim it handed out, or (no claim) a run
+    /// that goes ahead only if the connection is due.
+    Schedule {
+        /// The hand-out's claim; the run goes ahead only under the connection's current one.
+        claim: Option<String>,
+    },
+    /// A run that reached its time budget goes on, under the claim it handed on.
+    Continuation {
+        /// The claim the ending run stored for its continuation.
+        claim: Option<String>,
+    },
+    /// A vendor's webhook: runs while automation is on even if not due, unless a run is
+    /// already handed out (that one reads the change too).
+    Webhook,
+    /// A person ("run now", the admin surface, the CLI): runs even while automation is off.
+    Person,
+}
+
+impl Trigger {
+    /// The claim a scheduled run or a continuation carries.
+    pub fn claim(&self) -> Option<&str> {
+        match self {
+            Trigger::Schedule { claim } | Trigger::Continuation { claim } => claim.as_deref(),
+            Trigger::Webhook | Trigger::Person => None,
+        }
+    }
+
+    /// Asked for now by someone (a person or a vendor), not handed out by the schedule: such
+    /// a run that finds the lease held says so rather than quietly stepping aside.
+    pub fn is_on_demand(&self) -> bool {
+        matches!(self, Trigger::Webhook | Trigger::Person)
+    }
+}
+
 /// What to run.
 #[derive(Debug, Clone)]
 pub struct RunRequest {
@@ -114,15 +151,8 @@ pub struct RunRequest {
     pub deadline: Option<DateTime<Utc>>,
     /// Validate and count without writing anything anywhere.
     pub dry_run: bool,
-    /// Run even if automation is off and the connection is not due (a person pressed
-    /// "run now").
-    pub manual: bool,
-    /// The claim the scheduled event carries; a scheduled run goes ahead only if it is the
-    /// connection's current claim (or, without one, if the connection is due).
-    pub claim: Option<String>,
-    /// A vendor's webhook asked for it: runs while automation is on even if not due, unless
-    /// a run is already handed out (that one reads the change too).
-    pub webhook: bool,
+    /// Who or what asked for it.
+    pub trigger: Trigger,
     /// What part of the connection's work to do (one of the connector's
     /// [`ConnectorFactory::scopes`](crate::connector::ConnectorFactory::scopes)); None: all.
     pub scope: Option<String>,
@@ -140,9 +170,7 @@ impl RunRequest {
             connection_id,
             deadline: None,
             dry_run: false,
-            manual: false,
-            claim,
-            webhook: false,
+            trigger: Trigger::Schedule { claim },
             scope: None,
         }
     }
@@ -150,7 +178,7 @@ impl RunRequest {
     /// A run a person asked for ("run now").
     pub fn manual(tenant_id: TenantId, connection_id: ConnectionId) -> Self {
         Self {
-            manual: true,
+            trigger: Trigger::Person,
             ..Self::scheduled(tenant_id, connection_id, None)
         }
     }
@@ -158,6 +186,7 @@ impl RunRequest {
 
 /// The bus event that starts a connection's run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "SyncRequestedWire", into = "SyncRequestedWire")]
 pub struct SyncRequested {
     /// Owner.
     pub tenant_id: TenantId,
@@ -165,21 +194,72 @@ pub struct SyncRequested {
     pub connection_id: ConnectionId,
     /// Connector name: the bus rule routes on it.
     pub connector: String,
-    /// Sent by a run that reached its time budget.
-    #[serde(default)]
-    pub continuation: bool,
-    /// The claim handed out with this event (see `repo::Claim`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub claim: Option<String>,
-    /// Requested by the webhook ingress on a vendor's call.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub webhook: bool,
-    /// Requested by a person (the admin surface, the CLI): runs even while automation is off.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub manual: bool,
+    /// Who or what asked for it.
+    pub trigger: Trigger,
     /// The part of the work asked for (see [`RunRequest::scope`]); None: all of it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
+}
+
+/// The event as it travels (EventBridge rules, events/*.json, events already on the bus):
+/// flags and a claim, read into one [`Trigger`] — a person's request wins over a webhook's,
+/// which wins over a continuation's.
+#[derive(Serialize, Deserialize)]
+struct SyncRequestedWire {
+    tenant_id: TenantId,
+    connection_id: ConnectionId,
+    connector: String,
+    #[serde(default)]
+    continuation: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    claim: Option<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    webhook: bool,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    manual: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    scope: Option<String>,
+}
+
+impl From<SyncRequestedWire> for SyncRequested {
+    fn from(w: SyncRequestedWire) -> Self {
+        let trigger = if w.manual {
+            Trigger::Person
+        } else if w.webhook {
+            Trigger::Webhook
+        } else if w.continuation {
+            Trigger::Continuation { claim: w.claim }
+        } else {
+            Trigger::Schedule { claim: w.claim }
+        };
+        Self {
+            tenant_id: w.tenant_id,
+            connection_id: w.connection_id,
+            connector: w.connector,
+            trigger,
+            scope: w.scope,
+        }
+    }
+}
+
+impl From<SyncRequested> for SyncRequestedWire {
+    fn from(e: SyncRequested) -> Self {
+        let (manual, webhook, continuation) = match &e.trigger {
+            Trigger::Person => (true, false, false),
+            Trigger::Webhook => (false, true, false),
+            Trigger::Continuation { .. } => (false, false, true),
+            Trigger::Schedule { .. } => (false, false, false),
+        };
+        Self {
+            claim: e.trigger.claim().map(str::to_string),
+            tenant_id: e.tenant_id,
+            connection_id: e.connection_id,
+            connector: e.connector,
+            continuation,
+            webhook,
+            manual,
+            scope: e.scope,
+        }
+    }
 }
 
 impl SyncRequested {
@@ -196,10 +276,7 @@ impl SyncRequested {
             tenant_id,
             connection_id,
             connector: connector.into(),
-            continuation: false,
-            claim: None,
-            webhook: false,
-            manual: false,
+            trigger: Trigger::Schedule { claim: None },
             scope: None,
         }
     }
@@ -208,14 +285,9 @@ impl SyncRequested {
     pub fn to_request(&self, deadline: Option<DateTime<Utc>>) -> RunRequest {
         RunRequest {
             deadline,
-            manual: self.manual,
-            webhook: self.webhook,
+            trigger: self.trigger.clone(),
             scope: self.scope.clone(),
-            ..RunRequest::scheduled(
-                self.tenant_id.clone(),
-                self.connection_id.clone(),
-                self.claim.clone(),
-            )
+            ..RunRequest::scheduled(self.tenant_id.clone(), self.connection_id.clone(), None)
         }
     }
 
@@ -265,4 +337,53 @@ impl From<Crash> for EngineError {
 pub fn content_hash(payload: &Value) -> String {
     let bytes = serde_json::to_vec(payload).unwrap_or_default();
     hex::encode(Sha256::digest(&bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn event(flags: Value) -> SyncRequested {
+        let mut v = json!({"tenant_id": "acme", "connection_id": "c1", "connector": "x"});
+        v.as_object_mut()
+            .unwrap()
+            .extend(flags.as_object().unwrap().clone());
+        serde_json::from_value(v).unwrap()
+    }
+
+    /// Events already on the bus and the samples in events/ carry flags and a claim: each
+    /// reads as one trigger and is written back the same.
+    #[test]
+    fn s30_4_an_event_s_flags_read_as_one_trigger_and_travel_unchanged() {
+        let cases = [
+            (json!({}), Trigger::Schedule { claim: None }),
+            (
+                json!({"claim": "k1"}),
+                Trigger::Schedule {
+                    claim: Some("k1".into()),
+                },
+            ),
+            (
+                json!({"continuation": true, "claim": "k2"}),
+                Trigger::Continuation {
+                    claim: Some("k2".into()),
+                },
+            ),
+            (json!({"webhook": true}), Trigger::Webhook),
+            (json!({"manual": true}), Trigger::Person),
+            (json!({"manual": true, "webhook": true}), Trigger::Person),
+        ];
+        for (flags, trigger) in cases {
+            let e = event(flags.clone());
+            assert_eq!(e.trigger, trigger, "{flags}");
+            let back = serde_json::to_value(&e).unwrap();
+            assert_eq!(serde_json::from_value::<SyncRequested>(back).unwrap(), e);
+            assert_eq!(e.to_request(None).trigger, trigger);
+        }
+        // What the bus rules and the samples read is unchanged.
+        let webhook = serde_json::to_value(event(json!({"webhook": true}))).unwrap();
+        assert_eq!(webhook["webhook"], true);
+        assert!(webhook.get("manual").is_none() && webhook.get("claim").is_none());
+    }
 }

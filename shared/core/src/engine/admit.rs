@@ -3,7 +3,7 @@
 
 use crate::ids::RunId;
 use crate::repo::{Automation, Connection};
-use crate::request::RunRequest;
+use crate::request::{RunRequest, Trigger};
 use chrono::{DateTime, Utc};
 
 /// Whether a request may run now, and which continued run it resumes.
@@ -12,14 +12,14 @@ pub(super) fn admit(
     conn: &Connection,
     now: DateTime<Utc>,
 ) -> Result<Option<RunId>, String> {
-    if req.manual {
+    if req.trigger == Trigger::Person {
         return Ok(None);
     }
     if conn.automation != Automation::On {
         return Err("automation is off for this connection".into());
     }
     let current = conn.claim.as_ref();
-    if req.webhook {
+    if req.trigger == Trigger::Webhook {
         // A run already handed out has not started yet (it will read the change), or is
         // under way (its close sees the webhook's mark and makes the connection due).
         return match current {
@@ -27,8 +27,8 @@ pub(super) fn admit(
             None => Ok(None),
         };
     }
-    match (&req.claim, current) {
-        (Some(id), Some(claim)) if &claim.id == id => Ok(claim.resume_run.clone()),
+    match (req.trigger.claim(), current) {
+        (Some(id), Some(claim)) if claim.id == id => Ok(claim.resume_run.clone()),
         (Some(_), _) => Err(
             "the event's claim is stale: this run was handed out again or has already run".into(),
         ),

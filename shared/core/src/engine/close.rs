@@ -2,7 +2,9 @@
 //! closing with a truthful status, and telling people.
 
 use super::{Engine, MAX_RECIPIENTS, claim_id};
-use crate::connector::{ConnectorFactory, EngineError, Outcome, RunRequest, SyncRequested};
+use crate::connector::{
+    ConnectorFactory, EngineError, Outcome, RunRequest, SyncRequested, Trigger,
+};
 use crate::ids::{ConnectionId, RunId, TenantId};
 use crate::notify::{self, Outgoing};
 use crate::ports::{Email, StoreError};
@@ -207,8 +209,7 @@ impl Engine<'_> {
         }
         if let Some(claim) = continuation {
             let event = SyncRequested {
-                continuation: true,
-                claim: Some(claim),
+                trigger: Trigger::Continuation { claim: Some(claim) },
                 scope: run.scope.clone(),
                 ..SyncRequested::new(t.clone(), c.clone(), run.connector.clone())
             };

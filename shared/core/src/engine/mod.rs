@@ -173,7 +173,7 @@ impl<'a> Engine<'a> {
             .acquire_run_lease(t, c, &run_id, opening.clone(), until)
             .await?
         {
-            LeaseClaim::Held if req.manual || req.webhook => {
+            LeaseClaim::Held if req.trigger.is_on_demand() => {
                 // A person's or a vendor's request waits for the run under way: its close
                 // sees this note and makes the connection due at once.
                 repo.note_waiting(t, c, now).await?;

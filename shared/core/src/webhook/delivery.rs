@@ -4,7 +4,7 @@
 //! authenticated, checked for age, kept once, coalesced and turned into a `SyncRequested`.
 
 use super::{Answer, Ingress, WebhookRequest, WebhookResponse, WebhookVendor, reject};
-use crate::connector::{Delivery, SyncRequested};
+use crate::connector::{Delivery, SyncRequested, Trigger};
 use crate::ids::{ConnectionId, TenantId};
 use crate::repo::Repo;
 use chrono::{DateTime, Duration, Utc};
@@ -97,7 +97,7 @@ impl Ingress<'_> {
             return Ok(WebhookResponse::new(202, json!({ "coalesced": true })).with(kept));
         }
         let event = SyncRequested {
-            webhook: true,
+            trigger: Trigger::Webhook,
             scope,
             ..SyncRequested::new(t.clone(), c.clone(), target.conn.connector.clone())
         };
