@@ -42,20 +42,25 @@ async fn s28_8_a_tenants_disconnect_keeps_the_secret_restorable_for_seven_days()
     let (env, c) = env_with_connection().await;
     let api = support::serve(&env, tenant_token()).await;
     let url = format!("{}/v1/tenants/{TENANT}/connections/{c}", api.base);
-    let (status, body) = call("DELETE", &url, None).await;
+    assert_deleted_restorably(&api, &url, "disconnect").await;
+}
+
+/// A tenant's DELETE of `url` answers 204 and deletes the connection's one secret with the
+/// seven-day recovery window (the webhook endpoints' copies, renkei-webhook/…, are deleted at
+/// once: the webhooks stop, and migrate-secrets writes them again).
+async fn assert_deleted_restorably(api: &support::Api, url: &str, what: &str) {
+    let (status, body) = call("DELETE", url, None).await;
     assert_eq!(status, 204, "{body}");
     let deletes: Vec<String> = api
         .writes
         .what()
         .into_iter()
-        // The connection's secret (the webhook endpoints' copies, renkei-webhook/…, are
-        // deleted at once: the webhooks stop, and migrate-secrets writes them again).
         .filter(|w| w.starts_with("delete secret renkei/"))
         .collect();
     assert_eq!(deletes.len(), 1, "{deletes:?}");
     assert!(
         deletes[0].ends_with("recoverable for 7 days"),
-        "a tenant's disconnect purged the secret: {deletes:?}"
+        "a tenant's {what} purged the secret: {deletes:?}"
     );
 }
 
@@ -338,17 +343,5 @@ async fn s28_8_a_tenants_mynavi_unlink_keeps_the_secret_restorable_too() {
     let url = format!("{}/v1/tenants/{TENANT}/mynavi/accounts/{c}", api.base);
     let (status, _) = call("DELETE", &format!("{url}?purge=true"), None).await;
     assert_eq!(status, 403, "a tenant may not purge");
-    let (status, body) = call("DELETE", &url, None).await;
-    assert_eq!(status, 204, "{body}");
-    let deletes: Vec<String> = api
-        .writes
-        .what()
-        .into_iter()
-        .filter(|w| w.starts_with("delete secret renkei/"))
-        .collect();
-    assert_eq!(deletes.len(), 1, "{deletes:?}");
-    assert!(
-        deletes[0].ends_with("recoverable for 7 days"),
-        "a tenant's unlink purged the secret: {deletes:?}"
-    );
+    assert_deleted_restorably(&api, &url, "unlink").await;
 }
