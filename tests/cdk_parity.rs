@@ -262,6 +262,13 @@ fn the_cdk_app_has_the_same_table_queue_alarm_dashboard_api_and_outputs() {
         "AdminOnboardingRoute",
         "AdminOnboardingNotifyRoute",
         "AdminOnboardingInvokePermission",
+        "AdminConsoleRoute",
+        "AdminConsoleIndexRoute",
+        "AdminConsoleInvokePermission",
+        "ConsoleUserPool",
+        "ConsoleUserPoolDomain",
+        "ConsoleUserPoolClient",
+        "ConsoleOperatorsGroup",
     ] {
         assert_eq!(
             sam["Resources"][name]["Type"], cdk["Resources"][name]["Type"],
@@ -272,6 +279,8 @@ fn the_cdk_app_has_the_same_table_queue_alarm_dashboard_api_and_outputs() {
         "AdminRoute",
         "AdminOnboardingRoute",
         "AdminOnboardingNotifyRoute",
+        "AdminConsoleRoute",
+        "AdminConsoleIndexRoute",
     ] {
         let route = |t: &Value| t["Resources"][name]["Properties"]["RouteKey"].clone();
         assert_eq!(route(&sam), route(&cdk), "{name}");

@@ -491,11 +491,12 @@ fn s27_11_only_the_recruitee_linkedin_function_may_read_the_partner_secret() {
     }
 }
 
-/// Issue 27 item 5: the onboarding page and its "notify partner" are the admin API's only
-/// routes without an authoriser (the signed link is their authority), and API Gateway may
-/// invoke the function for them.
+/// Issue 27 item 5 and issue 31 item 3: the onboarding page with its "notify partner" and
+/// the console's files are the admin API's only routes without an authoriser (the signed
+/// link is the onboarding page's authority; the console's files hold no data), and API
+/// Gateway may invoke the function for them.
 #[test]
-fn s27_5_the_onboarding_page_is_the_admin_apis_only_public_route() {
+fn s27_5_s31_3_the_onboarding_page_and_the_console_files_are_the_only_public_routes() {
     for (name, t) in both_templates() {
         let mut open: Vec<String> = t["Resources"]
             .as_object()
@@ -509,17 +510,77 @@ fn s27_5_the_onboarding_page_is_the_admin_apis_only_public_route() {
         assert_eq!(
             open,
             [
+                "GET /console",
+                "GET /console/{proxy+}",
                 "GET /onboarding/linkedin/{token}",
                 "POST /onboarding/linkedin/{token}/notify"
             ],
             "{name}"
         );
-        let permission =
-            t["Resources"]["AdminOnboardingInvokePermission"]["Properties"]["SourceArn"]
-                .to_string();
+        let permission = |id: &str| t["Resources"][id]["Properties"]["SourceArn"].to_string();
+        let onboarding = permission("AdminOnboardingInvokePermission");
         assert!(
-            permission.contains("/*/*/onboarding/*"),
-            "{name}: {permission}"
+            onboarding.contains("/*/*/onboarding/*"),
+            "{name}: {onboarding}"
+        );
+        let console = permission("AdminConsoleInvokePermission");
+        assert!(console.contains("/*/GET/console*"), "{name}: {console}");
+    }
+}
+
+/// Issue 31 item 2: with CreateUserPool=true (and no JwtIssuer) the admin API takes the
+/// stack's own user pool's tokens — issuer and audience from the pool and its console
+/// client — and the admin function tells the console that pool's hosted sign-in; without
+/// either, IAM as before.
+#[test]
+fn s31_2_the_stack_can_make_the_consoles_user_pool_and_trust_its_tokens() {
+    for (name, t) in both_templates() {
+        let r = &t["Resources"];
+        for id in [
+            "ConsoleUserPool",
+            "ConsoleUserPoolDomain",
+            "ConsoleUserPoolClient",
+            "ConsoleOperatorsGroup",
+        ] {
+            assert_eq!(r[id]["Condition"], "UserPoolWanted", "{name}: {id}");
+        }
+        let client = &r["ConsoleUserPoolClient"]["Properties"];
+        assert_eq!(client["GenerateSecret"], false, "{name}: a public client");
+        assert_eq!(
+            client["AllowedOAuthFlows"],
+            serde_json::json!(["code"]),
+            "{name}"
+        );
+        assert_eq!(
+            r["ConsoleUserPool"]["Properties"]["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"],
+            true,
+            "{name}: no self sign-up (tenant grants are groups)"
+        );
+        assert_eq!(
+            r["AdminJwtAuthorizer"]["Condition"], "JwtAuthorised",
+            "{name}"
+        );
+        let jwt = r["AdminJwtAuthorizer"]["Properties"]["JwtConfiguration"].to_string();
+        assert!(
+            jwt.contains("ConsoleUserPool") && jwt.contains("ProviderURL"),
+            "{name}: {jwt}"
+        );
+        assert!(jwt.contains("ConsoleUserPoolClient"), "{name}: {jwt}");
+        let route = r["AdminRoute"]["Properties"]["AuthorizationType"].to_string();
+        assert!(route.contains("JwtAuthorised"), "{name}: {route}");
+        let env = r["AdminFunction"]["Properties"]["Environment"]["Variables"].to_string();
+        for var in [
+            "RENKEI_CONSOLE_AUTHORIZE_URL",
+            "RENKEI_CONSOLE_TOKEN_URL",
+            "RENKEI_CONSOLE_CLIENT_ID",
+            "RENKEI_OPERATOR_GROUP",
+        ] {
+            assert!(env.contains(var), "{name}: {var}");
+        }
+        let conditions = t["Conditions"]["UserPoolWanted"].to_string();
+        assert!(
+            conditions.contains("JwtGiven") && conditions.contains("CreateUserPool"),
+            "{name}: {conditions}"
         );
     }
 }

@@ -316,6 +316,7 @@ async fn admin_api(env: &SandboxEnv) -> String {
         clock: env.clock.clone(),
         recovery: RecoveryWindow::DEFAULT,
         outbound: renkei_core::outbound::OutboundPolicy::Local,
+        console: std::sync::Arc::new(renkei_admin::ConsoleConfig::iam()),
     })
     .layer(axum::Extension(renkei_admin::Caller::Operator));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

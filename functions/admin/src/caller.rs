@@ -9,13 +9,13 @@
 //! real event still cannot forge the id without knowing it, and the function's resource
 //! policy (AdminInvokePermission) admits API Gateway only for that API.
 //!
-//! Then: a JWT authoriser's claims name the tenants the caller may act on (see claim.rs);
+//! Then: a JWT authoriser's claims name the tenants the caller may act on, or an operator (renkei_admin::claim);
 //! otherwise the route is IAM-authorised and the caller is an operator of the stack. A
 //! request with neither gets no identity (401 from the router).
 
-use crate::claim::TenantClaim;
 use lambda_http::request::RequestContext;
 use lambda_http::{Request, RequestExt};
+use renkei_admin::claim::TenantClaim;
 use renkei_admin::{Caller, Problem};
 
 /// The stage the templates create (`AdminStage`).
@@ -49,7 +49,8 @@ impl Gate {
         Ok(Self {
             api_id: var("RENKEI_ADMIN_API_ID").ok_or(MissingConfig("RENKEI_ADMIN_API_ID"))?,
             stage: var("RENKEI_ADMIN_API_STAGE").unwrap_or_else(|| DEFAULT_STAGE.into()),
-            claim: TenantClaim::new(&var("RENKEI_TENANT_CLAIM").unwrap_or_default()),
+            claim: TenantClaim::new(&var("RENKEI_TENANT_CLAIM").unwrap_or_default())
+                .with_operator_group(&var("RENKEI_OPERATOR_GROUP").unwrap_or_default()),
         })
     }
 
@@ -76,12 +77,8 @@ impl Gate {
         }
         let caller = ctx.authorizer.as_ref().and_then(|a| {
             if let Some(jwt) = &a.jwt {
-                let tenants = jwt
-                    .claims
-                    .get(self.claim.name())
-                    .map(|v| self.claim.tenants(v))
-                    .unwrap_or_default();
-                Some(Caller::Tenants(tenants))
+                let value = jwt.claims.get(self.claim.name()).map(String::as_str);
+                Some(self.claim.caller(value))
             } else {
                 a.iam.as_ref().map(|_| Caller::Operator)
             }

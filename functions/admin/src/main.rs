@@ -4,12 +4,11 @@
 //! router who the caller is (see caller.rs).
 
 mod caller;
-mod claim;
 
 use axum::response::IntoResponse;
 use lambda_http::tower::{ServiceExt, service_fn};
 use lambda_http::{Error, Request, run};
-use renkei_admin::{AdminState, router};
+use renkei_admin::{AdminState, ConsoleConfig, router};
 use renkei_core::ports::RecoveryWindow;
 use std::sync::Arc;
 
@@ -25,6 +24,7 @@ async fn main() -> Result<(), Error> {
         clock: Arc::new(renkei_core::SystemClock),
         recovery: recovery_window()?,
         outbound: renkei_aws::lambda::outbound_policy(),
+        console: Arc::new(ConsoleConfig::from_env()?),
     };
     let app = router(state);
     run(service_fn(move |req: Request| {

@@ -8,6 +8,7 @@ import {
 } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -67,6 +68,26 @@ export class RenkeiStack extends Stack {
     const jwtAudience = new CfnParameter(this, 'JwtAudience', {
       type: 'String', default: '', description: 'Audience (client id) of those JWTs',
     });
+    const createUserPool = new CfnParameter(this, 'CreateUserPool', {
+      type: 'String', default: 'false', allowedValues: ['false', 'true'],
+      description: 'true = create a Cognito user pool with a hosted sign-in for the web console (/console/) and take its tokens at the admin API instead of IAM; ignored when JwtIssuer is set (docs/operations.md: users, tenant:<id> groups, renkei-operators)',
+    });
+    const consoleAuthorizeUrl = new CfnParameter(this, 'ConsoleAuthorizeUrl', {
+      type: 'String', default: '',
+      description: 'With JwtIssuer, the issuer\'s OIDC authorization endpoint the console signs in at (empty = the console cannot sign in); JwtAudience is the console\'s client id (a public client, PKCE)',
+    });
+    const consoleTokenUrl = new CfnParameter(this, 'ConsoleTokenUrl', {
+      type: 'String', default: '',
+      description: 'With JwtIssuer, the issuer\'s OIDC token endpoint (it must answer the console\'s origin with CORS)',
+    });
+    const consoleLogoutUrl = new CfnParameter(this, 'ConsoleLogoutUrl', {
+      type: 'String', default: '',
+      description: 'With JwtIssuer, where signing out of the console ends the issuer\'s session (optional)',
+    });
+    const operatorGroup = new CfnParameter(this, 'OperatorGroup', {
+      type: 'String', default: '',
+      description: 'With JwtIssuer, a TenantClaim value that makes a user an operator of every tenant (empty = only IAM callers are operators; the created user pool uses renkei-operators)',
+    });
     const tenantClaim = new CfnParameter(this, 'TenantClaim', {
       type: 'String', default: 'cognito:groups',
       description: 'JWT claim naming the tenant(s) a caller may act on; users must not be able to set it (default Cognito groups, values tenant:<id>; docs/operations.md)',
@@ -99,6 +120,12 @@ export class RenkeiStack extends Stack {
     });
     const jwtGiven = new CfnCondition(this, 'JwtGiven', {
       expression: Fn.conditionNot(Fn.conditionEquals(jwtIssuer.valueAsString, '')),
+    });
+    const userPoolWanted = new CfnCondition(this, 'UserPoolWanted', {
+      expression: Fn.conditionAnd(Fn.conditionNot(jwtGiven), Fn.conditionEquals(createUserPool.valueAsString, 'true')),
+    });
+    const jwtAuthorised = new CfnCondition(this, 'JwtAuthorised', {
+      expression: Fn.conditionOr(jwtGiven, userPoolWanted),
     });
     const webhooksConcurrencyGiven = new CfnCondition(this, 'WebhooksConcurrencyGiven', {
       expression: Fn.conditionNot(Fn.conditionEquals(webhooksConcurrency.valueAsString, '0')),
@@ -315,25 +342,107 @@ export class RenkeiStack extends Stack {
     // references nothing; the integration references the function.
     admin.addEnvironment('RENKEI_ADMIN_API_ID', api.ref);
     admin.addEnvironment('RENKEI_ADMIN_API_STAGE', '$default');
+    // The console's own sign-in (CreateUserPool=true, no JwtIssuer): an invitation-only pool
+    // (a tenant grant is a group, tenant:<id>, that only a pool administrator adds; the
+    // operators are the renkei-operators group) with Cognito's hosted sign-in, and the
+    // console as a public client using the authorization code with PKCE. docs/operations.md.
+    const consoleUrl = `https://${api.ref}.execute-api.${Aws.REGION}.${Aws.URL_SUFFIX}/console`;
+    const pool = new cognito.CfnUserPool(this, 'ConsoleUserPool', {
+      userPoolName: `${Aws.STACK_NAME}-console`,
+      usernameAttributes: ['email'],
+      autoVerifiedAttributes: ['email'],
+      adminCreateUserConfig: { allowAdminCreateUserOnly: true },
+      mfaConfiguration: 'OPTIONAL',
+      enabledMfas: ['SOFTWARE_TOKEN_MFA'],
+      policies: {
+        passwordPolicy: {
+          minimumLength: 12, requireLowercase: true, requireUppercase: true, requireNumbers: true,
+          requireSymbols: true, temporaryPasswordValidityDays: 3,
+        },
+      },
+      accountRecoverySetting: { recoveryMechanisms: [{ name: 'verified_email', priority: 1 }] },
+    });
+    pool.cfnOptions.condition = userPoolWanted;
+    Validations.of(pool).acknowledge(
+      { id: 'AwsSolutions::AwsSolutions-COG2', reason: 'MFA is offered (TOTP) and left to each customer\'s policy: the pool is invitation-only and tenant grants are groups only an administrator sets.' },
+      { id: 'AwsSolutions::AwsSolutions-COG3', reason: 'Threat protection is a paid Cognito feature tier; the pool is invitation-only (no self sign-up).' },
+      { id: 'AwsSolutions::AwsSolutions-COG8', reason: 'The plus tier is a paid Cognito plan, a customer\'s choice; the pool is invitation-only (no self sign-up).' },
+    );
+    const domain = new cognito.CfnUserPoolDomain(this, 'ConsoleUserPoolDomain', {
+      userPoolId: pool.ref,
+      // Globally unique per region: the stack's own id.
+      domain: Fn.join('-', ['renkei', Fn.select(2, Fn.split('/', Aws.STACK_ID))]),
+    });
+    domain.cfnOptions.condition = userPoolWanted;
+    const client = new cognito.CfnUserPoolClient(this, 'ConsoleUserPoolClient', {
+      userPoolId: pool.ref,
+      clientName: 'renkei-console',
+      generateSecret: false,
+      allowedOAuthFlowsUserPoolClient: true,
+      allowedOAuthFlows: ['code'],
+      allowedOAuthScopes: ['openid', 'email'],
+      supportedIdentityProviders: ['COGNITO'],
+      callbackUrLs: [consoleUrl],
+      logoutUrLs: [consoleUrl],
+      explicitAuthFlows: ['ALLOW_REFRESH_TOKEN_AUTH'],
+      preventUserExistenceErrors: 'ENABLED',
+      idTokenValidity: 60,
+      accessTokenValidity: 60,
+      refreshTokenValidity: 1,
+      tokenValidityUnits: { idToken: 'minutes', accessToken: 'minutes', refreshToken: 'days' },
+    });
+    client.cfnOptions.condition = userPoolWanted;
+    const operators = new cognito.CfnUserPoolGroup(this, 'ConsoleOperatorsGroup', {
+      userPoolId: pool.ref,
+      groupName: 'renkei-operators',
+      description: 'Operators of every tenant of this renkei stack (the console\'s operator view)',
+    });
+    operators.cfnOptions.condition = userPoolWanted;
+    const hosted = `https://${domain.ref}.auth.${Aws.REGION}.amazoncognito.com`;
+    const ifPool = (created: string, given: string) => Fn.conditionIf(userPoolWanted.logicalId, created, given).toString();
+    // How the web console (/console) signs people in: the user pool's hosted sign-in, or
+    // the given issuer's endpoints (none: the console says the API is IAM-only).
+    admin.addEnvironment('RENKEI_CONSOLE_AUTHORIZE_URL', ifPool(`${hosted}/oauth2/authorize`, consoleAuthorizeUrl.valueAsString));
+    admin.addEnvironment('RENKEI_CONSOLE_TOKEN_URL', ifPool(`${hosted}/oauth2/token`, consoleTokenUrl.valueAsString));
+    admin.addEnvironment('RENKEI_CONSOLE_LOGOUT_URL', ifPool(`${hosted}/logout`, consoleLogoutUrl.valueAsString));
+    admin.addEnvironment('RENKEI_CONSOLE_CLIENT_ID', ifPool(client.ref, jwtAudience.valueAsString));
+    admin.addEnvironment('RENKEI_OPERATOR_GROUP', ifPool('renkei-operators', operatorGroup.valueAsString));
     const integration = new apigw.CfnIntegration(this, 'AdminIntegration', {
       apiId: api.ref, integrationType: 'AWS_PROXY', integrationUri: admin.functionArn, payloadFormatVersion: '2.0',
     });
     const authorizer = new apigw.CfnAuthorizer(this, 'AdminJwtAuthorizer', {
       apiId: api.ref, name: 'jwt', authorizerType: 'JWT', identitySource: ['$request.header.Authorization'],
-      jwtConfiguration: { issuer: jwtIssuer.valueAsString, audience: [jwtAudience.valueAsString] },
+      jwtConfiguration: {
+        issuer: Fn.conditionIf(jwtGiven.logicalId, jwtIssuer.valueAsString, `https://${pool.attrProviderUrl}`).toString(),
+        audience: [Fn.conditionIf(jwtGiven.logicalId, jwtAudience.valueAsString, client.ref).toString()],
+      },
     });
-    authorizer.cfnOptions.condition = jwtGiven;
+    authorizer.cfnOptions.condition = jwtAuthorised;
     const route = new apigw.CfnRoute(this, 'AdminRoute', {
       apiId: api.ref,
       routeKey: 'ANY /v1/{proxy+}',
       target: `integrations/${integration.ref}`,
-      authorizationType: Fn.conditionIf(jwtGiven.logicalId, 'JWT', 'AWS_IAM').toString(),
-      authorizerId: Fn.conditionIf(jwtGiven.logicalId, authorizer.ref, Aws.NO_VALUE).toString(),
+      authorizationType: Fn.conditionIf(jwtAuthorised.logicalId, 'JWT', 'AWS_IAM').toString(),
+      authorizerId: Fn.conditionIf(jwtAuthorised.logicalId, authorizer.ref, Aws.NO_VALUE).toString(),
     });
     Validations.of(route).acknowledge({
       id: 'AwsSolutions::AwsSolutions-APIG4',
-      reason: 'The route is authorised by IAM or, with JwtIssuer, by JWT (a condition cdk-nag cannot evaluate); never NONE.',
+      reason: 'The route is authorised by IAM or, with JwtIssuer or CreateUserPool, by JWT (a condition cdk-nag cannot evaluate); never NONE.',
     });
+    // The web console's files (public: they hold no data; the app calls /v1 with the
+    // signed-in user's token). renkei_admin::console serves them with a strict CSP.
+    for (const [logicalId, routeKey] of [
+      ['AdminConsoleRoute', 'GET /console/{proxy+}'],
+      ['AdminConsoleIndexRoute', 'GET /console'],
+    ]) {
+      const open = new apigw.CfnRoute(this, logicalId, {
+        apiId: api.ref, routeKey, target: `integrations/${integration.ref}`, authorizationType: 'NONE',
+      });
+      Validations.of(open).acknowledge({
+        id: 'AwsSolutions::AwsSolutions-APIG4',
+        reason: 'The console\'s static files: they hold no data, and everything the app shows comes from the /v1 routes with the signed-in user\'s token.',
+      });
+    }
     // The onboarding page of a recruitee-linkedin connection and its "Notify partner":
     // public, reached through an expiring, signed link (the token is the authority).
     for (const [logicalId, routeKey] of [
@@ -360,6 +469,12 @@ export class RenkeiStack extends Stack {
       functionName: admin.functionName,
       principal: 'apigateway.amazonaws.com',
       sourceArn: `arn:${Aws.PARTITION}:execute-api:${Aws.REGION}:${Aws.ACCOUNT_ID}:${api.ref}/*/*/v1/*`,
+    });
+    new lambda.CfnPermission(this, 'AdminConsoleInvokePermission', {
+      action: 'lambda:InvokeFunction',
+      functionName: admin.functionName,
+      principal: 'apigateway.amazonaws.com',
+      sourceArn: `arn:${Aws.PARTITION}:execute-api:${Aws.REGION}:${Aws.ACCOUNT_ID}:${api.ref}/*/GET/console*`,
     });
     new lambda.CfnPermission(this, 'AdminOnboardingInvokePermission', {
       action: 'lambda:InvokeFunction',
@@ -398,8 +513,17 @@ export class RenkeiStack extends Stack {
       description: 'Base URL vendors call; append webhooks/{vendor}/{tenant}/{connection}', value: url.url,
     });
     new CfnOutput(this, 'AdminApiUrl', {
-      description: 'The admin API (docs/openapi.yaml); IAM-signed requests unless JwtIssuer is set',
+      description: 'The admin API (docs/openapi.yaml); IAM-signed requests unless JwtIssuer is set or CreateUserPool=true',
       value: `https://${api.ref}.execute-api.${Aws.REGION}.${Aws.URL_SUFFIX}`,
+    });
+    new CfnOutput(this, 'ConsoleUrl', {
+      description: 'The web console (signs in with the user pool or JwtIssuer; says so when the API is IAM-only)',
+      value: consoleUrl,
+    });
+    new CfnOutput(this, 'ConsoleUserPoolId', {
+      description: 'The console\'s user pool (add users and their tenant:<id> or renkei-operators groups here)',
+      value: pool.ref,
+      condition: userPoolWanted,
     });
     new CfnOutput(this, 'TableName', { value: table.tableName });
     new CfnOutput(this, 'BusName', { value: bus.eventBusName });

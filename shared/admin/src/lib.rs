@@ -8,20 +8,26 @@
 //! - Secrets are write-only: they go to the secret store and are never returned.
 //! - Nothing is written before a request is fully checked (unknown tenant 404, another
 //!   tenant's connection 404, malformed body 400 naming the field, oversize body 413).
+//! - The web console (`console.rs`): public static files and their sign-in settings; the
+//!   app acts only through this API with the signed-in user's token.
 //! - One public page (`onboarding.rs`): a recruitee-linkedin connection's onboarding page,
 //!   whose signed, expiring link is its authority (no caller identity).
 
 mod catalog;
+pub mod claim;
 mod connect;
 mod connections;
+pub mod console;
 mod onboarding;
 mod outbound;
 mod page;
 mod people;
 mod problem;
 mod settings;
+mod tenants;
 mod vendors;
 
+pub use console::ConsoleConfig;
 pub use page::Page;
 pub use problem::Problem;
 
@@ -62,6 +68,8 @@ pub struct AdminState {
     /// Where the vendor addresses people give may point (the stack: its vendors' documented
     /// hosts and AllowedVendorHosts; the embedded backend: the sandbox on loopback too).
     pub outbound: renkei_core::outbound::OutboundPolicy,
+    /// How the console (served at `/console/`) signs people in.
+    pub console: Arc<ConsoleConfig>,
 }
 
 /// Who is calling, as API Gateway's authoriser established it (functions/admin sets it on
@@ -201,6 +209,8 @@ pub fn router(state: AdminState) -> Router {
         .merge(people::routes())
         .merge(settings::routes())
         .merge(onboarding::routes())
+        .merge(tenants::routes())
+        .merge(console::routes())
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
         .fallback(|| async { Problem::not_found("no such route") })
         .with_state(state)

@@ -210,7 +210,7 @@ async fn every_documented_operation_answers_as_documented() {
         }
         called += 1;
     }
-    assert_eq!(called, 34, "every operation of the document was called");
+    assert_eq!(called, 36, "every operation of the document was called");
 }
 
 #[tokio::test]

@@ -6,20 +6,20 @@
 //! On the embedded backend, "run now" runs here: the bus is delivered every second.
 
 use crate::backend::Backend;
-use renkei_admin::{AdminState, Caller, router};
+use renkei_admin::{AdminState, Caller, ConsoleConfig, router};
 use renkei_core::engine::Outcome;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 pub async fn serve(b: Backend, port: u16, as_tenant: Option<String>) -> Result<(), String> {
-    let state = AdminState {
-        store: b.store.clone(),
-        secrets: b.secrets.clone(),
-        bus: b.bus(),
-        clock: b.clock.clone(),
-        recovery: renkei_core::ports::RecoveryWindow::DEFAULT,
-        outbound: b.outbound.clone(),
-    };
+    let mut state = state(&b);
+    // Every request here already acts as one caller: there is nobody to sign in, and the
+    // console belongs to `renkei sandbox`, which has a sign-in.
+    state.console = Arc::new(ConsoleConfig::unavailable(
+        "renkei admin serve answers every request as one caller, without sign-in: start \
+         `renkei sandbox` for the console (it prints the console's URL).",
+    ));
     let (caller, who) = match as_tenant {
         Some(t) => (
             Caller::Tenants(vec![t.clone()]),
@@ -36,22 +36,43 @@ pub async fn serve(b: Backend, port: u16, as_tenant: Option<String>) -> Result<(
         "admin API on http://{addr}/ (docs/openapi.yaml) — local and unauthenticated: \
          every request acts as {who}"
     );
-    if let Ok(local) = b.embedded("delivering run requests") {
-        tokio::spawn(async move {
-            loop {
-                tokio::time::sleep(Duration::from_secs(1)).await;
-                match local.deliver().await {
-                    Ok(outcomes) => {
-                        for o in outcomes {
-                            eprintln!("{}", ran(&o));
-                        }
-                    }
-                    Err(e) => eprintln!("delivering run requests: {e}"),
-                }
-            }
-        });
-    }
+    deliver_runs(&b);
     axum::serve(listener, app).await.map_err(|e| e.to_string())
+}
+
+/// The admin API's ports on backend `b` (the console without sign-in until the caller
+/// says otherwise).
+pub fn state(b: &Backend) -> AdminState {
+    AdminState {
+        store: b.store.clone(),
+        secrets: b.secrets.clone(),
+        bus: b.bus(),
+        clock: b.clock.clone(),
+        recovery: renkei_core::ports::RecoveryWindow::DEFAULT,
+        outbound: b.outbound.clone(),
+        console: Arc::new(ConsoleConfig::iam()),
+    }
+}
+
+/// On the embedded backend, "run now" runs here: the bus is delivered every second, as
+/// EventBridge would deliver it to the connector functions.
+pub fn deliver_runs(b: &Backend) {
+    let Ok(local) = b.embedded("delivering run requests") else {
+        return;
+    };
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            match local.deliver().await {
+                Ok(outcomes) => {
+                    for o in outcomes {
+                        eprintln!("{}", ran(&o));
+                    }
+                }
+                Err(e) => eprintln!("delivering run requests: {e}"),
+            }
+        }
+    });
 }
 
 /// One line for what a delivered run request did.

@@ -12,7 +12,6 @@ use renkei_connectors::roumumate_kaonavi::{
     self as c2, KaonaviLimits, Secret, Settings, SetupInput, TargetFilter,
 };
 use renkei_core::repo::Repo;
-use renkei_local::LocalBackend;
 use renkei_sandbox::{Limits, Sandbox};
 use renkei_testbed::SandboxEnv as Env;
 use renkei_testbed::demo::{DemoSize, scenarios};
@@ -130,10 +129,12 @@ pub async fn demo(as_json: bool, args: DemoArgs) -> Result<(), String> {
 /// Serves the sandbox until stopped; first prints its base URLs (`--json`: one object of
 /// them, `simulators` by name, for a script that starts it in the background).
 pub async fn serve_sandbox(
-    backend: Arc<LocalBackend>,
+    on: &crate::backend::Backend,
     port: u16,
+    console_port: u16,
     json: bool,
 ) -> Result<(), String> {
+    let backend = on.embedded("renkei sandbox")?;
     let sandbox =
         Sandbox::new().with_runner(Arc::new(renkei_testbed::LocalRunner(backend.clone())));
     // C5's partner application: the sandbox's own, kept as this local stack's partner secret.
@@ -142,6 +143,12 @@ pub async fn serve_sandbox(
         .serve(SocketAddr::from(([127, 0, 0, 1], port)))
         .await
         .map_err(|e| e.to_string())?;
+    let server = async move { server.await.map_err(|e| e.to_string()) };
+    let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], console_port)))
+        .await
+        .map_err(|e| format!("binding 127.0.0.1:{console_port} for the console: {e}"))?;
+    let (console, console_server) = crate::console::serve(on, listener).await?;
+    let both = async move { tokio::try_join!(server, console_server).map(|_| ()) };
     if json {
         let simulators: serde_json::Map<String, serde_json::Value> = renkei_sandbox::simulators()
             .into_iter()
@@ -156,9 +163,10 @@ pub async fn serve_sandbox(
                 "simulators": simulators,
                 "webhooks": format!("http://{addr}/webhooks"),
                 "control": format!("http://{addr}/_control"),
+                "console": console,
             })
         );
-        return server.await.map_err(|e| e.to_string());
+        return both.await;
     }
     println!("sandbox listening on http://{addr} (see docs/sandbox.md); base URLs to pass:");
     for (name, prefix) in renkei_sandbox::simulators() {
@@ -173,7 +181,11 @@ pub async fn serve_sandbox(
         "  webhooks   http://{addr}/webhooks/{{vendor}}/{{tenant}}/{{connection}} (renkei's ingress)"
     );
     println!("  control    http://{addr}/_control");
-    server.await.map_err(|e| e.to_string())
+    println!(
+        "  console    {console} (the admin API too, at /v1; development sign-in: no password, \
+         anyone who can reach this port may act as any tenant)"
+    );
+    both.await
 }
 
 #[derive(Args, Clone)]

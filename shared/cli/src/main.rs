@@ -22,6 +22,7 @@ mod backend;
 mod bench;
 mod bench_c5;
 mod bench_cold;
+mod console;
 mod demo;
 mod exit;
 #[cfg(test)]
@@ -114,11 +115,15 @@ enum Command {
     /// Start the sandbox, seed data, run every connector, print a summary; the state and the
     /// failure emails are kept in --out.
     Demo(demo::DemoArgs),
-    /// Serve the vendor simulators and the control API (docs/sandbox.md).
+    /// Serve the vendor simulators and the control API (docs/sandbox.md), and the web
+    /// console with the admin API on the state of --dir, behind a development sign-in.
     Sandbox {
         /// Port on 127.0.0.1 (0 = any free port).
         #[arg(long, default_value_t = 8790)]
         port: u16,
+        /// The console's port on 127.0.0.1 (default: --port + 1; any free port with --port 0).
+        #[arg(long)]
+        console_port: Option<u16>,
     },
     /// Set a connection up (if it does not exist) and run it once.
     Run(demo::RunArgs),
@@ -343,9 +348,10 @@ async fn run(cli: Cli) -> Result<(), Failure> {
     };
     let done = match cli.command {
         Command::Demo(args) => demo::demo(cli.json, args).await,
-        Command::Sandbox { port } => {
-            let b = open().await?.embedded("renkei sandbox")?;
-            demo::serve_sandbox(b, port, cli.json).await
+        Command::Sandbox { port, console_port } => {
+            let backend = open().await?;
+            let console_port = console_port.unwrap_or(if port == 0 { 0 } else { port + 1 });
+            demo::serve_sandbox(&backend, port, console_port, cli.json).await
         }
         Command::Run(args) => return demo::run_once(&open().await?, args, cli.json).await,
         Command::Completions { shell } => {

@@ -17,7 +17,8 @@ pub trait Retryability {
 /// The key of one stored item: a partition and a sort key within it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Key {
-    /// Partition key; always starts with the tenant (`T#<tenant>`).
+    /// Partition key: the tenant's (`T#<tenant>…`), except the stack's list of tenants
+    /// (`TENANTS`).
     pub pk: String,
     /// Sort key within the partition.
     pub sk: String,

@@ -180,6 +180,17 @@ impl Drop for Api {
 
 /// Serves the admin API over `env`'s backend for `caller`.
 pub async fn serve(env: &SandboxEnv, caller: Caller) -> Api {
+    serve_as(env, Some(caller)).await
+}
+
+/// Serves the admin API over `env`'s backend with no caller on any request (what the
+/// stack's routes without an authoriser deliver).
+#[allow(dead_code)] // not every test binary uses it
+pub async fn serve_without_caller(env: &SandboxEnv) -> Api {
+    serve_as(env, None).await
+}
+
+async fn serve_as(env: &SandboxEnv, caller: Option<Caller>) -> Api {
     let writes = Arc::new(Writes::default());
     let reads = Arc::new(std::sync::Mutex::new(Vec::new()));
     let store_reads = Arc::new(StoreReads::default());
@@ -196,8 +207,12 @@ pub async fn serve(env: &SandboxEnv, caller: Caller) -> Api {
         clock: env.clock.clone(),
         recovery: RecoveryWindow::DEFAULT,
         outbound: renkei_core::outbound::OutboundPolicy::Local,
+        console: std::sync::Arc::new(renkei_admin::ConsoleConfig::iam()),
     };
-    let app = router(state).layer(axum::Extension(caller));
+    let app = match caller {
+        Some(caller) => router(state).layer(axum::Extension(caller)),
+        None => router(state),
+    };
     let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
         .await
         .unwrap();

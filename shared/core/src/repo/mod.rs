@@ -41,6 +41,9 @@ pub struct Repo<'a> {
     store: &'a dyn StateStore,
 }
 
+/// The partition listing every tenant (`TENANT#<id>` items).
+const TENANTS_PK: &str = "TENANTS";
+
 fn tenant_pk(t: &TenantId) -> String {
     format!("T#{t}")
 }
@@ -121,6 +124,9 @@ impl<'a> Repo<'a> {
         };
         item.version = version;
         self.store.put(item, condition).await?;
+        if expected_version.is_none() {
+            self.register_tenant(&conn.tenant_id).await?;
+        }
         Ok(version)
     }
 
@@ -235,7 +241,39 @@ impl<'a> Repo<'a> {
             Key::new(tenant_pk(t), format!("USER#{}", user.email)),
             encode(user),
         );
+        self.store.put(item, Condition::Always).await?;
+        self.register_tenant(t).await
+    }
+
+    // ---- the tenants of the stack (an operator's view across tenants)
+
+    /// Notes that tenant `t` exists: written when it gets a user or a connection, so an
+    /// operator can list tenants without scanning the table. Kept after the tenant's last
+    /// user and connection go (a tenant is not deleted as a whole).
+    async fn register_tenant(&self, t: &TenantId) -> Result<(), StoreError> {
+        let item = Item::new(
+            Key::new(TENANTS_PK, format!("TENANT#{t}")),
+            serde_json::json!({ "tenant": t.as_str() }),
+        );
         self.store.put(item, Condition::Always).await
+    }
+
+    /// At most `limit` tenant ids after `after`, in id order.
+    pub async fn tenants_page(
+        &self,
+        after: Option<&TenantId>,
+        limit: usize,
+    ) -> Result<Vec<TenantId>, StoreError> {
+        let after = after.map(|a| format!("TENANT#{a}"));
+        let items = self
+            .store
+            .query_page(TENANTS_PK, "TENANT#", after.as_deref(), limit)
+            .await?;
+        items
+            .iter()
+            .filter_map(|i| i.key.sk.strip_prefix("TENANT#"))
+            .map(|t| TenantId::new(t).map_err(|e| StoreError::Corrupt(e.to_string())))
+            .collect()
     }
 
     /// The tenant's users.
