@@ -561,9 +561,25 @@ fn s31_2_the_stack_can_make_the_consoles_user_pool_and_trust_its_tokens() {
             "{name}"
         );
         let jwt = r["AdminJwtAuthorizer"]["Properties"]["JwtConfiguration"].to_string();
+        // The pool's issuer as Cognito writes it in `iss` (the ProviderURL attribute already
+        // holds a scheme: prefixing one would make every token's issuer mismatch).
+        let issuer = jwt.replace(' ', "");
         assert!(
-            jwt.contains("ConsoleUserPool") && jwt.contains("ProviderURL"),
+            issuer.contains(
+                "https://cognito-idp.${AWS::Region}.${AWS::URLSuffix}/${ConsoleUserPool}"
+            ) || (issuer.contains("https://cognito-idp.")
+                && issuer.contains("AWS::URLSuffix")
+                && issuer.contains("{\"Ref\":\"ConsoleUserPool\"}")),
             "{name}: {jwt}"
+        );
+        assert!(!jwt.contains("ProviderURL"), "{name}: {jwt}");
+        assert_eq!(
+            r["ConsoleUserPool"]["DeletionPolicy"], "Retain",
+            "{name}: users outlive the parameter"
+        );
+        assert_eq!(
+            r["ConsoleUserPool"]["Properties"]["MfaConfiguration"], "ON",
+            "{name}"
         );
         assert!(jwt.contains("ConsoleUserPoolClient"), "{name}: {jwt}");
         let route = r["AdminRoute"]["Properties"]["AuthorizationType"].to_string();

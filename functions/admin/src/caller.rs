@@ -32,10 +32,17 @@ pub struct Gate {
     pub claim: TenantClaim,
 }
 
-/// The function's configuration is missing: it cannot tell its own API from a forgery.
+/// The function's configuration is missing or wrong: it cannot tell its own API from a
+/// forgery, or who is an operator (Permanent: the templates set it).
 #[derive(Debug, thiserror::Error)]
-#[error("{0} is not set (Permanent: the template sets it from the AdminApi resource)")]
-pub struct MissingConfig(&'static str);
+pub enum MissingConfig {
+    /// A variable the template sets from the AdminApi resource is not set.
+    #[error("{0} is not set (Permanent: the template sets it from the AdminApi resource)")]
+    Unset(&'static str),
+    /// A variable's value cannot be used.
+    #[error("{0} (Permanent: a stack parameter is wrong)")]
+    Bad(String),
+}
 
 impl Gate {
     /// From the environment the templates set.
@@ -47,10 +54,12 @@ impl Gate {
     pub fn from_vars(get: impl Fn(&str) -> Option<String>) -> Result<Self, MissingConfig> {
         let var = |name| get(name).filter(|v| !v.is_empty());
         Ok(Self {
-            api_id: var("RENKEI_ADMIN_API_ID").ok_or(MissingConfig("RENKEI_ADMIN_API_ID"))?,
+            api_id: var("RENKEI_ADMIN_API_ID")
+                .ok_or(MissingConfig::Unset("RENKEI_ADMIN_API_ID"))?,
             stage: var("RENKEI_ADMIN_API_STAGE").unwrap_or_else(|| DEFAULT_STAGE.into()),
             claim: TenantClaim::new(&var("RENKEI_TENANT_CLAIM").unwrap_or_default())
-                .with_operator_group(&var("RENKEI_OPERATOR_GROUP").unwrap_or_default()),
+                .with_operator_group(&var("RENKEI_OPERATOR_GROUP").unwrap_or_default())
+                .map_err(|e| MissingConfig::Bad(e.to_string()))?,
         })
     }
 

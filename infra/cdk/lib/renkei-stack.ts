@@ -4,7 +4,7 @@
 // actions); keep the two in step.
 import * as path from 'node:path';
 import {
-  Aws, CfnCondition, CfnOutput, CfnParameter, Duration, Fn, Stack, StackProps, Validations,
+  Aws, CfnCondition, CfnDeletionPolicy, CfnOutput, CfnParameter, Duration, Fn, Stack, StackProps, Validations,
 } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -315,7 +315,8 @@ export class RenkeiStack extends Stack {
     // The admin API (docs/openapi.yaml): IAM by default, JWT when JwtIssuer is set.
     const admin = rust('AdminFunction', 'admin', 128, 29, {
       RENKEI_MAIL_FROM: mailFrom.valueAsString,
-      RENKEI_TENANT_CLAIM: tenantClaim.valueAsString,
+      // The pool the stack creates grants tenants by its groups, whatever TenantClaim says.
+      RENKEI_TENANT_CLAIM: Fn.conditionIf(userPoolWanted.logicalId, 'cognito:groups', tenantClaim.valueAsString).toString(),
       RENKEI_SECRET_RECOVERY_DAYS: secretRecoveryDays.valueAsString,
     });
     allow(admin, [
@@ -352,7 +353,8 @@ export class RenkeiStack extends Stack {
       usernameAttributes: ['email'],
       autoVerifiedAttributes: ['email'],
       adminCreateUserConfig: { allowAdminCreateUserOnly: true },
-      mfaConfiguration: 'OPTIONAL',
+      // Every user sets up an authenticator app at the first sign-in (the hosted sign-in asks).
+      mfaConfiguration: 'ON',
       enabledMfas: ['SOFTWARE_TOKEN_MFA'],
       policies: {
         passwordPolicy: {
@@ -363,8 +365,10 @@ export class RenkeiStack extends Stack {
       accountRecoverySetting: { recoveryMechanisms: [{ name: 'verified_email', priority: 1 }] },
     });
     pool.cfnOptions.condition = userPoolWanted;
+    // Its users and their tenant groups outlive a change of CreateUserPool or the stack.
+    pool.cfnOptions.deletionPolicy = CfnDeletionPolicy.RETAIN;
+    pool.cfnOptions.updateReplacePolicy = CfnDeletionPolicy.RETAIN;
     Validations.of(pool).acknowledge(
-      { id: 'AwsSolutions::AwsSolutions-COG2', reason: 'MFA is offered (TOTP) and left to each customer\'s policy: the pool is invitation-only and tenant grants are groups only an administrator sets.' },
       { id: 'AwsSolutions::AwsSolutions-COG3', reason: 'Threat protection is a paid Cognito feature tier; the pool is invitation-only (no self sign-up).' },
       { id: 'AwsSolutions::AwsSolutions-COG8', reason: 'The plus tier is a paid Cognito plan, a customer\'s choice; the pool is invitation-only (no self sign-up).' },
     );
@@ -382,8 +386,8 @@ export class RenkeiStack extends Stack {
       allowedOAuthFlows: ['code'],
       allowedOAuthScopes: ['openid', 'email'],
       supportedIdentityProviders: ['COGNITO'],
-      callbackUrLs: [consoleUrl],
-      logoutUrLs: [consoleUrl],
+      callbackUrLs: [consoleUrl, `${consoleUrl}/`],
+      logoutUrLs: [consoleUrl, `${consoleUrl}/`],
       explicitAuthFlows: ['ALLOW_REFRESH_TOKEN_AUTH'],
       preventUserExistenceErrors: 'ENABLED',
       idTokenValidity: 60,
@@ -413,7 +417,7 @@ export class RenkeiStack extends Stack {
     const authorizer = new apigw.CfnAuthorizer(this, 'AdminJwtAuthorizer', {
       apiId: api.ref, name: 'jwt', authorizerType: 'JWT', identitySource: ['$request.header.Authorization'],
       jwtConfiguration: {
-        issuer: Fn.conditionIf(jwtGiven.logicalId, jwtIssuer.valueAsString, `https://${pool.attrProviderUrl}`).toString(),
+        issuer: Fn.conditionIf(jwtGiven.logicalId, jwtIssuer.valueAsString, `https://cognito-idp.${Aws.REGION}.${Aws.URL_SUFFIX}/${pool.ref}`).toString(),
         audience: [Fn.conditionIf(jwtGiven.logicalId, jwtAudience.valueAsString, client.ref).toString()],
       },
     });

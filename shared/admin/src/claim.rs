@@ -13,6 +13,12 @@ pub const DEFAULT_CLAIM: &str = "cognito:groups";
 /// carries other groups too; only these name tenants.
 pub const TENANT_PREFIX: &str = "tenant:";
 
+/// An OperatorGroup that could be confused with a tenant grant (Permanent: the stack's
+/// parameters are wrong).
+#[derive(Debug, thiserror::Error)]
+#[error("RENKEI_OPERATOR_GROUP: {0}")]
+pub struct BadOperatorGroup(String);
+
 /// The configured tenant claim.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TenantClaim {
@@ -37,11 +43,29 @@ impl TenantClaim {
         }
     }
 
-    /// This claim, where `group` (if not empty) makes a user an operator.
-    pub fn with_operator_group(mut self, group: &str) -> Self {
+    /// This claim, where `group` (if not empty) makes a user an operator. Only with the
+    /// default claim, `cognito:groups`, where tenants are `tenant:<id>` groups: in a
+    /// dedicated claim a plain value is a tenant id, and a tenant named like the group would
+    /// make its users operators of every tenant.
+    pub fn with_operator_group(mut self, group: &str) -> Result<Self, BadOperatorGroup> {
         let group = group.trim();
-        self.operator = (!group.is_empty()).then(|| group.to_string());
-        self
+        if group.is_empty() {
+            self.operator = None;
+            return Ok(self);
+        }
+        if !self.prefix_required() {
+            return Err(BadOperatorGroup(format!(
+                "an operator group needs the claim {DEFAULT_CLAIM}, not {}",
+                self.name
+            )));
+        }
+        if group.starts_with(TENANT_PREFIX) || group.contains(char::is_whitespace) {
+            return Err(BadOperatorGroup(format!(
+                "{group:?} is not a group name that cannot grant a tenant"
+            )));
+        }
+        self.operator = Some(group.to_string());
+        Ok(self)
     }
 
     /// Who a token whose claim has `value` (None: the token lacks the claim) is: an
@@ -51,10 +75,12 @@ impl TenantClaim {
         let Some(value) = value else {
             return Caller::Tenants(vec![]);
         };
+        // Compared whole, split on whitespace only: a Cognito group name may hold commas
+        // and quotes but no whitespace, so `tenant:x,renkei-operators` is not the group.
         if let Some(op) = &self.operator
-            && Self::items(value).any(|v| v == op)
+            && Self::list(value).split_whitespace().any(|v| v == op)
         {
-            return Caller::Operator;
+            return Caller::TokenOperator;
         }
         Caller::Tenants(self.tenants(value))
     }
@@ -62,15 +88,19 @@ impl TenantClaim {
     /// A claim's items: a list claim arrives as one string, `[a b]`; the brackets go and
     /// the items are split on spaces or commas, never taken as one item called `[a`.
     fn items(value: &str) -> impl Iterator<Item = &str> {
-        let inner = value
-            .trim()
-            .strip_prefix('[')
-            .and_then(|v| v.strip_suffix(']'))
-            .unwrap_or(value);
-        inner
+        Self::list(value)
             .split([',', ' '])
             .map(|v| v.trim().trim_matches('"'))
             .filter(|v| !v.is_empty())
+    }
+
+    /// The claim's value without the brackets of API Gateway's list form.
+    fn list(value: &str) -> &str {
+        value
+            .trim()
+            .strip_prefix('[')
+            .and_then(|v| v.strip_suffix(']'))
+            .unwrap_or(value)
     }
 
     /// The claim's name, as the authoriser's claims map keys it.
@@ -132,22 +162,45 @@ mod tests {
 
     #[test]
     fn s31_2_the_operator_group_makes_an_operator_and_nothing_else_does() {
-        let groups = TenantClaim::new(DEFAULT_CLAIM).with_operator_group("renkei-operators");
+        let groups = TenantClaim::new(DEFAULT_CLAIM)
+            .with_operator_group("renkei-operators")
+            .unwrap();
         assert_eq!(
             groups.caller(Some("[tenant:demo-co renkei-operators]")),
-            Caller::Operator
+            Caller::TokenOperator
         );
-        assert_eq!(
-            groups.caller(Some("[tenant:demo-co renkei-operators-x]")),
-            Caller::Tenants(vec!["demo-co".into()])
-        );
+        for not_the_group in [
+            "[tenant:demo-co renkei-operators-x]",
+            "[tenant:demo-co,renkei-operators]",
+            "[tenant:demo-co \"renkei-operators\"]",
+        ] {
+            assert_ne!(
+                groups.caller(Some(not_the_group)),
+                Caller::TokenOperator,
+                "{not_the_group}"
+            );
+        }
         assert_eq!(groups.caller(None), Caller::Tenants(vec![]));
-        let no_group = TenantClaim::new(DEFAULT_CLAIM).with_operator_group(" ");
+        let no_group = TenantClaim::new(DEFAULT_CLAIM)
+            .with_operator_group(" ")
+            .unwrap();
         assert_eq!(
             no_group.caller(Some("[renkei-operators]")),
             Caller::Tenants(vec![]),
             "without OperatorGroup only IAM callers are operators"
         );
+    }
+
+    #[test]
+    fn s31_2_an_operator_group_that_could_be_a_tenant_grant_is_refused() {
+        let custom = TenantClaim::new("custom:tenant");
+        assert!(
+            custom.with_operator_group("renkei-operators").is_err(),
+            "in a dedicated claim a plain value is a tenant id"
+        );
+        let groups = TenantClaim::new(DEFAULT_CLAIM);
+        assert!(groups.clone().with_operator_group("tenant:ops").is_err());
+        assert!(groups.with_operator_group("ops team").is_err());
     }
 
     #[test]

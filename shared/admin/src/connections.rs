@@ -163,6 +163,9 @@ impl DisconnectQuery {
             (true, Caller::Tenants(_)) => Err(Problem::forbidden(
                 "only an operator may purge a secret; a disconnect keeps it restorable",
             )),
+            (true, Caller::TokenOperator) => Err(Problem::forbidden(
+                "purging a secret at once needs an IAM-signed request; a disconnect keeps it restorable",
+            )),
         }
     }
 }

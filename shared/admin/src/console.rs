@@ -30,7 +30,7 @@ pub struct ConsoleConfig {
     pub why_no_sign_in: Option<String>,
     /// The Content-Security-Policy of every console answer (from `sign_in`).
     #[serde(skip)]
-    csp: String,
+    csp: HeaderValue,
 }
 
 /// An OIDC client's view of the issuer: authorization code with PKCE, a public client.
@@ -63,9 +63,10 @@ impl ConsoleConfig {
             false,
             None,
             Some(
-                "This stack's admin API is authorised with IAM (SigV4), which a browser cannot \
-                 sign. Deploy it with CreateUserPool=true, or with JwtIssuer, \
-                 ConsoleAuthorizeUrl and ConsoleTokenUrl, to sign in here."
+                "This stack's admin API has no browser sign-in: it is authorised with IAM \
+                 (SigV4), which a browser cannot sign, or JwtIssuer was given without \
+                 ConsoleAuthorizeUrl and ConsoleTokenUrl. Deploy it with CreateUserPool=true, \
+                 or with those three, to sign in here."
                     .into(),
             ),
         )
@@ -92,6 +93,10 @@ impl ConsoleConfig {
              font-src 'self'; connect-src 'self'{token_origin}; form-action 'self'; \
              base-uri 'none'; frame-ancestors 'none'"
         );
+        // `origin` lets through only characters a header may hold; should that ever change,
+        // the console stays closed rather than served without its policy.
+        let csp = HeaderValue::from_str(&csp)
+            .unwrap_or_else(|_| HeaderValue::from_static("default-src 'none'"));
         Self {
             development,
             sign_in,
@@ -141,7 +146,7 @@ impl ConsoleConfig {
 
     /// The Content-Security-Policy the console's answers carry.
     pub fn csp(&self) -> &str {
-        &self.csp
+        self.csp.to_str().unwrap_or_default()
     }
 }
 
@@ -194,19 +199,23 @@ pub(crate) fn routes() -> Router<AdminState> {
     Router::new()
         // `/console` is the address (an HTTP API route matches it exactly; whether one
         // matches a trailing slash is not documented), `/console/` works the same.
-        .route("/console", get(|s, h| serve(s, h, &INDEX)))
-        .route("/console/", get(|s, h| serve(s, h, &INDEX)))
-        .route("/console/assets/app.js", get(|s, h| serve(s, h, &APP_JS)))
-        .route("/console/assets/app.css", get(|s, h| serve(s, h, &APP_CSS)))
+        .route("/console", get(|s, h| async move { serve(s, h, &INDEX) }))
+        .route("/console/", get(|s, h| async move { serve(s, h, &INDEX) }))
+        .route(
+            "/console/assets/app.js",
+            get(|s, h| async move { serve(s, h, &APP_JS) }),
+        )
+        .route(
+            "/console/assets/app.css",
+            get(|s, h| async move { serve(s, h, &APP_CSS) }),
+        )
         .route("/console/config.json", get(config))
 }
 
 /// The headers every console answer carries.
 fn guarded(s: &AdminState, mut r: Response, cache: &'static str) -> Response {
     let h = r.headers_mut();
-    if let Ok(csp) = HeaderValue::from_str(s.console.csp()) {
-        h.insert(header::CONTENT_SECURITY_POLICY, csp);
-    }
+    h.insert(header::CONTENT_SECURITY_POLICY, s.console.csp.clone());
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
@@ -219,7 +228,7 @@ fn guarded(s: &AdminState, mut r: Response, cache: &'static str) -> Response {
     r
 }
 
-async fn serve(
+fn serve(
     axum::extract::State(s): axum::extract::State<AdminState>,
     headers: HeaderMap,
     asset: &'static Asset,
@@ -266,8 +275,8 @@ mod tests {
     fn s31_3_without_sign_in_settings_the_console_says_why_and_connects_to_itself_only() {
         let c = ConsoleConfig::from_vars(vars(&[])).unwrap();
         assert_eq!(c.sign_in, None);
-        assert!(c.why_no_sign_in.unwrap().contains("IAM"));
-        assert!(c.csp.contains("connect-src 'self';"));
+        assert!(c.why_no_sign_in.as_deref().unwrap().contains("IAM"));
+        assert!(c.csp().contains("connect-src 'self';"));
     }
 
     #[test]
@@ -286,11 +295,11 @@ mod tests {
         .unwrap();
         assert_eq!(c.sign_in.as_ref().unwrap().scope, "openid email");
         assert!(
-            c.csp
+            c.csp()
                 .contains("connect-src 'self' https://acme.auth.eu-central-1.amazoncognito.com;")
         );
-        assert!(c.csp.contains("script-src 'self';"));
-        assert!(c.csp.contains("frame-ancestors 'none'"));
+        assert!(c.csp().contains("script-src 'self';"));
+        assert!(c.csp().contains("frame-ancestors 'none'"));
     }
 
     #[test]

@@ -78,6 +78,10 @@ pub struct AdminState {
 pub enum Caller {
     /// IAM-authorised: an operator of the whole stack.
     Operator,
+    /// JWT-authorised, in the stack's OperatorGroup: acts on every tenant like an operator,
+    /// but not where only IAM may (purging a secret at once): a browser's token must not
+    /// destroy credentials for good.
+    TokenOperator,
     /// JWT-authorised: may act on these tenants only (the token's tenant claim).
     Tenants(Vec<String>),
 }
@@ -100,7 +104,7 @@ impl Caller {
         let id = TenantId::new(tenant)
             .map_err(|e| Problem::bad_request(Some("tenant".into()), e.to_string()))?;
         match self {
-            Caller::Operator => Ok(id),
+            Caller::Operator | Caller::TokenOperator => Ok(id),
             Caller::Tenants(allowed) if allowed.iter().any(|t| t == tenant) => Ok(id),
             Caller::Tenants(_) => Err(Problem::forbidden(format!(
                 "the caller's token does not name tenant {tenant}"

@@ -28,7 +28,7 @@ struct Me {
 
 async fn me(caller: Caller) -> Json<Me> {
     Json(match caller {
-        Caller::Operator => Me {
+        Caller::Operator | Caller::TokenOperator => Me {
             operator: true,
             tenants: vec![],
         },
@@ -49,7 +49,7 @@ async fn tenants(
     caller: Caller,
     Query(q): Query<PageQuery>,
 ) -> Result<Json<Page<TenantView>>, Problem> {
-    if caller != Caller::Operator {
+    if !matches!(caller, Caller::Operator | Caller::TokenOperator) {
         return Err(Problem::forbidden(
             "only an operator of the stack may list its tenants",
         ));

@@ -76,6 +76,18 @@ async fn s28_8_only_an_operator_may_purge_a_secret_at_once() {
     assert_eq!(status, 403, "{body}");
     assert_eq!(tenant.writes.count(), 0, "{:?}", tenant.writes.what());
 
+    // Issue 31: an operator signed in with a token (the console's OperatorGroup) acts on
+    // every tenant but may not purge: a browser's token must not destroy credentials.
+    let token_operator = support::serve(&env, Caller::TokenOperator).await;
+    let url = format!(
+        "{}/v1/tenants/{TENANT}/connections/{c}?purge=true",
+        token_operator.base
+    );
+    let (status, body) = call("DELETE", &url, None).await;
+    assert_eq!(status, 403, "{body}");
+    assert!(body.contains("IAM"), "{body}");
+    assert_eq!(token_operator.writes.count(), 0);
+
     let operator = support::serve(&env, Caller::Operator).await;
     let url = format!(
         "{}/v1/tenants/{TENANT}/connections/{c}?purge=true",

@@ -37,6 +37,8 @@ use std::sync::{Arc, Mutex};
 pub const CLIENT_ID: &str = "renkei-console";
 /// The group that makes a signed-in user an operator (the stack's user pool has it too).
 pub const OPERATOR_GROUP: &str = "renkei-operators";
+/// The sign-in form's choice for the operator: not a tenant id (`TenantId` refuses `*`).
+const AS_OPERATOR: &str = "*operator";
 /// How long a development token lasts.
 const TOKEN_SECONDS: i64 = 3600;
 /// How long an authorization code may wait for its exchange.
@@ -131,11 +133,9 @@ impl DevIssuer {
         if a.client_id != CLIENT_ID {
             return Err(format!("unknown client_id {:?}", a.client_id));
         }
-        if a.redirect_uri != self.console_url() {
-            return Err(format!(
-                "redirect_uri must be {} (the console here)",
-                self.console_url()
-            ));
+        let console = self.console_url();
+        if a.redirect_uri != console && a.redirect_uri != format!("{console}/") {
+            return Err(format!("redirect_uri must be {console} (the console here)"));
         }
         if a.code_challenge_method != "S256" || a.code_challenge.len() != 43 {
             return Err("PKCE: an S256 code_challenge (43 characters) is required".into());
@@ -213,6 +213,7 @@ pub async fn bearer(
             Ok(groups) => {
                 let caller = TenantClaim::new(DEFAULT_CLAIM)
                     .with_operator_group(OPERATOR_GROUP)
+                    .expect("a plain group name")
                     .caller(Some(&groups));
                 req.extensions_mut().insert(caller);
             }
@@ -220,6 +221,24 @@ pub async fn bearer(
         }
     }
     next.run(req).await
+}
+
+/// Refuses a request whose `Host` is not this server's loopback address: a web page the
+/// browser loaded from elsewhere could otherwise point its own name at 127.0.0.1 (DNS
+/// rebinding) and read what the sign-in form lists, or the API with a token it got.
+pub async fn own_host(State(issuer): State<Arc<DevIssuer>>, req: Request, next: Next) -> Response {
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let own = issuer.origin.trim_start_matches("http://");
+    let port = own.rsplit(':').next().unwrap_or_default();
+    if host == own || host == format!("localhost:{port}") {
+        next.run(req).await
+    } else {
+        Problem::forbidden(format!("this server answers {own} only, not {host:?}")).into_response()
+    }
 }
 
 /// HTML-escaped text.
@@ -267,7 +286,7 @@ async fn authorize_form(
         .await
         .unwrap_or_default();
     let options: String = std::iter::once(format!(
-        "<option value=\"operator\">operator — every tenant / 運用者（全テナント）</option>"
+        "<option value=\"{AS_OPERATOR}\">operator — every tenant / 運用者（全テナント）</option>"
     ))
     .chain(tenants.iter().map(|t| {
         let t = esc(t.as_str());
@@ -302,7 +321,7 @@ async fn authorize_form(
              <label for=\"subject\">Sign in as / サインインするユーザー</label>\
              <select id=\"subject\" name=\"subject\">{options}</select>\
              <label for=\"tenant\">or a new tenant id / または新しいテナントID</label>\
-             <input id=\"tenant\" name=\"tenant\" autocomplete=\"off\" pattern=\"[a-z0-9][a-z0-9-]*\">\
+             <input id=\"tenant\" name=\"tenant\" autocomplete=\"off\">\
              <div><button type=\"submit\">Sign in (development) / サインイン</button></div>\
              </form></main></body></html>"
         ),
@@ -317,7 +336,7 @@ async fn authorize(State(issuer): State<Arc<DevIssuer>>, Form(a): Form<Authorize
         Some(t) if !t.is_empty() => t.to_string(),
         _ => a.subject.clone().unwrap_or_default(),
     };
-    let (groups, subject) = if chosen == "operator" {
+    let (groups, subject) = if chosen == AS_OPERATOR {
         (vec![OPERATOR_GROUP.to_string()], "operator".to_string())
     } else {
         match TenantId::new(&chosen) {
@@ -398,7 +417,7 @@ async fn token(State(issuer): State<Arc<DevIssuer>>, Form(t): Form<TokenRequest>
 /// Serves the admin API, the console and the development sign-in on `listener` (loopback)
 /// on the embedded backend `b`; "run now" runs here. Returns the console's URL and the
 /// server.
-pub async fn serve(
+pub fn serve(
     b: &Backend,
     listener: tokio::net::TcpListener,
 ) -> Result<(String, impl Future<Output = Result<(), String>> + use<>), String> {
@@ -412,7 +431,11 @@ pub async fn serve(
     state.console = Arc::new(issuer.console_config());
     let app = renkei_admin::router(state)
         .layer(axum::middleware::from_fn_with_state(issuer.clone(), bearer))
-        .merge(routes(issuer.clone()));
+        .merge(routes(issuer.clone()))
+        .layer(axum::middleware::from_fn_with_state(
+            issuer.clone(),
+            own_host,
+        ));
     crate::admin::deliver_runs(b);
     let url = issuer.console_url();
     Ok((url, async move {

@@ -12,6 +12,7 @@ use renkei_connectors::roumumate_kaonavi::{
     self as c2, KaonaviLimits, Secret, Settings, SetupInput, TargetFilter,
 };
 use renkei_core::repo::Repo;
+use renkei_local::LocalBackend;
 use renkei_sandbox::{Limits, Sandbox};
 use renkei_testbed::SandboxEnv as Env;
 use renkei_testbed::demo::{DemoSize, scenarios};
@@ -37,6 +38,10 @@ pub struct DemoArgs {
     /// or empty.
     #[arg(long, default_value = "renkei-demo")]
     out: PathBuf,
+    /// Then serve the web console (and the sandbox) on what the demo kept, until stopped:
+    /// the demo's tenant, runs and error reports in a browser.
+    #[arg(long)]
+    console: bool,
 }
 
 /// One line per step on stderr, only when stderr is a terminal: a person watching sees the
@@ -123,6 +128,24 @@ pub async fn demo(as_json: bool, args: DemoArgs) -> Result<(), String> {
     } else {
         report::print(&out, &tenant, &shown);
     }
+    if args.console {
+        let kept = LocalBackend::open(
+            out.path(),
+            Arc::new(renkei_core::SystemClock),
+            renkei_connectors::registry(),
+        )
+        .map_err(|e| format!("opening {}: {e}", out.path().display()))?;
+        if !as_json {
+            println!("\nServing what the demo kept (Ctrl-C stops):");
+        }
+        return serve_sandbox(&crate::backend::Backend::local(kept), 0, 0, as_json).await;
+    }
+    if !as_json {
+        println!(
+            "  console renkei demo --console, or renkei --dir {} sandbox: the same in a browser",
+            out.path().display()
+        );
+    }
     Ok(())
 }
 
@@ -147,7 +170,7 @@ pub async fn serve_sandbox(
     let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], console_port)))
         .await
         .map_err(|e| format!("binding 127.0.0.1:{console_port} for the console: {e}"))?;
-    let (console, console_server) = crate::console::serve(on, listener).await?;
+    let (console, console_server) = crate::console::serve(on, listener)?;
     let both = async move { tokio::try_join!(server, console_server).map(|_| ()) };
     if json {
         let simulators: serde_json::Map<String, serde_json::Value> = renkei_sandbox::simulators()

@@ -350,7 +350,8 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Demo(args) => demo::demo(cli.json, args).await,
         Command::Sandbox { port, console_port } => {
             let backend = open().await?;
-            let console_port = console_port.unwrap_or(if port == 0 { 0 } else { port + 1 });
+            let console_port =
+                console_port.unwrap_or(if port == 0 { 0 } else { port.saturating_add(1) });
             demo::serve_sandbox(&backend, port, console_port, cli.json).await
         }
         Command::Run(args) => return demo::run_once(&open().await?, args, cli.json).await,

@@ -123,10 +123,11 @@ impl<'a> Repo<'a> {
             Some(v) => (Condition::VersionIs(v), v + 1),
         };
         item.version = version;
-        self.store.put(item, condition).await?;
+        // First, and idempotent: a failure here leaves nothing half made.
         if expected_version.is_none() {
             self.register_tenant(&conn.tenant_id).await?;
         }
+        self.store.put(item, condition).await?;
         Ok(version)
     }
 
@@ -241,8 +242,8 @@ impl<'a> Repo<'a> {
             Key::new(tenant_pk(t), format!("USER#{}", user.email)),
             encode(user),
         );
-        self.store.put(item, Condition::Always).await?;
-        self.register_tenant(t).await
+        self.register_tenant(t).await?;
+        self.store.put(item, Condition::Always).await
     }
 
     // ---- the tenants of the stack (an operator's view across tenants)
