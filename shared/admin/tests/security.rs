@@ -85,7 +85,7 @@ async fn s28_8_only_an_operator_may_purge_a_secret_at_once() {
     );
     let (status, body) = call("DELETE", &url, None).await;
     assert_eq!(status, 403, "{body}");
-    assert!(body.contains("IAM"), "{body}");
+    assert!(body.to_string().contains("IAM"), "{body}");
     assert_eq!(token_operator.writes.count(), 0);
 
     let operator = support::serve(&env, Caller::Operator).await;
