@@ -53,6 +53,7 @@ fn world() -> &'static World {
             recovery: renkei_core::ports::RecoveryWindow::DEFAULT,
             // As a deployed stack: no fuzzed URL may make the admin function call out.
             outbound: renkei_core::outbound::OutboundPolicy::default(),
+            console: Arc::new(renkei_admin::ConsoleConfig::iam()),
         };
         let app = router(state).layer(axum::Extension(Caller::Operator));
         World { rt, app, _dir: dir }
