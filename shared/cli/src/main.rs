@@ -121,7 +121,8 @@ enum Command {
         /// Port on 127.0.0.1 (0 = any free port).
         #[arg(long, default_value_t = 8790)]
         port: u16,
-        /// The console's port on 127.0.0.1 (default: --port + 1; any free port with --port 0).
+        /// The console's port on 127.0.0.1 (default: --port + 2, beside `renkei admin serve`'s
+        /// 8791; any free port with --port 0).
         #[arg(long)]
         console_port: Option<u16>,
     },
@@ -351,7 +352,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Sandbox { port, console_port } => {
             let backend = open().await?;
             let console_port =
-                console_port.unwrap_or(if port == 0 { 0 } else { port.saturating_add(1) });
+                console_port.unwrap_or(if port == 0 { 0 } else { port.saturating_add(2) });
             demo::serve_sandbox(&backend, port, console_port, cli.json).await
         }
         Command::Run(args) => return demo::run_once(&open().await?, args, cli.json).await,
