@@ -201,11 +201,14 @@ struct Requested {
     requested_at: DateTime<Utc>,
 }
 
-/// `?scope=`: the part of the work (HRBrain → ミキワメ: `departments` or `employees`).
+/// `?scope=`: the part of the work (HRBrain → ミキワメ: `departments` or `employees`);
+/// `?dry_run=true`: count what the run would write and write nothing.
 #[derive(Debug, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RunQuery {
     scope: Option<String>,
+    #[serde(default)]
+    dry_run: bool,
 }
 
 /// The scopes a person may ask for, per connector (the others run all of their work).
@@ -241,6 +244,7 @@ async fn run_now(
     let event = SyncRequested {
         trigger: renkei_core::engine::Trigger::Person,
         scope: q.scope,
+        dry_run: q.dry_run,
         ..SyncRequested::new(t, conn.connection_id.clone(), &conn.connector)
     };
     s.bus

@@ -180,3 +180,51 @@ async fn s31_1_the_caller_learns_who_it_is_and_only_operators_list_tenants() {
     sorted.sort();
     assert_eq!(all, sorted, "in id order");
 }
+
+/// The console's "dry run" (issue 31 item 1) is the API's: `?dry_run=true` on run now puts a
+/// person's dry run on the bus; the run counts what it would create and HRMOS gets nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s31_1_a_dry_run_asked_through_the_api_counts_and_writes_nothing() {
+    use renkei_core::Clock;
+    let env = env().await;
+    let connection = env.register_mynavi().await.unwrap();
+    let start = env.clock.now() - chrono::Duration::hours(2);
+    env.sandbox
+        .mynavi_add(
+            renkei_testbed::MYNAVI_LOGIN,
+            renkei_sandbox::sample_applications(3, 7, "DRY-", start, 10),
+        )
+        .unwrap();
+    let api = support::serve(&env, Caller::Tenants(vec![renkei_testbed::TENANT.into()])).await;
+    let url = format!(
+        "{}/v1/tenants/{}/connections/{connection}/runs?dry_run=true",
+        api.base,
+        renkei_testbed::TENANT
+    );
+    let res = reqwest::Client::new().post(&url).send().await.unwrap();
+    assert_eq!(res.status(), 202);
+    let ran = env.backend.deliver().await.unwrap();
+    let run = match ran.as_slice() {
+        [renkei_core::engine::Outcome::Ran(r)] => r.clone(),
+        other => panic!("{other:?}"),
+    };
+    assert!(run.dry_run, "{run:?}");
+    assert_eq!(run.counts.created, 3, "{run:?}");
+    assert!(
+        env.sandbox
+            .hrmos_applicants(renkei_testbed::HRMOS_KEY)
+            .is_empty(),
+        "a dry run writes nothing"
+    );
+    let runs: Value = reqwest::get(format!(
+        "{}/v1/tenants/{}/connections/{connection}/runs",
+        api.base,
+        renkei_testbed::TENANT
+    ))
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(runs["items"][0]["dry_run"], true);
+}

@@ -198,6 +198,9 @@ pub struct SyncRequested {
     pub trigger: Trigger,
     /// The part of the work asked for (see [`RunRequest::scope`]); None: all of it.
     pub scope: Option<String>,
+    /// A person's dry run (the admin API's "dry run"): counts what it would write, writes
+    /// nothing (see [`RunRequest::dry_run`]).
+    pub dry_run: bool,
 }
 
 /// The event as it travels (EventBridge rules, events/*.json, events already on the bus):
@@ -218,6 +221,8 @@ struct SyncRequestedWire {
     manual: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     scope: Option<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    dry_run: bool,
 }
 
 impl From<SyncRequestedWire> for SyncRequested {
@@ -237,6 +242,8 @@ impl From<SyncRequestedWire> for SyncRequested {
             connector: w.connector,
             trigger,
             scope: w.scope,
+            // Only a person asks for a dry run: a flag on another event is not believed.
+            dry_run: w.dry_run && w.manual,
         }
     }
 }
@@ -258,6 +265,7 @@ impl From<SyncRequested> for SyncRequestedWire {
             webhook,
             manual,
             scope: e.scope,
+            dry_run: e.dry_run,
         }
     }
 }
@@ -278,6 +286,7 @@ impl SyncRequested {
             connector: connector.into(),
             trigger: Trigger::Schedule { claim: None },
             scope: None,
+            dry_run: false,
         }
     }
 
@@ -287,6 +296,7 @@ impl SyncRequested {
             deadline,
             trigger: self.trigger.clone(),
             scope: self.scope.clone(),
+            dry_run: self.dry_run && self.trigger == Trigger::Person,
             ..RunRequest::scheduled(self.tenant_id.clone(), self.connection_id.clone(), None)
         }
     }
