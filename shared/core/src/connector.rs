@@ -18,7 +18,11 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::sync::Arc;
 
-/// Errors a connector reports, each saying whether trying again can help.
+mod cause;
+pub use cause::{Cause, Class, RENKEI};
+
+/// Errors a connector reports, each saying whether trying again can help, and — where the
+/// raiser knows it — why, as a typed [`Cause`] ([`SyncError::because`]).
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 pub enum SyncError {
     /// The vendor refused the credentials: a person must fix them.
@@ -33,13 +37,58 @@ pub enum SyncError {
     /// The run must stop at once (its lease is gone, or its deadline is near).
     #[error("{0}")]
     Halted(#[from] Halt),
+    /// One of the errors above with its typed cause: it reads and counts as `error` does
+    /// (match on [`SyncError::plain`] to tell Auth, Retryable and Permanent apart), and the
+    /// notification policy knows it again by `cause` rather than by its text.
+    #[error("{error}")]
+    Caused {
+        /// Why it failed.
+        cause: Cause,
+        /// What failed, and whether trying again can help.
+        error: Box<SyncError>,
+    },
+}
+
+impl SyncError {
+    /// This error with its typed cause (replacing one it had). A halt stays as it is: it is
+    /// how a run stops, not a failure.
+    pub fn because(self, cause: Cause) -> Self {
+        match self {
+            SyncError::Halted(_) => self,
+            SyncError::Caused { error, .. } => SyncError::Caused { cause, error },
+            other => SyncError::Caused {
+                cause,
+                error: Box::new(other),
+            },
+        }
+    }
+
+    /// The typed cause, when whoever raised the error knew it.
+    pub fn cause(&self) -> Option<&Cause> {
+        match self {
+            SyncError::Caused { cause, .. } => Some(cause),
+            _ => None,
+        }
+    }
+
+    /// The error without its cause: `Auth`, `Retryable`, `Permanent` or `Halted`, what code
+    /// that decides by the kind of failure matches on.
+    pub fn plain(&self) -> &SyncError {
+        match self {
+            SyncError::Caused { error, .. } => error.plain(),
+            other => other,
+        }
+    }
 }
 
 impl From<StoreError> for SyncError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::Corrupt(m) => SyncError::Permanent(m),
-            other => SyncError::Retryable(other.to_string()),
+            StoreError::Corrupt(m) => {
+                SyncError::Permanent(m).because(Cause::renkei("store", Class::Invalid))
+            }
+            other => SyncError::Retryable(other.to_string())
+                .because(Cause::renkei("store", Class::Unavailable)),
         }
     }
 }

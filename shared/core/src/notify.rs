@@ -2,7 +2,12 @@
 //! to the connector's roles; success is silent; a repeated failure is told at most once per
 //! interval per connection, saying that it persists; a connection that keeps failing is
 //! paused, and says so.
+//!
+//! "The same failure again" is decided by the failure's typed [`Cause`] (who failed, in what,
+//! how), which the engine carries from the error to here. Only a failure raised without one
+//! (a connector's own text) is still known by its message, with numbers folded.
 
+use crate::connector::Cause;
 use crate::ids::RunId;
 use crate::repo::{Automation, Connection, ErrorRow, NoticeState};
 use crate::run::{RunRecord, RunStatus};
@@ -63,8 +68,10 @@ pub fn untold(conn: &mut Connection, run_id: &RunId, now: DateTime<Utc>) {
     }
 }
 
-/// A failure's fingerprint, with the volatile parts of vendor messages (ids, counts,
-/// timestamps) folded, so that one persistent failure is recognised as one failure.
+/// A failure's fingerprint from its message, with the volatile parts of vendor messages (ids,
+/// counts, timestamps) folded, so that one persistent failure is recognised as one failure.
+/// The fallback for failures that truly have no structure (raised without a [`Cause`]), and
+/// what notices stored before failures had typed causes hold.
 pub fn fingerprint(status: RunStatus, error: &str) -> String {
     let mut out = String::with_capacity(error.len());
     let mut in_token = false;
@@ -82,16 +89,61 @@ pub fn fingerprint(status: RunStatus, error: &str) -> String {
     format!("{}:{out}", status.as_str())
 }
 
+/// Marks a fingerprint made from a typed cause (`failed:cause=Kaonavi/task/pending`).
+const CAUSE_MARK: &str = "cause=";
+
+/// A failure's fingerprint from its typed cause: the same while the cause is, whatever its
+/// message names; readable as it is stored.
+pub fn cause_fingerprint(status: RunStatus, cause: &Cause) -> String {
+    format!("{}:{CAUSE_MARK}{cause}", status.as_str())
+}
+
+/// A problem as the policy tells one from another.
+struct Problem {
+    /// What the notice records (`NoticeState::fingerprint`).
+    key: String,
+    /// This failure's message fingerprint, when `key` is its cause's: a notice stored before
+    /// failures had typed causes holds that, and is still recognised.
+    legacy: Option<String>,
+}
+
+impl Problem {
+    /// A failed or interrupted run, by its cause if it has one.
+    fn failure(run: &RunRecord, cause: Option<&Cause>) -> Self {
+        let by_text = fingerprint(run.status, run.error.as_deref().unwrap_or(""));
+        match cause {
+            Some(cause) => Self {
+                key: cause_fingerprint(run.status, cause),
+                legacy: Some(by_text),
+            },
+            None => Self {
+                key: by_text,
+                legacy: None,
+            },
+        }
+    }
+
+    /// Whether a notice's stored fingerprint is this problem's. A typed fingerprint is only
+    /// ever compared as typed: two causes stay two however alike their messages read.
+    fn is(&self, stored: &str) -> bool {
+        let typed = stored
+            .split_once(':')
+            .is_some_and(|(_, rest)| rest.starts_with(CAUSE_MARK));
+        stored == self.key || (!typed && self.legacy.as_deref() == Some(stored))
+    }
+}
+
 /// How many rejected records an email lists; the rest are in the CSV report.
 const ROWS_IN_EMAIL: usize = 20;
 
 /// Updates the connection's failure bookkeeping for a finished run and says what to send.
 /// An interrupted run (its process died, or it stalled past its lease) is a failed run: it
 /// counts toward the pause and is told, so a page that always kills its Lambda never
-/// stalls silently.
+/// stalls silently. `cause` is the failure's typed cause, when it has one.
 pub fn after_run(
     conn: &mut Connection,
     run: &RunRecord,
+    cause: Option<&Cause>,
     rejected: &[ErrorRow],
     policy: NoticePolicy,
     advice: Option<&str>,
@@ -118,12 +170,15 @@ pub fn after_run(
         RunStatus::Running | RunStatus::Continued => None,
         RunStatus::Partial => {
             conn.consecutive_failures = 0;
-            let fp = format!("partial:{}", run.run_id);
-            problem_email(conn, run, rejected, &fp, policy, advice, now)
+            let problem = Problem {
+                key: format!("partial:{}", run.run_id),
+                legacy: None,
+            };
+            problem_email(conn, run, rejected, &problem, policy, advice, now)
         }
         RunStatus::Failed | RunStatus::AuthFailed | RunStatus::Interrupted => {
             conn.consecutive_failures += 1;
-            let fp = fingerprint(run.status, run.error.as_deref().unwrap_or(""));
+            let problem = Problem::failure(run, cause);
             if conn.consecutive_failures >= policy.pause_after && conn.automation == Automation::On
             {
                 let reason = format!(
@@ -137,14 +192,14 @@ pub fn after_run(
                 return Some(Outgoing {
                     message: pause_email(conn, run, &reason),
                     notice: Some(NoticeState {
-                        fingerprint: fp,
+                        fingerprint: problem.key,
                         first_seen: conn.notice.as_ref().map_or(now, |n| n.first_seen),
                         last_sent: now,
                         untold_runs: vec![],
                     }),
                 });
             }
-            problem_email(conn, run, rejected, &fp, policy, advice, now)
+            problem_email(conn, run, rejected, &problem, policy, advice, now)
         }
     }
 }
@@ -168,7 +223,7 @@ fn problem_email(
     conn: &mut Connection,
     run: &RunRecord,
     rejected: &[ErrorRow],
-    fingerprint: &str,
+    problem: &Problem,
     policy: NoticePolicy,
     advice: Option<&str>,
     now: DateTime<Utc>,
@@ -176,7 +231,7 @@ fn problem_email(
     let repeat = conn
         .notice
         .as_ref()
-        .filter(|n| n.fingerprint == fingerprint)
+        .filter(|n| problem.is(&n.fingerprint))
         .map(|n| n.first_seen);
     let quiet = |n: &NoticeState| {
         let wait = if repeat.is_some() {
@@ -190,7 +245,7 @@ fn problem_email(
         && quiet(notice)
     {
         // Told recently: remember the run so the next email mentions it.
-        if notice.fingerprint != fingerprint || repeat.is_none() {
+        if !problem.is(&notice.fingerprint) || repeat.is_none() {
             notice.untold_runs.push(run.run_id.to_string());
         }
         return None;
@@ -203,7 +258,7 @@ fn problem_email(
     Some(Outgoing {
         message: render(conn, run, rejected, repeat, &untold, advice),
         notice: Some(NoticeState {
-            fingerprint: fingerprint.to_string(),
+            fingerprint: problem.key.clone(),
             first_seen: repeat.unwrap_or(now),
             last_sent: now,
             untold_runs: vec![],
@@ -362,7 +417,7 @@ mod tests {
             reason: "gender option not mapped".into(),
         }];
         let policy = NoticePolicy::default();
-        after_run(conn, &r, &rows, policy, None, Utc::now())
+        after_run(conn, &r, None, &rows, policy, None, Utc::now())
             .expect("an email")
             .message
     }
@@ -401,6 +456,7 @@ mod tests {
         let resolved = after_run(
             &mut conn,
             &r,
+            None,
             &[],
             NoticePolicy::default(),
             None,

@@ -1,6 +1,6 @@
 //! What a vendor call can end in, and how the engine reads it.
 
-use renkei_core::engine::SyncError;
+use renkei_core::engine::{Cause, Class, SyncError};
 use renkei_core::heartbeat::Halt;
 
 /// Errors of a vendor call, classified where the cause is known.
@@ -80,13 +80,33 @@ fn in_words(seconds: u64) -> String {
     }
 }
 
+impl VendorError {
+    /// Why the call failed, as the notification policy compares failures: the vendor and how
+    /// (credentials, unavailable, refused with a status), never the vendor's message; a halt
+    /// is no failure and has none.
+    pub fn cause(&self) -> Option<Cause> {
+        let (vendor, class) = match self {
+            VendorError::Auth { vendor, .. } => (vendor, Class::Auth),
+            VendorError::Retryable { vendor, .. } => (vendor, Class::Unavailable),
+            VendorError::Permanent { vendor, status, .. } => (vendor, Class::Refused(*status)),
+            VendorError::Halted(_) => return None,
+        };
+        Some(Cause::vendor(vendor, "call", class))
+    }
+}
+
 impl From<VendorError> for SyncError {
     fn from(e: VendorError) -> Self {
-        match e {
+        let cause = e.cause();
+        let error = match e {
             VendorError::Auth { .. } => SyncError::Auth(e.to_string()),
             VendorError::Retryable { .. } => SyncError::Retryable(e.to_string()),
             VendorError::Permanent { .. } => SyncError::Permanent(e.to_string()),
             VendorError::Halted(h) => SyncError::Halted(h),
+        };
+        match cause {
+            Some(cause) => error.because(cause),
+            None => error,
         }
     }
 }

@@ -13,7 +13,7 @@
 //! - `GET /api/v1/applicants?source_medium=<m>&source_id=<id>` → `{"applicants":[…]}`.
 //! - 600 requests per minute per key (as HRMOS CORE); `429` with no body beyond it.
 
-use crate::http::{CallKind, HttpConfig, VendorClient, VendorError};
+use crate::http::{Ambiguity, Call, HttpConfig, VendorClient, VendorError};
 use reqwest::{Method, StatusCode};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -95,7 +95,7 @@ impl HrmosClient {
     async fn get(&self, path: &str, query: &[(&str, String)]) -> Result<String, VendorError> {
         let reply = self
             .base
-            .send(CallKind::Read, true, || {
+            .send(Call::read(), || {
                 self.base
                     .request(Method::GET, path)
                     .bearer_auth(&self.api_key)
@@ -150,7 +150,7 @@ impl HrmosClient {
         }
         let reply = self
             .base
-            .send(CallKind::Write, true, || {
+            .send(Call::write(Ambiguity::Retry), || {
                 self.base
                     .request(Method::POST, "/api/v1/applicants")
                     .bearer_auth(&self.api_key)

@@ -9,18 +9,16 @@ pub mod hrbrain;
 pub mod hrmos;
 pub mod http;
 pub mod kaonavi;
-mod limiter;
 pub mod linkedin;
 pub mod mikiwame;
 pub mod mynavi;
 pub mod personio;
 pub mod recruitee;
-mod retry;
-pub use retry::parse_retry_after;
 pub mod roumumate;
 pub mod talentwunder;
 mod token;
 
 pub use http::{
-    CallKind, HttpConfig, RetryPolicy, SlidingWindow, TokenCache, VendorClient, VendorError,
+    Ambiguity, Call, CallKind, HttpConfig, RetryPolicy, SlidingWindow, TokenCache, VendorClient,
+    VendorError, parse_retry_after,
 };

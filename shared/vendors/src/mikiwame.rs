@@ -3,7 +3,7 @@
 //! by email, at most [`MAX_BATCH`] per call, and every record gets its own result with an
 //! error code. Upserts are idempotent, so a call whose answer was lost is simply repeated.
 
-use crate::http::{CallKind, HttpConfig, Reply, VendorClient, VendorError};
+use crate::http::{Ambiguity, Call, CallKind, HttpConfig, Reply, VendorClient, VendorError};
 use reqwest::{Method, StatusCode};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -159,7 +159,9 @@ impl MikiwameClient {
         // Every call is a read or an idempotent upsert: retried whatever happened.
         let reply = self
             .base
-            .send(kind, true, || build().bearer_auth(&self.api_key))
+            .send(Call::new(kind, Ambiguity::Retry), || {
+                build().bearer_auth(&self.api_key)
+            })
             .await?;
         if reply.status == StatusCode::UNAUTHORIZED || reply.status == StatusCode::FORBIDDEN {
             return Err(VendorError::Auth {

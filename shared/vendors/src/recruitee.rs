@@ -7,7 +7,7 @@
 //! Recruitee publishes no rate limit: a conservative configurable one is enforced before
 //! sending, and 429 is honoured.
 
-use crate::http::{CallKind, HttpConfig, Reply, VendorClient, VendorError};
+use crate::http::{Ambiguity, Call, HttpConfig, Reply, VendorClient, VendorError};
 use chrono::{DateTime, Utc};
 use reqwest::{Method, StatusCode};
 use serde::{Deserialize, Serialize};
@@ -253,7 +253,7 @@ impl RecruiteeClient {
     async fn get(&self, path: &str, query: &[(&str, String)]) -> Result<Reply, VendorError> {
         let reply = self
             .base
-            .send(CallKind::Read, true, || {
+            .send(Call::read(), || {
                 self.base
                     .request(Method::GET, path)
                     .query(query)
@@ -321,11 +321,11 @@ impl RecruiteeClient {
         method: Method,
         path: &str,
         body: &serde_json::Value,
-        idempotent: bool,
+        ambiguity: Ambiguity,
     ) -> Result<Reply, VendorError> {
         let reply = self
             .base
-            .send(CallKind::Write, idempotent, || {
+            .send(Call::write(ambiguity), || {
                 self.base
                     .request(method.clone(), path)
                     .json(body)
@@ -350,7 +350,7 @@ impl RecruiteeClient {
     ) -> Result<Candidate, VendorError> {
         let body = serde_json::json!({"candidate": c, "offers": offers});
         let reply = self
-            .write(Method::POST, "/candidates", &body, false)
+            .write(Method::POST, "/candidates", &body, Ambiguity::DoNotRetry)
             .await?;
         Ok(parse::<CandidateReply>(&reply.body, "candidate")?.candidate)
     }
@@ -364,7 +364,12 @@ impl RecruiteeClient {
         let body = serde_json::json!({"candidate": {"emails": c.emails, "phones": c.phones,
             "social_links": c.social_links}});
         let reply = self
-            .write(Method::PATCH, &format!("/candidates/{id}"), &body, true)
+            .write(
+                Method::PATCH,
+                &format!("/candidates/{id}"),
+                &body,
+                Ambiguity::Retry,
+            )
             .await?;
         Ok(parse::<CandidateReply>(&reply.body, "candidate")?.candidate)
     }
@@ -372,7 +377,10 @@ impl RecruiteeClient {
     /// Adds a job to a candidate (a placement). One that exists already is not an error.
     pub async fn assign(&self, candidate: u64, offer: u64) -> Result<(), VendorError> {
         let body = serde_json::json!({"candidate_id": candidate, "offer_id": offer});
-        match self.write(Method::POST, "/placements", &body, false).await {
+        match self
+            .write(Method::POST, "/placements", &body, Ambiguity::DoNotRetry)
+            .await
+        {
             Ok(_) => Ok(()),
             Err(VendorError::Permanent {
                 status: 422,

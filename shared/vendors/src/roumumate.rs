@@ -8,7 +8,7 @@
 //!   starts there: differences older than the connection are not pushed, C2.7).
 //! - `GET /api/v1/gender_options` → `{"options":[{"code","label"}]}`: the fixed options.
 
-use crate::http::{CallKind, HttpConfig, VendorClient, VendorError};
+use crate::http::{Call, HttpConfig, VendorClient, VendorError};
 use reqwest::{Method, StatusCode};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -133,7 +133,7 @@ impl RoumumateClient {
     async fn get(&self, path: &str, query: &[(&str, String)]) -> Result<String, VendorError> {
         let reply = self
             .base
-            .send(CallKind::Read, true, || {
+            .send(Call::read(), || {
                 self.base
                     .request(Method::GET, path)
                     .bearer_auth(&self.token)

@@ -3,7 +3,7 @@
 //! upload gives as a URL.
 
 use crate::address::{Unreachable, public_addrs};
-use crate::http::{HttpConfig, VendorClient, VendorError};
+use crate::http::{Call, HttpConfig, VendorClient, VendorError};
 use renkei_core::outbound::OutboundPolicy;
 use reqwest::Method;
 use std::time::Duration;
@@ -94,7 +94,7 @@ pub async fn fetch_document(
     .map_err(DocumentError::Vendor)?;
     let url = parsed.as_str();
     let mut resp = client
-        .open(|| client.request(Method::GET, url))
+        .send(Call::read().streamed(), || client.request(Method::GET, url))
         .await
         .map_err(|e| match e {
             VendorError::Permanent { status, .. } => DocumentError::Refused(status),

@@ -1,6 +1,6 @@
 //! Bearer tokens shared by every caller of one client, fetched once (single-flight).
 
-use crate::http::VendorError;
+use crate::error::VendorError;
 use std::future::Future;
 use std::time::Duration;
 use tokio::sync::Mutex;

@@ -5,7 +5,7 @@ use super::*;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use mapping::{BodyScratch, ColumnMap, Columns, Placement, Router};
-use renkei_core::engine::{Change, Connector, Page, Pulled, SyncError, WriteResult};
+use renkei_core::engine::{Cause, Change, Class, Connector, Page, Pulled, SyncError, WriteResult};
 use renkei_vendors::hrmos::{ApplicantBody, Created, HrmosClient};
 use renkei_vendors::mynavi::file::{FileError, FileReader};
 use renkei_vendors::mynavi::{Download, MynaviClient};
@@ -154,9 +154,10 @@ impl MynaviHrmos {
 /// tells the customer to fix: it is an "other" failure (C1.8 ②), reported as such.
 fn hrmos_error(e: renkei_vendors::VendorError) -> SyncError {
     match e {
-        renkei_vendors::VendorError::Auth { message, .. } => SyncError::Permanent(format!(
+        renkei_vendors::VendorError::Auth { vendor, message } => SyncError::Permanent(format!(
             "HRMOS採用がAPIキーを受け付けませんでした (HRMOS refused its API key: {message})"
-        )),
+        ))
+        .because(Cause::vendor(vendor, "call", Class::Auth)),
         other => other.into(),
     }
 }

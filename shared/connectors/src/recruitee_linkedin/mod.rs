@@ -367,7 +367,7 @@ impl ConnectorFactory for Factory {
             return Err(Refusal::unknown_authorization());
         }
         let refuse = |e: SyncError| Refusal {
-            status: match e {
+            status: match e.plain() {
                 SyncError::Retryable(_) => 503,
                 _ => 400,
             },

@@ -238,8 +238,10 @@ pub async fn open(
     let c = ConnectionId::new(&claims.c).map_err(|_| LinkRefused::Invalid)?;
     let o = match open_connection(store, secrets, &t, &c).await {
         Ok(o) => o,
-        Err(SyncError::Retryable(e)) => return Err(LinkRefused::Unavailable(e)),
-        Err(_) => return Err(LinkRefused::Invalid),
+        Err(e) => match e.plain() {
+            SyncError::Retryable(m) => return Err(LinkRefused::Unavailable(m.clone())),
+            _ => return Err(LinkRefused::Invalid),
+        },
     };
     let key = o.secret.onboarding_key.as_deref().unwrap_or_default();
     mac(key, payload)

@@ -11,7 +11,8 @@ use chrono::{DateTime, Duration, Utc};
 use futures::{StreamExt, TryStreamExt};
 use renkei_core::clock::Clock;
 use renkei_core::engine::{
-    BuildEnv, Change, Connector, Page, Payload, Pulled, SyncError, WriteResult, content_hash,
+    BuildEnv, Cause, Change, Class, Connector, Page, Payload, Pulled, SyncError, WriteResult,
+    content_hash,
 };
 use renkei_core::ports::{Condition, StateStore};
 use renkei_core::repo::{Connection, Repo};

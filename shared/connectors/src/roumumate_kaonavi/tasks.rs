@@ -20,7 +20,9 @@ use renkei_core::ports::{Condition, StateStore};
 use renkei_core::repo::Repo;
 use renkei_core::{ConnectionId, TenantId};
 use renkei_vendors::VendorError;
-use renkei_vendors::kaonavi::{KaonaviClient, KaonaviError, MemberData, TaskId, TaskStatus};
+use renkei_vendors::kaonavi::{
+    KaonaviClient, KaonaviError, MemberData, TASK_PENDING, TaskId, TaskStatus,
+};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -318,8 +320,10 @@ fn stop(e: KaonaviError, carried: &Carried, kaonavi: &KaonaviClient) -> SyncErro
     let since = carried.since.map_or_else(String::new, |s| {
         format!(" (送信: {})", s.format("%Y-%m-%d %H:%M UTC"))
     });
+    // One failure while it persists, whichever task and however many runs: the typed cause.
     SyncError::Retryable(format!(
         "カオナビのタスク {task} が{since} {} 回の実行で確認しても完了していません。完了を確認するまで、このタスクの社員は書き込みません。カオナビの『公開API v2 情報』の実行結果をご確認ください (Kaonavi task {task} still running after {} runs' polls; its members are not written again until it finishes)",
         carried.checks, carried.checks
     ))
+    .because(TASK_PENDING)
 }

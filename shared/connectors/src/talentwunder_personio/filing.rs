@@ -13,7 +13,7 @@ use renkei_core::ports::{Condition, StateStore};
 use renkei_core::repo::Repo;
 use renkei_core::{ConnectionId, TenantId};
 use renkei_vendors::personio::{
-    Application, Job, MAX_DOCUMENT_BYTES, PersonioClient, PersonioError,
+    self, Application, Job, MAX_DOCUMENT_BYTES, PersonioClient, PersonioError,
 };
 use renkei_vendors::talentwunder::{DocumentError, fetch_document};
 use serde::{Deserialize, Serialize};
@@ -320,7 +320,8 @@ impl TalentwunderPersonio<'_> {
         Err(SyncError::Retryable(format!(
             "Personio's answers for {} were lost {CREATE_ATTEMPTS} times ({lost}); the next run reconciles it",
             q.record_key()
-        )))
+        ))
+        .because(personio::ANSWER_LOST))
     }
 
     /// A definite answer that is no success: the duplicate rule, what can be fixed by
@@ -445,4 +446,5 @@ fn not_listed(q: &Queued, lost: &str) -> SyncError {
         "Personio's answer for {} was lost ({lost}) and Personio does not list the application yet; it is not sent again now: a later run reads back first",
         q.record_key()
     ))
+    .because(personio::NOT_LISTED)
 }

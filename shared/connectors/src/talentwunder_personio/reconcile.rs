@@ -13,7 +13,7 @@ use super::filing::TalentwunderPersonio;
 use super::upload::Queued;
 use chrono::{DateTime, Duration, Utc};
 use renkei_core::engine::SyncError;
-use renkei_vendors::personio::Listing;
+use renkei_vendors::personio::{Listing, READ_BACK_OPEN};
 use serde::{Deserialize, Serialize};
 
 /// How a create whose answer was lost is reconciled.
@@ -81,7 +81,8 @@ impl TalentwunderPersonio<'_> {
                 return Err(SyncError::Retryable(format!(
                     "whether Personio holds {}'s application is unknown: the read-back was incomplete ({why}); nothing is sent again, and a later run reads back again",
                     q.record_key()
-                )));
+                ))
+                .because(READ_BACK_OPEN));
             }
         };
         let filed = found.iter().any(|a| a.is(email, q.job_position_id));

@@ -23,7 +23,7 @@ use crate::heartbeat::{Halt, HeartbeatLink};
 use crate::ids::{ConnectionId, RunId, TenantId};
 use crate::keeper::Keeper;
 use crate::ports::StoreError;
-use crate::repo::{Checkpoint, Connection, ErrorRow, LeaseClaim, Opening, Repo};
+use crate::repo::{Checkpoint, Connection, ErrorRow, Lease, LeaseClaim, Opening, Repo};
 use chrono::{DateTime, Duration, Utc};
 
 mod admit;
@@ -58,17 +58,18 @@ enum Stop {
 }
 impl From<SyncError> for Stop {
     fn from(e: SyncError) -> Self {
-        match e {
+        // A halt stops the run whatever cause was put on it.
+        match e.plain() {
             SyncError::Halted(Halt::LeaseLost) => Stop::Fenced,
             SyncError::Halted(Halt::Deadline) => Stop::Budget { not_before: None },
             SyncError::Halted(Halt::Backoff { seconds }) => Stop::Budget {
                 not_before: Some(Duration::seconds(
-                    i64::try_from(seconds)
+                    i64::try_from(*seconds)
                         .unwrap_or(i64::MAX / 1000)
                         .min(86_400),
                 )),
             },
-            other => Stop::Sync(other),
+            _ => Stop::Sync(e),
         }
     }
 }
@@ -90,6 +91,69 @@ impl From<Crash> for Stop {
     fn from(c: Crash) -> Self {
         Stop::Crash(c.0)
     }
+}
+
+/// Internal: a run that ends before its close — skipped or fenced (the outcome), or stopped by
+/// an error of the engine itself — so that each step can end it with `?`.
+enum Early {
+    Done(Box<Outcome>),
+    Failed(EngineError),
+}
+impl Early {
+    fn done(outcome: Outcome) -> Self {
+        Early::Done(Box::new(outcome))
+    }
+    fn skip(why: impl Into<String>) -> Self {
+        Early::done(Outcome::Skipped(why.into()))
+    }
+}
+impl From<EngineError> for Early {
+    fn from(e: EngineError) -> Self {
+        Early::Failed(e)
+    }
+}
+impl From<StoreError> for Early {
+    fn from(e: StoreError) -> Self {
+        Early::Failed(e.into())
+    }
+}
+impl From<Crash> for Early {
+    fn from(c: Crash) -> Self {
+        Early::Failed(c.into())
+    }
+}
+
+/// Internal: what taking the lease gives the rest of the run.
+struct Taken {
+    lease: Lease,
+    /// The run's opening, as the lease carries it (its record until the first commit).
+    opening: Opening,
+    run_id: RunId,
+    /// The run's start.
+    now: DateTime<Utc>,
+}
+
+/// Internal: how the pages ended, for the close.
+struct Ending {
+    status: RunStatus,
+    /// The typed cause of a failure, for its notice.
+    cause: Option<Cause>,
+    /// The vendor asked for a pause this long before the run goes on.
+    resume_after: Option<Duration>,
+}
+
+/// A scope the connector does not have: the request is refused before anything is read or
+/// written, and says which scopes there are.
+fn unknown_scope(req: &RunRequest, factory: &dyn ConnectorFactory) -> Option<String> {
+    let scope = req.scope.as_ref()?;
+    if factory.scopes().contains(&scope.as_str()) {
+        return None;
+    }
+    Some(format!(
+        "{} has no part of its work called {scope:?} (it has: {})",
+        factory.name(),
+        factory.scopes().join(", ")
+    ))
 }
 
 impl<'a> Engine<'a> {
@@ -143,22 +207,42 @@ impl<'a> Engine<'a> {
         req: &RunRequest,
         factory: &dyn ConnectorFactory,
     ) -> Result<Outcome, EngineError> {
+        match self.run_or_skip(req, factory).await {
+            Ok(outcome) => Ok(outcome),
+            Err(Early::Done(outcome)) => Ok(*outcome),
+            Err(Early::Failed(e)) => Err(e),
+        }
+    }
+
+    /// The steps of the module docs in order, each of which may end the run early: the lease
+    /// (and a takeover), admission, the run record, then the segment's pages and its close.
+    async fn run_or_skip(
+        &self,
+        req: &RunRequest,
+        factory: &dyn ConnectorFactory,
+    ) -> Result<Outcome, Early> {
+        if let Some(why) = unknown_scope(req, factory) {
+            return Ok(Outcome::Skipped(why));
+        }
+        let taken = self.take_lease(req, factory).await?;
+        let (conn, resume) = self.admitted(req, &taken).await?;
+        let run = self.open(req, &taken, resume).await?;
+        self.segment(req, factory, &conn, run, taken).await
+    }
+
+    /// Step 1: the lease, as a fencing token, is taken before anything else is read or written
+    /// for the run; a lease its holder let expire is taken over, and that run marked
+    /// interrupted. A connection that is gone gets no lease item: after a disconnect nothing
+    /// remains.
+    async fn take_lease(
+        &self,
+        req: &RunRequest,
+        factory: &dyn ConnectorFactory,
+    ) -> Result<Taken, Early> {
         let (t, c) = (&req.tenant_id, &req.connection_id);
         let repo = self.repo();
-        if let Some(scope) = &req.scope
-            && !factory.scopes().contains(&scope.as_str())
-        {
-            return Ok(Outcome::Skipped(format!(
-                "{} has no part of its work called {scope:?} (it has: {})",
-                factory.name(),
-                factory.scopes().join(", ")
-            )));
-        }
-        // A connection that is gone gets no lease item: after a disconnect nothing remains.
         let Some((before, _)) = repo.connection(t, c).await? else {
-            return Ok(Outcome::Skipped(
-                "connection does not exist (disconnected?)".into(),
-            ));
+            return Err(Early::skip("connection does not exist (disconnected?)"));
         };
         let now = self.ports.clock.now();
         let run_id = RunId::generate(now);
@@ -173,127 +257,193 @@ impl<'a> Engine<'a> {
             .acquire_run_lease(t, c, &run_id, opening.clone(), until)
             .await?
         {
-            LeaseClaim::Held if req.trigger.is_on_demand() => {
-                // A person's or a vendor's request waits for the run under way: its close
-                // sees this note and makes the connection due at once.
-                repo.note_waiting(t, c, now).await?;
-                return Ok(Outcome::Skipped(
-                    "another run of this connection is under way; this request runs after it"
-                        .into(),
-                ));
-            }
-            LeaseClaim::Held => {
-                return Ok(Outcome::Skipped(
-                    "another run of this connection holds the lease".into(),
-                ));
-            }
+            LeaseClaim::Held => return Err(Early::skip(self.held(req, now).await?)),
             LeaseClaim::Taken { lease, abandoned } => (lease, abandoned),
         };
         self.hook.reached(Step::LeaseTaken)?;
-        let fence = lease.fence(t, c);
         if let Some(abandoned) = abandoned {
             match self.interrupted(factory, t, c, &abandoned, &lease).await {
                 Err(StoreError::ConditionFailed) => {
-                    return Ok(Outcome::Skipped("lost the lease while taking over".into()));
+                    return Err(Early::skip("lost the lease while taking over"));
                 }
                 other => other?,
             }
         }
+        Ok(Taken {
+            lease,
+            opening,
+            run_id,
+            now,
+        })
+    }
+
+    /// Why a request that found the lease held does not run. A person's or a vendor's request
+    /// waits for the run under way: its close sees the note and makes the connection due at
+    /// once, so the request is not lost.
+    async fn held(&self, req: &RunRequest, now: DateTime<Utc>) -> Result<&'static str, StoreError> {
+        if !req.trigger.is_on_demand() {
+            return Ok("another run of this connection holds the lease");
+        }
+        self.repo()
+            .note_waiting(&req.tenant_id, &req.connection_id, now)
+            .await?;
+        Ok("another run of this connection is under way; this request runs after it")
+    }
+
+    /// Step 2: admission, decided on the connection as it is under the lease — whether this
+    /// request may run, and which continued run it resumes. A refused request gives the lease
+    /// back; a connection disconnected meanwhile takes the lease item away with it.
+    async fn admitted(
+        &self,
+        req: &RunRequest,
+        taken: &Taken,
+    ) -> Result<(Connection, Option<RunId>), Early> {
+        let (t, c) = (&req.tenant_id, &req.connection_id);
+        let repo = self.repo();
         let Some((conn, _)) = repo.connection(t, c).await? else {
-            // Disconnected between the two reads: take the lease item away with it.
-            self.ports.store.delete(&fence.key).await?;
-            return Ok(Outcome::Skipped(
-                "connection does not exist (disconnected?)".into(),
-            ));
+            self.ports
+                .store
+                .delete(&taken.lease.fence(t, c).key)
+                .await?;
+            return Err(Early::skip("connection does not exist (disconnected?)"));
         };
-        let resume = match admit(req, &conn, now) {
-            Ok(resume) => resume,
+        match admit(req, &conn, taken.now) {
+            Ok(resume) => Ok((conn, resume)),
             Err(why) => {
-                repo.release_lease(t, c, &lease).await?;
-                return Ok(Outcome::Skipped(why));
+                repo.release_lease(t, c, &taken.lease).await?;
+                Err(Early::skip(why))
             }
-        };
+        }
+    }
+
+    /// The run record this segment works on. A new run is open from here, as its lease's
+    /// Opening tells; its record is written with its first committed page or its close. A
+    /// continuation's record, which says "continued" until now, is brought back to running at
+    /// once (fenced: a continuation that lost its lease stops here).
+    async fn open(
+        &self,
+        req: &RunRequest,
+        taken: &Taken,
+        resume: Option<RunId>,
+    ) -> Result<RunRecord, Early> {
+        let (t, c) = (&req.tenant_id, &req.connection_id);
+        let repo = self.repo();
         let cursor = repo.checkpoint(t, c).await?.and_then(|cp| cp.cursor);
-        let resumed = self.resumable(t, c, resume).await?;
-        let continues = resumed.is_some();
-        let mut run = match resumed {
+        let run = match self.resumable(t, c, resume).await? {
             Some(mut old) => {
                 old.status = RunStatus::Running;
                 old.segments += 1;
                 old.finished_at = None;
                 old.cursor_to = cursor;
+                let item = Repo::run_item(&old, self.retention());
+                match repo.commit(&taken.lease.fence(t, c), vec![item]).await {
+                    Err(StoreError::ConditionFailed) => {
+                        return Err(Early::done(Outcome::Fenced(old)));
+                    }
+                    other => other?,
+                }
                 old
             }
             None => RunRecord {
                 cursor_from: cursor.clone(),
                 cursor_to: cursor,
-                ..opening.record(t, c, &run_id)
+                ..taken.opening.record(t, c, &taken.run_id)
             },
         };
-        // A new run is open from here, as its lease's Opening tells; its record is written
-        // with its first committed page or its close. A continuation's record, which says
-        // "continued" until now, is brought back to running at once.
-        if continues {
-            match repo
-                .commit(&fence, vec![Repo::run_item(&run, self.retention())])
-                .await
-            {
-                Err(StoreError::ConditionFailed) => return Ok(Outcome::Fenced(run)),
-                other => other?,
-            }
-        }
         self.hook.reached(Step::RunOpened)?;
+        Ok(run)
+    }
 
-        let mut keeper = Keeper {
-            repo: self.repo(),
-            ports: self.ports,
-            config: &self.config,
-            t: t.clone(),
-            c: c.clone(),
-            lease,
-            renewed_at: now,
-            deadline: req.deadline,
-            lost: false,
-        };
+    /// Steps 3 to 6: the segment's pages, with a keeper answering the connector's heartbeats
+    /// meanwhile, then the close with the status the pages earned and what they left to commit.
+    async fn segment(
+        &self,
+        req: &RunRequest,
+        factory: &dyn ConnectorFactory,
+        conn: &Connection,
+        mut run: RunRecord,
+        taken: Taken,
+    ) -> Result<Outcome, Early> {
+        let mut keeper = self.keeper(req, taken.lease, taken.now);
         let mut progress = pages::Progress {
             committed: run.cursor_to.clone(),
             ..Default::default()
         };
-        let mut resume_after = None;
         let result = self
-            .pages(req, factory, &conn, &mut run, &mut keeper, &mut progress)
+            .pages(req, factory, conn, &mut run, &mut keeper, &mut progress)
             .await;
-        let status = match result {
-            Ok(()) if run.counts.rejected > 0 => RunStatus::Partial,
-            Ok(()) => RunStatus::Succeeded,
-            Err(Stop::Crash(step)) => return Err(EngineError::Crashed(step)),
-            Err(Stop::Fenced) => {
-                tracing::warn!(tenant = %t, connection = %c, run = %run.run_id, "lost the lease mid-run; stopped without writing more");
-                return Ok(Outcome::Fenced(run));
-            }
-            Err(Stop::Budget { not_before }) => {
-                resume_after = not_before;
-                self.budget_spent(&mut run, progress.pages_now)
-            }
-            Err(Stop::Sync(SyncError::Auth(m))) => {
-                run.error = Some(m);
-                RunStatus::AuthFailed
-            }
-            Err(Stop::Sync(e)) => {
-                run.error = Some(e.to_string());
-                RunStatus::Failed
-            }
-        };
+        let (run, ending) = self.ending(req, result, run, progress.pages_now)?;
         self.hook.reached(Step::Closing)?;
         let left = close::Leftover {
             checkpoint: progress.cursor_pending.then(|| Checkpoint {
                 cursor: run.cursor_to.clone(),
                 saved_at: self.ports.clock.now(),
             }),
-            resume_after,
+            resume_after: ending.resume_after,
+            cause: ending.cause,
         };
-        self.close(req, factory, run, status, &keeper.lease, left)
-            .await
+        Ok(self
+            .close(req, factory, run, ending.status, &keeper.lease, left)
+            .await?)
+    }
+
+    /// The lease's keeper for one segment: it renews the lease before each page's writes and
+    /// answers the connector's heartbeats (`heartbeat.rs`), within the invocation's deadline.
+    fn keeper(&self, req: &RunRequest, lease: Lease, now: DateTime<Utc>) -> Keeper<'_> {
+        Keeper {
+            repo: self.repo(),
+            ports: self.ports,
+            config: &self.config,
+            t: req.tenant_id.clone(),
+            c: req.connection_id.clone(),
+            lease,
+            renewed_at: now,
+            deadline: req.deadline,
+            lost: false,
+        }
+    }
+
+    /// What the end of the pages makes of the run, truthfully (P2): succeeded, or partial when
+    /// records were rejected; continued at the time budget (failed once segments stop making
+    /// progress); failed or auth-failed on an error, with the typed cause its notice compares.
+    /// A crash or a lost lease is no ending: the run stops where it is, writing nothing more.
+    fn ending(
+        &self,
+        req: &RunRequest,
+        result: Result<(), Stop>,
+        mut run: RunRecord,
+        pages_now: u32,
+    ) -> Result<(RunRecord, Ending), Early> {
+        let mut ending = Ending {
+            status: RunStatus::Succeeded,
+            cause: None,
+            resume_after: None,
+        };
+        match result {
+            Ok(()) if run.counts.rejected > 0 => ending.status = RunStatus::Partial,
+            Ok(()) => {}
+            Err(Stop::Crash(step)) => return Err(Early::Failed(EngineError::Crashed(step))),
+            Err(Stop::Fenced) => {
+                tracing::warn!(tenant = %req.tenant_id, connection = %req.connection_id, run = %run.run_id, "lost the lease mid-run; stopped without writing more");
+                return Err(Early::done(Outcome::Fenced(run)));
+            }
+            Err(Stop::Budget { not_before }) => {
+                ending.resume_after = not_before;
+                ending.status = self.budget_spent(&mut run, pages_now);
+                if ending.status == RunStatus::Failed {
+                    ending.cause = Some(Cause::NO_PROGRESS);
+                }
+            }
+            Err(Stop::Sync(e)) => {
+                ending.status = match e.plain() {
+                    SyncError::Auth(_) => RunStatus::AuthFailed,
+                    _ => RunStatus::Failed,
+                };
+                ending.cause = e.cause().copied();
+                run.error = Some(e.to_string());
+            }
+        }
+        Ok((run, ending))
     }
 
     /// The run a continuation goes on with, if it is still waiting to continue.

@@ -6,7 +6,7 @@
 //! list or one object: `organization.rs`). A 403 names the token scope the call needed.
 //! Rate limits are not public: a conservative configurable limit is enforced before sending.
 
-use crate::http::{CallKind, HttpConfig, Reply, TokenCache, VendorClient, VendorError};
+use crate::http::{Call, HttpConfig, Reply, TokenCache, VendorClient, VendorError};
 use reqwest::{Method, StatusCode};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -69,9 +69,14 @@ impl From<HrbrainError> for renkei_core::engine::SyncError {
     fn from(e: HrbrainError) -> Self {
         match e {
             HrbrainError::Vendor(v) => v.into(),
-            s @ HrbrainError::ScopeMissing(_) => {
-                renkei_core::engine::SyncError::Auth(s.to_string())
-            }
+            HrbrainError::ScopeMissing(scope) => renkei_core::engine::SyncError::Auth(
+                e.to_string(),
+            )
+            .because(renkei_core::engine::Cause::vendor(
+                VENDOR,
+                scope.as_str(),
+                renkei_core::engine::Class::Auth,
+            )),
         }
     }
 }
@@ -221,7 +226,7 @@ impl HrbrainClient {
         let body = json!({ "clientId": self.subdomain, "clientSecret": self.secret });
         let reply = self
             .base
-            .send(CallKind::Read, true, || {
+            .send(Call::read(), || {
                 self.base.request(Method::POST, "/auth/token").json(&body)
             })
             .await
@@ -251,7 +256,7 @@ impl HrbrainClient {
             let token = self.token.get(|| self.fetch_token()).await?;
             let reply = self
                 .base
-                .send(CallKind::Read, true, || build().bearer_auth(&token))
+                .send(Call::read(), || build().bearer_auth(&token))
                 .await?;
             match reply.status {
                 StatusCode::UNAUTHORIZED => self.token.invalidate(&token).await,

@@ -9,11 +9,12 @@ mod model;
 pub mod polling;
 
 pub use model::{
-    Credentials, KaonaviError, MemberData, Permission, TaskId, TaskProgress, TaskStatus,
+    Credentials, KaonaviError, MemberData, Permission, TASK_PENDING, TaskId, TaskProgress,
+    TaskStatus,
 };
 pub use polling::{FirstPoll, TaskPolling};
 
-use crate::http::{CallKind, HttpConfig, Reply, TokenCache, VendorClient, VendorError};
+use crate::http::{Ambiguity, Call, HttpConfig, Reply, TokenCache, VendorClient, VendorError};
 use polling::PollBudget;
 use reqwest::{Method, StatusCode};
 use serde::Deserialize;
@@ -133,7 +134,7 @@ impl KaonaviClient {
     async fn fetch_token(&self) -> Result<(String, Duration), VendorError> {
         let reply = self
             .base
-            .send(CallKind::Read, true, || {
+            .send(Call::read(), || {
                 self.base
                     .request(Method::POST, "/token")
                     .basic_auth(&self.creds.consumer_key, Some(&self.creds.consumer_secret))
@@ -161,8 +162,7 @@ impl KaonaviClient {
     /// Sends an authenticated call; a 401 drops the token and retries once with a new one.
     async fn call(
         &self,
-        kind: CallKind,
-        ambiguous_ok: bool,
+        call: Call,
         permission: Permission,
         build: impl Fn(&str) -> reqwest::RequestBuilder,
     ) -> Result<Reply, KaonaviError> {
@@ -170,9 +170,7 @@ impl KaonaviClient {
             let token = self.token.get(|| self.fetch_token()).await?;
             let reply = self
                 .base
-                .send(kind, ambiguous_ok, || {
-                    build(&token).header("Kaonavi-Token", &token)
-                })
+                .send(call, || build(&token).header("Kaonavi-Token", &token))
                 .await?;
             match reply.status {
                 StatusCode::UNAUTHORIZED => self.token.invalidate(&token).await,
@@ -196,7 +194,7 @@ impl KaonaviClient {
     /// All members (Kaonavi answers them in one response).
     pub async fn members(&self) -> Result<Vec<MemberData>, KaonaviError> {
         let reply = self
-            .call(CallKind::Read, true, Permission::Get, |_| {
+            .call(Call::read(), Permission::Get, |_| {
                 self.base.request(Method::GET, "/members")
             })
             .await?;
@@ -206,7 +204,7 @@ impl KaonaviClient {
     /// The gender options of the member layout.
     pub async fn gender_options(&self) -> Result<Vec<String>, KaonaviError> {
         let reply = self
-            .call(CallKind::Read, true, Permission::Get, |_| {
+            .call(Call::read(), Permission::Get, |_| {
                 self.base.request(Method::GET, "/member_layouts")
             })
             .await?;
@@ -235,10 +233,14 @@ impl KaonaviClient {
         };
         // PATCH is idempotent and may be retried blindly; a POST that may have been processed
         // is left to the caller, which re-reads the members before deciding again.
-        let idempotent = method == Method::PATCH;
+        let ambiguity = if method == Method::PATCH {
+            Ambiguity::Retry
+        } else {
+            Ambiguity::DoNotRetry
+        };
         let body = serde_json::json!({ "member_data": members });
         let reply = self
-            .call(CallKind::Write, idempotent, permission, |_| {
+            .call(Call::write(ambiguity), permission, |_| {
                 let r = self.base.request(method.clone(), "/members").json(&body);
                 if dry_run { r.header("Dry-Run", "1") } else { r }
             })
@@ -303,7 +305,7 @@ impl KaonaviClient {
     /// One poll: `GET /tasks/{id}` (a request of the hourly budget like any other).
     async fn task_progress(&self, id: TaskId) -> Result<TaskProgress, KaonaviError> {
         let reply = self
-            .call(CallKind::Read, true, Permission::Get, |_| {
+            .call(Call::read(), Permission::Get, |_| {
                 self.base.request(Method::GET, &format!("/tasks/{id}"))
             })
             .await?;

@@ -1,7 +1,9 @@
 //! Kaonavi's records as renkei writes and reads them (docs/contracts/kaonavi.md), and the
 //! errors of its client.
 
+use super::VENDOR;
 use crate::http::VendorError;
+use renkei_core::engine::{Cause, Class};
 use serde::{Deserialize, Serialize};
 
 /// Consumer Key and Secret (C2.1).
@@ -147,10 +149,25 @@ impl From<KaonaviError> for renkei_core::engine::SyncError {
         use renkei_core::engine::SyncError;
         match e {
             KaonaviError::Vendor(v) => v.into(),
-            p @ KaonaviError::PermissionMissing(_) => SyncError::Permanent(p.to_string()),
+            KaonaviError::PermissionMissing(p) => {
+                let operation = match p {
+                    Permission::Get => "member_get",
+                    Permission::Update => "member_update",
+                    Permission::Register => "member_register",
+                };
+                SyncError::Permanent(e.to_string()).because(Cause::vendor(
+                    VENDOR,
+                    operation,
+                    Class::Refused(403),
+                ))
+            }
             t @ (KaonaviError::TaskStillRunning { .. } | KaonaviError::PollsSpent { .. }) => {
-                SyncError::Retryable(t.to_string())
+                SyncError::Retryable(t.to_string()).because(TASK_PENDING)
             }
         }
     }
 }
+
+/// A Kaonavi task that has not finished: one cause whichever task it is and however many
+/// polls or runs it has outlasted.
+pub const TASK_PENDING: Cause = Cause::vendor(VENDOR, "task", Class::Pending);

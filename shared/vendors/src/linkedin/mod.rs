@@ -11,7 +11,7 @@
 //!   a time; every entity's status is read from the answer. Records count against
 //!   LinkedIn's 10,000 per minute before they are sent ([`LinkedinConfig::records`]).
 
-use crate::http::{CallKind, HttpConfig, Reply, TokenCache, VendorClient, VendorError};
+use crate::http::{Call, HttpConfig, Reply, TokenCache, VendorClient, VendorError};
 use reqwest::{Method, RequestBuilder, StatusCode};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -132,7 +132,7 @@ impl LinkedinClient {
         ];
         let reply = self
             .oauth
-            .send(CallKind::Read, true, || {
+            .send(Call::read(), || {
                 self.oauth
                     .request(Method::POST, names::ACCESS_TOKEN)
                     .form(&form)
@@ -156,21 +156,18 @@ impl LinkedinClient {
     }
 
     /// An authenticated call; a 401 drops the token and tries once more with a new one. A
-    /// write that LinkedIn may have processed is retried only where it is idempotent
-    /// (`retry_ambiguous`: batch updates and deletes are, creates are not).
+    /// write that LinkedIn may have processed is retried only where `call`'s ambiguity
+    /// allows it (batch updates and deletes are idempotent, creates are not).
     async fn call(
         &self,
-        kind: CallKind,
-        retry_ambiguous: bool,
+        call: Call,
         build: impl Fn() -> RequestBuilder,
     ) -> Result<Reply, VendorError> {
         for _ in 0..2 {
             let token = self.token.get(|| self.fetch_token()).await?;
             let reply = self
                 .base
-                .send(kind, retry_ambiguous, || {
-                    self.api.headers(build()).bearer_auth(&token)
-                })
+                .send(call, || self.api.headers(build()).bearer_auth(&token))
                 .await?;
             match reply.status {
                 StatusCode::UNAUTHORIZED => self.token.invalidate(&token).await,

@@ -13,6 +13,7 @@
 //! The sync calls are in `sync.rs`.
 
 use super::*;
+use crate::http::Ambiguity;
 
 /// Where a deployed stack's onboarding page may load LinkedIn's widget script from
 /// (`https://platform.linkedin.com/xdoor/scripts/in.js`, customer-configuration): the page is
@@ -277,7 +278,7 @@ impl LinkedinClient {
             ("uniqueForeignId", unique_foreign_id),
         ];
         let reply = self
-            .call(CallKind::Read, true, || {
+            .call(Call::read(), || {
                 self.base.request(Method::GET, &path).query(&q)
             })
             .await?;
@@ -301,7 +302,7 @@ impl LinkedinClient {
             "validJsSdkDomains": spec.js_sdk_domains,
         });
         let reply = self
-            .call(CallKind::Write, false, || {
+            .call(Call::write(Ambiguity::DoNotRetry), || {
                 self.base.request(Method::POST, &path).json(&body)
             })
             .await?;
@@ -330,7 +331,7 @@ impl LinkedinClient {
             "validJsSdkDomains": js_sdk_domains,
         }}});
         let reply = self
-            .call(CallKind::Write, true, || {
+            .call(Call::write(Ambiguity::Retry), || {
                 self.base.request(Method::POST, &path).json(&body)
             })
             .await?;
@@ -356,7 +357,7 @@ impl LinkedinClient {
         let path = self.url(names::INTEGRATIONS);
         let q = batch_query(keys);
         let reply = self
-            .call(CallKind::Read, true, || {
+            .call(Call::read(), || {
                 self.base.request(Method::GET, &path).query(&q)
             })
             .await?;
@@ -383,7 +384,7 @@ impl LinkedinClient {
         let path = self.url(names::INTEGRATIONS);
         let q = [("q", "request"), ("requestId", request_id)];
         let reply = self
-            .call(CallKind::Read, true, || {
+            .call(Call::read(), || {
                 self.base.request(Method::GET, &path).query(&q)
             })
             .await?;
@@ -410,7 +411,7 @@ impl LinkedinClient {
             .collect();
         let body = json!({ "entities": entities });
         let reply = self
-            .call(CallKind::Write, true, || {
+            .call(Call::write(Ambiguity::Retry), || {
                 self.base
                     .request(Method::POST, &path)
                     .header("x-restli-method", "batch_partial_update")
@@ -437,7 +438,7 @@ impl LinkedinClient {
         ));
         let body = json!({"entities": {CALLBACK_URL: {"configurationValue": {"string": url}}}});
         let reply = self
-            .call(CallKind::Write, true, || {
+            .call(Call::write(Ambiguity::Retry), || {
                 self.base
                     .request(Method::PUT, &path)
                     .header("x-restli-method", "batch_update")

@@ -3,6 +3,7 @@
 //! InMail mail stubs, a candidate's matched members and the member search.
 
 use super::*;
+use crate::http::{Ambiguity, CallKind};
 
 /// The scopes a team member grants (C5.4): Sign In with LinkedIn using OpenID Connect, the
 /// only sign-in LinkedIn gives new applications (`r_liteprofile` is deprecated since
@@ -151,9 +152,10 @@ impl LinkedinClient {
             ("client_id", self.client_id.as_str()),
             ("client_secret", self.client_secret.as_str()),
         ];
+        // A code is good for one exchange: a repeat after a lost answer would be refused.
         let reply = self
             .oauth
-            .send(CallKind::Read, false, || {
+            .send(Call::new(CallKind::Read, Ambiguity::DoNotRetry), || {
                 self.oauth
                     .request(Method::POST, names::ACCESS_TOKEN)
                     .form(&form)
@@ -163,7 +165,7 @@ impl LinkedinClient {
         // OpenID Connect's userinfo is not versioned: `/v2/userinfo` under either API.
         let reply = self
             .base
-            .send(CallKind::Read, true, || {
+            .send(Call::read(), || {
                 self.base
                     .request(Method::GET, &self.url(names::USERINFO))
                     .bearer_auth(&t.access_token)
@@ -184,7 +186,7 @@ impl LinkedinClient {
     async fn get_json(&self, resource: &str, q: &[(&str, String)]) -> Result<Value, VendorError> {
         let path = self.url(resource);
         let reply = self
-            .call(CallKind::Read, true, || {
+            .call(Call::read(), || {
                 self.base.request(Method::GET, &path).query(q)
             })
             .await?;

@@ -7,6 +7,7 @@
 //! with LinkedIn's batch protocol and the resources synced, not with how the client signs in.
 
 use super::*;
+use crate::http::Ambiguity;
 
 /// Each of `ids`' status in a rest.li batch answer `body` on `resource`, as `batch_update`
 /// and `batch_delete` read it. Public so that the fuzz target (fuzz/) decodes answers as
@@ -76,7 +77,7 @@ impl LinkedinClient {
     ) -> Result<Reply, VendorError> {
         let path = self.url(resource);
         self.take_records(records).await?;
-        self.call(CallKind::Write, true, || {
+        self.call(Call::write(Ambiguity::Retry), || {
             let mut rb = self
                 .base
                 .request(method.clone(), &path)
@@ -238,7 +239,7 @@ impl LinkedinClient {
         let refs: Vec<&str> = tasks.iter().map(String::as_str).collect();
         let q = ids_query(&refs);
         let reply = self
-            .call(CallKind::Read, true, || {
+            .call(Call::read(), || {
                 self.base.request(Method::GET, &path).query(&q)
             })
             .await?;

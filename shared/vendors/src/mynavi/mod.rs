@@ -12,7 +12,7 @@
 
 pub mod file;
 
-use crate::http::{CallKind, HttpConfig, VendorClient, VendorError};
+use crate::http::{Call, HttpConfig, VendorClient, VendorError};
 use chrono::{DateTime, FixedOffset, Utc};
 use reqwest::{Method, StatusCode, header};
 use std::time::Duration;
@@ -44,7 +44,12 @@ pub enum MynaviError {
 impl From<MynaviError> for renkei_core::engine::SyncError {
     fn from(e: MynaviError) -> Self {
         match e {
-            MynaviError::WrongCredentials => renkei_core::engine::SyncError::Auth(e.to_string()),
+            MynaviError::WrongCredentials => renkei_core::engine::SyncError::Auth(e.to_string())
+                .because(renkei_core::engine::Cause::vendor(
+                    VENDOR,
+                    "login",
+                    renkei_core::engine::Class::Auth,
+                )),
             MynaviError::Vendor(v) => v.into(),
         }
     }
@@ -113,7 +118,7 @@ impl MynaviClient {
         ];
         let reply = self
             .base
-            .send(CallKind::Read, true, || {
+            .send(Call::read(), || {
                 self.base.request(Method::POST, "/login").form(&form)
             })
             .await?;
@@ -162,7 +167,7 @@ impl MynaviClient {
             let cookie = self.session.lock().await.clone().unwrap_or_default();
             let response = self
                 .base
-                .open(|| {
+                .send(Call::read().streamed(), || {
                     self.base
                         .request(Method::GET, "/applications/download")
                         .query(&query)

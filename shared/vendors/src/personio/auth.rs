@@ -8,7 +8,7 @@
 //! is ever written to a log, an error or a `Debug` output.
 
 use super::VENDOR;
-use crate::http::{CallKind, HttpConfig, TokenCache, VendorClient, VendorError};
+use crate::http::{Call, HttpConfig, TokenCache, VendorClient, VendorError};
 use reqwest::{Method, StatusCode};
 use serde::Deserialize;
 use std::time::Duration;
@@ -188,7 +188,7 @@ impl OAuth {
         // Asking for a token changes nothing at Personio: a lost answer is asked again.
         let reply = self
             .http
-            .send(CallKind::Read, true, || {
+            .send(Call::read(), || {
                 self.http.request(Method::POST, TOKEN_PATH).form(&[
                     ("grant_type", "client_credentials"),
                     ("client_id", self.client_id.as_str()),

@@ -2,6 +2,7 @@
 //! error code the spec lists.
 
 use crate::http::VendorError;
+use renkei_core::engine::{Cause, Class};
 use serde_json::Value;
 
 /// One reason Personio gave: the field it blames (if any) and the error code.
@@ -63,18 +64,40 @@ impl PersonioError {
     }
 }
 
+/// A create whose answer was lost (time-out, reset, 5xx): one cause whichever profile it was
+/// and however many times it happened.
+pub const ANSWER_LOST: Cause = Cause::vendor(super::VENDOR, "create", Class::Unavailable);
+
+/// A read-back that could not say whether an application was filed.
+pub const READ_BACK_OPEN: Cause = Cause::vendor(super::VENDOR, "read_back", Class::Unavailable);
+
+/// An application whose answer was lost and that Personio does not list (yet).
+pub const NOT_LISTED: Cause = Cause::vendor(super::VENDOR, "read_back", Class::Pending);
+
 impl From<PersonioError> for renkei_core::engine::SyncError {
     fn from(e: PersonioError) -> Self {
         use renkei_core::engine::SyncError;
+        let cause = |operation, class| Cause::vendor(super::VENDOR, operation, class);
         match e {
             PersonioError::Vendor(v) => v.into(),
-            PersonioError::MaybeSent(m) => SyncError::Retryable(m),
-            PersonioError::Feature(_)
-            | PersonioError::MissingScope(_)
-            | PersonioError::Forbidden(_) => SyncError::Auth(e.to_string()),
-            PersonioError::Refused { .. }
-            | PersonioError::ReadBackRefused { .. }
-            | PersonioError::NoReadBack => SyncError::Permanent(e.to_string()),
+            PersonioError::MaybeSent(m) => SyncError::Retryable(m).because(ANSWER_LOST),
+            PersonioError::Feature(_) => {
+                SyncError::Auth(e.to_string()).because(cause("feature", Class::Auth))
+            }
+            PersonioError::MissingScope(scope) => {
+                SyncError::Auth(e.to_string()).because(cause(scope, Class::Auth))
+            }
+            PersonioError::Forbidden(_) => {
+                SyncError::Auth(e.to_string()).because(cause("call", Class::Auth))
+            }
+            PersonioError::Refused { status, .. } => {
+                SyncError::Permanent(e.to_string()).because(cause("call", Class::Refused(status)))
+            }
+            PersonioError::ReadBackRefused { status, .. } => SyncError::Permanent(e.to_string())
+                .because(cause("read_back", Class::Refused(status))),
+            PersonioError::NoReadBack => {
+                SyncError::Permanent(e.to_string()).because(cause("read_back", Class::Invalid))
+            }
         }
     }
 }

@@ -2,7 +2,7 @@
 //! xml?language=…`), parsed as it streams in; a redirect is followed while it stays on the
 //! company's career site.
 
-use crate::http::{HttpConfig, VendorClient, VendorError};
+use crate::http::{Call, HttpConfig, VendorClient, VendorError};
 use reqwest::Method;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -96,10 +96,19 @@ pub enum FeedError {
 
 impl From<FeedError> for renkei_core::engine::SyncError {
     fn from(e: FeedError) -> Self {
-        match e {
-            FeedError::Vendor(v) => v.into(),
-            other => renkei_core::engine::SyncError::Permanent(other.to_string()),
-        }
+        use renkei_core::engine::{Cause, Class};
+        let (operation, class) = match &e {
+            FeedError::Vendor(v) => return v.clone().into(),
+            FeedError::Missing(_) => ("feed", Class::Refused(404)),
+            FeedError::Refused { status, .. } => ("feed", Class::Refused(*status)),
+            FeedError::NotEnabled(_) => ("feed_interface", Class::Invalid),
+            FeedError::OffSite { .. } | FeedError::Redirects { .. } => {
+                ("feed_redirect", Class::Invalid)
+            }
+            FeedError::Malformed { .. } => ("feed_xml", Class::Invalid),
+        };
+        renkei_core::engine::SyncError::Permanent(e.to_string())
+            .because(Cause::vendor(VENDOR, operation, class))
     }
 }
 
@@ -205,7 +214,8 @@ async fn open(url: &Url) -> Result<reqwest::Response, VendorError> {
         },
     )?;
     let path = &url.as_str()[origin.len()..];
-    base.open(|| base.request(Method::GET, path)).await
+    base.send(Call::read().streamed(), || base.request(Method::GET, path))
+        .await
 }
 
 /// Reads a 2xx answer: the HTML career page is the sign of a switched-off XML interface.

@@ -14,7 +14,7 @@
 //! answer may have been lost; it reports [`PersonioError::MaybeSent`] and the caller
 //! reconciles — by reading back where it can (docs/contracts/personio.md).
 
-use crate::http::{CallKind, HttpConfig, Reply, VendorClient, VendorError};
+use crate::http::{Ambiguity, Call, HttpConfig, Reply, VendorClient, VendorError};
 use chrono::{DateTime, Utc};
 use reqwest::{Method, RequestBuilder, StatusCode};
 use std::time::Duration;
@@ -173,8 +173,7 @@ impl PersonioClient {
     /// once more with a new one (a 401 was not processed, so even a create may repeat).
     async fn call(
         &self,
-        kind: CallKind,
-        resend: Resend,
+        call: Call,
         build: impl Fn() -> RequestBuilder,
     ) -> Result<Reply, VendorError> {
         let mut fresh = false;
@@ -182,7 +181,7 @@ impl PersonioClient {
             let token = self.bearer().await?;
             let reply = self
                 .base
-                .send(kind, resend == Resend::Safe, || {
+                .send(call, || {
                     build()
                         .bearer_auth(&token)
                         // Kept on v2 too: the contract is v1's but for authentication, and
@@ -248,7 +247,7 @@ impl PersonioClient {
     pub async fn create_application(&self, app: &Application) -> Result<(), PersonioError> {
         let path = self.version.applications();
         let reply = self
-            .call(CallKind::Write, Resend::Never, || {
+            .call(Call::write(Ambiguity::DoNotRetry), || {
                 self.base.request(Method::POST, path).json(app)
             })
             .await
@@ -279,7 +278,7 @@ impl PersonioClient {
     ) -> Result<UploadedDocument, PersonioError> {
         let path = self.version.documents();
         let reply = self
-            .call(CallKind::Write, Resend::Safe, || {
+            .call(Call::write(Ambiguity::Retry), || {
                 let part =
                     reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(filename.to_string());
                 self.base
@@ -334,7 +333,7 @@ impl PersonioClient {
         }
         let (name, value) = readback::BETA_HEADER;
         let reply = self
-            .call(CallKind::Read, Resend::Safe, || {
+            .call(Call::read(), || {
                 self.base
                     .request(Method::GET, path)
                     .query(&query)
@@ -412,16 +411,6 @@ pub const READ_SCOPE: &str = "personio:recruiting:read";
 /// (docs/contracts/personio.md).
 pub const WRITE_SCOPE: &str = "personio:recruiting:write";
 
-/// Whether a call whose answer may have been lost may be sent again.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Resend {
-    /// Not without the caller's reconciling (creating an application).
-    Never,
-    /// A repeat changes nothing that matters (reads; a document upload leaves at worst an
-    /// unused upload).
-    Safe,
-}
-
 impl crate::http::RunBound for PersonioClient {
     fn base(&mut self) -> &mut VendorClient {
         &mut self.base
@@ -437,7 +426,9 @@ mod site;
 mod xml;
 
 pub use auth::{ApiVersion, Credentials, TOKEN_PATH};
-pub use errors::{ERROR_CODES, PersonioError, Reason, explain, reasons};
+pub use errors::{
+    ANSWER_LOST, ERROR_CODES, NOT_LISTED, PersonioError, READ_BACK_OPEN, Reason, explain, reasons,
+};
 pub use feed::{FeedError, Job, JobsFeed};
 pub use model::{Application, Attribute, FileCategory, FileRef, UploadedDocument};
 pub use readback::{ListedApplication, Listing};

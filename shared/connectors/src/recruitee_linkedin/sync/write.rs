@@ -22,6 +22,12 @@ impl Target<'_> {
     }
 }
 
+/// LinkedIn as its client names itself: the source of the causes this side raises.
+const LINKEDIN: &str = "LinkedIn";
+
+/// Entities LinkedIn did not take even when sent again: one cause whichever they were.
+const NOT_TAKEN: Cause = Cause::vendor(LINKEDIN, "batch", Class::Unavailable);
+
 impl RecruiteeLinkedin<'_> {
     /// Takes one request of the day's budget; when it is spent, says so in the progress
     /// before the run stops to continue the next UTC day.
@@ -66,7 +72,8 @@ impl RecruiteeLinkedin<'_> {
                         "LinkedIn did not take {} {}: {m}",
                         target.name(),
                         entities[i].0
-                    )));
+                    ))
+                    .because(NOT_TAKEN));
                 }
                 statuses[i] = s;
             }
@@ -131,7 +138,7 @@ impl RecruiteeLinkedin<'_> {
                             j.external_job_posting_id
                         )));
                     }
-                    Err(e) => return Err(SyncError::Retryable(format!("{e:?}"))),
+                    Err(e) => return Err(SyncError::Retryable(format!("{e:?}")).because(NOT_TAKEN)),
                 }
             }
             // Jobs are processed asynchronously: ask until each task is done.
@@ -176,7 +183,8 @@ impl RecruiteeLinkedin<'_> {
                 return Err(SyncError::Retryable(format!(
                     "LinkedIn is still processing {} job(s); they are sent again next run",
                     pending.len()
-                )));
+                ))
+                .because(Cause::vendor(LINKEDIN, "job_task", Class::Pending)));
             }
         }
         Ok(())
@@ -341,9 +349,10 @@ impl RecruiteeLinkedin<'_> {
                         "LinkedIn refused to delete candidate {id} (HTTP {status}): {message}"
                     )),
                     EntityStatus::Failed(m) => {
-                        return Err(SyncError::Retryable(format!(
-                            "deleting candidate {id}: {m}"
-                        )));
+                        return Err(
+                            SyncError::Retryable(format!("deleting candidate {id}: {m}"))
+                                .because(NOT_TAKEN),
+                        );
                     }
                 });
             }

@@ -2,7 +2,7 @@
 //! outside a run, or the state store unreachable). Within a run, a credential's windows live
 //! in the state store (renkei_core::rate).
 
-use crate::http::CallKind;
+use super::call::CallKind;
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
