@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test command (README, .ci/run): installs what it needs into .venv, starts moto server on
-# a free loopback port, runs formatting, lint, every test (and C5's onboarding in headless
-# Chromium, tests/browser) and the template check,
+# a free loopback port, runs formatting, the console's build check, lint, every test (and in
+# headless Chromium, tests/browser: C5's onboarding and the web console) and the template check,
 # synthesises the CDK app, cross-builds the functions for arm64 Lambda, and stops moto on
 # exit. Works on a fresh machine with Rust, Python 3, Node.js and the registries.
 set -euo pipefail
@@ -15,6 +15,11 @@ start_moto "/tmp/renkei-moto-$$.log"
 export RENKEI_MOTO_ENDPOINT="http://127.0.0.1:$moto_port"
 
 echo "== cargo fmt --check"; cargo fmt --all -- --check
+# The admin crate embeds console/dist (committed, so cargo and sam build need no Node.js):
+# rebuilt here from console/src and the API types regenerated from docs/openapi.yaml, and
+# either differing from what is committed fails the run.
+echo "== console: npm ci, types from docs/openapi.yaml, tsc, vite build (≤ 200 KB gzip), dist/ and src/api/ as committed"
+(cd console && npm ci --no-audit --no-fund --loglevel=error && npm run --silent check)
 echo "== infra/cdk: npm ci, tsc, cdk synth (offline: no AWS account, no Rust build; cdk-nag AwsSolutions)"
 (cd infra/cdk && npm ci --no-audit --no-fund --loglevel=error && npm run --silent typecheck && npm run --silent synth)
 echo "== cfn-lint infra/template.yaml infra/cdk/cdk.out/Renkei.template.json"
@@ -42,6 +47,8 @@ echo "== tests/browser: C5 onboarding as a LinkedIn admin does it, in headless C
 (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
 cargo build --quiet -p renkei
 node tests/browser/onboarding.mjs
+echo "== tests/browser: the web console against renkei sandbox (sign-in, connect, run, reports, every connector page, axe-core)"
+node tests/browser/console.mjs
 echo "== schemathesis: docs/openapi.yaml against renkei admin serve (bounded; no 5xx, every answer as documented, no other tenant's data)"
 bash tests/schemathesis.sh
 # The README's deploy builds, as their tools run them (tests/deployment.rs checks that every

@@ -287,10 +287,23 @@ async function main() {
       { id: 'e00002', employee_number: '00002', status: 'active', state: 'data_entry_complete', last_name: '佐藤', first_name: '花子', last_name_kana: 'サトウ', first_name_kana: 'ハナコ', gender: 'female' },
       { id: 'e00003', employee_number: '', status: 'active', state: 'data_entry_complete', last_name: '鈴木', first_name: '一郎', last_name_kana: 'スズキ', first_name_kana: 'イチロウ', gender: 'male' },
     ]);
+    const runsTable = page.locator('table.runs');
+    // A dry run first: it counts what it would write (1 to create, 1 refused), marked so, and
+    // writes nothing — the real run below still creates the employee.
+    await page.getByRole('button', { name: /^Dry run/ }).click();
+    await page.getByRole('status').filter({ hasText: 'Dry run requested' }).waitFor();
+    const dryRun = runsTable.locator('tbody tr').first().filter({ hasText: 'dry run' }).filter({ hasText: 'Partial' });
+    await dryRun.waitFor({ timeout: 120_000 });
+    assert.equal((await dryRun.locator('td.num').nth(0).textContent()).trim(), '1', 'the dry run counts 1 to create');
+    assert.equal((await dryRun.locator('td.num').nth(3).textContent()).trim(), '1', 'and 1 refused');
     await page.getByRole('button', { name: 'Run now' }).click();
     await page.getByRole('status').filter({ hasText: 'Run requested' }).waitFor();
-    const runsTable = page.locator('table.runs');
-    await runsTable.locator('tbody tr').first().filter({ hasText: 'Partial' }).waitFor({ timeout: 120_000 });
+    await runsTable
+      .locator('tbody tr')
+      .first()
+      .filter({ hasText: 'Partial' })
+      .filter({ hasNotText: 'dry run' })
+      .waitFor({ timeout: 120_000 });
     const firstRun = runsTable.locator('tbody tr').first();
     assert.equal((await firstRun.locator('td.num').nth(0).textContent()).trim(), '1', 'created 1');
     assert.equal((await firstRun.locator('td.num').nth(3).textContent()).trim(), '1', 'rejected 1');

@@ -697,9 +697,18 @@ export interface components {
         };
         HrbrainJob: {
             run_id: string;
+            /** @description 実行内容. */
             what: string;
+            /** @description ステータス. */
             status: string;
+            /** @description 実行日時, Japan time (YYYY/MM/DD HH:MM). */
             started: string;
+            /** @description Rows in the error file (0 — no file). */
+            errors: number;
+            /** @description Why the run failed */
+            error?: string | null;
+            /** @description A dry run (nothing was written). */
+            dry_run: boolean;
         };
         PageMeta: {
             /** @description Absent on the last page. */
@@ -1131,6 +1140,8 @@ export interface operations {
             query?: {
                 /** @description The part of the work (hrbrain-mikiwame — departments or employees); none runs all of it. */
                 scope?: "departments" | "employees";
+                /** @description A dry run — reads the source and counts what it would create, update and reject (the run record says so), writes nothing to the destination, moves no cursor and emails nobody. */
+                dry_run?: boolean;
             };
             header?: never;
             path: {

@@ -1,8 +1,7 @@
-// One connection: its state, the actions on it (run now, pause, resume, disconnect), its runs
+// One connection: its state, the actions on it (run now, dry run, pause, resume, disconnect), its runs
 // newest first, and a run's counts and error report (with the CSV download).
-import { useContext, useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ok, saveBlob, type Connection, type ErrorRow, type Run } from '../api/client';
-import { MeContext } from '../app';
 import { useI18n } from '../i18n';
 import { go, href } from '../router';
 import { zoneOfConnector, zoneLabel } from '../time';
@@ -174,18 +173,20 @@ function Actions({
   onRequested: (at: string) => void;
 }) {
   const { t } = useI18n();
-  const me = useContext(MeContext);
   const action = useAction();
   const [notice, setNotice] = useState<string>();
   const [confirm, setConfirm] = useState(false);
-  const [purge, setPurge] = useState(false);
   const path = { tenant, connection: c.connection };
-  const runNow = async (scope?: 'departments' | 'employees') => {
+  const runNow = async (dryRun = false) => {
     const r = await action.run(() =>
-      ok(api.POST('/v1/tenants/{tenant}/connections/{connection}/runs', { params: { path, query: scope ? { scope } : {} } })),
+      ok(
+        api.POST('/v1/tenants/{tenant}/connections/{connection}/runs', {
+          params: { path, query: dryRun ? { dry_run: true } : {} },
+        }),
+      ),
     );
     if (r) {
-      setNotice(t('run.requested'));
+      setNotice(t(dryRun ? 'run.dry_requested' : 'run.requested'));
       onRequested(r.requested_at);
     }
   };
@@ -206,7 +207,7 @@ function Actions({
     const done = await action.run(() =>
       ok(
         api.DELETE('/v1/tenants/{tenant}/connections/{connection}', {
-          params: { path, query: purge ? { purge: true } : {} },
+          params: { path },
         }),
       ).then(() => true),
     );
@@ -219,6 +220,9 @@ function Actions({
       <div class="actions">
         <button type="button" class="primary" disabled={action.busy} onClick={() => runNow()}>
           {t('action.run_now')}
+        </button>
+        <button type="button" disabled={action.busy} onClick={() => runNow(true)}>
+          {t('action.dry_run')}
         </button>
         {c.automation === 'on' ? (
           <button type="button" disabled={action.busy} onClick={() => toggle(false)}>
@@ -251,14 +255,6 @@ function Actions({
           <li>{t('disconnect.inflight')}</li>
         </ul>
         <p>{t('disconnect.pause_instead')}</p>
-        {me.operator ? (
-          <p>
-            <label class="check">
-              <input type="checkbox" checked={purge} onChange={(e) => setPurge(e.currentTarget.checked)} />{' '}
-              {t('disconnect.purge')}
-            </label>
-          </p>
-        ) : null}
         <div class="actions">
           <button type="button" class="danger" disabled={action.busy} onClick={disconnect}>
             {t('disconnect.confirm', { connection: c.connection })}

@@ -8,8 +8,8 @@ import { ConnectionFrame } from './connection';
 
 type Params = { tenant: string; connection: string };
 
-/** The list carries more than the schema names (docs/openapi.yaml's HrbrainJob). */
-type Job = HrbrainJob & { errors?: number; error?: string | null; dry_run?: boolean };
+/** A job of バックグラウンド処理一覧 (docs/openapi.yaml's HrbrainJob). */
+type Job = HrbrainJob;
 
 export function HrbrainPage({ tenant, connection }: Params) {
   const { t } = useI18n();
