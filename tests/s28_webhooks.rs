@@ -270,12 +270,16 @@ async fn s28_1_a_members_linkedin_authorization_is_finished_from_the_endpoint_se
     let start = renkei_connectors::recruitee_linkedin::admin::handle(
         &env.backend.store,
         &env.backend.secrets,
-        "link",
-        &json!({"tenant": t, "connection": c, "team_member": TEAM_ADMIN}),
+        &t,
+        &c,
+        renkei_connectors::recruitee_linkedin::admin::Action::Link {
+            team_member: TEAM_ADMIN,
+        },
         env.clock.now(),
     )
     .await
-    .unwrap();
+    .unwrap()
+    .to_json();
     let redirect = env
         .sandbox
         .linkedin_consent(start["authorize_url"].as_str().unwrap(), "rita")

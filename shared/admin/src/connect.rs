@@ -182,12 +182,13 @@ async fn connect(
 }
 
 /// One of C5's recruiter operations (link, unlink, accounts, exports, profile, search,
-/// relink) with its JSON body; `recruitee_linkedin::admin` does the work for the CLI too.
+/// relink, onboarding-link, refresh): the path names the action, the JSON body holds its
+/// inputs; `recruitee_linkedin::admin` does the work for the CLI too.
 async fn linkedin(
     State(s): State<AdminState>,
     caller: Caller,
     Path((tenant, connection, action)): Path<(String, String, String)>,
-    Body(mut body): Body<Value>,
+    Body(body): Body<Value>,
 ) -> Result<Json<Value>> {
     let (t, conn) = known_connection(&s, &caller, &tenant, &connection).await?;
     if conn.connector != c5::NAME {
@@ -208,18 +209,26 @@ async fn linkedin(
     }
     // These operations call LinkedIn at the connection's stored addresses.
     crate::outbound::check_settings(&s.outbound, &conn.connector, &conn.settings)?;
-    body["tenant"] = json!(t.to_string());
-    body["connection"] = json!(connection);
-    c5::admin::handle(
+    let mut track = serde_path_to_error::Track::new();
+    let read = c5::admin::Action::from_body(
+        &action,
+        serde_path_to_error::Deserializer::new(&body, &mut track),
+    );
+    let action = read.map_err(|e| {
+        crate::body_problem(&serde_path_to_error::Error::new(track.path(), e), None)
+    })?;
+    let answer = c5::admin::handle(
         s.store.as_ref(),
         s.secrets.as_ref(),
-        &action,
-        &body,
+        &t,
+        &conn.connection_id,
+        action,
         s.clock.now(),
     )
     .await
-    .map(Json)
-    .map_err(|why| Problem::refused(None, why))
+    // Refused or not, as this route has always answered: the reason, as a 422.
+    .map_err(|why| Problem::refused(None, why.to_string()))?;
+    Ok(Json(answer.to_json()))
 }
 
 async fn hrbrain_connection(

@@ -307,12 +307,17 @@ impl SandboxEnv {
         let start = c5::admin::handle(
             &self.backend.store,
             &self.backend.secrets,
-            "link",
-            &json!({"tenant": self.tenant(), "connection": c, "team_member": admin}),
+            &self.tenant(),
+            c,
+            c5::admin::Action::Link { team_member: admin },
             self.clock.now(),
         )
-        .await?;
-        let url = start["authorize_url"].as_str().ok_or("no authorize_url")?;
+        .await
+        .map_err(|e| e.to_string())?;
+        let c5::admin::Answer::Link(start) = start else {
+            return Err("no authorize_url".into());
+        };
+        let url = &start.authorize_url;
         let redirect = self.sandbox.linkedin_consent(url, member)?;
         let answer = reqwest::get(&redirect).await.map_err(|e| e.to_string())?;
         let status = answer.status();
@@ -329,17 +334,19 @@ impl SandboxEnv {
         &self,
         c: &ConnectionId,
         action: &str,
-        mut body: serde_json::Value,
+        body: serde_json::Value,
     ) -> Result<serde_json::Value, String> {
-        body["tenant"] = json!(self.tenant());
-        body["connection"] = json!(c);
+        let action = c5::admin::Action::from_body(action, &body).map_err(|e| e.to_string())?;
         c5::admin::handle(
             &self.backend.store,
             &self.backend.secrets,
+            &self.tenant(),
+            c,
             action,
-            &body,
             self.clock.now(),
         )
         .await
+        .map(|answer| answer.to_json())
+        .map_err(|e| e.to_string())
     }
 }

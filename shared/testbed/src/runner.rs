@@ -187,8 +187,15 @@ impl Runner for LocalRunner {
         let b = &self.0;
         match connector {
             c5::NAME => {
+                // The body names the connection besides the action's inputs.
+                let (t, c) = connection_of(&request)?;
+                let action =
+                    c5::admin::Action::from_body(action, &request).map_err(|e| e.to_string())?;
                 let now = renkei_core::Clock::now(b.clock.as_ref());
-                c5::admin::handle(&b.store, &b.secrets, action, &request, now).await
+                c5::admin::handle(&b.store, &b.secrets, &t, &c, action, now)
+                    .await
+                    .map(|answer| answer.to_json())
+                    .map_err(|e| e.to_string())
             }
             other => Err(format!("{other} has no admin actions here")),
         }
@@ -198,6 +205,21 @@ impl Runner for LocalRunner {
         let outcomes = self.0.deliver().await?;
         Ok(json!({ "runs": outcomes.into_iter().map(outcome_json).collect::<Vec<_>>() }))
     }
+}
+
+/// An admin request's `tenant` and `connection`.
+fn connection_of(request: &Value) -> Result<(TenantId, ConnectionId), String> {
+    let text = |k: &str| {
+        request
+            .get(k)
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .ok_or(format!("\"{k}\" is required"))
+    };
+    Ok((
+        TenantId::new(text("tenant")?).map_err(|e| e.to_string())?,
+        ConnectionId::new(text("connection")?).map_err(|e| e.to_string())?,
+    ))
 }
 
 /// A connect request's `secret` and `settings`, as the connector's types.

@@ -1,7 +1,7 @@
 //! The `renkei linkedin` commands that are actions of the admin surface (link, unlink,
-//! accounts, exports, profile, search, relink, onboarding-link): each runs
-//! `renkei_connectors::recruitee_linkedin::admin::handle` and prints its answer, as JSON or
-//! as lines and tables.
+//! accounts, exports, profile, search, relink, onboarding-link): each builds its
+//! `renkei_connectors::recruitee_linkedin::admin::Action`, runs it and prints the answer, as
+//! JSON or as lines and tables.
 //!
 //! Apart from the connection commands (linkedin.rs: partner, connect, status, refresh)
 //! because these change with the admin surface's actions and their answers, not with the
@@ -9,174 +9,193 @@
 
 use super::LinkedinCmd;
 use crate::backend::Backend;
-use crate::table::Cell;
+use crate::table::{Cell, Table};
+use chrono::{DateTime, SecondsFormat, Utc};
 use renkei_connectors::recruitee_linkedin as c5;
+use renkei_connectors::recruitee_linkedin::admin::{Action, Answer, Ttl};
 
-/// Runs one admin action and answers its JSON.
-async fn admin(
-    b: &Backend,
-    action: &str,
-    tenant: &str,
-    connection: &str,
-    mut body: serde_json::Value,
-) -> Result<serde_json::Value, String> {
-    crate::lookup::connection(b, tenant, connection).await?;
-    body["tenant"] = serde_json::json!(tenant);
-    body["connection"] = serde_json::json!(connection);
-    c5::admin::handle(
-        b.store.as_ref(),
-        b.secrets.as_ref(),
-        action,
-        &body,
-        b.clock.now(),
-    )
-    .await
-}
-
-fn cell(v: &serde_json::Value) -> Cell {
-    Cell::from(v)
-}
-
-/// The recruiter-facing commands (link … relink) and the onboarding link.
-pub(super) async fn run(b: &Backend, cmd: LinkedinCmd, json: bool) -> Result<(), String> {
-    use serde_json::json as j;
-    let print = |v: &serde_json::Value| {
-        println!("{}", serde_json::to_string_pretty(v).unwrap_or_default());
-    };
+/// A command's tenant, connection and action; the action's inputs are checked after the
+/// connection is found (so a wrong connection is what is said first).
+fn action(cmd: LinkedinCmd) -> (String, String, Result<Action, String>) {
+    // An empty text is no text, as in the API's bodies.
+    let text = |s: Option<String>| s.filter(|s| !s.is_empty());
     match cmd {
         LinkedinCmd::Link {
             tenant,
             connection,
             member,
-        } => {
-            let v = admin(b, "link", &tenant, &connection, j!({"team_member": member})).await?;
-            if json {
-                print(&v);
-            } else {
-                println!("Team member {member}: open this URL and approve on LinkedIn:");
-                println!("{}", cell(&v["authorize_url"]));
-            }
-        }
+        } => (
+            tenant,
+            connection,
+            Ok(Action::Link {
+                team_member: member,
+            }),
+        ),
         LinkedinCmd::Unlink {
             tenant,
             connection,
             member,
-        } => {
-            let v = admin(
-                b,
-                "unlink",
-                &tenant,
-                &connection,
-                j!({"team_member": member}),
-            )
-            .await?;
-            if json {
-                print(&v);
-            } else if v["unlinked"] == true {
-                println!("unlinked team member {member}");
-            } else {
-                println!("team member {member} had no linked LinkedIn account");
-            }
-        }
-        LinkedinCmd::Accounts { tenant, connection } => {
-            let v = admin(b, "accounts", &tenant, &connection, j!({})).await?;
-            let mut t = crate::table::Table::new(&["team_member", "linkedin_member", "linked_at"]);
-            for a in v["accounts"].as_array().into_iter().flatten() {
-                t.row(vec![
-                    cell(&a["team_member"]),
-                    cell(&a["linkedin_member"]),
-                    cell(&a["linked_at"]),
-                ]);
-            }
-            t.print(json);
-        }
-        LinkedinCmd::Exports { tenant, connection } => {
-            let v = admin(b, "exports", &tenant, &connection, j!({})).await?;
-            if json {
-                print(&v);
-                return Ok(());
-            }
-            let mut t = crate::table::Table::new(&[
-                "at",
-                "request",
-                "seat",
-                "job",
-                "status",
-                "candidate",
-                "reason",
-            ]);
-            for e in v["exports"].as_array().into_iter().flatten() {
-                t.row(
-                    [
-                        "at",
-                        "request_id",
-                        "seat",
-                        "job",
-                        "status",
-                        "candidate",
-                        "reason",
-                    ]
-                    .iter()
-                    .map(|k| cell(&e[*k]))
-                    .collect(),
-                );
-            }
-            t.print(false);
-            for s in v["per_seat"].as_array().into_iter().flatten() {
-                println!(
-                    "{}: {} of {} exports this month",
-                    cell(&s["seat"]),
-                    cell(&s["this_month"]),
-                    cell(&s["limit"])
-                );
-            }
-        }
+        } => (
+            tenant,
+            connection,
+            Ok(Action::Unlink {
+                team_member: member,
+            }),
+        ),
+        LinkedinCmd::Accounts { tenant, connection } => (tenant, connection, Ok(Action::Accounts)),
+        LinkedinCmd::Exports { tenant, connection } => (tenant, connection, Ok(Action::Exports)),
         LinkedinCmd::Profile {
             tenant,
             connection,
             as_member,
             candidate,
-        } => {
-            let body = j!({"team_member": as_member, "candidate": candidate});
-            print(&admin(b, "profile", &tenant, &connection, body).await?);
-        }
+        } => (
+            tenant,
+            connection,
+            Ok(Action::Profile {
+                team_member: as_member,
+                candidate,
+            }),
+        ),
         LinkedinCmd::Search {
             tenant,
             connection,
             as_member,
             title,
             company,
-        } => {
-            let body = j!({"team_member": as_member, "title": title, "company": company});
-            print(&admin(b, "search", &tenant, &connection, body).await?);
-        }
+        } => (
+            tenant,
+            connection,
+            Ok(Action::Search {
+                team_member: as_member,
+                title: text(title),
+                company: text(company),
+            }),
+        ),
         LinkedinCmd::Relink {
             tenant,
             connection,
             candidate,
             member,
             wrong,
-        } => {
-            let body = j!({"candidate": candidate, "member": member, "wrong": wrong});
-            print(&admin(b, "relink", &tenant, &connection, body).await?);
-        }
+        } => (
+            tenant,
+            connection,
+            Ok(Action::Relink {
+                candidate,
+                member: text(member),
+                wrong: text(wrong),
+            }),
+        ),
         LinkedinCmd::OnboardingLink {
             tenant,
             connection,
             ttl,
         } => {
-            let v = admin(b, "onboarding-link", &tenant, &connection, j!({"ttl": ttl})).await?;
-            if json {
-                print(&v);
-            } else {
-                println!("{}", cell(&v["url"]));
-                println!(
-                    "works until {} for {tenant}/{connection} only: send it to the customer's LinkedIn admin",
-                    cell(&v["expires_at"])
-                );
-            }
+            let ttl = text(Some(ttl)).map(|s| Ttl::parse(&s)).transpose();
+            (
+                tenant,
+                connection,
+                ttl.map(|ttl| Action::OnboardingLink { ttl }),
+            )
         }
         _ => unreachable!("connection commands are handled by linkedin()"),
     }
+}
+
+/// A time as it reads in the JSON answers (RFC 3339, `Z`).
+fn at(t: DateTime<Utc>) -> Cell {
+    Cell::Text(t.to_rfc3339_opts(SecondsFormat::AutoSi, true))
+}
+
+fn print(answer: &Answer) {
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&answer.to_json()).unwrap_or_default()
+    );
+}
+
+/// The recruiter-facing commands (link … relink) and the onboarding link.
+pub(super) async fn run(b: &Backend, cmd: LinkedinCmd, json: bool) -> Result<(), String> {
+    let (tenant, connection, action) = action(cmd);
+    let (t, conn) = crate::lookup::connection(b, &tenant, &connection).await?;
+    let answer = c5::admin::handle(
+        b.store.as_ref(),
+        b.secrets.as_ref(),
+        &t,
+        &conn.connection_id,
+        action?,
+        b.clock.now(),
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    match &answer {
+        // Its JSON is the table's, as every list command's.
+        Answer::Accounts(a) => {
+            let mut t = Table::new(&["team_member", "linkedin_member", "linked_at"]);
+            for a in &a.accounts {
+                t.row(vec![
+                    a.team_member.into(),
+                    a.linkedin_member.as_str().into(),
+                    at(a.linked_at),
+                ]);
+            }
+            t.print(json);
+        }
+        _ if json => print(&answer),
+        Answer::Link(l) => {
+            println!(
+                "Team member {}: open this URL and approve on LinkedIn:",
+                l.team_member
+            );
+            println!("{}", l.authorize_url);
+        }
+        Answer::Unlink(u) if u.unlinked => println!("unlinked team member {}", u.team_member),
+        Answer::Unlink(u) => println!(
+            "team member {} had no linked LinkedIn account",
+            u.team_member
+        ),
+        Answer::Exports(x) => exports(x),
+        Answer::OnboardingLink(o) => {
+            println!("{}", o.url);
+            println!(
+                "works until {} for {tenant}/{connection} only: send it to the customer's LinkedIn admin",
+                at(o.expires_at)
+            );
+        }
+        Answer::Profile(_) | Answer::Search(_) | Answer::Relink(_) | Answer::Refresh(_) => {
+            print(&answer);
+        }
+    }
     Ok(())
+}
+
+fn exports(x: &c5::admin::Exports) {
+    let mut t = Table::new(&[
+        "at",
+        "request",
+        "seat",
+        "job",
+        "status",
+        "candidate",
+        "reason",
+    ]);
+    for e in &x.exports {
+        t.row(vec![
+            at(e.at),
+            e.request_id.as_str().into(),
+            e.seat.clone().into(),
+            e.job.into(),
+            e.status.as_str().into(),
+            e.candidate.into(),
+            e.reason.clone().into(),
+        ]);
+    }
+    t.print(false);
+    for s in &x.per_seat {
+        println!(
+            "{}: {} of {} exports this month",
+            s.seat, s.this_month, s.limit
+        );
+    }
 }
