@@ -21,27 +21,17 @@
 // Needs: the renkei binary (RENKEI_BIN, default $CARGO_TARGET_DIR/debug/renkei, else
 // target/debug/renkei) built after console/dist, and Chromium (CHROMIUM, default
 // /usr/bin/chromium). Run: node tests/browser/console.mjs
-import { spawn, execFile } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
+import {
+  CHROMIUM, CHROMIUM_ARGS, artifacts, call, cleanup, cli, keep, serve, stop,
+} from './support.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const root = resolve(here, '..', '..');
-const RENKEI =
-  process.env.RENKEI_BIN ??
-  join(process.env.CARGO_TARGET_DIR ?? join(root, 'target'), 'debug', 'renkei');
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const artifacts = join(here, 'artifacts');
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-const run = promisify(execFile);
-const children = [];
-const dirs = [];
 const started = Date.now();
 /** Console messages about the CSP, and uncaught page errors: each fails the test. */
 const refused = [];
@@ -52,60 +42,6 @@ const minor = new Set();
 const TIMEOUT = 30_000;
 /** The pages open, photographed if the test fails. */
 const open = [];
-
-/** `renkei` as a long-running process; resolves once its output matches `ready`. */
-function serve(args, ready) {
-  return new Promise((ok, fail) => {
-    const child = spawn(RENKEI, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    children.push(child);
-    let out = '';
-    let err = '';
-    const timer = setTimeout(() => fail(new Error(`renkei ${args.join(' ')} did not start:\n${out}${err}`)), 60_000);
-    child.stdout.on('data', (c) => {
-      out += c;
-      if (ready.test(out)) {
-        clearTimeout(timer);
-        ok({ child, out });
-      }
-    });
-    child.stderr.on('data', (c) => {
-      err += c;
-      if (process.env.RENKEI_TEST_VERBOSE) process.stderr.write(c);
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      fail(new Error(`renkei ${args.join(' ')} exited ${code}:\n${out}${err}`));
-    });
-  });
-}
-
-/** One `renkei` command; its stdout. */
-async function cli(args) {
-  try {
-    const { stdout } = await run(RENKEI, args, { timeout: 120_000 });
-    return stdout;
-  } catch (e) {
-    throw new Error(`renkei ${args.join(' ')}: ${e.message}\n${e.stdout ?? ''}${e.stderr ?? ''}`);
-  }
-}
-
-async function call(method, url, body) {
-  const r = await fetch(url, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await r.text();
-  if (!r.ok) throw new Error(`${method} ${url}: ${r.status} ${text}`);
-  return text ? JSON.parse(text) : null;
-}
-
-async function stop(child) {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((ok) => child.once('exit', ok));
-  child.kill('SIGTERM');
-  await exited;
-}
 
 /** Records what the page's console says about the CSP, and its uncaught errors. */
 function watch(page, name) {
@@ -189,8 +125,7 @@ async function download(page, click) {
 
 async function main() {
   mkdirSync(artifacts, { recursive: true });
-  const dir = mkdtempSync(join(tmpdir(), 'renkei-console-'));
-  dirs.push(dir);
+  const dir = keep(mkdtempSync(join(tmpdir(), 'renkei-console-')));
   const on = ['--dir', dir];
 
   // Before any server holds the state folder (the embedded store has one user at a time):
@@ -242,8 +177,7 @@ async function main() {
 
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
+    args: CHROMIUM_ARGS,
   });
   try {
     const context = await browser.newContext({ locale: 'en-US', acceptDownloads: true, viewport: { width: 1280, height: 860 } });
@@ -656,8 +590,7 @@ async function main() {
 /** What a newcomer sees: `renkei demo`'s state served by `renkei --dir <its folder> sandbox`,
  * its tenant's connections, a run and its error report. */
 async function demoInBrowser(browser) {
-  const out = mkdtempSync(join(tmpdir(), 'renkei-console-demo-'));
-  dirs.push(out);
+  const out = keep(mkdtempSync(join(tmpdir(), 'renkei-console-demo-')));
   await cli(['demo', '--out', out]);
   const sandbox = await serve(['--dir', out, '--json', 'sandbox', '--port', '0'], /\n\}\s*$/);
   const consoleUrl = JSON.parse(sandbox.out).console;
@@ -684,6 +617,5 @@ async function demoInBrowser(browser) {
 try {
   await main();
 } finally {
-  for (const c of children) await stop(c);
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  await cleanup();
 }

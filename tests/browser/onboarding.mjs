@@ -10,100 +10,27 @@
 // Needs: the renkei binary (RENKEI_BIN, default $CARGO_TARGET_DIR/debug/renkei, else
 // target/debug/renkei) and Chromium
 // (CHROMIUM, default /usr/bin/chromium). Run: node tests/browser/onboarding.mjs
-import { spawn, execFile } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
-
-const here = dirname(fileURLToPath(import.meta.url));
-const root = resolve(here, '..', '..');
-const RENKEI =
-  process.env.RENKEI_BIN ??
-  join(process.env.CARGO_TARGET_DIR ?? join(root, 'target'), 'debug', 'renkei');
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const artifacts = join(here, 'artifacts');
-const run = promisify(execFile);
-const children = [];
-const dirs = [];
-
-/** A free port on 127.0.0.1 (the OS picks it; nothing holds it afterwards). */
-function freePort() {
-  return new Promise((ok, fail) => {
-    const s = createServer();
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => ok(port));
-    });
-  });
-}
-
-/** `renkei` as a long-running process; resolves once its output has a line matching `ready`. */
-function serve(args, ready) {
-  return new Promise((ok, fail) => {
-    const child = spawn(RENKEI, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    children.push(child);
-    let out = '';
-    const timer = setTimeout(() => fail(new Error(`renkei ${args.join(' ')} did not start:\n${out}`)), 60_000);
-    const seen = (chunk) => {
-      out += chunk;
-      if (ready.test(out)) {
-        clearTimeout(timer);
-        ok({ child, out });
-      }
-    };
-    child.stdout.on('data', seen);
-    child.stderr.on('data', (c) => { out += c; });
-    child.once('exit', (code) => { clearTimeout(timer); fail(new Error(`renkei ${args.join(' ')} exited ${code}:\n${out}`)); });
-  });
-}
-
-/** One `renkei` command; its stdout. */
-async function cli(args, env = {}) {
-  try {
-    const { stdout } = await run(RENKEI, args, { env: { ...process.env, ...env }, timeout: 120_000 });
-    return stdout;
-  } catch (e) {
-    throw new Error(`renkei ${args.join(' ')}: ${e.message}\n${e.stdout ?? ''}${e.stderr ?? ''}`);
-  }
-}
-
-async function call(method, url, body) {
-  const r = await fetch(url, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await r.text();
-  if (!r.ok) throw new Error(`${method} ${url}: ${r.status} ${text}`);
-  return text ? JSON.parse(text) : null;
-}
-
-async function stop(child) {
-  // Ended already (by itself, or by a signal: then exitCode stays null and 'exit' has fired).
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((ok) => child.once('exit', ok));
-  child.kill('SIGTERM');
-  await exited;
-}
+import {
+  CHROMIUM, CHROMIUM_ARGS, artifacts, call, cleanup, cli, freePort, keep, serve, stop,
+} from './support.mjs';
 
 async function main() {
   mkdirSync(artifacts, { recursive: true });
   const [sandboxPort, adminPort] = [await freePort(), await freePort()];
-  const sandboxDir = mkdtempSync(join(tmpdir(), 'renkei-browser-sandbox-'));
-  const stackDir = mkdtempSync(join(tmpdir(), 'renkei-browser-stack-'));
-  dirs.push(sandboxDir, stackDir);
+  const sandboxDir = keep(mkdtempSync(join(tmpdir(), 'renkei-browser-sandbox-')));
+  const stackDir = keep(mkdtempSync(join(tmpdir(), 'renkei-browser-stack-')));
   const sb = `http://127.0.0.1:${sandboxPort}`;
   const stack = `http://127.0.0.1:${adminPort}`;
 
   // The vendors: Recruitee company 61, LinkedIn organization 777 with a Corporate and a
   // Lite contract, and a partner application.
-  await serve(['--dir', sandboxDir, 'sandbox', '--port', String(sandboxPort)], /sandbox listening/);
+  // Its console (not used here) on any free port: not beside a port another test holds.
+  await serve(['--dir', sandboxDir, 'sandbox', '--port', String(sandboxPort), '--console-port', '0'], /sandbox listening/);
   const control = (method, path, body) => call(method, `${sb}/_control${path}`, body);
   await control('PUT', '/recruitee/companies/61', { token: 'rt' });
   await control('POST', '/recruitee/companies/61/load', { candidates: 3, offers: 2, seed: 3 });
@@ -137,8 +64,7 @@ async function main() {
 
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
+    args: CHROMIUM_ARGS,
   });
   try {
     const page = await browser.newPage();
@@ -179,6 +105,5 @@ async function main() {
 try {
   await main();
 } finally {
-  for (const c of children) await stop(c);
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  await cleanup();
 }
