@@ -323,7 +323,7 @@ export interface paths {
         put?: never;
         /**
          * C5 operations — link/unlink a team member's LinkedIn account, accounts, exports, a candidate's profile, member search, relink; the onboarding link for the customer's LinkedIn admin; refresh.
-         * @description The body's fields per action are listed in shared/connectors/src/recruitee_linkedin/admin.rs (team_member, candidate, member, wrong, title, company; onboarding-link takes ttl, e.g. "24h", at most 7 days, and answers url and expires_at — the public page `GET /onboarding/linkedin/{token}` that url names serves LinkedIn's ATS Integration Configuration Plugin for this connection only, until it expires).
+         * @description The body's fields per action are listed in shared/connectors/src/recruitee_linkedin/admin.rs (team_member, candidate, member, wrong, title, company; onboarding-link takes ttl, e.g. "24h", at most 7 days, and answers url and expires_at — the public page `GET /onboarding/linkedin/{token}` that url names serves LinkedIn's ATS Integration Configuration Plugin for this connection only, until it expires). A field of the wrong type (team_member and candidate are numbers, or strings of digits) or an unknown action is a 400 naming it; an action the connection's state refuses (no such linked member, LinkedIn says no) is a 422 with the reason.
          */
         post: operations["linkedinAction"];
         delete?: never;
