@@ -1,5 +1,5 @@
 //! Why a run failed, in types: who failed, in what, and how. The notification policy knows
-//! "the same failure again" by this cause (notify.rs), so the ids, counts and times that a
+//! "the same failure again" by this cause (notify/), so the ids, counts and times that a
 //! vendor's message names from one run to the next never make one persistent failure look
 //! new, and two failures that merely read alike are never taken for one.
 

@@ -303,7 +303,7 @@ impl Engine<'_> {
         }
     }
 
-    /// The notice a finished run gets (notify.rs, with the failure's typed cause), and whether
+    /// The notice a finished run gets (notify/, with the failure's typed cause), and whether
     /// the policy paused the connection with it.
     fn notice(
         &self,
