@@ -238,3 +238,44 @@ export function PageTitle({ children, sub }: { children: ComponentChildren; sub?
     </div>
   );
 }
+
+/** A form's buttons: submit (off while `busy`), and cancel when the form can be left. */
+export function FormButtons({ submit, busy, onCancel }: { submit: ComponentChildren; busy: boolean; onCancel?: () => void }) {
+  const { t } = useI18n();
+  return (
+    <div class="actions">
+      <button type="submit" class="primary" disabled={busy}>
+        {submit}
+      </button>
+      {onCancel ? (
+        <button type="button" onClick={onCancel}>
+          {t('cancel')}
+        </button>
+      ) : null}
+    </div>
+  );
+}
+
+/** A list row's edit and delete buttons. */
+export function RowActions({
+  edit,
+  remove,
+  onEdit,
+  onRemove,
+}: {
+  edit: string;
+  remove: string;
+  onEdit: () => void;
+  onRemove: () => void;
+}) {
+  return (
+    <div class="actions compact">
+      <button type="button" onClick={onEdit}>
+        {edit}
+      </button>
+      <button type="button" class="danger" onClick={onRemove}>
+        {remove}
+      </button>
+    </div>
+  );
+}

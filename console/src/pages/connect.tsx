@@ -6,7 +6,7 @@ import { TextField } from '../fields';
 import { useI18n } from '../i18n';
 import { go, href } from '../router';
 import { collect, initialValues, place, placedUnder, SchemaFields, specsOf, type JsonSchema, type Placed, type Values } from '../schemaform';
-import { Loading, PageTitle, useAction, useLoad } from '../ui';
+import { FormButtons, Loading, PageTitle, useAction, useLoad } from '../ui';
 import { connectorName } from './connections';
 import { connectors } from './settings';
 
@@ -187,11 +187,7 @@ function ConnectForm({ tenant, info }: { tenant: string; info: ConnectorInfo }) 
           </ul>
         </div>
       ) : null}
-      <div class="actions">
-        <button type="submit" class="primary" disabled={action.busy}>
-          {action.busy ? t('connect.checking') : t('connect.submit')}
-        </button>
-      </div>
+      <FormButtons submit={action.busy ? t('connect.checking') : t('connect.submit')} busy={action.busy} />
     </form>
   );
 }

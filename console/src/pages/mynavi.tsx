@@ -7,7 +7,7 @@ import { useI18n } from '../i18n';
 import { href } from '../router';
 import { place, type FieldSpec } from '../schemaform';
 import { FormProblems } from './connect';
-import { Badge, Dialog, Loading, Notice, PageTitle, Pager, ProblemView, TableWrap, Time, ZoneContext, useAction, useLoad, usePager } from '../ui';
+import { Badge, Dialog, FormButtons, Loading, Notice, PageTitle, Pager, ProblemView, RowActions, TableWrap, Time, ZoneContext, useAction, useLoad, usePager } from '../ui';
 
 const REG_FIELDS = ['login_id', 'password', 'hrmos_api_key', 'mynavi_url', 'hrmos_url', 'name'] as const;
 type RegField = (typeof REG_FIELDS)[number];
@@ -277,14 +277,7 @@ function Register({
       <TextField id="reg-hrmos_url" label={t('mynavi.hrmos_url')} hint={t('mynavi.hrmos_url_hint')} value={v.hrmos_url} onInput={set('hrmos_url')} messages={fieldOf('hrmos_url')} required inputMode="url" />
       <TextField id="reg-name" label={t('mynavi.name')} hint={t('mynavi.name_hint')} value={v.name} onInput={set('name')} messages={fieldOf('name')} />
       <p class="hint">{t('mynavi.checked')}</p>
-      <div class="actions">
-        <button type="submit" class="primary" disabled={action.busy}>
-          {account ? t('mynavi.reenter_submit') : t('mynavi.register')}
-        </button>
-        <button type="button" onClick={onCancel}>
-          {t('cancel')}
-        </button>
-      </div>
+      <FormButtons submit={account ? t('mynavi.reenter_submit') : t('mynavi.register')} busy={action.busy} onCancel={onCancel} />
     </form>
   );
 }
@@ -345,14 +338,12 @@ function Rules({ tenant }: { tenant: string }) {
                         <Time iso={r.updated_at} />
                       </td>
                       <td>
-                        <div class="actions compact">
-                          <button type="button" onClick={() => setEditing(r)}>
-                            {t('edit')}
-                          </button>
-                          <button type="button" class="danger" onClick={() => setDeleting(r)}>
-                            {t('delete')}
-                          </button>
-                        </div>
+                        <RowActions
+                          edit={t('edit')}
+                          remove={t('delete')}
+                          onEdit={() => setEditing(r)}
+                          onRemove={() => setDeleting(r)}
+                        />
                       </td>
                     </tr>
                   ))}
@@ -437,14 +428,7 @@ function RuleForm({ tenant, rule, onDone, onCancel }: { tenant: string; rule?: R
         required
       />
       <TextField id="rule-job" label={t('rules.job')} value={job} onInput={setJob} messages={placed.fields['rule.job_id']} required />
-      <div class="actions">
-        <button type="submit" class="primary" disabled={action.busy}>
-          {t('save')}
-        </button>
-        <button type="button" onClick={onCancel}>
-          {t('cancel')}
-        </button>
-      </div>
+      <FormButtons submit={t('save')} busy={action.busy} onCancel={onCancel} />
     </form>
   );
 }

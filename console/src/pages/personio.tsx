@@ -8,7 +8,7 @@ import { href } from '../router';
 import { place, type FieldSpec } from '../schemaform';
 import { FormProblems } from './connect';
 import { ConnectionFrame } from './connection';
-import { Dialog, Loading, PageTitle, ProblemView, TableWrap, Time, useAction, useLoad } from '../ui';
+import { Dialog, FormButtons, Loading, PageTitle, ProblemView, TableWrap, Time, useAction, useLoad } from '../ui';
 
 type Params = { tenant: string; connection: string };
 
@@ -290,14 +290,7 @@ function LinkForm({
           </p>
         ) : null}
       </div>
-      <div class="actions">
-        <button type="submit" class="primary" disabled={action.busy}>
-          {t('personio.link')}
-        </button>
-        <button type="button" onClick={onCancel}>
-          {t('cancel')}
-        </button>
-      </div>
+      <FormButtons submit={t('personio.link')} busy={action.busy} onCancel={onCancel} />
     </form>
   );
 }

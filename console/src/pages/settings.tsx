@@ -5,7 +5,7 @@ import { api, ok, type ConnectorInfo, type Settings } from '../api/client';
 import { useI18n } from '../i18n';
 import { collect, initialValues, place, SchemaFields, specsOf, type JsonSchema, type Values } from '../schemaform';
 import { FormProblems } from './connect';
-import { Loading, Notice, PageTitle, Time, useAction, useLoad } from '../ui';
+import { FormButtons, Loading, Notice, PageTitle, Time, useAction, useLoad } from '../ui';
 import { ConnectionFrame } from './connection';
 
 let connectorsOnce: Promise<ConnectorInfo[]> | undefined;
@@ -164,11 +164,7 @@ function SettingsForm({
           </ul>
         </div>
       ) : null}
-      <div class="actions">
-        <button type="submit" class="primary" disabled={action.busy}>
-          {t('settings.save')}
-        </button>
-      </div>
+      <FormButtons submit={t('settings.save')} busy={action.busy} />
       <Notice text={notice} />
     </form>
   );
@@ -218,11 +214,7 @@ function CredentialsForm({ tenant, connection, info }: Params & { info?: Connect
         onChange={(k, v) => setValues((old) => ({ ...old, [k]: v }))}
         placed={placed}
       />
-      <div class="actions">
-        <button type="submit" class="primary" disabled={action.busy}>
-          {t('credentials.save')}
-        </button>
-      </div>
+      <FormButtons submit={t('credentials.save')} busy={action.busy} />
       <Notice text={notice} />
     </form>
   );

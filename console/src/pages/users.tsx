@@ -6,7 +6,7 @@ import { TextField } from '../fields';
 import { useI18n } from '../i18n';
 import { place, type FieldSpec } from '../schemaform';
 import { FormProblems } from './connect';
-import { Dialog, Loading, Notice, PageTitle, Pager, ProblemView, TableWrap, useAction, useLoad, usePager } from '../ui';
+import { Dialog, FormButtons, Loading, Notice, PageTitle, Pager, ProblemView, RowActions, TableWrap, useAction, useLoad, usePager } from '../ui';
 
 const ROLES: Role[] = ['admin', 'recruiter', 'member'];
 const SPECS: FieldSpec[] = ['email', 'roles'].map((key) => ({ key, name: key, kind: 'string', nullable: false, required: true, secret: false }));
@@ -68,14 +68,12 @@ export function UsersPage({ tenant }: { tenant: string }) {
                       <th scope="row">{u.email}</th>
                       <td>{u.roles.map((r) => t(`role.${r}`)).join('、')}</td>
                       <td>
-                        <div class="actions compact">
-                          <button type="button" onClick={() => setEditing(u)}>
-                            {t('users.edit')}
-                          </button>
-                          <button type="button" class="danger" onClick={() => setRemoving(u)}>
-                            {t('users.remove')}
-                          </button>
-                        </div>
+                        <RowActions
+                          edit={t('users.edit')}
+                          remove={t('users.remove')}
+                          onEdit={() => setEditing(u)}
+                          onRemove={() => setRemoving(u)}
+                        />
                       </td>
                     </tr>
                   ))}
@@ -174,14 +172,7 @@ function UserForm({ tenant, user, onDone, onCancel }: { tenant: string; user?: U
           </p>
         ) : null}
       </fieldset>
-      <div class="actions">
-        <button type="submit" class="primary" disabled={action.busy}>
-          {t('save')}
-        </button>
-        <button type="button" onClick={onCancel}>
-          {t('cancel')}
-        </button>
-      </div>
+      <FormButtons submit={t('save')} busy={action.busy} onCancel={onCancel} />
     </form>
   );
 }
