@@ -2,6 +2,7 @@
 // as infra/template.yaml (SAM), so that a team can deploy with either. tests/cdk_parity.rs
 // compares the synthesised template with the SAM one (functions, rules, table, queue, IAM
 // actions); keep the two in step.
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
   Aws, CfnCondition, CfnDeletionPolicy, CfnOutput, CfnParameter, Duration, Fn, Stack, StackProps, Validations,
@@ -32,14 +33,29 @@ export function rustBuild(binary: string): Pick<RustFunctionProps, 'manifestPath
   return { manifestPath: MANIFEST, binaryName: binary, architecture: lambda.Architecture.ARM_64 };
 }
 
-/** The connectors: logical ID of the function and its binary (= `detail.connector`). */
-export const CONNECTORS: [string, string, number][] = [
-  ['MynaviHrmosFunction', 'mynavi-hrmos', 900],
-  ['RoumumateKaonaviFunction', 'roumumate-kaonavi', 900],
-  ['HrbrainMikiwameFunction', 'hrbrain-mikiwame', 900],
-  ['TalentwunderPersonioFunction', 'talentwunder-personio', 900],
-  ['RecruiteeLinkedinFunction', 'recruitee-linkedin', 900],
-];
+/**
+ * The connectors: logical ID of the function, its binary (= `detail.connector`) and its
+ * timeout in seconds, read from each function folder whose Cargo.toml declares
+ * `[package.metadata.renkei] connector-timeout = N` — so a new connector's function folder
+ * is all the CDK needs (tests/cdk_parity.rs checks the list equals the SAM template's).
+ */
+export const CONNECTORS: [string, string, number][] = connectorFunctions(
+  path.join(path.dirname(MANIFEST), 'functions'),
+);
+
+/** `functions/<binary>/Cargo.toml` files that declare a connector, in folder order. */
+export function connectorFunctions(dir: string): [string, string, number][] {
+  return fs.readdirSync(dir).sort().flatMap((binary): [string, string, number][] => {
+    const manifest = path.join(dir, binary, 'Cargo.toml');
+    if (!fs.existsSync(manifest)) return [];
+    const text = fs.readFileSync(manifest, 'utf8');
+    const section = text.split(/^\[package\.metadata\.renkei\]\s*$/m)[1]?.split(/^\[/m)[0];
+    const timeout = section?.match(/^connector-timeout\s*=\s*(\d+)\s*$/m)?.[1];
+    if (timeout === undefined) return [];
+    const id = binary.split('-').map((w) => w[0].toUpperCase() + w.slice(1)).join('') + 'Function';
+    return [[id, binary, Number(timeout)]];
+  });
+}
 
 /** Every function's logical ID and binary (tests/deployment.rs checks each builds by its name). */
 export const FUNCTIONS: [string, string][] = [

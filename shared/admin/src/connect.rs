@@ -10,14 +10,10 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use renkei_connectors::{
-    hrbrain_mikiwame as c3, recruitee_linkedin as c5, roumumate_kaonavi as c2,
-    talentwunder_personio as c4,
-};
-use renkei_core::setup::{ProblemKind, SetupProblems};
+use renkei_connectors::{hrbrain_mikiwame as c3, recruitee_linkedin as c5};
+use renkei_core::setup::{ProblemKind, SetupEnv, SetupError, SetupProblems, SetupRequest};
 use renkei_core::{ConnectionId, RunId, TenantId};
 use serde::Deserialize;
-use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 pub(crate) fn routes() -> Router<AdminState> {
@@ -64,7 +60,8 @@ struct Connect {
     connection: String,
     settings: Value,
     secret: Value,
-    /// recruitee-linkedin: the stack's webhook base URL (output WebhooksUrl + `webhooks`).
+    /// Where the stack receives webhooks (output WebhooksUrl), for a connector whose vendor
+    /// calls back to an address set up when connecting (recruitee-linkedin).
     webhook_base: Option<String>,
 }
 
@@ -80,105 +77,67 @@ fn own_url(headers: &axum::http::HeaderMap) -> Option<String> {
     Some(format!("{scheme}://{host}"))
 }
 
-/// `v` as `T`, or a 400 naming the field under `at` (`settings.kaonavi_url`).
-fn part<T: DeserializeOwned>(v: Value, at: &str) -> Result<T> {
-    serde_path_to_error::deserialize(v).map_err(|e| crate::body_problem(&e, Some(at)))
+impl From<SetupError> for Problem {
+    fn from(e: SetupError) -> Self {
+        match e {
+            SetupError::Malformed { field, message } => Problem::bad_request(field, message),
+            SetupError::Problems(p) => p.into(),
+            SetupError::NotHere(why) => Problem::bad_request(Some("connector".into()), why),
+        }
+    }
 }
 
-fn required(v: Option<String>, field: &str) -> Result<String> {
-    v.filter(|s| !s.is_empty())
-        .ok_or_else(|| Problem::bad_request(Some(field.into()), format!("{field} is required")))
-}
-
+/// Connects through the named connector's own setup (every registered connector answers
+/// the same way: its settings and secret checked with the vendors, every problem typed).
 async fn connect(
     State(s): State<AdminState>,
     caller: Caller,
     Path(tenant): Path<String>,
     headers: axum::http::HeaderMap,
-    Body(mut body): Body<Connect>,
+    Body(body): Body<Connect>,
 ) -> Result<(StatusCode, Json<crate::connections::ConnectionView>)> {
-    if body.connector == c5::NAME
-        && body
-            .settings
-            .get("onboarding_url")
-            .is_none_or(Value::is_null)
-        && let (Some(url), Some(settings)) = (own_url(&headers), body.settings.as_object_mut())
-    {
-        settings.insert("onboarding_url".into(), json!(url));
-    }
     let t: TenantId = known_tenant(&s, &caller, &tenant).await?;
     let c = ConnectionId::new(&body.connection)
         .map_err(|e| Problem::bad_request(Some("connection".into()), e.to_string()))?;
-    crate::outbound::check_settings(&s.outbound, &body.connector, &body.settings)?;
-    let (store, secrets, now) = (s.store.as_ref(), s.secrets.as_ref(), s.clock.now());
-    let conn = match body.connector.as_str() {
-        c2::NAME => {
-            let input = c2::SetupInput {
-                tenant_id: t,
-                connection_id: c,
-                settings: part(body.settings, "settings")?,
-                secret: part(body.secret, "secret")?,
-            };
-            c2::setup(store, secrets, now, input)
-                .await
-                .map_err(SetupProblems::from)?
-        }
-        c3::NAME => {
-            let input = c3::SetupInput {
-                tenant_id: t,
-                connection_id: c,
-                settings: part(body.settings, "settings")?,
-                secret: part(body.secret, "secret")?,
-            };
-            c3::setup(store, secrets, now, input)
-                .await
-                .map_err(SetupProblems::from)?
-        }
-        c4::NAME => {
-            // v2 client credentials or the legacy token, as the secret's fields say.
-            let input = c4::SetupInput {
-                tenant_id: t,
-                connection_id: c,
-                settings: part(body.settings, "settings")?,
-                secret: part(body.secret, "secret")?,
-            };
-            c4::setup(store, secrets, now, input).await?
-        }
-        c5::NAME => {
-            let input = c5::SetupInput {
-                tenant_id: t.clone(),
-                connection_id: c.clone(),
-                settings: part(body.settings, "settings")?,
-                secret: part(body.secret, "secret")?,
-                webhook_base: required(body.webhook_base, "webhook_base")?,
-            };
-            let conn = c5::setup(store, secrets, input, now).await?;
-            // Its first run provisions the LinkedIn application (the connector's function
-            // alone reads the deployment's partner secret): at once, not at the next tick.
-            let event = renkei_core::engine::SyncRequested {
-                trigger: renkei_core::engine::Trigger::Person,
-                ..renkei_core::engine::SyncRequested::new(t, c, c5::NAME)
-            };
-            s.bus
-                .publish(&[event.to_event("renkei")])
-                .await
-                .map_err(|e| Problem::unavailable(e.to_string()))?;
-            conn
-        }
-        other => {
-            return Err(Problem::bad_request(
-                Some("connector".into()),
-                format!(
-                    "{other:?} is not a connector that connects here (Mynavi accounts: POST …/mynavi/accounts); one of {}, {}, {}, {}",
-                    c2::NAME,
-                    c3::NAME,
-                    c4::NAME,
-                    c5::NAME
-                ),
-            ));
-        }
+    let Some(factory) = renkei_connectors::factory(&body.connector) else {
+        return Err(Problem::bad_request(
+            Some("connector".into()),
+            format!(
+                "{:?} is not a connector; one of {}",
+                body.connector,
+                renkei_connectors::registry().names().join(", ")
+            ),
+        ));
     };
-    Ok((StatusCode::CREATED, Json(conn.into())))
+    crate::outbound::check_settings(&s.outbound, &body.connector, &body.settings)?;
+    let env = SetupEnv {
+        store: s.store.as_ref(),
+        secrets: s.secrets.as_ref(),
+        now: s.clock.now(),
+    };
+    let request = SetupRequest {
+        tenant: t.clone(),
+        connection: c.clone(),
+        settings: body.settings,
+        secret: body.secret,
+        webhook_base: body.webhook_base,
+        own_url: own_url(&headers),
+    };
+    let connected = factory.setup(env, request).await?;
+    if connected.run_at_once {
+        // Work only the connector's function may do (it reads the deployment's secrets,
+        // e.g. C5's partner application) before the first sync: at once, not at the next
+        // tick.
+        let event = renkei_core::engine::SyncRequested {
+            trigger: renkei_core::engine::Trigger::Person,
+            ..renkei_core::engine::SyncRequested::new(t, c, factory.name())
+        };
+        s.bus
+            .publish(&[event.to_event("renkei")])
+            .await
+            .map_err(|e| Problem::unavailable(e.to_string()))?;
+    }
+    Ok((StatusCode::CREATED, Json(connected.connection.into())))
 }
 
 /// One of C5's recruiter operations (link, unlink, accounts, exports, profile, search,

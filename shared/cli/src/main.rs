@@ -22,6 +22,7 @@ mod backend;
 mod bench;
 mod bench_c5;
 mod bench_cold;
+mod connect;
 mod console;
 mod demo;
 mod exit;
@@ -128,6 +129,9 @@ enum Command {
     },
     /// Set a connection up (if it does not exist) and run it once.
     Run(demo::RunArgs),
+    /// Connect any connector: its settings (`--set key=value`) and credentials
+    /// (`--secret field=value`) checked with its vendors by its own setup.
+    Connect(connect::ConnectArgs),
     /// Benchmark a connector against the sandbox (docs/benchmarks.md).
     Bench(bench::BenchArgs),
     /// Print a shell completion script, e.g.
@@ -356,6 +360,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             demo::serve_sandbox(&backend, port, console_port, cli.json).await
         }
         Command::Run(args) => return demo::run_once(&open().await?, args, cli.json).await,
+        Command::Connect(args) => connect::connect(&open().await?, args, cli.json).await,
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "renkei", &mut std::io::stdout());
             Ok(())

@@ -226,7 +226,7 @@ fn settings_change(before: &SettingsView, pairs: &[String]) -> Result<SettingsCh
     Ok(SettingsChange { settings, cadence })
 }
 
-fn split(pair: &str) -> Result<(&str, &str), String> {
+pub(crate) fn split(pair: &str) -> Result<(&str, &str), String> {
     pair.split_once('=')
         .filter(|(k, _)| !k.is_empty())
         .ok_or_else(|| format!("{pair:?} is not key=value"))
@@ -251,7 +251,7 @@ fn typed(raw: &str, current: Option<&Value>) -> Value {
 }
 
 /// Puts `value` at the dotted `path` of `target` (an empty path: the whole of it).
-fn insert(target: &mut Value, path: &str, value: Value) -> Result<(), String> {
+pub(crate) fn insert(target: &mut Value, path: &str, value: Value) -> Result<(), String> {
     let mut at = target;
     let keys: Vec<&str> = path.split('.').filter(|s| !s.is_empty()).collect();
     let Some((last, parents)) = keys.split_last() else {
@@ -356,7 +356,7 @@ fn automation_note(conn: &renkei_core::repo::Connection) {
 /// `field=value` pairs as the secret's fields, values as text: `@-` reads the value from
 /// `stdin` (one field at most), `@env:NAME` from the environment, `@@…` is a literal `@…`.
 /// An error names the field, never a value.
-fn secret_values(pairs: &[String], stdin: &mut impl Read) -> Result<Map<String, Value>, String> {
+pub(crate) fn secret_values(pairs: &[String], stdin: &mut impl Read) -> Result<Map<String, Value>, String> {
     let mut values = Map::new();
     let mut stdin_read = false;
     for pair in pairs {

@@ -14,13 +14,16 @@ use crate::ports::{SecretStore, StateStore};
 use crate::repo::{Automation, Connection, Repo};
 use crate::{ConnectionId, TenantId};
 
-/// Admin operation failures.
+/// Why an operation on a connection (here and in `change.rs`) did nothing, or stopped
+/// part-way on a store.
 #[derive(Debug, thiserror::Error)]
 pub enum AdminError {
-    /// No such connection.
+    /// The tenant has no connection with this id (never made, or disconnected): nothing
+    /// was changed.
     #[error("connection {0}/{1} does not exist")]
     NotFound(TenantId, ConnectionId),
-    /// Storage trouble.
+    /// The state store or the secret store failed; the message is theirs. An operation
+    /// of several writes may have made the first ones.
     #[error("{0}")]
     Store(String),
     /// The change does not fit the connector's types; nothing was written.

@@ -10,7 +10,7 @@ use std::time::Duration;
 pub struct Backoff {
     /// The ceiling of the first wait.
     pub base: Duration,
-    /// The largest ceiling.
+    /// The cap on every ceiling: no wait is longer, however many attempts came before.
     pub max: Duration,
 }
 

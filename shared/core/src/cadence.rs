@@ -4,19 +4,21 @@
 use chrono::{DateTime, Duration, DurationRound, Utc};
 use serde::{Deserialize, Serialize};
 
-/// A connection's schedule.
+/// A connection's schedule: when it is due on its own (a person's "run now" and webhooks
+/// come on top). Stored with the connection and changed as a JSON merge patch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Cadence {
     /// On the clock's multiples of `minutes` past the hour: 15 gives :00, :15, :30, :45,
     /// which is EventBridge's `cron(0,15,30,45 * * * ? *)`.
     AlignedMinutes {
-        /// The period in minutes; must divide 60.
+        /// The period in minutes; must divide 60 (checked when people set it; 0 is read
+        /// as 1).
         minutes: u32,
     },
     /// Every `hours` hours counted from `anchor` (not from a global clock).
     EveryHoursFrom {
-        /// The period in hours.
+        /// The period in hours: 1 to 168 (a week) when people set it; 0 is read as 1.
         hours: u32,
         /// The first run; later runs fall on anchor + k·hours.
         anchor: DateTime<Utc>,

@@ -4,13 +4,15 @@
 use chrono::{DateTime, Duration, Utc};
 use std::sync::Mutex;
 
-/// Where "now" comes from.
+/// Where "now" comes from for schedules, leases, deadlines and notice intervals: passed
+/// in as a port so that tests and benchmarks control time (vendor rate windows run on the
+/// real clock).
 pub trait Clock: Send + Sync {
-    /// The current instant.
+    /// The current instant in UTC (a manual clock's may stand still or jump).
     fn now(&self) -> DateTime<Utc>;
 }
 
-/// The real wall clock.
+/// The real wall clock (`Utc::now()`): what the Lambdas and the CLI's live commands use.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct SystemClock;
 

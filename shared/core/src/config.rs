@@ -60,7 +60,7 @@ pub const MIN_SIGNING_SECRET: usize = 16;
 pub struct Checks(Vec<SetupProblem>);
 
 impl Checks {
-    /// No problem yet.
+    /// Checks with no problem found yet, to chain the checks of one value onto.
     pub fn new() -> Self {
         Self::default()
     }
@@ -114,7 +114,8 @@ impl Checks {
         )
     }
 
-    /// An http(s) URL.
+    /// `value` is an `http://` or `https://` URL with a host. Only its shape: whether this
+    /// deployment may call it is the [`crate::outbound::OutboundPolicy`]'s to say.
     pub fn url(self, key: &str, value: &str) -> Self {
         let rest = value
             .strip_prefix("https://")
@@ -159,7 +160,7 @@ impl Checks {
         self
     }
 
-    /// Every problem found.
+    /// The problems found, in the order the checks ran; empty: the value passes.
     pub fn done(self) -> Vec<SetupProblem> {
         self.0
     }

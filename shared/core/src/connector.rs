@@ -168,7 +168,8 @@ pub trait Connector: Send {
     /// JSON string is stored as that string; anything else as JSON.
     type Cursor: Serialize + DeserializeOwned + Send + Sync;
 
-    /// Once per run before the first page (tokens, the target's existing keys).
+    /// Once per segment (a run continued in a new invocation begins again), before its
+    /// first page: tokens, the target's existing keys.
     async fn begin(&mut self) -> Result<(), SyncError> {
         Ok(())
     }
@@ -259,6 +260,34 @@ pub trait ConnectorFactory: Send + Sync {
         secret: Option<String>,
         env: BuildEnv<'a>,
     ) -> Result<Box<dyn RunConnector + 'a>, SyncError>;
+
+    /// Connects a tenant's accounts: reads what the person entered into the connector's
+    /// settings and secret types, checks everything with the vendors at once (every problem
+    /// is answered, typed, so the CLI, the admin API and the console show them alike), then
+    /// stores the secret and the connection. The admin API, the CLI and the sandbox all
+    /// connect through here. Default: this connector is not connected this way.
+    async fn setup(
+        &self,
+        _env: crate::setup::SetupEnv<'_>,
+        _request: crate::setup::SetupRequest,
+    ) -> Result<crate::setup::Connected, crate::setup::SetupError> {
+        Err(crate::setup::SetupError::NotHere(format!(
+            "{} is not connected with settings and a secret",
+            self.name()
+        )))
+    }
+
+    /// The work a new connection needs before its first sync, done right after connecting
+    /// where everything runs in one process (the CLI, the sandbox); in a deployment the
+    /// connector's own function does it in the run that [`crate::setup::Connected`]'s
+    /// `run_at_once` asks for. Default: none.
+    async fn prepare(
+        &self,
+        _env: crate::setup::SetupEnv<'_>,
+        _conn: &Connection,
+    ) -> Result<(), SyncError> {
+        Ok(())
+    }
 
     /// Updates the connection after a run: at least `next_run_at`. The default follows the
     /// cadence, and a continued run is due again at once.

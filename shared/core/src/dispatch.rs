@@ -22,10 +22,12 @@ const CLAIMS_IN_FLIGHT: usize = 32;
 /// then 32 PutEvents calls of ten.
 pub const ROUND: usize = 320;
 
-/// Dispatcher failures.
+/// Why a dispatcher tick did not hand out everything due. What it claimed and announced
+/// before stays handed out; the rest stays due (or waits for its claim to expire).
 #[derive(Debug, thiserror::Error)]
 pub enum DispatchError {
-    /// Could not read the due connections.
+    /// The state store failed: reading the due connections, or writing a claim (that
+    /// connection stays due for the next tick; the round's other claims still go out).
     #[error("reading due connections: {0}")]
     Store(#[from] StoreError),
     /// Some events were not delivered (their claims expire and they go out again).

@@ -15,13 +15,15 @@ use std::sync::Arc;
 /// written) and the typed record itself, handed back to the connector's `write`.
 #[derive(Clone)]
 pub struct Payload {
-    /// The record as JSON.
+    /// The record as JSON: what its content hash is taken from (and what `Debug` and
+    /// equality compare); the engine never writes it anywhere.
     pub json: Value,
     typed: Arc<dyn Any + Send + Sync>,
 }
 
 impl Payload {
-    /// Wraps a typed record.
+    /// Wraps `record`, serialising it once for the hash (a record that cannot be
+    /// serialised reads as `null`).
     pub fn new<R: Serialize + Send + Sync + 'static>(record: R) -> Self {
         Self {
             json: serde_json::to_value(&record).unwrap_or(Value::Null),
@@ -51,11 +53,13 @@ impl PartialEq for Payload {
 /// [`Connector`] is one; factories return them boxed.
 #[async_trait]
 pub trait RunConnector: Send {
-    /// [`Connector::begin`].
+    /// [`Connector::begin`]: once per segment (each invocation of a run), before its first
+    /// pull.
     async fn begin(&mut self) -> Result<(), SyncError>;
     /// [`Connector::pull`], the cursor as stored.
     async fn pull(&mut self, cursor: Option<&str>) -> Result<Page, SyncError>;
-    /// [`Connector::write`].
+    /// [`Connector::write`], each change's payload handed back as the connector's own
+    /// record type (one of another type fails the run as permanent).
     async fn write(
         &mut self,
         changes: &[Change],

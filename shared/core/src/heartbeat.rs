@@ -68,7 +68,8 @@ impl Heartbeat for NoRun {
 pub enum Ask {
     /// A heartbeat announcing a wait (zero before a write).
     Beat(Duration, oneshot::Sender<Result<(), Halt>>),
-    /// A rate admission.
+    /// A request for one call's slot in the credential's shared rate windows (see
+    /// [`Heartbeat::admit`]).
     Admit(Slot, oneshot::Sender<Result<Admission, Halt>>),
 }
 
@@ -114,7 +115,8 @@ impl Heartbeat for HeartbeatLink {
 pub trait Answerer: Send {
     /// Answers a heartbeat announcing `wait`.
     async fn beat(&mut self, wait: Duration) -> Result<(), Halt>;
-    /// Answers a rate admission.
+    /// Answers a request for a rate slot: granted (and counted), how long to wait, or
+    /// [`Admission::Local`] when no shared ledger can answer.
     async fn admit(&mut self, slot: &Slot) -> Result<Admission, Halt>;
 }
 

@@ -31,7 +31,8 @@ macro_rules! id_type {
                     && !Self::RESERVED.contains(&value.as_str());
                 if ok { Ok(Self(value)) } else { Err(InvalidId { kind: $kind, value }) }
             }
-            /// The identifier as text.
+            /// The identifier as it was given and as it appears in stored keys and URLs
+            /// (1-64 characters of `[A-Za-z0-9._-]`, never `#`).
             pub fn as_str(&self) -> &str {
                 &self.0
             }
@@ -66,7 +67,8 @@ id_type!(
     "connection id"
 );
 id_type!(
-    /// One execution of a connection's sync.
+    /// One run of a connection's sync, across all its segments: generated at its start,
+    /// sorting by start time.
     RunId,
     "run id"
 );
@@ -87,12 +89,15 @@ impl TenantId {
 }
 
 impl ConnectionId {
-    /// None reserved.
+    /// Names no connection may have: none. A connection's secret lives under its
+    /// connector's and tenant's names, so a connection named like a connector reaches no
+    /// other connector's grant (the [`TenantId::RESERVED`] problem does not arise).
     pub const RESERVED: &'static [&'static str] = &[];
 }
 
 impl RunId {
-    /// None reserved.
+    /// Names no run id may have: none. Run ids are generated ([`RunId::generate`]), never
+    /// chosen by people; the list exists because every id type has one.
     pub const RESERVED: &'static [&'static str] = &[];
 
     /// A fresh, time-ordered run id: sortable by start time, unique by a random suffix.

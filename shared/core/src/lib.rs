@@ -4,6 +4,11 @@
 //! Connectors depend on this crate only (never on an AWS crate): the engine talks to the
 //! outside world through the small port traits in [`ports`], and to the vendor through the
 //! [`engine::Connector`] trait that each connector implements.
+//!
+//! Every public item is documented (issue 30, item 7): what it means, its units, who sets
+//! it and what `None` stands for. The workspace turns the lint on for every crate; it is
+//! repeated here so that this crate keeps it even if the workspace's lints change.
+#![warn(missing_docs)]
 
 pub mod admin;
 pub mod backoff;

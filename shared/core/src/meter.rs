@@ -9,16 +9,17 @@ use crate::ports::{Condition, Fence, Item, Key, StateStore, StoreError};
 use async_trait::async_trait;
 use std::sync::Mutex;
 
-/// Counters of a metered store.
+/// Counters of a metered store, counting only calls that succeeded.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Usage {
     /// Calls that read (get, get_many, query, due).
     pub read_calls: u64,
-    /// Items read.
+    /// Items the reads returned (a key a batch get did not find costs a unit but is not
+    /// an item read).
     pub items_read: u64,
     /// Calls that write (put, put_many, delete, put_fenced).
     pub write_calls: u64,
-    /// Items written or deleted.
+    /// Items put or deleted, each item of a batch or a fenced write counted once.
     pub items_written: u64,
     /// Read request units DynamoDB would bill.
     pub read_units: u64,
@@ -56,7 +57,7 @@ fn units(bytes: u64, per: u64) -> u64 {
 }
 
 impl<'a> Metered<'a> {
-    /// Meters `inner`.
+    /// A store that passes every call to `inner` and counts it, from zero.
     pub fn new(inner: &'a dyn StateStore) -> Self {
         Self {
             inner,
@@ -80,7 +81,8 @@ impl<'a> Metered<'a> {
             .extend(keys);
     }
 
-    /// The counters so far.
+    /// The counters since this wrapper was made; two readings and [`Usage::since`] give
+    /// one stretch of work (a run).
     pub fn usage(&self) -> Usage {
         *self.usage.lock().unwrap_or_else(|e| e.into_inner())
     }

@@ -28,12 +28,14 @@ pub struct Endpoint {
     pub key: String,
     /// The URL as the client will call it.
     pub url: String,
-    /// The vendor's documented hosts.
+    /// The hosts the vendor documents for this address (see [`HostPattern`]); empty: it
+    /// publishes none, so in a deployed stack only the operator's allowance admits one.
     pub documented: &'static [HostPattern],
 }
 
 impl Endpoint {
-    /// The address at `key`.
+    /// The address `url` that the setting `key` makes renkei call, with the hosts the
+    /// vendor documents for it (the vendor client's `HOSTS`).
     pub fn new(key: &str, url: impl Into<String>, documented: &'static [HostPattern]) -> Self {
         Self {
             key: key.to_string(),
@@ -52,7 +54,8 @@ pub enum OutboundPolicy {
     /// A deployed stack: https to the vendor's documented hosts or to these hosts the
     /// operator allowed (exact names, lower case).
     Deployed {
-        /// The operator's allowance (`AllowedVendorHosts`).
+        /// The hosts the operator allowed beyond the documented ones (stack parameter
+        /// `AllowedVendorHosts`): exact names, lower case, no port; empty: documented only.
         allowed_hosts: Vec<String>,
     },
 }
@@ -71,9 +74,10 @@ impl Default for OutboundPolicy {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{key}: {reason}")]
 pub struct Disallowed {
-    /// The setting at fault.
+    /// The setting whose address is refused ([`Endpoint::key`]).
     pub key: String,
-    /// Why.
+    /// Why, for people: not a URL, a user name in it, not https, or a host neither
+    /// documented nor allowed (then naming the stack parameter that allows it).
     pub reason: String,
 }
 

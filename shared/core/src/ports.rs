@@ -20,12 +20,14 @@ pub struct Key {
     /// Partition key: the tenant's (`T#<tenant>…`), except the stack's list of tenants
     /// (`TENANTS`).
     pub pk: String,
-    /// Sort key within the partition.
+    /// Sort key within the partition: the record's kind and id (`CONN#<connection>`,
+    /// `RUN#<run id>`, …), so queries select a kind by prefix in key order.
     pub sk: String,
 }
 
 impl Key {
-    /// Builds a key.
+    /// Sort key `sk` in partition `pk` (the layout is [`crate::repo`]'s; code outside it
+    /// takes its keys from there).
     pub fn new(pk: impl Into<String>, sk: impl Into<String>) -> Self {
         Self {
             pk: pk.into(),
@@ -38,9 +40,9 @@ impl Key {
 /// few attributes the store itself must understand (conditions, TTL, the due index).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Item {
-    /// Where it is stored.
+    /// Where it is stored; one item per key.
     pub key: Key,
-    /// The record.
+    /// The typed record as JSON, as the repository encoded it; the store keeps it opaque.
     pub body: Value,
     /// Optimistic-concurrency version; a conditional put compares the stored one.
     pub version: u64,
@@ -49,7 +51,8 @@ pub struct Item {
     /// Unix seconds when the item is due; only items with it appear in [`StateStore::due`]
     /// (a sparse index: paused connections simply have none).
     pub due_at: Option<i64>,
-    /// Holder of a lease item.
+    /// On a lease item only: its holder ([`Fence::owner`]), which a [`Condition::Held`]
+    /// compares. None on every other item.
     pub owner: Option<String>,
     /// Unix seconds when a lease item stops protecting its holder. Kept apart from
     /// `expires_at` (the table's TTL) on purpose: DynamoDB may delete a TTL-expired item at any
@@ -76,7 +79,8 @@ impl Item {
 /// The condition a put must meet, evaluated atomically by the store.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Condition {
-    /// Write unconditionally.
+    /// Write whether or not the item exists or changed since it was read: the last writer
+    /// wins (a user, a replaced rule, a disconnect's lease tombstone).
     Always,
     /// Only if no item has this key.
     NotExists,
@@ -85,9 +89,10 @@ pub enum Condition {
     /// A lease takeover: only if the stored item still has `version` (nobody renewed or took
     /// it since it was read) and its `lease_until` has passed at `now` (unix seconds).
     LeaseExpired {
-        /// The version read.
+        /// The lease item's version as the claimant read it (its generation).
         version: u64,
-        /// The claimant's "now".
+        /// The claimant's "now" (unix seconds), compared with the stored `lease_until`: the
+        /// claimant's clock decides whether the lease has expired.
         now: i64,
     },
     /// Only while the fence holds: the lease is still held by its owner at its generation.
@@ -99,15 +104,16 @@ pub enum Condition {
 /// so a run that lost its lease (stalled past expiry, fenced by a disconnect) writes nothing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fence {
-    /// The lease item.
+    /// The key of the connection's lease item (`LEASE`), whose owner and version the
+    /// fenced write checks.
     pub key: Key,
-    /// The holder (unique per run).
+    /// The holder as the lease item names it (a run's lease: the run's id).
     pub owner: String,
     /// The generation taken; a takeover or a release moves it on.
     pub generation: u64,
 }
 
-/// State store failures.
+/// Why a state store call failed; only [`StoreError::Unavailable`] is worth retrying.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// The put's condition did not hold: somebody else changed or holds the item.
@@ -116,7 +122,8 @@ pub enum StoreError {
     /// The store could not be reached or throttled us.
     #[error("state store unavailable: {0}")]
     Unavailable(String),
-    /// A stored item could not be read back.
+    /// A stored item does not decode as the record its key says (the message names the
+    /// key): retrying will not help.
     #[error("state store item corrupt: {0}")]
     Corrupt(String),
 }
@@ -130,7 +137,7 @@ impl Retryability for StoreError {
 /// Per-tenant state: connections, cursors, leases, runs, error reports, record hashes.
 #[async_trait]
 pub trait StateStore: Send + Sync {
-    /// Reads one item.
+    /// Reads one item (strongly consistent); `None` when no item has the key.
     async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError>;
     /// Reads many items (absent ones are left out).
     async fn get_many(&self, keys: &[Key]) -> Result<Vec<Item>, StoreError>;
@@ -190,13 +197,14 @@ pub trait StateStore: Send + Sync {
 
 // ---------------------------------------------------------------- secrets
 
-/// Secret store failures.
+/// Why a secret store call failed; only [`SecretError::Unavailable`] is worth retrying.
 #[derive(Debug, thiserror::Error)]
 pub enum SecretError {
-    /// Could not reach the store.
+    /// Could not reach the store, or it throttled us: a later try may succeed.
     #[error("secret store unavailable: {0}")]
     Unavailable(String),
-    /// Refused (permissions, bad name).
+    /// Refused for good (no permission for the name, an invalid name): retrying will not
+    /// help.
     #[error("secret store refused: {0}")]
     Refused(String),
 }
@@ -253,7 +261,7 @@ impl RecoveryWindow {
         }
     }
 
-    /// The window in days.
+    /// The window in days (7 to 30), as Secrets Manager's `RecoveryWindowInDays` takes it.
     pub fn in_days(self) -> u8 {
         self.0
     }
@@ -276,21 +284,24 @@ pub enum SecretDeletion {
 
 // ---------------------------------------------------------------- notifier
 
-/// One email.
+/// One email, as every notice is sent: plain text to a list of addresses.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Email {
-    /// Recipients.
+    /// The addresses it goes to, all on one message (the engine sends at most 50 per
+    /// message, SES's limit, and splits longer lists).
     pub to: Vec<String>,
-    /// Subject line.
+    /// The subject line, UTF-8 (a failure notice's is in Japanese and English).
     pub subject: String,
-    /// Plain-text body.
+    /// The body, plain text (no HTML), UTF-8.
     pub body: String,
 }
 
-/// Notifier failures.
+/// Why an email was not sent; only [`NotifyError::Unavailable`] is worth retrying. The
+/// text may quote addresses, so callers log only which kind it was.
 #[derive(Debug, thiserror::Error)]
 pub enum NotifyError {
-    /// Could not send now.
+    /// The mail service could not take it now (unreachable, throttled): a later try may
+    /// succeed.
     #[error("mail unavailable: {0}")]
     Unavailable(String),
     /// Refused (unverified sender, bad address).
@@ -307,7 +318,8 @@ impl Retryability for NotifyError {
 /// Sends emails (SES in AWS, an outbox folder of .eml files locally).
 #[async_trait]
 pub trait Notifier: Send + Sync {
-    /// Sends one email.
+    /// Sends one email; Ok once the mail service has accepted it (delivery to the
+    /// mailboxes is not awaited).
     async fn send(&self, email: &Email) -> Result<(), NotifyError>;
 }
 
@@ -316,28 +328,32 @@ pub trait Notifier: Send + Sync {
 /// One event for the bus.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BusEvent {
-    /// EventBridge `source`.
+    /// Who emits it (EventBridge `source`; the deployment's event source, `renkei` by
+    /// default): the bus rules match on it.
     pub source: String,
-    /// EventBridge `detail-type`.
+    /// What kind of event it is (EventBridge `detail-type`, e.g.
+    /// [`crate::engine::SyncRequested::DETAIL_TYPE`]): the bus rules match on it.
     pub detail_type: String,
-    /// EventBridge `detail`.
+    /// The event's content (EventBridge `detail`), a JSON object whose fields rules may
+    /// also match (a run request's `connector`).
     pub detail: Value,
 }
 
-/// Event bus failures.
+/// Why events were not put on the bus; always worth retrying.
 #[derive(Debug, thiserror::Error)]
 pub enum BusError {
     /// Some entries could not be delivered even after retries.
     #[error("{failed} of {total} events not delivered: {reason}")]
     Undelivered {
-        /// How many failed.
+        /// Events the bus still refused after the retries.
         failed: usize,
-        /// How many were sent.
+        /// Events in the publish call, delivered or not.
         total: usize,
-        /// The last reason given.
+        /// The bus's reason for the last refusal seen (one stands for all).
         reason: String,
     },
-    /// Could not reach the bus.
+    /// A call to the bus failed as a whole (unreachable, throttled, refused), not entry by
+    /// entry; events of other calls in the same publish may have gone out.
     #[error("event bus unavailable: {0}")]
     Unavailable(String),
 }

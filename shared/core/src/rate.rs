@@ -3,7 +3,7 @@
 //! hold across back-to-back runs and continuations, and the Mynavi accounts of one tenant,
 //! which share one HRMOS key, share one 600-per-minute window.
 //!
-//! Each window is a ring of counting buckets (a twelfth of the window wide). A call counts
+//! Each window is a ring of counting buckets (a sixtieth of the window wide). A call counts
 //! in the bucket of its start; a bucket counts until the whole window has passed its end,
 //! so the check is conservative by at most one bucket and never lets the vendor see one call
 //! too many. All windows of a call are checked and counted in one conditional write, so a
@@ -21,11 +21,14 @@ const BUCKETS: i64 = 60;
 /// One limit: at most `limit` calls in any `window_ms`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Window {
-    /// Name within the credential ("all", "write").
+    /// Name within the credential ("all", "write", "records"): the ledger's key for the
+    /// window, so every call that names it counts in the same one.
     pub name: String,
-    /// Calls allowed.
+    /// The most the vendor allows in any `window_ms`, in the window's unit (calls, or
+    /// records for a records window); 0 is read as 1.
     pub limit: u32,
-    /// Window length in milliseconds.
+    /// Length of the sliding window in milliseconds (60,000 for a per-minute limit); 0 is
+    /// read as 1.
     pub window_ms: u64,
     /// What this call counts in the window: 1 for a request; a batch call counts its
     /// records in a records window (LinkedIn's 10,000 records per minute).
@@ -54,7 +57,9 @@ pub struct Slot {
 /// The stored state of one credential: per window, bucket start (ms) → calls.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Ledger {
-    /// Buckets by window name.
+    /// Per window ([`Window::name`]): bucket start (unix ms, on the real clock) → what the
+    /// calls begun in that bucket counted. Buckets whose calls have all left the window are
+    /// dropped at the next take.
     pub windows: BTreeMap<String, BTreeMap<i64, u32>>,
 }
 

@@ -14,31 +14,36 @@ use sha2::{Digest, Sha256};
 /// The points between steps where a process can die; tests stop the engine at each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Step {
-    /// Lease taken.
+    /// The connection's lease is ours (and an abandoned run, if any, not yet marked
+    /// interrupted); nothing else of the run is written yet.
     LeaseTaken,
-    /// Run record written.
+    /// The run is admitted and open: a new run lives in its lease's opening, a continuation's
+    /// record is back to running. No page has been pulled.
     RunOpened,
-    /// A page pulled.
+    /// A page came back from the source; nothing of it is written to the target yet.
     Pulled,
-    /// A page written to the target.
+    /// The target has answered for a page's changes; nothing of the page is committed to
+    /// the state store yet (a crash here replays the page).
     Written,
     /// The page committed: hashes, error rows, checkpoint and run record in one fenced write.
     Committed,
-    /// About to close the run.
+    /// The segment's pages are over (done, or the time budget spent); the final record,
+    /// the connection's update, the notice and the lease's release are still to come.
     Closing,
 }
 
 /// Observes step boundaries. `Err` stops the engine on the spot, as a killed process would.
 pub trait StepHook: Send + Sync {
-    /// Called at every boundary.
+    /// Called as the engine passes `step`; `Err(Crash)` makes the engine return at once
+    /// with [`EngineError::Crashed`], leaving the store as a killed process would.
     fn reached(&self, step: Step) -> Result<(), Crash>;
 }
 
-/// A simulated process death.
+/// A simulated process death at the step it carries, as a [`StepHook`] answers it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Crash(pub Step);
 
-/// Production hook: never stops.
+/// The hook every deployed engine uses: lets every step pass (crashes are for tests).
 pub struct NoHook;
 impl StepHook for NoHook {
     fn reached(&self, _: Step) -> Result<(), Crash> {
@@ -46,22 +51,24 @@ impl StepHook for NoHook {
     }
 }
 
-/// The ports the engine uses.
+/// The ports the engine uses: the only ways a run reaches storage, secrets, mail, the bus
+/// and the time (DynamoDB, Secrets Manager, SES, EventBridge on AWS; renkei-local embedded).
 #[derive(Clone, Copy)]
 pub struct Ports<'a> {
-    /// State.
+    /// Connections, leases, checkpoints, run records, error reports and record hashes.
     pub store: &'a dyn StateStore,
-    /// Credentials.
+    /// Where each connection's vendor credentials are read at the start of every run.
     pub secrets: &'a dyn SecretStore,
-    /// Mail.
+    /// Sends failure and pause notices to the tenant's users.
     pub notifier: &'a dyn Notifier,
-    /// Continuations.
+    /// Carries the `SyncRequested` event that hands a continued run to a new invocation.
     pub bus: &'a dyn EventBus,
-    /// Time.
+    /// "Now" for leases, deadlines, schedules and notice intervals (a manual clock in tests).
     pub clock: &'a dyn Clock,
 }
 
-/// Engine tunables.
+/// Engine tunables, chosen once per deployment in its wiring (the Lambdas take
+/// [`Default`]'s values with their outbound policy).
 #[derive(Debug, Clone)]
 pub struct EngineConfig {
     /// Lease lifetime; renewed before every page's writes and by heartbeats during long
@@ -79,7 +86,8 @@ pub struct EngineConfig {
     pub max_stalled_segments: u32,
     /// Stop pulling when less than this remains before the deadline.
     pub budget_margin: Duration,
-    /// Notification policy.
+    /// When a run's outcome is emailed, how often, and after how many failures a
+    /// connection pauses itself (a connector may adjust it for its own runs).
     pub notice: NoticePolicy,
     /// EventBridge source of the events the engine emits.
     pub event_source: String,
@@ -140,18 +148,21 @@ impl Trigger {
     }
 }
 
-/// What to run.
+/// What to run: one connection, once, asked for by its [`Trigger`]; built from a
+/// [`SyncRequested`] event or by the CLI and the embedded backend directly.
 #[derive(Debug, Clone)]
 pub struct RunRequest {
-    /// Owner.
+    /// The tenant the connection belongs to.
     pub tenant_id: TenantId,
-    /// Connection.
+    /// The connection to run (with the connector it names).
     pub connection_id: ConnectionId,
     /// When the invocation must have returned (Lambda's deadline); None: no limit.
     pub deadline: Option<DateTime<Utc>>,
-    /// Validate and count without writing anything anywhere.
+    /// A person's dry run: the connector validates and counts but writes nothing to the
+    /// target, and no checkpoint, hash or connection change is saved; the run record and its
+    /// error report are kept, so people can see what would have happened.
     pub dry_run: bool,
-    /// Who or what asked for it.
+    /// Who or what asked for it: decides whether it may run now and what a held lease means.
     pub trigger: Trigger,
     /// What part of the connection's work to do (one of the connector's
     /// [`ConnectorFactory::scopes`](crate::connector::ConnectorFactory::scopes)); None: all.
@@ -188,9 +199,9 @@ impl RunRequest {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(from = "SyncRequestedWire", into = "SyncRequestedWire")]
 pub struct SyncRequested {
-    /// Owner.
+    /// The tenant the connection belongs to.
     pub tenant_id: TenantId,
-    /// Connection.
+    /// The connection to run.
     pub connection_id: ConnectionId,
     /// Connector name: the bus rule routes on it.
     pub connector: String,
@@ -199,7 +210,7 @@ pub struct SyncRequested {
     /// The part of the work asked for (see [`RunRequest::scope`]); None: all of it.
     pub scope: Option<String>,
     /// A person's dry run (the admin API's "dry run"): counts what it would write, writes
-    /// nothing (see [`RunRequest::dry_run`]).
+    /// nothing to the target (see [`RunRequest::dry_run`]); ignored on any other trigger.
     pub dry_run: bool,
 }
 
@@ -271,7 +282,8 @@ impl From<SyncRequested> for SyncRequestedWire {
 }
 
 impl SyncRequested {
-    /// EventBridge detail-type.
+    /// The EventBridge `detail-type` of these events: the connector functions' bus rules
+    /// match on it (and on `connector`).
     pub const DETAIL_TYPE: &'static str = "SyncRequested";
 
     /// A request for all of a connection's work, by nobody in particular (the dispatcher).
@@ -301,7 +313,8 @@ impl SyncRequested {
         }
     }
 
-    /// As a bus event.
+    /// The event to publish, from `source` (the deployment's [`EngineConfig::event_source`]),
+    /// its detail as the wire form the bus rules and events/*.json read.
     pub fn to_event(&self, source: &str) -> BusEvent {
         BusEvent {
             source: source.to_string(),
@@ -318,7 +331,8 @@ impl SyncRequested {
 pub enum Outcome {
     /// Nothing ran (lease held elsewhere, connection gone or switched off).
     Skipped(String),
-    /// A run happened; its record.
+    /// A segment ran and was closed: its record with the status it closed with (continued
+    /// included).
     Ran(RunRecord),
     /// The run lost its lease part-way (it stalled past expiry, or the connection was
     /// disconnected) and stopped without writing anything more; the run that took over

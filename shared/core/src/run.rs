@@ -11,13 +11,15 @@ use serde::{Deserialize, Serialize};
 pub enum RunStatus {
     /// Still going (or its process died and nobody has taken over yet).
     Running,
-    /// Every record arrived.
+    /// The source had no more pages and no record was rejected: every record in scope is at
+    /// the target (written now, or unchanged since it was; in a dry run, would be).
     Succeeded,
     /// The run finished, but some records were rejected (see the error report).
     Partial,
     /// The run stopped on an error; the checkpoint holds what was done.
     Failed,
-    /// The vendor refused our credentials.
+    /// The vendor refused the connection's credentials (or a needed permission): the run
+    /// stopped, and a person must enter them again or grant the access.
     AuthFailed,
     /// Its process stopped without closing it (found when the lease was taken over).
     Interrupted,
@@ -40,14 +42,15 @@ impl RunStatus {
     }
 }
 
-/// Record counts of a run.
+/// What happened to the records a run read: each record read lands in exactly one count.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Counts {
     /// Created at the target (or would be, in a dry run).
     pub created: u64,
     /// Updated at the target (or would be).
     pub updated: u64,
-    /// Same content as last written: no write.
+    /// Same content as last written (by content hash), so not sent; or sent, and the target
+    /// answered that nothing changed.
     pub unchanged: u64,
     /// Rejected, each with a row in the error report.
     pub rejected: u64,
@@ -55,34 +58,45 @@ pub struct Counts {
     pub skipped: u64,
 }
 
-/// One run of one connection.
+/// One run of one connection, as its history shows it: stored as `RUN#<run id>` for the
+/// engine's retention, written with each committed page and at every segment's close (a run
+/// that has not written it yet reads as its lease's [`crate::repo::Opening`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunRecord {
-    /// Owner.
+    /// The tenant the connection belongs to (part of the record's key).
     pub tenant_id: TenantId,
-    /// Connection.
+    /// The connection this run synced (part of the record's key).
     pub connection_id: ConnectionId,
-    /// This run.
+    /// Sorts by start time (see [`RunId::generate`]); a continued run keeps its id across
+    /// segments.
     pub run_id: RunId,
-    /// Connector name.
+    /// The connector the connection used when the run began (e.g. `roumumate-kaonavi`).
     pub connector: String,
-    /// Truthful status.
+    /// How the run stands: `Running` while a segment works on it, then what it earned at
+    /// its close (`Succeeded` only when the source had no more pages and nothing was
+    /// rejected).
     pub status: RunStatus,
-    /// Nothing was written.
+    /// A person's dry run: the connector was asked to write nothing, no checkpoint or hash
+    /// was saved, and the counts say what would have been written.
     pub dry_run: bool,
-    /// Started.
+    /// When the run's first segment took the lease (engine clock); later segments keep it.
     pub started_at: DateTime<Utc>,
-    /// Finished (None while running).
+    /// When the latest segment ended (closed, continued, or found interrupted); None while a
+    /// segment is working on it.
     pub finished_at: Option<DateTime<Utc>>,
-    /// Checkpoint at the start.
+    /// The connection's saved cursor when the run began, in the connector's stored form; None:
+    /// the connection had no checkpoint, so the run read from the connector's starting point.
     pub cursor_from: Option<String>,
-    /// Checkpoint reached.
+    /// The cursor after the last page the run processed (quiet pages included), as the
+    /// connector answered it; the connection's checkpoint moves to it as the pages commit
+    /// (not in a dry run). None: no position to save (the connector starts over next time).
     pub cursor_to: Option<String>,
-    /// Counts.
+    /// What happened to the records read, summed over all of the run's segments.
     pub counts: Counts,
-    /// Pages processed.
+    /// Pages pulled and processed, over all segments (pages with nothing to write included).
     pub pages: u32,
-    /// What stopped the run, if anything.
+    /// Why the run failed, was interrupted or was stopped as stuck, as people read it (may
+    /// quote a vendor's message); None for a run that did not fail.
     pub error: Option<String>,
     /// Error-report items written so far (the next one's number), carried across segments.
     #[serde(default)]

@@ -2,16 +2,14 @@
 //! `POST /_control/deliver` and the `/webhooks/...` route (the same ingress code as the
 //! webhooks Lambda).
 
-use renkei_connectors::hrbrain_mikiwame as c3;
 use renkei_connectors::recruitee_linkedin as c5;
-use renkei_connectors::roumumate_kaonavi as c2;
 use renkei_connectors::talentwunder_personio as c4;
 use renkei_core::engine::{Outcome, RunRequest};
+use renkei_core::setup::{SetupEnv, SetupRequest};
 use renkei_core::webhook::{Ingress, IngressConfig, IngressPorts, WebhookRequest};
 use renkei_core::{ConnectionId, TenantId};
 use renkei_local::LocalBackend;
 use renkei_sandbox::{HttpAnswer, HttpCall, Runner};
-use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use std::sync::Arc;
 
@@ -101,82 +99,52 @@ impl Runner for LocalRunner {
         let t = TenantId::new(text("tenant")?).map_err(|e| e.to_string())?;
         let c = ConnectionId::new(text("connection")?).map_err(|e| e.to_string())?;
         let b = &self.0;
-        let now = renkei_core::Clock::now(b.clock.as_ref());
-        let conn = match connector {
-            c3::NAME => {
-                let (secret, settings) = parts(&request)?;
-                let input = c3::SetupInput {
-                    tenant_id: t,
-                    connection_id: c,
-                    secret,
-                    settings,
-                };
-                c3::setup(&b.store, &b.secrets, now, input)
-                    .await
-                    .map_err(|e| e.to_string())?
-            }
-            c2::NAME => {
-                let (secret, settings) = parts(&request)?;
-                let input = c2::SetupInput {
-                    tenant_id: t,
-                    connection_id: c,
-                    secret,
-                    settings,
-                };
-                c2::setup(&b.store, &b.secrets, now, input)
-                    .await
-                    .map_err(|e| e.to_string())?
-            }
-            c4::NAME => {
-                let (secret, settings): (c4::ConnectionSecret, c4::Settings) = parts(&request)?;
-                let input = c4::SetupInput {
-                    tenant_id: t.clone(),
-                    connection_id: c.clone(),
-                    secret,
-                    settings,
-                };
-                let conn = c4::setup(&b.store, &b.secrets, now, input)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                // Project links in the same call ({"links":[{"project","job"}]}), so that a
-                // test over HTTP only can upload at once.
-                let settings: c4::Settings =
-                    renkei_core::engine::decode_settings(&conn).map_err(|e| e.to_string())?;
-                for l in request["links"].as_array().into_iter().flatten() {
-                    let project = l["project"].as_str().ok_or("a link needs \"project\"")?;
-                    let job = l["job"].as_u64().ok_or("a link needs \"job\" (a number)")?;
-                    c4::links::link(&b.store, &t, &c, &settings, project, None, job, now)
-                        .await
-                        .map_err(|e| e.to_string())?;
-                }
-                conn
-            }
-            c5::NAME => {
-                let (secret, settings) = parts(&request)?;
-                let input = c5::SetupInput {
-                    tenant_id: t.clone(),
-                    connection_id: c.clone(),
-                    settings,
-                    secret,
-                    // Where the CALLBACK_URL points (the sandbox's ingress).
-                    webhook_base: text("webhook_base")?,
-                };
-                let conn = c5::setup(&b.store, &b.secrets, input, now)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                // As the connection's first run: its LinkedIn application, with the
-                // sandbox's own partner application (the local stack's partner secret).
-                c5::partner::provision_now(&b.store, &b.secrets, &t, &c)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                conn
-            }
-            other => {
-                return Err(format!(
-                    "no HTTP setup for {other} here (C1 accounts: `renkei mynavi register`)"
-                ));
-            }
+        let factory = b
+            .registry
+            .get(connector)
+            .ok_or(format!("no connector {connector} here"))?;
+        let env = SetupEnv {
+            store: &b.store,
+            secrets: &b.secrets,
+            now: renkei_core::Clock::now(b.clock.as_ref()),
         };
+        let part = |k: &str| request.get(k).cloned().ok_or(format!("body needs \"{k}\""));
+        let setup = SetupRequest {
+            tenant: t.clone(),
+            connection: c.clone(),
+            settings: part("settings")?,
+            secret: part("secret")?,
+            // Where the CALLBACK_URL points (the sandbox's ingress).
+            webhook_base: request
+                .get("webhook_base")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            own_url: None,
+        };
+        let connected = factory
+            .setup(env, setup)
+            .await
+            .map_err(|e| e.to_string())?;
+        // What a deployment's first run does before syncing (C5: the connection's LinkedIn
+        // application, with the sandbox's own partner application), here at once.
+        factory
+            .prepare(env, &connected.connection)
+            .await
+            .map_err(|e| e.to_string())?;
+        let conn = connected.connection;
+        if connector == c4::NAME {
+            // Project links in the same call ({"links":[{"project","job"}]}), so that a
+            // test over HTTP only can upload at once.
+            let settings: c4::Settings =
+                renkei_core::engine::decode_settings(&conn).map_err(|e| e.to_string())?;
+            for l in request["links"].as_array().into_iter().flatten() {
+                let project = l["project"].as_str().ok_or("a link needs \"project\"")?;
+                let job = l["job"].as_u64().ok_or("a link needs \"job\" (a number)")?;
+                c4::links::link(&b.store, &t, &c, &settings, project, None, job, env.now)
+                    .await
+                    .map_err(|e| e.to_string())?;
+            }
+        }
         Ok(json!({
             "tenant": conn.tenant_id, "connection": conn.connection_id,
             "connector": conn.connector, "next_run_at": conn.next_run_at,
@@ -219,14 +187,5 @@ fn connection_of(request: &Value) -> Result<(TenantId, ConnectionId), String> {
     Ok((
         TenantId::new(text("tenant")?).map_err(|e| e.to_string())?,
         ConnectionId::new(text("connection")?).map_err(|e| e.to_string())?,
-    ))
-}
-
-/// A connect request's `secret` and `settings`, as the connector's types.
-fn parts<K: DeserializeOwned, S: DeserializeOwned>(request: &Value) -> Result<(K, S), String> {
-    let part = |k: &str| request.get(k).cloned().ok_or(format!("body needs \"{k}\""));
-    Ok((
-        serde_json::from_value(part("secret")?).map_err(|e| format!("secret: {e}"))?,
-        serde_json::from_value(part("settings")?).map_err(|e| format!("settings: {e}"))?,
     ))
 }

@@ -206,3 +206,22 @@ fn hrbrain_error(e: HrbrainError) -> SetupError {
         HrbrainError::ScopeMissing(s) => SetupError::MissingScopes(vec![s]),
     }
 }
+
+/// Connecting through [`renkei_core::engine::ConnectorFactory::setup`]: the person's
+/// entries read as this connector's types, then [`setup`].
+pub(super) async fn from_request(
+    env: renkei_core::setup::SetupEnv<'_>,
+    request: renkei_core::setup::SetupRequest,
+) -> Result<renkei_core::setup::Connected, renkei_core::setup::SetupError> {
+    let (settings, secret) = request.parts()?;
+    let input = SetupInput {
+        tenant_id: request.tenant,
+        connection_id: request.connection,
+        settings,
+        secret,
+    };
+    let conn = setup(env.store, env.secrets, env.now, input)
+        .await
+        .map_err(SetupProblems::from)?;
+    Ok(conn.into())
+}

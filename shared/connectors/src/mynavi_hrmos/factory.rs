@@ -33,6 +33,18 @@ impl ConnectorFactory for Factory {
         &[Role::Admin, Role::Recruiter]
     }
 
+    /// C1 is connected one Mynavi account at a time (`renkei mynavi register`, the admin
+    /// API's `POST …/mynavi/accounts`), each checked with its own login.
+    async fn setup(
+        &self,
+        _env: renkei_core::setup::SetupEnv<'_>,
+        _request: renkei_core::setup::SetupRequest,
+    ) -> Result<renkei_core::setup::Connected, renkei_core::setup::SetupError> {
+        Err(renkei_core::setup::SetupError::NotHere(format!(
+            "{NAME} connects one Mynavi account at a time: POST …/mynavi/accounts (renkei mynavi register)"
+        )))
+    }
+
     /// People's changes are checked by the connector's settings and secret types.
     fn schema(&self) -> Option<renkei_core::config::Schema> {
         Some(renkei_core::config::Schema::of::<Settings, Secret>())

@@ -413,3 +413,35 @@ pub async fn refresh(
     let l = super::accounts::Linked::open(store, secrets, t, c).await?;
     check(store, t, c, &l.linkedin, &l.settings, now).await
 }
+
+/// Connecting through [`renkei_core::engine::ConnectorFactory::setup`]: the person's
+/// entries read as this connector's types, the onboarding page served where the request
+/// came in unless the settings name another address, then [`setup`]. Its LinkedIn
+/// application is provisioned before its first sync: by a run at once in a deployment
+/// (only the connector's function reads the partner secret), by
+/// [`super::partner::provision_now`] where everything is one process.
+pub(super) async fn from_request(
+    env: renkei_core::setup::SetupEnv<'_>,
+    request: renkei_core::setup::SetupRequest,
+) -> Result<renkei_core::setup::Connected, renkei_core::setup::SetupError> {
+    let (mut settings, secret): (Settings, Secret) = request.parts()?;
+    if settings.onboarding_url.is_none() {
+        settings.onboarding_url = request.own_url.clone();
+    }
+    let webhook_base = renkei_core::setup::SetupRequest::required(
+        request.webhook_base.as_deref(),
+        "webhook_base",
+    )?;
+    let input = SetupInput {
+        tenant_id: request.tenant,
+        connection_id: request.connection,
+        settings,
+        secret,
+        webhook_base,
+    };
+    let connection = setup(env.store, env.secrets, input, env.now).await?;
+    Ok(renkei_core::setup::Connected {
+        connection,
+        run_at_once: true,
+    })
+}

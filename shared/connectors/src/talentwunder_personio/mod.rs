@@ -197,6 +197,14 @@ impl ConnectorFactory for Factory {
     }
 
     /// People's changes are checked by the connector's settings and secret types.
+    async fn setup(
+        &self,
+        env: renkei_core::setup::SetupEnv<'_>,
+        request: renkei_core::setup::SetupRequest,
+    ) -> Result<renkei_core::setup::Connected, renkei_core::setup::SetupError> {
+        setup::from_request(env, request).await
+    }
+
     fn schema(&self) -> Option<renkei_core::config::Schema> {
         Some(renkei_core::config::Schema::of::<Settings, ConnectionSecret>())
     }

@@ -20,11 +20,11 @@ use serde_json::{Map, Value};
 /// A connection's settings and schedule, as people see and change them.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SettingsView {
-    /// The tenant.
+    /// The tenant the connection belongs to.
     pub tenant_id: TenantId,
-    /// The connection.
+    /// The connection shown.
     pub connection_id: ConnectionId,
-    /// Its connector.
+    /// The connection's connector, whose types say which settings there are.
     pub connector: String,
     /// When it runs on its own.
     pub cadence: Cadence,
@@ -42,10 +42,11 @@ pub struct SettingsView {
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SettingsChange {
-    /// Of the connector's settings.
+    /// The patch of the connector's settings (keys as [`SettingsView::settings`] shows
+    /// them); empty: the settings stay.
     #[serde(default)]
     pub settings: Map<String, Value>,
-    /// Of the schedule (e.g. `{"minutes": 30}`).
+    /// The patch of the schedule (e.g. `{"minutes": 30}`); None: the schedule stays.
     #[serde(default)]
     pub cadence: Option<Value>,
 }
@@ -63,11 +64,12 @@ pub enum Rotation {
 /// What a credentials change did, by field name only.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Rotated {
-    /// The tenant.
+    /// The tenant the connection belongs to.
     pub tenant_id: TenantId,
-    /// The connection.
+    /// The connection whose credentials changed.
     pub connection_id: ConnectionId,
-    /// Where its secret is.
+    /// The secret written, by name (`renkei/<connector>/<tenant>/<connection>`): where the
+    /// next run reads the credentials.
     pub secret_name: String,
     /// Every field the secret holds now.
     pub fields: Vec<String>,
@@ -78,11 +80,12 @@ pub struct Rotated {
 /// What a connection's secret holds, by field name only.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CredentialFields {
-    /// The tenant.
+    /// The tenant the connection belongs to.
     pub tenant_id: TenantId,
-    /// The connection.
+    /// The connection whose secret was read.
     pub connection_id: ConnectionId,
-    /// Where its secret is.
+    /// The secret's name in the secret store (legacy connections may still have
+    /// `renkei/<tenant>/<connection>`).
     pub secret_name: String,
     /// The fields stored (empty: no secret stored).
     pub fields: Vec<String>,
@@ -145,7 +148,9 @@ fn view(conn: &Connection, schema: &Schema) -> SettingsView {
     }
 }
 
-/// A connection's settings and schedule.
+/// A connection's settings (its connector's defaults filled in) and schedule, as people
+/// see them before changing them; a connector without a settings type is
+/// [`AdminError::Unsupported`].
 pub async fn settings(
     store: &dyn StateStore,
     registry: &Registry,

@@ -18,7 +18,7 @@ pub struct Cause {
     /// What of it failed: `call` for a vendor's plain HTTP exchange, or the step its client or
     /// renkei names (`task`, `login`, `read_back`, a missing scope, `store`, `segments`).
     pub operation: &'static str,
-    /// How it failed.
+    /// How it failed, coarse enough that one persistent failure keeps one class.
     pub class: Class,
 }
 
@@ -45,7 +45,8 @@ pub enum Class {
 }
 
 impl Cause {
-    /// A vendor's failure.
+    /// A failure of `vendor` (its client's name for itself, e.g. `Kaonavi`) in
+    /// `operation`; what vendor clients raise with their errors.
     pub const fn vendor(vendor: &'static str, operation: &'static str, class: Class) -> Self {
         Self {
             source: vendor,

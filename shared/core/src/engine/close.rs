@@ -39,7 +39,7 @@ struct Closing<'r> {
 /// the written one counts.
 #[derive(Default)]
 struct Settled {
-    /// The email to send.
+    /// The notice to send once the connection is written (None: nothing to tell).
     outgoing: Option<Outgoing>,
     /// The connection paused itself with this run.
     paused: bool,

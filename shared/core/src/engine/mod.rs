@@ -39,7 +39,9 @@ pub use crate::run::{Counts, RunRecord, RunStatus};
 /// SES takes at most 50 recipients per message.
 const MAX_RECIPIENTS: usize = 50;
 
-/// The sync engine.
+/// The sync engine: runs one connection once per [`Engine::run`] call, following the steps
+/// of the module docs. It keeps nothing of a run itself (leases, cursors and records live
+/// in the state store), so one engine may serve many runs, one after another or at once.
 pub struct Engine<'a> {
     ports: Ports<'a>,
     config: EngineConfig,
@@ -129,7 +131,8 @@ struct Taken {
     /// The run's opening, as the lease carries it (its record until the first commit).
     opening: Opening,
     run_id: RunId,
-    /// The run's start.
+    /// When the lease was taken (engine clock): the new run's start, and when its lease
+    /// was last renewed.
     now: DateTime<Utc>,
 }
 
@@ -157,7 +160,8 @@ fn unknown_scope(req: &RunRequest, factory: &dyn ConnectorFactory) -> Option<Str
 }
 
 impl<'a> Engine<'a> {
-    /// An engine over the given ports.
+    /// An engine over `ports` with `config`; `hook` is [`NoHook`] except in tests that stop
+    /// the engine between steps.
     pub fn new(ports: Ports<'a>, config: EngineConfig, hook: &'a dyn StepHook) -> Self {
         Self {
             ports,

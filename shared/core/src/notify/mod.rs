@@ -37,12 +37,15 @@ impl Default for NoticePolicy {
     }
 }
 
-/// Subject and body of an email to send.
+/// Subject and body of an email to send, the same for every recipient (the engine adds the
+/// addresses of the connector's roles).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Message {
-    /// Subject line.
+    /// `[renkei] <connection>: <what happened>` (a failure's in Japanese with English
+    /// alongside).
     pub subject: String,
-    /// Plain-text body.
+    /// Plain text for the tenant's people: what happened, the rejected records (the first
+    /// 20; the rest are in the CSV report) and what to do, in Japanese with English.
     pub body: String,
 }
 
@@ -50,9 +53,10 @@ pub struct Message {
 /// (recording it before would hide the failure for an hour if sending failed).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outgoing {
-    /// What to send.
+    /// The email's words.
     pub message: Message,
-    /// The connection's notice state after a successful send.
+    /// What the connection's [`Connection::notice`] becomes once the email is accepted
+    /// (None: clear it, as after a recovery).
     pub notice: Option<NoticeState>,
 }
 

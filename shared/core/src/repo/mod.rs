@@ -36,7 +36,9 @@ pub use report::{BadReportCursor, ReportCursor};
 
 pub use model::*;
 
-/// Typed access to the state store.
+/// Typed access to the state store: every record of the key layout above is read and
+/// written through it, never by building keys elsewhere. Cheap to make (it borrows the
+/// store), so callers make one where they need it.
 pub struct Repo<'a> {
     store: &'a dyn StateStore,
 }
@@ -66,14 +68,16 @@ fn encode<T: Serialize>(value: &T) -> Value {
 }
 
 impl<'a> Repo<'a> {
-    /// Wraps a store.
+    /// The repository over `store` (any [`StateStore`]: DynamoDB, the embedded one, a
+    /// metered wrapper).
     pub fn new(store: &'a dyn StateStore) -> Self {
         Self { store }
     }
 
     // ---- connections
 
-    /// Reads a connection and its version.
+    /// A connection and its item version (what [`Repo::put_connection`] expects back for a
+    /// conditional write); None: the tenant has no such connection.
     pub async fn connection(
         &self,
         t: &TenantId,
@@ -186,7 +190,8 @@ impl<'a> Repo<'a> {
 
     // ---- routing rules
 
-    /// The tenant's routing rules.
+    /// All of the tenant's routing rules, by id (creating one stops at
+    /// [`MAX_RULES_PER_TENANT`], so a Mynavi import can read them whole).
     pub async fn rules(&self, t: &TenantId) -> Result<Vec<RoutingRule>, StoreError> {
         let items = self.store.query(&tenant_pk(t), "RULE#").await?;
         items.iter().map(decode).collect()
@@ -277,7 +282,8 @@ impl<'a> Repo<'a> {
             .collect()
     }
 
-    /// The tenant's users.
+    /// All of the tenant's users, by address (the admin API adds none past
+    /// [`MAX_USERS_PER_TENANT`]); what a failure notice's recipients are chosen from.
     pub async fn users(&self, t: &TenantId) -> Result<Vec<TenantUser>, StoreError> {
         let items = self.store.query(&tenant_pk(t), "USER#").await?;
         items.iter().map(decode).collect()
@@ -315,7 +321,7 @@ impl<'a> Repo<'a> {
         Ok(false)
     }
 
-    /// One tenant user.
+    /// The tenant's user with address `email` (compared exactly), or None.
     pub async fn user(&self, t: &TenantId, email: &str) -> Result<Option<TenantUser>, StoreError> {
         self.store
             .get(&Key::new(tenant_pk(t), format!("USER#{email}")))
@@ -348,7 +354,8 @@ impl<'a> Repo<'a> {
 
     // ---- checkpoint
 
-    /// The saved checkpoint, if any.
+    /// The connection's saved position; None: none saved (never run, or forgotten), so the
+    /// next run reads from the connector's start.
     pub async fn checkpoint(
         &self,
         t: &TenantId,

@@ -14,20 +14,24 @@ use serde_json::Value;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
-    /// 管理者.
+    /// 管理者: the tenant's administrators, whom every connector notifies.
     Admin,
-    /// 採用担当者.
+    /// 採用担当者: recruiters, whom the recruiting connectors (applicants, candidates)
+    /// notify besides the administrators.
     Recruiter,
-    /// Anyone else.
+    /// Anyone else: listed with the tenant, but no connector names this role, so they are
+    /// sent nothing.
     Member,
 }
 
 /// A user of a tenant who may receive notifications.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TenantUser {
-    /// Address.
+    /// Where notices go; also the user's key within the tenant (`USER#<email>`), so one
+    /// address is one user.
     pub email: String,
-    /// Roles held.
+    /// What the user is told about: a notice goes to every user holding any of the roles
+    /// its connector names (empty: told nothing).
     pub roles: Vec<Role>,
 }
 
@@ -35,13 +39,15 @@ pub struct TenantUser {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum Automation {
-    /// 連携の自動化 ON.
+    /// 連携の自動化 ON: runs when due (the dispatcher's schedule) and on webhooks.
     On,
-    /// Switched off by a person (temporary stop).
+    /// Switched off by a person (a temporary stop): no scheduled or webhook runs; a person's
+    /// "run now" still runs.
     Off,
     /// Switched off by renkei after repeated failures; a person turns it on after fixing.
     Paused {
-        /// Why.
+        /// What renkei tells people (and the pause email says): how many runs failed in a
+        /// row and the last one's error.
         reason: String,
     },
 }
@@ -63,36 +69,47 @@ pub struct NoticeState {
 /// One configured integration of a tenant.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Connection {
-    /// Owner.
+    /// The tenant that owns it; its items live in the tenant's partition only.
     pub tenant_id: TenantId,
-    /// Id within the tenant.
+    /// Names the connection within its tenant only: another tenant may use the same id.
     pub connection_id: ConnectionId,
     /// Connector name, same as its function folder (e.g. `roumumate-kaonavi`).
     pub connector: String,
-    /// Connector-specific settings (validated by the connector at setup).
+    /// Connector-specific settings as the connector's settings type writes them (checked at
+    /// setup and on every change, see [`crate::config::Schema`]); credentials are never
+    /// here (they live in the secret store, under `secret_name`).
     pub settings: Value,
     /// Name of the connection's secret in the secret store.
     pub secret_name: String,
-    /// On, off, or paused by renkei.
+    /// Whether it runs on its own: only an `On` connection is in the due index and runs on
+    /// webhooks.
     pub automation: Automation,
-    /// Schedule.
+    /// When it runs on its own: `next_run_at` is set from it when a run closes (unless the
+    /// connector decides otherwise) and when automation is switched on.
     pub cadence: Cadence,
-    /// When it is due next.
+    /// When it is due next: the dispatcher hands it out once this has passed (only while
+    /// automation is on). Also moved past a claim's lifetime when a run is handed out, so
+    /// that it is not handed out twice.
     pub next_run_at: DateTime<Utc>,
     /// Failed runs in a row (succeeded or partial resets it).
     pub consecutive_failures: u32,
-    /// Last failure notice.
+    /// The failure notice last sent and the runs not told yet, so that a repeat is not
+    /// mailed every run; None: nothing to remember (cleared by a clean run, or by switching
+    /// automation on).
     pub notice: Option<NoticeState>,
-    /// Status of the last finished run, for listings.
+    /// Status the last run closed with (a continued segment's included) or was found
+    /// interrupted with, for listings; dry runs leave it as it is. None: no run has closed.
     pub last_status: Option<crate::run::RunStatus>,
-    /// When the last successful (succeeded or partial) run finished.
+    /// When the last successful (succeeded or partial) run finished; None: none has yet
+    /// (dry runs do not count).
     pub last_success_at: Option<DateTime<Utc>>,
     /// Why the last run failed, while the failure lasts (cleared by a successful run).
     #[serde(default)]
     pub last_error: Option<String>,
-    /// Created.
+    /// When it was connected (setup); never changes afterwards.
     pub created_at: DateTime<Utc>,
-    /// The run the dispatcher (or a continuing run) has handed out and not yet seen close.
+    /// The run the dispatcher (or a continuing run) has handed out and not yet seen close;
+    /// None: nothing handed out, so a scheduled event without a claim runs only when due.
     #[serde(default)]
     pub claim: Option<Claim>,
 }
@@ -152,7 +169,8 @@ impl Connection {
 /// so a backlog of re-sent or retried events runs the connection once.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Claim {
-    /// Carried by the event.
+    /// Unique per hand-out (see [`crate::engine::claim_id`]); the `SyncRequested` event
+    /// carries it, and only an event with the current id may run.
     pub id: String,
     /// When it was handed out.
     pub at: DateTime<Utc>,
@@ -164,9 +182,10 @@ pub struct Claim {
 /// A run's saved position: the cursor after the last page whose writes succeeded.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Checkpoint {
-    /// Opaque source cursor.
+    /// Where the next run starts reading: the connector's own cursor in its stored form
+    /// (only the connector reads it). None: from the connector's starting point.
     pub cursor: Option<String>,
-    /// Saved at.
+    /// When it was saved (engine clock): by a run's page commit or close, or by setup.
     pub saved_at: DateTime<Utc>,
 }
 
@@ -175,13 +194,15 @@ pub struct Checkpoint {
 /// holder's fence ([`Lease::fence`]) breaks the moment anybody else could have written.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Lease {
-    /// Holder (unique per run).
+    /// Who holds it: the holding run's id for a run's lease (`disconnected` on a
+    /// disconnect's tombstone); renewals and fenced writes require it to be unchanged.
     pub owner: String,
-    /// The run it protects.
+    /// The run it was taken for, which a takeover marks interrupted if it never closed.
     pub run_id: RunId,
     /// Expiry; a holder that stops renewing loses it then.
     pub expires_at: DateTime<Utc>,
-    /// The generation this holder took.
+    /// The generation this holder took: one past the lease item's last one, read back from
+    /// the item's version (which is what the store's conditions compare).
     #[serde(default)]
     pub generation: u64,
     /// Given back (or fenced by a disconnect): free for the next run.
@@ -199,11 +220,11 @@ pub struct Lease {
 /// takeover marks it interrupted from here.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Opening {
-    /// Connector name.
+    /// The connection's connector when the run began (becomes [`RunRecord::connector`]).
     pub connector: String,
-    /// Started.
+    /// When the run took its lease (engine clock; becomes [`RunRecord::started_at`]).
     pub started_at: DateTime<Utc>,
-    /// Nothing is to be written.
+    /// A person's dry run: the connector writes nothing, no checkpoint or hash is saved.
     #[serde(default)]
     pub dry_run: bool,
     /// The part of the connection's work the run does (None: all).
@@ -262,12 +283,14 @@ pub enum LeaseClaim {
     /// Taken. `abandoned` is the previous holder's lease when it expired without a release:
     /// that run stopped without closing and is known to be interrupted.
     Taken {
-        /// The lease now held.
+        /// The lease now held, at a generation one past the previous one: its fence is what
+        /// every write of the run is conditional on.
         lease: Lease,
         /// An expired, never released lease that was taken over.
         abandoned: Option<Lease>,
     },
-    /// Somebody else holds it.
+    /// Another run holds it and it has not expired (or another claimant won the race for
+    /// it): nothing was written, and this run must not start.
     Held,
 }
 
@@ -275,18 +298,20 @@ pub enum LeaseClaim {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Medium {
-    /// マイナビ転職.
+    /// マイナビ転職 (Mynavi Tenshoku), whose applicants the mynavi-hrmos connector imports.
     MynaviTenshoku,
 }
 
 impl Medium {
-    /// The name recruiters see.
+    /// The board's name as recruiters know it (Japanese), for screens and messages; never
+    /// stored or compared (see [`Medium::code`]).
     pub fn label(self) -> &'static str {
         match self {
             Medium::MynaviTenshoku => "マイナビ転職",
         }
     }
-    /// The stable code used in source keys.
+    /// The stable code (`mynavi_tenshoku`, as stored rules spell the medium too), part of the
+    /// source keys of imported records: it must never change.
     pub fn code(self) -> &'static str {
         match self {
             Medium::MynaviTenshoku => "mynavi_tenshoku",
@@ -298,15 +323,18 @@ impl Medium {
 /// go into selection for the ATS job `job_id`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RoutingRule {
-    /// Id within the tenant.
+    /// Assigned by renkei when the rule is created, unique within the tenant and starting
+    /// with the creation time; people name the rule by it to change or delete it.
     pub id: String,
-    /// 求人媒体.
+    /// 求人媒体: the job board whose applicants this rule routes (a rule applies to its own
+    /// board's applicants only).
     pub medium: Medium,
     /// 募集ポジション名: compared byte for byte with the job board's 職種名.
     pub position_name: String,
-    /// 振り分け先の求人 (the ATS job id).
+    /// 振り分け先の求人: the HRMOS job whose selection matching applicants go into (its id,
+    /// checked against HRMOS's jobs when applied).
     pub job_id: String,
-    /// Last change.
+    /// When the rule was created or last replaced.
     pub updated_at: DateTime<Utc>,
 }
 
@@ -321,14 +349,17 @@ pub const MAX_RULES_PER_TENANT: usize = 1_000;
 pub struct ErrorRow {
     /// The record's key (社員番号, row number, …).
     pub record: String,
-    /// Why it was rejected.
+    /// Why it was rejected, for the people who fix the record at its source (a vendor's
+    /// refusal or a mapping problem; may name the person's data, so it expires with the
+    /// report).
     pub reason: String,
 }
 
 /// What the due index holds now.
 #[derive(Debug, Default)]
 pub struct Due {
-    /// Due connections and their versions.
+    /// The connections due, oldest due first, each with its item version (the dispatcher's
+    /// claim is a conditional write on it).
     pub connections: Vec<(Connection, u64)>,
     /// The keys of items that could not be decoded (left out).
     pub bad: Vec<String>,

@@ -14,7 +14,8 @@ impl Repo<'_> {
         Key::new(conn_pk(t, c), format!("X#{sk}"))
     }
 
-    /// A connector's own item as `T`.
+    /// A connector's own item as `T`, with its version (for a conditional [`Repo::own_put`]);
+    /// None: no such item.
     pub async fn own_get<T: DeserializeOwned>(
         &self,
         t: &TenantId,
