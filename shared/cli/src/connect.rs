@@ -157,7 +157,12 @@ fn collect_types<'a>(root: &'a Value, node: &'a Value, out: &mut Vec<&'a str>) {
         _ => {}
     }
     for key in ["anyOf", "oneOf", "allOf"] {
-        for branch in node.get(key).and_then(Value::as_array).into_iter().flatten() {
+        for branch in node
+            .get(key)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             collect_types(root, branch, out);
         }
     }

@@ -356,7 +356,10 @@ fn automation_note(conn: &renkei_core::repo::Connection) {
 /// `field=value` pairs as the secret's fields, values as text: `@-` reads the value from
 /// `stdin` (one field at most), `@env:NAME` from the environment, `@@…` is a literal `@…`.
 /// An error names the field, never a value.
-pub(crate) fn secret_values(pairs: &[String], stdin: &mut impl Read) -> Result<Map<String, Value>, String> {
+pub(crate) fn secret_values(
+    pairs: &[String],
+    stdin: &mut impl Read,
+) -> Result<Map<String, Value>, String> {
     let mut values = Map::new();
     let mut stdin_read = false;
     for pair in pairs {

@@ -121,10 +121,7 @@ impl Runner for LocalRunner {
                 .map(str::to_string),
             own_url: None,
         };
-        let connected = factory
-            .setup(env, setup)
-            .await
-            .map_err(|e| e.to_string())?;
+        let connected = factory.setup(env, setup).await.map_err(|e| e.to_string())?;
         // What a deployment's first run does before syncing (C5: the connection's LinkedIn
         // application, with the sandbox's own partner application), here at once.
         factory
