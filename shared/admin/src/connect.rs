@@ -10,19 +10,16 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use renkei_connectors::{hrbrain_mikiwame as c3, recruitee_linkedin as c5};
+use renkei_connectors::hrbrain_mikiwame as c3;
+use renkei_core::action::ActionError;
 use renkei_core::setup::{ProblemKind, SetupEnv, SetupError, SetupProblems, SetupRequest};
 use renkei_core::{ConnectionId, RunId, TenantId};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 pub(crate) fn routes() -> Router<AdminState> {
-    Router::new()
+    action_routes(Router::new())
         .route("/v1/tenants/{tenant}/connections", post(connect))
-        .route(
-            "/v1/tenants/{tenant}/connections/{connection}/linkedin/{action}",
-            post(linkedin),
-        )
         .route(
             "/v1/tenants/{tenant}/connections/{connection}/hrbrain/jobs",
             get(hrbrain_jobs),
@@ -140,54 +137,76 @@ async fn connect(
     Ok((StatusCode::CREATED, Json(connected.connection.into())))
 }
 
-/// One of C5's recruiter operations (link, unlink, accounts, exports, profile, search,
-/// relink, onboarding-link, refresh): the path names the action, the JSON body holds its
-/// inputs; `recruitee_linkedin::admin` does the work for the CLI too.
-async fn linkedin(
-    State(s): State<AdminState>,
+/// One of a connector's own operations (C5's link, unlink, accounts, exports, profile,
+/// search, relink, onboarding-link, refresh): the path names the action, the JSON body holds
+/// its inputs; the connector's `ConnectorFactory::act` does the work (the CLI's and the
+/// sandbox's too). Served under the segment each connector declares, for the connections of
+/// that connector.
+async fn act(
+    s: AdminState,
     caller: Caller,
-    Path((tenant, connection, action)): Path<(String, String, String)>,
-    Body(body): Body<Value>,
+    (tenant, connection, action): (String, String, String),
+    owner: &'static str,
+    body: Value,
 ) -> Result<Json<Value>> {
-    let (t, conn) = known_connection(&s, &caller, &tenant, &connection).await?;
-    if conn.connector != c5::NAME {
+    let (_, conn) = known_connection(&s, &caller, &tenant, &connection).await?;
+    let factory = renkei_connectors::factory(&conn.connector).filter(|f| f.name() == owner);
+    let Some((factory, actions)) = factory.and_then(|f| f.actions().map(|a| (f, a))) else {
         return Err(Problem::not_found(format!(
-            "{connection} is a {} connection, not {}",
-            conn.connector,
-            c5::NAME
+            "{connection} is a {} connection, not {owner}",
+            conn.connector
         )));
-    }
-    if !c5::admin::ACTIONS.contains(&action.as_str()) {
+    };
+    if !actions.names.contains(&action.as_str()) {
         return Err(Problem::not_found(format!(
             "no action {action} (one of {})",
-            c5::admin::ACTIONS.join(", ")
+            actions.names.join(", ")
         )));
     }
     if !body.is_object() {
         return Err(Problem::bad_request(None, "the body is a JSON object"));
     }
-    // These operations call LinkedIn at the connection's stored addresses.
+    // An action may call the connection's vendors at its stored addresses.
     crate::outbound::check_settings(&s.outbound, &conn.connector, &conn.settings)?;
-    let mut track = serde_path_to_error::Track::new();
-    let read = c5::admin::Action::from_body(
-        &action,
-        serde_path_to_error::Deserializer::new(&body, &mut track),
-    );
-    let action = read.map_err(|e| {
-        crate::body_problem(&serde_path_to_error::Error::new(track.path(), e), None)
-    })?;
-    let answer = c5::admin::handle(
-        s.store.as_ref(),
-        s.secrets.as_ref(),
-        &t,
-        &conn.connection_id,
-        action,
-        s.clock.now(),
-    )
-    .await
-    // Refused or not, as this route has always answered: the reason, as a 422.
-    .map_err(|why| Problem::refused(None, why.to_string()))?;
-    Ok(Json(answer.to_json()))
+    let env = SetupEnv {
+        store: s.store.as_ref(),
+        secrets: s.secrets.as_ref(),
+        now: s.clock.now(),
+    };
+    match factory.act(env, &conn, &action, &body).await {
+        Ok(answer) => Ok(Json(answer)),
+        Err(ActionError::Unknown { .. }) => Err(Problem::not_found(format!(
+            "no action {action} (one of {})",
+            actions.names.join(", ")
+        ))),
+        Err(ActionError::Malformed { field, message }) => Err(Problem::bad_request(field, message)),
+        // Refused or not, as this route has always answered: the reason, as a 422.
+        Err(ActionError::Failed { message, .. }) => Err(Problem::refused(None, message)),
+    }
+}
+
+/// `POST …/connections/{connection}/{segment}/{action}` for every connector of the registry
+/// that declares actions.
+fn action_routes(mut router: Router<AdminState>) -> Router<AdminState> {
+    for factory in renkei_connectors::registry().iter() {
+        let Some(actions) = factory.actions() else {
+            continue;
+        };
+        let owner = factory.name();
+        router = router.route(
+            &format!(
+                "/v1/tenants/{{tenant}}/connections/{{connection}}/{}/{{action}}",
+                actions.segment
+            ),
+            post(
+                move |State(s): State<AdminState>,
+                      caller: Caller,
+                      Path(path): Path<(String, String, String)>,
+                      Body(body): Body<Value>| act(s, caller, path, owner, body),
+            ),
+        );
+    }
+    router
 }
 
 async fn hrbrain_connection(

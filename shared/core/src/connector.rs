@@ -289,6 +289,28 @@ pub trait ConnectorFactory: Send + Sync {
         Ok(())
     }
 
+    /// The operations this connector offers beside syncing, served by the admin API under
+    /// their segment and reached by the sandbox the same way. None: it has none.
+    fn actions(&self) -> Option<crate::action::Actions> {
+        None
+    }
+
+    /// Does one of [`ConnectorFactory::actions`] on `conn`: `body` is read into the
+    /// connector's typed action, and its typed answer comes back as the JSON the caller is
+    /// shown (the one place it is erased, at the edge where a request came in as JSON).
+    async fn act(
+        &self,
+        _env: crate::setup::SetupEnv<'_>,
+        _conn: &Connection,
+        action: &str,
+        _body: &serde_json::Value,
+    ) -> Result<serde_json::Value, crate::action::ActionError> {
+        Err(crate::action::ActionError::Unknown {
+            action: action.to_string(),
+            known: &[],
+        })
+    }
+
     /// Updates the connection after a run: at least `next_run_at`. The default follows the
     /// cadence, and a continued run is due again at once.
     fn after_run(&self, conn: &mut Connection, run: &RunRecord, now: DateTime<Utc>) {
@@ -334,25 +356,14 @@ pub trait ConnectorFactory: Send + Sync {
         &[]
     }
 
-    /// The part of the work a vendor's (verified) webhook asks for; None: all of it.
-    fn webhook_scope(
-        &self,
-        _vendor: crate::webhook::WebhookVendor,
-        _body: &serde_json::Value,
-    ) -> Option<String> {
-        None
-    }
-
-    /// Keeps what a vendor's verified delivery carries before the ingress answers (a
-    /// Talentwunder upload's profiles: the run that files them reads them from the store).
-    /// The vendor retries deliveries, so keeping must be idempotent. The answer's fields
-    /// join the ingress's answer (e.g. an upload id); a refusal answers its status and no
-    /// run is requested. Default: a delivery only asks for a run.
-    async fn accept_delivery(
-        &self,
-        _delivery: Delivery<'_>,
-    ) -> Result<Option<serde_json::Value>, Refusal> {
-        Ok(None)
+    /// What a vendor's verified delivery asks of this connector (P9), decided before the
+    /// ingress answers: keep what the delivery carries (a Talentwunder upload's profiles, a
+    /// Recruitee deletion — the run it requests reads them from the store; vendors retry, so
+    /// keeping must be idempotent), which part of the work to run (C3: `organization.*`
+    /// events are departments), or refuse it with a status. Default: the delivery asks for
+    /// a run of all the work and carries nothing to keep.
+    async fn on_webhook(&self, _delivery: Delivery<'_>) -> Result<WebhookPlan, Refusal> {
+        Ok(WebhookPlan::default())
     }
 
     /// Finishes a person's authorization (OAuth code flow) that the vendor sent back to the
@@ -386,7 +397,36 @@ pub struct Authorization<'a> {
     pub now: DateTime<Utc>,
 }
 
-/// A verified webhook delivery, as [`ConnectorFactory::accept_delivery`] sees it.
+/// What a verified delivery asks for, as [`ConnectorFactory::on_webhook`] decides it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WebhookPlan {
+    /// Fields joined to the ingress's answer to the vendor (a Talentwunder upload's id and
+    /// counts); None: the ingress's own answer alone.
+    pub answer: Option<serde_json::Value>,
+    /// The part of the work the run is asked to do (one of
+    /// [`ConnectorFactory::scopes`]); None: all of it.
+    pub scope: Option<String>,
+}
+
+impl WebhookPlan {
+    /// A plan whose answer carries `fields` and whose run does all the work.
+    pub fn answering(fields: serde_json::Value) -> Self {
+        Self {
+            answer: Some(fields),
+            scope: None,
+        }
+    }
+
+    /// A plan whose run does only `scope` (None: all of it).
+    pub fn scoped(scope: Option<String>) -> Self {
+        Self {
+            answer: None,
+            scope,
+        }
+    }
+}
+
+/// A verified webhook delivery, as [`ConnectorFactory::on_webhook`] sees it.
 #[derive(Clone, Copy)]
 pub struct Delivery<'a> {
     /// Where to keep it.

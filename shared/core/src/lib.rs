@@ -10,6 +10,7 @@
 //! repeated here so that this crate keeps it even if the workspace's lints change.
 #![warn(missing_docs)]
 
+pub mod action;
 pub mod admin;
 pub mod backoff;
 pub mod cadence;

@@ -119,20 +119,14 @@ impl SetupRequest {
             Part::Secret => &self.secret,
         };
         serde_path_to_error::deserialize(value).map_err(|e| {
-            let detail = e.inner().to_string();
-            let path = e.path().to_string();
-            let inner = if path == "." {
-                detail.split('`').nth(1).map(str::to_string)
-            } else {
-                Some(path)
-            };
+            let (inner, message) = crate::action::field_at_fault(&e);
             let at = part.name();
             SetupError::Malformed {
                 field: Some(match inner {
                     Some(f) => format!("{at}.{f}"),
                     None => at.to_string(),
                 }),
-                message: detail,
+                message,
             }
         })
     }

@@ -2,7 +2,6 @@
 //! `POST /_control/deliver` and the `/webhooks/...` route (the same ingress code as the
 //! webhooks Lambda).
 
-use renkei_connectors::recruitee_linkedin as c5;
 use renkei_connectors::talentwunder_personio as c4;
 use renkei_core::engine::{Outcome, RunRequest};
 use renkei_core::setup::{SetupEnv, SetupRequest};
@@ -150,20 +149,34 @@ impl Runner for LocalRunner {
 
     async fn admin(&self, connector: &str, action: &str, request: Value) -> Result<Value, String> {
         let b = &self.0;
-        match connector {
-            c5::NAME => {
-                // The body names the connection besides the action's inputs.
-                let (t, c) = connection_of(&request)?;
-                let action =
-                    c5::admin::Action::from_body(action, &request).map_err(|e| e.to_string())?;
-                let now = renkei_core::Clock::now(b.clock.as_ref());
-                c5::admin::handle(&b.store, &b.secrets, &t, &c, action, now)
-                    .await
-                    .map(|answer| answer.to_json())
-                    .map_err(|e| e.to_string())
-            }
-            other => Err(format!("{other} has no admin actions here")),
+        let factory = b
+            .registry
+            .get(connector)
+            .filter(|f| f.actions().is_some())
+            .ok_or(format!("{connector} has no admin actions here"))?;
+        // The body names the connection besides the action's inputs.
+        let (t, c) = connection_of(&request)?;
+        let conn = renkei_core::repo::Repo::new(&b.store)
+            .connection(&t, &c)
+            .await
+            .map_err(|e| e.to_string())?
+            .map(|(conn, _)| conn)
+            .ok_or(format!("no connection {t}/{c}"))?;
+        if conn.connector != connector {
+            return Err(format!(
+                "{t}/{c} is a {} connection, not {connector}",
+                conn.connector
+            ));
         }
+        let env = SetupEnv {
+            store: &b.store,
+            secrets: &b.secrets,
+            now: renkei_core::Clock::now(b.clock.as_ref()),
+        };
+        factory
+            .act(env, &conn, action, &request)
+            .await
+            .map_err(|e| e.to_string())
     }
 
     async fn deliver(&self) -> Result<Value, String> {

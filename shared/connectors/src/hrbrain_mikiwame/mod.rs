@@ -26,8 +26,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use renkei_core::Cadence;
 use renkei_core::engine::{
-    BuildEnv, Change, Connector, ConnectorFactory, Page, Pulled, RunConnector, SyncError,
-    WebhookSource, WriteResult, decode_parts,
+    BuildEnv, Change, Connector, ConnectorFactory, Delivery, Page, Pulled, Refusal, RunConnector,
+    SyncError, WebhookPlan, WebhookSource, WriteResult, decode_parts,
 };
 use renkei_core::repo::{Connection, Role};
 use renkei_core::webhook::WebhookVendor;
@@ -180,13 +180,14 @@ impl ConnectorFactory for Factory {
 
     /// `organization.*` events change departments, `member.*` events employees; anything
     /// else (an event HRBrain adds later) asks for both.
-    fn webhook_scope(&self, _vendor: WebhookVendor, body: &serde_json::Value) -> Option<String> {
-        let event = body.get("event").and_then(serde_json::Value::as_str)?;
-        match event.split('.').next() {
+    async fn on_webhook(&self, d: Delivery<'_>) -> Result<WebhookPlan, Refusal> {
+        let event = d.body.get("event").and_then(serde_json::Value::as_str);
+        let scope = match event.and_then(|e| e.split('.').next()) {
             Some("organization") => Some(Kind::Departments.scope().into()),
             Some("member") => Some(Kind::Employees.scope().into()),
             _ => None,
-        }
+        };
+        Ok(WebhookPlan::scoped(scope))
     }
 }
 

@@ -426,3 +426,39 @@ pub async fn handle(
         }
     })
 }
+
+/// [`Action`]s as the connector's declaration offers them: `body` read into the action
+/// named `name` (a field at fault is named by its path), done by [`handle`], its
+/// [`Answer`] as JSON.
+pub async fn act(
+    env: renkei_core::setup::SetupEnv<'_>,
+    conn: &renkei_core::repo::Connection,
+    name: &str,
+    body: &serde_json::Value,
+) -> Result<serde_json::Value, renkei_core::action::ActionError> {
+    use renkei_core::action::ActionError as Refused;
+    if !ACTIONS.contains(&name) {
+        return Err(Refused::Unknown {
+            action: name.to_string(),
+            known: ACTIONS,
+        });
+    }
+    let mut track = serde_path_to_error::Track::new();
+    let read = Action::from_body(
+        name,
+        serde_path_to_error::Deserializer::new(body, &mut track),
+    );
+    let action = read.map_err(|e| {
+        let (field, message) =
+            renkei_core::action::field_at_fault(&serde_path_to_error::Error::new(track.path(), e));
+        Refused::Malformed { field, message }
+    })?;
+    let (t, c) = (&conn.tenant_id, &conn.connection_id);
+    match handle(env.store, env.secrets, t, c, action, env.now).await {
+        Ok(answer) => Ok(answer.to_json()),
+        Err(e) => Err(Refused::Failed {
+            retryable: e.is_retryable(),
+            message: e.to_string(),
+        }),
+    }
+}

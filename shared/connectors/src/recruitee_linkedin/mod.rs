@@ -42,7 +42,7 @@ use chrono::{DateTime, Utc};
 use renkei_core::Cadence;
 use renkei_core::engine::{
     Authorization, BuildEnv, ConnectorFactory, Delivery, Refusal, RunConnector, RunRecord,
-    RunStatus, SyncError, WebhookSource, decode_parts, decode_settings,
+    RunStatus, SyncError, WebhookPlan, WebhookSource, decode_parts, decode_settings,
 };
 use renkei_core::ports::Condition;
 use renkei_core::repo::{Connection, Repo, Role};
@@ -332,6 +332,23 @@ impl ConnectorFactory for Factory {
         setup::from_request(env, request).await
     }
 
+    fn actions(&self) -> Option<renkei_core::action::Actions> {
+        Some(renkei_core::action::Actions {
+            segment: "linkedin",
+            names: admin::ACTIONS,
+        })
+    }
+
+    async fn act(
+        &self,
+        env: renkei_core::setup::SetupEnv<'_>,
+        conn: &Connection,
+        action: &str,
+        body: &serde_json::Value,
+    ) -> Result<serde_json::Value, renkei_core::action::ActionError> {
+        admin::act(env, conn, action, body).await
+    }
+
     async fn prepare(
         &self,
         env: renkei_core::setup::SetupEnv<'_>,
@@ -431,7 +448,17 @@ impl ConnectorFactory for Factory {
     /// A `candidate_deleted` is kept for the run it requests (Recruitee retries a delivery
     /// until it is answered 2xx, so keeping is idempotent: one item per candidate). So is
     /// LinkedIn's EXPORT_CANDIDATE_PROFILE (`X#{requestId}`): the run files it.
-    async fn accept_delivery(&self, d: Delivery<'_>) -> Result<Option<serde_json::Value>, Refusal> {
+    async fn on_webhook(&self, d: Delivery<'_>) -> Result<WebhookPlan, Refusal> {
+        keep(d).await.map(|answer| WebhookPlan {
+            answer,
+            scope: None,
+        })
+    }
+}
+
+/// What [`Factory::on_webhook`] keeps of a delivery, and the fields it adds to the answer.
+async fn keep(d: Delivery<'_>) -> Result<Option<serde_json::Value>, Refusal> {
+    {
         if d.vendor == WebhookVendor::LinkedIn {
             return accept_linkedin(d).await;
         }

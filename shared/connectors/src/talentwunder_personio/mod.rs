@@ -40,7 +40,7 @@ use filing::TalentwunderPersonio;
 use renkei_core::Cadence;
 use renkei_core::engine::{
     BuildEnv, Change, Connector, ConnectorFactory, Delivery, Page, Pulled, Refusal, RunConnector,
-    SyncError, WebhookSource, WriteResult, decode_parts,
+    SyncError, WebhookPlan, WebhookSource, WriteResult, decode_parts,
 };
 use renkei_core::notify::NoticePolicy;
 use renkei_core::repo::{Connection, Role};
@@ -286,7 +286,9 @@ impl ConnectorFactory for Factory {
         WEBHOOKS
     }
 
-    async fn accept_delivery(&self, d: Delivery<'_>) -> Result<Option<serde_json::Value>, Refusal> {
+    /// An upload's profiles are kept before the answer (the run files them); the answer
+    /// carries the upload's id.
+    async fn on_webhook(&self, d: Delivery<'_>) -> Result<WebhookPlan, Refusal> {
         upload::accept(
             d.store,
             &d.conn.tenant_id,
@@ -295,7 +297,7 @@ impl ConnectorFactory for Factory {
             d.now,
         )
         .await
-        .map(Some)
+        .map(WebhookPlan::answering)
     }
 }
 

@@ -60,9 +60,9 @@ impl Ingress<'_> {
         let Some(target) = self.target(vendor, t, c).await? else {
             return Err(reject(401, "unknown webhook endpoint"));
         };
-        let kept = target
+        let plan = target
             .factory
-            .accept_delivery(Delivery {
+            .on_webhook(Delivery {
                 store: self.ports.store,
                 conn: &target.conn,
                 vendor,
@@ -76,7 +76,7 @@ impl Ingress<'_> {
                     "refused by the connector",
                 )
             })?;
-        let kept = kept.as_ref();
+        let kept = plan.answer.as_ref();
         let repo = Repo::new(self.ports.store);
         let id = vendor.delivery_id(&req.body, &json);
         // Remembered until the body's own time is past the window: a replay after that is
@@ -89,7 +89,7 @@ impl Ingress<'_> {
             return Ok(WebhookResponse::new(200, json!({ "duplicate": true })).with(kept));
         }
         // The kind of change decides the kind of run (a connector may do part of its work).
-        let scope = target.factory.webhook_scope(vendor, &json);
+        let scope = plan.scope;
         if !repo
             .note_webhook(t, c, scope.as_deref(), now, self.config.coalesce)
             .await?

@@ -18,7 +18,7 @@
 //!    time older than the vendor's redelivery window (Recruitee, LinkedIn) → 401;
 //! 4. the connection, its connector and what it takes from the vendor (gone since: 401);
 //! 5. what the delivery carries is kept where the connector keeps such things
-//!    (`accept_delivery`: a Talentwunder upload's profiles; idempotent, its answer's fields
+//!    (`on_webhook`: a Talentwunder upload's profiles; idempotent, its answer's fields
 //!    join every answer below, a refusal answers its own status);
 //! 6. a delivery seen before (dedupe item kept for the vendor's redelivery window,
 //!    conditional put) → 200 `duplicate`;
@@ -102,7 +102,7 @@ impl WebhookResponse {
     fn new(status: u16, body: Value) -> Self {
         Self { status, body }
     }
-    /// The same answer with the connector's fields (`accept_delivery`) added.
+    /// The same answer with the connector's fields (`on_webhook`) added.
     fn with(mut self, extra: Option<&Value>) -> Self {
         if let (Value::Object(body), Some(Value::Object(extra))) = (&mut self.body, extra) {
             for (k, v) in extra {
