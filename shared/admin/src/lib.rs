@@ -185,15 +185,7 @@ pub(crate) fn body_problem(
     e: &serde_path_to_error::Error<serde_json::Error>,
     at: Option<&str>,
 ) -> Problem {
-    let detail = e.inner().to_string();
-    let path = e.path().to_string();
-    // A missing or unknown field is reported at the object itself: serde names it in
-    // backticks ("missing field `hrmos_url`").
-    let inner = if path == "." {
-        detail.split('`').nth(1).map(str::to_string)
-    } else {
-        Some(path)
-    };
+    let (inner, detail) = renkei_core::action::field_at_fault(e);
     let field = match (at, inner) {
         (Some(at), Some(f)) => Some(format!("{at}.{f}")),
         (Some(at), None) => Some(at.to_string()),
