@@ -46,6 +46,11 @@ async fn s30_1_every_connectors_schemas_describe_what_connecting_stores() {
         .unwrap();
     for item in &items {
         let name = item["name"].as_str().unwrap();
+        // A connector without a demo scenario has nothing stored here to check (the
+        // demo says so when it skips it); every one with a scenario must have connected.
+        if !renkei_testbed::demo::demo_connectors().contains(&name) {
+            continue;
+        }
         let conn = connections
             .iter()
             .find(|c| c.connector == name)

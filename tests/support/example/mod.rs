@@ -1,10 +1,13 @@
-//! A trivial connector kept as a fixture: the worked example of docs/adding-a-connector.md
-//! (its files outside this folder are counted there) and the webhook-driven connector the
-//! P9 tests drive. It copies an in-memory list of records into an in-memory target, and
-//! takes webhooks from all three calling vendors.
+//! The smallest complete connector, kept as a fixture: the worked example of
+//! docs/adding-a-connector.md (tests/add_example_connector.sh adds it to the product as a
+//! connector of its own and counts the files that took) and the webhook-driven connector
+//! the P9 tests drive. It copies an in-memory list of records into an in-memory target,
+//! takes webhooks from three calling vendors, and is connected like every connector:
+//! settings and a secret of its own types, checked by its `setup`.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
+use renkei_core::config::{Checks, Configurable, Schema};
 use renkei_core::connector::WebhookSource;
 use renkei_core::engine::{
     BuildEnv, Change, Connector, ConnectorFactory, Page, Pulled, RunConnector, SyncError,
@@ -12,6 +15,9 @@ use renkei_core::engine::{
 };
 use renkei_core::ports::{SecretStore, StateStore};
 use renkei_core::repo::{Connection, Repo, Role};
+use renkei_core::setup::{
+    Connected, ProblemKind, SetupEnv, SetupError, SetupProblem, SetupProblems, SetupRequest,
+};
 use renkei_core::webhook::WebhookVendor;
 use renkei_core::{Cadence, ConnectionId, TenantId};
 use serde::{Deserialize, Serialize};
@@ -22,6 +28,50 @@ pub const NAME: &str = "example-webhooks";
 
 /// The signing secret every example connection is given.
 pub const SECRET: &str = "renkei-test-webhook-secret";
+
+/// What a person may set: how often the connection is reconciled without a webhook.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// Hours between the runs that come without a webhook (at least 1).
+    #[serde(default = "daily")]
+    pub reconcile_hours: u32,
+}
+
+fn daily() -> u32 {
+    24
+}
+
+impl Configurable for Settings {
+    fn problems(&self) -> Vec<SetupProblem> {
+        Checks::new()
+            .that(
+                "reconcile_hours",
+                self.reconcile_hours >= 1,
+                "at least 1 hour",
+            )
+            .done()
+    }
+}
+
+/// The connection's secret: the signing secrets its three vendors sign deliveries with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Secret {
+    /// HRBrain's and Recruitee's signing secret.
+    pub webhook_secret: String,
+    /// LinkedIn's (its application's client secret).
+    pub client_secret: String,
+}
+
+impl Configurable for Secret {
+    fn problems(&self) -> Vec<SetupProblem> {
+        Checks::new()
+            .signing_secret("webhook_secret", Some(&self.webhook_secret), &[])
+            .signing_secret("client_secret", Some(&self.client_secret), &[])
+            .done()
+    }
+}
 
 /// A record: a person with a name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -69,14 +119,80 @@ impl ConnectorFactory for Factory {
     }
 
     fn webhooks(&self) -> &'static [WebhookSource] {
-        const WEBHOOKS: &[WebhookSource] = &[
-            WebhookSource::new(WebhookVendor::HrBrain, "webhook_secret"),
-            WebhookSource::new(WebhookVendor::Recruitee, "webhook_secret"),
-            WebhookSource::new(WebhookVendor::LinkedIn, "client_secret"),
-        ];
         WEBHOOKS
     }
+
+    fn schema(&self) -> Option<Schema> {
+        Some(Schema::of::<Settings, Secret>())
+    }
+
+    /// Checks both parts, then stores the secret, each webhook endpoint's own copy of its
+    /// signing secret, and the connection (not due until a webhook or its reconciliation).
+    async fn setup(
+        &self,
+        env: SetupEnv<'_>,
+        request: SetupRequest,
+    ) -> Result<Connected, SetupError> {
+        let (settings, secret): (Settings, Secret) = request.parts()?;
+        let mut problems = settings.problems();
+        problems.extend(secret.problems());
+        if !problems.is_empty() {
+            return Err(SetupProblems(problems).into());
+        }
+        let (t, c) = (request.tenant, request.connection);
+        let unavailable = |e: &dyn std::fmt::Display| {
+            SetupError::from(SetupProblems::from(SetupProblem::new(
+                ProblemKind::Unavailable,
+                e.to_string(),
+            )))
+        };
+        let repo = Repo::new(env.store);
+        if repo
+            .connection(&t, &c)
+            .await
+            .map_err(|e| unavailable(&e))?
+            .is_some()
+        {
+            return Err(SetupProblems::from(SetupProblem::new(
+                ProblemKind::Exists,
+                format!("connection {c} exists already"),
+            ))
+            .into());
+        }
+        let hours = i64::from(settings.reconcile_hours);
+        let conn = Connection::new(
+            t.clone(),
+            c.clone(),
+            NAME,
+            serde_json::to_value(&settings).map_err(|e| unavailable(&e))?,
+            Cadence::EveryHoursFrom {
+                hours: settings.reconcile_hours,
+                anchor: env.now,
+            },
+            env.now + Duration::hours(hours),
+            env.now,
+        );
+        let whole = serde_json::to_value(&secret).map_err(|e| unavailable(&e))?;
+        env.secrets
+            .put(&conn.secret_name, &whole.to_string())
+            .await
+            .map_err(|e| unavailable(&e))?;
+        renkei_core::webhook::store_endpoint_secrets(env.secrets, WEBHOOKS, &t, &c, &whole)
+            .await
+            .map_err(|e| unavailable(&e))?;
+        repo.put_connection(&conn, None)
+            .await
+            .map_err(|e| unavailable(&e))?;
+        Ok(conn.into())
+    }
 }
+
+/// HRBrain and Recruitee sign with `webhook_secret`, LinkedIn with `client_secret`.
+const WEBHOOKS: &[WebhookSource] = &[
+    WebhookSource::new(WebhookVendor::HrBrain, "webhook_secret"),
+    WebhookSource::new(WebhookVendor::Recruitee, "webhook_secret"),
+    WebhookSource::new(WebhookVendor::LinkedIn, "client_secret"),
+];
 
 /// One run of the example connector.
 pub struct Example(World);
@@ -119,9 +235,9 @@ impl Connector for Example {
     }
 }
 
-/// Connects `tenant/connection` to the example connector: reconciled daily, its secret
-/// holding the webhook secrets, each endpoint's copy written as setup writes it. Not due
-/// until a webhook (or the daily run) comes.
+/// Connects `tenant/connection` to the example connector through its `setup`, as the admin
+/// API and `renkei connect` do: reconciled daily, its secret holding the webhook secrets.
+/// Not due until a webhook (or the daily run) comes.
 pub async fn connect(
     store: &dyn StateStore,
     secrets: &dyn SecretStore,
@@ -129,34 +245,23 @@ pub async fn connect(
     connection: &str,
     now: DateTime<Utc>,
 ) -> (TenantId, ConnectionId) {
-    let t = TenantId::new(tenant).unwrap();
-    let c = ConnectionId::new(connection).unwrap();
-    let conn = Connection::new(
-        t.clone(),
-        c.clone(),
-        NAME,
-        serde_json::json!({}),
-        Cadence::EveryHoursFrom {
-            hours: 24,
-            anchor: now,
-        },
-        now + Duration::hours(24),
-        now,
-    );
-    let secret = serde_json::json!({"webhook_secret": SECRET, "client_secret": SECRET});
-    secrets
-        .put(&conn.secret_name, &secret.to_string())
-        .await
-        .unwrap();
-    renkei_core::webhook::store_endpoint_secrets(
+    let request = SetupRequest {
+        tenant: TenantId::new(tenant).unwrap(),
+        connection: ConnectionId::new(connection).unwrap(),
+        settings: serde_json::json!({}),
+        secret: serde_json::json!({"webhook_secret": SECRET, "client_secret": SECRET}),
+        webhook_base: None,
+        own_url: None,
+    };
+    let env = SetupEnv {
+        store,
         secrets,
-        Factory::default().webhooks(),
-        &t,
-        &c,
-        &secret,
-    )
-    .await
-    .unwrap();
-    Repo::new(store).put_connection(&conn, None).await.unwrap();
-    (t, c)
+        now,
+    };
+    let conn = Factory::default()
+        .setup(env, request)
+        .await
+        .expect("the example connects")
+        .connection;
+    (conn.tenant_id, conn.connection_id)
 }
