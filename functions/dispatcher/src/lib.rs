@@ -3,7 +3,8 @@
 use lambda_runtime::LambdaEvent;
 use renkei_core::Clock;
 use renkei_core::ports::{EventBus, StateStore};
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
 
 /// The time one round of claims and events may take (at most 320 of each; well under a
 /// second on DynamoDB, about two on moto).
@@ -17,6 +18,13 @@ pub struct Deps<S, B, C> {
     pub bus: B,
     /// Time.
     pub clock: C,
+}
+
+/// What the dispatcher answers a scheduled event: `{"dispatched": n}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Dispatched {
+    /// How many due connections were sent a SyncRequested event.
+    pub dispatched: usize,
 }
 
 /// Handles a scheduled event: dispatches every due connection, answers how many.
@@ -50,5 +58,18 @@ pub async fn handle<S: StateStore, B: EventBus, C: Clock>(
     )
     .await?;
     tracing::info!(dispatched = sent.len(), "dispatched due connections");
-    Ok(json!({ "dispatched": sent.len() }))
+    Ok(serde_json::to_value(Dispatched {
+        dispatched: sent.len(),
+    })?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_answer_is_how_many_were_dispatched() {
+        let answer = serde_json::to_value(Dispatched { dispatched: 2 }).unwrap();
+        assert_eq!(answer, serde_json::json!({ "dispatched": 2 }));
+    }
 }

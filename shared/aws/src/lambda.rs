@@ -16,6 +16,7 @@ use renkei_core::handler::{HandlerError, answer_sync_request};
 use renkei_core::outbound::OutboundPolicy;
 use renkei_core::webhook::{Ingress, IngressConfig, IngressPorts, WebhookRequest, WebhookResponse};
 use renkei_core::{Registry, SystemClock};
+use serde::Serialize;
 use serde_json::Value;
 
 /// The SyncRequested an EventBridge event carries, or why it carries none. The payload is
@@ -111,6 +112,13 @@ pub fn webhook_response(answer: &WebhookResponse) -> LambdaFunctionUrlResponse {
     resp
 }
 
+/// The body of a Function URL answer to a payload the ingress never saw: `{"error": why}`.
+#[derive(Serialize)]
+struct NotARequest {
+    /// Why the payload is no request (shown to the caller).
+    error: String,
+}
+
 /// Answers one Function URL invocation (what [`serve_webhooks`] does per request; tests
 /// call it with the samples of events/). A payload that is no Function URL request is 400.
 pub async fn answer_webhook_event(
@@ -124,7 +132,8 @@ pub async fn answer_webhook_event(
         Ok(req) => ingress.handle(&req).await,
         Err(why) => WebhookResponse {
             status: 400,
-            body: serde_json::json!({ "error": why }),
+            // One string field: nothing in it can fail to become JSON.
+            body: serde_json::to_value(NotARequest { error: why }).expect("an error body is JSON"),
         },
     };
     webhook_response(&answer)
@@ -202,6 +211,15 @@ mod tests {
         let encoded = webhook_request(&url_event("eyJpZCI6MX0=", true)).unwrap();
         assert_eq!(encoded.body, br#"{"id":1}"#);
         assert!(webhook_request(&url_event("***", true)).is_err());
+    }
+
+    #[test]
+    fn p9_a_payload_that_is_no_request_is_answered_with_its_error() {
+        let body = serde_json::to_value(NotARequest {
+            error: "not a Function URL request".into(),
+        })
+        .unwrap();
+        assert_eq!(body, json!({ "error": "not a Function URL request" }));
     }
 
     #[test]

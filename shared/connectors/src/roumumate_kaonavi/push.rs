@@ -7,7 +7,10 @@ use super::tasks::{Mode, TaskLedger, WriteKind};
 use async_trait::async_trait;
 use renkei_core::engine::{Change, Connector, Page, SyncError, WriteResult};
 use renkei_vendors::VendorError;
-use renkei_vendors::kaonavi::{KaonaviClient, KaonaviError, MemberData, TaskStatus};
+use renkei_vendors::kaonavi::{
+    KaonaviClient, KaonaviError, MemberData, MemberRefusal, Refusal, RefusalReason, TaskOutcome,
+    WriteStart,
+};
 use renkei_vendors::roumumate::RoumumateClient;
 use std::collections::{HashMap, HashSet};
 
@@ -27,24 +30,12 @@ pub struct RoumumateKaonavi<'a> {
 /// Attempts at one batch (each NG or refused request removes the named members).
 const BATCH_ROUNDS: usize = 6;
 
-/// 社員番号 named in a Kaonavi message (`社員番号「0001」…`).
-fn named_code(message: &str) -> Option<&str> {
-    let start = message.find('「')? + '「'.len_utf8();
-    let len = message[start..].find('」')?;
-    Some(&message[start..start + len])
-}
-
-/// Kaonavi's NG message for a create of a 社員番号 it already has.
-fn is_already_registered(message: &str) -> bool {
-    message.contains("既に登録")
-}
-
 /// What one request of a group came to.
 enum Round {
     /// Every member was written.
     Done,
-    /// Kaonavi refused some (its messages); the rest may be sent again.
-    Refused(Vec<String>),
+    /// Kaonavi refused the request (an NG task or a synchronous 400).
+    Refused(Refusal),
     /// A create's answer was lost: the members are routed again after reading Kaonavi.
     Unclear,
 }
@@ -75,21 +66,12 @@ impl RoumumateKaonavi<'_> {
             });
         }
         let sent = match kind {
-            WriteKind::Create => self.kaonavi.create_members(pending, dry_run).await,
-            WriteKind::Update => self.kaonavi.update_members(pending, dry_run).await,
+            WriteKind::Create => self.kaonavi.start_create(pending, dry_run).await,
+            WriteKind::Update => self.kaonavi.start_update(pending, dry_run).await,
         };
         let task = match sent {
-            Ok(task) => task,
-            Err(KaonaviError::Vendor(VendorError::Permanent {
-                status: 400,
-                message,
-                ..
-            })) => {
-                let text = KaonaviClient::message_of(&message);
-                return Ok(Round::Refused(
-                    text.split(" / ").map(str::to_string).collect(),
-                ));
-            }
+            Ok(WriteStart::Task(task)) => task,
+            Ok(WriteStart::Refused(refusal)) => return Ok(Round::Refused(refusal)),
             Err(KaonaviError::Vendor(VendorError::Retryable { .. }))
                 if kind == WriteKind::Create && !dry_run =>
             {
@@ -100,19 +82,10 @@ impl RoumumateKaonavi<'_> {
         if !dry_run {
             self.tasks.note(task, kind, pending).await;
         }
-        let progress = self.kaonavi.wait_task(task).await?;
-        match progress.status {
-            TaskStatus::Ok => Ok(Round::Done),
-            TaskStatus::Ng => Ok(Round::Refused(progress.messages.unwrap_or_default())),
-            _ => Err(VendorError::Retryable {
-                vendor: "Kaonavi",
-                message: format!(
-                    "task {} ended in ERROR: {}",
-                    progress.id,
-                    progress.messages.unwrap_or_default().join(" / ")
-                ),
-            }
-            .into()),
+        match self.kaonavi.wait_outcome(task).await? {
+            TaskOutcome::Written => Ok(Round::Done),
+            TaskOutcome::Refused(refusal) => Ok(Round::Refused(refusal)),
+            TaskOutcome::Failed(failure) => Err(failure.into()),
         }
     }
 
@@ -132,7 +105,7 @@ impl RoumumateKaonavi<'_> {
             if pending.is_empty() {
                 break;
             }
-            let messages = match self.round(&pending, kind, dry_run).await? {
+            let refusal = match self.round(&pending, kind, dry_run).await? {
                 Round::Done => {
                     for m in pending.drain(..) {
                         if kind == WriteKind::Create && !dry_run {
@@ -146,7 +119,7 @@ impl RoumumateKaonavi<'_> {
                     }
                     break;
                 }
-                Round::Refused(messages) => messages,
+                Round::Refused(refusal) => refusal,
                 Round::Unclear => {
                     // The create may or may not have happened: look, then route each member.
                     self.refresh_existing().await?;
@@ -158,7 +131,7 @@ impl RoumumateKaonavi<'_> {
                     continue;
                 }
             };
-            pending = self.sort_refusals(pending, kind, &messages, results, &mut moved_to_update);
+            pending = self.sort_refusals(pending, kind, refusal, results, &mut moved_to_update);
             if pending.is_empty() {
                 break;
             }
@@ -176,40 +149,44 @@ impl RoumumateKaonavi<'_> {
     }
 
     /// Splits a refused request's members: those Kaonavi named are rejected (or, a create of
-    /// a code it has, updated instead); the others are answered to be sent again. A message
+    /// a code it has, updated instead); the others are answered to be sent again. A refusal
     /// naming nobody rejects everyone: none of them can be trusted to pass.
     fn sort_refusals(
         &mut self,
         pending: Vec<MemberData>,
         kind: WriteKind,
-        messages: &[String],
+        refusal: Refusal,
         results: &mut HashMap<String, WriteResult>,
         moved_to_update: &mut Vec<MemberData>,
     ) -> Vec<MemberData> {
-        let named: HashMap<&str, &String> = messages
-            .iter()
-            .filter_map(|m| named_code(m).map(|c| (c, m)))
-            .collect();
-        if named.is_empty() {
-            let reason = format!("カオナビが拒否しました: {}", messages.join(" / "));
-            for m in pending {
-                results.insert(m.code, WriteResult::Rejected(reason.clone()));
+        let named = match refusal {
+            Refusal::Members(named) => named,
+            Refusal::Request { message } => {
+                let reason = format!("カオナビが拒否しました: {message}");
+                for m in pending {
+                    results.insert(m.code, WriteResult::Rejected(reason.clone()));
+                }
+                return Vec::new();
             }
-            return Vec::new();
-        }
+        };
+        let named: HashMap<&str, &MemberRefusal> =
+            named.iter().map(|r| (r.code.as_str(), r)).collect();
         let mut rest = Vec::new();
         for m in pending {
             match named.get(m.code.as_str()) {
                 // Created in Kaonavi after this run read its members (C2.4: upsert by
                 // 社員番号): it exists now, so it is updated instead of rejected.
-                Some(msg) if kind == WriteKind::Create && is_already_registered(msg) => {
+                Some(r)
+                    if kind == WriteKind::Create
+                        && r.reason == RefusalReason::AlreadyRegistered =>
+                {
                     self.existing.insert(m.code.clone());
                     moved_to_update.push(m);
                 }
-                Some(msg) => {
+                Some(r) => {
                     results.insert(
                         m.code.clone(),
-                        WriteResult::Rejected(format!("カオナビが拒否しました: {msg}")),
+                        WriteResult::Rejected(format!("カオナビが拒否しました: {}", r.message)),
                     );
                 }
                 None => rest.push(m),
@@ -301,19 +278,5 @@ impl Connector for RoumumateKaonavi<'_> {
                     .unwrap_or_else(|| WriteResult::Rejected("no result from Kaonavi".into()))
             })
             .collect())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn kaonavi_messages_name_the_member() {
-        assert_eq!(
-            named_code("社員番号「0012」は既に登録されています"),
-            Some("0012")
-        );
-        assert_eq!(named_code("サーバーエラー"), None);
     }
 }

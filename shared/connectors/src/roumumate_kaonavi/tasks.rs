@@ -19,9 +19,8 @@ use renkei_core::heartbeat::Halt;
 use renkei_core::ports::{Condition, StateStore};
 use renkei_core::repo::Repo;
 use renkei_core::{ConnectionId, TenantId};
-use renkei_vendors::VendorError;
 use renkei_vendors::kaonavi::{
-    KaonaviClient, KaonaviError, MemberData, TASK_PENDING, TaskId, TaskStatus,
+    KaonaviClient, KaonaviError, MemberData, TASK_PENDING, TaskCheck, TaskId, TaskOutcome,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -140,15 +139,15 @@ impl<'a> TaskLedger<'a> {
         self.holds_tasks = !carried.tasks.is_empty();
         let mut tasks = carried.tasks.into_iter();
         while let Some(sent) = tasks.next() {
-            match kaonavi.check_task(sent.task).await {
-                Ok(done) if done.status == TaskStatus::Ok => {
+            match kaonavi.check_outcome(sent.task).await {
+                Ok(TaskCheck::Finished(TaskOutcome::Written)) => {
                     self.settle_members(&sent);
                     self.done.push(sent);
                 }
                 // NG or ERROR wrote nothing: its members are written as usual.
-                Ok(_) => {}
+                Ok(TaskCheck::Finished(TaskOutcome::Refused(_) | TaskOutcome::Failed(_))) => {}
                 // Kaonavi no longer knows the task: its members are simply written again.
-                Err(KaonaviError::Vendor(VendorError::Permanent { status: 404, .. })) => {
+                Ok(TaskCheck::Forgotten) => {
                     tracing::warn!(task = %sent.task, "Kaonavi forgot a carried task");
                 }
                 Err(e @ KaonaviError::TaskStillRunning { .. }) => {

@@ -1,16 +1,23 @@
 //! Kaonavi public API v2 client (docs/contracts/kaonavi.md): token by Basic auth, the
 //! `Kaonavi-Token` header, `GET /members` (everything, no paging), `POST`/`PATCH /members`
 //! answering a task id, `GET /tasks/{id}` until OK/NG/ERROR ([`polling`]: growing gaps, a
-//! bound per run), `GET /member_layouts`, and the `Dry-Run: 1` header. Both of Kaonavi's
-//! limits (1,000 requests/h, 5 writes/60 s) are enforced before sending, by the shared base,
-//! in the credential's shared windows: every call counts there, task polls included.
+//! bound per run), `GET /member_layouts`, and the `Dry-Run: 1` header. What the answers to a
+//! write mean (task statuses, NG/ERROR messages, 400 bodies) is read here into types
+//! ([`WriteStart`], [`TaskOutcome`], [`TaskCheck`], [`Refusal`]), so that callers match on
+//! enums only. Both of Kaonavi's limits (1,000 requests/h, 5 writes/60 s) are enforced before
+//! sending, by the shared base, in the credential's shared windows: every call counts there,
+//! task polls included.
 
 mod model;
+mod outcome;
 pub mod polling;
 
 pub use model::{
     Credentials, KaonaviError, MemberData, Permission, TASK_PENDING, TaskId, TaskProgress,
     TaskStatus,
+};
+pub use outcome::{
+    MemberRefusal, Refusal, RefusalReason, TaskCheck, TaskFailure, TaskOutcome, WriteStart,
 };
 pub use polling::{FirstPoll, TaskPolling};
 
@@ -93,6 +100,20 @@ fn vendor_message(body: &str) -> String {
 
 fn parse<T: serde::de::DeserializeOwned>(body: &str, what: &str) -> Result<T, VendorError> {
     crate::http::parse_json(VENDOR, body, what)
+}
+
+/// A write's answer as [`WriteStart`]: a synchronous refusal (400) is Kaonavi's verdict on
+/// the request, not an error of the call.
+fn started(sent: Result<TaskId, KaonaviError>) -> Result<WriteStart, KaonaviError> {
+    match sent {
+        Ok(task) => Ok(WriteStart::Task(task)),
+        Err(KaonaviError::Vendor(VendorError::Permanent {
+            status: 400,
+            message,
+            ..
+        })) => Ok(WriteStart::Refused(Refusal::from_body(&message))),
+        Err(e) => Err(e),
+    }
 }
 
 fn refused_credentials(detail: &str) -> VendorError {
@@ -266,20 +287,55 @@ impl KaonaviClient {
         self.write(Method::PATCH, members, dry_run).await
     }
 
-    /// Follows a task this run just started until it is OK, NG or ERROR.
-    pub async fn wait_task(&self, id: TaskId) -> Result<TaskProgress, KaonaviError> {
-        self.follow(id, FirstPoll::AfterWait).await
+    /// Starts creating members, reading a synchronous refusal (400) into a [`Refusal`].
+    pub async fn start_create(
+        &self,
+        members: &[MemberData],
+        dry_run: bool,
+    ) -> Result<WriteStart, KaonaviError> {
+        started(self.create_members(members, dry_run).await)
     }
 
-    /// Follows a task an earlier run started (polled at once: it has been running since).
-    pub async fn check_task(&self, id: TaskId) -> Result<TaskProgress, KaonaviError> {
-        self.follow(id, FirstPoll::Now).await
+    /// Starts updating members, reading a synchronous refusal (400) into a [`Refusal`].
+    pub async fn start_update(
+        &self,
+        members: &[MemberData],
+        dry_run: bool,
+    ) -> Result<WriteStart, KaonaviError> {
+        started(self.update_members(members, dry_run).await)
+    }
+
+    /// Follows a task this run just started until it is OK, NG or ERROR.
+    pub async fn wait_task(&self, id: TaskId) -> Result<TaskProgress, KaonaviError> {
+        Ok(self.follow(id, FirstPoll::AfterWait).await?.0)
+    }
+
+    /// Follows a task this run just started until it has its [`TaskOutcome`].
+    pub async fn wait_outcome(&self, id: TaskId) -> Result<TaskOutcome, KaonaviError> {
+        Ok(self.follow(id, FirstPoll::AfterWait).await?.1)
+    }
+
+    /// Checks a task an earlier run started (polled at once: it has been running since)
+    /// until it has its outcome; a task Kaonavi no longer knows (404) is
+    /// [`TaskCheck::Forgotten`].
+    pub async fn check_outcome(&self, id: TaskId) -> Result<TaskCheck, KaonaviError> {
+        match self.follow(id, FirstPoll::Now).await {
+            Ok((_, outcome)) => Ok(TaskCheck::Finished(outcome)),
+            Err(KaonaviError::Vendor(VendorError::Permanent { status: 404, .. })) => {
+                Ok(TaskCheck::Forgotten)
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// Polls with growing gaps until the task has its result, or until the run's polls are
     /// spent ([`KaonaviError::TaskStillRunning`]: nothing is waited for then). Each wait goes
     /// through the run's heartbeat, which stops the run when its deadline falls inside.
-    async fn follow(&self, id: TaskId, start: FirstPoll) -> Result<TaskProgress, KaonaviError> {
+    async fn follow(
+        &self,
+        id: TaskId,
+        start: FirstPoll,
+    ) -> Result<(TaskProgress, TaskOutcome), KaonaviError> {
         let mut polls = 0;
         loop {
             if self.polls.left() == 0 {
@@ -296,8 +352,8 @@ impl KaonaviClient {
             self.polls.take();
             polls += 1;
             let task = self.task_progress(id).await?;
-            if task.status.is_finished() {
-                return Ok(task);
+            if let Some(outcome) = task.outcome() {
+                return Ok((task, outcome));
             }
         }
     }
