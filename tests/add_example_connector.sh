@@ -97,8 +97,11 @@ echo "== every check that holds a registered connector to being complete"
 "$root/.venv/bin/cfn-lint" infra/template.yaml
 "$root/.venv/bin/cfn-lint" --ignore-checks W3005 -- infra/cdk/cdk.out/Renkei.template.json
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$root/target}
+# (Not the two consistency tests about the example as it is in the repository — code only,
+# every piece missing — which it no longer is here.)
 cargo nextest run --no-fail-fast \
   -p renkei-e2e --test consistency --test cdk_parity --test deployment \
   -p renkei-connectors --test config \
-  -p renkei-admin --test catalog
+  -p renkei-admin --test catalog \
+  -E 'not test(/^(a_connector_with_nothing_but_its_code|s30_2_a_new_connector)/)'
 echo "the example connector is complete with $count files touched outside its folders"

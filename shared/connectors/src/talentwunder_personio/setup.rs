@@ -379,10 +379,7 @@ pub(super) async fn from_request(
         settings,
         secret,
     };
-    let conn = setup(env.store, env.secrets, env.now, input)
-        .await
-        .map_err(SetupProblems::from)?;
-    Ok(conn.into())
+    Ok(setup(env.store, env.secrets, env.now, input).await?.into())
 }
 
 #[cfg(test)]
