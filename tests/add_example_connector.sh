@@ -104,4 +104,6 @@ cargo nextest run --no-fail-fast \
   -p renkei-connectors --test config \
   -p renkei-admin --test catalog \
   -E 'not test(/^(a_connector_with_nothing_but_its_code|s30_2_a_new_connector)/)'
+echo "== after building it (cargo adds the new package to Cargo.lock itself)"
+git diff --stat
 echo "the example connector is complete with $count files touched outside its folders"

@@ -36,6 +36,8 @@ echo "== every vendor endpoint the suite called is in its docs/contracts/ doc"
 RENKEI_CHECK_CALLS="$calls" cargo nextest run --no-fail-fast -p renkei-e2e --test s29_contract_docs \
   s29_6_every_endpoint_any_test_called_is_in_its_contract_doc
 rm -rf "$calls"
+echo "== a new connector is its folders plus three files (issue 30): the example, added in a worktree"
+bash tests/add_example_connector.sh
 # The libFuzzer targets (fuzz/, its own workspace) are compiled against today's parsers, so a
 # changed parser cannot leave a target behind; running them is fuzz/run.sh (docs/security.md).
 # --locked: when the workspace's dependencies change, update fuzz/Cargo.lock with the same
