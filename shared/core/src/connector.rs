@@ -481,10 +481,11 @@ impl From<StoreError> for Refusal {
 /// The webhooks function never reads the connection's secret: setup, rotation and
 /// `renkei migrate-secrets` copy the signing secret (and `also`) into the endpoint's own
 /// secret ([`crate::webhook::endpoint_secret_name`]), which only that function may read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy)]
 pub struct WebhookSource {
-    /// The calling vendor.
-    pub vendor: crate::webhook::WebhookVendor,
+    /// The calling vendor's contract (renkei_vendors::webhooks): how its deliveries are
+    /// signed, identified and dated.
+    pub contract: &'static dyn crate::webhook::WebhookContract,
     /// The field of the connection's secret (a JSON object) holding the signing secret: a
     /// top-level name, or a JSON pointer (`/child/client_secret`).
     pub secret_field: &'static str,
@@ -497,14 +498,42 @@ pub struct WebhookSource {
 
 impl WebhookSource {
     /// A source whose endpoint needs the signing secret only.
-    pub const fn new(vendor: crate::webhook::WebhookVendor, secret_field: &'static str) -> Self {
+    pub const fn new(
+        contract: &'static dyn crate::webhook::WebhookContract,
+        secret_field: &'static str,
+    ) -> Self {
         Self {
-            vendor,
+            contract,
             secret_field,
             also: &[],
         }
     }
+
+    /// The calling vendor.
+    pub fn vendor(&self) -> crate::webhook::WebhookVendor {
+        self.contract.vendor()
+    }
 }
+
+impl std::fmt::Debug for WebhookSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebhookSource")
+            .field("vendor", &self.vendor())
+            .field("secret_field", &self.secret_field)
+            .field("also", &self.also)
+            .finish()
+    }
+}
+
+impl PartialEq for WebhookSource {
+    fn eq(&self, other: &Self) -> bool {
+        self.vendor() == other.vendor()
+            && self.secret_field == other.secret_field
+            && self.also == other.also
+    }
+}
+
+impl Eq for WebhookSource {}
 
 #[cfg(test)]
 mod tests {

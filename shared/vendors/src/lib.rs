@@ -17,6 +17,7 @@ pub mod recruitee;
 pub mod roumumate;
 pub mod talentwunder;
 mod token;
+pub mod webhooks;
 
 pub use http::{
     Ambiguity, Call, CallKind, HttpConfig, RetryPolicy, SlidingWindow, TokenCache, VendorClient,

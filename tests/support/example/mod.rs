@@ -18,8 +18,8 @@ use renkei_core::repo::{Connection, Repo, Role};
 use renkei_core::setup::{
     Connected, ProblemKind, SetupEnv, SetupError, SetupProblem, SetupProblems, SetupRequest,
 };
-use renkei_core::webhook::WebhookVendor;
 use renkei_core::{Cadence, ConnectionId, TenantId};
+use renkei_vendors::webhooks;
 use serde::{Deserialize, Serialize};
 use std::sync::{Arc, Mutex};
 
@@ -189,9 +189,9 @@ impl ConnectorFactory for Factory {
 
 /// HRBrain and Recruitee sign with `webhook_secret`, LinkedIn with `client_secret`.
 const WEBHOOKS: &[WebhookSource] = &[
-    WebhookSource::new(WebhookVendor::HrBrain, "webhook_secret"),
-    WebhookSource::new(WebhookVendor::Recruitee, "webhook_secret"),
-    WebhookSource::new(WebhookVendor::LinkedIn, "client_secret"),
+    WebhookSource::new(&webhooks::HrBrain, "webhook_secret"),
+    WebhookSource::new(&webhooks::Recruitee, "webhook_secret"),
+    WebhookSource::new(&webhooks::LinkedIn, "client_secret"),
 ];
 
 /// One run of the example connector.
@@ -222,13 +222,16 @@ impl Connector for Example {
     async fn write(
         &mut self,
         changes: &[Change<Person>],
-        _dry_run: bool,
+        dry_run: bool,
     ) -> Result<Vec<WriteResult>, SyncError> {
         let mut written = self.0.written.lock().unwrap();
         Ok(changes
             .iter()
             .map(|ch| {
-                written.push(ch.payload.clone());
+                // A dry run validates only: the target is not touched.
+                if !dry_run {
+                    written.push(ch.payload.clone());
+                }
                 WriteResult::Created
             })
             .collect())

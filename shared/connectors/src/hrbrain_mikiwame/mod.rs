@@ -30,7 +30,6 @@ use renkei_core::engine::{
     SyncError, WebhookPlan, WebhookSource, WriteResult, decode_parts,
 };
 use renkei_core::repo::{Connection, Role};
-use renkei_core::webhook::WebhookVendor;
 use renkei_vendors::hrbrain::{self, HrbrainClient, OrgTree};
 use renkei_vendors::http::RunBound;
 use renkei_vendors::mikiwame::{self, MikiwameClient, RecordResult};
@@ -113,7 +112,10 @@ pub struct Position {
 #[derive(Default)]
 pub struct Factory;
 
-const WEBHOOKS: &[WebhookSource] = &[WebhookSource::new(WebhookVendor::HrBrain, "webhook_secret")];
+const WEBHOOKS: &[WebhookSource] = &[WebhookSource::new(
+    &renkei_vendors::webhooks::HrBrain,
+    "webhook_secret",
+)];
 
 #[async_trait]
 impl ConnectorFactory for Factory {

@@ -50,6 +50,7 @@ use renkei_core::webhook::WebhookVendor;
 use renkei_vendors::http::RunBound;
 use renkei_vendors::linkedin::{self, Api, ChildApp, LinkedinClient, LinkedinConfig};
 use renkei_vendors::recruitee::{self, RecruiteeClient, RecruiteeConfig};
+use renkei_vendors::webhooks;
 use serde::{Deserialize, Serialize};
 
 /// The connector's name (its function folder).
@@ -255,9 +256,9 @@ pub struct Factory;
 /// back to the same address and are finished with that application (its secret is the
 /// signing secret already). The Recruitee token and the link key stay out of it.
 const WEBHOOKS: &[WebhookSource] = &[
-    WebhookSource::new(WebhookVendor::Recruitee, "recruitee_webhook_secret"),
+    WebhookSource::new(&webhooks::Recruitee, "recruitee_webhook_secret"),
     WebhookSource {
-        vendor: WebhookVendor::LinkedIn,
+        contract: &webhooks::LinkedIn,
         secret_field: "/child/client_secret",
         also: &[("client_id", "/child/client_id")],
     },

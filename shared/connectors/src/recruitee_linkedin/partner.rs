@@ -219,7 +219,7 @@ pub async fn provision(
     let linkedin: Vec<_> = super::WEBHOOKS
         .iter()
         .copied()
-        .filter(|w| w.vendor == renkei_core::webhook::WebhookVendor::LinkedIn)
+        .filter(|w| w.vendor() == renkei_core::webhook::WebhookVendor::LinkedIn)
         .collect();
     renkei_core::webhook::store_endpoint_secrets(secrets, &linkedin, t, c, &whole)
         .await

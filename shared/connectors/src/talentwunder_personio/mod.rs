@@ -44,7 +44,6 @@ use renkei_core::engine::{
 };
 use renkei_core::notify::NoticePolicy;
 use renkei_core::repo::{Connection, Role};
-use renkei_core::webhook::WebhookVendor;
 use renkei_vendors::http::RunBound;
 use renkei_vendors::personio::{self, PersonioClient, PersonioConfig};
 use serde::{Deserialize, Serialize};
@@ -177,7 +176,7 @@ impl Settings {
 pub struct Factory;
 
 const WEBHOOKS: &[WebhookSource] = &[WebhookSource::new(
-    WebhookVendor::Talentwunder,
+    &renkei_vendors::webhooks::Talentwunder,
     "upload_secret",
 )];
 

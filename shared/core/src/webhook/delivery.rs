@@ -3,7 +3,7 @@
 //! share (mod.rs) because it changes for its own reason: the rules by which a delivery is
 //! authenticated, checked for age, kept once, coalesced and turned into a `SyncRequested`.
 
-use super::{Answer, Ingress, WebhookRequest, WebhookResponse, WebhookVendor, reject};
+use super::{Answer, Ingress, WebhookContract, WebhookRequest, WebhookResponse, reject};
 use crate::connector::{Delivery, SyncRequested, Trigger};
 use crate::ids::{ConnectionId, TenantId};
 use crate::repo::Repo;
@@ -16,22 +16,23 @@ impl Ingress<'_> {
     pub(super) async fn delivery(
         &self,
         req: &WebhookRequest,
-        vendor: WebhookVendor,
+        contract: &dyn WebhookContract,
         t: &TenantId,
         c: &ConnectionId,
     ) -> Result<WebhookResponse, Answer> {
+        let vendor = contract.vendor();
         // Recruitee sends its test ping when the webhook is created, before the customer
         // can store the secret it generates; it changes nothing, so it needs no signature,
         // and it is answered alike at every Recruitee address.
-        if vendor == WebhookVendor::Recruitee && is_test_ping(&req.body) {
+        if contract.is_test_ping(&req.body) {
             return Ok(WebhookResponse::new(200, json!({ "test": "ok" })));
         }
         let signature = req
-            .header(vendor.signature_header())
+            .header(contract.signature_header())
             .ok_or_else(|| reject(401, "signature missing"))?;
         let signing = self.signing(vendor, t, c).await?;
         // The decoy is checked too (and then refused), so that both take the same time.
-        let verified = vendor.verify(signing.secret.as_bytes(), &req.body, signature);
+        let verified = contract.verify(signing.secret.as_bytes(), &req.body, signature);
         if !(verified && signing.stored.is_some()) {
             return Err(reject(401, "signature invalid"));
         }
@@ -39,14 +40,14 @@ impl Ingress<'_> {
         let json: Value =
             serde_json::from_slice(&req.body).map_err(|_| reject(400, "body is not JSON"))?;
         let now = self.ports.clock.now();
-        if let Some(at) = vendor.timestamp(&json) {
+        if let Some(at) = contract.timestamp(&json) {
             let at = at.map_err(|_| reject(400, "timestamp missing or malformed"))?;
             if (now - at).abs() > self.config.max_age {
                 return Err(reject(401, "timestamp outside the accepted window"));
             }
         }
-        let window = vendor.redelivery_window().max(self.config.dedupe_ttl);
-        let sent_at = match vendor.sent_at(&json) {
+        let window = contract.redelivery_window().max(self.config.dedupe_ttl);
+        let sent_at = match contract.sent_at(&json) {
             Some(Ok(at)) => Some(at),
             Some(Err(_)) => return Err(reject(400, "timestamp malformed")),
             None => None,
@@ -78,7 +79,7 @@ impl Ingress<'_> {
             })?;
         let kept = plan.answer.as_ref();
         let repo = Repo::new(self.ports.store);
-        let id = vendor.delivery_id(&req.body, &json);
+        let id = contract.delivery_id(&req.body, &json);
         // Remembered until the body's own time is past the window: a replay after that is
         // refused by its time (above).
         let expires = dedupe_expiry(now, sent_at, window);
@@ -125,10 +126,6 @@ fn dedupe_expiry(
     window: Duration,
 ) -> DateTime<Utc> {
     sent_at.map_or(now, |at| at.max(now)) + window
-}
-
-fn is_test_ping(body: &[u8]) -> bool {
-    serde_json::from_slice::<Value>(body).is_ok_and(|v| v == json!({ "test": true }))
 }
 
 #[cfg(test)]

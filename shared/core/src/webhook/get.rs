@@ -9,12 +9,10 @@
 //! Like the rest of the ingress, every refusal here is the same at every address.
 
 use super::{
-    Answer, Ingress, WebhookRequest, WebhookResponse, WebhookVendor, hmac_hex, is_challenge_code,
-    reject,
+    Answer, Ingress, WebhookContract, WebhookRequest, WebhookResponse, WebhookVendor, reject,
 };
 use crate::connector::{Authorization, Refusal};
 use crate::ids::{ConnectionId, TenantId};
-use serde_json::{Value, json};
 
 fn unknown_authorization() -> Answer {
     let r = Refusal::unknown_authorization();
@@ -64,60 +62,31 @@ impl Ingress<'_> {
         }
     }
 
-    /// LinkedIn's endpoint validation: `challengeResponse` = hex HMAC-SHA256 of the code
-    /// with the client secret — or, at an address without one, with its decoy secret, so
-    /// that the answer looks the same.
-    ///
-    /// The answer is an HMAC with the signing secret, so it is given only for what LinkedIn
-    /// documents a challenge to be, and nothing a notification could be: a code that is no
-    /// type-4 UUID is refused before anything is read; an `applicationId` other than the
-    /// endpoint's application (the `client_id` its endpoint secret holds; none at a missing
-    /// address, nor in one written before it was copied there) is refused. Both refusals are
-    /// the same at every address.
+    /// A vendor's endpoint validation (LinkedIn's `challengeCode`): its contract reads the
+    /// code — refusing what is no code before anything is read — and answers it signed with
+    /// the endpoint's secret or, at an address without one, with its decoy secret, so that
+    /// the answer looks the same. The answer is an HMAC with the signing secret, so the
+    /// contract gives it only for what a challenge may be, and nothing a notification could
+    /// be. Every refusal is the same at every address.
     pub(super) async fn challenge(
         &self,
         req: &WebhookRequest,
-        vendor: WebhookVendor,
+        contract: &dyn WebhookContract,
         t: &TenantId,
         c: &ConnectionId,
     ) -> Result<WebhookResponse, Answer> {
-        if vendor != WebhookVendor::LinkedIn {
-            return Err(reject(405, "method not allowed"));
-        }
-        let code = req
-            .query_param("challengeCode")
-            .filter(|c| !c.is_empty())
-            .ok_or_else(|| reject(400, "challengeCode missing"))?;
-        if !is_challenge_code(code) {
-            return Err(reject(400, "challengeCode is not a type-4 UUID"));
-        }
-        let signing = self.signing(vendor, t, c).await?;
-        if let Some(app) = req.query_param("applicationId") {
-            let ours = signing
-                .stored
-                .as_ref()
-                .and_then(|s| s.get(CLIENT_ID))
-                .and_then(Value::as_str);
-            if ours != Some(app) {
-                return Err(reject(
-                    400,
-                    "applicationId is not this endpoint's application",
-                ));
-            }
-        }
-        Ok(WebhookResponse::new(
-            200,
-            json!({
-                "challengeCode": code,
-                "challengeResponse": hmac_hex(signing.secret.as_bytes(), code.as_bytes()),
-            }),
-        ))
+        let code = match contract.challenge_code(req) {
+            None => return Err(reject(405, "method not allowed")),
+            Some(Err(why)) => return Err(reject(400, why)),
+            Some(Ok(code)) => code,
+        };
+        let signing = self.signing(contract.vendor(), t, c).await?;
+        contract
+            .challenge_answer(req, code, &signing.secret, signing.stored.as_ref())
+            .map(|answer| WebhookResponse::new(200, answer))
+            .map_err(|why| reject(400, why))
     }
 }
-
-/// The field of LinkedIn's endpoint secret naming its application (the child application's
-/// client id, `WebhookSource::also`): the only `applicationId` its challenge is answered for.
-const CLIENT_ID: &str = "client_id";
 
 /// A consent the person refused at the vendor: said so (it changes nothing, so it is
 /// answered alike at every address).

@@ -43,7 +43,7 @@ pub use secrets::{
     DecoyKey, ENDPOINT_SECRET_PREFIX, SIGNING_SECRET, delete_endpoint_secrets, endpoint_secret,
     endpoint_secret_name, generate_signing_secret, store_endpoint_secrets,
 };
-pub use vendor::{LINKEDIN_PREFIX, WebhookVendor, hmac_hex, is_challenge_code};
+pub use vendor::{WebhookContract, WebhookVendor, hmac_hex};
 
 use crate::clock::Clock;
 use crate::connector::{ConnectorFactory, WebhookSource};
@@ -81,7 +81,8 @@ impl WebhookRequest {
             .map(|(_, v)| v.as_str())
     }
 
-    fn query_param(&self, name: &str) -> Option<&str> {
+    /// The first value of the query parameter `name`.
+    pub fn query_param(&self, name: &str) -> Option<&str> {
         self.query
             .iter()
             .find(|(k, _)| k == name)
@@ -239,6 +240,11 @@ impl<'a> Ingress<'a> {
         let Some((vendor, t, c)) = path else {
             return Err(reject(404, "no such webhook endpoint"));
         };
+        // The vendor's contract comes with the connectors that take its webhooks (the same
+        // for every address of the vendor, so it says nothing about any connection).
+        let Some(contract) = self.contract(*vendor) else {
+            return Err(reject(404, "no such webhook endpoint"));
+        };
         if req.body.len() > self.config.max_body {
             return Err(reject(413, "body over 256 KiB"));
         }
@@ -251,10 +257,20 @@ impl<'a> Ingress<'a> {
             "GET" if req.query_param("code").is_some() => {
                 self.authorization(req, *vendor, t, c).await
             }
-            "GET" => self.challenge(req, *vendor, t, c).await,
-            "POST" => self.delivery(req, *vendor, t, c).await,
+            "GET" => self.challenge(req, contract, t, c).await,
+            "POST" => self.delivery(req, contract, t, c).await,
             _ => Err(reject(405, "method not allowed")),
         }
+    }
+
+    /// The contract of `vendor`, as the registry's connectors that take its webhooks name
+    /// it; None when no connector here takes them.
+    fn contract(&self, vendor: WebhookVendor) -> Option<&'static dyn WebhookContract> {
+        self.registry
+            .iter()
+            .flat_map(|f| f.webhooks())
+            .find(|s| s.vendor() == vendor)
+            .map(|s| s.contract)
     }
 
     /// What the address signs with: its endpoint secret (the cache's for a minute), or a
@@ -312,7 +328,7 @@ impl<'a> Ingress<'a> {
         let takes = factory
             .webhooks()
             .iter()
-            .any(|s: &WebhookSource| s.vendor == vendor);
+            .any(|s: &WebhookSource| s.vendor() == vendor);
         Ok(takes.then_some(Target { conn, factory }))
     }
 }

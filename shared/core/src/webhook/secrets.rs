@@ -68,7 +68,7 @@ pub async fn store_endpoint_secrets(
 ) -> Result<usize, SecretError> {
     let mut written = 0;
     for source in sources {
-        let name = endpoint_secret_name(source.vendor, t, c);
+        let name = endpoint_secret_name(source.vendor(), t, c);
         match endpoint_secret(source, whole) {
             Some(value) => {
                 secrets.put(&name, &value.to_string()).await?;
@@ -205,6 +205,27 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    /// A contract that only names its vendor: what the secrets need of a source.
+    struct Named(WebhookVendor);
+
+    impl crate::webhook::WebhookContract for Named {
+        fn vendor(&self) -> WebhookVendor {
+            self.0
+        }
+        fn signature_header(&self) -> &'static str {
+            "x-test-signature"
+        }
+        fn verify(&self, _secret: &[u8], _body: &[u8], _signature: &str) -> bool {
+            false
+        }
+        fn delivery_id(&self, _body: &[u8], _json: &Value) -> String {
+            String::new()
+        }
+        fn redelivery_window(&self) -> Duration {
+            Duration::days(1)
+        }
+    }
+
     fn ids() -> (TenantId, ConnectionId) {
         (
             TenantId::new("acme").unwrap(),
@@ -216,13 +237,14 @@ mod tests {
     fn s28_1_an_endpoint_secret_holds_the_signing_secret_and_what_the_source_names_only() {
         let whole = json!({"recruitee_token": "api-token", "recruitee_webhook_secret": "sign-me-0123456789",
             "partner_client_secret": "partner", "child": {"client_id": "id-1", "client_secret": "child-secret"}});
-        let recruitee = WebhookSource::new(WebhookVendor::Recruitee, "recruitee_webhook_secret");
+        let recruitee =
+            WebhookSource::new(&Named(WebhookVendor::Recruitee), "recruitee_webhook_secret");
         assert_eq!(
             endpoint_secret(&recruitee, &whole),
             Some(json!({"signing_secret": "sign-me-0123456789"}))
         );
         let linkedin = WebhookSource {
-            vendor: WebhookVendor::LinkedIn,
+            contract: &Named(WebhookVendor::LinkedIn),
             secret_field: "/child/client_secret",
             also: &[("client_id", "/child/client_id")],
         };
