@@ -3,10 +3,11 @@
 
 use chrono::{DateTime, Duration, Utc};
 use renkei_connectors::mynavi_hrmos::{self as c1, AccountStatus, rules};
-use renkei_core::engine::{NoHook, Outcome, RunRecord, RunRequest, RunStatus};
+use renkei_core::engine::{Outcome, RunRecord, RunRequest, RunStatus, StepHook, Trigger};
 use renkei_core::ports::{RecoveryWindow, SecretDeletion, SecretStore};
 use renkei_core::repo::{Connection, Repo};
 use renkei_core::{Clock, ConnectionId};
+use renkei_e2e::conformance::{self, Crashed};
 use renkei_e2e::*;
 use renkei_sandbox::{
     Faults, MynaviAccountSetup, SAMPLE_POSITIONS, bad_applications, sample_applications,
@@ -703,34 +704,94 @@ fn assert_each_once_and_routed(env: &SandboxEnv, data: &[Value], label: &str) {
     }
 }
 
+/// C1 under the conformance kit: `n` applications made `hours_ago` (ids `{prefix}…`) at Mynavi,
+/// an account registered, runs asked for by `trigger` (made due when scheduled).
+struct Mynavi {
+    page_size: Option<usize>,
+    trigger: Trigger,
+}
+
+/// A registered account and the applications its Mynavi holds.
+struct Registered {
+    env: SandboxEnv,
+    c: ConnectionId,
+    data: Vec<Value>,
+}
+
+impl conformance::Subject for Mynavi {
+    type Seed = (usize, &'static str, i64);
+    type World = Registered;
+    /// HRMOS's applicants' placements by Mynavi application id.
+    type Target = BTreeMap<String, Value>;
+
+    fn target_name(&self) -> &'static str {
+        "HRMOS"
+    }
+
+    async fn world(&self, &(n, prefix, hours_ago): &Self::Seed) -> Registered {
+        let env = env().await;
+        let data = apps(&env, n, prefix, hours_ago);
+        env.sandbox.mynavi_add(MYNAVI_LOGIN, data.clone()).unwrap();
+        let c = registered(&env).await;
+        if let Some(n) = self.page_size {
+            set_page_size(&env, &c, n).await;
+        }
+        Registered { env, c, data }
+    }
+
+    fn env<'w>(&self, w: &'w Registered) -> &'w SandboxEnv {
+        &w.env
+    }
+
+    async fn sync(
+        &self,
+        w: &Registered,
+        dry_run: bool,
+        hook: &dyn StepHook,
+    ) -> Result<Outcome, String> {
+        if matches!(self.trigger, Trigger::Schedule { .. }) {
+            make_due(&w.env, &w.env.tenant(), &w.c).await;
+        }
+        let req = RunRequest {
+            tenant_id: w.env.tenant(),
+            connection_id: w.c.clone(),
+            deadline: None,
+            dry_run,
+            trigger: self.trigger.clone(),
+            scope: None,
+        };
+        w.env.backend.run(&req, hook).await
+    }
+
+    fn target(&self, w: &Registered) -> Self::Target {
+        hrmos(&w.env)
+            .into_iter()
+            .map(|(id, a)| (id, a["placement"].clone()))
+            .collect()
+    }
+
+    async fn writes(&self, w: &Registered) -> Option<u64> {
+        w.env.sandbox.hrmos_stats(HRMOS_KEY)["creates"].as_u64()
+    }
+}
+
 #[tokio::test]
 async fn c1_crash_at_every_step_boundary_then_rerun_holds_each_applicant_once() {
-    for step in STEPS {
-        for nth in [1, 2] {
-            let env = env().await;
-            let data = apps(&env, 23, "x-", 5);
-            env.sandbox.mynavi_add(MYNAVI_LOGIN, data.clone()).unwrap();
-            let c = registered(&env).await;
-            set_page_size(&env, &c, 10).await;
-            let req = RunRequest {
-                tenant_id: env.tenant(),
-                connection_id: c.clone(),
-                deadline: None,
-                dry_run: false,
-                trigger: renkei_core::engine::Trigger::Schedule { claim: None },
-                scope: None,
-            };
-            let _ = env.backend.run(&req, &CrashAt::new(step, nth)).await;
-            env.clock.advance(Duration::minutes(10));
-            make_due(&env, &env.tenant(), &c).await;
-            let Outcome::Ran(run) = env.backend.run(&req, &NoHook).await.unwrap() else {
-                panic!("rerun after {step:?} skipped")
-            };
-            assert_eq!(run.status, RunStatus::Succeeded, "{step:?}/{nth}");
-            assert_each_once_and_routed(&env, &data, &format!("{step:?}/{nth}"));
-            assert_eq!(status(&env, &c).await, AccountStatus::Linked);
-        }
-    }
+    let subject = Mynavi {
+        page_size: Some(10),
+        trigger: Trigger::Schedule { claim: None },
+    };
+    conformance::crash_at_every_step_then(
+        &subject,
+        &(23, "x-", 5),
+        async |w: &Registered, crash: &Crashed| {
+            let (step, nth) = (crash.step, crash.nth);
+            assert_eq!(crash.rerun.status, RunStatus::Succeeded, "{step:?}/{nth}");
+            assert_each_once_and_routed(&w.env, &w.data, &crash.label());
+            assert_eq!(status(&w.env, &w.c).await, AccountStatus::Linked);
+        },
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -762,27 +823,17 @@ async fn c1_with_20_percent_faults_runs_converge_and_statuses_stay_truthful() {
 
 #[tokio::test]
 async fn c1_dry_run_writes_nothing() {
-    let env = env().await;
-    env.sandbox
-        .mynavi_add(MYNAVI_LOGIN, apps(&env, 8, "dry-", 2))
-        .unwrap();
-    let c = registered(&env).await;
-    let req = RunRequest {
-        tenant_id: env.tenant(),
-        connection_id: c.clone(),
-        deadline: None,
-        dry_run: true,
-        trigger: renkei_core::engine::Trigger::Person,
-        scope: None,
+    let subject = Mynavi {
+        page_size: None,
+        trigger: Trigger::Person,
     };
-    let Outcome::Ran(run) = env.backend.run(&req, &NoHook).await.unwrap() else {
-        panic!("dry run skipped")
-    };
+    let (w, run) = conformance::dry_run_writes_nothing(&subject, &(8, "dry-", 2)).await;
+    let (env, c) = (&w.env, &w.c);
     assert_eq!(run.counts.created, 8, "counts what it would create");
-    assert!(hrmos(&env).is_empty());
-    assert_eq!(status(&env, &c).await, AccountStatus::AwaitingFirstImport);
+    assert!(hrmos(env).is_empty());
+    assert_eq!(status(env, c).await, AccountStatus::AwaitingFirstImport);
     assert_eq!(
-        connection(&env, &c).await.last_success_at,
+        connection(env, c).await.last_success_at,
         None::<DateTime<Utc>>
     );
 }

@@ -3,9 +3,10 @@
 
 use chrono::Duration;
 use renkei_connectors::hrbrain_mikiwame::{self as c3, SetupError, SetupInput, jobs};
-use renkei_core::engine::{NoHook, Outcome, RunRecord, RunRequest, RunStatus, Step};
+use renkei_core::engine::{NoHook, Outcome, RunRecord, RunRequest, RunStatus, Step, StepHook};
 use renkei_core::repo::Repo;
 use renkei_core::{Clock, ConnectionId, TenantId};
+use renkei_e2e::conformance::{self, Connected, Crashed};
 use renkei_e2e::*;
 use renkei_sandbox::{Faults, HrbrainSetup};
 use serde_json::{Value, json};
@@ -717,20 +718,15 @@ async fn c3_1_a_token_that_expires_mid_run_is_fetched_again_and_the_run_goes_on(
 
 #[tokio::test]
 async fn p11_a_dry_run_counts_what_would_change_and_writes_nothing() {
-    let (env, c) = connected(small_tree(), vec![person("1", "a@example.jp", None)]).await;
-    let req = RunRequest {
-        dry_run: true,
-        ..request(&env.tenant(), &c, None)
-    };
-    let Outcome::Ran(r) = env.backend.run(&req, &NoHook).await.unwrap() else {
-        panic!("ran")
-    };
+    let seed = (small_tree(), vec![person("1", "a@example.jp", None)]);
+    let (w, r) = conformance::dry_run_writes_nothing(&Hrbrain::default(), &seed).await;
+    let (env, c) = (&w.env, &w.c);
     assert_eq!(
         r.counts.created, 5,
         "4 departments and 1 employee would be created"
     );
     assert_eq!(env.sandbox.mikiwame_writes(MIKIWAME_KEY), (0, 0));
-    let r = run(&env, &c, None).await;
+    let r = run(env, c, None).await;
     assert_eq!(r.counts.created, 5, "the real run still writes them");
 }
 
@@ -745,46 +741,97 @@ fn sample_env_data(env: &SandboxEnv, people: usize) -> renkei_sandbox::HrbrainSa
     sample
 }
 
-#[tokio::test]
-async fn c3_crash_at_every_step_boundary_then_rerun_leaves_exactly_the_expected_records() {
-    // The expected state: a clean full run of the sample company.
-    let clean = env().await;
-    sample_env_data(&clean, 40);
-    let cc = clean
-        .connect_hrbrain(clean.hrbrain_settings())
-        .await
-        .unwrap();
-    run(&clean, &cc, None).await;
-    let (want_d, want_e) = (departments(&clean), employees(&clean));
-    assert!(want_d.len() > 60 && want_e.len() > 30);
-    for step in STEPS {
-        for nth in [1, 3] {
-            let env = env().await;
-            sample_env_data(&env, 40);
-            let mut settings = env.hrbrain_settings();
-            settings.page_size = 30;
-            let c = env.connect_hrbrain(settings).await.unwrap();
-            let t = env.tenant();
-            let _ = env
-                .backend
-                .run(&request(&t, &c, None), &CrashAt::new(step, nth))
-                .await;
-            // The crashed process's lease expires; the next run takes over and finishes.
-            env.clock.advance(Duration::minutes(10));
-            let r = run(&env, &c, None).await;
-            assert_eq!(
-                r.status,
-                RunStatus::Partial,
-                "{step:?}/{nth}: the bad records only"
-            );
-            assert_eq!(departments(&env), want_d, "{step:?}/{nth}");
-            assert_eq!(
-                employees(&env),
-                want_e,
-                "{step:?}/{nth}: nobody lost or doubled"
-            );
+/// C3 under the conformance kit: HRBrain holding (organization, members), connected; runs as
+/// a person asks for them, a minute apart.
+#[derive(Default)]
+struct Hrbrain {
+    page_size: Option<usize>,
+}
+
+impl conformance::Subject for Hrbrain {
+    type Seed = (Value, Vec<Value>);
+    type World = Connected;
+    /// Mikiwame's departments by code and employees by email.
+    type Target = (BTreeMap<String, Value>, BTreeMap<String, Value>);
+
+    fn target_name(&self) -> &'static str {
+        "Mikiwame"
+    }
+
+    async fn world(&self, (tree, people): &Self::Seed) -> Connected {
+        let env = env().await;
+        env.sandbox
+            .hrbrain_organization(HRBRAIN_SUBDOMAIN, tree.clone())
+            .unwrap();
+        env.sandbox
+            .hrbrain_members(HRBRAIN_SUBDOMAIN, people.clone())
+            .unwrap();
+        let mut settings = env.hrbrain_settings();
+        if let Some(n) = self.page_size {
+            settings.page_size = n;
+        }
+        let c = env.connect_hrbrain(settings).await.unwrap();
+        Connected {
+            t: env.tenant(),
+            env,
+            c,
         }
     }
+
+    fn env<'w>(&self, w: &'w Connected) -> &'w SandboxEnv {
+        &w.env
+    }
+
+    async fn sync(
+        &self,
+        w: &Connected,
+        dry_run: bool,
+        hook: &dyn StepHook,
+    ) -> Result<Outcome, String> {
+        // A person presses the button a minute after the last time (jobs list newest first).
+        conformance::a_minute_later(&w.env, &w.t, &w.c, dry_run, hook).await
+    }
+
+    fn target(&self, w: &Connected) -> Self::Target {
+        (departments(&w.env), employees(&w.env))
+    }
+
+    async fn writes(&self, w: &Connected) -> Option<u64> {
+        let (a, b) = w.env.sandbox.mikiwame_writes(MIKIWAME_KEY);
+        Some(a + b)
+    }
+
+    fn crashes(&self) -> Vec<(Step, usize)> {
+        STEPS
+            .into_iter()
+            .flat_map(|step| [(step, 1), (step, 3)])
+            .collect()
+    }
+}
+
+#[tokio::test]
+async fn c3_crash_at_every_step_boundary_then_rerun_leaves_exactly_the_expected_records() {
+    // The expected state: a clean full run of the sample company (the kit's own); each crash
+    // and rerun must leave Mikiwame's departments and employees equal to it — nobody lost
+    // or doubled.
+    let sample = renkei_sandbox::hrbrain_sample(40, 11);
+    let subject = Hrbrain {
+        page_size: Some(30),
+    };
+    let (want_d, want_e) = conformance::crash_at_every_step_then(
+        &subject,
+        &(sample.organization, sample.members),
+        async |_: &Connected, crash: &Crashed| {
+            assert_eq!(
+                crash.rerun.status,
+                RunStatus::Partial,
+                "{}: the bad records only",
+                crash.label()
+            );
+        },
+    )
+    .await;
+    assert!(want_d.len() > 60 && want_e.len() > 30);
 }
 
 #[tokio::test]
@@ -811,12 +858,10 @@ async fn c3_twenty_percent_faults_converge_and_a_rerun_without_changes_writes_no
         employees(&env).len(),
         sample.members.len() - sample.bad_members
     );
-    let before = env.sandbox.mikiwame_writes(MIKIWAME_KEY);
-    let r = run(&env, &c, None).await;
-    assert_eq!(
-        env.sandbox.mikiwame_writes(MIKIWAME_KEY),
-        before,
-        "no change → no write"
-    );
-    assert_eq!(r.counts.created + r.counts.updated, 0);
+    let w = Connected {
+        t: env.tenant(),
+        env,
+        c,
+    };
+    conformance::unchanged_run(&Hrbrain::default(), &w, "no change → no write").await;
 }

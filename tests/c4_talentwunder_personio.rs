@@ -4,9 +4,10 @@
 
 use chrono::Duration;
 use renkei_connectors::talentwunder_personio::{self as c4, SetupInput, links, upload};
-use renkei_core::engine::{NoHook, Outcome, RunRecord, RunRequest, RunStatus, Step};
+use renkei_core::engine::{NoHook, Outcome, RunRecord, RunRequest, RunStatus, Step, StepHook};
 use renkei_core::setup::ProblemKind;
 use renkei_core::{Clock, ConnectionId};
+use renkei_e2e::conformance::{self, Crashed};
 use renkei_e2e::*;
 use renkei_sandbox::{Faults, PersonioJob, personio_spec};
 use renkei_testbed::{
@@ -631,42 +632,102 @@ async fn c4_4_a_lost_201_answer_is_reconciled_not_filed_again() {
 
 // ---------------------------------------------------------------- robustness
 
-#[tokio::test]
-async fn c4_crash_at_every_step_then_rerun_files_each_profile_exactly_once() {
-    for step in STEPS {
+/// C4 under the conformance kit: one upload of Talentwunder profiles (`count`, `duplicates`,
+/// `bad`, `seed` as `talentwunder_profiles` takes them) to a connected Personio; runs as a
+/// person asks for them, a minute apart.
+struct Talentwunder {
+    page_size: usize,
+}
+
+/// A connection and the upload sent to it.
+struct Uploaded {
+    env: SandboxEnv,
+    c: ConnectionId,
+    upload_id: String,
+}
+
+impl conformance::Subject for Talentwunder {
+    type Seed = (usize, usize, usize, u64);
+    type World = Uploaded;
+    /// The emails of Personio's applications, sorted (one twice if filed twice).
+    type Target = Vec<String>;
+
+    fn target_name(&self) -> &'static str {
+        "Personio"
+    }
+
+    async fn world(&self, &(count, duplicates, bad, seed): &Self::Seed) -> Uploaded {
         let env = env().await;
         let mut settings = env.personio_settings();
-        settings.page_size = 4;
+        settings.page_size = self.page_size;
         let c = env.connect_personio(settings).await.unwrap();
-        let (_, a) = send(&env, "r-1", env.talentwunder_profiles(10, 1, 1, 21)).await;
-        // Mid-run (the second page) where a step comes once per page.
-        let nth = if matches!(step, Step::Pulled | Step::Written | Step::Committed) {
-            2
-        } else {
-            1
-        };
-        let _ = env
-            .backend
-            .run(
-                &RunRequest::manual(env.tenant(), c.clone()),
-                &CrashAt::new(step, nth),
-            )
-            .await;
-        env.clock.advance(Duration::minutes(10));
-        run(&env, &c).await;
-        let s = status(&env, &c, a["uploadId"].as_str().unwrap()).await;
-        assert_eq!(s["counts"]["filed"], 10, "{step:?}: {s}");
-        assert_eq!(s["counts"]["failed"], 2, "{step:?}");
-        let apps = applications(&env);
-        let mut emails: Vec<&str> = apps.iter().map(|a| a["email"].as_str().unwrap()).collect();
-        emails.sort_unstable();
-        emails.dedup();
-        assert_eq!(
-            (apps.len(), emails.len()),
-            (10, 10),
-            "{step:?}: each filed exactly once"
-        );
+        let profiles = env.talentwunder_profiles(count, duplicates, bad, seed);
+        let (_, a) = send(&env, "r-1", profiles).await;
+        let upload_id = a["uploadId"].as_str().unwrap().to_string();
+        Uploaded { env, c, upload_id }
     }
+
+    fn env<'w>(&self, w: &'w Uploaded) -> &'w SandboxEnv {
+        &w.env
+    }
+
+    async fn sync(
+        &self,
+        w: &Uploaded,
+        dry_run: bool,
+        hook: &dyn StepHook,
+    ) -> Result<Outcome, String> {
+        conformance::a_minute_later(&w.env, &w.env.tenant(), &w.c, dry_run, hook).await
+    }
+
+    fn target(&self, w: &Uploaded) -> Vec<String> {
+        let mut emails: Vec<String> = applications(&w.env)
+            .iter()
+            .map(|a| a["email"].as_str().unwrap().to_string())
+            .collect();
+        emails.sort_unstable();
+        emails
+    }
+
+    /// Every step; mid-run (the second page) where a step comes once per page.
+    fn crashes(&self) -> Vec<(Step, usize)> {
+        STEPS
+            .into_iter()
+            .map(|step| {
+                let nth = if matches!(step, Step::Pulled | Step::Written | Step::Committed) {
+                    2
+                } else {
+                    1
+                };
+                (step, nth)
+            })
+            .collect()
+    }
+}
+
+#[tokio::test]
+async fn c4_crash_at_every_step_then_rerun_files_each_profile_exactly_once() {
+    let subject = Talentwunder { page_size: 4 };
+    conformance::crash_at_every_step_then(
+        &subject,
+        &(10, 1, 1, 21),
+        async |w: &Uploaded, crash: &Crashed| {
+            let step = crash.step;
+            let s = status(&w.env, &w.c, &w.upload_id).await;
+            assert_eq!(s["counts"]["filed"], 10, "{step:?}: {s}");
+            assert_eq!(s["counts"]["failed"], 2, "{step:?}");
+            let apps = applications(&w.env);
+            let mut emails: Vec<&str> = apps.iter().map(|a| a["email"].as_str().unwrap()).collect();
+            emails.sort_unstable();
+            emails.dedup();
+            assert_eq!(
+                (apps.len(), emails.len()),
+                (10, 10),
+                "{step:?}: each filed exactly once"
+            );
+        },
+    )
+    .await;
 }
 
 #[tokio::test]

@@ -4,8 +4,9 @@
 //! notifications changing nothing), InMail contact sharing, relinking.
 
 use chrono::Duration;
-use renkei_core::engine::{NoHook, Outcome, RunRecord, RunRequest};
+use renkei_core::engine::{NoHook, Outcome, RunRecord, RunRequest, Step, StepHook};
 use renkei_core::{Clock, ConnectionId, webhook};
+use renkei_e2e::conformance::{self, Connected, Crashed};
 use renkei_e2e::*;
 use renkei_sandbox::{LinkedinExport, LinkedinLimits, LinkedinStub};
 use renkei_testbed::{
@@ -724,38 +725,108 @@ async fn c5_6_every_page_of_mail_stubs_is_read() {
     assert_eq!(leads, 120);
 }
 
-#[tokio::test]
-async fn c5_5_a_crash_at_every_step_of_an_export_never_files_it_twice() {
-    for step in STEPS {
+/// C5 (LinkedIn → Recruitee) under the conformance kit: a connected company whose admin's
+/// seat is linked, and one export by a seat of a member to the first job; runs as a person
+/// asks for them, a minute apart.
+struct Exports;
+
+impl conformance::Subject for Exports {
+    /// (seat, member) of the export.
+    type Seed = (&'static str, &'static str);
+    type World = Connected;
+    /// Recruitee's candidates: each one's emails and the offers it is placed on, sorted.
+    type Target = Vec<(Vec<String>, Vec<u64>)>;
+
+    fn target_name(&self) -> &'static str {
+        "Recruitee"
+    }
+
+    async fn world(&self, &(seat, member): &Self::Seed) -> Connected {
         let (env, c) = connected().await;
         env.link_account(&c, TEAM_ADMIN, "rita").await.unwrap();
         run(&env, &c).await;
         let job = env.first_job();
         env.sandbox
-            .linkedin_export(export("rita", "maria", job))
+            .linkedin_export(export(seat, member, job))
             .await
             .unwrap();
-        env.clock.advance(Duration::minutes(1));
-        let _ = env
-            .backend
-            .run(
-                &RunRequest::manual(env.tenant(), c.clone()),
-                &CrashAt::new(step, 1),
-            )
-            .await;
-        env.clock.advance(Duration::minutes(10));
-        let r = run(&env, &c).await;
-        assert_eq!(r.error, None, "{step:?}: {r:?}");
-        let maria = candidates_with(&env, "maria.schulz@example.net");
-        assert_eq!(maria.len(), 1, "{step:?}: one candidate");
-        assert!(on_job(&maria[0], job), "{step:?}");
-        let log = env.linkedin_admin(&c, "exports", json!({})).await.unwrap();
-        assert_eq!(
-            log["exports"].as_array().unwrap().len(),
-            1,
-            "{step:?}: {log}"
-        );
+        Connected {
+            t: env.tenant(),
+            env,
+            c,
+        }
     }
+
+    fn env<'w>(&self, w: &'w Connected) -> &'w SandboxEnv {
+        &w.env
+    }
+
+    async fn sync(
+        &self,
+        w: &Connected,
+        dry_run: bool,
+        hook: &dyn StepHook,
+    ) -> Result<Outcome, String> {
+        conformance::a_minute_later(&w.env, &w.t, &w.c, dry_run, hook).await
+    }
+
+    fn target(&self, w: &Connected) -> Self::Target {
+        let strings = |v: &Value| -> Vec<String> {
+            let mut all: Vec<String> = v
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect();
+            all.sort();
+            all
+        };
+        let mut held: Self::Target = w
+            .env
+            .sandbox
+            .recruitee_candidates(RECRUITEE_COMPANY)
+            .unwrap()
+            .iter()
+            .map(|c| {
+                let mut offers: Vec<u64> = c["placements"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|p| p["offer_id"].as_u64())
+                    .collect();
+                offers.sort_unstable();
+                (strings(&c["emails"]), offers)
+            })
+            .collect();
+        held.sort();
+        held
+    }
+
+    fn crashes(&self) -> Vec<(Step, usize)> {
+        STEPS.into_iter().map(|step| (step, 1)).collect()
+    }
+}
+
+#[tokio::test]
+async fn c5_5_a_crash_at_every_step_of_an_export_never_files_it_twice() {
+    conformance::crash_at_every_step_then(
+        &Exports,
+        &("rita", "maria"),
+        async |w: &Connected, crash: &Crashed| {
+            let (env, c, step, r) = (&w.env, &w.c, crash.step, &crash.rerun);
+            assert_eq!(r.error, None, "{step:?}: {r:?}");
+            let maria = candidates_with(env, "maria.schulz@example.net");
+            assert_eq!(maria.len(), 1, "{step:?}: one candidate");
+            assert!(on_job(&maria[0], env.first_job()), "{step:?}");
+            let log = env.linkedin_admin(c, "exports", json!({})).await.unwrap();
+            assert_eq!(
+                log["exports"].as_array().unwrap().len(),
+                1,
+                "{step:?}: {log}"
+            );
+        },
+    )
+    .await;
 }
 
 /// A client of the demo company's Recruitee in the sandbox.

@@ -3,8 +3,9 @@
 
 use chrono::{Duration, TimeZone, Timelike, Utc};
 use renkei_connectors::recruitee_linkedin::{self as c5, budget::Progress};
-use renkei_core::engine::{NoHook, Outcome, RunRecord, RunRequest, RunStatus, Step};
+use renkei_core::engine::{NoHook, Outcome, RunRecord, RunRequest, RunStatus, Step, StepHook};
 use renkei_core::{Clock, ConnectionId};
+use renkei_e2e::conformance::{self, Connected, Crashed};
 use renkei_e2e::*;
 use renkei_sandbox::{Faults, LinkedinLimits};
 use renkei_testbed::{
@@ -288,32 +289,84 @@ async fn c5_3_activation_is_refreshed_and_the_historical_sync_starts_once_linked
     );
 }
 
+/// C5 (Recruitee → LinkedIn) under the conformance kit: `candidates` Recruitee candidates,
+/// connected (corporate contract, activation at once) with `page_size` candidates a page;
+/// runs as a person asks for them, a minute apart.
+struct Rsc {
+    page_size: usize,
+}
+
+impl conformance::Subject for Rsc {
+    /// Candidates at Recruitee.
+    type Seed = usize;
+    type World = Connected;
+    /// LinkedIn's candidates, applications, notes and feedback by id, and the application
+    /// fields it was sent as null.
+    type Target = ([BTreeSet<String>; 4], Value);
+
+    fn target_name(&self) -> &'static str {
+        "LinkedIn"
+    }
+
+    async fn world(&self, &candidates: &usize) -> Connected {
+        let (env, c) = connected(candidates, self.page_size).await;
+        Connected {
+            t: env.tenant(),
+            env,
+            c,
+        }
+    }
+
+    fn env<'w>(&self, w: &'w Connected) -> &'w SandboxEnv {
+        &w.env
+    }
+
+    async fn sync(
+        &self,
+        w: &Connected,
+        dry_run: bool,
+        hook: &dyn StepHook,
+    ) -> Result<Outcome, String> {
+        conformance::a_minute_later(&w.env, &w.t, &w.c, dry_run, hook).await
+    }
+
+    fn target(&self, w: &Connected) -> Self::Target {
+        let d = w.env.sandbox.linkedin_data(LINKEDIN_ORG);
+        (held(&w.env), d["nulledFields"].clone())
+    }
+
+    /// Records LinkedIn took.
+    async fn writes(&self, w: &Connected) -> Option<u64> {
+        w.env.sandbox.linkedin_apps()["apps"][0]["records"].as_u64()
+    }
+
+    fn crashes(&self) -> Vec<(Step, usize)> {
+        STEPS
+            .into_iter()
+            .flat_map(|step| [(step, 1), (step, 3)])
+            .collect()
+    }
+}
+
 #[tokio::test]
 async fn c5_2_a_crash_at_every_step_then_a_rerun_leaves_linkedin_holding_exactly_recruitees_data() {
-    for step in [
-        Step::LeaseTaken,
-        Step::RunOpened,
-        Step::Pulled,
-        Step::Written,
-        Step::Committed,
-        Step::Closing,
-    ] {
-        for nth in [1, 3] {
-            let (env, c) = connected(12, 4).await;
-            let crashed = run_with(&env, &c, &CrashAt::new(step, nth)).await;
+    conformance::crash_at_every_step_then(
+        &Rsc { page_size: 4 },
+        &12,
+        async |w: &Connected, crash: &Crashed| {
+            let (step, nth, crashed, r) = (crash.step, crash.nth, &crash.crashed, &crash.rerun);
             assert!(
                 crashed.is_err() || step == Step::Closing || nth > 1,
                 "{step:?}/{nth}: {crashed:?}"
             );
-            env.clock.advance(Duration::minutes(10));
-            let r = run(&env, &c).await;
             assert!(
                 matches!(r.status, RunStatus::Succeeded),
                 "{step:?}/{nth}: {r:?}"
             );
-            assert_mirrors(&env, &format!("{step:?}/{nth}"));
-        }
-    }
+            assert_mirrors(&w.env, &crash.label());
+        },
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -375,21 +428,13 @@ async fn c5_2_the_day_budget_stops_the_sync_as_continued_until_the_next_utc_day_
 
 #[tokio::test]
 async fn c5_7_changes_reach_linkedin_by_webhook_and_unchanged_candidates_are_not_resent() {
-    let (env, c) = connected(10, 20).await;
-    run(&env, &c).await;
-    let before = env.sandbox.linkedin_apps()["apps"][0]["records"]
-        .as_u64()
-        .unwrap();
+    let subject = Rsc { page_size: 20 };
+    let w = conformance::Subject::world(&subject, &10).await;
+    let (env, c) = (&w.env, &w.c);
+    run(env, c).await;
     env.clock.advance(Duration::minutes(20));
-    let again = run(&env, &c).await;
-    assert_eq!(again.counts.created + again.counts.updated, 0, "{again:?}");
-    assert_eq!(
-        env.sandbox.linkedin_apps()["apps"][0]["records"]
-            .as_u64()
-            .unwrap(),
-        before,
-        "nothing re-sent"
-    );
+    // No candidate created or updated, no record sent to LinkedIn.
+    conformance::unchanged_run(&subject, &w, "nothing re-sent").await;
 
     let cands = env.sandbox.recruitee_candidates(RECRUITEE_COMPANY).unwrap();
     let moved = cands[3]["id"].as_u64().unwrap();
@@ -422,7 +467,7 @@ async fn c5_7_changes_reach_linkedin_by_webhook_and_unchanged_candidates_are_not
             "the new stage reached LinkedIn: {stages:?}"
         );
     }
-    assert_mirrors(&env, "after the webhook");
+    assert_mirrors(env, "after the webhook");
 
     let gone = cands[5]["id"].as_u64().unwrap();
     let answer = env
@@ -437,10 +482,10 @@ async fn c5_7_changes_reach_linkedin_by_webhook_and_unchanged_candidates_are_not
     env.clock.advance(Duration::minutes(1));
     env.backend.deliver().await.unwrap();
     assert!(
-        !held(&env)[0].contains(&gone.to_string()),
+        !held(env)[0].contains(&gone.to_string()),
         "deleted on LinkedIn"
     );
-    assert_mirrors(&env, "after the deletion webhook");
+    assert_mirrors(env, "after the deletion webhook");
 }
 
 #[tokio::test]

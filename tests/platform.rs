@@ -5,6 +5,7 @@ use chrono::Duration;
 use renkei_core::engine::{Outcome, RunRequest, RunStatus, Step};
 use renkei_core::repo::{Automation, Repo};
 use renkei_core::{Clock, ConnectionId, TenantId};
+use renkei_e2e::conformance::{self, Connected, Crashed, RoumumateKaonavi};
 use renkei_e2e::*;
 use renkei_sandbox::{CompanySetup, Faults};
 use serde_json::Value;
@@ -21,39 +22,23 @@ fn seed(n: usize) -> Vec<Value> {
 
 #[tokio::test]
 async fn p3_crash_at_every_step_boundary_then_rerun_leaves_exactly_the_expected_members() {
-    let steps = STEPS;
-    for step in steps {
-        for nth in [1, 2] {
-            let env = env().await;
-            let (t, c) = env.connect(env.settings(7, no_limits())).await.unwrap();
-            env.sandbox
-                .roumumate_upsert(ROUMUMATE_TOKEN, seed(20))
-                .unwrap();
-            env.clock.advance(Duration::minutes(15));
-            let hook = CrashAt::new(step, nth);
-            let crashed = env.backend.run(&request(&t, &c), &hook).await;
-            let crashed_here = crashed.is_err();
-            // The crashed process's lease expires; the next run takes over and finishes.
-            env.clock.advance(Duration::minutes(10));
-            make_due(&env, &t, &c).await;
-            let outcome = env
-                .backend
-                .run(&request(&t, &c), &renkei_core::engine::NoHook)
-                .await
-                .unwrap();
-            let Outcome::Ran(run) = outcome else {
-                panic!("rerun after crash at {step:?} was skipped: {outcome:?}")
-            };
+    let subject = RoumumateKaonavi { page_size: 7 };
+    conformance::crash_at_every_step_then(
+        &subject,
+        &seed(20),
+        async |w: &Connected, crash: &Crashed| {
+            let (env, t, c) = (&w.env, &w.t, &w.c);
+            let (step, nth, run) = (crash.step, crash.nth, &crash.rerun);
             assert_eq!(run.status, RunStatus::Succeeded, "{step:?}/{nth}");
-            let m = members(&env);
+            let m = members(env);
             assert_eq!(
                 m.len(),
                 20,
                 "crash at {step:?} (#{nth}): every employee exactly once"
             );
             assert!((1..=20).all(|i| m.contains_key(&format!("{i:04}"))));
-            if crashed_here {
-                let runs = Repo::new(&env.backend.store).runs(&t, &c).await.unwrap();
+            if crash.crashed.is_err() {
+                let runs = Repo::new(&env.backend.store).runs(t, c).await.unwrap();
                 let statuses: Vec<_> = runs.iter().map(|r| r.status).collect();
                 assert!(
                     !statuses.contains(&RunStatus::Running),
@@ -66,8 +51,9 @@ async fn p3_crash_at_every_step_boundary_then_rerun_leaves_exactly_the_expected_
                     );
                 }
             }
-        }
-    }
+        },
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -270,27 +256,10 @@ async fn p4_time_budget_continues_in_a_new_invocation() {
 
 #[tokio::test]
 async fn p3_unchanged_records_cause_no_writes() {
-    let env = env().await;
-    let (t, c) = env.connect(env.settings(50, no_limits())).await.unwrap();
-    env.sandbox
-        .roumumate_upsert(ROUMUMATE_TOKEN, seed(30))
-        .unwrap();
-    env.next_slot(&t, &c).await.unwrap();
-    let before = env.sandbox.kaonavi_stats(KAONAVI_KEY)["writes"]
-        .as_u64()
-        .unwrap();
-    env.sandbox
-        .roumumate_upsert(ROUMUMATE_TOKEN, seed(30))
-        .unwrap(); // touched, not changed
-    let run = env.next_slot(&t, &c).await.unwrap().pop().unwrap();
+    // Every employee touched at Roumumate, none changed: "0 Kaonavi write calls".
+    let subject = RoumumateKaonavi { page_size: 50 };
+    let run = conformance::no_change_run_writes_nothing(&subject, &seed(30)).await;
     assert_eq!(run.counts.unchanged, 30);
-    assert_eq!(
-        env.sandbox.kaonavi_stats(KAONAVI_KEY)["writes"]
-            .as_u64()
-            .unwrap(),
-        before,
-        "0 Kaonavi write calls"
-    );
 }
 
 #[tokio::test]

@@ -38,7 +38,12 @@ impl StepHook for CrashAt {
     }
 }
 
-/// A sandbox with Kaonavi's limits off and tasks that answer RUNNING once.
+/// A sandbox for any connector — every vendor simulator runs in it, with Kaonavi's rate
+/// limits off and its tasks answering RUNNING once — and nothing connected yet. Not C2's
+/// alone: each connector connects with its own call on [`SandboxEnv`] (`connect_hrbrain`,
+/// `connect_personio`, `register_mynavi`, `connect_linkedin`, …), and the one named plainly
+/// `SandboxEnv::connect` is C2 roumumate-kaonavi's. The example connector needs
+/// [`env_with_example`].
 pub async fn env() -> SandboxEnv {
     SandboxEnv::start(
         Limits {
@@ -221,6 +226,7 @@ pub async fn moto_store(name: &str) -> renkei_aws::DynamoStore {
     renkei_aws::DynamoStore::new(client, table)
 }
 
+pub mod conformance;
 pub mod example;
 
 /// A sandbox whose backend also runs the example connector (tests/support/example).
