@@ -45,11 +45,6 @@ pub enum MissingConfig {
 }
 
 impl Gate {
-    /// From the environment the templates set.
-    pub fn from_env() -> Result<Self, MissingConfig> {
-        Self::from_vars(|name| std::env::var(name).ok())
-    }
-
     /// From `get` (an environment).
     pub fn from_vars(get: impl Fn(&str) -> Option<String>) -> Result<Self, MissingConfig> {
         let var = |name| get(name).filter(|v| !v.is_empty());

@@ -9,22 +9,27 @@ use axum::response::IntoResponse;
 use lambda_http::tower::{ServiceExt, service_fn};
 use lambda_http::{Error, Request, run};
 use renkei_admin::{AdminState, ConsoleConfig, router};
-use renkei_core::ports::RecoveryWindow;
+use renkei_aws::config::{AdminConfig, process_env};
 use std::sync::Arc;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     lambda_http::tracing::init_default_subscriber();
-    let gate = Arc::new(caller::Gate::from_env()?);
-    let aws = renkei_aws::AwsPorts::from_env().await?;
+    // All read once here, from the one environment getter: the stack's part by the shared
+    // loader, who may call and how the console signs in by their own types (their rules are
+    // the admin API's), so a missing variable stops the function before it serves anything.
+    let config = AdminConfig::from_vars(process_env)?;
+    let gate = Arc::new(caller::Gate::from_vars(process_env)?);
+    let console = Arc::new(ConsoleConfig::from_vars(process_env)?);
+    let aws = renkei_aws::AwsPorts::from_config(&config.stack, &config.mail_from).await;
     let state = AdminState {
         store: Arc::new(aws.store.clone()),
         secrets: Arc::new(aws.secrets.clone()),
         bus: Arc::new(aws.bus.clone()),
         clock: Arc::new(renkei_core::SystemClock),
-        recovery: recovery_window()?,
-        outbound: renkei_aws::lambda::outbound_policy(),
-        console: Arc::new(ConsoleConfig::from_env()?),
+        recovery: config.recovery,
+        outbound: config.outbound,
+        console,
     };
     let app = router(state);
     run(service_fn(move |req: Request| {
@@ -37,18 +42,4 @@ async fn main() -> Result<(), Error> {
         }
     }))
     .await
-}
-
-/// The stack's SecretRecoveryDays (default 7): how long a disconnected secret stays
-/// restorable.
-fn recovery_window() -> Result<RecoveryWindow, Error> {
-    match std::env::var("RENKEI_SECRET_RECOVERY_DAYS") {
-        Err(_) => Ok(RecoveryWindow::DEFAULT),
-        Ok(days) => {
-            let days = days
-                .parse()
-                .map_err(|_| format!("RENKEI_SECRET_RECOVERY_DAYS: {days:?} is not a number"))?;
-            Ok(RecoveryWindow::days(days)?)
-        }
-    }
 }

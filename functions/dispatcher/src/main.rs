@@ -8,12 +8,11 @@ use serde_json::Value;
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     tracing::init_default_subscriber();
-    let config = renkei_aws::sdk_config().await;
-    let table = std::env::var("RENKEI_TABLE")?;
-    let bus = std::env::var("RENKEI_BUS")?;
+    let stack = renkei_aws::config::DispatcherConfig::from_env()?.stack;
+    let sdk = renkei_aws::sdk_config().await;
     let deps = Deps {
-        store: renkei_aws::DynamoStore::new(aws_sdk_dynamodb::Client::new(&config), table),
-        bus: renkei_aws::EventBridgeBus::new(aws_sdk_eventbridge::Client::new(&config), bus),
+        store: renkei_aws::DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), stack.table),
+        bus: renkei_aws::EventBridgeBus::new(aws_sdk_eventbridge::Client::new(&sdk), stack.bus),
         clock: renkei_core::SystemClock,
     };
     run(service_fn(|event: LambdaEvent<Value>| handle(event, &deps))).await

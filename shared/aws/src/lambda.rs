@@ -3,6 +3,7 @@
 //! aws_lambda_events' types here; what happens with them is renkei-core's (handler, webhook).
 
 use crate::AwsPorts;
+use crate::config::{ConnectorConfig, WebhooksConfig};
 use aws_lambda_events::eventbridge::EventBridgeEvent;
 use aws_lambda_events::http::{HeaderMap, HeaderValue, header::CONTENT_TYPE};
 use aws_lambda_events::lambda_function_urls::{
@@ -40,18 +41,25 @@ pub async fn answer_sync_event(
     answer_sync_request(sync_request(payload), deadline, ports, config, factory).await
 }
 
-/// A deployed function's outbound policy: strict, with the hosts the operator allowed (stack
-/// parameter AllowedVendorHosts → `RENKEI_ALLOWED_VENDOR_HOSTS`). Read once at start.
+/// A deployed stack's outbound policy as the CLI's `--vendors deployed` takes it: strict,
+/// with the hosts the operator allowed (`RENKEI_ALLOWED_VENDOR_HOSTS`), entries that are no
+/// host dropped. The functions read the same variable through their configuration
+/// (config.rs), which refuses such entries at start instead.
 pub fn outbound_policy() -> OutboundPolicy {
-    OutboundPolicy::deployed(&std::env::var("RENKEI_ALLOWED_VENDOR_HOSTS").unwrap_or_default())
+    OutboundPolicy::deployed(
+        &crate::config::process_env(crate::config::ALLOWED_VENDOR_HOSTS).unwrap_or_default(),
+    )
 }
 
 /// Serves SyncRequested events for `factory`'s connector until Lambda stops the process.
+/// Its configuration ([`ConnectorConfig`]: table, bus, sender, allowed hosts, lease) is read
+/// once, before the first event.
 pub async fn serve_connector(factory: &dyn ConnectorFactory) -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
-    let aws = AwsPorts::from_env().await?;
+    let config = ConnectorConfig::from_env()?;
+    let aws = AwsPorts::from_config(&config.stack, &config.mail_from).await;
     let aws = &aws;
-    let outbound = &outbound_policy();
+    let engine = &config.engine();
     run(service_fn(|event: LambdaEvent<Value>| async move {
         // Leave time to save and hand over before Lambda's own limit.
         let deadline = event.context.deadline().into();
@@ -59,10 +67,7 @@ pub async fn serve_connector(factory: &dyn ConnectorFactory) -> Result<(), Error
             event.payload,
             Some(deadline),
             aws.ports(&SystemClock),
-            EngineConfig {
-                outbound: outbound.clone(),
-                ..EngineConfig::default()
-            },
+            engine.clone(),
             factory,
         )
         .await
@@ -140,8 +145,8 @@ pub async fn answer_webhook_event(
 }
 
 /// The environment the webhooks function reads (both templates set each): its table and
-/// bus, and the ARN of the stack's generated decoy key. No mail sender: it sends none.
-pub const WEBHOOKS_ENV: [&str; 3] = ["RENKEI_TABLE", "RENKEI_BUS", "RENKEI_WEBHOOK_DECOY_KEY"];
+/// bus, and the ARN of the stack's generated decoy key ([`WebhooksConfig::VARS`]).
+pub const WEBHOOKS_ENV: [&str; 3] = WebhooksConfig::VARS;
 
 /// The ingress's settings in a stack: the decoy key is the stack's generated secret (so that
 /// every instance answers a missing address alike), read once per instance.
@@ -164,13 +169,12 @@ pub async fn webhooks_config(
 /// The function may read endpoint secrets (`renkei-webhook/…`) and the decoy key only.
 pub async fn serve_webhooks(registry: Registry) -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
-    let [table, bus, decoy] = WEBHOOKS_ENV
-        .map(|k| std::env::var(k).map_err(|_| format!("environment variable {k} is not set")));
+    let env = WebhooksConfig::from_env()?;
     let sdk = crate::sdk_config().await;
-    let store = crate::DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), table?);
+    let store = crate::DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), env.stack.table);
     let secrets = crate::SecretsManager::new(aws_sdk_secretsmanager::Client::new(&sdk));
-    let bus = crate::EventBridgeBus::new(aws_sdk_eventbridge::Client::new(&sdk), bus?);
-    let config = webhooks_config(&secrets, &decoy?).await?;
+    let bus = crate::EventBridgeBus::new(aws_sdk_eventbridge::Client::new(&sdk), env.stack.bus);
+    let config = webhooks_config(&secrets, &env.decoy_key).await?;
     let ports = IngressPorts {
         store: &store,
         secrets: &secrets,

@@ -3,6 +3,7 @@
 //! adapters (renkei_core::contract), run against moto server in tests/aws_adapters.rs.
 
 mod bus;
+pub mod config;
 mod dynamo;
 pub mod lambda;
 mod sdk_error;
@@ -49,16 +50,10 @@ pub struct AwsPorts {
 }
 
 impl AwsPorts {
-    /// From the function's environment: `RENKEI_TABLE`, `RENKEI_MAIL_FROM`, `RENKEI_BUS`.
-    pub async fn from_env() -> Result<Self, String> {
-        let var =
-            |k: &str| std::env::var(k).map_err(|_| format!("environment variable {k} is not set"));
-        let (table, mail_from, bus) = (
-            var("RENKEI_TABLE")?,
-            var("RENKEI_MAIL_FROM")?,
-            var("RENKEI_BUS")?,
-        );
-        Ok(Self::new(&sdk_config().await, table, bus, mail_from))
+    /// The ports of a function whose configuration (config.rs, read once at start) names
+    /// the stack and the sender of its emails.
+    pub async fn from_config(stack: &config::StackNames, mail_from: &str) -> Self {
+        Self::new(&sdk_config().await, &stack.table, &stack.bus, mail_from)
     }
 
     /// A stack's ports by name: its table and bus, and the sender of its emails.

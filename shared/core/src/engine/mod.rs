@@ -48,6 +48,29 @@ pub struct Engine<'a> {
     hook: &'a dyn StepHook,
 }
 
+/// The range a deployment may set `lease_ttl` in (`RENKEI_LEASE_SECONDS`, issue 30 item 6):
+/// the bounds follow from how the keeper (keeper.rs) renews, so they live with the engine.
+impl EngineConfig {
+    /// Twice `renew_every`. A healthy run renews only at a heartbeat or before a page's
+    /// writes, and a beat renews only once the last renewal is `renew_every` old (or the
+    /// lease would run out within `renew_every`): a lease no longer than that lapses between
+    /// two renewals of a run that is making progress, and is taken over under it. Twice
+    /// leaves a whole `renew_every` (60 s by default, above the vendors' 30 s request
+    /// timeouts) between the moment a renewal is due and the moment the lease lapses, for the
+    /// next beat to arrive; it also keeps the keeper's "store unreachable" grace (the held
+    /// lease must cover `renew_every` beyond the wait) meaningful.
+    pub fn shortest_lease(&self) -> Duration {
+        self.renew_every * 2
+    }
+
+    /// `claim_ttl`: a longer lease protects nothing more (no invocation outlives Lambda's
+    /// 15 minutes, and every page renews), it only keeps a crashed run's connection blocked
+    /// past the dispatcher's next hand-out, which then finds the lease still held.
+    pub fn longest_lease(&self) -> Duration {
+        self.claim_ttl
+    }
+}
+
 /// Internal: a run that stopped early.
 enum Stop {
     Sync(SyncError),
