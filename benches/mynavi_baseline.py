@@ -1,4 +1,4 @@
-"""The Python baseline of `renkei bench mynavi-hrmos` (issue 14, goal 1).
+"""The Python baseline of `renkei-bench mynavi-hrmos` (issue 14, goal 1).
 
 A plain Python implementation of the per-row work renkei's C1 pipeline does, stdlib only:
 detect the encoding (UTF-8 BOM, UTF-8, else CP932) and the separator (tab or comma in the

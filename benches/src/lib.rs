@@ -1,4 +1,4 @@
-//! The two reference points `renkei bench mynavi-hrmos` measures renkei's C1 pipeline
+//! The two reference points `renkei-bench mynavi-hrmos` measures renkei's C1 pipeline
 //! against, on the same file in the same command (issue 14, goal 1):
 //!
 //! - [`floor`]: decoding the whole file with encoding_rs and parsing it with the csv crate,

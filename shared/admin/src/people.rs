@@ -9,9 +9,9 @@ use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, put};
-use renkei_connectors::mynavi_hrmos::{self as c1, AccountError, AccountView, rules};
+use renkei_connectors::mynavi_hrmos::{self as c1, AccountError, AccountView, RoutingRule, rules};
 use renkei_core::ConnectionId;
-use renkei_core::repo::{MAX_USERS_PER_TENANT, Repo, Role, RoutingRule, TenantUser};
+use renkei_core::repo::{MAX_USERS_PER_TENANT, Repo, Role, TenantUser};
 use serde::Deserialize;
 
 pub(crate) fn routes() -> Router<AdminState> {
@@ -241,9 +241,8 @@ async fn list_rules(
     Query(q): Query<PageQuery>,
 ) -> Result<Json<Page<RoutingRule>>> {
     let t = known_tenant(&s, &caller, &tenant).await?;
-    let page = Repo::new(s.store.as_ref())
-        .rules_page(&t, q.cursor.as_deref(), q.size()? + 1)
-        .await?;
+    let page =
+        c1::store::rules_page(s.store.as_ref(), &t, q.cursor.as_deref(), q.size()? + 1).await?;
     Ok(Json(q.page_read(
         page.into_iter().map(|r| (r.id.clone(), r)).collect(),
     )?))

@@ -140,7 +140,8 @@ async fn s28_11_every_secret_the_linkedin_routes_read_is_under_a_prefix_the_api_
 /// A connection with `runs` runs (a second apart), the first of them with `rows` rows in
 /// its error report, `users` users and `rules` routing rules, written straight to the store.
 async fn history(runs: usize, rows: usize, users: usize, rules: usize) -> (SandboxEnv, String) {
-    use renkei_core::repo::{Repo, Role, RoutingRule, TenantUser};
+    use renkei_connectors::mynavi_hrmos::{RoutingRule, store::put_rule};
+    use renkei_core::repo::{Repo, Role, TenantUser};
     let (env, c) = env_with_connection().await;
     let (t, conn) = (env.tenant(), ConnectionId::new(&c).unwrap());
     let start = env.clock.now() - chrono::Duration::days(30);
@@ -188,7 +189,7 @@ async fn history(runs: usize, rows: usize, users: usize, rules: usize) -> (Sandb
             job_id: format!("J-{r}"),
             updated_at: start,
         };
-        repo.put_rule(&t, &rule, true).await.unwrap();
+        put_rule(store, &t, &rule, true).await.unwrap();
     }
     (env, c)
 }

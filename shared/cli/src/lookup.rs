@@ -16,7 +16,10 @@ pub async fn tenant(b: &Backend, tenant: &str) -> Result<TenantId, String> {
     let err = |e: renkei_core::ports::StoreError| e.to_string();
     if repo.users(&t).await.map_err(err)?.is_empty()
         && repo.connections(&t).await.map_err(err)?.is_empty()
-        && repo.rules(&t).await.map_err(err)?.is_empty()
+        && renkei_connectors::mynavi_hrmos::store::rules(b.store.as_ref(), &t)
+            .await
+            .map_err(err)?
+            .is_empty()
     {
         return Err(format!(
             "no tenant {tenant} (it has no users, connections or rules here)"

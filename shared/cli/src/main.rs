@@ -5,7 +5,6 @@
 //!   print a summary.
 //! - `renkei sandbox --port N`: serve the vendor simulators and their control API.
 //! - `renkei run <connector> …`: set a connection up against given URLs and run it once.
-//! - `renkei bench <connector> …`: the benchmark of docs/benchmarks.md.
 //! - `renkei connections|runs|errors|pause|resume|disconnect`: look after connections.
 //! - `renkei settings show|set`, `renkei credentials show|set`: change a connection's
 //!   settings, cadence and credentials after connecting (settings.rs).
@@ -19,9 +18,6 @@
 mod admin;
 mod args;
 mod backend;
-mod bench;
-mod bench_c5;
-mod bench_cold;
 mod connect;
 mod console;
 mod demo;
@@ -132,8 +128,6 @@ enum Command {
     /// Connect any connector: its settings (`--set key=value`) and credentials
     /// (`--secret field=value`) checked with its vendors by its own setup.
     Connect(connect::ConnectArgs),
-    /// Benchmark a connector against the sandbox (docs/benchmarks.md).
-    Bench(bench::BenchArgs),
     /// Print a shell completion script, e.g.
     /// `renkei completions bash > ~/.local/share/bash-completion/completions/renkei`.
     Completions {
@@ -365,7 +359,6 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             clap_complete::generate(shell, &mut Cli::command(), "renkei", &mut std::io::stdout());
             Ok(())
         }
-        Command::Bench(args) => bench::bench(args).await,
         Command::Users(cmd) => users::users(&open().await?, cmd, cli.json).await,
         Command::Mynavi(cmd) => mynavi::mynavi(&open().await?, cmd, cli.json).await,
         Command::Rules(cmd) => mynavi::rules_cmd(&open().await?, cmd, cli.json).await,

@@ -7,10 +7,9 @@ use crate::lookup;
 use crate::table::{Cell, Table};
 use chrono::Utc;
 use clap::Subcommand;
-use renkei_connectors::mynavi_hrmos::{self as c1, Registration, Secret, rules};
+use renkei_connectors::mynavi_hrmos::{self as c1, Registration, RoutingRule, Secret, rules};
 use renkei_core::TenantId;
 use renkei_core::ports::{RecoveryWindow, SecretDeletion};
-use renkei_core::repo::RoutingRule;
 use serde_json::json;
 
 #[derive(Subcommand)]

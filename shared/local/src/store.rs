@@ -51,7 +51,7 @@ fn in_use(path: &Path) -> String {
     )
 }
 
-/// The store's page cache: 16 MiB, or `RENKEI_STORE_CACHE_MIB` (`renkei bench
+/// The store's page cache: 16 MiB, or `RENKEI_STORE_CACHE_MIB` (`renkei-bench
 /// lambda-memory` sets 1 in the connector's process, where the store stands in for
 /// DynamoDB, which holds nothing in a Lambda's memory).
 fn cache_bytes() -> usize {

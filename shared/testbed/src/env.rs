@@ -1,5 +1,5 @@
 //! A sandbox on a loopback port plus an embedded backend on simulated time: what
-//! `renkei demo`, `renkei bench` and the end-to-end tests run connectors in.
+//! `renkei demo`, `renkei-bench` and the end-to-end tests run connectors in.
 
 use crate::LocalRunner;
 use chrono::Utc;

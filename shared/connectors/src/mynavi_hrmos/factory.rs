@@ -9,7 +9,7 @@ use renkei_core::engine::{
     BuildEnv, ConnectorFactory, RunConnector, RunRecord, RunStatus, SyncError,
 };
 use renkei_core::notify::NoticePolicy;
-use renkei_core::repo::{Connection, Repo, Role};
+use renkei_core::repo::{Connection, Role};
 use renkei_vendors::hrmos::HrmosClient;
 use renkei_vendors::http::RunBound;
 use renkei_vendors::mynavi::MynaviClient;
@@ -71,7 +71,7 @@ impl ConnectorFactory for Factory {
         // Every account of the tenant shares the HRMOS key's window, across runs.
         mynavi.join_run(env.heartbeat.clone());
         hrmos.join_run(env.heartbeat.clone());
-        let rules = Repo::new(env.store).rules(&conn.tenant_id).await?;
+        let rules = super::store::rules(env.store, &conn.tenant_id).await?;
         Ok(Box::new(MynaviHrmos::new(
             mynavi,
             hrmos,

@@ -33,7 +33,7 @@ pub enum Position {
 /// arrive ([`FileImport::push`]), mapped, validated and routed records come out
 /// ([`FileImport::next_record`]), one row at a time from the reader's buffer (nothing but
 /// the record itself is allocated per row). Used by the connector and by
-/// `renkei bench mynavi-hrmos`.
+/// `renkei-bench mynavi-hrmos`.
 pub struct FileImport {
     map: ColumnMap,
     reader: FileReader,
@@ -117,7 +117,7 @@ struct Active {
 pub struct MynaviHrmos {
     mynavi: MynaviClient,
     hrmos: HrmosClient,
-    rules: Vec<renkei_core::repo::RoutingRule>,
+    rules: Vec<super::store::RoutingRule>,
     router: Router,
     settings: Settings,
     /// The run's start: the end of its window.
@@ -132,7 +132,7 @@ impl MynaviHrmos {
     pub(super) fn new(
         mynavi: MynaviClient,
         hrmos: HrmosClient,
-        rules: Vec<renkei_core::repo::RoutingRule>,
+        rules: Vec<super::store::RoutingRule>,
         settings: Settings,
         now: DateTime<Utc>,
         heartbeat: std::sync::Arc<dyn renkei_core::heartbeat::Heartbeat>,

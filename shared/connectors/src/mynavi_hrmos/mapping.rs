@@ -11,8 +11,8 @@
 use super::dates::{parse_applied_at, parse_birthday, write_date, write_utc};
 use super::email;
 pub use super::routing::{Placement, Router, Unrouted};
+use super::store::Medium;
 use chrono::{DateTime, FixedOffset, NaiveDate};
-use renkei_core::repo::Medium;
 use renkei_vendors::hrmos::{
     ApplicantBody, ApplicantFields, HrmosPlacement, NewApplicant, SourceKey,
 };

@@ -10,7 +10,7 @@
 //!   the first one the last 3 days, so a late run has no gap and no overlap.
 //! - [`MynaviHrmos`] streams the download ([`renkei_vendors::mynavi::file`]), maps and
 //!   validates rows ([`mapping`], [`email`]), routes them ([`mapping::Router`], rules in
-//!   [`rules`]) and creates them in HRMOS idempotently by source key (C1.10).
+//!   [`rules`], stored by [`store`]) and creates them in HRMOS idempotently by source key (C1.10).
 
 mod accounts;
 mod config;
@@ -21,6 +21,7 @@ mod import;
 pub mod mapping;
 pub mod routing;
 pub mod rules;
+pub mod store;
 
 pub use accounts::*;
 use chrono::{DateTime, Duration, Utc};
@@ -29,8 +30,9 @@ pub use factory::Factory;
 pub use import::{FileImport, MynaviHrmos, Position};
 use mapping::ColumnMap;
 use renkei_core::engine::SyncError;
-use renkei_core::repo::{Connection, Medium};
+use renkei_core::repo::Connection;
 use serde::{Deserialize, Serialize};
+pub use store::{MAX_RULES_PER_TENANT, Medium, RoutingRule};
 
 /// Connector name (its function folder).
 pub const NAME: &str = "mynavi-hrmos";

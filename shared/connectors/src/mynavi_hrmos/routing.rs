@@ -2,7 +2,7 @@
 //! rule's open job (選考管理); everything else goes to the import queue with a note that
 //! tells the recruiter why.
 
-use renkei_core::repo::{Medium, RoutingRule};
+use super::store::{Medium, RoutingRule};
 use std::collections::{HashMap, HashSet};
 
 /// Where an applicant goes in HRMOS.

@@ -5,10 +5,10 @@
 //! medium and position name would make routing ambiguous, so that is refused.
 
 use super::AccountError;
+use super::store::{self as stored, MAX_RULES_PER_TENANT, Medium, RoutingRule};
 use chrono::{DateTime, Utc};
 use renkei_core::TenantId;
 use renkei_core::ports::StateStore;
-use renkei_core::repo::{MAX_RULES_PER_TENANT, Medium, Repo, RoutingRule};
 
 /// What a rule says.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,7 +48,7 @@ fn check(input: &RuleInput, others: &[RoutingRule]) -> Result<(), AccountError> 
 
 /// The tenant's rules, by medium and position name.
 pub async fn list(store: &dyn StateStore, t: &TenantId) -> Result<Vec<RoutingRule>, AccountError> {
-    let mut rules = Repo::new(store).rules(t).await?;
+    let mut rules = stored::rules(store, t).await?;
     rules.sort_by(|a, b| {
         (a.medium.code(), &a.position_name).cmp(&(b.medium.code(), &b.position_name))
     });
@@ -62,8 +62,7 @@ pub async fn create(
     input: RuleInput,
     now: DateTime<Utc>,
 ) -> Result<RoutingRule, AccountError> {
-    let repo = Repo::new(store);
-    let all = repo.rules(t).await?;
+    let all = stored::rules(store, t).await?;
     if all.len() >= MAX_RULES_PER_TENANT {
         return Err(AccountError::Invalid(format!(
             "ルールは{MAX_RULES_PER_TENANT}件までです (a tenant has at most {MAX_RULES_PER_TENANT} rules; delete one first)"
@@ -77,7 +76,7 @@ pub async fn create(
         job_id: input.job_id.trim().to_string(),
         updated_at: now,
     };
-    repo.put_rule(t, &rule, true).await?;
+    stored::put_rule(store, t, &rule, true).await?;
     Ok(rule)
 }
 
@@ -89,8 +88,7 @@ pub async fn update(
     input: RuleInput,
     now: DateTime<Utc>,
 ) -> Result<RoutingRule, AccountError> {
-    let repo = Repo::new(store);
-    let all = repo.rules(t).await?;
+    let all = stored::rules(store, t).await?;
     if !all.iter().any(|r| r.id == id) {
         return Err(AccountError::NotFound(format!("rule {id}")));
     }
@@ -103,16 +101,15 @@ pub async fn update(
         job_id: input.job_id.trim().to_string(),
         updated_at: now,
     };
-    repo.put_rule(t, &rule, false).await?;
+    stored::put_rule(store, t, &rule, false).await?;
     Ok(rule)
 }
 
 /// Deletes a rule.
 pub async fn delete(store: &dyn StateStore, t: &TenantId, id: &str) -> Result<(), AccountError> {
-    let repo = Repo::new(store);
-    if !repo.rules(t).await?.iter().any(|r| r.id == id) {
+    if !stored::rules(store, t).await?.iter().any(|r| r.id == id) {
         return Err(AccountError::NotFound(format!("rule {id}")));
     }
-    repo.delete_rule(t, id).await?;
+    stored::delete_rule(store, t, id).await?;
     Ok(())
 }

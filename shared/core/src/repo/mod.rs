@@ -5,7 +5,7 @@
 //! |--------------------------|-----------------------------|-------------------------------|
 //! | `T#<tenant>`             | `CONN#<connection>`         | connection (settings, schedule) |
 //! | `T#<tenant>`             | `USER#<email>`              | a tenant user and their roles |
-//! | `T#<tenant>`             | `RULE#<rule id>`            | a routing rule (振り分けルール) |
+//! | `T#<tenant>`             | `<tag><key>`                | a connector's own tenant-wide item (C1: `RULE#<rule id>`, a routing rule) |
 //! | `T#<tenant>#C#<conn>`    | `CURSOR`                    | checkpoint                    |
 //! | `T#<tenant>`             | `RATE#<vendor>#<credential>`| a vendor credential's rate-limit window |
 //! | `T#<tenant>#C#<conn>`    | `LEASE`                     | the run lease (generation = version) |
@@ -185,57 +185,6 @@ impl<'a> Repo<'a> {
         }
         self.store
             .delete(&Key::new(tenant_pk(t), format!("CONN#{c}")))
-            .await
-    }
-
-    // ---- routing rules
-
-    /// All of the tenant's routing rules, by id (creating one stops at
-    /// [`MAX_RULES_PER_TENANT`], so a Mynavi import can read them whole).
-    pub async fn rules(&self, t: &TenantId) -> Result<Vec<RoutingRule>, StoreError> {
-        let items = self.store.query(&tenant_pk(t), "RULE#").await?;
-        items.iter().map(decode).collect()
-    }
-
-    /// At most `limit` of the tenant's routing rules whose id comes after `after`, by id
-    /// (ids start with their creation time, so this is creation order).
-    pub async fn rules_page(
-        &self,
-        t: &TenantId,
-        after: Option<&str>,
-        limit: usize,
-    ) -> Result<Vec<RoutingRule>, StoreError> {
-        let after = after.map(|a| format!("RULE#{a}"));
-        let items = self
-            .store
-            .query_page(&tenant_pk(t), "RULE#", after.as_deref(), limit)
-            .await?;
-        items.iter().map(decode).collect()
-    }
-
-    /// Creates (`create`: fails if the id exists) or replaces a routing rule.
-    pub async fn put_rule(
-        &self,
-        t: &TenantId,
-        rule: &RoutingRule,
-        create: bool,
-    ) -> Result<(), StoreError> {
-        let item = Item::new(
-            Key::new(tenant_pk(t), format!("RULE#{}", rule.id)),
-            encode(rule),
-        );
-        let condition = if create {
-            Condition::NotExists
-        } else {
-            Condition::Always
-        };
-        self.store.put(item, condition).await
-    }
-
-    /// Deletes a routing rule (no error when it is already gone).
-    pub async fn delete_rule(&self, t: &TenantId, id: &str) -> Result<(), StoreError> {
-        self.store
-            .delete(&Key::new(tenant_pk(t), format!("RULE#{id}")))
             .await
     }
 

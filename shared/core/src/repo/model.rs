@@ -1,5 +1,5 @@
 //! The records the repository reads and writes: connections and their claims, users,
-//! routing rules, leases, checkpoints, error rows.
+//! leases, checkpoints, error rows.
 
 use super::Repo;
 use crate::cadence::Cadence;
@@ -294,55 +294,9 @@ pub enum LeaseClaim {
     Held,
 }
 
-/// 媒体: the job board an applicant came through.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Medium {
-    /// マイナビ転職 (Mynavi Tenshoku), whose applicants the mynavi-hrmos connector imports.
-    MynaviTenshoku,
-}
-
-impl Medium {
-    /// The board's name as recruiters know it (Japanese), for screens and messages; never
-    /// stored or compared (see [`Medium::code`]).
-    pub fn label(self) -> &'static str {
-        match self {
-            Medium::MynaviTenshoku => "マイナビ転職",
-        }
-    }
-    /// The stable code (`mynavi_tenshoku`, as stored rules spell the medium too), part of the
-    /// source keys of imported records: it must never change.
-    pub fn code(self) -> &'static str {
-        match self {
-            Medium::MynaviTenshoku => "mynavi_tenshoku",
-        }
-    }
-}
-
-/// 振り分けルール: applicants of `medium` whose position name is exactly `position_name`
-/// go into selection for the ATS job `job_id`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RoutingRule {
-    /// Assigned by renkei when the rule is created, unique within the tenant and starting
-    /// with the creation time; people name the rule by it to change or delete it.
-    pub id: String,
-    /// 求人媒体: the job board whose applicants this rule routes (a rule applies to its own
-    /// board's applicants only).
-    pub medium: Medium,
-    /// 募集ポジション名: compared byte for byte with the job board's 職種名.
-    pub position_name: String,
-    /// 振り分け先の求人: the HRMOS job whose selection matching applicants go into (its id,
-    /// checked against HRMOS's jobs when applied).
-    pub job_id: String,
-    /// When the rule was created or last replaced.
-    pub updated_at: DateTime<Utc>,
-}
-
 /// Users a tenant may have: the failure-email list stays a list people read, and every
 /// read of it (each failed run mails them) stays one small query.
 pub const MAX_USERS_PER_TENANT: usize = 200;
-/// Routing rules a tenant may have: each Mynavi import reads them all to route applicants.
-pub const MAX_RULES_PER_TENANT: usize = 1_000;
 
 /// One rejected record in a run's error report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

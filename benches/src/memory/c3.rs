@@ -1,14 +1,14 @@
-//! `renkei bench lambda-memory` for C3 (issue 14, goal 2): a full HRBrain → Mikiwame sync
+//! `renkei-bench lambda-memory` for C3 (issue 14, goal 2): a full HRBrain → Mikiwame sync
 //! (departments, then employees) of a company of `employees` people, and of ×10, each in a
-//! process of its own as its Lambda would run it, against the simulators in a child process
-//! (`renkei sandbox`), loaded over their control API with HRBrain's sample company.
+//! process of its own as its Lambda would run it, against the simulators in a child process,
+//! loaded over their control API with HRBrain's sample company.
 
-use super::memory::{BOUND_MIB, Size, listed, open_child, run_to_the_end, setup_then_run};
-use super::*;
-use crate::bench_c5::control;
+use super::child::{BOUND_MIB, Size, listed, open_child, run_to_the_end, setup_then_run};
+use crate::process::control;
 use renkei_connectors::hrbrain_mikiwame::{self as c3, Secret, Settings, SetupInput};
 use renkei_core::{Clock, ConnectionId};
 use reqwest::Method;
+use serde_json::{Value, json};
 
 /// "Flat" at ×10 the people, in MiB. What may grow: the department tree (the sample's is
 /// fixed at 71) and Mikiwame's department codes; members are streamed page by page.
@@ -93,7 +93,7 @@ pub(super) fn check_c3(rows: &[Value]) -> Result<(f64, f64), String> {
 
 /// The child: `setup` (connecting, as the admin API would) or `run` (the full sync, as its
 /// Lambda would, continuations followed; prints one JSON line).
-pub(super) async fn child_c3(base: &str, step: &str, people: usize) -> Result<(), String> {
+pub(crate) async fn child_c3(base: &str, step: &str, people: usize) -> Result<(), String> {
     let (subdomain, key) = names(people);
     let (backend, clock, t) = open_child()?;
     let c = ConnectionId::new(c3::NAME).map_err(|e| e.to_string())?;

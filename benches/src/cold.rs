@@ -1,4 +1,4 @@
-//! `renkei bench cold-start` (issue 14, goal 4): how long each function takes from exec to
+//! `renkei-bench cold-start` (issue 14, goal 4): how long each function takes from exec to
 //! its first `GET /2018-06-01/runtime/invocation/next` — the moment Lambda's init phase
 //! ends and the function can take its first event — against a minimal Lambda Runtime API
 //! on loopback, and the size of each zipped arm64 package.

@@ -1,19 +1,18 @@
-//! `renkei bench recruitee-linkedin`: C5's historical sync of a large Recruitee company
+//! `renkei-bench recruitee-linkedin`: C5's historical sync of a large Recruitee company
 //! into LinkedIn under LinkedIn's own limits, across Lambda-sized invocations.
 //!
-//! The sandbox runs in a child process (`renkei sandbox`), so that this process holds what
+//! The sandbox runs in a child process ([`SandboxProcess`]), so that this process holds what
 //! one connector Lambda holds (the engine, the connector, its clients, the embedded store)
 //! and its peak memory per invocation is the connector's, not the simulators' 100,000
 //! candidates. Time is scaled on both sides: the sandbox counts LinkedIn's window in
 //! simulated minutes, the engine's clock (a Lambda's deadline) runs at the same scale.
 
+use crate::process::{SandboxProcess, control, reset_peak};
 use renkei_connectors::recruitee_linkedin::{self as c5, budget::Progress};
 use renkei_core::engine::{NoHook, Outcome, RunRecord, RunRequest, RunStatus, SyncRequested};
 use renkei_core::{Clock, ConnectionId, ScaledClock, TenantId};
 use renkei_local::LocalBackend;
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -34,74 +33,8 @@ pub struct C5Bench {
     pub invocation_minutes: i64,
 }
 
-/// `renkei sandbox` in a child process, stopped when dropped.
-pub(crate) struct SandboxProcess {
-    child: Child,
-    pub(crate) base: String,
-}
-
-impl SandboxProcess {
-    pub(crate) fn start(dir: &std::path::Path) -> Result<Self, String> {
-        let exe = std::env::current_exe().map_err(|e| e.to_string())?;
-        let mut child = Command::new(exe)
-            .args(["sandbox", "--port", "0"])
-            .env("RENKEI_DIR", dir.join("sandbox"))
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|e| format!("starting the sandbox: {e}"))?;
-        let out = child.stdout.take().ok_or("the sandbox has no stdout")?;
-        let mut out = BufReader::new(out);
-        let mut first = String::new();
-        out.read_line(&mut first).map_err(|e| e.to_string())?;
-        // Keep reading what it prints: a closed pipe would end it at its next line.
-        std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
-        // "sandbox listening on http://127.0.0.1:PORT (see …"
-        let base = first
-            .split_whitespace()
-            .find(|w| w.starts_with("http://"))
-            .ok_or_else(|| format!("unexpected sandbox banner: {first:?}"))?
-            .to_string();
-        Ok(Self { child, base })
-    }
-}
-
-impl Drop for SandboxProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// One call of the sandbox's control API; an error status is an error.
-pub(crate) async fn control(
-    http: &reqwest::Client,
-    base: &str,
-    method: reqwest::Method,
-    path: &str,
-    body: Option<Value>,
-) -> Result<Value, String> {
-    let mut req = http.request(method, format!("{base}/_control{path}"));
-    if let Some(b) = body {
-        req = req.json(&b);
-    }
-    let res = req.send().await.map_err(|e| format!("{path}: {e}"))?;
-    let status = res.status();
-    let text = res.text().await.map_err(|e| e.to_string())?;
-    if !status.is_success() {
-        return Err(format!("{path}: {status} {text}"));
-    }
-    Ok(serde_json::from_str(&text).unwrap_or(Value::Null))
-}
-
-/// Resets the process's peak resident set (VmHWM), so that the next reading is one
-/// invocation's peak.
-pub(crate) fn reset_peak() {
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
-}
-
 fn peak_mib() -> f64 {
-    super::bench::peak_rss_kib() as f64 / 1024.0
+    crate::process::peak_rss_kib() as f64 / 1024.0
 }
 
 fn sim_time(v: &Value) -> Option<chrono::DateTime<chrono::Utc>> {

@@ -1,11 +1,33 @@
-//! `renkei bench roumumate-kaonavi` (C2): the initial sync of N employees, a run with no
+//! `renkei-bench roumumate-kaonavi` (C2): the initial sync of N employees, a run with no
 //! change (0 Kaonavi writes, and what it costs the state store), and a run under Kaonavi's
 //! limits, time-scaled. Task polls (issue 29) are requests of Kaonavi's hourly budget like
 //! any other: the rate-limited run reports them and the most requests seen in any hour.
 
-use super::*;
+use crate::process::peak_rss_kib;
+use renkei_connectors::roumumate_kaonavi::KaonaviLimits;
+use renkei_sandbox::Limits;
+use renkei_testbed::seed;
+use renkei_testbed::{KAONAVI_KEY, ROUMUMATE_TOKEN, SandboxEnv as Env};
+use serde_json::{Value, json};
+use std::time::Instant;
 
-pub(super) async fn bench_c2(a: BenchArgs) -> Result<(), String> {
+/// What to measure.
+pub struct C2Bench {
+    /// Employees of the initial sync (limits off).
+    pub employees: usize,
+    /// Employees of the no-change run on DynamoDB (with AWS_ENDPOINT_URL).
+    pub dynamodb_employees: usize,
+    /// Employees of the rate-limited run.
+    pub limited_employees: usize,
+    /// Simulated seconds per real second in the rate-limited run (default 60).
+    pub time_scale: Option<f64>,
+}
+
+fn writes(stats: &Value) -> u64 {
+    stats["writes"].as_u64().unwrap_or(0)
+}
+
+pub async fn bench_c2(a: C2Bench) -> Result<(), String> {
     // 1. Initial sync of N employees, limits off.
     let env = Env::start(
         Limits {

@@ -1,15 +1,15 @@
-//! `renkei bench lambda-memory` for C1 (issue 14, goal 2): a Mynavi account's import of
+//! `renkei-bench lambda-memory` for C1 (issue 14, goal 2): a Mynavi account's import of
 //! `rows` applications, and of ×10, each in a process of its own as its Lambda would run
 //! it — Mynavi login, the download read in chunks as it arrives, CP932 decoding, mapping,
 //! routing, hashes, one HRMOS create per applicant — against the simulators in a child
-//! process (`renkei sandbox`), loaded over their control API.
+//! process, loaded over their control API.
 
-use super::memory::{BOUND_MIB, Size, open_child, run_to_the_end, setup_then_run};
-use super::*;
-use crate::bench_c5::control;
+use super::child::{BOUND_MIB, Size, open_child, run_to_the_end, setup_then_run};
+use crate::process::control;
 use renkei_connectors::mynavi_hrmos::{self as c1, Registration};
 use renkei_core::Clock;
 use reqwest::Method;
+use serde_json::{Value, json};
 
 /// "Flat" at ×10 the data, in MiB: nothing of C1 grows with the file (rows are streamed
 /// page by page; the page's hashes are read and written in batches).
@@ -114,7 +114,7 @@ pub(super) fn check_c1(rows: &[Value]) -> Result<(f64, f64), String> {
 /// The child: `setup` (the account registered, as `renkei mynavi register` or the admin
 /// API would, and a routing rule per position) or `run` (its first import, as its Lambda
 /// would, continuations followed). `run` prints one JSON line.
-pub(super) async fn child_c1(base: &str, step: &str, rows: usize) -> Result<(), String> {
+pub(crate) async fn child_c1(base: &str, step: &str, rows: usize) -> Result<(), String> {
     let (login, key) = names(rows);
     let (backend, clock, t) = open_child()?;
     let c = c1::connection_id_for(&login);

@@ -1,4 +1,4 @@
-//! `renkei bench dispatch --connections 10000`: a fleet due at one quarter hour, dispatched by
+//! `renkei-bench dispatch --connections 10000`: a fleet due at one quarter hour, dispatched by
 //! the real dispatcher code against DynamoDB and EventBridge (moto server, or any endpoint the
 //! standard AWS configuration names: `AWS_ENDPOINT_URL`). Bound: every SyncRequested put
 //! within 60 s (the dispatcher Lambda's timeout). Prints the due-index query time, the claim

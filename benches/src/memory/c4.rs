@@ -1,19 +1,18 @@
-//! `renkei bench lambda-memory` for C4 (issue 14, goal 2): the run that files a queue of
+//! `renkei-bench lambda-memory` for C4 (issue 14, goal 2): the run that files a queue of
 //! `profiles` Talentwunder profiles (a third with a CV) as Personio applications, and of ×10,
 //! each in a process of its own as its Lambda would run it, against the simulators in a
-//! child process (`renkei sandbox`). Personio's company is set up over the control API with
-//! its 20 requests a minute turned off (the limit is measured by `renkei bench
-//! talentwunder-personio`; here only memory counts). The uploads are queued by the setup
+//! child process. Personio's company is set up over the control API with its 20 requests a
+//! minute turned off (the limit is measured by `renkei-bench talentwunder-personio`; here only memory counts). The uploads are queued by the setup
 //! process, as the webhook ingress would queue them, in uploads of the contract's 1,000.
 
-use super::memory::{BOUND_MIB, Size, open_child, run_to_the_end, setup_then_run};
-use super::*;
-use crate::bench_c5::control;
+use super::child::{BOUND_MIB, Size, open_child, run_to_the_end, setup_then_run};
+use crate::process::control;
 use renkei_connectors::talentwunder_personio::{
     self as c4, ConnectionSecret, Settings, SetupInput, links, upload,
 };
 use renkei_core::{Clock, ConnectionId};
 use reqwest::Method;
+use serde_json::{Value, json};
 
 /// "Flat" at ×10 the profiles, in MiB: the queue is read a page at a time and nothing of a
 /// filed profile is kept.
@@ -89,7 +88,7 @@ pub(super) fn check_c4(rows: &[Value]) -> Result<(f64, f64), String> {
 /// The child: `setup` (connecting and linking the project as the admin API would, then
 /// queueing the uploads as the webhook ingress would) or `run` (the filing, as its Lambda
 /// would, continuations followed; prints one JSON line).
-pub(super) async fn child_c4(base: &str, step: &str, profiles: usize) -> Result<(), String> {
+pub(crate) async fn child_c4(base: &str, step: &str, profiles: usize) -> Result<(), String> {
     let (company, domain) = names(profiles);
     let (backend, clock, t) = open_child()?;
     let c = ConnectionId::new(c4::NAME).map_err(|e| e.to_string())?;

@@ -1,9 +1,9 @@
-//! `renkei bench mynavi-hrmos`: renkei's C1 pipeline on one CP932 download file, next to
+//! `renkei-bench mynavi-hrmos`: renkei's C1 pipeline on one CP932 download file, next to
 //! the floor (encoding_rs + csv, nothing else) and the Python baseline, on the same file in
 //! the same command (issue 14, goal 1). Prints both ratios; exits non-zero under the bounds
 //! (≥ 60% of the floor, ≥ 10× Python, peak memory ≤ 16 MiB) or when Python's counts differ.
 
-use super::peak_rss_kib;
+use crate::process::peak_rss_kib;
 use renkei_benches::{Counts, Measured};
 use renkei_connectors::mynavi_hrmos::{FileImport, MEDIUM, mapping::Router};
 use renkei_core::engine::Pulled;
@@ -138,10 +138,10 @@ fn fastest(runs: &[Measured]) -> &Measured {
 /// detection, decode, parse, header check, mapping, date and RFC 5322 checks, routing, the
 /// HRMOS request body) over the file read in 64 KiB chunks, as a download arrives.
 fn pipeline(path: &Path, positions: &[&str]) -> Result<Measured, String> {
-    let rules: Vec<renkei_core::repo::RoutingRule> = positions
+    let rules: Vec<renkei_connectors::mynavi_hrmos::RoutingRule> = positions
         .iter()
         .enumerate()
-        .map(|(i, p)| renkei_core::repo::RoutingRule {
+        .map(|(i, p)| renkei_connectors::mynavi_hrmos::RoutingRule {
             id: format!("r{i}"),
             medium: MEDIUM,
             position_name: p.to_string(),
