@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Issue 30 item 2, proved: adds the example connector (tests/support/example/mod.rs) to a
-# scratch worktree of HEAD as a connector of the product — its own two folders plus three
+# scratch worktree of HEAD (the last commit, not uncommitted edits) as a connector of the product — its own two folders plus three
 # touched files — prints `git diff --stat`, and runs the checks that hold every registered
 # connector to being complete and deployable: the consistency test, both templates' parity
 # and least privilege, the settings schemas, the CDK synth and cfn-lint.
@@ -12,12 +12,14 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 scratch=$(mktemp -d)
 work="$scratch/renkei"
-git -C "$root" worktree add --detach -q "$work" HEAD
 cleanup() {
-  git -C "$root" worktree remove --force "$work" || true
+  git -C "$root" worktree remove --force "$work" 2>/dev/null || true
+  git -C "$root" worktree prune
   rm -rf "$scratch"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
+git -C "$root" worktree add --detach -q "$work" HEAD
 cd "$work"
 name=example-webhooks
 module=example_webhooks
@@ -82,12 +84,13 @@ PY
 git add -N .
 echo "== the example connector added: its folders and three files outside them"
 git diff --stat
-outside=$(git diff --name-only | grep -v -e "^shared/connectors/src/$module/" -e "^functions/$name/" | grep -v '^Cargo.lock$' || true)
-count=$(printf '%s\n' "$outside" | grep -c . || true)
+git diff --name-only > "$scratch/changed"
+grep -v -e "^shared/connectors/src/$module/" -e "^functions/$name/" "$scratch/changed" > "$scratch/outside" || true
+count=$(wc -l < "$scratch/outside")
 echo "files outside its folders: $count"
 if [ "$count" -gt 3 ]; then
   echo "more than three files outside the connector's folders:" >&2
-  printf '%s\n' "$outside" >&2
+  cat "$scratch/outside" >&2
   exit 1
 fi
 
@@ -106,4 +109,10 @@ cargo nextest run --no-fail-fast \
   -E 'not test(/^(a_connector_with_nothing_but_its_code|s30_2_a_new_connector)/)'
 echo "== after building it (cargo adds the new package to Cargo.lock itself)"
 git diff --stat
+git diff --name-only > "$scratch/built"
+if ! diff <( (cat "$scratch/changed"; echo Cargo.lock) | sort -u) <(sort -u "$scratch/built") > /dev/null; then
+  echo "building changed more than Cargo.lock:" >&2
+  diff "$scratch/changed" "$scratch/built" >&2 || true
+  exit 1
+fi
 echo "the example connector is complete with $count files touched outside its folders"

@@ -144,6 +144,30 @@ fn missing(factory: &dyn ConnectorFactory) -> Vec<String> {
         .into_iter()
         .map(|(n, _)| n)
         .collect();
+    let module = format!("shared/connectors/src/{}/", name.replace('-', "_"));
+    if factory.vendors().is_empty() {
+        gaps.push(format!(
+            "{name} names no vendors (vendors() in {module}: the sandbox simulators it talks to)"
+        ));
+    }
+    for source in factory.webhooks() {
+        let vendor = source.vendor().as_str();
+        if !factory.vendors().contains(&vendor) {
+            gaps.push(format!(
+                "{name} takes {vendor}'s webhooks but does not name {vendor} in vendors() ({module})"
+            ));
+        }
+    }
+    if factory.schema().is_none() {
+        gaps.push(format!(
+            "{name} has no schema() ({module}): its Settings and Secret types check what people change and tell the deployment's outbound policy where it calls"
+        ));
+    }
+    if factory.actions().is_some() && !renkei_admin::SECRETS_READ.contains(&name) {
+        gaps.push(format!(
+            "{name} declares actions, which the admin function runs with the connection's secret: add it to renkei_admin::SECRETS_READ (shared/admin/src/lib.rs), which both templates' grants follow (tests/deployment.rs)"
+        ));
+    }
     for vendor in factory.vendors() {
         if !simulated.contains(vendor) {
             gaps.push(format!("no sandbox simulator for vendor {vendor}"));
@@ -212,6 +236,31 @@ fn s30_2_a_new_connector_touches_three_files_outside_its_folders() {
             gaps.iter().any(|g| g.contains(file)),
             "{file} is not needed: {gaps:#?}"
         );
+    }
+}
+
+/// The ingress finds a calling vendor's contract through the connectors that take its
+/// webhooks: every one of them must name the same contract, or which applies would depend
+/// on the registry's order.
+#[test]
+fn s30_1_each_calling_vendor_has_one_webhook_contract_across_connectors() {
+    let registry = renkei_connectors::registry();
+    let sources: Vec<_> = registry.iter().flat_map(|f| f.webhooks()).collect();
+    for a in &sources {
+        for b in sources.iter().filter(|b| b.vendor() == a.vendor()) {
+            assert_eq!(
+                (
+                    a.contract.signature_header(),
+                    a.contract.redelivery_window()
+                ),
+                (
+                    b.contract.signature_header(),
+                    b.contract.redelivery_window()
+                ),
+                "two contracts for {:?}",
+                a.vendor()
+            );
+        }
     }
 }
 

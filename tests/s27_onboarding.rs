@@ -602,3 +602,60 @@ async fn s27_11_migrate_secrets_strips_partner_credentials_and_writes_the_stack_
         .unwrap();
     assert!(!done.stripped, "{done:?}");
 }
+
+/// A connect sent twice (a console retry, `renkei connect` again) is refused as existing
+/// before anything is written: the live connection keeps its secret (its provisioned
+/// LinkedIn application), its LinkedIn endpoint secret and its activation.
+#[tokio::test]
+async fn c5_1_connecting_an_existing_connection_again_changes_nothing_of_it() {
+    let env = accounts(1).await;
+    let settings = env.linkedin_settings(CONTRACT_CORPORATE);
+    let c = env
+        .connect_linkedin(settings.clone(), LINKEDIN_ADMIN)
+        .await
+        .unwrap();
+    let t = env.tenant();
+    let endpoint = endpoint_secret_name(WebhookVendor::LinkedIn, &t, &c);
+    let before = (
+        env.backend
+            .secrets
+            .get(&renkei_core::repo::secret_name(c5::NAME, &t, &c))
+            .await
+            .unwrap(),
+        env.backend.secrets.get(&endpoint).await.unwrap(),
+        c5::ActivationState::read(&env.backend.store, &t, &c)
+            .await
+            .unwrap(),
+    );
+    assert!(
+        before.0.is_some() && before.1.is_some(),
+        "connected and provisioned"
+    );
+    let again = c5::setup(
+        &env.backend.store,
+        &env.backend.secrets,
+        c5::SetupInput {
+            tenant_id: t.clone(),
+            connection_id: c.clone(),
+            settings,
+            secret: env.linkedin_secret(),
+            webhook_base: format!("http://{}/webhooks", env.addr),
+        },
+        env.clock.now(),
+    )
+    .await
+    .unwrap_err();
+    assert!(again.to_string().contains("exists already"), "{again}");
+    let after = (
+        env.backend
+            .secrets
+            .get(&renkei_core::repo::secret_name(c5::NAME, &t, &c))
+            .await
+            .unwrap(),
+        env.backend.secrets.get(&endpoint).await.unwrap(),
+        c5::ActivationState::read(&env.backend.store, &t, &c)
+            .await
+            .unwrap(),
+    );
+    assert_eq!(after, before);
+}

@@ -46,8 +46,15 @@ async fn s30_1_every_connectors_schemas_describe_what_connecting_stores() {
         .unwrap();
     for item in &items {
         let name = item["name"].as_str().unwrap();
-        // A connector without a demo scenario has nothing stored here to check (the
-        // demo says so when it skips it); every one with a scenario must have connected.
+        let settings = validator(&item["settings_schema"]);
+        // Not a schema that takes anything: a string for the settings object is refused.
+        assert!(!settings.is_valid(&json!("settings")), "{name}");
+        assert!(
+            !validator(&item["secret_schema"]).is_valid(&json!("secret")),
+            "{name}"
+        );
+        // A connector without a demo scenario has nothing stored here to check beyond that
+        // (the demo says so when it skips it); every one with a scenario must have connected.
         if !renkei_testbed::demo::demo_connectors().contains(&name) {
             continue;
         }
@@ -55,7 +62,6 @@ async fn s30_1_every_connectors_schemas_describe_what_connecting_stores() {
             .iter()
             .find(|c| c.connector == name)
             .unwrap_or_else(|| panic!("the demo connected no {name}"));
-        let settings = validator(&item["settings_schema"]);
         let errors: Vec<String> = settings
             .iter_errors(&conn.settings)
             .map(|e| e.to_string())
@@ -68,8 +74,6 @@ async fn s30_1_every_connectors_schemas_describe_what_connecting_stores() {
             .map(|e| e.to_string())
             .collect();
         assert!(errors.is_empty(), "{name}'s stored secret: {errors:?}");
-        // Not a schema that takes anything: a string for the settings object is refused.
-        assert!(!settings.is_valid(&json!("settings")), "{name}");
     }
 }
 

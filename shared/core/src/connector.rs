@@ -281,10 +281,11 @@ pub trait ConnectorFactory: Send + Sync {
         )))
     }
 
-    /// The work a new connection needs before its first sync, done right after connecting
-    /// where everything runs in one process (the CLI, the sandbox); in a deployment the
-    /// connector's own function does it in the run that [`crate::setup::Connected`]'s
-    /// `run_at_once` asks for. Default: none.
+    /// The work a new connection needs before its first sync, done by the sandbox right
+    /// after connecting (one process, no run wanted yet). Elsewhere the connector's own
+    /// function does it in the run that [`crate::setup::Connected`]'s `run_at_once` asks
+    /// for: the admin API publishes that run, `renkei connect` requests it (the embedded
+    /// backend runs it at once). Default: none.
     async fn prepare(
         &self,
         _env: crate::setup::SetupEnv<'_>,

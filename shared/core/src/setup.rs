@@ -190,8 +190,8 @@ pub struct Connected {
     pub connection: crate::repo::Connection,
     /// Whether the connection needs work before its first sync that only the connector's
     /// own function may do in a deployment (it reads the deployment's secrets): the admin
-    /// API then asks for a run at once, and where everything is one process (the CLI, the
-    /// sandbox) [`crate::engine::ConnectorFactory::prepare`] does it right after connecting.
+    /// API and `renkei connect` then ask for a run at once, and the sandbox has
+    /// [`crate::engine::ConnectorFactory::prepare`] do it right after connecting.
     pub run_at_once: bool,
 }
 

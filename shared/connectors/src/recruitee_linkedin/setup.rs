@@ -193,6 +193,17 @@ pub async fn setup(
     if !found.is_empty() {
         return Err(SetupProblems(found));
     }
+    // Before anything is written: a connect sent twice must not overwrite the live
+    // connection's secret, endpoint secrets and activation (nor another connector's under
+    // the same id). The conditional put below still catches a race between two.
+    if Repo::new(store)
+        .connection(&t, &c)
+        .await
+        .map_err(unavailable)?
+        .is_some()
+    {
+        return Err(exists(&c));
+    }
     let mut settings = input.settings.clone();
     let recruitee = RecruiteeClient::new(settings.recruitee(), &input.secret.recruitee_token)
         .map_err(unavailable)?;
@@ -246,14 +257,18 @@ pub async fn setup(
         .put_connection(&conn, None)
         .await
         .map_err(|e| match e {
-            StoreError::ConditionFailed => SetupProblem::new(
-                ProblemKind::Exists,
-                format!("connection {} exists already", conn.connection_id),
-            )
-            .into(),
+            StoreError::ConditionFailed => exists(&conn.connection_id),
             other => unavailable(other),
         })?;
     Ok(conn)
+}
+
+fn exists(c: &ConnectionId) -> SetupProblems {
+    SetupProblem::new(
+        ProblemKind::Exists,
+        format!("connection {c} exists already"),
+    )
+    .into()
 }
 
 /// The name renkei gives an integration (LinkedIn's Postman collection names them

@@ -125,7 +125,7 @@ pub struct IngressConfig {
     /// Webhooks within this window of the one that requested a run join that run.
     pub coalesce: Duration,
     /// The least time a delivery id is remembered; a vendor's own redelivery window
-    /// ([`WebhookVendor::redelivery_window`]) is used where it is longer.
+    /// ([`WebhookContract::redelivery_window`]) is used where it is longer.
     pub dedupe_ttl: Duration,
     /// How far a vendor's signed timestamp may be from now, either way (clock skew included).
     pub max_age: Duration,

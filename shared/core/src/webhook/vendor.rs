@@ -106,7 +106,9 @@ pub trait WebhookContract: Send + Sync + 'static {
 
     /// The answer to a validation `GET` with `code`, signed with the endpoint's `secret`
     /// (or the decoy's where there is none, so the answers look alike); `endpoint` is the
-    /// endpoint's stored secret where there is one. Err: refused (400).
+    /// endpoint's stored secret where there is one. Err: refused (400). Asked only after
+    /// [`WebhookContract::challenge_code`] read a code, so a contract that reads none never
+    /// answers.
     fn challenge_answer(
         &self,
         _req: &WebhookRequest,
@@ -114,7 +116,7 @@ pub trait WebhookContract: Send + Sync + 'static {
         _secret: &str,
         _endpoint: Option<&Value>,
     ) -> Result<Value, &'static str> {
-        Err("method not allowed")
+        Err("this vendor validates no endpoint by GET")
     }
 }
 
