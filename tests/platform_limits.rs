@@ -23,13 +23,10 @@ fn seed(range: std::ops::RangeInclusive<usize>) -> Vec<Value> {
 
 #[tokio::test]
 async fn p6_kaonavi_writes_stay_within_5_per_60_s_across_back_to_back_runs_and_a_continuation() {
-    let env = SandboxEnv::start(Limits::default(), 1).await.unwrap();
-    env.sandbox.set_time_scale(SCALE);
-    let limits = KaonaviLimits {
-        time_scale: SCALE,
-        ..KaonaviLimits::default()
-    };
-    let mut settings = env.settings(1, limits);
+    let env = SandboxEnv::start_scaled(Limits::default(), 1, SCALE)
+        .await
+        .unwrap();
+    let mut settings = env.settings(1, KaonaviLimits::default());
     settings.task_poll_ms = 1;
     let (t, c) = env.connect(settings).await.unwrap();
     env.sandbox.kaonavi_reset_stats(KAONAVI_KEY);

@@ -2,9 +2,10 @@
 //! 30 s, every poll in the Consumer Key's hourly window, a bound per run, and tasks carried
 //! to the next run without sending their members twice.
 //!
-//! Time: the sandbox runs `SCALE` simulated seconds per real second and the connection
-//! divides its waits and windows by the same factor, so a task of two simulated minutes
-//! takes a fraction of a real second; every time asserted is the simulator's.
+//! Time: the sandbox runs `SCALE` simulated seconds per real second and the connection's
+//! runs divide their waits and windows by the same factor (the env's time scale), so a task
+//! of two simulated minutes takes a fraction of a real second; every time asserted is the
+//! simulator's.
 
 mod s29_kaonavi;
 
@@ -196,7 +197,7 @@ async fn s29_4_a_run_stops_at_its_poll_bound_and_the_next_checks_the_task_before
     let bound = TaskPolling::per_run_for(limits.requests_per_hour) as usize;
     assert_eq!(bound, 10);
     let env = kaonavi_env(limits, 1_000_000.0, SCALE).await;
-    let (t, c) = env.connect(scaled(&env, 50, limits, SCALE)).await.unwrap();
+    let (t, c) = env.connect(scaled(&env, 50, limits)).await.unwrap();
     env.sandbox
         .roumumate_upsert(ROUMUMATE_TOKEN, employees(1..=2))
         .unwrap();
@@ -275,7 +276,7 @@ async fn s29_4_a_deadline_during_a_task_continues_and_the_task_s_members_are_not
         writes_per_minute: None,
     };
     let env = kaonavi_env(limits, 3.0, SCALE).await;
-    let (t, c) = env.connect(scaled(&env, 50, limits, SCALE)).await.unwrap();
+    let (t, c) = env.connect(scaled(&env, 50, limits)).await.unwrap();
     env.sandbox
         .roumumate_upsert(ROUMUMATE_TOKEN, employees(1..=2))
         .unwrap();
@@ -352,10 +353,7 @@ async fn stuck_tasks(page_size: u32, n: usize) -> (SandboxEnv, TenantId, Connect
         writes_per_minute: None,
     };
     let env = kaonavi_env(limits, 1_000_000.0, SCALE).await;
-    let (t, c) = env
-        .connect(scaled(&env, page_size, limits, SCALE))
-        .await
-        .unwrap();
+    let (t, c) = env.connect(scaled(&env, page_size, limits)).await.unwrap();
     env.sandbox
         .roumumate_upsert(ROUMUMATE_TOKEN, employees(1..=n))
         .unwrap();
@@ -449,7 +447,9 @@ async fn s29_4_no_write_is_sent_once_the_run_s_polls_are_spent() {
         requests_per_hour: Some(50),
         writes_per_minute: None,
     };
-    let env = SandboxEnv::start(limits, 0).await.expect("sandbox starts");
+    let env = SandboxEnv::start_scaled(limits, 0, SCALE)
+        .await
+        .expect("sandbox starts");
     env.sandbox.kaonavi_company(
         KAONAVI_KEY,
         CompanySetup {
@@ -462,8 +462,7 @@ async fn s29_4_no_write_is_sent_once_the_run_s_polls_are_spent() {
             ..Default::default()
         },
     );
-    env.sandbox.set_time_scale(SCALE);
-    let (t, c) = env.connect(scaled(&env, 1, limits, SCALE)).await.unwrap();
+    let (t, c) = env.connect(scaled(&env, 1, limits)).await.unwrap();
     env.sandbox
         .roumumate_upsert(ROUMUMATE_TOKEN, employees(1..=2))
         .unwrap();
@@ -495,7 +494,7 @@ async fn s29_4_a_task_is_kept_in_the_store_before_its_first_poll() {
         writes_per_minute: None,
     };
     let env = Arc::new(kaonavi_env(limits, 1_000_000.0, SCALE).await);
-    let (t, c) = env.connect(scaled(&env, 50, limits, SCALE)).await.unwrap();
+    let (t, c) = env.connect(scaled(&env, 50, limits)).await.unwrap();
     env.sandbox
         .roumumate_upsert(ROUMUMATE_TOKEN, employees(1..=2))
         .unwrap();
@@ -533,7 +532,7 @@ async fn s29_4_several_large_syncs_in_an_hour_stay_within_the_hourly_limit_witho
         writes_per_minute: Some(5),
     };
     let env = kaonavi_env(limits, 60.0, SCALE).await;
-    let (t, c) = env.connect(scaled(&env, 10, limits, SCALE)).await.unwrap();
+    let (t, c) = env.connect(scaled(&env, 10, limits)).await.unwrap();
     let syncs = 8;
     for s in 0..syncs {
         let first = s * 20 + 1;

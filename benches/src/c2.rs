@@ -40,7 +40,6 @@ pub async fn bench_c2(a: C2Bench) -> Result<(), String> {
     let off = KaonaviLimits {
         requests_per_hour: None,
         writes_per_minute: None,
-        time_scale: 1.0,
     };
     let (t, c) = env.connect(env.settings(500, off)).await?;
     env.sandbox
@@ -64,12 +63,10 @@ pub async fn bench_c2(a: C2Bench) -> Result<(), String> {
 
     // 3. Kaonavi's limits on (5 writes / 60 s, 1,000 requests / h), time-scaled.
     let scale = a.time_scale.unwrap_or(60.0);
-    let env = Env::start(Limits::default(), 0).await?;
-    env.sandbox.set_time_scale(scale);
+    let env = Env::start_scaled(Limits::default(), 0, scale).await?;
     let on = KaonaviLimits {
         requests_per_hour: Some(1000),
         writes_per_minute: Some(5),
-        time_scale: scale,
     };
     let (t, c) = env.connect(env.settings(20, on)).await?;
     // Setup's Dry-Run writes count against Kaonavi's window; in production the first
@@ -222,7 +219,6 @@ async fn on_dynamodb(employees: usize) -> Result<NoChange, String> {
         let off = KaonaviLimits {
             requests_per_hour: None,
             writes_per_minute: None,
-            time_scale: 1.0,
         };
         let (t, c) = env
             .connect_in(&store, &tenant, env.settings(500, off))

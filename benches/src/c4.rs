@@ -10,14 +10,12 @@ use std::time::Instant;
 /// per company, on both sides, with simulated time `scale` times faster.
 pub async fn bench_c4(profiles: usize, scale: f64) -> Result<(), String> {
     use renkei_testbed::{PERSONIO_COMPANY, TALENTWUNDER_PROJECT};
-    let env = Env::start(Limits::default(), 0).await?;
-    env.sandbox.set_time_scale(scale);
+    let env = Env::start_scaled(Limits::default(), 0, scale).await?;
     let mut setup = env.personio_setup();
     setup.per_minute = Some(20);
     env.sandbox.personio_company(PERSONIO_COMPANY, setup);
     let mut settings = env.personio_settings();
     settings.per_minute = Some(20);
-    settings.time_scale = scale;
     env.connect_personio(settings).await?;
     // Connecting's probe is one request of the window; in production the first upload comes
     // later. Let one simulated minute pass and measure the upload's own requests only.

@@ -112,12 +112,14 @@ pub async fn bench_c5(b: C5Bench) -> Result<(), String> {
     let start = sim_time(&sim_now["now"]).ok_or("the sandbox's time is unreadable")?;
     let clock = Arc::new(ScaledClock::new(start, b.scale));
 
-    let backend = LocalBackend::open(
+    let mut backend = LocalBackend::open(
         &dir.join("lambda"),
         clock.clone(),
         renkei_connectors::registry(),
     )
     .map_err(|e| e.to_string())?;
+    // The runs' time scale, the sandbox's: LinkedIn's and Recruitee's minutes shortened.
+    backend.config.set_time_scale(b.scale)?;
     let t = TenantId::new("bench-co").map_err(|e| e.to_string())?;
     let c = ConnectionId::new(c5::NAME).map_err(|e| e.to_string())?;
     let mut settings = c5::Settings::new(COMPANY, ORG, CONTRACT);
@@ -128,7 +130,6 @@ pub async fn bench_c5(b: C5Bench) -> Result<(), String> {
     settings.linkedin_platform_url = format!("{base}/linkedin");
     settings.onboarding_url = Some(base.clone());
     settings.recruitee_per_minute = None;
-    settings.time_scale = b.scale;
     // The deployment's partner application, as the local stack keeps it.
     c5::partner::PartnerApp {
         client_id: PARTNER.0.into(),

@@ -16,7 +16,9 @@ use serde_json::Value;
 /// A sandbox whose Kaonavi runs each task for `task_seconds` simulated seconds, with the
 /// given limits, at `scale` simulated seconds per real second.
 pub async fn kaonavi_env(limits: Limits, task_seconds: f64, scale: f64) -> SandboxEnv {
-    let env = SandboxEnv::start(limits, 0).await.expect("sandbox starts");
+    let env = SandboxEnv::start_scaled(limits, 0, scale)
+        .await
+        .expect("sandbox starts");
     env.sandbox.kaonavi_company(
         KAONAVI_KEY,
         CompanySetup {
@@ -28,19 +30,18 @@ pub async fn kaonavi_env(limits: Limits, task_seconds: f64, scale: f64) -> Sandb
             ..Default::default()
         },
     );
-    env.sandbox.set_time_scale(scale);
     env
 }
 
-/// C2 settings with Kaonavi's waits and windows scaled like the sandbox, and the
-/// production first wait (1 s, in simulated time).
-pub fn scaled(env: &SandboxEnv, page_size: u32, limits: Limits, scale: f64) -> Settings {
+/// C2 settings with Kaonavi's limits and the production first wait (1 s, in simulated
+/// time), for an env of [`kaonavi_env`] (or [`SandboxEnv::start_scaled`]), whose runs scale
+/// Kaonavi's waits and windows like its sandbox.
+pub fn scaled(env: &SandboxEnv, page_size: u32, limits: Limits) -> Settings {
     let mut s = env.settings(
         page_size,
         KaonaviLimits {
             requests_per_hour: limits.requests_per_hour,
             writes_per_minute: limits.writes_per_minute,
-            time_scale: scale,
         },
     );
     s.task_poll_ms = 1000;

@@ -61,7 +61,6 @@ pub fn no_limits() -> renkei_connectors::roumumate_kaonavi::KaonaviLimits {
     renkei_connectors::roumumate_kaonavi::KaonaviLimits {
         requests_per_hour: None,
         writes_per_minute: None,
-        time_scale: 1.0,
     }
 }
 

@@ -148,7 +148,6 @@ pub(crate) async fn child(base: &str, step: &str, employees: usize) -> Result<()
             kaonavi_limits: KaonaviLimits {
                 requests_per_hour: None,
                 writes_per_minute: None,
-                time_scale: 1.0,
             },
             task_poll_ms: 5,
         },

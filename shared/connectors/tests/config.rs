@@ -102,7 +102,82 @@ fn p10_c2_page_size_is_within_roumumates_limit_and_kaonavis_limits_are_positive(
         .unwrap();
     assert_eq!(
         merged["kaonavi_limits"],
-        json!({"requests_per_hour": null, "writes_per_minute": 5, "time_scale": 1.0})
+        json!({"requests_per_hour": null, "writes_per_minute": 5})
+    );
+}
+
+/// Issue 30, item 6: a sandbox's time scale is the run's environment now, not a setting.
+/// Connections stored by earlier releases still hold `time_scale` (C2 in `kaonavi_limits`):
+/// they read, run and change as before, the key is dropped when their settings are written
+/// again, and a person who names it is told it is not a key the connector reads.
+#[test]
+fn s30_6_a_connection_stored_with_a_time_scale_still_reads() {
+    let mut c2 = roumumate();
+    c2["kaonavi_limits"] =
+        json!({"requests_per_hour": 1000, "writes_per_minute": 5, "time_scale": 60.0});
+    let mut c4 = serde_json::to_value(c4::Settings::new("12345", "acme", None)).unwrap();
+    c4["time_scale"] = json!(20.0);
+    let mut c5 = serde_json::to_value(c5::Settings::new("acme", "org-1", "contract-1")).unwrap();
+    c5["time_scale"] = json!(10.0);
+    let stored = [
+        ("roumumate-kaonavi", c2, "kaonavi_limits.time_scale"),
+        ("talentwunder-personio", c4, "time_scale"),
+        ("recruitee-linkedin", c5, "time_scale"),
+    ];
+    let held = |v: &Value, key: &str| key.split('.').try_fold(v, |v, k| v.get(k)).is_some();
+    for (connector, old, key) in &stored {
+        assert!(held(old, key), "{connector}: stored as before");
+        let schema = schema(connector);
+        // Read as the connector reads it (the admin API's view, the engine's build).
+        let read = schema
+            .read_settings(old)
+            .unwrap_or_else(|p| panic!("{connector}: {p:?}"));
+        assert!(!held(&read, key), "{connector}: {read}");
+        assert!(
+            !schema.endpoints(old).is_empty(),
+            "{connector}: its vendors' addresses read, so its runs are allowed out"
+        );
+        // Changed by a person: the change applies and the old key is not written again.
+        let written = schema
+            .change_settings(old, &json!({"page_size": 5}))
+            .unwrap_or_else(|p| panic!("{connector}: {p:?}"));
+        assert_eq!(written["page_size"], 5, "{connector}");
+        assert!(!held(&written, key), "{connector}: {written}");
+    }
+    // C2's key sits in a group a person may change one key of: the stored one is not
+    // taken for theirs.
+    let limits = json!({"kaonavi_limits": {"requests_per_hour": 3000}});
+    let written = schema("roumumate-kaonavi")
+        .change_settings(&stored[0].1, &limits)
+        .unwrap();
+    assert_eq!(
+        written["kaonavi_limits"],
+        json!({"requests_per_hour": 3000, "writes_per_minute": 5})
+    );
+    // The build's typed read (`decode_settings`) takes them too.
+    let [(_, c2, _), (_, c4, _), (_, c5, _)] = stored;
+    let c2: renkei_connectors::roumumate_kaonavi::Settings = serde_json::from_value(c2).unwrap();
+    assert_eq!(c2.kaonavi_limits.writes_per_minute, Some(5));
+    serde_json::from_value::<c4::Settings>(c4).unwrap();
+    serde_json::from_value::<c5::Settings>(c5).unwrap();
+    // `settings set time_scale=…` is refused now: an unknown key, like any other.
+    assert_eq!(
+        refused(
+            "roumumate-kaonavi",
+            &roumumate(),
+            json!({"kaonavi_limits": {"time_scale": 60.0}})
+        ),
+        ["settings.kaonavi_limits.time_scale"]
+    );
+    let c4 = serde_json::to_value(c4::Settings::new("12345", "acme", None)).unwrap();
+    assert_eq!(
+        refused("talentwunder-personio", &c4, json!({"time_scale": 20.0})),
+        ["settings.time_scale"]
+    );
+    let c5 = serde_json::to_value(c5::Settings::new("acme", "org-1", "contract-1")).unwrap();
+    assert_eq!(
+        refused("recruitee-linkedin", &c5, json!({"time_scale": 10.0})),
+        ["settings.time_scale"]
     );
 }
 

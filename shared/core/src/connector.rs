@@ -244,6 +244,10 @@ pub struct BuildEnv<'a> {
     /// Where the deployment lets the connector call out (addresses that come with the work,
     /// such as a CV's download URL, are checked against it).
     pub outbound: &'a crate::outbound::OutboundPolicy,
+    /// Simulated seconds per real second of the run's environment ([`REAL_TIME`] in a
+    /// deployment; [`EngineConfig::time_scale`]): the vendor clients' rate windows and
+    /// waits are divided by it, so that they match a time-scaled sandbox.
+    pub time_scale: f64,
 }
 
 /// Builds a connector for a connection from its settings and secret.

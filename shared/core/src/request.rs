@@ -93,6 +93,38 @@ pub struct EngineConfig {
     pub event_source: String,
     /// Where the connectors may call out (strict unless the embedded backend says Local).
     pub outbound: crate::outbound::OutboundPolicy,
+    /// Simulated seconds per real second ([`REAL_TIME`] unless set with
+    /// [`EngineConfig::set_time_scale`]): a time-scaled sandbox (the testbed, the benchmarks)
+    /// runs its vendors' clocks this much faster, so connectors shorten their vendors' rate
+    /// windows and waits by it ([`crate::connector::BuildEnv::time_scale`]). It belongs to
+    /// the run's environment, not to a connection: a deployment never sets it.
+    pub time_scale: f64,
+}
+
+/// The time scale of a deployment, and of whatever runs outside an engine (connecting,
+/// webhooks): simulated time is real time.
+pub const REAL_TIME: f64 = 1.0;
+
+impl EngineConfig {
+    /// Sets [`EngineConfig::time_scale`], refusing a scale that is not a positive finite
+    /// number (a zero or negative one would make every window and wait infinite or
+    /// negative).
+    pub fn set_time_scale(&mut self, scale: f64) -> Result<(), String> {
+        self.time_scale = checked_time_scale(scale)?;
+        Ok(())
+    }
+}
+
+/// `scale` when it is a usable time scale (simulated seconds per real second: finite and
+/// above zero), or why not.
+pub fn checked_time_scale(scale: f64) -> Result<f64, String> {
+    if scale.is_finite() && scale > 0.0 {
+        Ok(scale)
+    } else {
+        Err(format!(
+            "time scale {scale} refused: simulated seconds per real second, a finite number above 0 (1 is real time)"
+        ))
+    }
 }
 
 impl Default for EngineConfig {
@@ -107,6 +139,7 @@ impl Default for EngineConfig {
             notice: NoticePolicy::default(),
             event_source: "renkei".into(),
             outbound: crate::outbound::OutboundPolicy::default(),
+            time_scale: REAL_TIME,
         }
     }
 }
@@ -409,5 +442,22 @@ mod tests {
         let webhook = serde_json::to_value(event(json!({"webhook": true}))).unwrap();
         assert_eq!(webhook["webhook"], true);
         assert!(webhook.get("manual").is_none() && webhook.get("claim").is_none());
+    }
+
+    /// Issue 30, item 6: the time scale is one number, simulated seconds per real second; a
+    /// deployment runs at real time, and a scale that would make windows and waits infinite
+    /// or negative is refused where it is set.
+    #[test]
+    fn s30_6_the_time_scale_is_real_time_unless_set_and_only_a_positive_finite_one_is_set() {
+        let mut config = EngineConfig::default();
+        assert_eq!(config.time_scale, REAL_TIME);
+        for wrong in [0.0, -1.0, f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+            assert!(config.set_time_scale(wrong).is_err(), "{wrong}");
+            assert_eq!(config.time_scale, REAL_TIME, "{wrong} left it as it was");
+        }
+        for fine in [0.5, 1.0, 60.0] {
+            config.set_time_scale(fine).unwrap();
+            assert_eq!(config.time_scale, fine);
+        }
     }
 }

@@ -143,7 +143,6 @@ impl Scenario for RoumumateKaonavi {
         let limits = KaonaviLimits {
             requests_per_hour: None,
             writes_per_minute: None,
-            time_scale: 1.0,
         };
         let (t, connection) = env.connect(env.settings(200, limits)).await?;
         let mut data = seed::employees(size.employees, 7);

@@ -8,7 +8,7 @@ use renkei_connectors::roumumate_kaonavi::{
     self as c2, KaonaviLimits, Secret, Settings, SetupInput, TargetFilter,
 };
 use renkei_core::Registry;
-use renkei_core::engine::{Outcome, RunRecord};
+use renkei_core::engine::{Outcome, REAL_TIME, RunRecord};
 use renkei_core::repo::{Repo, Role, TenantUser};
 use renkei_core::{Clock, ConnectionId, ManualClock, TenantId};
 use renkei_local::LocalBackend;
@@ -83,12 +83,29 @@ impl SandboxEnv {
         task_polls: u32,
         registry: Registry,
     ) -> Result<Self, String> {
+        Self::start_temp(limits, task_polls, registry, REAL_TIME).await
+    }
+
+    /// As [`SandboxEnv::start`], on time `scale` times faster than real time (simulated
+    /// seconds per real second): the simulators' clock runs that fast, and the engine tells
+    /// the connectors so, which shorten their vendors' windows and waits alike. Refuses a
+    /// scale that is not a positive finite number.
+    pub async fn start_scaled(limits: Limits, task_polls: u32, scale: f64) -> Result<Self, String> {
+        Self::start_temp(limits, task_polls, renkei_connectors::registry(), scale).await
+    }
+
+    async fn start_temp(
+        limits: Limits,
+        task_polls: u32,
+        registry: Registry,
+        scale: f64,
+    ) -> Result<Self, String> {
         let dir = std::env::temp_dir().join(format!(
             "renkei-demo-{}-{}",
             std::process::id(),
             fastrand::u32(..)
         ));
-        let mut env = Self::open(&dir, limits, task_polls, registry).await?;
+        let mut env = Self::open(&dir, limits, task_polls, registry, scale).await?;
         env.temp_dir = Some(dir);
         Ok(env)
     }
@@ -96,7 +113,14 @@ impl SandboxEnv {
     /// As [`SandboxEnv::start`], with the backend's state and outbox in `dir`, which is kept
     /// after the env is dropped (`renkei demo --out`: the user opens them afterwards).
     pub async fn start_in(dir: &Path, limits: Limits, task_polls: u32) -> Result<Self, String> {
-        Self::open(dir, limits, task_polls, renkei_connectors::registry()).await
+        Self::open(
+            dir,
+            limits,
+            task_polls,
+            renkei_connectors::registry(),
+            REAL_TIME,
+        )
+        .await
     }
 
     async fn open(
@@ -104,10 +128,15 @@ impl SandboxEnv {
         limits: Limits,
         task_polls: u32,
         registry: Registry,
+        scale: f64,
     ) -> Result<Self, String> {
         let clock = Arc::new(ManualClock::new(Utc::now()));
-        let backend =
-            Arc::new(LocalBackend::open(dir, clock.clone(), registry).map_err(|e| e.to_string())?);
+        let mut backend =
+            LocalBackend::open(dir, clock.clone(), registry).map_err(|e| e.to_string())?;
+        // Set before the backend is shared with the sandbox's runner: every run, whoever
+        // starts it, builds its connectors on this scale.
+        backend.config.set_time_scale(scale)?;
+        let backend = Arc::new(backend);
         let sandbox = Sandbox::new().with_runner(Arc::new(LocalRunner(backend.clone())));
         let (addr, server) = sandbox
             .serve(SocketAddr::from(([127, 0, 0, 1], 0)))
@@ -156,7 +185,17 @@ impl SandboxEnv {
         };
         env.hrbrain_accounts();
         env.personio_accounts();
+        // The simulators' clock last, once their accounts are set up; an unscaled env
+        // leaves it as it started.
+        if scale != REAL_TIME {
+            env.sandbox.set_time_scale(scale);
+        }
         Ok(env)
+    }
+
+    /// Simulated seconds per real second of this env (1: real time).
+    pub fn time_scale(&self) -> f64 {
+        self.backend.config.time_scale
     }
 
     /// Settings of a C2 connection against this sandbox.
@@ -211,9 +250,17 @@ impl SandboxEnv {
             secret,
             settings,
         };
-        c2::setup(store, &self.backend.secrets, self.clock.now(), input)
-            .await
-            .map_err(|e| e.to_string())?;
+        // On the env's time scale: setup's Dry-Run writes count in the windows the runs
+        // share.
+        c2::setup_scaled(
+            store,
+            &self.backend.secrets,
+            self.clock.now(),
+            input,
+            self.time_scale(),
+        )
+        .await
+        .map_err(|e| e.to_string())?;
         Ok((t, c))
     }
 

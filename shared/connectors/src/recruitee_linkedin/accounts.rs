@@ -13,7 +13,7 @@
 
 use super::{Secret, Settings};
 use chrono::{DateTime, Duration, Utc};
-use renkei_core::engine::{SyncError, decode_parts};
+use renkei_core::engine::{REAL_TIME, SyncError, decode_parts};
 use renkei_core::ports::{Condition, SecretStore, StateStore};
 use renkei_core::repo::{Connection, Repo};
 use renkei_core::{ConnectionId, TenantId};
@@ -185,7 +185,8 @@ impl Linked {
             .map_err(|e| SyncError::Retryable(e.to_string()))?;
         let (settings, secret): (Settings, Secret) =
             decode_parts(&conn, raw.as_deref(), "credentials missing: connect again")?;
-        let linkedin = secret.customer(&settings)?;
+        // Team members are linked through the admin API, outside runs: real time.
+        let linkedin = secret.customer(&settings, REAL_TIME)?;
         Ok(Self {
             conn,
             settings,

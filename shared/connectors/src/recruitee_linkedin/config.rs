@@ -36,7 +36,6 @@ impl Configurable for Settings {
                 Some(linkedin::REQUESTS_PER_DAY),
             )
             .within("sweep_hours", self.sweep_hours, 1, None)
-            .positive("time_scale", self.time_scale)
             // docs/contracts/linkedin.md "API generation": LinkedIn's versioned API renamed
             // RSC resources from 202602 and publishes no versioned form of some calls renkei
             // makes (application stages, interview feedback); renkei speaks /v2/, where

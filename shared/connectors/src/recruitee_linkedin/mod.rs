@@ -41,8 +41,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use renkei_core::Cadence;
 use renkei_core::engine::{
-    Authorization, BuildEnv, ConnectorFactory, Delivery, Refusal, RunConnector, RunRecord,
-    RunStatus, SyncError, WebhookPlan, WebhookSource, decode_parts, decode_settings,
+    Authorization, BuildEnv, ConnectorFactory, Delivery, REAL_TIME, Refusal, RunConnector,
+    RunRecord, RunStatus, SyncError, WebhookPlan, WebhookSource, decode_parts, decode_settings,
 };
 use renkei_core::ports::Condition;
 use renkei_core::repo::{Connection, Repo, Role};
@@ -96,9 +96,9 @@ pub struct Settings {
     /// Hours between sweeps that find deletions by comparing every id.
     #[serde(default = "default_sweep")]
     pub sweep_hours: u32,
-    /// Simulated seconds per real second of a time-scaled sandbox (1: real time).
-    #[serde(default = "default_scale")]
-    pub time_scale: f64,
+    // No `time_scale` any more (issue 30, item 6): a sandbox's time scale is the run's
+    // (`BuildEnv::time_scale`). Connections stored before still hold the key; serde skips
+    // it on reading and it is not written again.
     /// This connection's LinkedIn callback URL (set by connecting): LinkedIn's webhooks and
     /// members' authorizations (C5.4) come back to it; the child application registers it
     /// as its member sign-in redirect.
@@ -138,9 +138,6 @@ fn default_day() -> u32 {
 fn default_sweep() -> u32 {
     24
 }
-fn default_scale() -> f64 {
-    1.0
-}
 
 impl Settings {
     /// Settings with every default for a company, organization and contract.
@@ -157,30 +154,30 @@ impl Settings {
             recruitee_per_minute: default_recruitee_rate(),
             requests_per_day: default_day(),
             sweep_hours: default_sweep(),
-            time_scale: default_scale(),
             callback_url: None,
             onboarding_url: None,
             linkedin_platform_url: default_platform(),
         }
     }
 
-    fn recruitee(&self) -> RecruiteeConfig {
+    /// Recruitee's client configuration; against a sandbox `scale` times faster than real
+    /// time (simulated seconds per real second) its minute's budget is spent that much
+    /// faster.
+    fn recruitee(&self, scale: f64) -> RecruiteeConfig {
         let url = self
             .recruitee_url
             .clone()
             .unwrap_or_else(|| recruitee::base_url(&self.company_id));
         let per_minute = self
             .recruitee_per_minute
-            .map(|n| (f64::from(n) * self.time_scale.max(1.0)) as u32);
+            .map(|n| (f64::from(n) * scale.max(1.0)) as u32);
         RecruiteeConfig::new(&url, per_minute)
     }
 
-    fn linkedin(&self) -> LinkedinConfig {
-        let mut c = LinkedinConfig::new(
-            &self.linkedin_api_url,
-            &self.linkedin_oauth_url,
-            self.time_scale,
-        );
+    /// LinkedIn's client configuration, its minute divided by `scale` (as for
+    /// [`Settings::recruitee`]).
+    fn linkedin(&self, scale: f64) -> LinkedinConfig {
+        let mut c = LinkedinConfig::new(&self.linkedin_api_url, &self.linkedin_oauth_url, scale);
         c.api = self.api.clone();
         c
     }
@@ -231,15 +228,16 @@ impl Secret {
         }
     }
 
-    /// The client of the customer's child application.
-    pub fn customer(&self, settings: &Settings) -> Result<LinkedinClient, SyncError> {
+    /// The client of the customer's child application, on time `scale` times faster than
+    /// real time (`REAL_TIME` but in a time-scaled sandbox's runs).
+    pub fn customer(&self, settings: &Settings, scale: f64) -> Result<LinkedinClient, SyncError> {
         let child = self.child.as_ref().ok_or_else(|| {
             SyncError::Auth(
                 "the connection's LinkedIn application is not provisioned yet: its next run provisions it".into(),
             )
         })?;
         Ok(LinkedinClient::new(
-            &settings.linkedin(),
+            &settings.linkedin(scale),
             &child.client_id,
             &child.client_secret,
         )?)
@@ -375,14 +373,22 @@ impl ConnectorFactory for Factory {
         )?;
         // The partner's side first: the child application provisioned, or patched when the
         // connection's addresses changed.
-        if let Some(child) =
-            partner::provision(env.store, env.secrets, conn, &settings, &secret).await?
+        if let Some(child) = partner::provision(
+            env.store,
+            env.secrets,
+            conn,
+            &settings,
+            &secret,
+            env.time_scale,
+        )
+        .await?
         {
             secret.child = Some(child);
         }
-        let mut recruitee = RecruiteeClient::new(settings.recruitee(), &secret.recruitee_token)?;
+        let mut recruitee =
+            RecruiteeClient::new(settings.recruitee(env.time_scale), &secret.recruitee_token)?;
         recruitee.join_run(env.heartbeat.clone());
-        let mut linkedin = secret.customer(&settings)?;
+        let mut linkedin = secret.customer(&settings, env.time_scale)?;
         linkedin.join_run(env.heartbeat.clone());
         Ok(Box::new(sync::RecruiteeLinkedin::new(
             conn, settings, recruitee, linkedin, env,
@@ -415,7 +421,8 @@ impl ConnectorFactory for Factory {
                 .and_then(serde_json::Value::as_str)
                 .filter(|s| !s.is_empty())
         };
-        let config = settings.linkedin();
+        // Real time: a member's authorization comes to the webhooks function, outside runs.
+        let config = settings.linkedin(REAL_TIME);
         let app = child("client_id").zip(child(renkei_core::webhook::SIGNING_SECRET));
         let linkedin = || {
             let (id, secret) = app.ok_or_else(|| {

@@ -21,7 +21,7 @@ use super::{NAME, Secret, Settings};
 use base64::Engine as _;
 use chrono::{DateTime, Duration, Utc};
 use hmac::{Hmac, Mac};
-use renkei_core::engine::{Delivery, Refusal, SyncError, decode_parts};
+use renkei_core::engine::{Delivery, REAL_TIME, Refusal, SyncError, decode_parts};
 use renkei_core::ports::{Condition, SecretStore, StateStore};
 use renkei_core::repo::{Connection, Repo};
 use renkei_core::{ConnectionId, TenantId};
@@ -264,7 +264,8 @@ pub async fn notify(
     let o = open(store, secrets, token, now).await?;
     let customer = o
         .secret
-        .customer(&o.settings)
+        // The onboarding page's check runs in the admin API, outside runs: real time.
+        .customer(&o.settings, REAL_TIME)
         .map_err(|e| NotifyError::Check(e.to_string()))?;
     check(
         store,

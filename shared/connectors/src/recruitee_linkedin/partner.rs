@@ -11,7 +11,7 @@
 //! [`migrate`] (`renkei migrate-secrets`) strips them and writes the stack secret if absent.
 
 use super::{NAME, Secret, Settings};
-use renkei_core::engine::SyncError;
+use renkei_core::engine::{REAL_TIME, SyncError};
 use renkei_core::ports::{Condition, SecretStore, StateStore};
 use renkei_core::repo::{Connection, Repo};
 use renkei_core::{ConnectionId, TenantId};
@@ -164,13 +164,15 @@ async fn child_app(
 /// Makes LinkedIn hold the connection's child application as its settings want it:
 /// provisioned when `secret` has none (then kept in the connection's secret and the LinkedIn
 /// webhook endpoint's), patched when the redirect URL or the onboarding origin changed.
-/// Answers the child application when it was provisioned now.
+/// Answers the child application when it was provisioned now. `scale`: the run's time
+/// scale (`BuildEnv::time_scale`), `REAL_TIME` outside runs.
 pub async fn provision(
     store: &dyn StateStore,
     secrets: &dyn SecretStore,
     conn: &Connection,
     settings: &Settings,
     secret: &Secret,
+    scale: f64,
 ) -> Result<Option<ChildApp>, SyncError> {
     let (t, c) = (&conn.tenant_id, &conn.connection_id);
     let wanted = Registered::wanted(settings);
@@ -182,7 +184,11 @@ pub async fn provision(
         return Ok(None);
     }
     let app = PartnerApp::read(secrets, &secret_name()).await?;
-    let partner = LinkedinClient::new(&settings.linkedin(), &app.client_id, &app.client_secret)?;
+    let partner = LinkedinClient::new(
+        &settings.linkedin(scale),
+        &app.client_id,
+        &app.client_secret,
+    )?;
     if let Some(k) = held {
         let urn = k.urn.clone().ok_or_else(|| {
             SyncError::Permanent("LinkedIn named no URN for the child application: its redirect URL and widget origin cannot be changed".into())
@@ -260,7 +266,8 @@ pub async fn provision_now(
         raw.as_deref(),
         "credentials missing: connect again",
     )?;
-    provision(store, secrets, &conn, &settings, &secret).await?;
+    // Outside a run (connecting, the admin API): real time.
+    provision(store, secrets, &conn, &settings, &secret, REAL_TIME).await?;
     Ok(())
 }
 

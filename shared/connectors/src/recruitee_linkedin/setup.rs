@@ -18,7 +18,7 @@
 
 use super::{NAME, Secret, Settings, cadence};
 use chrono::{DateTime, Utc};
-use renkei_core::engine::SyncError;
+use renkei_core::engine::{REAL_TIME, SyncError};
 use renkei_core::ports::{Condition, SecretStore, StateStore, StoreError};
 use renkei_core::repo::{Connection, Repo};
 use renkei_core::setup::{ProblemKind, SetupProblem, SetupProblems};
@@ -205,8 +205,10 @@ pub async fn setup(
         return Err(exists(&c));
     }
     let mut settings = input.settings.clone();
-    let recruitee = RecruiteeClient::new(settings.recruitee(), &input.secret.recruitee_token)
-        .map_err(unavailable)?;
+    // Real time: connecting asks Recruitee once, far inside any minute's budget.
+    let recruitee =
+        RecruiteeClient::new(settings.recruitee(REAL_TIME), &input.secret.recruitee_token)
+            .map_err(unavailable)?;
     match recruitee.offers().await {
         Ok(_) => {}
         Err(VendorError::Auth { message, .. }) => {

@@ -161,6 +161,9 @@ pub struct RecruiteeLinkedin<'a> {
     t: TenantId,
     c: ConnectionId,
     settings: Settings,
+    /// The run's time scale (`BuildEnv::time_scale`): LinkedIn's job tasks are asked after
+    /// a second divided by it.
+    time_scale: f64,
     context: String,
     recruitee: RecruiteeClient,
     linkedin: LinkedinClient,
@@ -188,6 +191,7 @@ impl<'a> RecruiteeLinkedin<'a> {
             t,
             c,
             settings,
+            time_scale: env.time_scale,
             recruitee,
             linkedin,
             jobs: None,

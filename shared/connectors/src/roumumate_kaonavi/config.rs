@@ -41,7 +41,6 @@ impl Configurable for Settings {
                 l.writes_per_minute,
                 None,
             )
-            .positive("kaonavi_limits.time_scale", l.time_scale)
             .that(
                 "filter.hired_to",
                 f.hired_from.zip(f.hired_to).is_none_or(|(a, b)| a <= b),

@@ -16,7 +16,7 @@ mod setup;
 mod tasks;
 
 pub use push::RoumumateKaonavi;
-pub use setup::{SetupError, SetupInput, setup};
+pub use setup::{SetupError, SetupInput, setup, setup_scaled};
 pub use tasks::{CARRIED as TASKS_ITEM, MAX_QUIET_CHECKS};
 
 use async_trait::async_trait;
@@ -94,8 +94,10 @@ pub struct KaonaviLimits {
     pub requests_per_hour: Option<u32>,
     /// Writes per 60 s (None = unlimited).
     pub writes_per_minute: Option<u32>,
-    /// Divides the windows and the task-poll waits (sandbox time scaling; 1.0 in production).
-    pub time_scale: f64,
+    // No `time_scale` any more (issue 30, item 6): a sandbox's time scale is the run's
+    // (`BuildEnv::time_scale`). Connections stored before still hold the key; serde skips
+    // it on reading and it is not written again (`tests/config.rs`,
+    // `s30_6_a_connection_stored_with_a_time_scale_still_reads`).
 }
 
 impl Default for KaonaviLimits {
@@ -103,7 +105,6 @@ impl Default for KaonaviLimits {
         Self {
             requests_per_hour: Some(1000),
             writes_per_minute: Some(5),
-            time_scale: 1.0,
         }
     }
 }
@@ -150,14 +151,15 @@ pub struct Secret {
     pub roumumate_token: String,
 }
 
-fn kaonavi_client(settings: &Settings, creds: Credentials) -> Result<KaonaviClient, VendorError> {
+/// The Kaonavi client of `settings`, its windows and task-poll waits divided by `scale`
+/// (simulated seconds per real second: `REAL_TIME` but in a time-scaled sandbox).
+fn kaonavi_client(
+    settings: &Settings,
+    creds: Credentials,
+    scale: f64,
+) -> Result<KaonaviClient, VendorError> {
     let mut config = KaonaviConfig::new(&settings.kaonavi_url);
     let l = settings.kaonavi_limits;
-    let scale = if l.time_scale > 0.0 {
-        l.time_scale
-    } else {
-        1.0
-    };
     config.http.limit = l
         .requests_per_hour
         .map(|n| (n, Duration::from_secs_f64(3600.0 / scale)));
@@ -215,7 +217,8 @@ impl ConnectorFactory for Factory {
             secret.as_deref(),
             "認証情報がありません。連携を設定し直してください (credentials missing: set the connection up again)",
         )?;
-        let mut kaonavi = kaonavi_client(&settings, secret.kaonavi).map_err(SyncError::from)?;
+        let mut kaonavi =
+            kaonavi_client(&settings, secret.kaonavi, env.time_scale).map_err(SyncError::from)?;
         let mut roumumate = RoumumateClient::new(
             &settings.roumumate_url,
             &secret.roumumate_token,

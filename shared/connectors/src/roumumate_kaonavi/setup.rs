@@ -4,6 +4,7 @@
 
 use super::{CADENCE, NAME, Secret, Settings, kaonavi_client};
 use chrono::{DateTime, Utc};
+use renkei_core::engine::REAL_TIME;
 use renkei_core::heartbeat::{HeartbeatLink, outside_run};
 use renkei_core::ports::{SecretStore, StateStore};
 use renkei_core::repo::{Checkpoint, Connection, Repo};
@@ -143,6 +144,19 @@ pub async fn setup(
     now: DateTime<Utc>,
     input: SetupInput,
 ) -> Result<Connection, SetupError> {
+    setup_scaled(store, secrets, now, input, REAL_TIME).await
+}
+
+/// [`setup`] against a time-scaled sandbox (`scale` simulated seconds per real second): its
+/// Dry-Run writes count in the Consumer Key's shared windows, which the connection's runs
+/// then divide by the same scale, so the check must too.
+pub async fn setup_scaled(
+    store: &dyn StateStore,
+    secrets: &dyn SecretStore,
+    now: DateTime<Utc>,
+    input: SetupInput,
+    scale: f64,
+) -> Result<Connection, SetupError> {
     let repo = Repo::new(store);
     if repo
         .connection(&input.tenant_id, &input.connection_id)
@@ -155,7 +169,7 @@ pub async fn setup(
     let s = &input.settings;
     base_url::check("roumumate_url", &s.roumumate_url)?;
     base_url::check("kaonavi_url", &s.kaonavi_url)?;
-    let mut kaonavi = kaonavi_client(s, input.secret.kaonavi.clone())?;
+    let mut kaonavi = kaonavi_client(s, input.secret.kaonavi.clone(), scale)?;
     // Setup's Dry-Run writes count in the Consumer Key's shared window, like every run's.
     let (link, mut asks) = HeartbeatLink::channel();
     kaonavi.join_run(link);

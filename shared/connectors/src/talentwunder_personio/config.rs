@@ -27,8 +27,7 @@ impl Configurable for Settings {
                 "per_minute",
                 self.per_minute,
                 Some(personio::REQUESTS_PER_MINUTE),
-            )
-            .positive("time_scale", self.time_scale);
+            );
         for url in [
             ("api_url", &self.api_url),
             ("jobs_site_url", &self.jobs_site_url),
@@ -64,7 +63,7 @@ impl Configurable for Settings {
             None => "jobs_domain",
         };
         vec![
-            Endpoint::new("api_url", self.personio().api_url, personio::API_HOSTS),
+            Endpoint::new("api_url", self.api_url(), personio::API_HOSTS),
             Endpoint::new(jobs_key, self.jobs_url(), personio::JOBS_HOSTS),
         ]
     }

@@ -85,9 +85,9 @@ pub struct Settings {
     /// Applications and documents per minute per company (Personio: 20); None: no limit.
     #[serde(default = "default_per_minute")]
     pub per_minute: Option<u32>,
-    /// Benchmarks against a time-scaled sandbox shorten the minute by this factor.
-    #[serde(default = "one")]
-    pub time_scale: f64,
+    // No `time_scale` any more (issue 30, item 6): a sandbox's time scale is the run's
+    // (`BuildEnv::time_scale`). Connections stored before still hold the key; serde skips
+    // it on reading and it is not written again.
     /// Profile fields sent as custom attributes: `current_title`, `current_company`,
     /// `profile_url` → `custom_attribute_N`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -114,9 +114,6 @@ fn default_language() -> String {
 fn default_per_minute() -> Option<u32> {
     Some(personio::REQUESTS_PER_MINUTE)
 }
-fn one() -> f64 {
-    1.0
-}
 fn default_page_size() -> usize {
     20
 }
@@ -135,7 +132,6 @@ impl Settings {
             api_url: None,
             jobs_site_url: None,
             per_minute: default_per_minute(),
-            time_scale: 1.0,
             custom_attributes: BTreeMap::new(),
             tags: Vec::new(),
             page_size: default_page_size(),
@@ -151,20 +147,20 @@ impl Settings {
             .unwrap_or_else(|| personio::jobs_url(&self.jobs_domain))
     }
 
-    /// The Recruiting API client's configuration.
-    pub fn personio(&self) -> PersonioConfig {
-        let scale = if self.time_scale > 0.0 {
-            self.time_scale
-        } else {
-            1.0
-        };
+    /// The Recruiting API's base URL.
+    pub fn api_url(&self) -> String {
+        self.api_url
+            .clone()
+            .unwrap_or_else(|| personio::API_URL.into())
+            .trim_end_matches('/')
+            .to_string()
+    }
+
+    /// The Recruiting API client's configuration, its minute divided by `scale` (simulated
+    /// seconds per real second: `REAL_TIME` but against a time-scaled sandbox).
+    pub fn personio(&self, scale: f64) -> PersonioConfig {
         PersonioConfig {
-            api_url: self
-                .api_url
-                .clone()
-                .unwrap_or_else(|| personio::API_URL.into())
-                .trim_end_matches('/')
-                .to_string(),
+            api_url: self.api_url(),
             per_window: self.per_minute,
             window: std::time::Duration::from_secs_f64(60.0 / scale),
         }
@@ -220,7 +216,7 @@ impl ConnectorFactory for Factory {
             "Personio credentials missing: connect again",
         )?;
         let mut personio = PersonioClient::new(
-            &settings.personio(),
+            &settings.personio(env.time_scale),
             &settings.company_id,
             secret.credentials,
         )?;

@@ -19,6 +19,7 @@
 
 use super::{ConnectionSecret, NAME, Reconcile, Settings, cadence, links};
 use chrono::{DateTime, Utc};
+use renkei_core::engine::REAL_TIME;
 use renkei_core::ports::{SecretStore, StateStore, StoreError};
 use renkei_core::repo::{Connection, Repo};
 use renkei_core::setup::{ProblemKind, SetupProblem, SetupProblems};
@@ -184,8 +185,14 @@ async fn remote_problems(
     };
     let credentials = input.secret.credentials.clone();
     let field = credentials.field();
-    let client = PersonioClient::new(&settings.personio(), &settings.company_id, credentials)
-        .map_err(unavailable)?;
+    // Real time: the probe's few requests stay far inside the minute's 20 at any scale,
+    // and connecting keeps no window the connection's runs share.
+    let client = PersonioClient::new(
+        &settings.personio(REAL_TIME),
+        &settings.company_id,
+        credentials,
+    )
+    .map_err(unavailable)?;
     let job = jobs.as_ref().and_then(|j| j.first()).map_or(0, |j| j.id);
     let probed = probe_problems(&client, settings, job, field, now).await?;
     problems.extend(probed.problems);

@@ -94,6 +94,11 @@ impl Engine<'_> {
             SyncError::Retryable(format!("reading the connection's credentials: {e}"))
                 .because(Cause::renkei("secrets", Class::Unavailable))
         })?;
+        // `set_time_scale` refuses a bad scale; a config written field by field is checked
+        // here, before a vendor client divides a window by it.
+        let time_scale = checked_time_scale(self.config.time_scale).map_err(|e| {
+            SyncError::Permanent(e).because(Cause::renkei("time_scale", Class::Invalid))
+        })?;
         let env = BuildEnv {
             store: self.ports.store,
             secrets: self.ports.secrets,
@@ -102,6 +107,7 @@ impl Engine<'_> {
             heartbeat,
             scope,
             outbound: &self.config.outbound,
+            time_scale,
         };
         Ok(factory.build(conn, secret, env).await?)
     }

@@ -149,7 +149,7 @@ impl RecruiteeLinkedin<'_> {
                 if attempt > 0 {
                     self.linkedin
                         .wait(std::time::Duration::from_secs_f64(
-                            1.0 / self.settings.time_scale.max(1.0),
+                            1.0 / self.time_scale.max(1.0),
                         ))
                         .await?;
                 }
