@@ -635,8 +635,8 @@ export interface components {
             request_id?: string;
         };
         Connect: {
-            /** @enum {string} */
-            connector: "roumumate-kaonavi" | "hrbrain-mikiwame" | "talentwunder-personio" | "recruitee-linkedin";
+            /** @description A connector's name, as GET /v1/connectors lists them (mynavi-hrmos connects its Mynavi accounts through POST …/mynavi/accounts instead). */
+            connector: string;
             connection: string;
             /** @description talentwunder-personio: company_id, jobs_domain (acme, acme.jobs.personio.de or acme.jobs.personio.com), channel_id, … (docs/contracts/personio.md). */
             settings: Record<string, unknown>;
@@ -716,8 +716,8 @@ export interface components {
         };
         Connection: {
             connection: string;
-            /** @enum {string} */
-            connector: "mynavi-hrmos" | "roumumate-kaonavi" | "hrbrain-mikiwame" | "talentwunder-personio" | "recruitee-linkedin";
+            /** @description The connector's name (GET /v1/connectors). */
+            connector: string;
             /** @enum {string} */
             automation: "on" | "off" | "paused";
             paused_reason?: string;
