@@ -21,7 +21,7 @@ const RESTORABLE: SecretDeletion = SecretDeletion::Recoverable(RecoveryWindow::D
 
 /// HRMOS applicants by Mynavi application id.
 fn hrmos(env: &SandboxEnv) -> BTreeMap<String, Value> {
-    let list = env.sandbox.hrmos_applicants(HRMOS_KEY);
+    let list = env.sandbox.hrmos().applicants(HRMOS_KEY);
     let map: BTreeMap<String, Value> = list
         .iter()
         .map(|a| {
@@ -90,7 +90,7 @@ async fn c1_1_any_number_of_accounts_per_tenant_with_credentials_only_in_secrets
     let mut ids = Vec::new();
     for i in 0..3 {
         let login = format!("account-{i}");
-        env.sandbox.mynavi_account(
+        env.sandbox.mynavi().account(
             &login,
             MynaviAccountSetup {
                 password: format!("pw-{i}"),
@@ -212,7 +212,7 @@ async fn c1_3_first_import_covers_the_last_three_days() {
     let mut data = apps(&env, 2, "old-", 80); // 3 days and 8 hours ago
     data.extend(apps(&env, 3, "recent-", 70)); // within 3 days
     data.extend(apps(&env, 2, "today-", 1));
-    env.sandbox.mynavi_add(MYNAVI_LOGIN, data).unwrap();
+    env.sandbox.mynavi().add(MYNAVI_LOGIN, data).unwrap();
     registered(&env).await;
     let runs = tick(&env).await;
     assert_eq!(runs[0].counts.created, 5);
@@ -261,7 +261,7 @@ async fn c1_3_a_missed_slot_runs_late_without_gap_or_overlap() {
         first_at + Duration::hours(5),
         20,
     ));
-    env.sandbox.mynavi_add(MYNAVI_LOGIN, data).unwrap();
+    env.sandbox.mynavi().add(MYNAVI_LOGIN, data).unwrap();
     // The 4-hour slot is missed (maintenance); the dispatcher comes back 3 h late.
     env.clock.set(first_at + Duration::hours(7));
     let runs = tick(&env).await;
@@ -291,7 +291,7 @@ async fn c1_4_cp932_csv_and_utf8_bom_tsv_with_quoted_newlines_import_the_same() 
         ("utf8_bom", "csv"),
     ] {
         let env = env().await;
-        env.sandbox.mynavi_account(
+        env.sandbox.mynavi().account(
             MYNAVI_LOGIN,
             MynaviAccountSetup {
                 password: MYNAVI_PASSWORD.into(),
@@ -301,7 +301,10 @@ async fn c1_4_cp932_csv_and_utf8_bom_tsv_with_quoted_newlines_import_the_same() 
             },
         );
         let data = apps(&env, 30, "f-", 2);
-        env.sandbox.mynavi_add(MYNAVI_LOGIN, data.clone()).unwrap();
+        env.sandbox
+            .mynavi()
+            .add(MYNAVI_LOGIN, data.clone())
+            .unwrap();
         registered(&env).await;
         let runs = tick(&env).await;
         assert_eq!(runs[0].status, RunStatus::Succeeded, "{encoding}/{format}");
@@ -322,7 +325,7 @@ async fn c1_4_cp932_csv_and_utf8_bom_tsv_with_quoted_newlines_import_the_same() 
 #[tokio::test]
 async fn c1_4_a_truncated_last_line_is_rejected_and_the_rest_imported() {
     let env = env().await;
-    env.sandbox.mynavi_account(
+    env.sandbox.mynavi().account(
         MYNAVI_LOGIN,
         MynaviAccountSetup {
             password: MYNAVI_PASSWORD.into(),
@@ -331,7 +334,8 @@ async fn c1_4_a_truncated_last_line_is_rejected_and_the_rest_imported() {
         },
     );
     env.sandbox
-        .mynavi_add(MYNAVI_LOGIN, apps(&env, 10, "t-", 2))
+        .mynavi()
+        .add(MYNAVI_LOGIN, apps(&env, 10, "t-", 2))
         .unwrap();
     let c = registered(&env).await;
     let runs = tick(&env).await;
@@ -354,7 +358,7 @@ async fn c1_4_a_header_missing_a_mapped_column_fails_the_run_naming_it() {
         .filter(|c| **c != "メールアドレス")
         .map(|c| c.to_string())
         .collect();
-    env.sandbox.mynavi_account(
+    env.sandbox.mynavi().account(
         MYNAVI_LOGIN,
         MynaviAccountSetup {
             password: MYNAVI_PASSWORD.into(),
@@ -363,7 +367,8 @@ async fn c1_4_a_header_missing_a_mapped_column_fails_the_run_naming_it() {
         },
     );
     env.sandbox
-        .mynavi_add(MYNAVI_LOGIN, apps(&env, 5, "h-", 2))
+        .mynavi()
+        .add(MYNAVI_LOGIN, apps(&env, 5, "h-", 2))
         .unwrap();
     let c = registered(&env).await;
     let runs = tick(&env).await;
@@ -394,7 +399,7 @@ async fn c1_5_non_rfc_emails_are_not_imported_and_each_row_says_why() {
         "bad-",
         env.clock.now() - Duration::hours(2),
     ));
-    env.sandbox.mynavi_add(MYNAVI_LOGIN, data).unwrap();
+    env.sandbox.mynavi().add(MYNAVI_LOGIN, data).unwrap();
     let c = registered(&env).await;
     let runs = tick(&env).await;
     assert_eq!(runs[0].status, RunStatus::Partial);
@@ -504,7 +509,10 @@ async fn c1_7_matched_applicants_go_to_selection_and_the_rest_wait_in_the_import
     let mut changed = sample_applications(1, 3, "changed-", at, 1);
     changed[0]["求人名称"] = "法人営業(東京本社)".into();
     data.extend(changed);
-    env.sandbox.mynavi_add(MYNAVI_LOGIN, data.clone()).unwrap();
+    env.sandbox
+        .mynavi()
+        .add(MYNAVI_LOGIN, data.clone())
+        .unwrap();
     registered(&env).await;
     tick(&env).await;
     let h = hrmos(&env);
@@ -566,7 +574,7 @@ async fn c1_8_failures_are_mailed_to_admins_and_recruiters_telling_the_two_kinds
     env.add_users().await.unwrap();
     registered(&env).await;
     // Mynavi changes its site after the account was registered.
-    env.sandbox.mynavi_account(
+    env.sandbox.mynavi().account(
         MYNAVI_LOGIN,
         MynaviAccountSetup {
             password: MYNAVI_PASSWORD.into(),
@@ -585,7 +593,7 @@ async fn c1_8_failures_are_mailed_to_admins_and_recruiters_telling_the_two_kinds
     );
     assert!(!mails[0].contains("ID・パスワードの誤り"));
     // Success says nothing.
-    env.sandbox.mynavi_account(
+    env.sandbox.mynavi().account(
         MYNAVI_LOGIN,
         MynaviAccountSetup {
             password: MYNAVI_PASSWORD.into(),
@@ -615,7 +623,8 @@ async fn c1_9_deleting_an_account_stops_imports_and_makes_it_unlinked() {
     assert_eq!(env.backend.secrets.get(&secret_name).await.unwrap(), None);
     assert_eq!(status(&env, &c).await, AccountStatus::Unlinked);
     env.sandbox
-        .mynavi_add(MYNAVI_LOGIN, apps(&env, 3, "late-", 0))
+        .mynavi()
+        .add(MYNAVI_LOGIN, apps(&env, 3, "late-", 0))
         .unwrap();
     for _ in 0..3 {
         env.clock.advance(Duration::hours(4));
@@ -633,7 +642,8 @@ async fn c1_9_deleting_an_account_stops_imports_and_makes_it_unlinked() {
 async fn c1_10_reruns_overlapping_windows_and_retries_never_duplicate() {
     let env = env().await;
     env.sandbox
-        .mynavi_add(MYNAVI_LOGIN, apps(&env, 25, "d-", 10))
+        .mynavi()
+        .add(MYNAVI_LOGIN, apps(&env, 25, "d-", 10))
         .unwrap();
     let c = registered(&env).await;
     tick(&env).await;
@@ -731,7 +741,10 @@ impl conformance::Subject for Mynavi {
     async fn world(&self, &(n, prefix, hours_ago): &Self::Seed) -> Registered {
         let env = env().await;
         let data = apps(&env, n, prefix, hours_ago);
-        env.sandbox.mynavi_add(MYNAVI_LOGIN, data.clone()).unwrap();
+        env.sandbox
+            .mynavi()
+            .add(MYNAVI_LOGIN, data.clone())
+            .unwrap();
         let c = registered(&env).await;
         if let Some(n) = self.page_size {
             set_page_size(&env, &c, n).await;
@@ -771,7 +784,7 @@ impl conformance::Subject for Mynavi {
     }
 
     async fn writes(&self, w: &Registered) -> Option<u64> {
-        w.env.sandbox.hrmos_stats(HRMOS_KEY)["creates"].as_u64()
+        w.env.sandbox.hrmos().stats(HRMOS_KEY)["creates"].as_u64()
     }
 }
 
@@ -798,7 +811,10 @@ async fn c1_crash_at_every_step_boundary_then_rerun_holds_each_applicant_once() 
 async fn c1_with_20_percent_faults_runs_converge_and_statuses_stay_truthful() {
     let env = env().await;
     let data = apps(&env, 60, "z-", 6);
-    env.sandbox.mynavi_add(MYNAVI_LOGIN, data.clone()).unwrap();
+    env.sandbox
+        .mynavi()
+        .add(MYNAVI_LOGIN, data.clone())
+        .unwrap();
     let c = registered(&env).await;
     set_page_size(&env, &c, 15).await;
     env.sandbox.set_faults(Faults::uniform(0.2, 7));
@@ -876,7 +892,7 @@ async fn c1_8_a_refused_hrmos_key_is_not_told_as_a_wrong_mynavi_password() {
 #[tokio::test]
 async fn c1_4_an_expired_mynavi_session_logs_in_again_and_downloads() {
     let env = env().await;
-    env.sandbox.mynavi_account(
+    env.sandbox.mynavi().account(
         MYNAVI_LOGIN,
         MynaviAccountSetup {
             password: MYNAVI_PASSWORD.into(),
@@ -885,13 +901,14 @@ async fn c1_4_an_expired_mynavi_session_logs_in_again_and_downloads() {
         },
     );
     env.sandbox
-        .mynavi_add(MYNAVI_LOGIN, apps(&env, 4, "s-", 2))
+        .mynavi()
+        .add(MYNAVI_LOGIN, apps(&env, 4, "s-", 2))
         .unwrap();
     registered(&env).await;
     let runs = tick(&env).await;
     assert_eq!(runs[0].status, RunStatus::Succeeded, "{:?}", runs[0].error);
     assert_eq!(hrmos(&env).len(), 4);
-    let stats = env.sandbox.mynavi_stats(MYNAVI_LOGIN);
+    let stats = env.sandbox.mynavi().stats(MYNAVI_LOGIN);
     assert_eq!(stats["logins"], 2, "logged in again once: {stats}");
 }
 
@@ -917,7 +934,10 @@ async fn c1_10_an_application_made_in_the_minute_a_run_started_is_imported_by_th
     // Made 10 s after the run started, shown by Mynavi with minute precision: "10:23", a
     // time before the first run's window end.
     let late = sample_applications(1, 9, "same-minute-", run_start + Duration::seconds(10), 1);
-    env.sandbox.mynavi_add(MYNAVI_LOGIN, late.clone()).unwrap();
+    env.sandbox
+        .mynavi()
+        .add(MYNAVI_LOGIN, late.clone())
+        .unwrap();
     let next = env.next_slot(&env.tenant(), &c).await.unwrap();
     assert_eq!(next.len(), 1);
     assert_eq!(
@@ -933,11 +953,11 @@ async fn c1_10_an_application_mynavi_lists_late_is_imported_once_within_the_lag(
     let c = registered(&env).await;
     let run_start = mid_minute(&env, &c).await;
     let on_time = sample_applications(3, 4, "on-time-", run_start - Duration::hours(1), 5);
-    env.sandbox.mynavi_add(MYNAVI_LOGIN, on_time).unwrap();
+    env.sandbox.mynavi().add(MYNAVI_LOGIN, on_time).unwrap();
     assert_eq!(tick(&env).await[0].counts.created, 3);
     // Applied 7 minutes before the run, but listed by Mynavi only after it.
     let late = sample_applications(1, 8, "indexed-late-", run_start - Duration::minutes(7), 1);
-    env.sandbox.mynavi_add(MYNAVI_LOGIN, late).unwrap();
+    env.sandbox.mynavi().add(MYNAVI_LOGIN, late).unwrap();
     let second = env
         .next_slot(&env.tenant(), &c)
         .await
@@ -1012,7 +1032,8 @@ async fn c1_1_hrmos_is_reached_with_or_without_its_api_prefix_in_the_url() {
     .await
     .unwrap();
     env.sandbox
-        .mynavi_add(MYNAVI_LOGIN, apps(&env, 2, "P", 1))
+        .mynavi()
+        .add(MYNAVI_LOGIN, apps(&env, 2, "P", 1))
         .unwrap();
     let runs = tick(&env).await;
     assert_eq!(runs[0].status, RunStatus::Succeeded, "{:?}", runs[0].error);

@@ -41,7 +41,7 @@ async fn try_setup(env: &SandboxEnv, s: Secret, settings: c2::Settings) -> Resul
 #[tokio::test]
 async fn c2_1_setup_names_every_missing_kaonavi_permission() {
     let env = env().await;
-    env.sandbox.kaonavi_company(
+    env.sandbox.kaonavi().company(
         "restricted",
         CompanySetup {
             permissions: Permissions {
@@ -95,7 +95,8 @@ async fn c2_2_skips_applicants_and_leavers() {
     unfinished["state"] = json!("entry_in_progress");
     let ok = employee("k", "0004", "在籍", "者");
     env.sandbox
-        .roumumate_upsert(ROUMUMATE_TOKEN, vec![applicant, leaver, unfinished, ok])
+        .roumumate()
+        .upsert(ROUMUMATE_TOKEN, vec![applicant, leaver, unfinished, ok])
         .unwrap();
     let run = env.next_slot(&t, &c).await.unwrap().pop().unwrap();
     assert_eq!(run.status, RunStatus::Succeeded);
@@ -128,7 +129,8 @@ async fn c2_3_target_filters_narrow_by_type_hire_date_and_conditions() {
     other_dept["attributes"] = json!({"部署": "開発部"});
     let fits = employee("4", "0004", "営業", "社員");
     env.sandbox
-        .roumumate_upsert(ROUMUMATE_TOKEN, vec![contract, old, other_dept, fits])
+        .roumumate()
+        .upsert(ROUMUMATE_TOKEN, vec![contract, old, other_dept, fits])
         .unwrap();
     env.next_slot(&t, &c).await.unwrap();
     assert_eq!(
@@ -143,14 +145,16 @@ async fn c2_4_upserts_by_employee_number_and_creates_new_ones_next_run() {
     let (t, c) = env.connect(env.settings(50, no_limits())).await.unwrap();
     // Kaonavi already has 0001 (with a field we do not manage, which must survive).
     env.sandbox
-        .roumumate_upsert(ROUMUMATE_TOKEN, vec![employee("1", "0001", "山田", "太郎")])
+        .roumumate()
+        .upsert(ROUMUMATE_TOKEN, vec![employee("1", "0001", "山田", "太郎")])
         .unwrap();
     let first = env.next_slot(&t, &c).await.unwrap().pop().unwrap();
     assert_eq!((first.counts.created, first.counts.updated), (1, 0));
     let mut changed = employee("1", "0001", "山田", "次郎");
     changed["first_name_kana"] = json!("じろう");
     env.sandbox
-        .roumumate_upsert(
+        .roumumate()
+        .upsert(
             ROUMUMATE_TOKEN,
             vec![changed, employee("2", "0002", "佐藤", "花子")],
         )
@@ -175,7 +179,8 @@ async fn c2_5_maps_fields_and_business_name_wins() {
     business["business_name"] = json!("佐藤　はな");
     business["business_name_kana"] = json!("さとう　はな");
     env.sandbox
-        .roumumate_upsert(ROUMUMATE_TOKEN, vec![legal, business])
+        .roumumate()
+        .upsert(ROUMUMATE_TOKEN, vec![legal, business])
         .unwrap();
     env.next_slot(&t, &c).await.unwrap();
     let m = members(&env);
@@ -239,14 +244,16 @@ async fn c2_6_mapping_to_an_option_kaonavi_lacks_blocks_setup() {
 async fn c2_7_differences_older_than_the_connection_are_not_pushed() {
     let env = env().await;
     env.sandbox
-        .roumumate_upsert(
+        .roumumate()
+        .upsert(
             ROUMUMATE_TOKEN,
             vec![employee("old", "0100", "既存", "社員")],
         )
         .unwrap();
     let (t, c) = env.connect(env.settings(50, no_limits())).await.unwrap();
     env.sandbox
-        .roumumate_upsert(
+        .roumumate()
+        .upsert(
             ROUMUMATE_TOKEN,
             vec![employee("new", "0200", "新規", "社員")],
         )
@@ -277,7 +284,8 @@ async fn c2_9_automation_switch_stops_runs_and_failure_emails_the_admin_only() {
     let env = env().await;
     let (t, c) = env.connect(env.settings(50, no_limits())).await.unwrap();
     env.sandbox
-        .roumumate_upsert(ROUMUMATE_TOKEN, vec![employee("1", "0001", "山田", "太郎")])
+        .roumumate()
+        .upsert(ROUMUMATE_TOKEN, vec![employee("1", "0001", "山田", "太郎")])
         .unwrap();
     env.next_slot(&t, &c).await.unwrap();
     assert!(env.backend.outbox.sent().is_empty(), "no email on success");
@@ -285,7 +293,8 @@ async fn c2_9_automation_switch_stops_runs_and_failure_emails_the_admin_only() {
         .await
         .unwrap();
     env.sandbox
-        .roumumate_upsert(ROUMUMATE_TOKEN, vec![employee("2", "0002", "佐藤", "花子")])
+        .roumumate()
+        .upsert(ROUMUMATE_TOKEN, vec![employee("2", "0002", "佐藤", "花子")])
         .unwrap();
     env.clock.advance(chrono::Duration::minutes(30));
     assert!(
@@ -296,7 +305,7 @@ async fn c2_9_automation_switch_stops_runs_and_failure_emails_the_admin_only() {
     renkei_core::admin::set_automation(&env.backend.store, env.clock.as_ref(), &t, &c, true)
         .await
         .unwrap();
-    env.sandbox.kaonavi_company(
+    env.sandbox.kaonavi().company(
         KAONAVI_KEY,
         CompanySetup {
             consumer_secret: "rotated".into(),
@@ -368,7 +377,10 @@ async fn p7_bad_employees_are_rejected_with_reasons_and_the_rest_synced() {
         .collect();
     let mut all = vec![missing, gender, long, date];
     all.extend(good);
-    env.sandbox.roumumate_upsert(ROUMUMATE_TOKEN, all).unwrap();
+    env.sandbox
+        .roumumate()
+        .upsert(ROUMUMATE_TOKEN, all)
+        .unwrap();
     let run = env.next_slot(&t, &c).await.unwrap().pop().unwrap();
     assert_eq!(run.status, RunStatus::Partial);
     assert_eq!((run.counts.created, run.counts.rejected), (10, 4));
@@ -389,7 +401,8 @@ async fn p11_dry_run_counts_without_writing() {
     let env = env().await;
     let (t, c) = env.connect(env.settings(50, no_limits())).await.unwrap();
     env.sandbox
-        .roumumate_upsert(ROUMUMATE_TOKEN, vec![employee("1", "0001", "山田", "太郎")])
+        .roumumate()
+        .upsert(ROUMUMATE_TOKEN, vec![employee("1", "0001", "山田", "太郎")])
         .unwrap();
     let req = renkei_core::engine::RunRequest {
         dry_run: true,
@@ -419,7 +432,8 @@ async fn c2_4_a_member_created_in_kaonavi_after_the_run_read_its_members_is_upda
     settings.task_poll_ms = 1;
     let (t, c) = env.connect(settings).await.unwrap();
     env.sandbox
-        .roumumate_upsert(
+        .roumumate()
+        .upsert(
             ROUMUMATE_TOKEN,
             vec![
                 employee("1", "0001", "山田", "太郎"),
@@ -433,7 +447,8 @@ async fn c2_4_a_member_created_in_kaonavi_after_the_run_read_its_members_is_upda
     let meanwhile = Probe(move |step| {
         if step == renkei_core::engine::Step::Pulled {
             sandbox
-                .kaonavi_put_member(KAONAVI_KEY, json!({"code": "0002", "name": "佐藤 花"}))
+                .kaonavi()
+                .put_member(KAONAVI_KEY, json!({"code": "0002", "name": "佐藤 花"}))
                 .unwrap();
         }
     });
@@ -537,13 +552,13 @@ async fn s28_14_a_legacy_secret_name_is_never_read_the_run_fails_until_migrated(
         .await
         .unwrap();
     make_due(&env, &t, &c).await;
-    let before = env.sandbox.kaonavi_stats(KAONAVI_KEY)["requests"].clone();
+    let before = env.sandbox.kaonavi().stats(KAONAVI_KEY)["requests"].clone();
     let run = env.next_slot(&t, &c).await.unwrap().pop().unwrap();
     assert_eq!(run.status, RunStatus::Failed, "{run:?}");
     let why = run.error.clone().unwrap_or_default();
     assert!(why.contains("migrate-secrets"), "{why}");
     assert_eq!(
-        env.sandbox.kaonavi_stats(KAONAVI_KEY)["requests"],
+        env.sandbox.kaonavi().stats(KAONAVI_KEY)["requests"],
         before,
         "nothing was called with the legacy credentials"
     );

@@ -59,10 +59,12 @@ async fn run(env: &SandboxEnv, c: &ConnectionId, scope: Option<&str>) -> RunReco
 async fn connected(tree: Value, people: Vec<Value>) -> (SandboxEnv, ConnectionId) {
     let env = env().await;
     env.sandbox
-        .hrbrain_organization(HRBRAIN_SUBDOMAIN, tree)
+        .hrbrain()
+        .organization(HRBRAIN_SUBDOMAIN, tree)
         .unwrap();
     env.sandbox
-        .hrbrain_members(HRBRAIN_SUBDOMAIN, people)
+        .hrbrain()
+        .members(HRBRAIN_SUBDOMAIN, people)
         .unwrap();
     let c = env.connect_hrbrain(env.hrbrain_settings()).await.unwrap();
     (env, c)
@@ -70,7 +72,8 @@ async fn connected(tree: Value, people: Vec<Value>) -> (SandboxEnv, ConnectionId
 
 fn departments(env: &SandboxEnv) -> BTreeMap<String, Value> {
     env.sandbox
-        .mikiwame_departments(MIKIWAME_KEY)
+        .mikiwame()
+        .departments(MIKIWAME_KEY)
         .into_iter()
         .map(|d| (d["code"].as_str().unwrap().to_string(), d))
         .collect()
@@ -78,7 +81,8 @@ fn departments(env: &SandboxEnv) -> BTreeMap<String, Value> {
 
 fn employees(env: &SandboxEnv) -> BTreeMap<String, Value> {
     env.sandbox
-        .mikiwame_employees(MIKIWAME_KEY)
+        .mikiwame()
+        .employees(MIKIWAME_KEY)
         .into_iter()
         .map(|e| (e["email"].as_str().unwrap().to_string(), e))
         .collect()
@@ -123,7 +127,8 @@ async fn c3_1_connecting_checks_the_token_and_names_a_missing_organization_scope
         per_minute: None,
     };
     env.sandbox
-        .hrbrain_company(HRBRAIN_SUBDOMAIN, setup(&["member:read"], HRBRAIN_TOKEN));
+        .hrbrain()
+        .company(HRBRAIN_SUBDOMAIN, setup(&["member:read"], HRBRAIN_TOKEN));
     let err = try_connect(&env, "c3").await.unwrap_err();
     let text = err.to_string();
     assert!(matches!(err, SetupError::MissingScopes(_)), "{err:?}");
@@ -133,14 +138,15 @@ async fn c3_1_connecting_checks_the_token_and_names_a_missing_organization_scope
     );
 
     env.sandbox
-        .hrbrain_company(HRBRAIN_SUBDOMAIN, setup(&[], HRBRAIN_TOKEN));
+        .hrbrain()
+        .company(HRBRAIN_SUBDOMAIN, setup(&[], HRBRAIN_TOKEN));
     let text = try_connect(&env, "c3").await.unwrap_err().to_string();
     assert!(
         text.contains("member:read") && text.contains("organization:read"),
         "both named at once: {text}"
     );
 
-    env.sandbox.hrbrain_company(
+    env.sandbox.hrbrain().company(
         HRBRAIN_SUBDOMAIN,
         setup(&["member:read", "organization:read"], "other"),
     );
@@ -149,7 +155,7 @@ async fn c3_1_connecting_checks_the_token_and_names_a_missing_organization_scope
         Err(SetupError::Credentials(_))
     ));
 
-    env.sandbox.hrbrain_company(
+    env.sandbox.hrbrain().company(
         HRBRAIN_SUBDOMAIN,
         setup(&["member:read", "organization:read"], HRBRAIN_TOKEN),
     );
@@ -183,7 +189,7 @@ async fn c3_2_departments_parents_first_by_code_and_codeless_skipped_with_a_reas
     assert_eq!(d["HQ"]["parent_code"], Value::Null);
     assert!(error_rows(&env, &c, &id(&r)).await.contains("準備室"));
     assert_eq!(
-        env.sandbox.mikiwame_employees(MIKIWAME_KEY).len(),
+        env.sandbox.mikiwame().employees(MIKIWAME_KEY).len(),
         0,
         "departments only"
     );
@@ -193,7 +199,8 @@ async fn c3_2_departments_parents_first_by_code_and_codeless_skipped_with_a_reas
     tree["items"][0]["items"][0]["value"] = json!("営業本部");
     tree["items"][0]["items"][1]["code"] = json!("D2");
     env.sandbox
-        .hrbrain_organization(HRBRAIN_SUBDOMAIN, tree)
+        .hrbrain()
+        .organization(HRBRAIN_SUBDOMAIN, tree)
         .unwrap();
     let r = run(&env, &c, Some("departments")).await;
     assert_eq!(
@@ -358,7 +365,8 @@ async fn c3_5_matched_by_email_and_every_rejection_is_in_the_error_file_with_its
     let mut moved = person("6", "c.new@example.jp", Some("d"));
     moved["Job"] = json!("部長");
     env.sandbox
-        .hrbrain_members(HRBRAIN_SUBDOMAIN, vec![a, moved])
+        .hrbrain()
+        .members(HRBRAIN_SUBDOMAIN, vec![a, moved])
         .unwrap();
     run(&env, &c, Some("employees")).await;
     let e = employees(&env);
@@ -368,7 +376,8 @@ async fn c3_5_matched_by_email_and_every_rejection_is_in_the_error_file_with_its
 
     // A field renamed from its default alias: every employee rejected, the field named.
     env.sandbox
-        .hrbrain_rename(HRBRAIN_SUBDOMAIN, "Gender", "Sex")
+        .hrbrain()
+        .rename(HRBRAIN_SUBDOMAIN, "Gender", "Sex")
         .unwrap();
     let r = run(&env, &c, Some("employees")).await;
     assert_eq!(r.counts.created + r.counts.updated + r.counts.unchanged, 0);
@@ -393,10 +402,12 @@ async fn c3_5_an_email_shared_by_the_first_and_the_last_page_is_refused_on_both(
     // pages apart, and a third member on the last page writes "dup" in capitals.
     let env = env().await;
     env.sandbox
-        .hrbrain_organization(HRBRAIN_SUBDOMAIN, small_tree())
+        .hrbrain()
+        .organization(HRBRAIN_SUBDOMAIN, small_tree())
         .unwrap();
     env.sandbox
-        .hrbrain_members(
+        .hrbrain()
+        .members(
             HRBRAIN_SUBDOMAIN,
             vec![
                 person("1", "dup@example.jp", Some("d")),
@@ -696,7 +707,7 @@ async fn c3_1_a_token_that_expires_mid_run_is_fetched_again_and_the_run_goes_on(
     // Right after the department page was read, HRBrain revokes the run's token.
     let expire = Probe(move |step| {
         if step == Step::Pulled {
-            sandbox.hrbrain_expire_tokens(HRBRAIN_SUBDOMAIN).unwrap();
+            sandbox.hrbrain().expire_tokens(HRBRAIN_SUBDOMAIN).unwrap();
         }
     });
     env.clock.advance(Duration::minutes(1));
@@ -725,7 +736,7 @@ async fn p11_a_dry_run_counts_what_would_change_and_writes_nothing() {
         r.counts.created, 5,
         "4 departments and 1 employee would be created"
     );
-    assert_eq!(env.sandbox.mikiwame_writes(MIKIWAME_KEY), (0, 0));
+    assert_eq!(env.sandbox.mikiwame().writes(MIKIWAME_KEY), (0, 0));
     let r = run(env, c, None).await;
     assert_eq!(r.counts.created, 5, "the real run still writes them");
 }
@@ -733,10 +744,12 @@ async fn p11_a_dry_run_counts_what_would_change_and_writes_nothing() {
 fn sample_env_data(env: &SandboxEnv, people: usize) -> renkei_sandbox::HrbrainSample {
     let sample = renkei_sandbox::hrbrain_sample(people, 11);
     env.sandbox
-        .hrbrain_organization(HRBRAIN_SUBDOMAIN, sample.organization.clone())
+        .hrbrain()
+        .organization(HRBRAIN_SUBDOMAIN, sample.organization.clone())
         .unwrap();
     env.sandbox
-        .hrbrain_members(HRBRAIN_SUBDOMAIN, sample.members.clone())
+        .hrbrain()
+        .members(HRBRAIN_SUBDOMAIN, sample.members.clone())
         .unwrap();
     sample
 }
@@ -761,10 +774,12 @@ impl conformance::Subject for Hrbrain {
     async fn world(&self, (tree, people): &Self::Seed) -> Connected {
         let env = env().await;
         env.sandbox
-            .hrbrain_organization(HRBRAIN_SUBDOMAIN, tree.clone())
+            .hrbrain()
+            .organization(HRBRAIN_SUBDOMAIN, tree.clone())
             .unwrap();
         env.sandbox
-            .hrbrain_members(HRBRAIN_SUBDOMAIN, people.clone())
+            .hrbrain()
+            .members(HRBRAIN_SUBDOMAIN, people.clone())
             .unwrap();
         let mut settings = env.hrbrain_settings();
         if let Some(n) = self.page_size {
@@ -797,7 +812,7 @@ impl conformance::Subject for Hrbrain {
     }
 
     async fn writes(&self, w: &Connected) -> Option<u64> {
-        let (a, b) = w.env.sandbox.mikiwame_writes(MIKIWAME_KEY);
+        let (a, b) = w.env.sandbox.mikiwame().writes(MIKIWAME_KEY);
         Some(a + b)
     }
 

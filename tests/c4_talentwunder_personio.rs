@@ -62,7 +62,7 @@ fn statuses(s: &Value) -> Vec<String> {
 }
 
 fn applications(env: &SandboxEnv) -> Vec<Value> {
-    env.sandbox.personio_applications(PERSONIO_COMPANY)
+    env.sandbox.personio().applications(PERSONIO_COMPANY)
 }
 
 fn profile(first: &str, last: &str, email: &str) -> Value {
@@ -72,7 +72,7 @@ fn profile(first: &str, last: &str, email: &str) -> Value {
 }
 
 fn nonconformant(env: &SandboxEnv) -> Value {
-    env.sandbox.personio_stats(PERSONIO_COMPANY)["nonconformant"].clone()
+    env.sandbox.personio().stats(PERSONIO_COMPANY)["nonconformant"].clone()
 }
 
 // ---------------------------------------------------------------- C4.1 connect
@@ -134,7 +134,7 @@ async fn c4_1_connecting_checks_token_features_feed_and_channel_at_once() {
     // The XML interface off (the career page answers HTML) and an unknown channel.
     let mut setup = env.personio_setup();
     setup.xml = false;
-    env.sandbox.personio_company(PERSONIO_COMPANY, setup);
+    env.sandbox.personio().company(PERSONIO_COMPANY, setup);
     let mut s = env.personio_settings();
     s.channel_id = Some(555);
     let problems = connect(&env, renkei_testbed::PERSONIO_CLIENT_SECRET, s)
@@ -160,7 +160,7 @@ async fn c4_1_connecting_checks_token_features_feed_and_channel_at_once() {
         let mut setup = env.personio_setup();
         setup.recruiting = recruiting;
         setup.public_api = public_api;
-        env.sandbox.personio_company(PERSONIO_COMPANY, setup);
+        env.sandbox.personio().company(PERSONIO_COMPANY, setup);
         let problems = connect(
             &env,
             renkei_testbed::PERSONIO_CLIENT_SECRET,
@@ -178,7 +178,8 @@ async fn c4_1_connecting_checks_token_features_feed_and_channel_at_once() {
 
     // All good: connected, and the probe filed nothing.
     env.sandbox
-        .personio_company(PERSONIO_COMPANY, env.personio_setup());
+        .personio()
+        .company(PERSONIO_COMPANY, env.personio_setup());
     connect(
         &env,
         renkei_testbed::PERSONIO_CLIENT_SECRET,
@@ -276,7 +277,10 @@ async fn c4_2_jobs_come_from_the_feed_and_only_a_published_job_can_be_linked() {
     );
 
     // An empty board is no jobs, not an error (read fresh past the cache's TTL).
-    env.sandbox.personio_jobs(PERSONIO_COMPANY, vec![]).unwrap();
+    env.sandbox
+        .personio()
+        .jobs(PERSONIO_COMPANY, vec![])
+        .unwrap();
     env.clock.advance(Duration::minutes(6));
     assert!(
         links::jobs(&env.backend.store, &t, &c, &s, env.clock.now(), false)
@@ -298,7 +302,7 @@ async fn c4_2_a_linked_job_that_leaves_the_feed_fails_its_uploads_as_no_longer_p
     assert_eq!(code, 202, "{answer}");
     let mut jobs: Vec<PersonioJob> = env.personio_setup().jobs;
     jobs[0].published = false;
-    env.sandbox.personio_jobs(PERSONIO_COMPANY, jobs).unwrap();
+    env.sandbox.personio().jobs(PERSONIO_COMPANY, jobs).unwrap();
     env.clock.advance(Duration::minutes(6)); // past the feed cache's TTL
     let r = run(&env, &c).await;
     assert_eq!(r.status, RunStatus::Partial);
@@ -371,7 +375,7 @@ async fn c4_3_an_upload_is_answered_at_once_and_filed_with_channel_date_attribut
     assert_eq!(cvs.len(), with_cv);
     assert!(cvs.iter().all(|f| f["category"] == "cv"));
     assert_eq!(
-        env.sandbox.personio_documents(PERSONIO_COMPANY).len(),
+        env.sandbox.personio().documents(PERSONIO_COMPANY).len(),
         with_cv
     );
     assert_eq!(
@@ -441,7 +445,8 @@ async fn c4_4_already_applied_is_reported_per_profile_and_bad_profiles_get_clear
     let (env, c) = connected().await;
     // Anna applied on the career page herself.
     env.sandbox
-        .personio_add_application(
+        .personio()
+        .add_application(
             PERSONIO_COMPANY,
             json!({"email": "ANNA@example.de", "job_position_id": PERSONIO_JOBS[0].0}),
         )
@@ -539,7 +544,7 @@ async fn c4_4_a_retried_upload_never_files_a_profile_twice() {
     env.backend.deliver().await.unwrap();
     assert_eq!(applications(&env).len(), 4);
     // The same profiles uploaded again as a new request: renkei knows it filed them.
-    let before = env.sandbox.personio_stats(PERSONIO_COMPANY)["requests"]
+    let before = env.sandbox.personio().stats(PERSONIO_COMPANY)["requests"]
         .as_u64()
         .unwrap();
     let (_, second) = send(&env, "r-2", profiles).await;
@@ -553,7 +558,7 @@ async fn c4_4_a_retried_upload_never_files_a_profile_twice() {
             .contains("renkei filed this email")
     );
     assert_eq!(
-        env.sandbox.personio_stats(PERSONIO_COMPANY)["requests"]
+        env.sandbox.personio().stats(PERSONIO_COMPANY)["requests"]
             .as_u64()
             .unwrap(),
         before,
@@ -575,7 +580,8 @@ async fn c4_4_a_lost_201_answer_is_reconciled_not_filed_again() {
     // One lost answer: the create is repeated within the write and Personio's duplicate rule
     // tells that the first one landed.
     env.sandbox
-        .personio_lose_answers(PERSONIO_COMPANY, 1)
+        .personio()
+        .lose_answers(PERSONIO_COMPANY, 1)
         .unwrap();
     let (_, a) = send(
         &env,
@@ -597,7 +603,8 @@ async fn c4_4_a_lost_201_answer_is_reconciled_not_filed_again() {
     // Every answer of a run lost: the run fails, the profile stays queued, and the next run
     // reconciles it instead of filing it again.
     env.sandbox
-        .personio_lose_answers(PERSONIO_COMPANY, 50)
+        .personio()
+        .lose_answers(PERSONIO_COMPANY, 50)
         .unwrap();
     let (_, b) = send(
         &env,
@@ -615,7 +622,8 @@ async fn c4_4_a_lost_201_answer_is_reconciled_not_filed_again() {
         vec!["queued"]
     );
     env.sandbox
-        .personio_lose_answers(PERSONIO_COMPANY, 0)
+        .personio()
+        .lose_answers(PERSONIO_COMPANY, 0)
         .unwrap();
     let r = run(&env, &c).await;
     assert_eq!(r.status, RunStatus::Succeeded);
@@ -806,7 +814,7 @@ async fn c4_spec_every_request_the_connector_sends_conforms_and_the_simulator_an
         vec!["filed", "filed"]
     );
     assert_eq!(nonconformant(&env), json!([]));
-    for doc in env.sandbox.personio_documents(PERSONIO_COMPANY) {
+    for doc in env.sandbox.personio().documents(PERSONIO_COMPANY) {
         assert_eq!(personio_spec::violations("uploaded_document", &doc), vec![]);
     }
     let resp = reqwest::Client::new()

@@ -89,13 +89,16 @@ impl Li {
     async fn start() -> (SandboxEnv, Self) {
         let env = env().await;
         env.recruitee_linkedin_accounts(0).expect("accounts");
-        env.sandbox.linkedin_limits(renkei_sandbox::LinkedinLimits {
-            task_checks: 0,
-            ..renkei_sandbox::LinkedinLimits::default()
-        });
+        env.sandbox
+            .linkedin()
+            .limits(renkei_sandbox::LinkedinLimits {
+                task_checks: 0,
+                ..renkei_sandbox::LinkedinLimits::default()
+            });
         let token = env
             .sandbox
-            .linkedin_integrated_app(LINKEDIN_ORG, CONTRACT_CORPORATE);
+            .linkedin()
+            .integrated_app(LINKEDIN_ORG, CONTRACT_CORPORATE);
         let li = Li {
             base: format!("http://{}/linkedin", env.addr),
             token,
@@ -177,7 +180,7 @@ async fn s27_linkedin_s_own_example_requests_are_accepted_by_the_simulator() {
             assert_eq!(b["results"][task]["status"], "SUCCEEDED", "{name}: {b}");
         }
     }
-    let d = env.sandbox.linkedin_data(LINKEDIN_ORG);
+    let d = env.sandbox.linkedin().data(LINKEDIN_ORG);
     assert_eq!(d["nonconformant"], json!([]), "{d}");
     // The deletes at the end of LinkedIn's examples left nothing behind.
     for c in ["atsCandidates", "atsApplications", "atsApplications/stages"] {
@@ -468,7 +471,7 @@ async fn s27_the_shapes_renkei_sent_before_are_refused_and_recorded() {
     let poll = json!({"method": "GET", "url": format!("/v2/simpleJobPostingTasks?ids={task}"), "headers": {}, "body": null});
     let (_, b) = li.send(&poll).await;
     assert_eq!(b["results"][task]["status"], "PROCESSED", "{b}");
-    let d = env.sandbox.linkedin_data(LINKEDIN_ORG);
+    let d = env.sandbox.linkedin().data(LINKEDIN_ORG);
     let recorded = d["nonconformant"].as_array().map_or(0, Vec::len);
     assert!(recorded >= 6, "each refusal is recorded: {d}");
 }

@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 async fn connected() -> (SandboxEnv, ConnectionId) {
     let env = env().await;
     env.recruitee_linkedin_accounts(6).expect("accounts");
-    env.sandbox.linkedin_limits(LinkedinLimits {
+    env.sandbox.linkedin().limits(LinkedinLimits {
         activation_checks: 0,
         ..LinkedinLimits::default()
     });
@@ -45,13 +45,14 @@ async fn run(env: &SandboxEnv, c: &ConnectionId) -> RunRecord {
 }
 
 fn seat_jobs(env: &SandboxEnv, member: &str) -> Vec<String> {
-    let v = env.sandbox.linkedin_seat(LINKEDIN_ORG, member);
+    let v = env.sandbox.linkedin().seat(LINKEDIN_ORG, member);
     serde_json::from_value(v["jobs"].clone()).unwrap_or_default()
 }
 
 fn candidates_with(env: &SandboxEnv, email: &str) -> Vec<Value> {
     env.sandbox
-        .recruitee_candidates(RECRUITEE_COMPANY)
+        .recruitee()
+        .candidates(RECRUITEE_COMPANY)
         .unwrap()
         .into_iter()
         .filter(|c| {
@@ -84,7 +85,8 @@ async fn c5_4_linked_members_see_exactly_the_jobs_recruitee_lets_them_access_kep
     let first = env.first_job();
     let all: Vec<String> = env
         .sandbox
-        .recruitee_offers(RECRUITEE_COMPANY)
+        .recruitee()
+        .offers(RECRUITEE_COMPANY)
         .unwrap()
         .iter()
         .filter(|o| o["status"] == "published" || o["status"] == "internal")
@@ -108,8 +110,8 @@ async fn c5_4_linked_members_see_exactly_the_jobs_recruitee_lets_them_access_kep
     assert_eq!(rita, want, "the admin sees every job LinkedIn holds");
     assert_eq!(seat_jobs(&env, "hans"), vec![first.to_string()]);
     // Past applications in Recruiter: only those to the jobs the seat may see.
-    let seat = env.sandbox.linkedin_seat(LINKEDIN_ORG, "hans");
-    let data = env.sandbox.linkedin_data(LINKEDIN_ORG);
+    let seat = env.sandbox.linkedin().seat(LINKEDIN_ORG, "hans");
+    let data = env.sandbox.linkedin().data(LINKEDIN_ORG);
     for app in seat["applications"].as_array().unwrap() {
         let job = &data["atsApplications"][app.as_str().unwrap()]["atsJobPostingId"];
         assert_eq!(job, &json!(first.to_string()), "{app} is to another job");
@@ -125,7 +127,8 @@ async fn c5_4_linked_members_see_exactly_the_jobs_recruitee_lets_them_access_kep
         .parse()
         .unwrap();
     env.sandbox
-        .recruitee_member(
+        .recruitee()
+        .member(
             RECRUITEE_COMPANY,
             TEAM_HIRING_MANAGER,
             renkei_sandbox::RecruiteeMember {
@@ -144,7 +147,11 @@ async fn c5_4_linked_members_see_exactly_the_jobs_recruitee_lets_them_access_kep
     );
 
     // Only linked members see candidates' LinkedIn profiles.
-    let cand = env.sandbox.recruitee_candidates(RECRUITEE_COMPANY).unwrap()[0]["id"]
+    let cand = env
+        .sandbox
+        .recruitee()
+        .candidates(RECRUITEE_COMPANY)
+        .unwrap()[0]["id"]
         .as_u64()
         .unwrap();
     let refused = env
@@ -185,7 +192,7 @@ async fn c5_4_an_authorization_is_used_once_and_a_refused_consent_links_nothing(
         url.contains("response_type=code") && url.contains("state="),
         "{url}"
     );
-    let redirect = env.sandbox.linkedin_consent(url, "rita").unwrap();
+    let redirect = env.sandbox.linkedin().consent(url, "rita").unwrap();
     assert_eq!(reqwest::get(&redirect).await.unwrap().status(), 200);
     let again = reqwest::get(&redirect).await.unwrap();
     assert_eq!(again.status(), 400, "the same redirect twice");
@@ -212,7 +219,8 @@ async fn c5_5_an_export_files_the_candidate_on_the_job_once_however_often_it_is_
     let job = env.first_job();
     let sent = env
         .sandbox
-        .linkedin_export(export("rita", "maria", job))
+        .linkedin()
+        .export(export("rita", "maria", job))
         .await
         .expect("exports");
     assert_eq!(sent["delivery"]["status"], 202, "{sent}");
@@ -238,14 +246,16 @@ async fn c5_5_an_export_files_the_candidate_on_the_job_once_however_often_it_is_
     // A second export of the same member to another job adds the job, not a candidate.
     let other = env
         .sandbox
-        .recruitee_offers(RECRUITEE_COMPANY)
+        .recruitee()
+        .offers(RECRUITEE_COMPANY)
         .unwrap()
         .iter()
         .map(|o| o["id"].as_u64().unwrap())
         .find(|id| *id != job)
         .unwrap();
     env.sandbox
-        .linkedin_export(export("rita", "maria", other))
+        .linkedin()
+        .export(export("rita", "maria", other))
         .await
         .unwrap();
     run(&env, &c).await;
@@ -273,19 +283,22 @@ async fn c5_5_an_export_by_a_user_without_access_to_the_job_is_refused_and_told_
     run(&env, &c).await;
     let forbidden = env
         .sandbox
-        .recruitee_offers(RECRUITEE_COMPANY)
+        .recruitee()
+        .offers(RECRUITEE_COMPANY)
         .unwrap()
         .iter()
         .map(|o| o["id"].as_u64().unwrap())
         .find(|id| *id != env.first_job())
         .unwrap();
     env.sandbox
-        .linkedin_export(export("hans", "maria", forbidden))
+        .linkedin()
+        .export(export("hans", "maria", forbidden))
         .await
         .unwrap();
     // And one by a seat nobody linked.
     env.sandbox
-        .linkedin_export(export("mario", "maria", env.first_job()))
+        .linkedin()
+        .export(export("mario", "maria", env.first_job()))
         .await
         .unwrap();
     let r = run(&env, &c).await;
@@ -338,7 +351,7 @@ async fn c5_5_a_forged_notification_or_one_for_another_customer_changes_nothing(
     // Exported for another organization's context, delivered here with a valid signature.
     let mut e = export("rita", "maria", env.first_job());
     e.integration_context = Some("urn:li:organization:999".into());
-    env.sandbox.linkedin_export(e).await.unwrap();
+    env.sandbox.linkedin().export(e).await.unwrap();
     let r = run(&env, &c).await;
     assert_eq!(r.counts.rejected, 1);
     assert!(candidates_with(&env, "maria.schulz@example.net").is_empty());
@@ -480,7 +493,8 @@ async fn s27_12_refused_or_forged_exports_and_their_notifications_expire_after_t
     assert_eq!(delivered.status(), 202);
     // Refused: by a seat nobody linked.
     env.sandbox
-        .linkedin_export(export("mario", "maria", env.first_job()))
+        .linkedin()
+        .export(export("mario", "maria", env.first_job()))
         .await
         .unwrap();
     let retention = renkei_core::engine::EngineConfig::default().retention;
@@ -523,7 +537,8 @@ async fn c5_6_shared_contacts_update_the_existing_candidate_or_create_one_each_s
     run(&env, &c).await;
     // Maria is in Recruitee already (by her email); Mario is not.
     env.sandbox
-        .recruitee_edit(
+        .recruitee()
+        .edit(
             RECRUITEE_COMPANY,
             renkei_sandbox::RecruiteeEdit::Add {
                 candidate: json!({"name": "Maria Schulz", "emails": ["maria.schulz@example.net"]}),
@@ -539,15 +554,17 @@ async fn c5_6_shared_contacts_update_the_existing_candidate_or_create_one_each_s
         phone: Some(phone.into()),
     };
     env.sandbox
-        .linkedin_mail_stub(&stub("maria", "+49 171 1111111"))
+        .linkedin()
+        .mail_stub(&stub("maria", "+49 171 1111111"))
         .unwrap();
     env.sandbox
-        .linkedin_mail_stub(&stub("mario", "+49 172 2222222"))
+        .linkedin()
+        .mail_stub(&stub("mario", "+49 172 2222222"))
         .unwrap();
     // A stub for a seat that is not linked is not read (owners are the linked seats).
     let mut other = stub("mario", "+49 173 3333333");
     other.seat = "hans".into();
-    env.sandbox.linkedin_mail_stub(&other).unwrap();
+    env.sandbox.linkedin().mail_stub(&other).unwrap();
     env.clock.advance(Duration::minutes(10));
     let r = run(&env, &c).await;
     assert_eq!(r.error, None, "{r:?}");
@@ -578,7 +595,8 @@ async fn c5_8_a_candidate_relinked_to_the_right_profile_moves_there_and_leaves_t
     // Recruitee's Mario Schulz shares Maria's name only; LinkedIn matches him to the first
     // member of that name... give him Maria's old email so LinkedIn matches him to Maria.
     env.sandbox
-        .recruitee_edit(
+        .recruitee()
+        .edit(
             RECRUITEE_COMPANY,
             renkei_sandbox::RecruiteeEdit::Add {
                 candidate: json!({"name": "Mario Schulz", "emails": ["maria.schulz@example.net"]}),
@@ -591,7 +609,7 @@ async fn c5_8_a_candidate_relinked_to_the_right_profile_moves_there_and_leaves_t
         .as_u64()
         .unwrap();
     let shown = |m: &str| {
-        env.sandbox.linkedin_member_view(LINKEDIN_ORG, m)["candidates"]
+        env.sandbox.linkedin().member_view(LINKEDIN_ORG, m)["candidates"]
             .as_array()
             .unwrap()
             .iter()
@@ -636,7 +654,8 @@ async fn c5_8_a_candidate_relinked_to_the_right_profile_moves_there_and_leaves_t
     assert!(!shown("maria"), "and no longer on the wrong one");
     // The next ordinary change keeps the manual match.
     env.sandbox
-        .recruitee_edit(
+        .recruitee()
+        .edit(
             RECRUITEE_COMPANY,
             renkei_sandbox::RecruiteeEdit::Change {
                 id,
@@ -668,7 +687,8 @@ async fn c5_6_mail_stubs_have_their_own_ten_minute_schedule_beside_the_fifteen_m
 
     // A stub shared now is read at the first run ten minutes after the last read, not before.
     env.sandbox
-        .linkedin_mail_stub(&LinkedinStub {
+        .linkedin()
+        .mail_stub(&LinkedinStub {
             organization: LINKEDIN_ORG.into(),
             seat: "rita".into(),
             member: "mario".into(),
@@ -697,13 +717,14 @@ async fn c5_6_every_page_of_mail_stubs_is_read() {
     run(&env, &c).await;
     for i in 0..120 {
         let id = format!("lead{i}");
-        env.sandbox.linkedin_member(
+        env.sandbox.linkedin().member(
             &id,
             json!({"firstName": "Lead", "lastName": format!("Nummer {i}"),
                 "email": format!("lead{i}@example.org")}),
         );
         env.sandbox
-            .linkedin_mail_stub(&LinkedinStub {
+            .linkedin()
+            .mail_stub(&LinkedinStub {
                 organization: LINKEDIN_ORG.into(),
                 seat: "rita".into(),
                 member: id,
@@ -717,7 +738,8 @@ async fn c5_6_every_page_of_mail_stubs_is_read() {
     assert_eq!(r.counts.created, 240, "{r:?}");
     let leads = env
         .sandbox
-        .recruitee_candidates(RECRUITEE_COMPANY)
+        .recruitee()
+        .candidates(RECRUITEE_COMPANY)
         .unwrap()
         .into_iter()
         .filter(|c| c["source"] == "LinkedIn InMail")
@@ -747,7 +769,8 @@ impl conformance::Subject for Exports {
         run(&env, &c).await;
         let job = env.first_job();
         env.sandbox
-            .linkedin_export(export(seat, member, job))
+            .linkedin()
+            .export(export(seat, member, job))
             .await
             .unwrap();
         Connected {
@@ -784,7 +807,8 @@ impl conformance::Subject for Exports {
         let mut held: Self::Target = w
             .env
             .sandbox
-            .recruitee_candidates(RECRUITEE_COMPANY)
+            .recruitee()
+            .candidates(RECRUITEE_COMPANY)
             .unwrap()
             .iter()
             .map(|c| {
@@ -842,7 +866,8 @@ fn recruitee_client(env: &SandboxEnv) -> renkei_vendors::recruitee::RecruiteeCli
 
 fn candidates_with_any_case(env: &SandboxEnv, email: &str) -> Vec<Value> {
     env.sandbox
-        .recruitee_candidates(RECRUITEE_COMPANY)
+        .recruitee()
+        .candidates(RECRUITEE_COMPANY)
         .unwrap()
         .into_iter()
         .filter(|c| {
@@ -866,7 +891,8 @@ async fn c5_14_an_export_lands_on_the_candidate_with_that_email_never_a_near_mis
         ("Maria Schulz", "Maria.Schulz@Example.NET"),
     ] {
         env.sandbox
-            .recruitee_edit(
+            .recruitee()
+            .edit(
                 RECRUITEE_COMPANY,
                 renkei_sandbox::RecruiteeEdit::Add {
                     candidate: json!({"name": name, "emails": [email], "quiet": true}),
@@ -877,7 +903,8 @@ async fn c5_14_an_export_lands_on_the_candidate_with_that_email_never_a_near_mis
     }
     let job = env.first_job();
     env.sandbox
-        .linkedin_export(export("rita", "maria", job))
+        .linkedin()
+        .export(export("rita", "maria", job))
         .await
         .expect("exports");
     let r = run(&env, &c).await;
@@ -971,7 +998,8 @@ async fn c5_15_every_page_of_the_team_is_read_with_names_and_emails_from_the_ref
     // 120 members whose names sort before Rita's: she is on the second page of 100.
     for i in 0..120u64 {
         env.sandbox
-            .recruitee_member(
+            .recruitee()
+            .member(
                 RECRUITEE_COMPANY,
                 1000 + i,
                 renkei_sandbox::RecruiteeMember {
@@ -999,14 +1027,15 @@ async fn c5_15_every_page_of_the_team_is_read_with_names_and_emails_from_the_ref
     run(&env, &c).await;
     let all = env
         .sandbox
-        .recruitee_offers(RECRUITEE_COMPANY)
+        .recruitee()
+        .offers(RECRUITEE_COMPANY)
         .unwrap()
         .iter()
         .filter(|o| o["status"] == "published" || o["status"] == "internal")
         .count();
     assert_eq!(seat_jobs(&env, "rita").len(), all);
     assert_eq!(
-        env.sandbox.recruitee_stats(RECRUITEE_COMPANY).unwrap()["violations"],
+        env.sandbox.recruitee().stats(RECRUITEE_COMPANY).unwrap()["violations"],
         json!([])
     );
 }

@@ -32,7 +32,8 @@ fn documented() -> Vec<Value> {
 
 fn violations(env: &SandboxEnv) -> Value {
     env.sandbox
-        .recruitee_stats(RECRUITEE_COMPANY)
+        .recruitee()
+        .stats(RECRUITEE_COMPANY)
         .expect("stats")["violations"]
         .clone()
 }
@@ -104,7 +105,7 @@ async fn s27_13_recruitee_s_documented_requests_are_accepted_and_renkei_sends_no
 
     // renkei's client, through connecting and a whole pass, adds no violation.
     let before = violations(&env);
-    env.sandbox.linkedin_limits(LinkedinLimits {
+    env.sandbox.linkedin().limits(LinkedinLimits {
         activation_checks: 0,
         ..LinkedinLimits::default()
     });

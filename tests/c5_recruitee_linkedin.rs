@@ -26,7 +26,7 @@ async fn connected(candidates: usize, page: usize) -> (SandboxEnv, ConnectionId)
     let env = env().await;
     env.recruitee_linkedin_accounts(candidates)
         .expect("accounts");
-    env.sandbox.linkedin_limits(instant_activation());
+    env.sandbox.linkedin().limits(instant_activation());
     let mut s = env.linkedin_settings(CONTRACT_CORPORATE);
     s.page_size = page;
     let c = env
@@ -64,7 +64,8 @@ fn ids(v: &Value) -> BTreeSet<String> {
 fn expected(env: &SandboxEnv) -> [BTreeSet<String>; 4] {
     let open: BTreeSet<u64> = env
         .sandbox
-        .recruitee_offers(RECRUITEE_COMPANY)
+        .recruitee()
+        .offers(RECRUITEE_COMPANY)
         .unwrap()
         .iter()
         .filter(|o| o["status"] == "published" || o["status"] == "internal")
@@ -77,7 +78,12 @@ fn expected(env: &SandboxEnv) -> [BTreeSet<String>; 4] {
         &mut BTreeSet<String>,
         &mut BTreeSet<String>,
     ) = (&mut cands, &mut apps, &mut notes, &mut feedback);
-    for cand in env.sandbox.recruitee_candidates(RECRUITEE_COMPANY).unwrap() {
+    for cand in env
+        .sandbox
+        .recruitee()
+        .candidates(RECRUITEE_COMPANY)
+        .unwrap()
+    {
         let id = cand["id"].as_u64().unwrap();
         c.insert(id.to_string());
         let mine: Vec<String> = cand["placements"]
@@ -88,7 +94,11 @@ fn expected(env: &SandboxEnv) -> [BTreeSet<String>; 4] {
             .map(|p| p["id"].to_string())
             .collect();
         a.extend(mine.iter().cloned());
-        let (ns, rs) = env.sandbox.recruitee_extras(RECRUITEE_COMPANY, id).unwrap();
+        let (ns, rs) = env
+            .sandbox
+            .recruitee()
+            .extras(RECRUITEE_COMPANY, id)
+            .unwrap();
         // Notes are the candidate's; feedback hangs off an application LinkedIn holds.
         n.extend(ns.iter().map(|x| x["id"].to_string()));
         if !mine.is_empty() {
@@ -107,7 +117,7 @@ fn sub_ids(v: &Value) -> BTreeSet<String> {
 }
 
 fn held(env: &SandboxEnv) -> [BTreeSet<String>; 4] {
-    let d = env.sandbox.linkedin_data(LINKEDIN_ORG);
+    let d = env.sandbox.linkedin().data(LINKEDIN_ORG);
     [
         ids(&d["atsCandidates"]),
         ids(&d["atsApplications"]),
@@ -127,7 +137,7 @@ fn assert_mirrors(env: &SandboxEnv, when: &str) {
             "{when}: LinkedIn's {what} differ from Recruitee's"
         );
     }
-    let d = env.sandbox.linkedin_data(LINKEDIN_ORG);
+    let d = env.sandbox.linkedin().data(LINKEDIN_ORG);
     assert_eq!(
         d["nulledFields"],
         serde_json::json!([]),
@@ -168,7 +178,7 @@ async fn c5_1_lite_contracts_and_users_without_settings_permission_are_refused_c
         .expect_err("not a contract of the customer");
     assert!(unknown.contains("no contract 123"), "{unknown}");
     assert_eq!(
-        env.sandbox.linkedin_data(LINKEDIN_ORG)["integrations"],
+        env.sandbox.linkedin().data(LINKEDIN_ORG)["integrations"],
         serde_json::json!([]),
         "nothing pre-authorized"
     );
@@ -189,11 +199,11 @@ async fn c5_1_lite_contracts_and_users_without_settings_permission_are_refused_c
 async fn c5_1_a_lost_provisioning_answer_does_not_create_a_second_child_app() {
     let env = env().await;
     env.recruitee_linkedin_accounts(3).unwrap();
-    env.sandbox.linkedin_lose_answers(1);
+    env.sandbox.linkedin().lose_answers(1);
     env.connect_linkedin(env.linkedin_settings(CONTRACT_CORPORATE), LINKEDIN_ADMIN)
         .await
         .expect("connects after looking the child app up");
-    let apps = env.sandbox.linkedin_apps();
+    let apps = env.sandbox.linkedin().apps();
     assert_eq!(apps["apps"].as_array().unwrap().len(), 1, "{apps}");
     let app = &apps["apps"][0];
     assert_eq!(
@@ -201,7 +211,7 @@ async fn c5_1_a_lost_provisioning_answer_does_not_create_a_second_child_app() {
         serde_json::json!([env.onboarding_origin()]),
         "the found child registers the onboarding page's origin: {app}"
     );
-    let d = env.sandbox.linkedin_data(LINKEDIN_ORG);
+    let d = env.sandbox.linkedin().data(LINKEDIN_ORG);
     assert_eq!(d["integrations"].as_array().unwrap().len(), 4, "{d}");
     assert!(
         d["callbackUrl"]
@@ -219,7 +229,7 @@ async fn c5_3_activation_is_refreshed_and_the_historical_sync_starts_once_linked
     env.recruitee_linkedin_accounts(25).unwrap();
     // Pending for three reads after the admin saved the widget: the page's own "notify
     // partner" (in connect_linkedin), the first run, the first manual refresh.
-    env.sandbox.linkedin_limits(LinkedinLimits {
+    env.sandbox.linkedin().limits(LinkedinLimits {
         activation_checks: 3,
         ..LinkedinLimits::default()
     });
@@ -266,7 +276,7 @@ async fn c5_3_activation_is_refreshed_and_the_historical_sync_starts_once_linked
     let r = run(&env, &c).await;
     assert_eq!(r.status, RunStatus::Succeeded, "{r:?}");
     assert_mirrors(&env, "after the historical sync");
-    let jobs = env.sandbox.linkedin_data(LINKEDIN_ORG)["jobs"].clone();
+    let jobs = env.sandbox.linkedin().data(LINKEDIN_ORG)["jobs"].clone();
     let kinds: BTreeSet<&str> = jobs
         .as_object()
         .unwrap()
@@ -331,13 +341,13 @@ impl conformance::Subject for Rsc {
     }
 
     fn target(&self, w: &Connected) -> Self::Target {
-        let d = w.env.sandbox.linkedin_data(LINKEDIN_ORG);
+        let d = w.env.sandbox.linkedin().data(LINKEDIN_ORG);
         (held(&w.env), d["nulledFields"].clone())
     }
 
     /// Records LinkedIn took.
     async fn writes(&self, w: &Connected) -> Option<u64> {
-        w.env.sandbox.linkedin_apps()["apps"][0]["records"].as_u64()
+        w.env.sandbox.linkedin().apps()["apps"][0]["records"].as_u64()
     }
 
     fn crashes(&self) -> Vec<(Step, usize)> {
@@ -373,7 +383,7 @@ async fn c5_2_a_crash_at_every_step_then_a_rerun_leaves_linkedin_holding_exactly
 async fn c5_2_the_day_budget_stops_the_sync_as_continued_until_the_next_utc_day_and_it_resumes() {
     let env = env().await;
     env.recruitee_linkedin_accounts(40).unwrap();
-    env.sandbox.linkedin_limits(instant_activation());
+    env.sandbox.linkedin().limits(instant_activation());
     let mut s = env.linkedin_settings(CONTRACT_CORPORATE);
     s.page_size = 5;
     // A page of 5 candidates is one call for the candidates, one per candidate with notes,
@@ -407,7 +417,7 @@ async fn c5_2_the_day_budget_stops_the_sync_as_continued_until_the_next_utc_day_
     assert!(partial > 0 && partial < 40, "{partial}");
     // Days pass; each day's budget moves it on, never more than 40 a day.
     let requests = |env: &SandboxEnv| {
-        env.sandbox.linkedin_apps()["apps"][0]["requests"]
+        env.sandbox.linkedin().apps()["apps"][0]["requests"]
             .as_u64()
             .unwrap()
     };
@@ -436,12 +446,17 @@ async fn c5_7_changes_reach_linkedin_by_webhook_and_unchanged_candidates_are_not
     // No candidate created or updated, no record sent to LinkedIn.
     conformance::unchanged_run(&subject, &w, "nothing re-sent").await;
 
-    let cands = env.sandbox.recruitee_candidates(RECRUITEE_COMPANY).unwrap();
+    let cands = env
+        .sandbox
+        .recruitee()
+        .candidates(RECRUITEE_COMPANY)
+        .unwrap();
     let moved = cands[3]["id"].as_u64().unwrap();
     let placement = cands[3]["placements"][0]["id"].to_string();
     let answer = env
         .sandbox
-        .recruitee_edit(
+        .recruitee()
+        .edit(
             RECRUITEE_COMPANY,
             renkei_sandbox::RecruiteeEdit::Change {
                 id: moved,
@@ -453,7 +468,7 @@ async fn c5_7_changes_reach_linkedin_by_webhook_and_unchanged_candidates_are_not
     assert_eq!(answer["delivery"]["status"], 202, "{answer}");
     env.clock.advance(Duration::minutes(1));
     env.backend.deliver().await.unwrap();
-    let d = env.sandbox.linkedin_data(LINKEDIN_ORG);
+    let d = env.sandbox.linkedin().data(LINKEDIN_ORG);
     if d["atsApplications"].get(&placement).is_some() {
         let stages: Vec<&Value> = d["atsApplications/stages"]
             .as_object()
@@ -472,7 +487,8 @@ async fn c5_7_changes_reach_linkedin_by_webhook_and_unchanged_candidates_are_not
     let gone = cands[5]["id"].as_u64().unwrap();
     let answer = env
         .sandbox
-        .recruitee_edit(
+        .recruitee()
+        .edit(
             RECRUITEE_COMPANY,
             renkei_sandbox::RecruiteeEdit::Delete { id: gone },
         )
@@ -494,7 +510,11 @@ async fn c5_7_a_deletion_no_webhook_told_is_found_by_the_daily_sweep_after_a_com
     // Pages of 2: the sweep reads the stored hashes 20 at a time, so 30 take two reads.
     let (env, c) = connected(30, 2).await;
     run(&env, &c).await;
-    let cands = env.sandbox.recruitee_candidates(RECRUITEE_COMPANY).unwrap();
+    let cands = env
+        .sandbox
+        .recruitee()
+        .candidates(RECRUITEE_COMPANY)
+        .unwrap();
     // The candidate whose stored key sorts last: found only if the sweep reads every page.
     let gone = cands
         .iter()
@@ -543,7 +563,8 @@ async fn c5_2_twenty_percent_faults_converge() {
 /// The candidates Recruitee has that were loaded (not arrived during a pass).
 fn loaded(env: &SandboxEnv) -> BTreeSet<String> {
     env.sandbox
-        .recruitee_candidates(RECRUITEE_COMPANY)
+        .recruitee()
+        .candidates(RECRUITEE_COMPANY)
         .unwrap()
         .iter()
         .filter(|c| !c["name"].as_str().unwrap().starts_with("Arriving"))
@@ -557,7 +578,8 @@ async fn c5_13_a_pass_sees_every_candidate_exactly_once_while_new_ones_arrive_at
     let before = loaded(&env);
     // Two new candidates at the front after every page Recruitee answers.
     env.sandbox
-        .recruitee_churn(RECRUITEE_COMPANY, 2, 0)
+        .recruitee()
+        .churn(RECRUITEE_COMPANY, 2, 0)
         .unwrap();
     let r = run(&env, &c).await;
     assert_eq!(r.status, RunStatus::Succeeded, "{r:?}");
@@ -577,12 +599,13 @@ async fn c5_13_a_pass_sees_every_candidate_exactly_once_while_new_ones_arrive_at
         "each one handed over once: {p:?}"
     );
     assert_eq!(
-        env.sandbox.recruitee_stats(RECRUITEE_COMPANY).unwrap()["violations"],
+        env.sandbox.recruitee().stats(RECRUITEE_COMPANY).unwrap()["violations"],
         serde_json::json!([])
     );
     // Those that arrived during the pass are the next pass's.
     env.sandbox
-        .recruitee_churn(RECRUITEE_COMPANY, 0, 0)
+        .recruitee()
+        .churn(RECRUITEE_COMPANY, 0, 0)
         .unwrap();
     env.clock.advance(Duration::minutes(15));
     run(&env, &c).await;
@@ -594,7 +617,8 @@ async fn c5_13_b_a_pass_skips_nobody_when_deletions_move_the_list_up_past_its_ov
     let (env, c) = connected(60, 10).await;
     // After every page: the eight newest leave (no webhook), one arrives at the front.
     env.sandbox
-        .recruitee_churn(RECRUITEE_COMPANY, 1, 8)
+        .recruitee()
+        .churn(RECRUITEE_COMPANY, 1, 8)
         .unwrap();
     let r = run(&env, &c).await;
     assert_eq!(r.status, RunStatus::Succeeded, "{r:?}");
@@ -626,7 +650,8 @@ async fn c5_13_c_recruitee_refuses_an_ascending_sort_and_updated_after_and_lists
         let body: Value = answer.json().await.unwrap();
         assert!(body["error"].as_str().unwrap().contains(named), "{body}");
     }
-    let violations = env.sandbox.recruitee_stats(RECRUITEE_COMPANY).unwrap()["violations"].clone();
+    let violations =
+        env.sandbox.recruitee().stats(RECRUITEE_COMPANY).unwrap()["violations"].clone();
     assert_eq!(violations.as_array().unwrap().len(), 2, "{violations}");
     // The documented order: by_date, newest first.
     let page: Value = list("sort=by_date&limit=5&offset=0")

@@ -53,7 +53,7 @@ async fn roumumate_kaonavi_function_runs_its_sample_event() {
 async fn hrbrain_mikiwame_function_runs_its_sample_event_a_persons_department_sync() {
     let env = env().await;
     env.sandbox
-        .hrbrain_organization(
+        .hrbrain().organization(
             HRBRAIN_SUBDOMAIN,
             serde_json::json!({"type": "tree", "items": [
                 {"id": "a", "value": "本社", "code": "HQ", "items": [{"id": "b", "value": "営業部", "code": "S"}]}
@@ -67,7 +67,7 @@ async fn hrbrain_mikiwame_function_runs_its_sample_event_a_persons_department_sy
         .await
         .unwrap();
     assert_eq!(answer["status"], "succeeded", "{answer}");
-    assert_eq!(env.sandbox.mikiwame_departments(MIKIWAME_KEY).len(), 2);
+    assert_eq!(env.sandbox.mikiwame().departments(MIKIWAME_KEY).len(), 2);
 }
 
 #[tokio::test]

@@ -128,7 +128,8 @@ async fn p6_with_20_percent_faults_runs_converge_and_statuses_stay_truthful() {
     settings.task_poll_ms = 1;
     let (t, c) = env.connect(settings).await.unwrap();
     env.sandbox
-        .roumumate_upsert(ROUMUMATE_TOKEN, seed(60))
+        .roumumate()
+        .upsert(ROUMUMATE_TOKEN, seed(60))
         .unwrap();
     env.sandbox.set_faults(Faults::uniform(0.2, 42));
     let mut succeeded = false;
@@ -167,7 +168,7 @@ async fn p6_with_20_percent_faults_runs_converge_and_statuses_stay_truthful() {
 async fn p8_repeated_failure_is_mailed_once_an_hour_and_pauses_after_twelve() {
     let env = env().await;
     let (t, c) = env.connect(env.settings(50, no_limits())).await.unwrap();
-    env.sandbox.kaonavi_company(
+    env.sandbox.kaonavi().company(
         KAONAVI_KEY,
         CompanySetup {
             consumer_secret: "rotated".into(),
@@ -215,7 +216,8 @@ async fn p4_time_budget_continues_in_a_new_invocation() {
     let env = env().await;
     let (t, c) = env.connect(env.settings(5, no_limits())).await.unwrap();
     env.sandbox
-        .roumumate_upsert(ROUMUMATE_TOKEN, seed(12))
+        .roumumate()
+        .upsert(ROUMUMATE_TOKEN, seed(12))
         .unwrap();
     env.clock.advance(Duration::minutes(15));
     let mut req = request(&t, &c);
@@ -321,13 +323,15 @@ async fn p3_a_run_that_changes_nothing_writes_the_same_few_items_whatever_its_pa
         let env = env().await;
         let (t, c) = env.connect(env.settings(2, no_limits())).await.unwrap();
         env.sandbox
-            .roumumate_upsert(ROUMUMATE_TOKEN, seed(employees))
+            .roumumate()
+            .upsert(ROUMUMATE_TOKEN, seed(employees))
             .unwrap();
         let first = env.next_slot(&t, &c).await.unwrap();
         assert_eq!(first.last().unwrap().counts.created, employees as u64);
         // Every employee touched at Roumumate, none changed.
         env.sandbox
-            .roumumate_upsert(ROUMUMATE_TOKEN, seed(employees))
+            .roumumate()
+            .upsert(ROUMUMATE_TOKEN, seed(employees))
             .unwrap();
         let metered = Metered::new(&env.backend.store);
         let factory =

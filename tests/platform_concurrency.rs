@@ -19,7 +19,7 @@ fn seed(n: usize, first: &str) -> Vec<Value> {
 }
 
 fn writes(env: &SandboxEnv) -> u64 {
-    env.sandbox.kaonavi_stats(KAONAVI_KEY)["writes"]
+    env.sandbox.kaonavi().stats(KAONAVI_KEY)["writes"]
         .as_u64()
         .unwrap_or(0)
 }
@@ -31,7 +31,8 @@ async fn due_connection(n: usize, page: u32) -> (Arc<SandboxEnv>, TenantId, Conn
     settings.task_poll_ms = 1;
     let (t, c) = env.connect(settings).await.unwrap();
     env.sandbox
-        .roumumate_upsert(ROUMUMATE_TOKEN, seed(n, "太郎"))
+        .roumumate()
+        .upsert(ROUMUMATE_TOKEN, seed(n, "太郎"))
         .unwrap();
     make_due(&env, &t, &c).await;
     (Arc::new(env), t, c)
@@ -62,7 +63,8 @@ async fn p5_a_run_that_stalls_past_its_lease_writes_nothing_more_and_the_newer_r
     stalled.frozen().await;
     // Meanwhile the employees change, the lease expires and a second run does everything.
     env.sandbox
-        .roumumate_upsert(ROUMUMATE_TOKEN, seed(10, "次郎"))
+        .roumumate()
+        .upsert(ROUMUMATE_TOKEN, seed(10, "次郎"))
         .unwrap();
     env.clock.advance(Duration::minutes(6));
     let second = env
@@ -206,7 +208,8 @@ async fn p5_ten_dispatcher_ticks_over_a_run_in_flight_or_a_throttled_backlog_mak
     );
     // In flight: a run frozen mid-page while the dispatcher keeps ticking.
     env.sandbox
-        .roumumate_upsert(ROUMUMATE_TOKEN, seed(4, "次郎"))
+        .roumumate()
+        .upsert(ROUMUMATE_TOKEN, seed(4, "次郎"))
         .unwrap();
     make_due(&env, &t, &c).await;
     let handed = tick().await;

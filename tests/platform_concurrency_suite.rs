@@ -85,7 +85,8 @@ async fn one_iteration(seed: u64, store: Arc<dyn StateStore>) {
     let (t, c) = env.connect_in(store.as_ref(), &t, settings).await.unwrap();
     let mut version = 1;
     env.sandbox
-        .roumumate_upsert(ROUMUMATE_TOKEN, source(version))
+        .roumumate()
+        .upsert(ROUMUMATE_TOKEN, source(version))
         .unwrap();
     let engines = rng.usize(2..=3);
     for round in 0..2 {
@@ -117,12 +118,14 @@ async fn one_iteration(seed: u64, store: Arc<dyn StateStore>) {
                 let mut changed = source(version);
                 changed.truncate(3);
                 env.sandbox
-                    .roumumate_upsert(ROUMUMATE_TOKEN, changed)
+                    .roumumate()
+                    .upsert(ROUMUMATE_TOKEN, changed)
                     .unwrap();
                 let mut again = source(version + 1);
                 again.truncate(1);
                 env.sandbox
-                    .roumumate_upsert(ROUMUMATE_TOKEN, again)
+                    .roumumate()
+                    .upsert(ROUMUMATE_TOKEN, again)
                     .unwrap();
             }
         }
@@ -176,7 +179,7 @@ async fn one_iteration(seed: u64, store: Arc<dyn StateStore>) {
         .map(|(code, m)| (code, m["name"].as_str().unwrap_or("").to_string()))
         .collect();
     assert_eq!(got, expected, "seed {seed}: Kaonavi equals the source");
-    let stats = env.sandbox.kaonavi_stats(KAONAVI_KEY);
+    let stats = env.sandbox.kaonavi().stats(KAONAVI_KEY);
     let runs = Repo::new(store.as_ref()).runs(&t, &c).await.unwrap();
     for run in &runs {
         assert_eq!(
@@ -261,7 +264,8 @@ async fn p3_two_changes_of_one_employee_number_in_one_page_sync_on_dynamodb() {
         .unwrap();
     // Two Roumumate rows carry 社員番号 0001 (a re-hire entered twice): one page, one key.
     env.sandbox
-        .roumumate_upsert(
+        .roumumate()
+        .upsert(
             ROUMUMATE_TOKEN,
             vec![
                 employee("a", "0001", "山田", "太郎"),

@@ -29,22 +29,25 @@ async fn p6_kaonavi_writes_stay_within_5_per_60_s_across_back_to_back_runs_and_a
     let mut settings = env.settings(1, KaonaviLimits::default());
     settings.task_poll_ms = 1;
     let (t, c) = env.connect(settings).await.unwrap();
-    env.sandbox.kaonavi_reset_stats(KAONAVI_KEY);
+    env.sandbox.kaonavi().reset_stats(KAONAVI_KEY);
 
     env.sandbox
-        .roumumate_upsert(ROUMUMATE_TOKEN, seed(1..=6))
+        .roumumate()
+        .upsert(ROUMUMATE_TOKEN, seed(1..=6))
         .unwrap();
     let first = env.next_slot(&t, &c).await.unwrap().pop().unwrap();
     assert_eq!(first.status, RunStatus::Succeeded);
     // The next run starts at once: its first writes meet the first run's window.
     env.sandbox
-        .roumumate_upsert(ROUMUMATE_TOKEN, seed(7..=12))
+        .roumumate()
+        .upsert(ROUMUMATE_TOKEN, seed(7..=12))
         .unwrap();
     let second = env.next_slot(&t, &c).await.unwrap().pop().unwrap();
     assert_eq!(second.status, RunStatus::Succeeded);
     // A third run that hands over to a continuation after two pages.
     env.sandbox
-        .roumumate_upsert(ROUMUMATE_TOKEN, seed(13..=18))
+        .roumumate()
+        .upsert(ROUMUMATE_TOKEN, seed(13..=18))
         .unwrap();
     make_due(&env, &t, &c).await;
     let clock = env.clock.clone();
@@ -73,7 +76,7 @@ async fn p6_kaonavi_writes_stay_within_5_per_60_s_across_back_to_back_runs_and_a
     };
     assert_eq!(rest.status, RunStatus::Succeeded);
 
-    let stats = env.sandbox.kaonavi_stats(KAONAVI_KEY);
+    let stats = env.sandbox.kaonavi().stats(KAONAVI_KEY);
     assert_eq!(members(&env).len(), 18);
     assert_eq!(stats["throttled"], 0, "0 × 429: {stats}");
     assert!(

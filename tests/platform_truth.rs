@@ -97,7 +97,8 @@ async fn connected(page: u32) -> (SandboxEnv, TenantId, ConnectionId) {
 async fn p8_a_run_killed_mid_page_counts_as_a_failure_and_is_told() {
     let (env, t, c) = connected(50).await;
     env.sandbox
-        .roumumate_upsert(ROUMUMATE_TOKEN, seed(3))
+        .roumumate()
+        .upsert(ROUMUMATE_TOKEN, seed(3))
         .unwrap();
     make_due(&env, &t, &c).await;
     let req = RunRequest::scheduled(t.clone(), c.clone(), None);
@@ -121,7 +122,8 @@ async fn p8_a_run_killed_mid_page_counts_as_a_failure_and_is_told() {
 async fn p8_a_connection_whose_runs_always_die_pauses_instead_of_stalling_silently() {
     let (env, t, c) = connected(50).await;
     env.sandbox
-        .roumumate_upsert(ROUMUMATE_TOKEN, seed(3))
+        .roumumate()
+        .upsert(ROUMUMATE_TOKEN, seed(3))
         .unwrap();
     let req = RunRequest::scheduled(t.clone(), c.clone(), None);
     for _ in 0..13 {
@@ -165,7 +167,8 @@ async fn p4_a_deadline_inside_a_long_task_wait_continues_the_run_and_a_page_that
     settings.task_poll_ms = 1;
     let (t, c) = env.connect(settings).await.unwrap();
     env.sandbox
-        .roumumate_upsert(ROUMUMATE_TOKEN, seed(2))
+        .roumumate()
+        .upsert(ROUMUMATE_TOKEN, seed(2))
         .unwrap();
     make_due(&env, &t, &c).await;
     let ticking = Ticking(env.clock.clone());
@@ -212,7 +215,10 @@ async fn p2_rejections_of_an_earlier_segment_are_reported_by_the_final_one() {
     let (env, t, c) = connected(3).await;
     let mut data = vec![bad_employee("bad")];
     data.extend(seed(5));
-    env.sandbox.roumumate_upsert(ROUMUMATE_TOKEN, data).unwrap();
+    env.sandbox
+        .roumumate()
+        .upsert(ROUMUMATE_TOKEN, data)
+        .unwrap();
     make_due(&env, &t, &c).await;
     // The first page uses up the invocation's time.
     let clock = env.clock.clone();
@@ -256,14 +262,16 @@ async fn p2_rejections_of_an_earlier_segment_are_reported_by_the_final_one() {
 async fn p8_a_problem_suppressed_by_the_hourly_limit_is_told_when_success_follows() {
     let (env, t, c) = connected(50).await;
     env.sandbox
-        .roumumate_upsert(ROUMUMATE_TOKEN, seed(2))
+        .roumumate()
+        .upsert(ROUMUMATE_TOKEN, seed(2))
         .unwrap();
     env.sandbox.set_faults(always_500());
     let failed = env.next_slot(&t, &c).await.unwrap().pop().unwrap();
     assert_eq!(failed.status, RunStatus::Failed);
     env.sandbox.set_faults(Faults::default());
     env.sandbox
-        .roumumate_upsert(ROUMUMATE_TOKEN, vec![bad_employee("bad")])
+        .roumumate()
+        .upsert(ROUMUMATE_TOKEN, vec![bad_employee("bad")])
         .unwrap();
     let partial = env.next_slot(&t, &c).await.unwrap().pop().unwrap();
     assert_eq!(partial.status, RunStatus::Partial);
@@ -273,7 +281,8 @@ async fn p8_a_problem_suppressed_by_the_hourly_limit_is_told_when_success_follow
         "within the hour: not mailed yet"
     );
     env.sandbox
-        .roumumate_upsert(ROUMUMATE_TOKEN, seed(3))
+        .roumumate()
+        .upsert(ROUMUMATE_TOKEN, seed(3))
         .unwrap();
     let ok = env.next_slot(&t, &c).await.unwrap().pop().unwrap();
     assert_eq!(ok.status, RunStatus::Succeeded);
@@ -343,7 +352,8 @@ async fn p8_more_than_50_recipients_get_the_notice_in_messages_of_at_most_50() {
 async fn p13_run_records_and_error_reports_expire_after_the_retention() {
     let (env, t, c) = connected(50).await;
     env.sandbox
-        .roumumate_upsert(ROUMUMATE_TOKEN, vec![bad_employee("bad")])
+        .roumumate()
+        .upsert(ROUMUMATE_TOKEN, vec![bad_employee("bad")])
         .unwrap();
     let run = env.next_slot(&t, &c).await.unwrap().pop().unwrap();
     assert_eq!(run.status, RunStatus::Partial);

@@ -23,7 +23,7 @@ use std::sync::Mutex;
 async fn accounts(candidates: usize) -> SandboxEnv {
     let env = env().await;
     env.recruitee_linkedin_accounts(candidates).unwrap();
-    env.sandbox.linkedin_limits(LinkedinLimits {
+    env.sandbox.linkedin().limits(LinkedinLimits {
         activation_checks: 0,
         ..LinkedinLimits::default()
     });
@@ -81,7 +81,7 @@ async fn s27_5_the_child_is_provisioned_with_the_sign_in_redirect_and_the_pages_
         .connect_linkedin(env.linkedin_settings(CONTRACT_CORPORATE), LINKEDIN_ADMIN)
         .await
         .unwrap();
-    let app = env.sandbox.linkedin_apps()["apps"][0].clone();
+    let app = env.sandbox.linkedin().apps()["apps"][0].clone();
     let callback = format!("http://{}/webhooks/linkedin/demo-co/{c}", env.addr);
     assert_eq!(
         app["oauth2AuthorizedCallbackUrls"],
@@ -96,7 +96,7 @@ async fn s27_5_the_child_is_provisioned_with_the_sign_in_redirect_and_the_pages_
     let name = app["name"].as_str().unwrap();
     assert!(name.chars().count() <= 50 && !name.to_lowercase().contains("linkedin"));
     assert_eq!(app["uniqueForeignId"], format!("renkei:demo-co:{c}"));
-    let d = env.sandbox.linkedin_data(LINKEDIN_ORG);
+    let d = env.sandbox.linkedin().data(LINKEDIN_ORG);
     assert_eq!(d["callbackUrl"], json!(callback), "{d}");
     let integrations = d["integrations"].as_array().unwrap();
     let kinds: std::collections::BTreeSet<&str> = integrations
@@ -139,7 +139,7 @@ async fn s27_5_a_changed_onboarding_origin_is_registered_on_the_child_by_the_nex
     repo.put_connection(&conn, Some(version)).await.unwrap();
     let r = run(&env, &c).await;
     assert_eq!(r.status, RunStatus::Succeeded, "{r:?}");
-    let app = env.sandbox.linkedin_apps()["apps"][0].clone();
+    let app = env.sandbox.linkedin().apps()["apps"][0].clone();
     assert_eq!(
         app["validJsSdkDomains"],
         json!(["https://admin.renkei.example"]),
@@ -235,7 +235,8 @@ async fn s27_5_linkedins_widget_is_served_only_to_the_childs_registered_origin()
     let bundles = vec!["RECRUITER_SYSTEM_CONNECT_COMPANY".to_string()];
     let refused = env
         .sandbox
-        .linkedin_pre_authorize(
+        .linkedin()
+        .pre_authorize(
             &child,
             Some(evil),
             LINKEDIN_ADMIN,
@@ -259,7 +260,8 @@ async fn s27_5_an_integration_status_change_reaches_renkei_by_webhook_and_is_rea
     // CALLBACK_URL, signed with the child's secret.
     let told = env
         .sandbox
-        .linkedin_switch_integrations(LINKEDIN_ORG, "DISABLED")
+        .linkedin()
+        .switch_integrations(LINKEDIN_ORG, "DISABLED")
         .await
         .unwrap();
     assert_eq!(told["delivery"]["status"], 202, "{told}");
@@ -281,7 +283,8 @@ async fn s27_5_an_integration_status_change_reaches_renkei_by_webhook_and_is_rea
     assert!(a.message.contains("0 of 4"), "{a:?}");
     // Switched on again: the next run finds it active.
     env.sandbox
-        .linkedin_switch_integrations(LINKEDIN_ORG, "ENABLED")
+        .linkedin()
+        .switch_integrations(LINKEDIN_ORG, "ENABLED")
         .await
         .unwrap();
     env.clock.advance(Duration::minutes(2));
@@ -383,7 +386,8 @@ async fn s27_5_an_onboarding_link_opens_its_own_connection_only_until_it_expires
         .map(|b| b.to_string())
         .collect();
     env.sandbox
-        .linkedin_pre_authorize(
+        .linkedin()
+        .pre_authorize(
             &child.client_id,
             Some(&env.onboarding_origin()),
             LINKEDIN_ADMIN,
@@ -435,7 +439,7 @@ async fn s27_7_a_member_signs_in_with_openid_connect_at_the_redirect_the_child_r
     // What LinkedIn refuses for an application made after 2023-08-01, and a redirect the
     // child did not register.
     let old = url.replace("scope=openid+profile", "scope=r_liteprofile");
-    let why = env.sandbox.linkedin_consent(&old, "rita").unwrap_err();
+    let why = env.sandbox.linkedin().consent(&old, "rita").unwrap_err();
     assert!(why.contains("unauthorized_scope_error"), "{why}");
     let elsewhere = url.replace(
         &url::form_urlencoded::byte_serialize(q["redirect_uri"].as_bytes()).collect::<String>(),
@@ -443,7 +447,8 @@ async fn s27_7_a_member_signs_in_with_openid_connect_at_the_redirect_the_child_r
     );
     let why = env
         .sandbox
-        .linkedin_consent(&elsewhere, "rita")
+        .linkedin()
+        .consent(&elsewhere, "rita")
         .unwrap_err();
     assert!(why.contains("redirect_uri does not match"), "{why}");
     // The member's id is `sub` of userinfo.

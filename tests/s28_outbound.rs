@@ -22,7 +22,7 @@ async fn s28_12_a_deployed_engine_refuses_a_connection_to_plain_http_loopback() 
     let env = env().await;
     let (t, c) = env.connect(env.settings(50, no_limits())).await.unwrap();
     let req = RunRequest::manual(t, c);
-    let calls_before = env.sandbox.kaonavi_stats(KAONAVI_KEY);
+    let calls_before = env.sandbox.kaonavi().stats(KAONAVI_KEY);
 
     let Outcome::Ran(run) = run_with(&env, OutboundPolicy::deployed(""), &req).await else {
         panic!("the run is recorded")
@@ -34,7 +34,7 @@ async fn s28_12_a_deployed_engine_refuses_a_connection_to_plain_http_loopback() 
         "{error}"
     );
     assert_eq!(
-        env.sandbox.kaonavi_stats(KAONAVI_KEY),
+        env.sandbox.kaonavi().stats(KAONAVI_KEY),
         calls_before,
         "no call went out"
     );

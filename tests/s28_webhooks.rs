@@ -124,7 +124,8 @@ fn signed(
 async fn s28_1_setup_writes_endpoint_secrets_that_hold_no_vendor_api_credential() {
     let env = env().await;
     env.sandbox
-        .hrbrain_organization(
+        .hrbrain()
+        .organization(
             HRBRAIN_SUBDOMAIN,
             json!({"type": "tree", "items": [{"id": "a", "value": "本社", "code": "HQ"}]}),
         )
@@ -282,7 +283,8 @@ async fn s28_1_a_members_linkedin_authorization_is_finished_from_the_endpoint_se
     .to_json();
     let redirect = env
         .sandbox
-        .linkedin_consent(start["authorize_url"].as_str().unwrap(), "rita")
+        .linkedin()
+        .consent(start["authorize_url"].as_str().unwrap(), "rita")
         .unwrap();
     let url = reqwest::Url::parse(&redirect).unwrap();
     let query: Vec<(String, String)> = url.query_pairs().into_owned().collect();

@@ -51,10 +51,12 @@ fn api(env: &SandboxEnv, path: &str) -> String {
 fn load_record(env: &SandboxEnv) {
     let record = fixture("record");
     env.sandbox
-        .hrbrain_members(HRBRAIN_SUBDOMAIN, vec![record["member"].clone()])
+        .hrbrain()
+        .members(HRBRAIN_SUBDOMAIN, vec![record["member"].clone()])
         .expect("member loaded");
     env.sandbox
-        .hrbrain_organization(HRBRAIN_SUBDOMAIN, record["organization"].clone())
+        .hrbrain()
+        .organization(HRBRAIN_SUBDOMAIN, record["organization"].clone())
         .expect("organization loaded");
 }
 
@@ -78,7 +80,8 @@ async fn apply_load(http: &reqwest::Client, env: &SandboxEnv, exchange: &Value) 
     let load = &exchange["load"];
     if load["organization"].is_object() {
         env.sandbox
-            .hrbrain_organization(HRBRAIN_SUBDOMAIN, load["organization"].clone())
+            .hrbrain()
+            .organization(HRBRAIN_SUBDOMAIN, load["organization"].clone())
             .expect("organization loaded");
     }
     one_item(http, env, load["oneItem"].as_str().unwrap_or("list")).await;
@@ -198,7 +201,8 @@ async fn s29_7_every_documented_request_is_accepted_and_answered_as_documented()
 fn last_request(env: &SandboxEnv) -> Value {
     let log = env
         .sandbox
-        .hrbrain_requests(HRBRAIN_SUBDOMAIN)
+        .hrbrain()
+        .requests(HRBRAIN_SUBDOMAIN)
         .expect("log");
     log.last().cloned().expect("a request was received")
 }
@@ -364,13 +368,14 @@ async fn s29_7_a_whole_c3_sync_sends_only_the_documented_kinds_of_request() {
         .expect("connects");
     let r = run(&env, &c, None).await;
     assert_eq!(r.status, RunStatus::Succeeded, "{r:?}");
-    let employees = env.sandbox.mikiwame_employees(MIKIWAME_KEY);
+    let employees = env.sandbox.mikiwame().employees(MIKIWAME_KEY);
     assert_eq!(employees.len(), 1, "the record arrived");
     assert_eq!(employees[0]["department_code"], "S1");
 
     let log = env
         .sandbox
-        .hrbrain_requests(HRBRAIN_SUBDOMAIN)
+        .hrbrain()
+        .requests(HRBRAIN_SUBDOMAIN)
         .expect("log");
     let mut seen = BTreeMap::new();
     for received in &log {
@@ -416,7 +421,8 @@ async fn s29_5_a_tree_whose_single_items_arrive_as_objects_syncs_every_departmen
     let env = env().await;
     load_record(&env);
     env.sandbox
-        .hrbrain_organization(HRBRAIN_SUBDOMAIN, one_child_tree())
+        .hrbrain()
+        .organization(HRBRAIN_SUBDOMAIN, one_child_tree())
         .expect("organization loaded");
     let http = reqwest::Client::new();
     one_item(&http, &env, "object").await;
@@ -442,7 +448,8 @@ async fn s29_5_a_tree_whose_single_items_arrive_as_objects_syncs_every_departmen
     assert_eq!(r.status, RunStatus::Succeeded, "{r:?}");
     let parents: BTreeMap<String, Value> = env
         .sandbox
-        .mikiwame_departments(MIKIWAME_KEY)
+        .mikiwame()
+        .departments(MIKIWAME_KEY)
         .into_iter()
         .map(|d| {
             (
@@ -462,7 +469,7 @@ async fn s29_5_a_tree_whose_single_items_arrive_as_objects_syncs_every_departmen
     .map(|(k, v)| (k.to_string(), v))
     .collect();
     assert_eq!(parents, expected);
-    let employees = env.sandbox.mikiwame_employees(MIKIWAME_KEY);
+    let employees = env.sandbox.mikiwame().employees(MIKIWAME_KEY);
     assert_eq!(
         employees[0]["department_code"], "S1",
         "the member's 主部署 found"

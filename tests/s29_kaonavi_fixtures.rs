@@ -164,12 +164,12 @@ async fn s29_7_documented_requests_replay_against_the_simulator_with_documented_
         .await;
     assert_eq!(status, 400);
     assert_eq!(keys(&error), keys(&fixture("errors.json")["answer"]));
-    let stats = env.sandbox.kaonavi_stats(KAONAVI_KEY);
+    let stats = env.sandbox.kaonavi().stats(KAONAVI_KEY);
     assert_eq!(stats["violations"], json!([]), "{stats}");
     // …and the check is live: a field Kaonavi does not document is recorded.
     let invented = json!({"member_data": [{"code": "A0003", "nickname": "カオ"}]});
     api.write(reqwest::Method::POST, &invented).await;
-    let stats = env.sandbox.kaonavi_stats(KAONAVI_KEY);
+    let stats = env.sandbox.kaonavi().stats(KAONAVI_KEY);
     assert!(
         stats["violations"][0]
             .as_str()
@@ -197,7 +197,8 @@ async fn s29_7_renkei_sends_the_documented_body_for_the_documented_members() {
             e
         };
     env.sandbox
-        .roumumate_upsert(
+        .roumumate()
+        .upsert(
             ROUMUMATE_TOKEN,
             vec![
                 person(
@@ -263,6 +264,6 @@ async fn s29_7_renkei_sends_the_documented_body_for_the_documented_members() {
         read, expected,
         "the simulator's answer reads as the documented one"
     );
-    let stats = env.sandbox.kaonavi_stats(KAONAVI_KEY);
+    let stats = env.sandbox.kaonavi().stats(KAONAVI_KEY);
     assert_eq!(stats["violations"], json!([]), "{stats}");
 }

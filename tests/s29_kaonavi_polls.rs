@@ -58,7 +58,7 @@ async fn s29_4_a_long_task_is_polled_with_gaps_that_double_up_to_thirty_seconds(
     let env = SandboxEnv::start(Limits::default(), 0)
         .await
         .expect("sandbox starts");
-    env.sandbox.kaonavi_company(
+    env.sandbox.kaonavi().company(
         KAONAVI_KEY,
         CompanySetup {
             consumer_secret: KAONAVI_SECRET.into(),
@@ -199,7 +199,8 @@ async fn s29_4_a_run_stops_at_its_poll_bound_and_the_next_checks_the_task_before
     let env = kaonavi_env(limits, 1_000_000.0, SCALE).await;
     let (t, c) = env.connect(scaled(&env, 50, limits)).await.unwrap();
     env.sandbox
-        .roumumate_upsert(ROUMUMATE_TOKEN, employees(1..=2))
+        .roumumate()
+        .upsert(ROUMUMATE_TOKEN, employees(1..=2))
         .unwrap();
 
     let mut seen = journal(&env).await.len();
@@ -261,7 +262,7 @@ async fn s29_4_a_run_stops_at_its_poll_bound_and_the_next_checks_the_task_before
         assert_eq!(writes_naming(&entries, code), 1, "{code} was sent once");
     }
     assert_eq!(members(&env).len(), 2);
-    let stats = env.sandbox.kaonavi_stats(KAONAVI_KEY);
+    let stats = env.sandbox.kaonavi().stats(KAONAVI_KEY);
     assert_eq!(stats["throttled"], 0, "{stats}");
 }
 
@@ -278,7 +279,8 @@ async fn s29_4_a_deadline_during_a_task_continues_and_the_task_s_members_are_not
     let env = kaonavi_env(limits, 3.0, SCALE).await;
     let (t, c) = env.connect(scaled(&env, 50, limits)).await.unwrap();
     env.sandbox
-        .roumumate_upsert(ROUMUMATE_TOKEN, employees(1..=2))
+        .roumumate()
+        .upsert(ROUMUMATE_TOKEN, employees(1..=2))
         .unwrap();
     make_due(&env, &t, &c).await;
     // The deadline leaves room for the page and its write, not for the first wait.
@@ -355,7 +357,8 @@ async fn stuck_tasks(page_size: u32, n: usize) -> (SandboxEnv, TenantId, Connect
     let env = kaonavi_env(limits, 1_000_000.0, SCALE).await;
     let (t, c) = env.connect(scaled(&env, page_size, limits)).await.unwrap();
     env.sandbox
-        .roumumate_upsert(ROUMUMATE_TOKEN, employees(1..=n))
+        .roumumate()
+        .upsert(ROUMUMATE_TOKEN, employees(1..=n))
         .unwrap();
     (env, t, c)
 }
@@ -374,7 +377,8 @@ async fn s29_4_a_page_that_stops_again_keeps_the_carried_tasks_that_ended_ok() {
 
     finish_tasks(&env).await;
     env.sandbox
-        .roumumate_upsert(ROUMUMATE_TOKEN, employees(3..=3))
+        .roumumate()
+        .upsert(ROUMUMATE_TOKEN, employees(3..=3))
         .unwrap();
     let second = run_scheduled(&env, &t, &c).await;
     assert_eq!(second.status, RunStatus::Continued, "{second:?}");
@@ -450,7 +454,7 @@ async fn s29_4_no_write_is_sent_once_the_run_s_polls_are_spent() {
     let env = SandboxEnv::start_scaled(limits, 0, SCALE)
         .await
         .expect("sandbox starts");
-    env.sandbox.kaonavi_company(
+    env.sandbox.kaonavi().company(
         KAONAVI_KEY,
         CompanySetup {
             consumer_secret: KAONAVI_SECRET.into(),
@@ -464,7 +468,8 @@ async fn s29_4_no_write_is_sent_once_the_run_s_polls_are_spent() {
     );
     let (t, c) = env.connect(scaled(&env, 1, limits)).await.unwrap();
     env.sandbox
-        .roumumate_upsert(ROUMUMATE_TOKEN, employees(1..=2))
+        .roumumate()
+        .upsert(ROUMUMATE_TOKEN, employees(1..=2))
         .unwrap();
 
     let first = run_scheduled(&env, &t, &c).await;
@@ -496,7 +501,8 @@ async fn s29_4_a_task_is_kept_in_the_store_before_its_first_poll() {
     let env = Arc::new(kaonavi_env(limits, 1_000_000.0, SCALE).await);
     let (t, c) = env.connect(scaled(&env, 50, limits)).await.unwrap();
     env.sandbox
-        .roumumate_upsert(ROUMUMATE_TOKEN, employees(1..=2))
+        .roumumate()
+        .upsert(ROUMUMATE_TOKEN, employees(1..=2))
         .unwrap();
     make_due(&env, &t, &c).await;
     let running = {
@@ -537,13 +543,14 @@ async fn s29_4_several_large_syncs_in_an_hour_stay_within_the_hourly_limit_witho
     for s in 0..syncs {
         let first = s * 20 + 1;
         env.sandbox
-            .roumumate_upsert(ROUMUMATE_TOKEN, employees(first..=first + 19))
+            .roumumate()
+            .upsert(ROUMUMATE_TOKEN, employees(first..=first + 19))
             .unwrap();
         let run = run_scheduled(&env, &t, &c).await;
         assert_eq!(run.status, RunStatus::Succeeded, "sync {s}: {run:?}");
         assert_eq!(run.counts.created, 20, "sync {s}");
     }
-    let stats = env.sandbox.kaonavi_stats(KAONAVI_KEY);
+    let stats = env.sandbox.kaonavi().stats(KAONAVI_KEY);
     assert_eq!(stats["throttled"], 0, "0 × 429: {stats}");
     assert!(
         stats["max_requests_in_window"].as_u64().unwrap() <= 80,

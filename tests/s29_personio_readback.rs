@@ -28,7 +28,8 @@ async fn s29_2_a_lost_201_on_v2_is_reconciled_by_reading_back_without_a_second_p
         stat(&env, "application_reads"),
     );
     env.sandbox
-        .personio_lose_answers(PERSONIO_COMPANY, 1)
+        .personio()
+        .lose_answers(PERSONIO_COMPANY, 1)
         .unwrap();
     let (_, a) = env
         .talentwunder_upload(
@@ -44,7 +45,10 @@ async fn s29_2_a_lost_201_on_v2_is_reconciled_by_reading_back_without_a_second_p
     assert!(s[0].1.contains("reconciled"), "{s:?}");
     assert_eq!(stat(&env, "application_posts") - posts, 1, "no second POST");
     assert!(stat(&env, "application_reads") > reads, "read back");
-    assert_eq!(env.sandbox.personio_applications(PERSONIO_COMPANY).len(), 1);
+    assert_eq!(
+        env.sandbox.personio().applications(PERSONIO_COMPANY).len(),
+        1
+    );
 }
 
 /// The run that sent the create could not read back (here: the credential lost its read
@@ -59,11 +63,12 @@ async fn s29_2_a_later_run_reads_back_before_it_sends_again() {
         setup.oauth_clients = serde_json::from_value(json!([{"client_id": PERSONIO_CLIENT_ID,
             "client_secret": PERSONIO_CLIENT_SECRET, "scopes": scopes}]))
         .unwrap();
-        env.sandbox.personio_company(PERSONIO_COMPANY, setup);
+        env.sandbox.personio().company(PERSONIO_COMPANY, setup);
     };
     scoped(json!([]));
     env.sandbox
-        .personio_lose_answers(PERSONIO_COMPANY, 1)
+        .personio()
+        .lose_answers(PERSONIO_COMPANY, 1)
         .unwrap();
     let posts = stat(&env, "application_posts");
     let (_, a) = env
@@ -88,7 +93,10 @@ async fn s29_2_a_later_run_reads_back_before_it_sends_again() {
         1,
         "never sent twice"
     );
-    assert_eq!(env.sandbox.personio_applications(PERSONIO_COMPANY).len(), 1);
+    assert_eq!(
+        env.sandbox.personio().applications(PERSONIO_COMPANY).len(),
+        1
+    );
 }
 
 #[tokio::test]
@@ -103,7 +111,8 @@ async fn s29_2_on_v1_the_mark_and_the_duplicate_rule_still_reconcile() {
         stat(&env, "application_reads"),
     );
     env.sandbox
-        .personio_lose_answers(PERSONIO_COMPANY, 1)
+        .personio()
+        .lose_answers(PERSONIO_COMPANY, 1)
         .unwrap();
     let (_, a) = env
         .talentwunder_upload(
@@ -127,7 +136,10 @@ async fn s29_2_on_v1_the_mark_and_the_duplicate_rule_still_reconcile() {
         reads,
         "v1 cannot read back"
     );
-    assert_eq!(env.sandbox.personio_applications(PERSONIO_COMPANY).len(), 1);
+    assert_eq!(
+        env.sandbox.personio().applications(PERSONIO_COMPANY).len(),
+        1
+    );
 }
 
 #[tokio::test]
@@ -136,7 +148,8 @@ async fn s29_2_read_back_pages_with_the_cursor_and_matches_email_and_job() {
     // The wanted application first (oldest: last page), then 120 of the same email elsewhere.
     let add = |job: u64, email: &str| {
         env.sandbox
-            .personio_add_application(
+            .personio()
+            .add_application(
                 PERSONIO_COMPANY,
                 json!({"email": email, "job_position_id": job}),
             )
@@ -290,7 +303,8 @@ fn failed_saying(r: &RunRecord, words: &str) {
 fn applied_elsewhere(env: &SandboxEnv, email: &str, count: u64, at: chrono::DateTime<chrono::Utc>) {
     for i in 0..count {
         env.sandbox
-            .personio_add_application(
+            .personio()
+            .add_application(
                 PERSONIO_COMPANY,
                 json!({"email": email, "job_position_id": 20_000 + i, "created_at": at}),
             )
@@ -342,7 +356,8 @@ async fn s29_2_the_read_back_looks_only_at_applications_updated_since_shortly_be
         stat(&env, "application_reads"),
     );
     env.sandbox
-        .personio_lose_answers(PERSONIO_COMPANY, 1)
+        .personio()
+        .lose_answers(PERSONIO_COMPANY, 1)
         .unwrap();
     let (a, r) = upload_one(&env, "r-1", "old@example.de").await;
     assert_eq!(r.status, RunStatus::Succeeded, "{:?}", r.error);
@@ -364,7 +379,8 @@ async fn s29_2_an_incomplete_read_back_never_leads_to_a_second_post() {
         let c = env.connect_personio(env.personio_settings()).await.unwrap();
         let posts = stat(&env, "application_posts");
         env.sandbox
-            .personio_lose_answers(PERSONIO_COMPANY, 1)
+            .personio()
+            .lose_answers(PERSONIO_COMPANY, 1)
             .unwrap();
         reconfigure(&env, |s| {
             s.list_fault = serde_json::from_value(json!(fault)).unwrap();
@@ -390,7 +406,7 @@ async fn s29_2_an_incomplete_read_back_never_leads_to_a_second_post() {
         );
         assert_eq!(stat(&env, "application_posts") - posts, 1, "{fault}");
         assert_eq!(
-            env.sandbox.personio_applications(PERSONIO_COMPANY).len(),
+            env.sandbox.personio().applications(PERSONIO_COMPANY).len(),
             1,
             "{fault}: filed once"
         );
@@ -405,7 +421,8 @@ async fn s29_2_a_transient_read_back_error_sends_nothing_again_and_the_next_run_
     let c = env.connect_personio(env.personio_settings()).await.unwrap();
     let posts = stat(&env, "application_posts");
     env.sandbox
-        .personio_lose_answers(PERSONIO_COMPANY, 1)
+        .personio()
+        .lose_answers(PERSONIO_COMPANY, 1)
         .unwrap();
     reconfigure(&env, |s| {
         s.list_fault = serde_json::from_value(json!("unavailable")).unwrap();
@@ -420,7 +437,10 @@ async fn s29_2_a_transient_read_back_error_sends_nothing_again_and_the_next_run_
     let s = statuses(&env, &c, &a).await;
     assert!(s[0].0 == "filed" && s[0].1.contains("reconciled"), "{s:?}");
     assert_eq!(stat(&env, "application_posts") - posts, 1);
-    assert_eq!(env.sandbox.personio_applications(PERSONIO_COMPANY).len(), 1);
+    assert_eq!(
+        env.sandbox.personio().applications(PERSONIO_COMPANY).len(),
+        1
+    );
 }
 
 /// Item 2: Personio lists an application a little after filing it. A lost answer whose
@@ -431,18 +451,21 @@ async fn s29_2_a_lost_answer_personio_does_not_list_yet_is_not_sent_again_in_the
     let env = env().await;
     let c = env.connect_personio(env.personio_settings()).await.unwrap();
     env.sandbox
-        .personio_hold_listing(PERSONIO_COMPANY, true)
+        .personio()
+        .hold_listing(PERSONIO_COMPANY, true)
         .unwrap();
     let posts = stat(&env, "application_posts");
     env.sandbox
-        .personio_lose_answers(PERSONIO_COMPANY, 1)
+        .personio()
+        .lose_answers(PERSONIO_COMPANY, 1)
         .unwrap();
     let (a, r) = upload_one(&env, "r-1", "eva@example.de").await;
     failed_saying(&r, "does not list the application yet");
     assert_eq!(stat(&env, "application_posts") - posts, 1, "not sent again");
     assert_eq!(statuses(&env, &c, &a).await[0].0, "queued");
     env.sandbox
-        .personio_hold_listing(PERSONIO_COMPANY, false)
+        .personio()
+        .hold_listing(PERSONIO_COMPANY, false)
         .unwrap();
     let r = run(&env, &c).await;
     assert_eq!(r.status, RunStatus::Succeeded, "{:?}", r.error);
@@ -453,7 +476,10 @@ async fn s29_2_a_lost_answer_personio_does_not_list_yet_is_not_sent_again_in_the
         1,
         "one POST in all"
     );
-    assert_eq!(env.sandbox.personio_applications(PERSONIO_COMPANY).len(), 1);
+    assert_eq!(
+        env.sandbox.personio().applications(PERSONIO_COMPANY).len(),
+        1
+    );
 }
 
 /// Item 2: a create that never reached Personio (503 before it processed it) is not found by
@@ -467,14 +493,16 @@ async fn s29_2_a_create_that_never_arrived_is_sent_again_only_by_a_later_run() {
         stat(&env, "application_reads"),
     );
     env.sandbox
-        .personio_drop_creates(PERSONIO_COMPANY, 1)
+        .personio()
+        .drop_creates(PERSONIO_COMPANY, 1)
         .unwrap();
     let (a, r) = upload_one(&env, "r-1", "udo@example.de").await;
     failed_saying(&r, "does not list the application yet");
     assert_eq!(stat(&env, "application_posts") - posts, 1);
     assert!(
         env.sandbox
-            .personio_applications(PERSONIO_COMPANY)
+            .personio()
+            .applications(PERSONIO_COMPANY)
             .is_empty()
     );
     let r = run(&env, &c).await;
@@ -490,7 +518,10 @@ async fn s29_2_a_create_that_never_arrived_is_sent_again_only_by_a_later_run() {
         2,
         "read back in each run before deciding"
     );
-    assert_eq!(env.sandbox.personio_applications(PERSONIO_COMPANY).len(), 1);
+    assert_eq!(
+        env.sandbox.personio().applications(PERSONIO_COMPANY).len(),
+        1
+    );
 }
 
 /// Item 3: Personio refusing the `candidate.email` filter (400) stops the read-back: runs
@@ -504,7 +535,8 @@ async fn s29_2_a_refused_email_filter_sends_nothing_again_until_the_operator_cho
     let c = env.connect_personio(env.personio_settings()).await.unwrap();
     let posts = stat(&env, "application_posts");
     env.sandbox
-        .personio_lose_answers(PERSONIO_COMPANY, 1)
+        .personio()
+        .lose_answers(PERSONIO_COMPANY, 1)
         .unwrap();
     reconfigure(&env, |s| {
         s.list_fault = serde_json::from_value(json!("email_filter_refused")).unwrap();
@@ -545,7 +577,10 @@ async fn s29_2_a_refused_email_filter_sends_nothing_again_until_the_operator_cho
     let s = statuses(&env, &c, &a).await;
     assert!(s[0].0 == "filed" && s[0].1.contains("reconciled"), "{s:?}");
     assert_eq!(stat(&env, "application_posts") - posts, 2, "one re-send");
-    assert_eq!(env.sandbox.personio_applications(PERSONIO_COMPANY).len(), 1);
+    assert_eq!(
+        env.sandbox.personio().applications(PERSONIO_COMPANY).len(),
+        1
+    );
     // And back, once Personio takes the filter again.
     let back = renkei_core::admin::SettingsChange {
         settings: serde_json::from_value(json!({"reconcile": "read_back"})).unwrap(),

@@ -145,7 +145,7 @@ fn documented_company(env: &SandboxEnv, id: &str, client: &str) {
         json!([{"client_id": client, "client_secret": "documented-secret"}]),
     )
     .unwrap();
-    env.sandbox.personio_company(id, setup);
+    env.sandbox.personio().company(id, setup);
 }
 
 #[tokio::test]
@@ -186,12 +186,12 @@ async fn s29_7_personio_s_documented_application_is_filed_on_v1_and_v2() {
             "{company}"
         );
         assert_eq!(
-            env.sandbox.personio_applications(company).len(),
+            env.sandbox.personio().applications(company).len(),
             1,
             "{company}"
         );
         assert_eq!(
-            env.sandbox.personio_stats(company)["nonconformant"],
+            env.sandbox.personio().stats(company)["nonconformant"],
             json!([]),
             "{company}"
         );

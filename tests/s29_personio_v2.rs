@@ -26,7 +26,7 @@ async fn s29_1_new_connections_file_on_v2_and_one_token_serves_a_run() {
     // The legacy token no longer works: whatever files now went through v2.
     let mut setup = env.personio_setup();
     setup.token = "revoked-legacy-token".into();
-    env.sandbox.personio_company(PERSONIO_COMPANY, setup);
+    env.sandbox.personio().company(PERSONIO_COMPANY, setup);
     let tokens = stat(&env, "token_requests");
     let emails = ["a@example.de", "b@example.de", "c@example.de"];
     let (_, answer) = env
@@ -67,13 +67,13 @@ async fn s29_1_a_token_is_cached_until_shortly_before_expiry_and_refreshed_once_
     c.upload_document("b.pdf", b"%PDF-1.4").await.unwrap();
     assert_eq!(c.token_requests(), 1, "a day-long token is reused");
     // Personio revokes it: the next call is answered 401, a new token is fetched once.
-    env.sandbox.personio_revoke_tokens(PERSONIO_COMPANY);
+    env.sandbox.personio().revoke_tokens(PERSONIO_COMPANY);
     c.upload_document("c.pdf", b"%PDF-1.4").await.unwrap();
     assert_eq!(c.token_requests(), 2);
     // Tokens that expire within the refresh margin are never used close to their end.
     let mut setup = env.personio_setup();
     setup.token_lifetime_seconds = 30;
-    env.sandbox.personio_company(PERSONIO_COMPANY, setup);
+    env.sandbox.personio().company(PERSONIO_COMPANY, setup);
     let short = client(&env, oauth());
     short.upload_document("d.pdf", b"%PDF-1.4").await.unwrap();
     short.upload_document("e.pdf", b"%PDF-1.4").await.unwrap();
@@ -113,7 +113,7 @@ async fn s29_1_connecting_names_wrong_client_credentials_and_a_missing_read_scop
     setup.oauth_clients = serde_json::from_value(json!([{"client_id": PERSONIO_CLIENT_ID,
         "client_secret": PERSONIO_CLIENT_SECRET, "scopes": []}]))
     .unwrap();
-    env.sandbox.personio_company(PERSONIO_COMPANY, setup);
+    env.sandbox.personio().company(PERSONIO_COMPANY, setup);
     let problems = connect_with(&env, env.personio_oauth_secret(), env.personio_settings())
         .await
         .unwrap_err();
@@ -125,7 +125,8 @@ async fn s29_1_connecting_names_wrong_client_credentials_and_a_missing_read_scop
     );
     assert!(
         env.sandbox
-            .personio_applications(PERSONIO_COMPANY)
+            .personio()
+            .applications(PERSONIO_COMPANY)
             .is_empty()
     );
 }
@@ -164,7 +165,7 @@ async fn s29_1_a_v1_connection_keeps_working_and_its_operator_moves_it_to_v2() {
     .expect("rotated");
     let mut setup = env.personio_setup();
     setup.token = "revoked-legacy-token".into();
-    env.sandbox.personio_company(PERSONIO_COMPANY, setup);
+    env.sandbox.personio().company(PERSONIO_COMPANY, setup);
     let (_, b) = env
         .talentwunder_upload("r-2", TALENTWUNDER_PROJECT, vec![profile("v2@example.de")])
         .await
@@ -293,7 +294,8 @@ async fn s29_1_connecting_with_a_credential_that_may_not_file_names_the_write_sc
     );
     assert!(
         env.sandbox
-            .personio_applications(PERSONIO_COMPANY)
+            .personio()
+            .applications(PERSONIO_COMPANY)
             .is_empty()
     );
     // Both scopes missing: both named at once.
@@ -335,7 +337,7 @@ async fn s29_1_a_probe_personio_files_is_a_setup_problem_not_a_pass() {
             && m.contains(PROBE_EMAIL)),
         "{problems:?}"
     );
-    let filed = env.sandbox.personio_applications(PERSONIO_COMPANY);
+    let filed = env.sandbox.personio().applications(PERSONIO_COMPANY);
     assert_eq!(filed.len(), 1, "the simulator did file it");
     assert_eq!(filed[0]["email"], PROBE_EMAIL);
     let conn = renkei_core::repo::Repo::new(&env.backend.store)
@@ -386,5 +388,8 @@ async fn s29_1_a_credential_without_the_write_scope_fails_the_run_and_keeps_the_
     let r = run(&env, &c).await;
     assert_eq!(r.status, RunStatus::Succeeded, "{:?}", r.error);
     assert_eq!(statuses(&env, &c, &a).await[0].0, "filed");
-    assert_eq!(env.sandbox.personio_applications(PERSONIO_COMPANY).len(), 1);
+    assert_eq!(
+        env.sandbox.personio().applications(PERSONIO_COMPANY).len(),
+        1
+    );
 }

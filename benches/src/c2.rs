@@ -43,7 +43,8 @@ pub async fn bench_c2(a: C2Bench) -> Result<(), String> {
     };
     let (t, c) = env.connect(env.settings(500, off)).await?;
     env.sandbox
-        .roumumate_upsert(ROUMUMATE_TOKEN, seed::employees(a.employees, 11))?;
+        .roumumate()
+        .upsert(ROUMUMATE_TOKEN, seed::employees(a.employees, 11))?;
     let started = Instant::now();
     let first = env.next_slot(&t, &c).await?;
     let secs = started.elapsed().as_secs_f64();
@@ -73,13 +74,14 @@ pub async fn bench_c2(a: C2Bench) -> Result<(), String> {
     // scheduled run comes at least one slot (15 min) later. Let one simulated minute pass
     // and measure the run's own writes only.
     tokio::time::sleep(std::time::Duration::from_secs_f64(61.0 / scale)).await;
-    env.sandbox.kaonavi_reset_stats(KAONAVI_KEY);
+    env.sandbox.kaonavi().reset_stats(KAONAVI_KEY);
     env.sandbox
-        .roumumate_upsert(ROUMUMATE_TOKEN, seed::employees(a.limited_employees, 13))?;
+        .roumumate()
+        .upsert(ROUMUMATE_TOKEN, seed::employees(a.limited_employees, 13))?;
     let limited_started = Instant::now();
     let runs = env.next_slot(&t, &c).await?;
     let limited_secs = limited_started.elapsed().as_secs_f64();
-    let stats = env.sandbox.kaonavi_stats(KAONAVI_KEY);
+    let stats = env.sandbox.kaonavi().stats(KAONAVI_KEY);
     let limited_run = runs.last().ok_or("no limited run")?;
     let span_sim = {
         let f = stats["first_write_at"]
@@ -171,9 +173,10 @@ async fn no_change_run(
     use renkei_core::engine::{Engine, NoHook, Outcome, Ports, RunRequest};
     if let Some(employees) = touch {
         env.sandbox
-            .roumumate_upsert(ROUMUMATE_TOKEN, seed::employees(employees, 11))?;
+            .roumumate()
+            .upsert(ROUMUMATE_TOKEN, seed::employees(employees, 11))?;
     }
-    let before = writes(&env.sandbox.kaonavi_stats(KAONAVI_KEY));
+    let before = writes(&env.sandbox.kaonavi().stats(KAONAVI_KEY));
     let metered = renkei_core::meter::Metered::new(store);
     let ports = Ports {
         store: &metered,
@@ -190,7 +193,7 @@ async fn no_change_run(
     };
     Ok(NoChange {
         run,
-        kaonavi_writes: writes(&env.sandbox.kaonavi_stats(KAONAVI_KEY)) - before,
+        kaonavi_writes: writes(&env.sandbox.kaonavi().stats(KAONAVI_KEY)) - before,
         usage: metered.usage(),
         written: metered.written(),
     })

@@ -55,8 +55,10 @@ pub async fn bench_c3(employees: usize, departments: usize) -> Result<(), String
             m["MainTeam"] = json!(ids[(i * 7919) % ids.len()]);
         }
     }
-    env.sandbox.hrbrain_organization(HRBRAIN_SUBDOMAIN, tree)?;
-    env.sandbox.hrbrain_members(HRBRAIN_SUBDOMAIN, members)?;
+    env.sandbox
+        .hrbrain()
+        .organization(HRBRAIN_SUBDOMAIN, tree)?;
+    env.sandbox.hrbrain().members(HRBRAIN_SUBDOMAIN, members)?;
     let c = env.connect_hrbrain(env.hrbrain_settings()).await?;
     let run = || async {
         let req = RunRequest::manual(env.tenant(), c.clone());
@@ -69,11 +71,11 @@ pub async fn bench_c3(employees: usize, departments: usize) -> Result<(), String
     let first = run().await?;
     let secs = started.elapsed().as_secs_f64();
     let written = first.counts.created + first.counts.updated;
-    let before = env.sandbox.mikiwame_writes(MIKIWAME_KEY);
+    let before = env.sandbox.mikiwame().writes(MIKIWAME_KEY);
     let started = Instant::now();
     let again = run().await?;
     let rerun_secs = started.elapsed().as_secs_f64();
-    let after = env.sandbox.mikiwame_writes(MIKIWAME_KEY);
+    let after = env.sandbox.mikiwame().writes(MIKIWAME_KEY);
     println!(
         "{}",
         json!({

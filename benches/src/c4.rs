@@ -13,14 +13,14 @@ pub async fn bench_c4(profiles: usize, scale: f64) -> Result<(), String> {
     let env = Env::start_scaled(Limits::default(), 0, scale).await?;
     let mut setup = env.personio_setup();
     setup.per_minute = Some(20);
-    env.sandbox.personio_company(PERSONIO_COMPANY, setup);
+    env.sandbox.personio().company(PERSONIO_COMPANY, setup);
     let mut settings = env.personio_settings();
     settings.per_minute = Some(20);
     env.connect_personio(settings).await?;
     // Connecting's probe is one request of the window; in production the first upload comes
     // later. Let one simulated minute pass and measure the upload's own requests only.
     tokio::time::sleep(std::time::Duration::from_secs_f64(61.0 / scale)).await;
-    let before = env.sandbox.personio_stats(PERSONIO_COMPANY);
+    let before = env.sandbox.personio().stats(PERSONIO_COMPANY);
     let list = env.talentwunder_profiles(profiles, 0, 0, 42);
     let cvs = list.iter().filter(|p| p.get("cv").is_some()).count();
     let (status, answer) = env
@@ -44,7 +44,7 @@ pub async fn bench_c4(profiles: usize, scale: f64) -> Result<(), String> {
             );
         }
     }
-    let stats = env.sandbox.personio_stats(PERSONIO_COMPANY);
+    let stats = env.sandbox.personio().stats(PERSONIO_COMPANY);
     let calls = stats["requests"].as_u64().unwrap_or(0) - before["requests"].as_u64().unwrap_or(0);
     let span = match (
         stats["first_call_at"]

@@ -19,7 +19,7 @@ pub async fn kaonavi_env(limits: Limits, task_seconds: f64, scale: f64) -> Sandb
     let env = SandboxEnv::start_scaled(limits, 0, scale)
         .await
         .expect("sandbox starts");
-    env.sandbox.kaonavi_company(
+    env.sandbox.kaonavi().company(
         KAONAVI_KEY,
         CompanySetup {
             consumer_secret: KAONAVI_SECRET.into(),

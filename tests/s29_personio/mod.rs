@@ -23,14 +23,14 @@ pub fn profile(email: &str) -> Value {
 
 /// Request bodies and queries the simulator found outside Personio's documents.
 pub fn violations(env: &SandboxEnv) -> usize {
-    env.sandbox.personio_stats(PERSONIO_COMPANY)["nonconformant"]
+    env.sandbox.personio().stats(PERSONIO_COMPANY)["nonconformant"]
         .as_array()
         .map_or(0, Vec::len)
 }
 
 /// One of the demo company's request counters (`application_posts`, `application_reads`…).
 pub fn stat(env: &SandboxEnv, key: &str) -> u64 {
-    env.sandbox.personio_stats(PERSONIO_COMPANY)[key]
+    env.sandbox.personio().stats(PERSONIO_COMPANY)[key]
         .as_u64()
         .unwrap_or(0)
 }
@@ -126,7 +126,7 @@ pub fn oauth() -> Credentials {
 pub fn reconfigure(env: &SandboxEnv, change: impl FnOnce(&mut renkei_sandbox::PersonioSetup)) {
     let mut setup = env.personio_setup();
     change(&mut setup);
-    env.sandbox.personio_company(PERSONIO_COMPANY, setup);
+    env.sandbox.personio().company(PERSONIO_COMPANY, setup);
 }
 
 /// The demo company's API credential with these read scopes and, unless withheld, the

@@ -295,7 +295,8 @@ impl Subject for RoumumateKaonavi {
             .await
             .expect("connects");
         env.sandbox
-            .roumumate_upsert(ROUMUMATE_TOKEN, seed.to_vec())
+            .roumumate()
+            .upsert(ROUMUMATE_TOKEN, seed.to_vec())
             .expect("seeded");
         Connected { env, t, c }
     }
@@ -329,7 +330,7 @@ impl Subject for RoumumateKaonavi {
     /// Kaonavi's write calls but its `Dry-Run: 1` checks (a dry run's writes: they change
     /// nothing, and Kaonavi counts them as writes).
     async fn writes(&self, w: &Connected) -> Option<u64> {
-        let all = w.env.sandbox.kaonavi_stats(KAONAVI_KEY)["writes"].as_u64()?;
+        let all = w.env.sandbox.kaonavi().stats(KAONAVI_KEY)["writes"].as_u64()?;
         let url = format!(
             "http://{}/_control/kaonavi/companies/{KAONAVI_KEY}/requests",
             w.env.addr
@@ -352,7 +353,8 @@ impl Subject for RoumumateKaonavi {
     async fn touch(&self, w: &Connected, seed: &[Value]) {
         w.env
             .sandbox
-            .roumumate_upsert(ROUMUMATE_TOKEN, seed.to_vec())
+            .roumumate()
+            .upsert(ROUMUMATE_TOKEN, seed.to_vec())
             .expect("touched");
     }
 }

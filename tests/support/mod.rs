@@ -75,7 +75,8 @@ pub fn employee(id: &str, number: &str, last: &str, first: &str) -> Value {
 /// Kaonavi members by code.
 pub fn members(env: &SandboxEnv) -> std::collections::BTreeMap<String, Value> {
     env.sandbox
-        .kaonavi_members(KAONAVI_KEY)
+        .kaonavi()
+        .members(KAONAVI_KEY)
         .into_iter()
         .map(|m| (m["code"].as_str().unwrap_or("").to_string(), m))
         .collect()

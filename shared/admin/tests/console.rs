@@ -190,7 +190,8 @@ async fn s31_1_a_dry_run_asked_through_the_api_counts_and_writes_nothing() {
     let connection = env.register_mynavi().await.unwrap();
     let start = env.clock.now() - chrono::Duration::hours(2);
     env.sandbox
-        .mynavi_add(
+        .mynavi()
+        .add(
             renkei_testbed::MYNAVI_LOGIN,
             renkei_sandbox::sample_applications(3, 7, "DRY-", start, 10),
         )
@@ -212,7 +213,8 @@ async fn s31_1_a_dry_run_asked_through_the_api_counts_and_writes_nothing() {
     assert_eq!(run.counts.created, 3, "{run:?}");
     assert!(
         env.sandbox
-            .hrmos_applicants(renkei_testbed::HRMOS_KEY)
+            .hrmos()
+            .applicants(renkei_testbed::HRMOS_KEY)
             .is_empty(),
         "a dry run writes nothing"
     );

@@ -64,7 +64,8 @@ async fn every_documented_operation_answers_as_documented() {
         .unwrap();
     let connection = env.register_mynavi().await.unwrap();
     env.sandbox
-        .mynavi_add(MYNAVI_LOGIN, bad_applications("BAD-", env.clock.now()))
+        .mynavi()
+        .add(MYNAVI_LOGIN, bad_applications("BAD-", env.clock.now()))
         .unwrap();
     let ran = env.backend.tick().await.unwrap();
     assert_eq!(ran.len(), 1);
@@ -87,10 +88,12 @@ async fn every_documented_operation_answers_as_documented() {
         other => panic!("{other:?}"),
     };
     env.recruitee_linkedin_accounts(2).unwrap();
-    env.sandbox.linkedin_limits(renkei_sandbox::LinkedinLimits {
-        activation_checks: 0,
-        ..Default::default()
-    });
+    env.sandbox
+        .linkedin()
+        .limits(renkei_sandbox::LinkedinLimits {
+            activation_checks: 0,
+            ..Default::default()
+        });
     let linkedin = env
         .connect_linkedin(
             env.linkedin_settings(renkei_testbed::CONTRACT_CORPORATE),

@@ -155,7 +155,7 @@ async fn before_status(env: &SandboxEnv, c: &ConnectionId) -> Value {
 async fn p12_put_credentials_replaces_the_secret_the_next_run_uses_and_never_answers_a_value() {
     let (env, c) = env_with_mynavi().await;
     assert_eq!(run(&env, &c).await.status.as_str(), "succeeded");
-    env.sandbox.mynavi_account(
+    env.sandbox.mynavi().account(
         MYNAVI_LOGIN,
         MynaviAccountSetup {
             password: NEW_PASSWORD.into(),

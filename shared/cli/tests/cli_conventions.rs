@@ -266,7 +266,7 @@ async fn p_cli_a_failed_run_exits_4_and_a_paused_connection_shows_no_next_run() 
     let d = dir.path();
     c2_connected(&env, d).await;
     // Kaonavi's credentials change at the vendor: the next run is refused.
-    env.sandbox.kaonavi_company(
+    env.sandbox.kaonavi().company(
         KAONAVI_KEY,
         renkei_sandbox::CompanySetup {
             consumer_secret: "rotated".into(),
@@ -315,7 +315,10 @@ async fn p_cli_a_partial_run_exits_3_its_report_has_a_bom_and_dry_runs_are_marke
         "CLI-BAD-",
         now - chrono::Duration::hours(1),
     ));
-    env.sandbox.mynavi_add(MYNAVI_LOGIN, applications).unwrap();
+    env.sandbox
+        .mynavi()
+        .add(MYNAVI_LOGIN, applications)
+        .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let addr = env.addr;

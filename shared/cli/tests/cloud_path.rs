@@ -195,7 +195,10 @@ async fn the_deployed_stack_is_operated_with_the_cli_and_runs_a_connector_end_to
         "CLOUD-BAD-",
         now - chrono::Duration::hours(1),
     ));
-    env.sandbox.mynavi_add(MYNAVI_LOGIN, applications).unwrap();
+    env.sandbox
+        .mynavi()
+        .add(MYNAVI_LOGIN, applications)
+        .unwrap();
 
     let config = sdk().await;
     let stack = deploy().await;
@@ -287,7 +290,7 @@ async fn the_deployed_stack_is_operated_with_the_cli_and_runs_a_connector_end_to
     assert_eq!(delivered[0]["connector"], "mynavi-hrmos");
     let answer = &delivered[0]["answer"];
     assert_eq!(answer["status"], "partial", "{delivered:?}");
-    let applicants = env.sandbox.hrmos_applicants(HRMOS_KEY);
+    let applicants = env.sandbox.hrmos().applicants(HRMOS_KEY);
     assert_eq!(applicants.len(), 3, "the good applications are in HRMOS");
     assert!(
         applicants

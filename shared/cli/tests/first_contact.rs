@@ -232,7 +232,8 @@ const NO_LIMITS: Limits = Limits {
 async fn a_first_run_that_creates_nothing_says_a_new_connection_starts_at_the_current_position() {
     let env = SandboxEnv::start(NO_LIMITS, 1).await.unwrap();
     env.sandbox
-        .roumumate_upsert(ROUMUMATE_TOKEN, seed::employees(3, 7))
+        .roumumate()
+        .upsert(ROUMUMATE_TOKEN, seed::employees(3, 7))
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let (out, _, stderr) = output(&mut run_c2(&env, dir.path())).await;
@@ -244,12 +245,13 @@ async fn a_first_run_that_creates_nothing_says_a_new_connection_starts_at_the_cu
     );
     // A later change is synced, and then there is nothing to explain.
     env.sandbox
-        .roumumate_upsert(ROUMUMATE_TOKEN, seed::employees(4, 7).split_off(3))
+        .roumumate()
+        .upsert(ROUMUMATE_TOKEN, seed::employees(4, 7).split_off(3))
         .unwrap();
     let (out, _, stderr) = output(&mut run_c2(&env, dir.path())).await;
     assert!(out.status.success(), "{stderr}");
     assert_eq!(
-        env.sandbox.kaonavi_members(KAONAVI_KEY).len(),
+        env.sandbox.kaonavi().members(KAONAVI_KEY).len(),
         1,
         "the new one only"
     );

@@ -209,13 +209,14 @@ fn hire(env: &SandboxEnv, n: usize) {
         })
         .collect();
     env.sandbox
-        .roumumate_upsert(ROUMUMATE_TOKEN, employees)
+        .roumumate()
+        .upsert(ROUMUMATE_TOKEN, employees)
         .unwrap();
 }
 
 /// The company rotates its Consumer Secret at Kaonavi: the old one is refused from now on.
 fn rotate_at_kaonavi(env: &SandboxEnv, secret: &str) {
-    env.sandbox.kaonavi_company(
+    env.sandbox.kaonavi().company(
         KAONAVI_KEY,
         CompanySetup {
             consumer_secret: secret.into(),

@@ -286,3 +286,38 @@ impl crate::Simulator for Sim {
             .route("/hrmos/tenants/{key}/applicants", get(control_applicants))
     }
 }
+
+/// The HRMOS simulator's control operations, for in-process callers (the same
+/// operations as its control routes): `sandbox.hrmos().…`.
+#[derive(Clone, Copy)]
+pub struct HrmosControl<'a>(&'a Sandbox);
+
+impl Sandbox {
+    /// The HRMOS simulator's control operations.
+    pub fn hrmos(&self) -> HrmosControl<'_> {
+        HrmosControl(self)
+    }
+}
+
+impl HrmosControl<'_> {
+    /// Sets up (or replaces the jobs and limit of) an HRMOS tenant reachable with `api_key`.
+    pub fn tenant(&self, api_key: &str, setup: HrmosSetup) {
+        self.0
+            .world()
+            .state::<crate::hrmos::Hrmos>()
+            .setup(api_key, setup);
+    }
+
+    /// The applicants an HRMOS tenant holds, as created.
+    pub fn applicants(&self, api_key: &str) -> Vec<Value> {
+        self.0
+            .world()
+            .state::<crate::hrmos::Hrmos>()
+            .applicants(api_key)
+    }
+
+    /// Request statistics of an HRMOS tenant.
+    pub fn stats(&self, api_key: &str) -> Value {
+        self.0.world().state::<crate::hrmos::Hrmos>().stats(api_key)
+    }
+}

@@ -82,24 +82,27 @@ use chrono::{DateTime, Utc};
 pub use faults::Faults;
 pub use hrbrain::sample::{SampleCompany as HrbrainSample, company as hrbrain_sample};
 pub use hrbrain::{
-    HrbrainSetup, ORGANIZATION_ID as HRBRAIN_ORGANIZATION, OneItem as HrbrainOneItem, WebhookTarget,
+    HrbrainControl, HrbrainSetup, ORGANIZATION_ID as HRBRAIN_ORGANIZATION,
+    OneItem as HrbrainOneItem, WebhookTarget,
 };
-pub use hrmos::{HrmosJob, HrmosSetup};
-pub use kaonavi::{CompanySetup, Limits, Permissions};
+pub use hrmos::{HrmosControl, HrmosJob, HrmosSetup};
+pub use kaonavi::{CompanySetup, KaonaviControl, Limits, Permissions};
 pub use linkedin::{
-    Export as LinkedinExport, LinkedinLimits, Organization as LinkedinOrganization,
-    Stub as LinkedinStub,
+    Export as LinkedinExport, LinkedinControl, LinkedinLimits,
+    Organization as LinkedinOrganization, Stub as LinkedinStub,
 };
-pub use mikiwame::MikiwameSetup;
+pub use mikiwame::{MikiwameControl, MikiwameSetup};
 pub use mynavi::{
-    DEFAULT_COLUMNS as MYNAVI_COLUMNS, MynaviAccountSetup, SAMPLE_POSITIONS, bad_applications,
-    sample_applications,
+    DEFAULT_COLUMNS as MYNAVI_COLUMNS, MynaviAccountSetup, MynaviControl, SAMPLE_POSITIONS,
+    bad_applications, sample_applications,
 };
 pub use personio::spec as personio_spec;
-pub use personio::{PersonioSetup, SimJob as PersonioJob};
+pub use personio::{PersonioControl, PersonioSetup, SimJob as PersonioJob};
 pub use recruitee::{
-    Edit as RecruiteeEdit, Load as RecruiteeLoad, Member as RecruiteeMember, RecruiteeSetup,
+    Edit as RecruiteeEdit, Load as RecruiteeLoad, Member as RecruiteeMember, RecruiteeControl,
+    RecruiteeSetup,
 };
+pub use roumumate::RoumumateControl;
 use serde_json::Value;
 use std::any::{Any, TypeId};
 use std::collections::HashMap;
@@ -295,99 +298,6 @@ impl Sandbox {
             }
         });
         Ok((bound, handle))
-    }
-
-    // ---- direct control (the same operations as the control API, for in-process callers)
-
-    /// Sets up (or replaces the settings of) a Kaonavi company.
-    pub fn kaonavi_company(&self, key: &str, setup: CompanySetup) {
-        let mut w = self.world();
-        let now = w.clock.now();
-        w.state::<crate::kaonavi::Kaonavi>().setup(key, setup, now);
-    }
-
-    /// The members a Kaonavi company holds.
-    pub fn kaonavi_members(&self, key: &str) -> Vec<Value> {
-        self.world().state::<crate::kaonavi::Kaonavi>().members(key)
-    }
-
-    /// Adds a member to a Kaonavi company directly, as a person in Kaonavi would.
-    pub fn kaonavi_put_member(&self, key: &str, member: Value) -> Result<(), String> {
-        let Value::Object(m) = member else {
-            return Err("a member is a JSON object".into());
-        };
-        self.world()
-            .state::<crate::kaonavi::Kaonavi>()
-            .put_member(key, m)
-    }
-
-    /// Request statistics of a Kaonavi company.
-    pub fn kaonavi_stats(&self, key: &str) -> Value {
-        self.world().state::<crate::kaonavi::Kaonavi>().stats(key)
-    }
-
-    /// Zeroes a Kaonavi company's request statistics (limits' windows are kept).
-    pub fn kaonavi_reset_stats(&self, key: &str) {
-        self.world()
-            .state::<crate::kaonavi::Kaonavi>()
-            .reset_stats(key);
-    }
-
-    /// Creates or updates Roumumate employees of the tenant with API token `token` (each
-    /// becomes a change after every existing cursor).
-    pub fn roumumate_upsert(&self, token: &str, employees: Vec<Value>) -> Result<usize, String> {
-        self.world()
-            .state::<crate::roumumate::Roumumate>()
-            .upsert(token, employees)
-    }
-
-    /// Creates a Roumumate tenant reachable with API token `token` (idempotent).
-    pub fn roumumate_tenant(&self, token: &str) {
-        // An empty upsert only creates the tenant.
-        let _ = self
-            .world()
-            .state::<crate::roumumate::Roumumate>()
-            .upsert(token, Vec::new());
-    }
-
-    /// Sets up (or replaces the settings of) a Mynavi employer account.
-    pub fn mynavi_account(&self, login_id: &str, setup: MynaviAccountSetup) {
-        self.world()
-            .state::<crate::mynavi::Mynavi>()
-            .setup(login_id, setup);
-    }
-
-    /// Adds applications to a Mynavi account (objects keyed by column name).
-    pub fn mynavi_add(&self, login_id: &str, applications: Vec<Value>) -> Result<usize, String> {
-        self.world()
-            .state::<crate::mynavi::Mynavi>()
-            .add(login_id, applications)
-    }
-
-    /// Logins and downloads of a Mynavi account.
-    pub fn mynavi_stats(&self, login_id: &str) -> Value {
-        self.world()
-            .state::<crate::mynavi::Mynavi>()
-            .stats(login_id)
-    }
-
-    /// Sets up (or replaces the jobs and limit of) an HRMOS tenant reachable with `api_key`.
-    pub fn hrmos_tenant(&self, api_key: &str, setup: HrmosSetup) {
-        self.world()
-            .state::<crate::hrmos::Hrmos>()
-            .setup(api_key, setup);
-    }
-
-    /// The applicants an HRMOS tenant holds, as created.
-    pub fn hrmos_applicants(&self, api_key: &str) -> Vec<Value> {
-        self.world()
-            .state::<crate::hrmos::Hrmos>()
-            .applicants(api_key)
-    }
-
-    /// Request statistics of an HRMOS tenant.
-    pub fn hrmos_stats(&self, api_key: &str) -> Value {
-        self.world().state::<crate::hrmos::Hrmos>().stats(api_key)
     }
 
     /// Sets the fault configuration.

@@ -275,7 +275,7 @@ async fn control_setup(
     Path(key): Path<String>,
     Json(s): Json<MikiwameSetup>,
 ) -> Response {
-    sb.mikiwame_company(&key, s);
+    sb.mikiwame().company(&key, s);
     StatusCode::NO_CONTENT.into_response()
 }
 
@@ -333,10 +333,22 @@ async fn control_stats(State(sb): State<Sandbox>, Path(key): Path<String>) -> Re
     })
 }
 
+/// The Mikiwame simulator's control operations, for in-process callers (the same
+/// operations as its control routes): `sandbox.mikiwame().…`.
+#[derive(Clone, Copy)]
+pub struct MikiwameControl<'a>(&'a Sandbox);
+
 impl Sandbox {
+    /// The Mikiwame simulator's control operations.
+    pub fn mikiwame(&self) -> MikiwameControl<'_> {
+        MikiwameControl(self)
+    }
+}
+
+impl MikiwameControl<'_> {
     /// Sets up a Mikiwame company reachable with `api_key` (keeps its data if it exists).
-    pub fn mikiwame_company(&self, api_key: &str, setup: MikiwameSetup) {
-        let mut w = self.world();
+    pub fn company(&self, api_key: &str, setup: MikiwameSetup) {
+        let mut w = self.0.world();
         w.state::<Mikiwame>()
             .companies
             .entry(api_key.to_string())
@@ -345,8 +357,8 @@ impl Sandbox {
     }
 
     /// The departments a Mikiwame company holds.
-    pub fn mikiwame_departments(&self, api_key: &str) -> Vec<Value> {
-        let mut w = self.world();
+    pub fn departments(&self, api_key: &str) -> Vec<Value> {
+        let mut w = self.0.world();
         w.state::<Mikiwame>()
             .companies
             .get(api_key)
@@ -355,8 +367,8 @@ impl Sandbox {
     }
 
     /// The employees a Mikiwame company holds.
-    pub fn mikiwame_employees(&self, api_key: &str) -> Vec<Value> {
-        let mut w = self.world();
+    pub fn employees(&self, api_key: &str) -> Vec<Value> {
+        let mut w = self.0.world();
         w.state::<Mikiwame>()
             .companies
             .get(api_key)
@@ -365,8 +377,8 @@ impl Sandbox {
     }
 
     /// Records written to a Mikiwame company: (departments, employees).
-    pub fn mikiwame_writes(&self, api_key: &str) -> (u64, u64) {
-        let mut w = self.world();
+    pub fn writes(&self, api_key: &str) -> (u64, u64) {
+        let mut w = self.0.world();
         w.state::<Mikiwame>()
             .companies
             .get(api_key)

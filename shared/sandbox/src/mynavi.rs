@@ -496,3 +496,41 @@ impl crate::Simulator for Sim {
             )
     }
 }
+
+/// The Mynavi simulator's control operations, for in-process callers (the same
+/// operations as its control routes): `sandbox.mynavi().…`.
+#[derive(Clone, Copy)]
+pub struct MynaviControl<'a>(&'a Sandbox);
+
+impl Sandbox {
+    /// The Mynavi simulator's control operations.
+    pub fn mynavi(&self) -> MynaviControl<'_> {
+        MynaviControl(self)
+    }
+}
+
+impl MynaviControl<'_> {
+    /// Sets up (or replaces the settings of) a Mynavi employer account.
+    pub fn account(&self, login_id: &str, setup: MynaviAccountSetup) {
+        self.0
+            .world()
+            .state::<crate::mynavi::Mynavi>()
+            .setup(login_id, setup);
+    }
+
+    /// Adds applications to a Mynavi account (objects keyed by column name).
+    pub fn add(&self, login_id: &str, applications: Vec<Value>) -> Result<usize, String> {
+        self.0
+            .world()
+            .state::<crate::mynavi::Mynavi>()
+            .add(login_id, applications)
+    }
+
+    /// Logins and downloads of a Mynavi account.
+    pub fn stats(&self, login_id: &str) -> Value {
+        self.0
+            .world()
+            .state::<crate::mynavi::Mynavi>()
+            .stats(login_id)
+    }
+}

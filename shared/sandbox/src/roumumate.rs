@@ -157,7 +157,7 @@ async fn control_upsert(
             );
         }
     };
-    match sb.roumumate_upsert(&token, list) {
+    match sb.roumumate().upsert(&token, list) {
         Ok(n) => Json(json!({"upserted": n})).into_response(),
         Err(e) => control_error(StatusCode::BAD_REQUEST, e),
     }
@@ -180,7 +180,7 @@ async fn control_list(State(sb): State<Sandbox>, Path(token): Path<String>) -> R
 }
 
 async fn control_tenant(State(sb): State<Sandbox>, Path(token): Path<String>) -> Response {
-    sb.roumumate_tenant(&token);
+    sb.roumumate().tenant(&token);
     StatusCode::NO_CONTENT.into_response()
 }
 
@@ -213,5 +213,38 @@ impl crate::Simulator for Sim {
                 "/roumumate/tenants/{token}/employees",
                 get(control_list).post(control_upsert),
             )
+    }
+}
+
+/// The Roumumate simulator's control operations, for in-process callers (the same
+/// operations as its control routes): `sandbox.roumumate().…`.
+#[derive(Clone, Copy)]
+pub struct RoumumateControl<'a>(&'a Sandbox);
+
+impl Sandbox {
+    /// The Roumumate simulator's control operations.
+    pub fn roumumate(&self) -> RoumumateControl<'_> {
+        RoumumateControl(self)
+    }
+}
+
+impl RoumumateControl<'_> {
+    /// Creates or updates Roumumate employees of the tenant with API token `token` (each
+    /// becomes a change after every existing cursor).
+    pub fn upsert(&self, token: &str, employees: Vec<Value>) -> Result<usize, String> {
+        self.0
+            .world()
+            .state::<crate::roumumate::Roumumate>()
+            .upsert(token, employees)
+    }
+
+    /// Creates a Roumumate tenant reachable with API token `token` (idempotent).
+    pub fn tenant(&self, token: &str) {
+        // An empty upsert only creates the tenant.
+        let _ = self
+            .0
+            .world()
+            .state::<crate::roumumate::Roumumate>()
+            .upsert(token, Vec::new());
     }
 }

@@ -101,10 +101,10 @@ impl Scenario for MynaviHrmos {
             "MN-bad-",
             now - chrono::Duration::hours(2),
         ));
-        env.sandbox.mynavi_add(MYNAVI_LOGIN, apps)?;
+        env.sandbox.mynavi().add(MYNAVI_LOGIN, apps)?;
         let connection = env.register_mynavi().await?;
         let run = run_of(env.next_slot(&env.tenant(), &connection).await?, c1::NAME)?;
-        let held = env.sandbox.hrmos_applicants(HRMOS_KEY);
+        let held = env.sandbox.hrmos().applicants(HRMOS_KEY);
         let in_selection = held
             .iter()
             .filter(|a| a["placement"]["kind"] == "selection")
@@ -148,7 +148,7 @@ impl Scenario for RoumumateKaonavi {
         let mut data = seed::employees(size.employees, 7);
         data.extend(seed::out_of_scope());
         data.extend(seed::bad());
-        env.sandbox.roumumate_upsert(ROUMUMATE_TOKEN, data)?;
+        env.sandbox.roumumate().upsert(ROUMUMATE_TOKEN, data)?;
         let run = run_of(env.next_slot(&t, &connection).await?, c2::NAME)?;
         Ok(DemoRun {
             connection,
@@ -158,7 +158,7 @@ impl Scenario for RoumumateKaonavi {
             ),
             result: format!(
                 "Kaonavi now holds {} members; {} employees were out of scope (applicants, leavers, unfinished).",
-                env.sandbox.kaonavi_members(KAONAVI_KEY).len(),
+                env.sandbox.kaonavi().members(KAONAVI_KEY).len(),
                 run.counts.skipped
             ),
             run,
@@ -187,9 +187,11 @@ impl Scenario for HrbrainMikiwame {
         let sample = renkei_sandbox::hrbrain_sample(size.employees, 3);
         let people = sample.members.len();
         env.sandbox
-            .hrbrain_organization(HRBRAIN_SUBDOMAIN, sample.organization)?;
+            .hrbrain()
+            .organization(HRBRAIN_SUBDOMAIN, sample.organization)?;
         env.sandbox
-            .hrbrain_members(HRBRAIN_SUBDOMAIN, sample.members)?;
+            .hrbrain()
+            .members(HRBRAIN_SUBDOMAIN, sample.members)?;
         let connection = env.connect_hrbrain(env.hrbrain_settings()).await?;
         let run = run_of(env.next_slot(&env.tenant(), &connection).await?, c3::NAME)?;
         Ok(DemoRun {
@@ -200,8 +202,8 @@ impl Scenario for HrbrainMikiwame {
             ),
             result: format!(
                 "Mikiwame now holds {} departments and {} employees; {} records are in the error file.",
-                env.sandbox.mikiwame_departments(MIKIWAME_KEY).len(),
-                env.sandbox.mikiwame_employees(MIKIWAME_KEY).len(),
+                env.sandbox.mikiwame().departments(MIKIWAME_KEY).len(),
+                env.sandbox.mikiwame().employees(MIKIWAME_KEY).len(),
                 run.counts.rejected
             ),
             run,
@@ -232,7 +234,8 @@ impl Scenario for TalentwunderPersonio {
         let mut existing = profiles[4].clone();
         existing["job_position_id"] = serde_json::json!(crate::PERSONIO_JOBS[0].0);
         env.sandbox
-            .personio_add_application(PERSONIO_COMPANY, existing)?;
+            .personio()
+            .add_application(PERSONIO_COMPANY, existing)?;
         let (status, answer) = env
             .talentwunder_upload("demo-upload-1", TALENTWUNDER_PROJECT, profiles)
             .await?;
@@ -256,8 +259,8 @@ impl Scenario for TalentwunderPersonio {
             ),
             result: format!(
                 "Personio now holds {} applications and {} CVs; {} already applied, {} refused with reasons.",
-                env.sandbox.personio_applications(PERSONIO_COMPANY).len(),
-                env.sandbox.personio_documents(PERSONIO_COMPANY).len(),
+                env.sandbox.personio().applications(PERSONIO_COMPANY).len(),
+                env.sandbox.personio().documents(PERSONIO_COMPANY).len(),
                 run.counts.unchanged,
                 run.counts.rejected
             ),
@@ -284,10 +287,12 @@ impl Scenario for RecruiteeLinkedin {
 
     async fn run(&self, env: &SandboxEnv, _size: DemoSize) -> Result<DemoRun, String> {
         env.recruitee_linkedin_accounts(200)?;
-        env.sandbox.linkedin_limits(renkei_sandbox::LinkedinLimits {
-            activation_checks: 0,
-            ..Default::default()
-        });
+        env.sandbox
+            .linkedin()
+            .limits(renkei_sandbox::LinkedinLimits {
+                activation_checks: 0,
+                ..Default::default()
+            });
         let connection = env
             .connect_linkedin(
                 env.linkedin_settings(crate::CONTRACT_CORPORATE),
@@ -295,7 +300,7 @@ impl Scenario for RecruiteeLinkedin {
             )
             .await?;
         let run = run_of(env.next_slot(&env.tenant(), &connection).await?, c5::NAME)?;
-        let held = env.sandbox.linkedin_data(crate::LINKEDIN_ORG);
+        let held = env.sandbox.linkedin().data(crate::LINKEDIN_ORG);
         let count = |k: &str| held[k].as_object().map_or(0, serde_json::Map::len);
         Ok(DemoRun {
             connection,

@@ -142,7 +142,7 @@ impl SandboxEnv {
             .serve(SocketAddr::from(([127, 0, 0, 1], 0)))
             .await
             .map_err(|e| format!("starting the sandbox: {e}"))?;
-        sandbox.kaonavi_company(
+        sandbox.kaonavi().company(
             KAONAVI_KEY,
             CompanySetup {
                 consumer_secret: KAONAVI_SECRET.into(),
@@ -152,16 +152,16 @@ impl SandboxEnv {
                 ..Default::default()
             },
         );
-        sandbox.roumumate_tenant(ROUMUMATE_TOKEN);
+        sandbox.roumumate().tenant(ROUMUMATE_TOKEN);
         crate::linkedin::install_partner(&sandbox, &backend.secrets).await?;
-        sandbox.mynavi_account(
+        sandbox.mynavi().account(
             MYNAVI_LOGIN,
             MynaviAccountSetup {
                 password: MYNAVI_PASSWORD.into(),
                 ..Default::default()
             },
         );
-        sandbox.hrmos_tenant(
+        sandbox.hrmos().tenant(
             HRMOS_KEY,
             HrmosSetup {
                 jobs: HRMOS_JOBS

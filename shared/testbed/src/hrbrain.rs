@@ -20,7 +20,7 @@ pub const HRBRAIN_CONNECTION: &str = "hrbrain-mikiwame";
 impl SandboxEnv {
     /// Sets the demo company's HRBrain (both scopes) and Mikiwame accounts up, unlimited.
     pub(crate) fn hrbrain_accounts(&self) {
-        self.sandbox.hrbrain_company(
+        self.sandbox.hrbrain().company(
             HRBRAIN_SUBDOMAIN,
             HrbrainSetup {
                 token: HRBRAIN_TOKEN.into(),
@@ -29,7 +29,8 @@ impl SandboxEnv {
             },
         );
         self.sandbox
-            .mikiwame_company(MIKIWAME_KEY, MikiwameSetup::default());
+            .mikiwame()
+            .company(MIKIWAME_KEY, MikiwameSetup::default());
     }
 
     /// Settings of a C3 connection against this sandbox (no client-side rate limits).
@@ -74,7 +75,7 @@ impl SandboxEnv {
         )
         .await
         .map_err(|e| e.to_string())?;
-        self.sandbox.hrbrain_webhook(
+        self.sandbox.hrbrain().webhook(
             HRBRAIN_SUBDOMAIN,
             WebhookTarget {
                 tenant: t.to_string(),

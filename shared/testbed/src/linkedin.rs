@@ -44,7 +44,7 @@ pub const RSC_BUNDLES: &[&str] = &[
 /// as the local stack's partner secret (what `renkei sandbox`, the demo and the tests use in
 /// place of the deployment's).
 pub async fn install_partner(sandbox: &Sandbox, secrets: &dyn SecretStore) -> Result<(), String> {
-    sandbox.linkedin_partner(PARTNER_ID, PARTNER_SECRET);
+    sandbox.linkedin().partner(PARTNER_ID, PARTNER_SECRET);
     partner::PartnerApp {
         client_id: PARTNER_ID.into(),
         client_secret: PARTNER_SECRET.into(),
@@ -57,7 +57,7 @@ impl SandboxEnv {
     /// Sets up the demo company's Recruitee (with `candidates` loaded), its LinkedIn
     /// organization and the partner application.
     pub fn recruitee_linkedin_accounts(&self, candidates: usize) -> Result<(), String> {
-        self.sandbox.recruitee_company(
+        self.sandbox.recruitee().company(
             RECRUITEE_COMPANY,
             RecruiteeSetup {
                 token: RECRUITEE_TOKEN.into(),
@@ -69,7 +69,7 @@ impl SandboxEnv {
                 }),
             },
         );
-        self.sandbox.recruitee_load(
+        self.sandbox.recruitee().load(
             RECRUITEE_COMPANY,
             &RecruiteeLoad {
                 candidates,
@@ -81,7 +81,7 @@ impl SandboxEnv {
         // links to (seatsV2 lists them; their InMails' stubs are read by seat).
         let users = json!({LINKEDIN_ADMIN: ["ADMIN"], LINKEDIN_RECRUITER: ["RECRUITER"],
             "rita@demo-gmbh.example": ["RECRUITER"], "hans@demo-gmbh.example": ["RECRUITER"]});
-        self.sandbox.linkedin_organization(
+        self.sandbox.linkedin().organization(
             LINKEDIN_ORG,
             LinkedinOrganization {
                 contracts: vec![
@@ -183,7 +183,8 @@ impl SandboxEnv {
         let child = secret.child.ok_or("no child application provisioned")?;
         let bundles: Vec<String> = RSC_BUNDLES.iter().map(|b| b.to_string()).collect();
         self.sandbox
-            .linkedin_pre_authorize(
+            .linkedin()
+            .pre_authorize(
                 &child.client_id,
                 Some(&self.onboarding_origin()),
                 member,
@@ -215,7 +216,8 @@ impl SandboxEnv {
     /// The first job's id (the hiring manager's only one).
     pub fn first_job(&self) -> u64 {
         self.sandbox
-            .recruitee_offers(RECRUITEE_COMPANY)
+            .recruitee()
+            .offers(RECRUITEE_COMPANY)
             .ok()
             .and_then(|o| o.first().and_then(|o| o["id"].as_u64()))
             .unwrap_or_default()
@@ -237,7 +239,7 @@ impl SandboxEnv {
             ),
             (TEAM_UNLINKED, "Uwe Unlinked", "recruiter", vec![first]),
         ] {
-            self.sandbox.recruitee_member(
+            self.sandbox.recruitee().member(
                 RECRUITEE_COMPANY,
                 id,
                 M {
@@ -285,7 +287,7 @@ impl SandboxEnv {
                 "mario@example.net",
             ),
         ] {
-            self.sandbox.linkedin_member(
+            self.sandbox.linkedin().member(
                 id,
                 json!({"firstName": first, "lastName": last, "title": title,
                     "company": company, "email": email, "phone": "+49 170 0000000",
@@ -318,7 +320,7 @@ impl SandboxEnv {
             return Err("no authorize_url".into());
         };
         let url = &start.authorize_url;
-        let redirect = self.sandbox.linkedin_consent(url, member)?;
+        let redirect = self.sandbox.linkedin().consent(url, member)?;
         let answer = reqwest::get(&redirect).await.map_err(|e| e.to_string())?;
         let status = answer.status();
         let body: serde_json::Value = answer.json().await.map_err(|e| e.to_string())?;

@@ -66,7 +66,8 @@ impl SandboxEnv {
     /// Sets the demo company's Personio up (unlimited).
     pub(crate) fn personio_accounts(&self) {
         self.sandbox
-            .personio_company(PERSONIO_COMPANY, self.personio_setup());
+            .personio()
+            .company(PERSONIO_COMPANY, self.personio_setup());
     }
 
     /// Settings of a C4 connection against this sandbox (no client-side limit).

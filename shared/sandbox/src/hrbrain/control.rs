@@ -20,7 +20,7 @@ async fn control_setup(
     Path(sub): Path<String>,
     Json(setup): Json<HrbrainSetup>,
 ) -> Response {
-    sb.hrbrain_company(&sub, setup);
+    sb.hrbrain().company(&sub, setup);
     StatusCode::NO_CONTENT.into_response()
 }
 
@@ -71,7 +71,7 @@ async fn control_members(
         .iter()
         .filter_map(|m| m.get("id").and_then(Value::as_str).map(str::to_string))
         .collect();
-    match sb.hrbrain_members(&sub, list) {
+    match sb.hrbrain().members(&sub, list) {
         Ok(n) => {
             let webhook = changed(&sb, &sub, "member.updated", ids).await;
             Json(json!({"upserted": n, "webhook": webhook})).into_response()
@@ -100,7 +100,7 @@ async fn control_organization(
     Path(sub): Path<String>,
     Json(tree): Json<Value>,
 ) -> Response {
-    match sb.hrbrain_organization(&sub, tree) {
+    match sb.hrbrain().organization(&sub, tree) {
         Ok(()) => {
             let webhook = changed(&sb, &sub, "organization.updated", Vec::new()).await;
             Json(json!({"webhook": webhook})).into_response()
@@ -120,7 +120,7 @@ async fn control_rename(
     Json(r): Json<Rename>,
 ) -> Response {
     no_content(
-        sb.hrbrain_rename(&sub, &default_alias, &r.alias),
+        sb.hrbrain().rename(&sub, &default_alias, &r.alias),
         StatusCode::BAD_REQUEST,
     )
 }
@@ -130,7 +130,7 @@ async fn control_webhook(
     Path(sub): Path<String>,
     Json(t): Json<WebhookTarget>,
 ) -> Response {
-    no_content(sb.hrbrain_webhook(&sub, t), StatusCode::NOT_FOUND)
+    no_content(sb.hrbrain().webhook(&sub, t), StatusCode::NOT_FOUND)
 }
 
 async fn control_stats(State(sb): State<Sandbox>, Path(sub): Path<String>) -> Response {
@@ -155,20 +155,20 @@ async fn control_one_item(
     Json(body): Json<OneItemBody>,
 ) -> Response {
     no_content(
-        sb.hrbrain_one_item(&sub, body.one_item),
+        sb.hrbrain().one_item(&sub, body.one_item),
         StatusCode::NOT_FOUND,
     )
 }
 
 async fn control_requests(State(sb): State<Sandbox>, Path(sub): Path<String>) -> Response {
-    match sb.hrbrain_requests(&sub) {
+    match sb.hrbrain().requests(&sub) {
         Ok(list) => Json(json!({ "requests": list })).into_response(),
         Err(e) => control_error(StatusCode::NOT_FOUND, e),
     }
 }
 
 async fn control_expire_tokens(State(sb): State<Sandbox>, Path(sub): Path<String>) -> Response {
-    no_content(sb.hrbrain_expire_tokens(&sub), StatusCode::NOT_FOUND)
+    no_content(sb.hrbrain().expire_tokens(&sub), StatusCode::NOT_FOUND)
 }
 
 #[derive(Deserialize)]
@@ -191,8 +191,9 @@ async fn control_sample(
     let sample = super::sample::company(s.people, s.seed);
     let (members, depts) = (sample.members.len(), sample.departments);
     if let Err(e) = sb
-        .hrbrain_organization(&sub, sample.organization)
-        .and_then(|()| sb.hrbrain_members(&sub, sample.members).map(|_| ()))
+        .hrbrain()
+        .organization(&sub, sample.organization)
+        .and_then(|()| sb.hrbrain().members(&sub, sample.members).map(|_| ()))
     {
         return control_error(StatusCode::NOT_FOUND, e);
     }
@@ -214,10 +215,24 @@ impl Sandbox {
             .ok_or_else(|| format!("no HRBrain company {subdomain}"))?;
         f(c)
     }
+}
 
+/// The HRBrain simulator's control operations, for in-process callers (the same
+/// operations as its control routes): `sandbox.hrbrain().…`.
+#[derive(Clone, Copy)]
+pub struct HrbrainControl<'a>(&'a Sandbox);
+
+impl Sandbox {
+    /// The HRBrain simulator's control operations.
+    pub fn hrbrain(&self) -> HrbrainControl<'_> {
+        HrbrainControl(self)
+    }
+}
+
+impl HrbrainControl<'_> {
     /// Sets up (or replaces the token, scopes and limit of) an HRBrain company.
-    pub fn hrbrain_company(&self, subdomain: &str, setup: HrbrainSetup) {
-        let mut w = self.world();
+    pub fn company(&self, subdomain: &str, setup: HrbrainSetup) {
+        let mut w = self.0.world();
         let h = w.state::<Hrbrain>();
         match h.companies.get_mut(subdomain) {
             Some(c) => {
@@ -233,27 +248,23 @@ impl Sandbox {
 
     /// Creates or replaces HRBrain members, given by default alias (no webhook is sent;
     /// the control API's route sends one).
-    pub fn hrbrain_members(&self, subdomain: &str, members: Vec<Value>) -> Result<usize, String> {
-        self.with_company(subdomain, |c| c.upsert_members(members))
+    pub fn members(&self, subdomain: &str, members: Vec<Value>) -> Result<usize, String> {
+        self.0
+            .with_company(subdomain, |c| c.upsert_members(members))
     }
 
     /// Replaces the organization (`{"type":"tree"|"list","items":[…] or {…}}`).
-    pub fn hrbrain_organization(&self, subdomain: &str, tree: Value) -> Result<(), String> {
+    pub fn organization(&self, subdomain: &str, tree: Value) -> Result<(), String> {
         super::organization::check(&tree)?;
-        self.with_company(subdomain, |c| {
+        self.0.with_company(subdomain, |c| {
             c.organization = tree;
             Ok(())
         })
     }
 
     /// Renames a field's alias (as a customer can in HRBrain).
-    pub fn hrbrain_rename(
-        &self,
-        subdomain: &str,
-        default_alias: &str,
-        alias: &str,
-    ) -> Result<(), String> {
-        self.with_company(subdomain, |c| {
+    pub fn rename(&self, subdomain: &str, default_alias: &str, alias: &str) -> Result<(), String> {
+        self.0.with_company(subdomain, |c| {
             let slot = c
                 .aliases
                 .get_mut(&field_id(default_alias))
@@ -264,8 +275,8 @@ impl Sandbox {
     }
 
     /// Serves an organization `items` of one item as a list (the default) or as one object.
-    pub fn hrbrain_one_item(&self, subdomain: &str, one_item: OneItem) -> Result<(), String> {
-        self.with_company(subdomain, |c| {
+    pub fn one_item(&self, subdomain: &str, one_item: OneItem) -> Result<(), String> {
+        self.0.with_company(subdomain, |c| {
             c.one_item = one_item;
             Ok(())
         })
@@ -273,8 +284,8 @@ impl Sandbox {
 
     /// The API requests the company received, oldest first (the last 1,000): method, path,
     /// query, content type, the `Authorization` scheme and the JSON body.
-    pub fn hrbrain_requests(&self, subdomain: &str) -> Result<Vec<Value>, String> {
-        self.with_company(subdomain, |c| {
+    pub fn requests(&self, subdomain: &str) -> Result<Vec<Value>, String> {
+        self.0.with_company(subdomain, |c| {
             c.log
                 .iter()
                 .map(|r| serde_json::to_value(r).map_err(|e| e.to_string()))
@@ -283,16 +294,16 @@ impl Sandbox {
     }
 
     /// Revokes every token issued so far (they answer 401 from now on).
-    pub fn hrbrain_expire_tokens(&self, subdomain: &str) -> Result<(), String> {
-        self.with_company(subdomain, |c| {
+    pub fn expire_tokens(&self, subdomain: &str) -> Result<(), String> {
+        self.0.with_company(subdomain, |c| {
             c.tokens.clear();
             Ok(())
         })
     }
 
     /// Points the company's Webhook設定 at a renkei connection.
-    pub fn hrbrain_webhook(&self, subdomain: &str, target: WebhookTarget) -> Result<(), String> {
-        self.with_company(subdomain, |c| {
+    pub fn webhook(&self, subdomain: &str, target: WebhookTarget) -> Result<(), String> {
+        self.0.with_company(subdomain, |c| {
             c.webhook = Some(target);
             Ok(())
         })

@@ -15,6 +15,7 @@ mod members;
 mod organization;
 pub mod sample;
 
+pub use control::HrbrainControl;
 pub use organization::OneItem;
 
 use crate::common::{MinuteWindow, api_error, bearer};

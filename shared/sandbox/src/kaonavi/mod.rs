@@ -5,6 +5,7 @@
 
 mod api;
 mod control;
+pub use control::KaonaviControl;
 mod tasks;
 use api::*;
 use control::*;

@@ -74,10 +74,22 @@ struct Partner {
     client_secret: String,
 }
 
+/// The LinkedIn simulator's control operations, for in-process callers (the same
+/// operations as its control routes): `sandbox.linkedin().…`.
+#[derive(Clone, Copy)]
+pub struct LinkedinControl<'a>(pub(super) &'a Sandbox);
+
 impl Sandbox {
+    /// The LinkedIn simulator's control operations.
+    pub fn linkedin(&self) -> LinkedinControl<'_> {
+        LinkedinControl(self)
+    }
+}
+
+impl LinkedinControl<'_> {
     /// Registers the partner's parent application.
-    pub fn linkedin_partner(&self, client_id: &str, client_secret: &str) {
-        self.world().state::<Linkedin>().apps.insert(
+    pub fn partner(&self, client_id: &str, client_secret: &str) {
+        self.0.world().state::<Linkedin>().apps.insert(
             client_id.to_string(),
             App {
                 secret: client_secret.to_string(),
@@ -88,8 +100,9 @@ impl Sandbox {
     }
 
     /// Sets a customer organization's contracts.
-    pub fn linkedin_organization(&self, id: &str, org: Organization) {
-        self.world()
+    pub fn organization(&self, id: &str, org: Organization) {
+        self.0
+            .world()
             .state::<Linkedin>()
             .organizations
             .insert(id.to_string(), org);
@@ -98,9 +111,9 @@ impl Sandbox {
     /// A child application integrated with organization `org` on `contract` (as if
     /// provisioned and enabled), and a fresh access token of it: for tests that call
     /// LinkedIn's API the way LinkedIn's own examples do, without renkei's onboarding.
-    pub fn linkedin_integrated_app(&self, org: &str, contract: &str) -> String {
+    pub fn integrated_app(&self, org: &str, contract: &str) -> String {
         let ctx = format!("urn:li:organization:{org}");
-        let mut w = self.world();
+        let mut w = self.0.world();
         let now = w.clock.now();
         let li = w.state::<Linkedin>();
         let n = li.next();
@@ -121,18 +134,18 @@ impl Sandbox {
     }
 
     /// Sets the limits and the activation behaviour.
-    pub fn linkedin_limits(&self, limits: LinkedinLimits) {
-        self.world().state::<Linkedin>().limits = limits;
+    pub fn limits(&self, limits: LinkedinLimits) {
+        self.0.world().state::<Linkedin>().limits = limits;
     }
 
     /// The next `count` provisioning calls create the application but lose the answer.
-    pub fn linkedin_lose_answers(&self, count: u32) {
-        self.world().state::<Linkedin>().lose_answers = count;
+    pub fn lose_answers(&self, count: u32) {
+        self.0.world().state::<Linkedin>().lose_answers = count;
     }
 
     /// Switches a contract's type (e.g. to RECRUITER_LITE).
-    pub fn linkedin_contract_type(&self, contract: &str, kind: &str) -> Result<(), String> {
-        let mut w = self.world();
+    pub fn contract_type(&self, contract: &str, kind: &str) -> Result<(), String> {
+        let mut w = self.0.world();
         let li = w.state::<Linkedin>();
         let c = li
             .organizations
@@ -145,9 +158,9 @@ impl Sandbox {
     }
 
     /// What LinkedIn holds for organization `org` (its integration context).
-    pub fn linkedin_data(&self, org: &str) -> Value {
+    pub fn data(&self, org: &str) -> Value {
         let ctx = format!("urn:li:organization:{org}");
-        let mut w = self.world();
+        let mut w = self.0.world();
         let li = w.state::<Linkedin>();
         let Some(c) = li.contexts.get(&ctx) else {
             return json!({"integrationContext": ctx, "integrations": [],
@@ -170,8 +183,8 @@ impl Sandbox {
 
     /// The provisioned (child) applications, and per application its statistics: requests
     /// (all, today), records, 429s and the most records in any minute.
-    pub fn linkedin_apps(&self) -> Value {
-        let mut w = self.world();
+    pub fn apps(&self) -> Value {
+        let mut w = self.0.world();
         let li = w.state::<Linkedin>();
         let apps: Vec<Value> = li
             .apps
@@ -212,7 +225,7 @@ fn max_per_minute(history: &[(chrono::DateTime<chrono::Utc>, u32)]) -> u32 {
 }
 
 async fn control_partner(State(sb): State<Sandbox>, Json(p): Json<Partner>) -> Response {
-    sb.linkedin_partner(&p.client_id, &p.client_secret);
+    sb.linkedin().partner(&p.client_id, &p.client_secret);
     StatusCode::NO_CONTENT.into_response()
 }
 
@@ -221,12 +234,12 @@ async fn control_organization(
     Path(id): Path<String>,
     Json(o): Json<Organization>,
 ) -> Response {
-    sb.linkedin_organization(&id, o);
+    sb.linkedin().organization(&id, o);
     StatusCode::NO_CONTENT.into_response()
 }
 
 async fn control_limits(State(sb): State<Sandbox>, Json(l): Json<LinkedinLimits>) -> Response {
-    sb.linkedin_limits(l);
+    sb.linkedin().limits(l);
     StatusCode::NO_CONTENT.into_response()
 }
 
@@ -236,7 +249,7 @@ struct Lose {
 }
 
 async fn control_lose(State(sb): State<Sandbox>, Json(l): Json<Lose>) -> Response {
-    sb.linkedin_lose_answers(l.count);
+    sb.linkedin().lose_answers(l.count);
     StatusCode::NO_CONTENT.into_response()
 }
 
@@ -251,18 +264,18 @@ async fn control_contract(
     Path(id): Path<String>,
     Json(k): Json<Kind>,
 ) -> Response {
-    match sb.linkedin_contract_type(&id, &k.kind) {
+    match sb.linkedin().contract_type(&id, &k.kind) {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(e) => control_error(StatusCode::NOT_FOUND, e),
     }
 }
 
 async fn control_data(State(sb): State<Sandbox>, Path(id): Path<String>) -> Response {
-    Json(sb.linkedin_data(&id)).into_response()
+    Json(sb.linkedin().data(&id)).into_response()
 }
 
 async fn control_apps(State(sb): State<Sandbox>) -> Response {
-    Json(sb.linkedin_apps()).into_response()
+    Json(sb.linkedin().apps()).into_response()
 }
 
 #[derive(Deserialize)]
@@ -276,7 +289,7 @@ async fn control_switch(
     Path(id): Path<String>,
     Json(s): Json<Switch>,
 ) -> Response {
-    match sb.linkedin_switch_integrations(&id, &s.status).await {
+    match sb.linkedin().switch_integrations(&id, &s.status).await {
         Ok(v) => Json(v).into_response(),
         Err(e) => control_error(StatusCode::NOT_FOUND, e),
     }

@@ -27,7 +27,7 @@ mod recruiter;
 mod resources;
 mod widget;
 
-pub use control::{LinkedinLimits, Organization};
+pub use control::{LinkedinControl, LinkedinLimits, Organization};
 pub use recruiter::{Export, Stub};
 use resources::COLLECTIONS;
 

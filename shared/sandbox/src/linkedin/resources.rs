@@ -4,14 +4,14 @@
 //! them; the sub-resources of a candidate (notes) and of an application (stages, notes,
 //! interview feedback) under their parent's key. Every entity gets its own status; a
 //! request LinkedIn would refuse is answered with LinkedIn's error shape and recorded
-//! (`nonconformant`, read through `linkedin_data`).
+//! (`nonconformant`, read through `sandbox.linkedin().data`).
 
 use super::contract::{self, TOP, TopResource};
 use super::*;
 
 pub(super) const MAX_BATCH: usize = 100;
 
-/// Every collection the simulator keeps, as `linkedin_data` names them.
+/// Every collection the simulator keeps, as `sandbox.linkedin().data` names them.
 pub(super) const COLLECTIONS: &[&str] = &[
     "atsCandidates",
     "atsCandidates/notes",

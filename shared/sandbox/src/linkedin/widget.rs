@@ -230,7 +230,8 @@ async fn save(State(sb): State<Sandbox>, Json(s): Json<Save>) -> Response {
         }
     };
     match sb
-        .linkedin_pre_authorize(&client, None, &s.member, &s.contract, &s.bundles)
+        .linkedin()
+        .pre_authorize(&client, None, &s.member, &s.contract, &s.bundles)
         .await
     {
         Ok(v) => Json(v).into_response(),
@@ -253,7 +254,8 @@ pub(super) async fn control_widget(
     Json(s): Json<WidgetSave>,
 ) -> Response {
     match sb
-        .linkedin_pre_authorize(
+        .linkedin()
+        .pre_authorize(
             &s.api_key,
             Some(&s.origin),
             &s.member,
@@ -267,12 +269,12 @@ pub(super) async fn control_widget(
     }
 }
 
-impl Sandbox {
+impl LinkedinControl<'_> {
     /// A customer's admin saves LinkedIn's widget on a page of `origin` (None: the frame
     /// checked it already) for the child `api_key`, signed in as `member`, with `bundles`
     /// ticked on `contract`: answers `{"integrations"}` (what the page's onintegrate gets)
     /// and the INTEGRATION_STATUS_CHANGE delivery, if a CALLBACK_URL is set.
-    pub async fn linkedin_pre_authorize(
+    pub async fn pre_authorize(
         &self,
         api_key: &str,
         origin: Option<&str>,
@@ -281,7 +283,7 @@ impl Sandbox {
         bundles: &[String],
     ) -> Result<Value, (StatusCode, String)> {
         let (integrations, notice) = {
-            let mut w = self.world();
+            let mut w = self.0.world();
             let now = w.clock.now();
             let li = w.state::<Linkedin>();
             if let Some(o) = origin
@@ -295,7 +297,7 @@ impl Sandbox {
             li.pre_authorize(api_key, member, contract, bundles, now)?
         };
         let delivery = match notice {
-            Some(n) => notify(self, n)
+            Some(n) => notify(self.0, n)
                 .await
                 .map_err(|e| (StatusCode::BAD_GATEWAY, e))?,
             None => Value::Null,

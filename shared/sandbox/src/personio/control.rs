@@ -209,10 +209,25 @@ impl Sandbox {
             .get_mut(company)
             .map(f)
     }
+}
 
+/// The Personio simulator's control operations, for in-process callers (the same
+/// operations as its control routes): `sandbox.personio().…`.
+#[derive(Clone, Copy)]
+pub struct PersonioControl<'a>(&'a Sandbox);
+
+impl Sandbox {
+    /// The Personio simulator's control operations.
+    pub fn personio(&self) -> PersonioControl<'_> {
+        PersonioControl(self)
+    }
+}
+
+impl PersonioControl<'_> {
     /// Sets up (or reconfigures) a Personio company.
-    pub fn personio_company(&self, company: &str, setup: PersonioSetup) {
-        self.world()
+    pub fn company(&self, company: &str, setup: PersonioSetup) {
+        self.0
+            .world()
             .state::<Personio>()
             .companies
             .entry(company.to_string())
@@ -221,68 +236,72 @@ impl Sandbox {
     }
 
     /// Replaces a company's positions (publish, unpublish, remove).
-    pub fn personio_jobs(&self, company: &str, jobs: Vec<SimJob>) -> Result<(), String> {
-        self.with_personio(company, |c| c.setup.jobs = jobs)
+    pub fn jobs(&self, company: &str, jobs: Vec<SimJob>) -> Result<(), String> {
+        self.0
+            .with_personio(company, |c| c.setup.jobs = jobs)
             .ok_or_else(|| format!("no Personio company {company}"))
     }
 
     /// The applications a company holds, as filed.
-    pub fn personio_applications(&self, company: &str) -> Vec<Value> {
-        self.with_personio(company, |c| c.applications.clone())
+    pub fn applications(&self, company: &str) -> Vec<Value> {
+        self.0
+            .with_personio(company, |c| c.applications.clone())
             .unwrap_or_default()
     }
 
     /// The documents uploaded to a company.
-    pub fn personio_documents(&self, company: &str) -> Vec<Value> {
-        self.with_personio(company, |c| c.documents.values().cloned().collect())
+    pub fn documents(&self, company: &str) -> Vec<Value> {
+        self.0
+            .with_personio(company, |c| c.documents.values().cloned().collect())
             .unwrap_or_default()
     }
 
     /// Request statistics (with every non-conforming request body).
-    pub fn personio_stats(&self, company: &str) -> Value {
-        self.with_personio(company, |c| c.stats())
+    pub fn stats(&self, company: &str) -> Value {
+        self.0
+            .with_personio(company, |c| c.stats())
             .unwrap_or(Value::Null)
     }
 
     /// Files an applicant directly, as if they applied on the career page (now, unless the
     /// application says `created_at`).
-    pub fn personio_add_application(
-        &self,
-        company: &str,
-        mut application: Value,
-    ) -> Result<(), String> {
-        let now = self.world().clock.now();
+    pub fn add_application(&self, company: &str, mut application: Value) -> Result<(), String> {
+        let now = self.0.world().clock.now();
         if application.get("created_at").is_none() {
             application["created_at"] = json!(now);
         }
-        self.with_personio(company, |c| c.add_application(application))
+        self.0
+            .with_personio(company, |c| c.add_application(application))
             .ok_or_else(|| format!("no Personio company {company}"))
     }
 
     /// Revokes every access token issued for the company's clients (the next v2 call is
     /// answered 401); answers how many.
-    pub fn personio_revoke_tokens(&self, company: &str) -> usize {
-        super::oauth::revoke(self.world().state::<Personio>(), company)
+    pub fn revoke_tokens(&self, company: &str) -> usize {
+        super::oauth::revoke(self.0.world().state::<Personio>(), company)
     }
 
     /// The answers of the next `count` creates are lost after Personio processed them.
-    pub fn personio_lose_answers(&self, company: &str, count: u32) -> Result<(), String> {
-        self.with_personio(company, |c| c.lose_answers = count)
+    pub fn lose_answers(&self, company: &str, count: u32) -> Result<(), String> {
+        self.0
+            .with_personio(company, |c| c.lose_answers = count)
             .ok_or_else(|| format!("no Personio company {company}"))
     }
 
     /// Holds the application list back (`held`): what is filed from now on is not listed
     /// until it is released (`!held`), as a list that lags behind the filing would.
-    pub fn personio_hold_listing(&self, company: &str, held: bool) -> Result<(), String> {
-        let now = self.world().clock.now();
-        self.with_personio(company, |c| c.listing_held_since = held.then_some(now))
+    pub fn hold_listing(&self, company: &str, held: bool) -> Result<(), String> {
+        let now = self.0.world().clock.now();
+        self.0
+            .with_personio(company, |c| c.listing_held_since = held.then_some(now))
             .ok_or_else(|| format!("no Personio company {company}"))
     }
 
     /// The next `count` creates are answered 503 before Personio processed them: nothing is
     /// filed, but the client cannot know.
-    pub fn personio_drop_creates(&self, company: &str, count: u32) -> Result<(), String> {
-        self.with_personio(company, |c| c.drop_creates = count)
+    pub fn drop_creates(&self, company: &str, count: u32) -> Result<(), String> {
+        self.0
+            .with_personio(company, |c| c.drop_creates = count)
             .ok_or_else(|| format!("no Personio company {company}"))
     }
 }
@@ -301,7 +320,7 @@ async fn setup(
     Path(company): Company_,
     Json(s): Json<PersonioSetup>,
 ) -> Response {
-    sb.personio_company(&company, s);
+    sb.personio().company(&company, s);
     StatusCode::NO_CONTENT.into_response()
 }
 
@@ -310,7 +329,7 @@ async fn set_jobs(
     Path(company): Company_,
     Json(jobs): Json<Vec<SimJob>>,
 ) -> Response {
-    match sb.personio_jobs(&company, jobs) {
+    match sb.personio().jobs(&company, jobs) {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(_) => missing(&company),
     }
@@ -328,7 +347,7 @@ async fn add_application(
     Path(company): Company_,
     Json(a): Json<Value>,
 ) -> Response {
-    match sb.personio_add_application(&company, a) {
+    match sb.personio().add_application(&company, a) {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(_) => missing(&company),
     }
@@ -365,19 +384,19 @@ async fn hold_listing(
     Path(company): Company_,
     Json(h): Json<Hold>,
 ) -> Response {
-    match sb.personio_hold_listing(&company, h.held) {
+    match sb.personio().hold_listing(&company, h.held) {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(_) => missing(&company),
     }
 }
 
 async fn revoke(State(sb): State<Sandbox>, Path(company): Company_) -> Response {
-    let revoked = sb.personio_revoke_tokens(&company);
+    let revoked = sb.personio().revoke_tokens(&company);
     Json(json!({ "revoked": revoked })).into_response()
 }
 
 async fn lose(State(sb): State<Sandbox>, Path(company): Company_, Json(l): Json<Lose>) -> Response {
-    match sb.personio_lose_answers(&company, l.count) {
+    match sb.personio().lose_answers(&company, l.count) {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(_) => missing(&company),
     }
@@ -388,7 +407,7 @@ async fn drop_creates(
     Path(company): Company_,
     Json(l): Json<Lose>,
 ) -> Response {
-    match sb.personio_drop_creates(&company, l.count) {
+    match sb.personio().drop_creates(&company, l.count) {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(_) => missing(&company),
     }

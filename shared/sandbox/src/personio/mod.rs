@@ -40,7 +40,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::{HashMap, HashSet};
 
-pub use control::PersonioSetup;
+pub use control::{PersonioControl, PersonioSetup};
 
 /// The scope reading applications back needs (the v2 reference pages).
 pub(crate) const READ_SCOPE: &str = "personio:recruiting:read";

@@ -18,10 +18,24 @@ impl Sandbox {
             .ok_or_else(|| format!("no Recruitee company {company}"))?;
         f(c, now)
     }
+}
 
+/// The Recruitee simulator's control operations, for in-process callers (the same
+/// operations as its control routes): `sandbox.recruitee().…`.
+#[derive(Clone, Copy)]
+pub struct RecruiteeControl<'a>(pub(super) &'a Sandbox);
+
+impl Sandbox {
+    /// The Recruitee simulator's control operations.
+    pub fn recruitee(&self) -> RecruiteeControl<'_> {
+        RecruiteeControl(self)
+    }
+}
+
+impl RecruiteeControl<'_> {
     /// Sets up a Recruitee company (again: keeps its data, replaces token, limit, webhook).
-    pub fn recruitee_company(&self, company: &str, setup: RecruiteeSetup) {
-        let mut w = self.world();
+    pub fn company(&self, company: &str, setup: RecruiteeSetup) {
+        let mut w = self.0.world();
         w.state::<Recruitee>()
             .companies
             .entry(company.to_string())
@@ -30,27 +44,26 @@ impl Sandbox {
     }
 
     /// Loads N candidates (with placements, stages, notes, interview results) and offers.
-    pub fn recruitee_load(&self, company: &str, load: &Load) -> Result<usize, String> {
-        self.with_recruitee(company, |c, now| Ok(c.load(load, now)))
+    pub fn load(&self, company: &str, load: &Load) -> Result<usize, String> {
+        self.0
+            .with_recruitee(company, |c, now| Ok(c.load(load, now)))
     }
 
     /// Every candidate, as the API answers them.
-    pub fn recruitee_candidates(&self, company: &str) -> Result<Vec<Value>, String> {
-        self.with_recruitee(company, |c, _| Ok(c.candidates.values().cloned().collect()))
+    pub fn candidates(&self, company: &str) -> Result<Vec<Value>, String> {
+        self.0
+            .with_recruitee(company, |c, _| Ok(c.candidates.values().cloned().collect()))
     }
 
     /// Every offer.
-    pub fn recruitee_offers(&self, company: &str) -> Result<Vec<Value>, String> {
-        self.with_recruitee(company, |c, _| Ok(c.offers.values().cloned().collect()))
+    pub fn offers(&self, company: &str) -> Result<Vec<Value>, String> {
+        self.0
+            .with_recruitee(company, |c, _| Ok(c.offers.values().cloned().collect()))
     }
 
     /// A candidate's notes and interview results.
-    pub fn recruitee_extras(
-        &self,
-        company: &str,
-        id: u64,
-    ) -> Result<(Vec<Value>, Vec<Value>), String> {
-        self.with_recruitee(company, |c, _| {
+    pub fn extras(&self, company: &str, id: u64) -> Result<(Vec<Value>, Vec<Value>), String> {
+        self.0.with_recruitee(company, |c, _| {
             Ok((
                 c.notes.get(&id).cloned().unwrap_or_default(),
                 c.results.get(&id).cloned().unwrap_or_default(),
@@ -60,8 +73,8 @@ impl Sandbox {
 
     /// Request statistics, with the calls refused as contract violations (each
     /// `{"call","violation"}`: a parameter or value docs.recruitee.com does not document).
-    pub fn recruitee_stats(&self, company: &str) -> Result<Value, String> {
-        self.with_recruitee(company, |c, _| {
+    pub fn stats(&self, company: &str) -> Result<Value, String> {
+        self.0.with_recruitee(company, |c, _| {
             Ok(
                 json!({"requests": c.requests, "throttled": c.window.throttled,
                 "candidates": c.candidates.len(), "violations": c.violations}),
@@ -72,13 +85,8 @@ impl Sandbox {
     /// From now on every candidates list read is followed by `leave` deletions of the
     /// newest candidates (without webhooks) and `arrive` new candidates at the front (0, 0:
     /// a quiet company again).
-    pub fn recruitee_churn(
-        &self,
-        company: &str,
-        arrive: usize,
-        leave: usize,
-    ) -> Result<(), String> {
-        self.with_recruitee(company, |c, _| {
+    pub fn churn(&self, company: &str, arrive: usize, leave: usize) -> Result<(), String> {
+        self.0.with_recruitee(company, |c, _| {
             c.churn = (arrive, leave);
             Ok(())
         })
@@ -87,8 +95,8 @@ impl Sandbox {
     /// Changes a candidate (name, emails, stage, disqualify, note) or deletes one, or adds
     /// one, as a person in Recruitee would; Recruitee then sends its webhook unless `quiet`.
     /// Answers the webhook's delivery (status, answer), or null when none was sent.
-    pub async fn recruitee_edit(&self, company: &str, edit: Edit) -> Result<Value, String> {
-        let (event, target) = self.with_recruitee(company, |c, now| {
+    pub async fn edit(&self, company: &str, edit: Edit) -> Result<Value, String> {
+        let (event, target) = self.0.with_recruitee(company, |c, now| {
             let event = match &edit {
                 Edit::Change { id, change } => c.change(*id, change, now)?,
                 Edit::Delete { id } => {
@@ -107,7 +115,7 @@ impl Sandbox {
             return Ok(json!({"event": event, "delivery": null}));
         };
         let id = {
-            let mut w = self.world();
+            let mut w = self.0.world();
             let s = w.state::<Counter>();
             s.0 += 1;
             s.0
@@ -116,7 +124,7 @@ impl Sandbox {
         body["id"] = json!(id);
         body["attempt_count"] = json!(1);
         let answer = crate::webhooks::send_signed(
-            self,
+            self.0,
             "recruitee",
             &t.tenant,
             &t.connection,
@@ -176,7 +184,7 @@ async fn control_setup(
     Path(company): Path<String>,
     Json(s): Json<RecruiteeSetup>,
 ) -> Response {
-    sb.recruitee_company(&company, s);
+    sb.recruitee().company(&company, s);
     StatusCode::NO_CONTENT.into_response()
 }
 
@@ -186,13 +194,14 @@ async fn control_load(
     Json(l): Json<Load>,
 ) -> Response {
     answer(
-        sb.recruitee_load(&company, &l)
+        sb.recruitee()
+            .load(&company, &l)
             .map(|n| json!({"loaded": n})),
     )
 }
 
 async fn control_candidates(State(sb): State<Sandbox>, Path(company): Path<String>) -> Response {
-    answer(sb.recruitee_candidates(&company))
+    answer(sb.recruitee().candidates(&company))
 }
 
 async fn control_add(
@@ -200,7 +209,7 @@ async fn control_add(
     Path(company): Path<String>,
     Json(candidate): Json<Value>,
 ) -> Response {
-    answer(sb.recruitee_edit(&company, Edit::Add { candidate }).await)
+    answer(sb.recruitee().edit(&company, Edit::Add { candidate }).await)
 }
 
 async fn control_change(
@@ -209,7 +218,8 @@ async fn control_change(
     Json(change): Json<Value>,
 ) -> Response {
     answer(
-        sb.recruitee_edit(&company, Edit::Change { id, change })
+        sb.recruitee()
+            .edit(&company, Edit::Change { id, change })
             .await,
     )
 }
@@ -231,11 +241,11 @@ async fn control_delete(
             Ok(json!({"deleted": id, "delivery": null}))
         }));
     }
-    answer(sb.recruitee_edit(&company, edit).await)
+    answer(sb.recruitee().edit(&company, edit).await)
 }
 
 async fn control_stats(State(sb): State<Sandbox>, Path(company): Path<String>) -> Response {
-    answer(sb.recruitee_stats(&company))
+    answer(sb.recruitee().stats(&company))
 }
 
 /// `/_control/recruitee/companies/{company_id}…` (docs/sandbox.md).

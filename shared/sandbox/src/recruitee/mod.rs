@@ -13,7 +13,7 @@
 mod control;
 mod list;
 mod writes;
-pub use control::Edit;
+pub use control::{Edit, RecruiteeControl};
 pub use writes::Member;
 
 use crate::common::{MinuteWindow, api_error, bearer};

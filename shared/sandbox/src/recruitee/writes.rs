@@ -235,10 +235,10 @@ pub(super) async fn memberships(
     })
 }
 
-impl Sandbox {
+impl RecruiteeControl<'_> {
     /// Adds or changes a team member (role, accessible jobs).
-    pub fn recruitee_member(&self, company: &str, admin_id: u64, m: Member) -> Result<(), String> {
-        self.with_recruitee(company, |c, _| {
+    pub fn member(&self, company: &str, admin_id: u64, m: Member) -> Result<(), String> {
+        self.0.with_recruitee(company, |c, _| {
             c.members.insert(admin_id, m);
             Ok(())
         })
@@ -250,7 +250,7 @@ pub(super) async fn control_member(
     Path((company, id)): Path<(String, u64)>,
     Json(m): Json<Member>,
 ) -> Response {
-    match sb.recruitee_member(&company, id, m) {
+    match sb.recruitee().member(&company, id, m) {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(e) => control_error(StatusCode::NOT_FOUND, e),
     }

@@ -220,22 +220,18 @@ pub(in crate::linkedin) async fn post(sb: &Sandbox, notice: Notice) -> Result<Va
     )
 }
 
-impl Sandbox {
+impl LinkedinControl<'_> {
     /// The customer switches its integrations in Recruiter (`ENABLED`, `DISABLED`): the
     /// INTEGRATION_STATUS_CHANGE goes to the CALLBACK_URL, if one is set.
-    pub async fn linkedin_switch_integrations(
-        &self,
-        org: &str,
-        status: &str,
-    ) -> Result<Value, String> {
+    pub async fn switch_integrations(&self, org: &str, status: &str) -> Result<Value, String> {
         let notice = {
-            let mut w = self.world();
+            let mut w = self.0.world();
             let now = w.clock.now();
             w.state::<Linkedin>()
                 .switch_integrations(org, status, now)?
         };
         match notice {
-            Some(n) => post(self, n).await,
+            Some(n) => post(self.0, n).await,
             None => Ok(json!({"notification": null})),
         }
     }

@@ -52,13 +52,14 @@ fn query_of(url: &str) -> HashMap<String, String> {
         .collect()
 }
 
-impl Sandbox {
+impl LinkedinControl<'_> {
     /// Adds or changes a LinkedIn member.
-    pub fn linkedin_member(&self, id: &str, mut m: Value) {
+    pub fn member(&self, id: &str, mut m: Value) {
         m["id"] = json!(id);
         let name = format!("{} {}", text(&m, "firstName"), text(&m, "lastName"));
         m["name"] = json!(name.trim());
-        self.world()
+        self.0
+            .world()
             .state::<Linkedin>()
             .recruiter
             .members
@@ -66,10 +67,10 @@ impl Sandbox {
     }
 
     /// A member's consent at an authorization URL: the redirect with code and state.
-    pub fn linkedin_consent(&self, authorize_url: &str, member: &str) -> Result<String, String> {
+    pub fn consent(&self, authorize_url: &str, member: &str) -> Result<String, String> {
         let q = query_of(authorize_url);
         let get = |k: &str| q.get(k).cloned().unwrap_or_default();
-        let mut w = self.world();
+        let mut w = self.0.world();
         let now = w.clock.now();
         let li = w.state::<Linkedin>();
         if get("response_type") != "code" {
@@ -105,9 +106,9 @@ impl Sandbox {
     }
 
     /// What a seat sees through the ACLs renkei sent.
-    pub fn linkedin_seat(&self, org: &str, member: &str) -> Value {
+    pub fn seat(&self, org: &str, member: &str) -> Value {
         let ctx = integration(org);
-        let mut w = self.world();
+        let mut w = self.0.world();
         let li = w.state::<Linkedin>();
         let mut v = li.seat_view(&ctx, member);
         let month = w.clock.now().format("%Y-%m").to_string();
@@ -123,18 +124,19 @@ impl Sandbox {
     }
 
     /// The candidates shown on a member's profile.
-    pub fn linkedin_member_view(&self, org: &str, member: &str) -> Value {
-        self.world()
+    pub fn member_view(&self, org: &str, member: &str) -> Value {
+        self.0
+            .world()
             .state::<Linkedin>()
             .member_view(&integration(org), member)
     }
 
     /// A seat's export: counted (300 a month), kept for `exportedCandidates`, and notified
     /// to the context's callback URL, signed with the integrated application's secret.
-    pub async fn linkedin_export(&self, e: Export) -> Result<Value, String> {
+    pub async fn export(&self, e: Export) -> Result<Value, String> {
         let ctx = integration(&e.organization);
         let (body, url, secret) = {
-            let mut w = self.world();
+            let mut w = self.0.world();
             let now = w.clock.now();
             let li = w.state::<Linkedin>();
             let member = li
@@ -200,16 +202,16 @@ impl Sandbox {
             _ => return Err(format!("callback URL {url} is not a renkei webhook URL")),
         };
         let answer =
-            crate::webhooks::send_signed(self, "linkedin", tenant, connection, &secret, &body)
+            crate::webhooks::send_signed(self.0, "linkedin", tenant, connection, &secret, &body)
                 .await;
         Ok(json!({"requestId": body["requestId"], "notification": body,
             "delivery": {"status": answer.status, "answer": answer.body}}))
     }
 
     /// A member shares contact data in reply to a seat's InMail: a mail stub.
-    pub fn linkedin_mail_stub(&self, s: &Stub) -> Result<Value, String> {
+    pub fn mail_stub(&self, s: &Stub) -> Result<Value, String> {
         let ctx = integration(&s.organization);
-        let mut w = self.world();
+        let mut w = self.0.world();
         let now = w.clock.now();
         let li = w.state::<Linkedin>();
         let member = li.recruiter.member(&s.member)?;
@@ -248,37 +250,38 @@ async fn control_member(
     Path(id): Path<String>,
     Json(m): Json<Value>,
 ) -> Response {
-    sb.linkedin_member(&id, m);
+    sb.linkedin().member(&id, m);
     StatusCode::NO_CONTENT.into_response()
 }
 
 async fn control_consent(State(sb): State<Sandbox>, Json(c): Json<Consent>) -> Response {
     answer(
-        sb.linkedin_consent(&c.authorize_url, &c.member)
+        sb.linkedin()
+            .consent(&c.authorize_url, &c.member)
             .map(|r| json!({"redirect": r})),
     )
 }
 
 async fn control_export(State(sb): State<Sandbox>, Json(e): Json<Export>) -> Response {
-    answer(sb.linkedin_export(e).await)
+    answer(sb.linkedin().export(e).await)
 }
 
 async fn control_stub(State(sb): State<Sandbox>, Json(s): Json<Stub>) -> Response {
-    answer(sb.linkedin_mail_stub(&s))
+    answer(sb.linkedin().mail_stub(&s))
 }
 
 async fn control_seat(
     State(sb): State<Sandbox>,
     Path((org, member)): Path<(String, String)>,
 ) -> Response {
-    Json(sb.linkedin_seat(&org, &member)).into_response()
+    Json(sb.linkedin().seat(&org, &member)).into_response()
 }
 
 async fn control_member_view(
     State(sb): State<Sandbox>,
     Path((org, member)): Path<(String, String)>,
 ) -> Response {
-    Json(sb.linkedin_member_view(&org, &member)).into_response()
+    Json(sb.linkedin().member_view(&org, &member)).into_response()
 }
 
 /// `/_control/linkedin/…` routes of Recruiter's side (docs/sandbox.md).
