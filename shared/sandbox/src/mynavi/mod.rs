@@ -3,13 +3,17 @@
 //! download of a date range as CSV or TSV in CP932 or UTF-8 with BOM, CRLF line ends,
 //! fields quoted when they hold separators, quotes or line breaks.
 
-use crate::{Sandbox, control_error};
-use axum::extract::{Form, Path, Query, State};
+mod control;
+
+use crate::Sandbox;
+use axum::extract::{Form, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
-use axum::{Json, Router};
+use axum::Router;
 use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone, Utc};
+pub use control::MynaviControl;
+use control::{control_account, control_add, control_stats};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
@@ -318,47 +322,6 @@ async fn download(
         .into_response()
 }
 
-async fn control_account(
-    State(sb): State<Sandbox>,
-    Path(login_id): Path<String>,
-    Json(setup): Json<MynaviAccountSetup>,
-) -> Response {
-    sb.world()
-        .state::<crate::mynavi::Mynavi>()
-        .setup(&login_id, setup);
-    StatusCode::NO_CONTENT.into_response()
-}
-
-async fn control_stats(State(sb): State<Sandbox>, Path(login_id): Path<String>) -> Response {
-    match sb.world().state::<crate::mynavi::Mynavi>().stats(&login_id) {
-        Value::Null => control_error(
-            StatusCode::NOT_FOUND,
-            format!("no Mynavi account {login_id}"),
-        ),
-        v => Json(v).into_response(),
-    }
-}
-
-async fn control_add(
-    State(sb): State<Sandbox>,
-    Path(login_id): Path<String>,
-    Json(body): Json<Value>,
-) -> Response {
-    let list = match body {
-        Value::Array(a) => a,
-        v @ Value::Object(_) => vec![v],
-        _ => return control_error(StatusCode::BAD_REQUEST, "send an application or an array"),
-    };
-    match sb
-        .world()
-        .state::<crate::mynavi::Mynavi>()
-        .add(&login_id, list)
-    {
-        Ok(n) => Json(json!({"added": n})).into_response(),
-        Err(e) => control_error(StatusCode::BAD_REQUEST, e),
-    }
-}
-
 /// Positions (職種名) the sample applications apply for.
 pub const SAMPLE_POSITIONS: &[&str] = &[
     "法人営業（東京本社）",
@@ -494,43 +457,5 @@ impl crate::Simulator for Sim {
                 "/mynavi/accounts/{login_id}/applications",
                 post(control_add),
             )
-    }
-}
-
-/// The Mynavi simulator's control operations, for in-process callers (the same
-/// operations as its control routes): `sandbox.mynavi().…`.
-#[derive(Clone, Copy)]
-pub struct MynaviControl<'a>(&'a Sandbox);
-
-impl Sandbox {
-    /// The Mynavi simulator's control operations.
-    pub fn mynavi(&self) -> MynaviControl<'_> {
-        MynaviControl(self)
-    }
-}
-
-impl MynaviControl<'_> {
-    /// Sets up (or replaces the settings of) a Mynavi employer account.
-    pub fn account(&self, login_id: &str, setup: MynaviAccountSetup) {
-        self.0
-            .world()
-            .state::<crate::mynavi::Mynavi>()
-            .setup(login_id, setup);
-    }
-
-    /// Adds applications to a Mynavi account (objects keyed by column name).
-    pub fn add(&self, login_id: &str, applications: Vec<Value>) -> Result<usize, String> {
-        self.0
-            .world()
-            .state::<crate::mynavi::Mynavi>()
-            .add(login_id, applications)
-    }
-
-    /// Logins and downloads of a Mynavi account.
-    pub fn stats(&self, login_id: &str) -> Value {
-        self.0
-            .world()
-            .state::<crate::mynavi::Mynavi>()
-            .stats(login_id)
     }
 }
