@@ -6,11 +6,11 @@
 mod control;
 
 use crate::Sandbox;
+use axum::Router;
 use axum::extract::{Form, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
-use axum::Router;
 use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone, Utc};
 pub use control::MynaviControl;
 use control::{control_account, control_add, control_stats};
