@@ -4,7 +4,6 @@
 //! shown to hold for a connector other than Kaonavi.
 
 use renkei_core::engine::{NoHook, Outcome, RunRequest, RunStatus, Step};
-use renkei_core::repo::Repo;
 use renkei_e2e::conformance::{self, Crashed, Example, ExampleWorld, RoumumateKaonavi, Subject};
 use renkei_e2e::example::Person;
 use renkei_e2e::{CrashAt, employee};
@@ -56,23 +55,7 @@ async fn p3_s30_3_crash_guarantees_hold_on_the_example_connector() {
                 .map(|p| p.id.clone())
                 .collect();
             assert_eq!(written.len(), 4, "crash at {step:?} (#{nth}): every record");
-            if crash.crashed.is_err() {
-                let runs = Repo::new(&w.env.backend.store)
-                    .runs(&w.t, &w.c)
-                    .await
-                    .unwrap();
-                let statuses: Vec<_> = runs.iter().map(|r| r.status).collect();
-                assert!(
-                    !statuses.contains(&RunStatus::Running),
-                    "no run left 'running': {statuses:?}"
-                );
-                if !matches!(step, Step::LeaseTaken) {
-                    assert!(
-                        statuses.contains(&RunStatus::Interrupted),
-                        "the crashed run is marked interrupted: {statuses:?}"
-                    );
-                }
-            }
+            crash.assert_run_states(&w.env, &w.t, &w.c).await;
         },
     )
     .await;

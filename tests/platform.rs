@@ -37,20 +37,7 @@ async fn p3_crash_at_every_step_boundary_then_rerun_leaves_exactly_the_expected_
                 "crash at {step:?} (#{nth}): every employee exactly once"
             );
             assert!((1..=20).all(|i| m.contains_key(&format!("{i:04}"))));
-            if crash.crashed.is_err() {
-                let runs = Repo::new(&env.backend.store).runs(t, c).await.unwrap();
-                let statuses: Vec<_> = runs.iter().map(|r| r.status).collect();
-                assert!(
-                    !statuses.contains(&RunStatus::Running),
-                    "no run left 'running': {statuses:?}"
-                );
-                if !matches!(step, Step::LeaseTaken) {
-                    assert!(
-                        statuses.contains(&RunStatus::Interrupted),
-                        "the crashed run is marked interrupted: {statuses:?}"
-                    );
-                }
-            }
+            crash.assert_run_states(env, t, c).await;
         },
     )
     .await;

@@ -17,7 +17,8 @@
 use crate::example::{self, Person};
 use crate::{CrashAt, KAONAVI_KEY, ROUMUMATE_TOKEN, STEPS, SandboxEnv};
 use chrono::Duration;
-use renkei_core::engine::{NoHook, Outcome, RunRecord, RunRequest, Step, StepHook};
+use renkei_core::engine::{NoHook, Outcome, RunRecord, RunRequest, RunStatus, Step, StepHook};
+use renkei_core::repo::Repo;
 use renkei_core::{Clock, ConnectionId, TenantId};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -98,6 +99,27 @@ impl Crashed {
     /// `{step:?}/{nth}`, for messages.
     pub fn label(&self) -> String {
         format!("{:?}/{}", self.step, self.nth)
+    }
+
+    /// P3's run states after the crash and the takeover, for any connector: no run of the
+    /// connection is left `running`, and a run that crashed after opening reads
+    /// `interrupted`. Nothing to check when the crash never struck.
+    pub async fn assert_run_states(&self, env: &SandboxEnv, t: &TenantId, c: &ConnectionId) {
+        if self.crashed.is_ok() {
+            return;
+        }
+        let runs = Repo::new(&env.backend.store).runs(t, c).await.unwrap();
+        let statuses: Vec<_> = runs.iter().map(|r| r.status).collect();
+        assert!(
+            !statuses.contains(&RunStatus::Running),
+            "no run left 'running': {statuses:?}"
+        );
+        if !matches!(self.step, Step::LeaseTaken) {
+            assert!(
+                statuses.contains(&RunStatus::Interrupted),
+                "the crashed run is marked interrupted: {statuses:?}"
+            );
+        }
     }
 }
 
